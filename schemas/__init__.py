@@ -1,0 +1,1 @@
+"""Domain models of docai (pydantic). Nothing here imports protobuf or gRPC."""

@@ -1,0 +1,32 @@
+"""What the PDF parser hands to extraction: the visible words of each page."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Word(BaseModel):
+    """One visible word with its box in PDF points, origin top-left (pdfplumber's convention)."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+class Page(BaseModel):
+    number: int = Field(ge=1, description="1-based page number")
+    width: float
+    height: float
+    words: list[Word] = []
+    text: str = Field("", description="visible text, lines rebuilt from the words in reading order")
+
+
+class ParsedDocument(BaseModel):
+    pages: list[Page]
+    hidden_chars_dropped: int = Field(0, description="characters a reader cannot see, never shown to the model")
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(page.text for page in self.pages)

@@ -1,0 +1,242 @@
+import datetime
+
+from docai.services.pb.extraction.v1 import extraction_service_pb2 as _extraction_service_pb2
+from docai.services.pb.routing.v1 import routing_service_pb2 as _routing_service_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ReviewTaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REVIEW_TASK_STATE_UNSPECIFIED: _ClassVar[ReviewTaskState]
+    REVIEW_TASK_STATE_OPEN: _ClassVar[ReviewTaskState]
+    REVIEW_TASK_STATE_CLAIMED: _ClassVar[ReviewTaskState]
+    REVIEW_TASK_STATE_APPROVED: _ClassVar[ReviewTaskState]
+    REVIEW_TASK_STATE_REJECTED: _ClassVar[ReviewTaskState]
+REVIEW_TASK_STATE_UNSPECIFIED: ReviewTaskState
+REVIEW_TASK_STATE_OPEN: ReviewTaskState
+REVIEW_TASK_STATE_CLAIMED: ReviewTaskState
+REVIEW_TASK_STATE_APPROVED: ReviewTaskState
+REVIEW_TASK_STATE_REJECTED: ReviewTaskState
+
+class ReviewReason(_message.Message):
+    __slots__ = ("code", "field", "detail")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    field: str
+    detail: str
+    def __init__(self, code: _Optional[str] = ..., field: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class ReviewTask(_message.Message):
+    __slots__ = ("name", "document", "state", "reasons", "etag", "claimed_by", "lease_expire_time", "vendor_name", "total_gross", "currency", "create_time", "filename", "page_count")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_BY_FIELD_NUMBER: _ClassVar[int]
+    LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_NAME_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_GROSS_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    PAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    document: str
+    state: ReviewTaskState
+    reasons: _containers.RepeatedCompositeFieldContainer[ReviewReason]
+    etag: str
+    claimed_by: str
+    lease_expire_time: _timestamp_pb2.Timestamp
+    vendor_name: str
+    total_gross: str
+    currency: str
+    create_time: _timestamp_pb2.Timestamp
+    filename: str
+    page_count: int
+    def __init__(self, name: _Optional[str] = ..., document: _Optional[str] = ..., state: _Optional[_Union[ReviewTaskState, str]] = ..., reasons: _Optional[_Iterable[_Union[ReviewReason, _Mapping]]] = ..., etag: _Optional[str] = ..., claimed_by: _Optional[str] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., vendor_name: _Optional[str] = ..., total_gross: _Optional[str] = ..., currency: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., filename: _Optional[str] = ..., page_count: _Optional[int] = ...) -> None: ...
+
+class ListReviewTasksRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "state", "reason_code", "vendor_contains", "order_by")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_CONTAINS_FIELD_NUMBER: _ClassVar[int]
+    ORDER_BY_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    state: ReviewTaskState
+    reason_code: str
+    vendor_contains: str
+    order_by: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[ReviewTaskState, str]] = ..., reason_code: _Optional[str] = ..., vendor_contains: _Optional[str] = ..., order_by: _Optional[str] = ...) -> None: ...
+
+class ListReviewTasksResponse(_message.Message):
+    __slots__ = ("review_tasks", "next_page_token", "total_size")
+    REVIEW_TASKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    review_tasks: _containers.RepeatedCompositeFieldContainer[ReviewTask]
+    next_page_token: str
+    total_size: int
+    def __init__(self, review_tasks: _Optional[_Iterable[_Union[ReviewTask, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
+class GetReviewTaskRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetReviewTaskResponse(_message.Message):
+    __slots__ = ("review_task", "extraction", "route")
+    REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTION_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    review_task: ReviewTask
+    extraction: _extraction_service_pb2.Extraction
+    route: _routing_service_pb2.Route
+    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ..., extraction: _Optional[_Union[_extraction_service_pb2.Extraction, _Mapping]] = ..., route: _Optional[_Union[_routing_service_pb2.Route, _Mapping]] = ...) -> None: ...
+
+class ClaimReviewTaskRequest(_message.Message):
+    __slots__ = ("name", "lease_seconds")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LEASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    lease_seconds: int
+    def __init__(self, name: _Optional[str] = ..., lease_seconds: _Optional[int] = ...) -> None: ...
+
+class ClaimReviewTaskResponse(_message.Message):
+    __slots__ = ("review_task",)
+    REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
+    review_task: ReviewTask
+    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ...) -> None: ...
+
+class ReleaseReviewTaskRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ReleaseReviewTaskResponse(_message.Message):
+    __slots__ = ("review_task",)
+    REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
+    review_task: ReviewTask
+    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ...) -> None: ...
+
+class FieldCorrection(_message.Message):
+    __slots__ = ("name", "value")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: str
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class RouteCorrection(_message.Message):
+    __slots__ = ("department", "cost_centre", "approver")
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    COST_CENTRE_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_FIELD_NUMBER: _ClassVar[int]
+    department: str
+    cost_centre: str
+    approver: str
+    def __init__(self, department: _Optional[str] = ..., cost_centre: _Optional[str] = ..., approver: _Optional[str] = ...) -> None: ...
+
+class SubmitCorrectionsRequest(_message.Message):
+    __slots__ = ("name", "etag", "fields", "replace_line_items", "line_items", "route", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_LINE_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    LINE_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    fields: _containers.RepeatedCompositeFieldContainer[FieldCorrection]
+    replace_line_items: bool
+    line_items: _containers.RepeatedCompositeFieldContainer[_extraction_service_pb2.LineItem]
+    route: RouteCorrection
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., fields: _Optional[_Iterable[_Union[FieldCorrection, _Mapping]]] = ..., replace_line_items: _Optional[bool] = ..., line_items: _Optional[_Iterable[_Union[_extraction_service_pb2.LineItem, _Mapping]]] = ..., route: _Optional[_Union[RouteCorrection, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SubmitCorrectionsResponse(_message.Message):
+    __slots__ = ("review_task", "extraction")
+    REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTION_FIELD_NUMBER: _ClassVar[int]
+    review_task: ReviewTask
+    extraction: _extraction_service_pb2.Extraction
+    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ..., extraction: _Optional[_Union[_extraction_service_pb2.Extraction, _Mapping]] = ...) -> None: ...
+
+class ApproveReviewTaskRequest(_message.Message):
+    __slots__ = ("name", "etag", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ApproveReviewTaskResponse(_message.Message):
+    __slots__ = ("review_task",)
+    REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
+    review_task: ReviewTask
+    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ...) -> None: ...
+
+class RejectReviewTaskRequest(_message.Message):
+    __slots__ = ("name", "etag", "reason", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    reason: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RejectReviewTaskResponse(_message.Message):
+    __slots__ = ("review_task",)
+    REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
+    review_task: ReviewTask
+    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ...) -> None: ...
+
+class AuditEntry(_message.Message):
+    __slots__ = ("id", "actor", "create_time", "action", "field", "old_value", "new_value")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    OLD_VALUE_FIELD_NUMBER: _ClassVar[int]
+    NEW_VALUE_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    actor: str
+    create_time: _timestamp_pb2.Timestamp
+    action: str
+    field: str
+    old_value: str
+    new_value: str
+    def __init__(self, id: _Optional[int] = ..., actor: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., field: _Optional[str] = ..., old_value: _Optional[str] = ..., new_value: _Optional[str] = ...) -> None: ...
+
+class ListAuditEntriesRequest(_message.Message):
+    __slots__ = ("parent",)
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    def __init__(self, parent: _Optional[str] = ...) -> None: ...
+
+class ListAuditEntriesResponse(_message.Message):
+    __slots__ = ("audit_entries",)
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    audit_entries: _containers.RepeatedCompositeFieldContainer[AuditEntry]
+    def __init__(self, audit_entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ...) -> None: ...
