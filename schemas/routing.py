@@ -100,8 +100,8 @@ class Thresholds(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    field_confidence: float = Field(0.8, ge=0.0, le=1.0)
-    route_confidence: float = Field(0.7, ge=0.0, le=1.0)
+    field_confidence: float = Field(default=0.8, ge=0.0, le=1.0)
+    route_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
     required_fields: list[str] = Field(default_factory=lambda: list(DEFAULT_REQUIRED_FIELDS))
     confident_if_present: list[str] = Field(default_factory=lambda: list(DEFAULT_CONFIDENT_IF_PRESENT))
     auto_approve_credit_notes: bool = False

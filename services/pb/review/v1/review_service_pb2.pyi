@@ -240,3 +240,25 @@ class ListAuditEntriesResponse(_message.Message):
     AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     audit_entries: _containers.RepeatedCompositeFieldContainer[AuditEntry]
     def __init__(self, audit_entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ...) -> None: ...
+
+class RenderPageRequest(_message.Message):
+    __slots__ = ("document", "page", "dpi")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    DPI_FIELD_NUMBER: _ClassVar[int]
+    document: str
+    page: int
+    dpi: int
+    def __init__(self, document: _Optional[str] = ..., page: _Optional[int] = ..., dpi: _Optional[int] = ...) -> None: ...
+
+class RenderPageResponse(_message.Message):
+    __slots__ = ("png", "width_points", "height_points", "page_count")
+    PNG_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_POINTS_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_POINTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    png: bytes
+    width_points: float
+    height_points: float
+    page_count: int
+    def __init__(self, png: _Optional[bytes] = ..., width_points: _Optional[float] = ..., height_points: _Optional[float] = ..., page_count: _Optional[int] = ...) -> None: ...

@@ -76,6 +76,11 @@ class ReviewServiceStub:
                 request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ListAuditEntriesRequest.SerializeToString,
                 response_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.ListAuditEntriesResponse.FromString,
                 _registered_method=True)
+        self.RenderPage = channel.unary_unary(
+                '/docai.review.v1.ReviewService/RenderPage',
+                request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageRequest.SerializeToString,
+                response_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageResponse.FromString,
+                _registered_method=True)
 
 
 class ReviewServiceServicer:
@@ -139,6 +144,13 @@ class ReviewServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RenderPage(self, request, context):
+        """Renders one page of a document as a PNG image, for the review page.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReviewServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -181,6 +193,11 @@ def add_ReviewServiceServicer_to_server(servicer, server):
                     servicer.ListAuditEntries,
                     request_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.ListAuditEntriesRequest.FromString,
                     response_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ListAuditEntriesResponse.SerializeToString,
+            ),
+            'RenderPage': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenderPage,
+                    request_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageRequest.FromString,
+                    response_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -401,6 +418,33 @@ class ReviewService:
             '/docai.review.v1.ReviewService/ListAuditEntries',
             docai_dot_review_dot_v1_dot_review__service__pb2.ListAuditEntriesRequest.SerializeToString,
             docai_dot_review_dot_v1_dot_review__service__pb2.ListAuditEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenderPage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/docai.review.v1.ReviewService/RenderPage',
+            docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageRequest.SerializeToString,
+            docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageResponse.FromString,
             options,
             channel_credentials,
             insecure,

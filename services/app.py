@@ -1,0 +1,133 @@
+"""Wires the embedded suite: one process, one gRPC port for every service, SQLite and local blobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import grpc
+
+from docai.schemas.parsed import ParsedDocument
+from docai.services.common.settings import Settings
+from docai.services.common.server import start_server
+from docai.services.common.tenants import Caller, authenticate
+from docai.services.extraction.extractor import ExtractionOutcome, Extractor
+from docai.services.extraction.service import ExtractionService
+from docai.services.extraction import servicer as extraction_servicer
+from docai.services.ingest import servicer as ingest_servicer
+from docai.services.ingest.documents import DocumentStore
+from docai.services.ingest.pdf_limits import ParseLimits
+from docai.services.ingest.pdf_parse import parse_pdf
+from docai.services.models.backend import TextGenerator
+from docai.services.pipeline.worker import Pipeline, PipelineThread
+from docai.services.review import servicer as review_servicer
+from docai.services.review.pages import PageRenderer
+from docai.services.review.queue import ReviewQueue
+from docai.services.routing import servicer as routing_servicer
+from docai.services.routing.policy import RoutingPolicy
+from docai.services.routing.service import RoutingService
+from docai.services.storage.blobs import LocalBlobStore
+from docai.services.storage.database import Database, open_database
+
+log = logging.getLogger("docai.app")
+
+
+def load_backend(settings: Settings) -> TextGenerator:
+    """The inference backend named in the settings, with the base model converted once into the cache."""
+    from docai.services.models.base_model import ensure_base_model
+    from docai.services.models.registry import create_backend
+
+    if settings.backend == "fake":
+        return create_backend("fake")
+    model_dir = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
+    return create_backend(settings.backend, model_dir=model_dir)
+
+
+class AdapterChoice:
+    """Which extraction adapter serves a tenant: the configured alias when the backend has it loaded."""
+
+    def __init__(self, backend: TextGenerator, *, configured: str) -> None:
+        self.backend = backend
+        self.configured = configured
+
+    def __call__(self, tenant_id: str, requested: str | None = None) -> str | None:
+        wanted = requested or self.configured
+        if not wanted or wanted == "none":
+            return None
+        return wanted if wanted in self.backend.adapters() else None
+
+
+@dataclass
+class Suite:
+    settings: Settings
+    db: Database
+    backend: TextGenerator
+    server: grpc.aio.Server
+    port: int
+    pipeline: PipelineThread
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        await self.server.stop(grace)
+        await asyncio.to_thread(self.pipeline.stop)
+        self.db.dispose()
+
+
+async def start_suite(settings: Settings, *, backend: TextGenerator | None = None, port: int | None = None) -> Suite:
+    """Starts every service on one gRPC port plus the pipeline worker.
+
+    Args:
+        settings: The process settings.
+        backend: An inference backend to use instead of loading the one in the settings
+            (tests pass a fake or a tiny model).
+        port: Port to listen on instead of ``settings.grpc_port`` (0 picks a free one).
+    """
+    db = await asyncio.to_thread(open_database, settings.db_url)
+    if backend is None:
+        backend = await asyncio.to_thread(load_backend, settings)
+    extractor = Extractor(backend=backend, max_new_tokens=settings.max_new_tokens)
+    choose = AdapterChoice(backend, configured=settings.adapter)
+
+    def extract(parsed: ParsedDocument, *, tenant_id: str, adapter: str | None = None) -> ExtractionOutcome:
+        return extractor.extract(parsed, adapter=choose(tenant_id, adapter))
+
+    policy = RoutingPolicy.load(settings.policy_path) if settings.policy_path else RoutingPolicy.default()
+    pipeline = PipelineThread(Pipeline(db=db, extract=extract, policy=policy))
+    limits = ParseLimits(
+        max_bytes=settings.max_upload_bytes, max_pages=settings.max_pages, wall_seconds=settings.parse_wall_seconds
+    )
+    blobs = LocalBlobStore(settings.blob_dir)
+    store = DocumentStore(db=db, blobs=blobs)
+    registrations = [
+        ingest_servicer.registration(
+            ingest_servicer.IngestServicer(
+                store=store, parse=partial(parse_pdf, limits=limits), max_bytes=settings.max_upload_bytes,
+                on_upload=pipeline.notify,
+            )
+        ),
+        extraction_servicer.registration(
+            extraction_servicer.ExtractionServicer(service=ExtractionService(db=db, extract=extract))
+        ),
+        routing_servicer.registration(
+            routing_servicer.RoutingServicer(service=RoutingService(db=db, policy=policy))
+        ),
+        review_servicer.registration(
+            review_servicer.ReviewServicer(
+                queue=ReviewQueue(db=db, lease_seconds=settings.review_lease_seconds),
+                pages=PageRenderer(db=db, blobs=blobs),
+            )
+        ),
+    ]
+
+    async def auth(token: str | None, tenant: str | None) -> Caller:
+        return await asyncio.to_thread(authenticate, db, token=token, as_tenant=tenant)
+
+    listen = port if port is not None else settings.grpc_port
+    server, bound = await start_server(registrations, authenticate=auth, address=f"{settings.grpc_host}:{listen}")
+    pipeline.start()
+    pipeline.notify()
+    log.info("gRPC listening on %s:%d", settings.grpc_host, bound)
+    return Suite(settings=settings, db=db, backend=backend, server=server, port=bound, pipeline=pipeline)

@@ -1,0 +1,132 @@
+"""The `docai` command: run the suite, manage tenants, evaluate and benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from docai.services.common.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "adapter", None):
+        overrides["adapter"] = args.adapter
+    return Settings(**overrides)
+
+
+def cmd_setup_model(args: argparse.Namespace) -> int:
+    from docai.services.models.base_model import ensure_base_model
+
+    settings = _settings(args)
+    path = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
+    print(f"base model ready: {path}")
+    return 0
+
+
+def cmd_tenants_create(args: argparse.Namespace) -> int:
+    from docai.services.common.tenants import create_tenant, issue_token
+    from docai.services.storage.database import open_database
+
+    db = open_database(_settings(args).db_url)
+    create_tenant(db, tenant_id=args.tenant, name=args.name or args.tenant)
+    token = issue_token(db, tenant_id=args.tenant, label="created by docai tenants create", scope=args.scope)
+    print(f"tenant {args.tenant} created. Its API token (shown once, stored only as a hash):\n{token}")
+    return 0
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> int:
+    from docai.services.common.tenants import issue_token
+    from docai.services.storage.database import open_database
+
+    db = open_database(_settings(args).db_url)
+    print(issue_token(db, tenant_id=args.tenant, label=args.label, scope=args.scope))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from docai.services.run import run_embedded
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return asyncio.run(run_embedded(_settings(args), seed=not args.no_seed, web=not args.no_web))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from docai.training.evaluate import evaluate_directory
+
+    report = evaluate_directory(
+        data=Path(args.data), out=Path(args.out), settings=_settings(args), adapter=args.adapter, limit=args.limit
+    )
+    print(f"documents={report['documents']} micro_f1={report['micro_f1']:.3f} "
+          f"exact={report['document_exact_rate']:.3f} p50={report['latency_s']['p50']:.1f}s -> {args.out}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from docai.services.bench import run_benchmarks
+
+    run_benchmarks(settings=_settings(args), out=Path(args.out), which=args.which)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="docai", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="start the whole suite on localhost (embedded defaults)")
+    p.add_argument("--no-seed", action="store_true", help="do not upload sample invoices")
+    p.add_argument("--no-web", action="store_true", help="do not start the review page")
+    p.add_argument("--adapter", help="extraction adapter (alias, name or 'none')")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("setup-model", help="convert the bundled base model into the local cache once")
+    p.set_defaults(func=cmd_setup_model)
+
+    tenants = sub.add_parser("tenants", help="manage tenants").add_subparsers(dest="action", required=True)
+    p = tenants.add_parser("create", help="create a tenant and print its first API token")
+    p.add_argument("tenant")
+    p.add_argument("--name", default="")
+    p.add_argument("--scope", default="erp", choices=["erp", "service"])
+    p.set_defaults(func=cmd_tenants_create)
+
+    tokens = sub.add_parser("tokens", help="manage API tokens").add_subparsers(dest="action", required=True)
+    p = tokens.add_parser("create", help="issue another token for a tenant")
+    p.add_argument("tenant")
+    p.add_argument("--label", default="")
+    p.add_argument("--scope", default="erp", choices=["erp", "service"])
+    p.set_defaults(func=cmd_tokens_create)
+
+    p = sub.add_parser("eval", help="evaluate extraction on PDFs with ground-truth JSON beside them")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--adapter", default="", help="adapter alias or name, or 'none' for the base model")
+    p.add_argument("--limit", type=int, default=0, help="evaluate at most this many documents")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="measure speed and memory; writes a section of docs/BENCHMARKS.md")
+    p.add_argument("--out", default="docs/BENCHMARKS.md")
+    p.add_argument("--which", default="extraction")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a CLI prints the domain message, not a traceback
+        from docai.services.common.errors import DocAIError
+
+        if isinstance(exc, DocAIError):
+            print(f"error: {exc.message} ({exc.reason})", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Documents: durable intake, lookups scoped to a tenant, state changes with their events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from docai.schemas.document import DocumentEvent, DocumentRecord, DocumentState
+from docai.schemas.parsed import ParsedDocument
+from docai.services.common import idempotency
+from docai.services.common.errors import FailedPreconditionError, NotFoundError
+from docai.services.storage import models
+from docai.services.storage.blobs import BlobStore
+from docai.services.storage.database import Database
+
+
+def record(row: models.Document) -> DocumentRecord:
+    return DocumentRecord.model_validate(row, from_attributes=True)
+
+
+def load(session: Session, *, tenant_id: str, document_id: str) -> models.Document:
+    """The tenant's document; another tenant's document is reported exactly like a missing one."""
+    row = session.get(models.Document, document_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise NotFoundError(f"documents/{document_id} not found", reason="DOCUMENT_NOT_FOUND")
+    return row
+
+
+def transition(session: Session, row: models.Document, state: DocumentState, **changes: Any) -> None:
+    """Moves a document to `state` and writes the event in the same transaction."""
+    for key, value in changes.items():
+        setattr(row, key, value)
+    row.state = state.value
+    row.update_time = models.utcnow()
+    session.add(models.Event(tenant_id=row.tenant_id, document_id=row.id, state=state.value))
+
+
+class DocumentStore:
+    def __init__(self, *, db: Database, blobs: BlobStore) -> None:
+        self.db = db
+        self.blobs = blobs
+
+    def create(
+        self,
+        *,
+        tenant_id: str,
+        request_id: str,
+        filename: str,
+        external_id: str,
+        data: bytes,
+        parsed: ParsedDocument,
+    ) -> DocumentRecord:
+        """Stores an upload durably (blob fsynced, then one transaction) and queues it.
+
+        A retry with the same request id returns the first document and stores nothing.
+        """
+        digest = hashlib.sha256(data).hexdigest()
+        fingerprint = hashlib.sha256(f"{digest}\0{filename}\0{external_id}".encode()).hexdigest()
+        key = {"tenant_id": tenant_id, "method": "UploadDocument", "request_id": request_id, "fingerprint": fingerprint}
+        with self.db.transaction() as session:
+            previous = idempotency.recall(session, **key)
+            if previous is not None:
+                return record(load(session, tenant_id=tenant_id, document_id=previous))
+        self.blobs.put(data)
+        document_id = uuid.uuid4().hex
+        try:
+            with self.db.transaction() as session:
+                row = models.Document(
+                    id=document_id,
+                    tenant_id=tenant_id,
+                    filename=filename,
+                    external_id=external_id,
+                    sha256=digest,
+                    size_bytes=len(data),
+                    state=DocumentState.RECEIVED.value,
+                )
+                session.add(row)
+                session.add(models.Event(tenant_id=tenant_id, document_id=document_id, state=row.state))
+                transition(session, row, DocumentState.PARSED, parsed=parsed.model_dump(), page_count=len(parsed.pages))
+                session.add(models.WorkItem(document_id=document_id))
+                idempotency.remember(session, **key, resource=document_id)
+                session.flush()
+                return record(row)
+        except IntegrityError:
+            # A concurrent retry with the same request id won the race: answer with its document.
+            with self.db.transaction() as session:
+                previous = idempotency.recall(session, **key)
+                if previous is None:
+                    raise
+                return record(load(session, tenant_id=tenant_id, document_id=previous))
+
+    def get(self, *, tenant_id: str, document_id: str) -> tuple[DocumentRecord, dict[str, Any] | None, list[Any], dict[str, Any] | None]:
+        """The document with its extraction, checks and route."""
+        with self.db.transaction() as session:
+            row = load(session, tenant_id=tenant_id, document_id=document_id)
+            return record(row), row.extraction, list(row.checks or []), row.route
+
+    def list(
+        self, *, tenant_id: str, page_size: int, offset: int, state: DocumentState | None
+    ) -> tuple[list[DocumentRecord], bool]:
+        with self.db.transaction() as session:
+            query = select(models.Document).where(models.Document.tenant_id == tenant_id)
+            if state is not None:
+                query = query.where(models.Document.state == state.value)
+            query = query.order_by(models.Document.create_time.desc(), models.Document.id).offset(offset)
+            rows = list(session.scalars(query.limit(page_size + 1)))
+            return [record(row) for row in rows[:page_size]], len(rows) > page_size
+
+    def events_after(self, *, tenant_id: str, after_id: int, document_id: str | None, limit: int = 100) -> list[DocumentEvent]:
+        """State changes after an event id. The document is shown as of now, with the event's state."""
+        with self.db.transaction() as session:
+            query = select(models.Event).where(models.Event.tenant_id == tenant_id, models.Event.id > after_id)
+            if document_id:
+                query = query.where(models.Event.document_id == document_id)
+            events = list(session.scalars(query.order_by(models.Event.id).limit(limit)))
+            out = []
+            for event in events:
+                doc = record(session.get(models.Document, event.document_id))  # type: ignore[arg-type]
+                out.append(DocumentEvent(event_id=event.id, document=doc.model_copy(update={"state": DocumentState(event.state)})))
+            return out
+
+    def last_event_id(self, *, tenant_id: str) -> int:
+        with self.db.transaction() as session:
+            query = select(models.Event.id).where(models.Event.tenant_id == tenant_id).order_by(models.Event.id.desc())
+            return session.scalar(query.limit(1)) or 0
+
+    def export(self, *, tenant_id: str, document_id: str, request_id: str) -> DocumentRecord:
+        key = {"tenant_id": tenant_id, "method": "ExportDocument", "request_id": request_id, "fingerprint": document_id}
+        with self.db.transaction() as session:
+            if idempotency.recall(session, **key) is not None:
+                return record(load(session, tenant_id=tenant_id, document_id=document_id))
+            row = load(session, tenant_id=tenant_id, document_id=document_id)
+            if row.state != DocumentState.APPROVED.value:
+                raise FailedPreconditionError(
+                    f"only approved documents can be exported; this one is {row.state}", reason="NOT_APPROVED"
+                )
+            transition(session, row, DocumentState.EXPORTED)
+            idempotency.remember(session, **key, resource=document_id)
+            session.add(models.AuditEntry(tenant_id=tenant_id, document_id=document_id, actor="erp", action="exported"))
+            session.flush()
+            return record(row)
+
+
+def now() -> dt.datetime:
+    return models.utcnow()

@@ -1,0 +1,249 @@
+"""Parse untrusted PDFs into the visible words of each page.
+
+``parse_pdf`` runs cheap checks here, then hands the bytes to a sandbox (``pdf_worker``): a
+helper process, started once, that forks a child per parse under memory, CPU and wall-clock
+limits. Whatever happens in the child comes back as a ``ParsedDocument`` or a domain error;
+nothing from the PDF libraries escapes. Thread-safe: call it through ``asyncio.to_thread``
+from a ``grpc.aio`` servicer, as often concurrently as memory allows (each parse may use up
+to ``ParseLimits.memory_bytes``, so bound concurrency with a semaphore in the servicer).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
+
+from pydantic import ValidationError
+
+from docai.schemas.parsed import Page, ParsedDocument, Word
+from docai.services.common.errors import (
+    DecompressionBombError,
+    DocAIError,
+    DocumentTooLargeError,
+    EmptyDocumentError,
+    EncryptedDocumentError,
+    MalformedDocumentError,
+    NotAPdfError,
+    ParseTimeoutError,
+    TooManyGlyphsError,
+    TooManyPagesError,
+    UnavailableError,
+)
+from docai.services.ingest.pdf_limits import EXIT_NO_MEMORY, ParseLimits, recv_frame, send_frame, send_json
+
+__all__ = ["ParseLimits", "parse_pdf", "shutdown_pdf_worker"]
+
+logger = logging.getLogger(__name__)
+
+HEADER_SEARCH_BYTES = 1024
+"""Readers accept junk before ``%PDF-`` if the header starts within this many bytes."""
+
+_STARTUP_TIMEOUT = 60.0
+_GRACE_SECONDS = 5.0  # the monitor enforces the wall clock; this is the backstop behind it
+_RESULT_MAX = 512 * 1024 * 1024
+
+_MESSAGES: dict[type[DocAIError], str] = {
+    EncryptedDocumentError: "the PDF is password-protected",
+    MalformedDocumentError: "the PDF is damaged and could not be read",
+    EmptyDocumentError: "the PDF has no pages",
+    TooManyGlyphsError: "a page of the PDF draws too many characters",
+    DecompressionBombError: "the PDF expands to more data than allowed",
+    ParseTimeoutError: "reading the PDF took too long",
+    TooManyPagesError: "the PDF has too many pages",
+}
+_ERRORS_BY_NAME = {cls.__name__: cls for cls in _MESSAGES}
+
+
+def parse_pdf(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedDocument:
+    """Parses an untrusted PDF into its visible words, in a sandboxed process.
+
+    Args:
+        data: The uploaded file.
+        limits: Caps on size, pages, decompressed bytes, glyphs, memory, CPU and time.
+
+    Returns:
+        One ``Page`` per page with its visible words (boxes in points, origin top-left) and
+        its text rebuilt as lines. A scanned page has no words; that is not an error.
+        ``hidden_chars_dropped`` counts glyphs a reader cannot see (white, tiny, off-page,
+        render mode 3), which are never returned.
+
+    Raises:
+        EmptyDocumentError: ``data`` is empty or the document has no pages.
+        NotAPdfError: No ``%PDF-`` header in the first 1024 bytes.
+        DocumentTooLargeError: More than ``limits.max_bytes``.
+        EncryptedDocumentError: It needs a password (empty user passwords are tried).
+        TooManyPagesError, TooManyGlyphsError, DecompressionBombError: A cap was hit.
+        ParseTimeoutError: The wall-clock or CPU limit was hit.
+        MalformedDocumentError: Anything else the parser could not get through.
+        UnavailableError: The sandbox could not be started.
+
+    Example:
+        >>> doc = await asyncio.to_thread(parse_pdf, upload, limits=ParseLimits(max_pages=10))
+        >>> doc.pages[0].text
+        'INVOICE        No. 2024-0042'
+    """
+    if not data:
+        raise EmptyDocumentError("the upload is empty")
+    header = data.find(b"%PDF-", 0, HEADER_SEARCH_BYTES + 5)
+    if header < 0:
+        raise NotAPdfError("the upload is not a PDF (no %PDF- header)")
+    if len(data) > limits.max_bytes:
+        raise DocumentTooLargeError(
+            f"the PDF is larger than {limits.max_bytes} bytes", max_bytes=str(limits.max_bytes)
+        )
+    # Cross-reference offsets count from the header, so junk before it is cut off (as Acrobat does).
+    body = data[header:] if header else data
+    started = time.monotonic()
+    reply, result = _SANDBOX.run(body, limits)
+    document = _to_document(reply, result)
+    logger.debug("parsed PDF: %d bytes, %d pages in %.3fs", len(data), len(document.pages), time.monotonic() - started)
+    return document
+
+
+def shutdown_pdf_worker() -> None:
+    """Stops the sandbox helper (it restarts on the next parse). Call on server shutdown."""
+    _SANDBOX.close()
+
+
+def _to_document(reply: dict[str, Any], result: bytes) -> ParsedDocument:
+    if reply.get("timed_out") or reply.get("signal") in (signal.SIGXCPU, signal.SIGALRM):
+        raise _domain(ParseTimeoutError, detail=str(reply))
+    if reply.get("exit") == EXIT_NO_MEMORY or reply.get("signal") == signal.SIGKILL:
+        # SIGKILL that the monitor did not send comes from the kernel's OOM killer.
+        raise _domain(DecompressionBombError, detail=str(reply))
+    if reply.get("oversized"):
+        raise _domain(TooManyGlyphsError, detail=str(reply))
+    if reply.get("exit") != 0 or not result:
+        raise _domain(MalformedDocumentError, detail=str(reply))
+    try:
+        payload = json.loads(result)
+        if "error" in payload:
+            error_class = _ERRORS_BY_NAME.get(payload["error"], MalformedDocumentError)
+            metadata = {str(k): str(v)[:100] for k, v in dict(payload.get("metadata") or {}).items()}
+            raise _domain(error_class, detail=str(payload.get("detail")), **metadata)
+        pages = [
+            Page(
+                number=page["number"],
+                width=page["width"],
+                height=page["height"],
+                text=page["text"],
+                words=[Word(text=w[0], x0=w[1], top=w[2], x1=w[3], bottom=w[4]) for w in page["words"]],
+            )
+            for page in payload["pages"]
+        ]
+        return ParsedDocument(pages=pages, hidden_chars_dropped=payload["hidden_chars_dropped"])
+    except (ValueError, TypeError, KeyError, IndexError, ValidationError) as exc:
+        raise _domain(MalformedDocumentError, detail=f"bad sandbox reply: {type(exc).__name__}") from None
+
+
+def _domain(error_class: type[DocAIError], *, detail: str, **metadata: str) -> DocAIError:
+    logger.info("PDF refused: %s (%s)", error_class.reason, detail)
+    return error_class(_MESSAGES[error_class], **metadata)
+
+
+class _Sandbox:
+    """Owns the helper process; starts it on first use and again after it dies."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._dir: str | None = None
+        self._path = ""
+        self._atexit_registered = False
+
+    def run(self, data: bytes, limits: ParseLimits) -> tuple[dict[str, Any], bytes]:
+        for attempt in range(2):
+            path = self._ensure_started()
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(10.0)
+                sock.connect(path)
+            except OSError:
+                sock.close()
+                self._restart_if_dead()
+                if attempt:
+                    raise UnavailableError("the PDF parser is unavailable") from None
+                continue
+            with sock:
+                try:
+                    sock.settimeout(limits.wall_seconds + _GRACE_SECONDS)
+                    send_json(sock, limits.to_json())
+                    send_frame(sock, data)
+                    reply = json.loads(recv_frame(sock, max_size=64 * 1024))
+                    result = recv_frame(sock, max_size=_RESULT_MAX)
+                except TimeoutError:
+                    # Closing the socket tells the monitor to kill the child.
+                    raise _domain(ParseTimeoutError, detail="no reply from the sandbox") from None
+                except (OSError, ValueError) as exc:
+                    raise UnavailableError("the PDF parser failed") from exc
+            return reply, result
+        raise UnavailableError("the PDF parser is unavailable")  # pragma: no cover - loop returns
+
+    def _ensure_started(self) -> str:
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                return self._path
+            self._stop_locked()
+            self._dir = tempfile.mkdtemp(prefix="docai-pdf-")
+            self._path = os.path.join(self._dir, "sock")
+            env = dict(os.environ)
+            # The helper must import the same docai as this process, however that was found.
+            env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "docai.services.ingest.pdf_worker", self._path],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                close_fds=True,
+            )
+            assert proc.stdout is not None
+            ready, _, _ = select.select([proc.stdout], [], [], _STARTUP_TIMEOUT)
+            if not ready or proc.stdout.readline() != b"ready\n":
+                proc.kill()
+                proc.wait()
+                raise UnavailableError("the PDF parser could not start")
+            self._proc = proc
+            if not self._atexit_registered:
+                atexit.register(self.close)
+                self._atexit_registered = True
+            return self._path
+
+    def _restart_if_dead(self) -> None:
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is not None:
+                self._stop_locked()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.stdin is not None:
+                proc.stdin.close()  # EOF on stdin is the helper's signal to exit
+            try:
+                proc.wait(timeout=5.0)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+
+_SANDBOX = _Sandbox()

@@ -1,0 +1,736 @@
+"""The PDF sandbox: a helper process that forks one resource-limited child per parse.
+
+``pdf_parse`` starts it once as ``python -m docai.services.ingest.pdf_worker SOCKET`` and
+talks to it over that Unix socket (frames from ``pdf_limits``)::
+
+    service (threads) ──socket──▶ helper   single-threaded, pdfplumber preloaded
+                                    └─ monitor    one per request: reads it, enforces the wall
+                                         │        clock, reports how the child ended
+                                         └─ child RLIMIT_AS/CPU/CORE/FSIZE, parses, writes JSON
+
+Why not ``multiprocessing``: its spawn and forkserver contexts re-import the caller's
+``__main__`` in every child (the whole server's imports, on each parse) and pickle results
+back. Forking from this single-threaded helper costs about 2 ms and carries JSON only.
+
+The second half of the module is what runs inside the child: pdfminer hardened against
+decompression bombs (capped, linear Flate/LZW/RunLength decoders), a page device that
+counts glyphs and records text render modes, the visible-text filter and the line builder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import resource
+import select
+import signal
+import socket
+import statistics
+import sys
+import time
+import unicodedata
+import warnings
+import zlib
+from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
+from typing import Any, NoReturn
+
+import pdfminer.pdftypes
+import pdfplumber.page
+from pdfminer.lzw import LZWDecoder
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfplumber.utils.text import extract_words
+
+from docai.services.ingest.pdf_limits import EXIT_NO_MEMORY, ParseLimits, recv_frame, send_frame, send_json
+
+_REQUEST_HEADER_MAX = 64 * 1024
+_RESULT_MAX = 512 * 1024 * 1024
+_US_LETTER = (0.0, 0.0, 612.0, 792.0)
+
+# ---------------------------------------------------------------------------------------------
+# Process machinery: helper, monitor, child.
+# ---------------------------------------------------------------------------------------------
+
+
+def serve(socket_path: str) -> None:
+    """Runs the helper: accepts connections on ``socket_path`` until stdin closes.
+
+    Args:
+        socket_path: Where to listen; the caller owns (and removes) its directory.
+    """
+    install_pdfminer_guards()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(128)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished monitors
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the service, which closes stdin
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    stdin_fd = sys.stdin.fileno()
+    while True:
+        readable, _, _ = select.select([listener, stdin_fd], [], [])
+        if stdin_fd in readable and not os.read(stdin_fd, 4096):
+            return  # the service is gone
+        if listener in readable:
+            conn, _ = listener.accept()
+            try:
+                pid = os.fork()
+            except OSError:
+                conn.close()
+                continue
+            if pid == 0:
+                listener.close()
+                status = 1
+                try:
+                    _monitor(conn)
+                    status = 0
+                finally:
+                    os._exit(status)
+            conn.close()
+
+
+def _monitor(conn: socket.socket) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # we wait for our child ourselves
+    conn.settimeout(30.0)  # a client that connects and never sends
+    limits = ParseLimits.from_json(json.loads(recv_frame(conn, max_size=_REQUEST_HEADER_MAX)))
+    data = recv_frame(conn, max_size=limits.max_bytes + 1024)
+    conn.settimeout(None)
+    read_fd, write_fd = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        conn.close()
+        _run_child(data, limits, write_fd)
+    os.close(write_fd)
+    del data
+    chunks: list[bytes] = []
+    size = 0
+    timed_out = client_gone = oversized = False
+    deadline = started + limits.wall_seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        readable, _, _ = select.select([read_fd, conn], [], [], remaining)
+        if conn in readable:
+            client_gone = True  # EOF: the caller gave up, so stop the work
+            break
+        if read_fd in readable:
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > _RESULT_MAX:
+                oversized = True
+                break
+            chunks.append(chunk)
+    if timed_out or client_gone or oversized:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    os.close(read_fd)
+    if client_gone:
+        return
+    header = {
+        "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "timed_out": timed_out,
+        "oversized": oversized,
+        "seconds": round(time.monotonic() - started, 4),
+    }
+    send_json(conn, header)
+    send_frame(conn, b"".join(chunks) if not (timed_out or oversized) else b"")
+
+
+def _run_child(data: bytes, limits: ParseLimits, write_fd: int) -> NoReturn:
+    status = 0
+    try:
+        _apply_rlimits(limits)
+        # Kernel-enforced backstop to the monitor's clock: SIGALRM's default action kills.
+        signal.setitimer(signal.ITIMER_REAL, limits.wall_seconds + 1.0)
+        payload = json.dumps(extract(data, limits=limits), separators=(",", ":")).encode()
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(write_fd, view) :]
+    except MemoryError:
+        status = EXIT_NO_MEMORY
+    except BaseException:  # noqa: BLE001 - the monitor reports any other death as malformed
+        status = 1
+    os._exit(status)
+
+
+def _apply_rlimits(limits: ParseLimits) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    # The soft limit sends SIGXCPU (reported as a timeout); the hard one is a SIGKILL backstop.
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not write a 1 GB core file
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # the parser has no business writing files
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the child: hardened pdfminer.
+# ---------------------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """A limit or a property of the document that ends the parse with a domain error."""
+
+    def __init__(self, kind: str, **metadata: object) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.metadata = {key: str(value) for key, value in metadata.items()}
+
+
+class _DecodeBudget:
+    """Bytes all stream filters of one document may still produce.
+
+    ``exceeded`` stays set even if some pdfminer code path swallows the exception.
+    """
+
+    def __init__(self) -> None:
+        self.remaining = 0
+        self.limit = 0
+        self.exceeded = False
+
+    def reset(self, limit: int) -> None:
+        self.remaining = self.limit = limit
+        self.exceeded = False
+
+    def take(self, n: int) -> None:
+        self.remaining -= n
+        if self.remaining < 0:
+            self.exceeded = True
+            raise _Refused("DecompressionBombError", max_decompressed_bytes=self.limit)
+
+    def give_back(self, n: int) -> None:
+        self.remaining += n
+
+
+_BUDGET = _DecodeBudget()
+_INFLATE_CHUNK = 1 << 16
+_INFLATE_STEP = 1 << 20
+
+
+def inflate(data: bytes) -> bytes:
+    """Decodes a Flate stream leniently, in linear time and within the decode budget.
+
+    Returns everything decodable before corrupt data or the end of a truncated stream, as
+    readers do. Stands in for both ``zlib.decompress`` and pdfminer's ``decompress_corrupted``
+    (which feeds one byte at a time into a growing ``bytes``: quadratic, and uncapped).
+    """
+    decoder = zlib.decompressobj()
+    out: list[bytes] = []
+    view = memoryview(data)
+    for start in range(0, len(view), _INFLATE_CHUNK):
+        chunk = view[start : start + _INFLATE_CHUNK]
+        mark, saved = len(out), decoder.copy()
+        try:
+            _feed(decoder, chunk, out)
+        except zlib.error:
+            # Replay this chunk byte by byte to keep the output that precedes the bad byte.
+            _BUDGET.give_back(sum(len(piece) for piece in out[mark:]))
+            del out[mark:]
+            decoder = saved
+            for i in range(len(chunk)):
+                try:
+                    _feed(decoder, chunk[i : i + 1], out)
+                except zlib.error:
+                    return b"".join(out)
+        if decoder.eof:
+            break
+    return b"".join(out)
+
+
+def _feed(decoder: Any, chunk: memoryview | bytes, out: list[bytes]) -> None:
+    pending: bytes | memoryview = chunk
+    while not decoder.eof:
+        piece = decoder.decompress(pending, _INFLATE_STEP)
+        if piece:
+            _BUDGET.take(len(piece))
+            out.append(piece)
+        pending = decoder.unconsumed_tail
+        if not pending and len(piece) < _INFLATE_STEP:
+            return
+
+
+def _lzw_decode(data: bytes) -> bytes:
+    out: list[bytes] = []
+    for piece in LZWDecoder(io.BytesIO(data)).run():
+        _BUDGET.take(len(piece))
+        out.append(piece)
+    return b"".join(out)
+
+
+def _runlength_decode(data: bytes) -> bytes:
+    # Linear and capped; pdfminer's builds a list of ints (8 bytes per output byte, 128x input).
+    out = bytearray()
+    i, n = 0, len(data)
+    while i < n:
+        length = data[i]
+        i += 1
+        if length == 128:
+            break
+        if length < 128:
+            piece = data[i : i + length + 1]
+            i += length + 1
+        else:
+            piece = data[i : i + 1] * (257 - length)
+            i += 1
+        _BUDGET.take(len(piece))
+        out += piece
+    return bytes(out)
+
+
+class _ZlibForPdfminer:
+    """What ``pdfminer.pdftypes`` sees as ``zlib``: ``decompress`` is the capped ``inflate``."""
+
+    error = zlib.error
+    decompressobj = staticmethod(zlib.decompressobj)
+
+    @staticmethod
+    def decompress(data: bytes, *_args: object, **_kwargs: object) -> bytes:
+        return inflate(data)
+
+
+def install_pdfminer_guards() -> None:
+    """Patches pdfminer and pdfplumber in this process; idempotent.
+
+    Only the sandbox (a process of its own) calls this: it swaps pdfminer's stream decoders
+    for capped, linear ones, exposes the attributes the visibility filter needs, and silences
+    the libraries' logging and warnings (noise, and slow on hostile files).
+    """
+    pdfminer.pdftypes.zlib = _ZlibForPdfminer  # type: ignore[assignment]
+    pdfminer.pdftypes.decompress_corrupted = inflate
+    pdfminer.pdftypes.lzwdecode = _lzw_decode
+    pdfminer.pdftypes.rldecode = _runlength_decode
+    pdfplumber.page.ALL_ATTRS.update({"seq", "render_mode"})
+    import logging
+
+    for name in ("pdfminer", "pdfplumber"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+
+
+class _Device(pdfplumber.page.PDFPageAggregatorWithMarkedContent):
+    """Page device that caps glyphs and stamps each object with its draw order and render mode."""
+
+    def __init__(self, rsrcmgr: PDFResourceManager, *, pageno: int, max_glyphs: int) -> None:
+        super().__init__(rsrcmgr, pageno=pageno, laparams=None)
+        self._max_glyphs = max_glyphs
+        self._glyphs = 0
+        self._seq = 0
+        self._render_mode = 0
+
+    def render_string(self, textstate: Any, seq: Any, ncs: Any, graphicstate: Any) -> None:
+        self._render_mode = textstate.render  # pdfplumber drops it; the filter needs Tr 3
+        super().render_string(textstate, seq, ncs, graphicstate)
+
+    def render_char(self, *args: Any, **kwargs: Any) -> float:
+        self._glyphs += 1
+        if self._glyphs > self._max_glyphs:
+            raise _Refused("TooManyGlyphsError", page=self.pageno, max_glyphs_per_page=self._max_glyphs)
+        adv: float = super().render_char(*args, **kwargs)
+        self._stamp(render_mode=self._render_mode)
+        return adv
+
+    def paint_path(self, *args: Any, **kwargs: Any) -> None:
+        before = len(self.cur_item._objs)
+        super().paint_path(*args, **kwargs)
+        if len(self.cur_item._objs) > before:
+            self._stamp(render_mode=None)
+
+    def handle_undefined_char(self, font: Any, cid: int) -> str:
+        return "\ufffd"  # pdfminer's "(cid:7)" would read as text to the model
+
+    def _stamp(self, *, render_mode: int | None) -> None:
+        obj = self.cur_item._objs[-1]
+        obj.seq = self._seq  # type: ignore[attr-defined]
+        obj.render_mode = render_mode  # type: ignore[attr-defined]
+        self._seq += 1
+
+
+class _Page(pdfplumber.page.Page):
+    """pdfplumber page whose layout comes from :class:`_Device`, exceptions unwrapped."""
+
+    max_glyphs: int = 0
+
+    @property
+    def layout(self) -> Any:
+        if hasattr(self, "_layout"):
+            return self._layout
+        device = _Device(self.pdf.rsrcmgr, pageno=self.page_number, max_glyphs=self.max_glyphs)
+        PDFPageInterpreter(self.pdf.rsrcmgr, device).process_page(self.page_obj)
+        self._layout = device.get_result()
+        return self._layout
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the child: the parse.
+# ---------------------------------------------------------------------------------------------
+
+
+def extract(data: bytes, *, limits: ParseLimits) -> dict[str, Any]:
+    """Parses a PDF in this process and maps every failure to a domain error name.
+
+    Call it only inside the sandbox child (it installs process-wide patches); ``parse_pdf``
+    is the public entry point.
+
+    Args:
+        data: The PDF bytes, starting at the ``%PDF-`` header.
+        limits: Page, glyph and decode caps (memory, CPU and time are enforced by the caller).
+
+    Returns:
+        ``{"pages": [...], "hidden_chars_dropped": n}`` where each page is
+        ``{"number", "width", "height", "text", "words": [[text, x0, top, x1, bottom], ...]}``,
+        or ``{"error": "<DocAIError subclass name>", "metadata": {...}, "detail": "<type>"}``.
+
+    Raises:
+        MemoryError: Left to the caller, which reports it by exit status.
+    """
+    install_pdfminer_guards()
+    _BUDGET.reset(limits.max_decompressed_bytes)
+    try:
+        result = _extract(data, limits)
+    except MemoryError:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the boundary: every type becomes a domain error
+        return _error_for(exc, data)
+    if _BUDGET.exceeded:
+        return _error("DecompressionBombError", max_decompressed_bytes=limits.max_decompressed_bytes)
+    return result
+
+
+def _error(kind: str, *, detail: str = "", **metadata: object) -> dict[str, Any]:
+    return {"error": kind, "detail": detail, "metadata": {k: str(v) for k, v in metadata.items()}}
+
+
+def _error_for(exc: BaseException, data: bytes) -> dict[str, Any]:
+    chain = list(_causes(exc))
+    for cause in chain:
+        if isinstance(cause, MemoryError):
+            raise cause
+    if _BUDGET.exceeded:
+        return _error("DecompressionBombError", max_decompressed_bytes=_BUDGET.limit)
+    for cause in chain:
+        if isinstance(cause, _Refused):
+            return _error(cause.kind, **cause.metadata)
+    detail = type(chain[-1]).__name__
+    if any(isinstance(cause, PDFEncryptionError) for cause in chain):
+        return _error("EncryptedDocumentError", detail=detail)
+    if isinstance(exc, _OpenFailed) and b"/Encrypt" in data:
+        # A broken /Encrypt dictionary fails in arbitrary ways while the security handler
+        # is set up; the caller needs to hear "encrypted", not "malformed".
+        return _error("EncryptedDocumentError", detail=detail)
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        raise exc
+    return _error("MalformedDocumentError", detail=detail)
+
+
+class _OpenFailed(Exception):
+    """Wraps whatever PDFDocument raised while reading the trailer and security handler."""
+
+
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        wrapped = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        current = wrapped or current.__cause__ or current.__context__
+
+
+def _extract(data: bytes, limits: ParseLimits) -> dict[str, Any]:
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
+    except Exception as exc:
+        raise _OpenFailed() from exc
+    page_objs: list[PDFPage] = []
+    for page_obj in PDFPage.create_pages(document):
+        if len(page_objs) == limits.max_pages:
+            raise _Refused("TooManyPagesError", max_pages=limits.max_pages)
+        page_objs.append(page_obj)
+    if not page_objs:
+        raise _Refused("EmptyDocumentError")
+    # Page needs only these attributes of a pdfplumber.PDF, whose constructor would also
+    # parse /Info and fail whole documents over broken metadata.
+    pdf = SimpleNamespace(
+        doc=document,
+        rsrcmgr=PDFResourceManager(),
+        laparams=None,
+        unicode_norm="NFKC",  # ligatures (U+FB01) and full-width digits become plain text
+        raise_unicode_errors=False,
+    )
+    pages: list[dict[str, Any]] = []
+    hidden_total = 0
+    doctop = 0.0
+    for number, page_obj in enumerate(page_objs, start=1):
+        _sanitize_boxes(page_obj)
+        page = _Page(pdf, page_obj, page_number=number, initial_doctop=doctop)  # type: ignore[arg-type]
+        page.max_glyphs = limits.max_glyphs_per_page
+        doctop += float(page.height)
+        box = _visible_box(page)
+        visible, hidden = split_visible(page.chars, page.rects + page.curves, box)
+        hidden_total += hidden
+        # Boxes relative to the visible area's top-left corner: what a viewer shows as the page.
+        left, top = box[0], box[1]
+        words = [
+            [
+                w["text"],
+                round(w["x0"] - left, 2),
+                round(w["top"] - top, 2),
+                round(w["x1"] - left, 2),
+                round(w["bottom"] - top, 2),
+            ]
+            for w in extract_words(visible, keep_blank_chars=False, use_text_flow=False)
+        ]
+        pages.append(
+            {
+                "number": number,
+                "width": round(box[2] - box[0], 2),
+                "height": round(box[3] - box[1], 2),
+                "words": words,
+                "text": build_text(words),
+            }
+        )
+        page.close()
+    return {"pages": pages, "hidden_chars_dropped": hidden_total}
+
+
+def _sanitize_boxes(page_obj: PDFPage) -> None:
+    # pdfplumber reads the raw /MediaBox and raises a bare TypeError when it is missing or not
+    # four numbers; use pdfminer's parsed boxes (US Letter by default, as readers do).
+    # Corners may come in any order (PDF 32000 7.9.5); pdfminer's page transform assumes
+    # lower-left first, so normalize.
+    media = _normalized(page_obj.mediabox) or _US_LETTER
+    crop = _normalized(page_obj.cropbox) or media
+    page_obj.mediabox, page_obj.cropbox = media, crop
+    page_obj.attrs["MediaBox"] = list(media)
+    page_obj.attrs["CropBox"] = list(crop)
+    for name in ("TrimBox", "BleedBox", "ArtBox"):
+        page_obj.attrs.pop(name, None)
+    rotate = page_obj.rotate if page_obj.rotate in (0, 90, 180, 270) else 0
+    page_obj.rotate = rotate
+    page_obj.attrs["Rotate"] = rotate
+
+
+def _normalized(box: object) -> tuple[float, float, float, float] | None:
+    if not isinstance(box, tuple | list) or len(box) != 4:
+        return None
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in box):
+        return None
+    x0, x1 = sorted((float(box[0]), float(box[2])))
+    y0, y1 = sorted((float(box[1]), float(box[3])))
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return None  # a zero-area page: readers fall back to a default size
+    return (x0, y0, x1, y1)
+
+
+def _visible_box(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
+    m, c = page.mediabox, page.cropbox
+    box = (max(m[0], c[0]), max(m[1], c[1]), min(m[2], c[2]), min(m[3], c[3]))
+    if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+        return (m[0], m[1], m[2], m[3])  # a CropBox outside the MediaBox is ignored
+    return box
+
+
+# ---------------------------------------------------------------------------------------------
+# Visible text.
+# ---------------------------------------------------------------------------------------------
+
+MIN_FONT_SIZE = 1.5
+"""Glyphs smaller than this (in points) are unreadable and treated as hidden."""
+MIN_CONTRAST = 0.1
+"""Largest per-channel RGB difference between glyph and background that still counts as hidden."""
+_INVISIBLE_RENDER_MODES = {3, 7}  # Tr 3: neither fill nor stroke; Tr 7: clip only
+_STROKE_ONLY_RENDER_MODES = {1, 5}
+_WHITE = (1.0, 1.0, 1.0)
+_BAND = 32.0  # points; the background lookup indexes filled shapes by horizontal bands
+
+RGB = tuple[float, float, float]
+
+
+def to_rgb(color: object, space: str | None = None) -> RGB | None:
+    """Converts a pdfminer color to RGB in 0..1.
+
+    Args:
+        color: Gray, RGB or CMYK components (a tuple, or a bare number for gray).
+        space: The color space name when known (``Separation`` tints run the other way).
+
+    Returns:
+        The RGB triple, or None when the color cannot be judged (patterns, indexed, unknown).
+    """
+    if color is None:
+        return None
+    components = color if isinstance(color, tuple | list) else (color,)
+    if not components or not all(
+        isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in components
+    ):
+        return None
+    if space is not None and ("Pattern" in space or "Indexed" in space):
+        return None
+    values = [min(1.0, max(0.0, float(c))) for c in components]
+    if len(values) == 1:
+        gray = values[0]
+        if space is not None and ("Separation" in space or "DeviceN" in space):
+            gray = 1.0 - gray  # a tint is ink coverage: 0 is no ink
+        return (gray, gray, gray)
+    if len(values) == 3:
+        return (values[0], values[1], values[2])
+    if len(values) == 4:
+        c, m, y, k = values
+        return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
+    return None
+
+
+class _Backgrounds:
+    """Filled shapes of a page, to find the color behind a glyph."""
+
+    def __init__(self, shapes: Sequence[dict[str, Any]]) -> None:
+        self._bands: dict[int, list[tuple[int, float, float, float, float, RGB | None]]] = {}
+        for shape in shapes:
+            if not shape.get("fill"):
+                continue
+            x0, top, x1, bottom = (float(shape[k]) for k in ("x0", "top", "x1", "bottom"))
+            if not all(math.isfinite(v) for v in (x0, top, x1, bottom)) or x1 - x0 < 2 or bottom - top < 2:
+                continue  # rules and hairlines are not backgrounds
+            entry = (int(shape.get("seq") or 0), x0, top, x1, bottom, to_rgb(shape.get("non_stroking_color")))
+            first, last = int(top // _BAND), int(bottom // _BAND)
+            if last - first > 1000:
+                first, last = max(first, -10), min(last, 1000)
+            for band in range(first, last + 1):
+                self._bands.setdefault(band, []).append(entry)
+        for entries in self._bands.values():
+            entries.sort(key=lambda entry: -entry[0])
+
+    def behind(self, x: float, y: float, seq: int) -> RGB | None:
+        """The color of the topmost filled shape drawn before ``seq`` under (x, y); white if none."""
+        for shape_seq, x0, top, x1, bottom, rgb in self._bands.get(int(y // _BAND), ()):
+            if shape_seq < seq and x0 <= x <= x1 and top <= y <= bottom:
+                return rgb
+        return _WHITE
+
+
+def is_hidden(char: dict[str, Any], box: tuple[float, float, float, float], backgrounds: _Backgrounds) -> bool:
+    """Whether a reader cannot see this glyph.
+
+    Hidden means: render mode 3 or 7, smaller than :data:`MIN_FONT_SIZE`, centre outside the
+    visible page box, a control or format character (zero-width tricks), or a color within
+    :data:`MIN_CONTRAST` of what lies behind it (white on white, black on a black box).
+    """
+    mode = char.get("render_mode") or 0
+    if mode in _INVISIBLE_RENDER_MODES:
+        return True
+    size = char.get("size")
+    if not isinstance(size, int | float) or not size >= MIN_FONT_SIZE:
+        return True
+    x = (char["x0"] + char["x1"]) / 2
+    y = (char["top"] + char["bottom"]) / 2
+    if not (box[0] <= x <= box[2] and box[1] <= y <= box[3]):  # also false for NaN
+        return True
+    text = char.get("text") or ""
+    if all(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
+        return True
+    if mode in _STROKE_ONLY_RENDER_MODES:
+        color = to_rgb(char.get("stroking_color"))
+    else:
+        color = to_rgb(char.get("non_stroking_color"), char.get("ncs"))
+    if color is None:
+        return False  # patterns and exotic spaces: assume the reader sees it
+    background = backgrounds.behind(x, y, int(char.get("seq") or 0))
+    if background is None:
+        return False
+    return max(abs(a - b) for a, b in zip(color, background, strict=True)) < MIN_CONTRAST
+
+
+def split_visible(
+    chars: Sequence[dict[str, Any]],
+    shapes: Sequence[dict[str, Any]],
+    box: tuple[float, float, float, float],
+) -> tuple[list[dict[str, Any]], int]:
+    """Separates the glyphs a reader sees from the rest.
+
+    Args:
+        chars: pdfplumber char dicts (with the ``seq`` and ``render_mode`` the device adds).
+        shapes: pdfplumber rect and curve dicts, for background colors.
+        box: The visible page area (x0, top, x1, bottom) in pdfplumber coordinates.
+
+    Returns:
+        The visible chars, and how many non-blank chars were hidden.
+    """
+    backgrounds = _Backgrounds(shapes)
+    visible: list[dict[str, Any]] = []
+    hidden = 0
+    for char in chars:
+        if is_hidden(char, box, backgrounds):
+            if (char.get("text") or "").strip():
+                hidden += 1
+        else:
+            visible.append(char)
+    return visible, hidden
+
+
+# ---------------------------------------------------------------------------------------------
+# Page text.
+# ---------------------------------------------------------------------------------------------
+
+MAX_GAP_SPACES = 8
+"""Most spaces a horizontal gap becomes; wide gaps keep table columns apart without flooding."""
+
+
+def build_text(words: Sequence[Sequence[Any]]) -> str:
+    """Rebuilds page text as lines in reading order.
+
+    Words whose vertical centres lie within half a line height of a line's centre join that
+    line; lines run top to bottom, words left to right, joined by one space or, across a
+    gap wider than two average characters, by about one space per character width.
+
+    Args:
+        words: ``[text, x0, top, x1, bottom]`` rows.
+
+    Returns:
+        The lines joined by newlines.
+    """
+    lines: list[list[Sequence[Any]]] = []
+    centre = height = 0.0
+    for word in sorted(words, key=lambda w: ((w[2] + w[4]) / 2, w[1])):
+        word_centre, word_height = (word[2] + word[4]) / 2, max(word[4] - word[2], 0.1)
+        if lines and abs(word_centre - centre) <= 0.5 * max(height, word_height):
+            line = lines[-1]
+            line.append(word)
+            centre += (word_centre - centre) / len(line)
+            height = max(height, word_height)
+        else:
+            lines.append([word])
+            centre, height = word_centre, word_height
+    return "\n".join(_render_line(sorted(line, key=lambda w: w[1])) for line in lines)
+
+
+def _render_line(line: Sequence[Sequence[Any]]) -> str:
+    widths = [(w[3] - w[1]) / len(w[0]) for w in line if w[0] and w[3] > w[1]]
+    char_width = max(statistics.median(widths), 1.0) if widths else 5.0
+    parts = [line[0][0]]
+    for previous, word in zip(line, line[1:], strict=False):
+        gap = word[1] - previous[3]
+        spaces = 1 if gap < 2 * char_width else min(MAX_GAP_SPACES, max(2, round(gap / char_width)))
+        parts.append(" " * spaces)
+        parts.append(word[0])
+    return "".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the helper process: ``python -m docai.services.ingest.pdf_worker SOCKET``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        raise SystemExit("usage: python -m docai.services.ingest.pdf_worker SOCKET_PATH")
+    serve(args[0])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""The processing pipeline: extraction → validation → routing → decision, one document at a time.
+
+Uploads are parsed synchronously (bad files are refused at the door) and queued as work
+items; this worker takes them in order. A work item is deleted only in the transaction that
+finishes the document, so a crash at any point means the document is processed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from docai.schemas.document import DocumentState
+from docai.schemas.invoice import Extraction
+from docai.schemas.parsed import ParsedDocument
+from docai.schemas.routing import Decision, Thresholds
+from docai.services.common.errors import DocAIError
+from docai.services.extraction.extractor import ExtractionOutcome
+from docai.services.ingest.documents import transition
+from docai.services.routing.decision import decide
+from docai.services.routing.policy import RoutingPolicy
+from docai.services.storage import models
+from docai.services.storage.database import Database
+
+log = logging.getLogger("docai.pipeline")
+
+MAX_ATTEMPTS = 3
+LEASE = dt.timedelta(minutes=10)
+
+
+@dataclass
+class Pipeline:
+    db: Database
+    # extract(parsed, tenant_id=...) -> ExtractionOutcome: the Extractor bound to the tenant's adapter.
+    extract: Callable[..., ExtractionOutcome]
+    policy: RoutingPolicy
+
+    def process_next(self) -> bool:
+        """Processes the oldest waiting document; returns False when the queue is empty."""
+        claimed = self._claim()
+        if claimed is None:
+            return False
+        item_id, document_id, attempts = claimed
+        try:
+            self.process(document_id, item_id=item_id)
+        except DocAIError as exc:
+            self._fail(document_id, item_id, reason=exc.reason, message=exc.message)
+        except Exception:  # noqa: BLE001 - a bug or a crash in the model must not lose the document
+            log.exception("processing documents/%s failed (attempt %d)", document_id, attempts)
+            if attempts >= MAX_ATTEMPTS:
+                self._fail(document_id, item_id, reason="INTERNAL_ERROR", message="processing failed repeatedly")
+            else:
+                self._release(item_id, delay=dt.timedelta(seconds=5 * attempts))
+        return True
+
+    def _claim(self) -> tuple[int, str, int] | None:
+        now = models.utcnow()
+        with self.db.transaction() as session:
+            query = (
+                select(models.WorkItem)
+                .where((models.WorkItem.locked_until.is_(None)) | (models.WorkItem.locked_until < now))
+                .order_by(models.WorkItem.id)
+                .limit(1)
+            )
+            if not self.db.is_sqlite:  # several workers on PostgreSQL each take a different row
+                query = query.with_for_update(skip_locked=True)
+            item = session.scalar(query)
+            if item is None:
+                return None
+            item.locked_until = now + LEASE
+            item.attempts += 1
+            return item.id, item.document_id, item.attempts
+
+    def _release(self, item_id: int, *, delay: dt.timedelta) -> None:
+        with self.db.transaction() as session:
+            item = session.get(models.WorkItem, item_id)
+            if item is not None:
+                item.locked_until = models.utcnow() + delay
+
+    def _fail(self, document_id: str, item_id: int, *, reason: str, message: str) -> None:
+        with self.db.transaction() as session:
+            row = session.get(models.Document, document_id)
+            if row is not None:
+                transition(session, row, DocumentState.FAILED, failure_reason=reason, failure_message=message)
+            item = session.get(models.WorkItem, item_id)
+            if item is not None:
+                session.delete(item)
+
+    def process(self, document_id: str, *, item_id: int) -> None:
+        with self.db.transaction() as session:
+            row = session.get(models.Document, document_id)
+            if row is None or row.parsed is None:
+                raise DocAIError("document vanished before processing")
+            tenant_id, parsed = row.tenant_id, ParsedDocument.model_validate(row.parsed)
+            thresholds = Thresholds.model_validate(session.get(models.Tenant, tenant_id).thresholds or {})  # type: ignore[union-attr]
+        outcome = self.extract(parsed, tenant_id=tenant_id)
+        with self.db.transaction() as session:
+            row = session.get(models.Document, document_id)
+            transition(
+                session,
+                row,  # type: ignore[arg-type]
+                DocumentState.EXTRACTED,
+                extraction=outcome.extraction.model_dump(),
+                checks=[check.model_dump() for check in outcome.checks],
+            )
+        route = self.policy.route(outcome.extraction, text=parsed.text)
+        previous_iban = known_iban(self.db, tenant_id=tenant_id, vendor=outcome.extraction.value("vendor_name"))
+        decision = decide(
+            extraction=outcome.extraction,
+            checks=outcome.checks,
+            route=route,
+            thresholds=thresholds,
+            previous_iban=previous_iban,
+        )
+        with self.db.transaction() as session:
+            row = session.get(models.Document, document_id)
+            assert row is not None
+            transition(session, row, DocumentState.ROUTED, route=route.model_dump())
+            self._apply(session, row, decision)
+            item = session.get(models.WorkItem, item_id)
+            if item is not None:
+                session.delete(item)
+
+    @staticmethod
+    def _apply(session: Any, row: models.Document, decision: Decision) -> None:
+        reasons = [reason.model_dump() for reason in decision.reasons]
+        summary = [f"{r.code}{':' + r.field if r.field else ''}" for r in decision.reasons]
+        if decision.outcome == "auto_approve":
+            transition(session, row, DocumentState.APPROVED, decision=decision.outcome, review_reasons=[])
+            session.add(models.AuditEntry(tenant_id=row.tenant_id, document_id=row.id, actor="system", action="auto_approved"))
+            return
+        transition(session, row, DocumentState.IN_REVIEW, decision=decision.outcome, review_reasons=summary)
+        session.add(
+            models.ReviewTask(
+                id=uuid.uuid4().hex, tenant_id=row.tenant_id, document_id=row.id, state="open", reasons=reasons
+            )
+        )
+        session.add(
+            models.AuditEntry(
+                tenant_id=row.tenant_id,
+                document_id=row.id,
+                actor="system",
+                action="sent_to_review",
+                new_value=", ".join(summary),
+            )
+        )
+
+
+def vendor_key(name: str | None) -> str:
+    return " ".join((name or "").lower().split())
+
+
+def known_iban(db: Database, *, tenant_id: str, vendor: str | None) -> str | None:
+    """The IBAN of the vendor's most recent approved invoice, if there is one."""
+    key = vendor_key(vendor)
+    if not key:
+        return None
+    with db.transaction() as session:
+        query = (
+            select(models.Document.extraction)
+            .where(
+                models.Document.tenant_id == tenant_id,
+                models.Document.state.in_([DocumentState.APPROVED.value, DocumentState.EXPORTED.value]),
+            )
+            .order_by(models.Document.update_time.desc())
+            .limit(500)
+        )
+        for data in session.scalars(query):
+            extraction = Extraction.model_validate(data or {})
+            if vendor_key(extraction.value("vendor_name")) == key and extraction.value("iban"):
+                return extraction.value("iban")
+    return None
+
+
+class PipelineThread:
+    """Runs the pipeline in a background thread until stopped; wakes on new uploads."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="docai-pipeline", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.pipeline.process_next()
+            except Exception:  # noqa: BLE001 - keep the worker alive (e.g. database briefly locked)
+                log.exception("pipeline loop error")
+                busy = False
+            if not busy:
+                self._wake.wait(timeout=1.0)
+                self._wake.clear()

@@ -1,0 +1,61 @@
+"""Review domain ⇄ protobuf."""
+
+from __future__ import annotations
+
+from docai.schemas.review import AuditRecord, Corrections, ReviewTaskView, RouteChange
+from docai.services.pb.review.v1 import review_service_pb2 as pb
+
+_STATES = {
+    "open": pb.REVIEW_TASK_STATE_OPEN,
+    "claimed": pb.REVIEW_TASK_STATE_CLAIMED,
+    "approved": pb.REVIEW_TASK_STATE_APPROVED,
+    "rejected": pb.REVIEW_TASK_STATE_REJECTED,
+}
+_FROM_PB = {value: name for name, value in _STATES.items()}
+
+
+def state_from_pb(value: int) -> str:
+    return _FROM_PB.get(value, "")
+
+
+def task_to_pb(task: ReviewTaskView) -> pb.ReviewTask:
+    message = pb.ReviewTask(
+        name=task.name,
+        document=f"documents/{task.document_id}",
+        state=_STATES[task.state],
+        reasons=[pb.ReviewReason(code=r.code, field=r.field, detail=r.detail) for r in task.reasons],
+        etag=task.etag,
+        claimed_by=task.claimed_by,
+        vendor_name=task.vendor_name,
+        total_gross=task.total_gross,
+        currency=task.currency,
+        filename=task.filename,
+        page_count=task.page_count,
+    )
+    message.create_time.FromDatetime(task.create_time)
+    if task.lease_until is not None:
+        message.lease_expire_time.FromDatetime(task.lease_until)
+    return message
+
+
+def corrections_from_pb(request: pb.SubmitCorrectionsRequest) -> Corrections:
+    return Corrections(
+        fields={f.name: f.value for f in request.fields},
+        line_items=[{cell.name: cell.value for cell in item.fields} for item in request.line_items]
+        if request.replace_line_items
+        else None,
+        route=RouteChange(
+            department=request.route.department, cost_centre=request.route.cost_centre, approver=request.route.approver
+        )
+        if request.HasField("route")
+        else None,
+    )
+
+
+def audit_to_pb(entry: AuditRecord) -> pb.AuditEntry:
+    message = pb.AuditEntry(
+        id=entry.id, actor=entry.actor, action=entry.action, field=entry.field,
+        old_value=entry.old_value, new_value=entry.new_value,
+    )
+    message.create_time.FromDatetime(entry.create_time)
+    return message

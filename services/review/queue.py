@@ -1,0 +1,378 @@
+"""The review queue: leases, corrections with optimistic concurrency, approval, and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from docai.schemas.checks import CheckResult
+from docai.schemas.document import DocumentState
+from docai.schemas.invoice import HEADER_FIELDS, LINE_ITEM_FIELDS, ExtractedField, Extraction, LineItem, Provenance
+from docai.schemas.parsed import ParsedDocument
+from docai.schemas.review import AuditRecord, Corrections, ReviewTaskView
+from docai.schemas.routing import ReviewReason, Route
+from docai.services.common import idempotency
+from docai.services.common.errors import AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError
+from docai.services.extraction.checks import run_checks
+from docai.services.extraction.normalize import normalize_field
+from docai.services.extraction.provenance import locate
+from docai.services.ingest.documents import transition
+from docai.services.pipeline.worker import vendor_key
+from docai.services.storage import models
+from docai.services.storage.database import Database
+
+ACTIVE = ("open", "claimed")
+ORDERS = {"", "create_time", "-create_time", "total_gross", "-total_gross"}
+
+
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything here is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def _effective_state(task: models.ReviewTask, now: dt.datetime) -> str:
+    if task.state == "claimed" and (aware(task.lease_until) or now) <= now:
+        return "open"
+    return task.state
+
+
+def _view(task: models.ReviewTask, doc: models.Document, now: dt.datetime) -> ReviewTaskView:
+    extraction = Extraction.model_validate(doc.extraction or {})
+    state = _effective_state(task, now)
+    return ReviewTaskView(
+        id=task.id,
+        document_id=task.document_id,
+        state=state,
+        reasons=[ReviewReason.model_validate(reason) for reason in task.reasons or []],
+        version=task.version,
+        claimed_by=task.claimed_by if state == "claimed" else "",
+        lease_until=aware(task.lease_until) if state == "claimed" else None,
+        vendor_name=extraction.value("vendor_name") or "",
+        total_gross=extraction.value("total_gross") or "",
+        currency=extraction.value("currency") or "",
+        filename=doc.filename,
+        page_count=doc.page_count,
+        create_time=aware(task.create_time),  # type: ignore[arg-type]
+    )
+
+
+def _version(etag: str) -> int:
+    digits = "".join(c for c in etag if c.isdigit())
+    if not digits:
+        raise InvalidArgumentError("etag is required", reason="MISSING_FIELD", field="etag")
+    return int(digits)
+
+
+class ReviewQueue:
+    def __init__(self, *, db: Database, lease_seconds: int = 600) -> None:
+        self.db = db
+        self.lease = dt.timedelta(seconds=lease_seconds)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _load(self, session: Session, tenant_id: str, task_id: str) -> tuple[models.ReviewTask, models.Document]:
+        task = session.get(models.ReviewTask, task_id)
+        if task is None or task.tenant_id != tenant_id:  # another tenant's task reads as missing
+            raise NotFoundError(f"reviewTasks/{task_id} not found", reason="REVIEW_TASK_NOT_FOUND")
+        doc = session.get(models.Document, task.document_id)
+        assert doc is not None
+        return task, doc
+
+    def list(
+        self,
+        *,
+        tenant_id: str,
+        state: str = "",
+        reason_code: str = "",
+        vendor_contains: str = "",
+        order_by: str = "",
+        page_size: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[ReviewTaskView], int]:
+        if order_by not in ORDERS:
+            raise InvalidArgumentError(f"order_by must be one of {sorted(ORDERS - {''})}", reason="INVALID_ORDER_BY")
+        now = models.utcnow()
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(models.ReviewTask, models.Document)
+                .join(models.Document, models.Document.id == models.ReviewTask.document_id)
+                .where(models.ReviewTask.tenant_id == tenant_id)
+                .order_by(models.ReviewTask.create_time, models.ReviewTask.id)
+            ).all()
+            views = [_view(task, doc, now) for task, doc in rows]
+        wanted = (state,) if state else ACTIVE
+        views = [v for v in views if v.state in wanted]
+        if reason_code:
+            views = [v for v in views if any(r.code == reason_code for r in v.reasons)]
+        if vendor_contains:
+            views = [v for v in views if vendor_contains.lower() in v.vendor_name.lower()]
+        if order_by.lstrip("-") == "total_gross":
+            views.sort(key=lambda v: float(v.total_gross or 0), reverse=order_by.startswith("-"))
+        elif order_by == "-create_time":
+            views.reverse()
+        return views[offset : offset + page_size], len(views)
+
+    def get(self, *, tenant_id: str, task_id: str) -> tuple[ReviewTaskView, Extraction, list[CheckResult], Route | None]:
+        with self.db.transaction() as session:
+            task, doc = self._load(session, tenant_id, task_id)
+            return (
+                _view(task, doc, models.utcnow()),
+                Extraction.model_validate(doc.extraction or {}),
+                [CheckResult.model_validate(c) for c in doc.checks or []],
+                Route.model_validate(doc.route) if doc.route else None,
+            )
+
+    def audit(self, *, tenant_id: str, document_id: str) -> list[AuditRecord]:
+        with self.db.transaction() as session:
+            doc = session.get(models.Document, document_id)
+            if doc is None or doc.tenant_id != tenant_id:
+                raise NotFoundError(f"documents/{document_id} not found", reason="DOCUMENT_NOT_FOUND")
+            rows = session.scalars(
+                select(models.AuditEntry).where(models.AuditEntry.document_id == document_id).order_by(models.AuditEntry.id)
+            )
+            return [
+                AuditRecord.model_validate(
+                    {**{c: getattr(r, c) for c in ("id", "actor", "action", "field", "old_value", "new_value")},
+                     "create_time": aware(r.create_time)}
+                )
+                for r in rows
+            ]
+
+    # -- leases ------------------------------------------------------------------------------
+
+    def claim(self, *, tenant_id: str, actor: str, task_id: str = "", lease_seconds: int = 0) -> ReviewTaskView:
+        """Claims a task (or the oldest open one) for `actor`; a colleague's live lease gets ABORTED."""
+        now = models.utcnow()
+        lease = dt.timedelta(seconds=lease_seconds) if lease_seconds > 0 else self.lease
+        with self.db.transaction() as session:
+            if task_id:
+                task, doc = self._load(session, tenant_id, task_id)
+            else:
+                candidates = session.scalars(
+                    select(models.ReviewTask)
+                    .where(models.ReviewTask.tenant_id == tenant_id, models.ReviewTask.state.in_(ACTIVE))
+                    .order_by(models.ReviewTask.create_time, models.ReviewTask.id)
+                )
+                task = next((t for t in candidates if _effective_state(t, now) == "open"), None)  # type: ignore[assignment]
+                if task is None:
+                    raise NotFoundError("no open review task", reason="NO_OPEN_TASK")
+                doc = session.get(models.Document, task.document_id)  # type: ignore[assignment]
+            state = _effective_state(task, now)
+            if state in ("approved", "rejected"):
+                raise FailedPreconditionError(f"the task is already {state}", reason="TASK_CLOSED")
+            if state == "claimed" and task.claimed_by != actor:
+                raise AbortedError(f"{task.claimed_by} is working on this invoice", reason="LEASE_HELD", holder=task.claimed_by)
+            task.state, task.claimed_by, task.lease_until = "claimed", actor, now + lease
+            task.update_time = now
+            session.add(models.AuditEntry(tenant_id=tenant_id, document_id=task.document_id, actor=actor, action="claimed"))
+            return _view(task, doc, now)
+
+    def release(self, *, tenant_id: str, actor: str, task_id: str) -> ReviewTaskView:
+        now = models.utcnow()
+        with self.db.transaction() as session:
+            task, doc = self._load(session, tenant_id, task_id)
+            self._require_lease(task, actor, now)
+            task.state, task.claimed_by, task.lease_until = "open", "", None
+            session.add(models.AuditEntry(tenant_id=tenant_id, document_id=task.document_id, actor=actor, action="released"))
+            return _view(task, doc, now)
+
+    @staticmethod
+    def _require_lease(task: models.ReviewTask, actor: str, now: dt.datetime) -> None:
+        state = _effective_state(task, now)
+        if state in ("approved", "rejected"):
+            raise FailedPreconditionError(f"the task is already {state}", reason="TASK_CLOSED")
+        if state == "claimed" and task.claimed_by != actor:
+            raise AbortedError(f"{task.claimed_by} is working on this invoice", reason="LEASE_HELD", holder=task.claimed_by)
+        if state != "claimed":
+            raise FailedPreconditionError("claim the task before changing it", reason="TASK_NOT_CLAIMED")
+
+    def _guard(self, task: models.ReviewTask, *, actor: str, etag: str, now: dt.datetime) -> None:
+        self._require_lease(task, actor, now)
+        if _version(etag) != task.version:
+            raise AbortedError("the invoice changed since you loaded it; reload it", reason="STALE_ETAG")
+
+    # -- changes -----------------------------------------------------------------------------
+
+    def correct(
+        self, *, tenant_id: str, actor: str, task_id: str, etag: str, corrections: Corrections, request_id: str
+    ) -> tuple[ReviewTaskView, Extraction, list[CheckResult]]:
+        """Applies a reviewer's corrections, re-runs the checks and records every change in the audit log."""
+        fingerprint = hashlib.sha256(f"{task_id}\0{etag}\0{corrections.model_dump_json()}".encode()).hexdigest()
+        key = {"tenant_id": tenant_id, "method": "SubmitCorrections", "request_id": request_id, "fingerprint": fingerprint}
+        now = models.utcnow()
+        with self.db.transaction() as session:
+            task, doc = self._load(session, tenant_id, task_id)
+            if idempotency.recall(session, **key) is None:
+                self._guard(task, actor=actor, etag=etag, now=now)
+                self._apply(session, task, doc, actor=actor, corrections=corrections)
+                idempotency.remember(session, **key, resource=task_id)
+            return (
+                _view(task, doc, now),
+                Extraction.model_validate(doc.extraction or {}),
+                [CheckResult.model_validate(c) for c in doc.checks or []],
+            )
+
+    def _apply(
+        self, session: Session, task: models.ReviewTask, doc: models.Document, *, actor: str, corrections: Corrections
+    ) -> None:
+        extraction = Extraction.model_validate(doc.extraction or {})
+        parsed = ParsedDocument.model_validate(doc.parsed or {"pages": []})
+        audit: list[tuple[str, str, str, str]] = []
+        for name, typed in corrections.fields.items():
+            if name not in HEADER_FIELDS:
+                raise InvalidArgumentError(f"unknown field {name!r}", reason="UNKNOWN_FIELD", field=name)
+            old = extraction.value(name) or ""
+            new = _normalised(name, typed)
+            if new == old:
+                continue
+            if new:
+                extraction.fields[name] = _reviewed(name, new, typed, parsed)
+            else:
+                extraction.fields.pop(name, None)
+            audit.append(("field_corrected", name, old, new))
+        if corrections.line_items is not None:
+            old_rows = [{k: f.value for k, f in item.fields.items()} for item in extraction.line_items]
+            rows = []
+            for typed_row in corrections.line_items:
+                cells = {}
+                for key, typed in typed_row.items():
+                    if key not in LINE_ITEM_FIELDS:
+                        raise InvalidArgumentError(f"unknown line item field {key!r}", reason="UNKNOWN_FIELD", field=key)
+                    value = _normalised(key, typed)
+                    if value:
+                        cells[key] = _reviewed(key, value, typed, parsed)
+                if cells:
+                    rows.append(LineItem(fields=cells))
+            new_rows = [{k: f.value for k, f in item.fields.items()} for item in rows]
+            if new_rows != old_rows:
+                extraction.line_items = rows
+                audit.append(("line_items_corrected", "line_items", _rows_text(old_rows), _rows_text(new_rows)))
+        if corrections.route is not None:
+            route = Route.model_validate(doc.route) if doc.route else Route(department="", cost_centre="", approver="", confidence=0, covered=False)
+            for attr in ("department", "cost_centre", "approver"):
+                new = getattr(corrections.route, attr).strip()
+                old = getattr(route, attr)
+                if new and new != old:
+                    audit.append(("route_corrected", attr, old, new))
+            route = route.model_copy(
+                update={
+                    attr: getattr(corrections.route, attr).strip() or getattr(route, attr)
+                    for attr in ("department", "cost_centre", "approver")
+                }
+                | {"confidence": 1.0, "covered": True, "reasons": [*route.reasons, "reviewer"]}
+            )
+            doc.route = route.model_dump()
+        if not audit:
+            return
+        doc.extraction = extraction.model_dump()
+        doc.checks = [check.model_dump() for check in run_checks(extraction)]
+        doc.update_time = models.utcnow()
+        task.version += 1
+        task.update_time = doc.update_time
+        for action, field, old, new in audit:
+            session.add(
+                models.AuditEntry(
+                    tenant_id=task.tenant_id, document_id=doc.id, actor=actor, action=action,
+                    field=field, old_value=old, new_value=new,
+                )
+            )
+
+    def approve(self, *, tenant_id: str, actor: str, task_id: str, etag: str, request_id: str) -> ReviewTaskView:
+        """Approves the invoice for the ERP and keeps it, with what people touched, for training."""
+        key = {"tenant_id": tenant_id, "method": "ApproveReviewTask", "request_id": request_id, "fingerprint": task_id}
+        now = models.utcnow()
+        with self.db.transaction() as session:
+            task, doc = self._load(session, tenant_id, task_id)
+            if idempotency.recall(session, **key) is not None:
+                return _view(task, doc, now)
+            self._guard(task, actor=actor, etag=etag, now=now)
+            checks = [CheckResult.model_validate(c) for c in doc.checks or []]
+            extraction = Extraction.model_validate(doc.extraction or {})
+            changed = sorted(
+                {
+                    entry.field
+                    for entry in session.scalars(
+                        select(models.AuditEntry).where(
+                            models.AuditEntry.document_id == doc.id, models.AuditEntry.action.like("%_corrected")
+                        )
+                    )
+                }
+            )
+            bank_change = "iban" in changed or any(
+                r.get("code") == "BANK_DETAILS_CHANGED" for r in task.reasons or []
+            )
+            task.state, task.lease_until = "approved", None
+            task.version += 1
+            transition(session, doc, DocumentState.APPROVED, review_reasons=doc.review_reasons)
+            session.add(
+                models.ApprovedExample(
+                    tenant_id=tenant_id,
+                    document_id=doc.id,
+                    vendor_key=vendor_key(extraction.value("vendor_name")),
+                    extraction=extraction.model_dump(),
+                    confirmed_fields=sorted({*extraction.fields, *(["line_items"] if extraction.line_items else [])}),
+                    changed_fields=changed,
+                    reviewer=actor,
+                    needs_second_approval=bank_change,
+                )
+            )
+            failed = [c.name for c in checks if not c.passed]
+            session.add(
+                models.AuditEntry(
+                    tenant_id=tenant_id, document_id=doc.id, actor=actor, action="approved",
+                    new_value=f"failed checks: {', '.join(failed)}" if failed else "",
+                )
+            )
+            idempotency.remember(session, **key, resource=task_id)
+            return _view(task, doc, now)
+
+    def reject(self, *, tenant_id: str, actor: str, task_id: str, etag: str, reason: str, request_id: str) -> ReviewTaskView:
+        if not reason.strip():
+            raise InvalidArgumentError("a rejection needs a reason", reason="MISSING_FIELD", field="reason")
+        key = {"tenant_id": tenant_id, "method": "RejectReviewTask", "request_id": request_id, "fingerprint": task_id}
+        now = models.utcnow()
+        with self.db.transaction() as session:
+            task, doc = self._load(session, tenant_id, task_id)
+            if idempotency.recall(session, **key) is not None:
+                return _view(task, doc, now)
+            self._guard(task, actor=actor, etag=etag, now=now)
+            task.state, task.lease_until = "rejected", None
+            task.version += 1
+            transition(session, doc, DocumentState.REJECTED, failure_reason="REJECTED_BY_REVIEWER", failure_message=reason)
+            session.add(models.AuditEntry(tenant_id=tenant_id, document_id=doc.id, actor=actor, action="rejected", new_value=reason))
+            idempotency.remember(session, **key, resource=task_id)
+            return _view(task, doc, now)
+
+
+def _normalised(name: str, typed: str) -> str:
+    typed = typed.strip()
+    if not typed:
+        return ""
+    value = normalize_field(name, typed)
+    if value is None:
+        raise InvalidArgumentError(f"{typed!r} is not a valid {name}", reason="INVALID_FIELD_VALUE", field=name)
+    return value
+
+
+def _reviewed(name: str, value: str, typed: str, parsed: ParsedDocument) -> ExtractedField:
+    provenance = locate(value, typed, parsed, field=name) or Provenance(derived="entered by reviewer")
+    return ExtractedField(value=value, confidence=1.0, provenance=provenance)
+
+
+def _rows_text(rows: list[dict[str, Any]]) -> str:
+    return "; ".join(" | ".join(f"{k}={v}" for k, v in row.items()) for row in rows)
+
+
+def open_count(db: Database, *, tenant_id: str) -> int:
+    with db.transaction() as session:
+        return session.scalar(
+            select(func.count()).select_from(models.ReviewTask).where(
+                models.ReviewTask.tenant_id == tenant_id, models.ReviewTask.state.in_(ACTIVE)
+            )
+        ) or 0

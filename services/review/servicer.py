@@ -1,0 +1,122 @@
+"""ReviewService over gRPC."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import grpc
+
+from docai.services.common import paging
+from docai.services.common.names import parse_name, require
+from docai.services.common.server import caller, current_actor
+from docai.services.extraction.convert import extraction_to_pb
+from docai.services.pb.review.v1 import review_service_pb2 as pb
+from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
+from docai.services.review.convert import audit_to_pb, corrections_from_pb, state_from_pb, task_to_pb
+from docai.services.review.pages import PageRenderer
+from docai.services.review.queue import ReviewQueue
+from docai.services.routing.convert import route_to_pb
+
+
+def _actor() -> str:
+    """The person acting: named by the client in `x-docai-actor`, else the tenant's API identity."""
+    return current_actor.get() or f"api:{caller().tenant_id}"
+
+
+class ReviewServicer(pb_grpc.ReviewServiceServicer):
+    def __init__(self, *, queue: ReviewQueue, pages: PageRenderer) -> None:
+        self.queue = queue
+        self.pages = pages
+
+    async def ListReviewTasks(self, request: pb.ListReviewTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListReviewTasksResponse:
+        size = paging.page_size(request.page_size)
+        offset = paging.decode_token(request.page_token)
+        tasks, total = await asyncio.to_thread(
+            self.queue.list,
+            tenant_id=caller().tenant_id,
+            state=state_from_pb(request.state),
+            reason_code=request.reason_code,
+            vendor_contains=request.vendor_contains,
+            order_by=request.order_by,
+            page_size=size,
+            offset=offset,
+        )
+        more = offset + size < total
+        return pb.ListReviewTasksResponse(
+            review_tasks=[task_to_pb(t) for t in tasks],
+            next_page_token=paging.encode_token(offset + size) if more else "",
+            total_size=total,
+        )
+
+    async def GetReviewTask(self, request: pb.GetReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.GetReviewTaskResponse:
+        task_id = parse_name(request.name, collection="reviewTasks")
+        task, extraction, checks, route = await asyncio.to_thread(self.queue.get, tenant_id=caller().tenant_id, task_id=task_id)
+        response = pb.GetReviewTaskResponse(
+            review_task=task_to_pb(task), extraction=extraction_to_pb(task.document_id, extraction, checks)
+        )
+        if route is not None:
+            response.route.CopyFrom(route_to_pb(task.document_id, route))
+        return response
+
+    async def ClaimReviewTask(self, request: pb.ClaimReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ClaimReviewTaskResponse:
+        task_id = parse_name(request.name, collection="reviewTasks") if request.name else ""
+        task = await asyncio.to_thread(
+            self.queue.claim, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id, lease_seconds=request.lease_seconds
+        )
+        return pb.ClaimReviewTaskResponse(review_task=task_to_pb(task))
+
+    async def ReleaseReviewTask(self, request: pb.ReleaseReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ReleaseReviewTaskResponse:
+        task_id = parse_name(request.name, collection="reviewTasks")
+        task = await asyncio.to_thread(self.queue.release, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id)
+        return pb.ReleaseReviewTaskResponse(review_task=task_to_pb(task))
+
+    async def SubmitCorrections(self, request: pb.SubmitCorrectionsRequest, context: grpc.aio.ServicerContext) -> pb.SubmitCorrectionsResponse:
+        task_id = parse_name(request.name, collection="reviewTasks")
+        require(request.request_id, field="request_id")
+        task, extraction, checks = await asyncio.to_thread(
+            self.queue.correct,
+            tenant_id=caller().tenant_id,
+            actor=_actor(),
+            task_id=task_id,
+            etag=request.etag,
+            corrections=corrections_from_pb(request),
+            request_id=request.request_id,
+        )
+        return pb.SubmitCorrectionsResponse(
+            review_task=task_to_pb(task), extraction=extraction_to_pb(task.document_id, extraction, checks)
+        )
+
+    async def ApproveReviewTask(self, request: pb.ApproveReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ApproveReviewTaskResponse:
+        task_id = parse_name(request.name, collection="reviewTasks")
+        require(request.request_id, field="request_id")
+        task = await asyncio.to_thread(
+            self.queue.approve, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id,
+            etag=request.etag, request_id=request.request_id,
+        )
+        return pb.ApproveReviewTaskResponse(review_task=task_to_pb(task))
+
+    async def RejectReviewTask(self, request: pb.RejectReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.RejectReviewTaskResponse:
+        task_id = parse_name(request.name, collection="reviewTasks")
+        require(request.request_id, field="request_id")
+        task = await asyncio.to_thread(
+            self.queue.reject, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id,
+            etag=request.etag, reason=request.reason, request_id=request.request_id,
+        )
+        return pb.RejectReviewTaskResponse(review_task=task_to_pb(task))
+
+    async def ListAuditEntries(self, request: pb.ListAuditEntriesRequest, context: grpc.aio.ServicerContext) -> pb.ListAuditEntriesResponse:
+        document_id = parse_name(request.parent, collection="documents")
+        entries = await asyncio.to_thread(self.queue.audit, tenant_id=caller().tenant_id, document_id=document_id)
+        return pb.ListAuditEntriesResponse(audit_entries=[audit_to_pb(e) for e in entries])
+
+    async def RenderPage(self, request: pb.RenderPageRequest, context: grpc.aio.ServicerContext) -> pb.RenderPageResponse:
+        document_id = parse_name(request.document, collection="documents")
+        png, width, height, count = await asyncio.to_thread(
+            self.pages.render, tenant_id=caller().tenant_id, document_id=document_id, page=request.page or 1, dpi=request.dpi
+        )
+        return pb.RenderPageResponse(png=png, width_points=width, height_points=height, page_count=count)
+
+
+def registration(servicer: ReviewServicer) -> tuple[Any, Any, str]:
+    return pb_grpc.add_ReviewServiceServicer_to_server, servicer, pb.DESCRIPTOR.services_by_name["ReviewService"].full_name

@@ -1,0 +1,152 @@
+"""The approve-or-review decision for one routed invoice.
+
+An invoice is auto-approved only when all of these hold; otherwise it goes to review with
+*every* failed condition listed, so the reviewer sees the whole picture at once:
+
+* each required field is present, non-empty (``MISSING_FIELD``) and at least
+  ``field_confidence`` confident (``LOW_CONFIDENCE``); fields in ``confident_if_present``
+  (IBAN, due date, ...) need not be there, but when they are, they must be confident too;
+* every validation check passed (``CHECK_FAILED``, one reason per failed check, naming it);
+* the route is covered (``ROUTE_UNCOVERED``) and at least ``route_confidence`` confident
+  (``LOW_ROUTE_CONFIDENCE``);
+* the bank account is the one on file: when ``previous_iban`` is known for the vendor and the
+  extracted IBAN differs, the invoice never auto-approves (``BANK_DETAILS_CHANGED``), the
+  classic payment-diversion fraud. An invoice without an IBAN is not a change: payment then
+  uses the account on file;
+* it is not a credit note (``CREDIT_NOTE``): credit notes must be matched against the invoice
+  they correct, which nothing automates yet, so they go to review unless the tenant sets
+  ``Thresholds.auto_approve_credit_notes``. A negative gross total counts as a credit note.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from docai.schemas.checks import CheckResult
+from docai.schemas.invoice import Extraction
+from docai.schemas.routing import Decision, ReviewReason, Route, Thresholds
+
+MISSING_FIELD = "MISSING_FIELD"
+LOW_CONFIDENCE = "LOW_CONFIDENCE"
+CHECK_FAILED = "CHECK_FAILED"
+ROUTE_UNCOVERED = "ROUTE_UNCOVERED"
+LOW_ROUTE_CONFIDENCE = "LOW_ROUTE_CONFIDENCE"
+BANK_DETAILS_CHANGED = "BANK_DETAILS_CHANGED"
+CREDIT_NOTE = "CREDIT_NOTE"
+
+
+def decide(
+    *,
+    extraction: Extraction,
+    checks: list[CheckResult],
+    route: Route,
+    thresholds: Thresholds,
+    previous_iban: str | None = None,
+) -> Decision:
+    """Decide whether an invoice may be auto-approved.
+
+    Args:
+        extraction: The extracted invoice.
+        checks: Results of the validation checks run on it.
+        route: Its route from ``RoutingPolicy.route``.
+        thresholds: The tenant's thresholds.
+        previous_iban: The IBAN on file for this vendor, if any.
+
+    Returns:
+        ``auto_approve`` with no reasons, or ``review`` with every reason found, in this order:
+        field reasons (in ``required_fields`` order, then ``confident_if_present``), failed
+        checks (in the given order), route, bank details, credit note.
+
+    Example:
+        >>> decision = decide(extraction=ex, checks=results, route=route, thresholds=Thresholds())
+        >>> decision.outcome, [r.code for r in decision.reasons]
+        ('review', ['LOW_CONFIDENCE'])
+    """
+    reasons = [
+        *_field_reasons(extraction, thresholds),
+        *_check_reasons(checks),
+        *_route_reasons(route, thresholds),
+        *_bank_reasons(extraction, previous_iban),
+    ]
+    if not thresholds.auto_approve_credit_notes and _is_credit_note(extraction):
+        reasons.append(
+            ReviewReason(code=CREDIT_NOTE, field="document_type", detail="credit notes are always reviewed")
+        )
+    return Decision(outcome="review" if reasons else "auto_approve", reasons=reasons)
+
+
+def _field_reasons(extraction: Extraction, thresholds: Thresholds) -> list[ReviewReason]:
+    reasons: list[ReviewReason] = []
+    required = list(dict.fromkeys(thresholds.required_fields))
+    optional = [name for name in dict.fromkeys(thresholds.confident_if_present) if name not in required]
+    for name in required + optional:
+        field = extraction.fields.get(name)
+        if field is None or not field.value.strip():
+            if name in required:
+                reasons.append(ReviewReason(code=MISSING_FIELD, field=name, detail=f"{name} was not found"))
+            continue
+        if field.confidence < thresholds.field_confidence:
+            reasons.append(
+                ReviewReason(
+                    code=LOW_CONFIDENCE,
+                    field=name,
+                    detail=f"confidence {field.confidence:.2f} is below {thresholds.field_confidence:.2f}",
+                )
+            )
+    return reasons
+
+
+def _check_reasons(checks: list[CheckResult]) -> list[ReviewReason]:
+    return [
+        ReviewReason(
+            code=CHECK_FAILED,
+            field=",".join(check.fields),
+            detail=check.detail or f"check {check.name} failed",
+            check=check.name,
+        )
+        for check in checks
+        if not check.passed
+    ]
+
+
+def _route_reasons(route: Route, thresholds: Thresholds) -> list[ReviewReason]:
+    if not route.covered:
+        return [ReviewReason(code=ROUTE_UNCOVERED, detail="no routing rule matched this invoice")]
+    if route.confidence < thresholds.route_confidence:
+        return [
+            ReviewReason(
+                code=LOW_ROUTE_CONFIDENCE,
+                detail=f"route to {route.department} has confidence {route.confidence:.2f}, "
+                f"below {thresholds.route_confidence:.2f}",
+            )
+        ]
+    return []
+
+
+def _bank_reasons(extraction: Extraction, previous_iban: str | None) -> list[ReviewReason]:
+    current = _normalise_iban(extraction.value("iban") or "")
+    previous = _normalise_iban(previous_iban or "")
+    if previous and current and current != previous:
+        # Mask the accounts: the detail is shown in UIs and logs.
+        return [
+            ReviewReason(
+                code=BANK_DETAILS_CHANGED,
+                field="iban",
+                detail=f"IBAN changed from ...{previous[-4:]} to ...{current[-4:]} for this vendor",
+            )
+        ]
+    return []
+
+
+def _normalise_iban(value: str) -> str:
+    return re.sub(r"\s+", "", value).upper()
+
+
+def _is_credit_note(extraction: Extraction) -> bool:
+    if (extraction.value("document_type") or "").strip().lower() == "credit_note":
+        return True
+    try:
+        return Decimal((extraction.value("total_gross") or "0").strip()) < 0
+    except InvalidOperation:
+        return False

@@ -1,0 +1,47 @@
+"""Routing on demand: route a stored document again with the current policy."""
+
+from __future__ import annotations
+
+import hashlib
+
+from docai.schemas.invoice import Extraction
+from docai.schemas.parsed import ParsedDocument
+from docai.schemas.routing import Route
+from docai.services.common import idempotency
+from docai.services.common.errors import FailedPreconditionError
+from docai.services.ingest.documents import load
+from docai.services.routing.policy import RoutingPolicy
+from docai.services.storage import models
+from docai.services.storage.database import Database
+
+
+class RoutingService:
+    def __init__(self, *, db: Database, policy: RoutingPolicy) -> None:
+        self.db = db
+        self.policy = policy
+
+    def current(self, *, tenant_id: str, document_id: str) -> Route:
+        with self.db.transaction() as session:
+            row = load(session, tenant_id=tenant_id, document_id=document_id)
+            if row.route is None:
+                raise FailedPreconditionError("the document has not been routed yet", reason="NOT_ROUTED")
+            return Route.model_validate(row.route)
+
+    def reroute(self, *, tenant_id: str, document_id: str, request_id: str) -> Route:
+        key = {"tenant_id": tenant_id, "method": "RouteDocument", "request_id": request_id,
+               "fingerprint": hashlib.sha256(document_id.encode()).hexdigest()}
+        with self.db.transaction() as session:
+            row = load(session, tenant_id=tenant_id, document_id=document_id)
+            if idempotency.recall(session, **key) is not None:
+                return Route.model_validate(row.route)
+            if row.extraction is None:
+                raise FailedPreconditionError("the document has not been extracted yet", reason="NOT_EXTRACTED")
+            text = ParsedDocument.model_validate(row.parsed).text if row.parsed else ""
+            route = self.policy.route(Extraction.model_validate(row.extraction), text=text)
+            old = row.route or {}
+            row.route = route.model_dump()
+            session.add(models.AuditEntry(tenant_id=tenant_id, document_id=document_id, actor="system",
+                                          action="rerouted", old_value=str(old.get("department", "")),
+                                          new_value=route.department))
+            idempotency.remember(session, **key, resource=document_id)
+            return route

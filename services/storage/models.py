@@ -1,0 +1,149 @@
+"""SQLAlchemy tables. One schema for SQLite (embedded) and PostgreSQL (scale)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Per-tenant decision thresholds (docai.schemas.routing.Thresholds as JSON); empty = defaults.
+    thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    # SHA-256 of the token: tokens are 256-bit random, so a fast hash is enough (no dictionary to attack).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    # "erp" tokens act for their tenant; "service" tokens (the review page) may name a tenant per call.
+    scope: Mapped[str] = mapped_column(String(20), default="erp")
+    revoked: Mapped[bool] = mapped_column(default=False)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    external_id: Mapped[str] = mapped_column(String(200), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    page_count: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    failure_reason: Mapped[str] = mapped_column(String(100), default="")
+    failure_message: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str] = mapped_column(String(20), default="")
+    review_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    parsed: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    extraction: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    checks: Mapped[list[Any]] = mapped_column(default=list)
+    route: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkItem(Base):
+    """The processing queue: one row per document still to be processed by the pipeline."""
+
+    __tablename__ = "work_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Event(Base):
+    """Document state changes, written in the same transaction as the change (WatchDocuments reads them)."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    document_id: Mapped[str] = mapped_column(String(36), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdempotentRequest(Base):
+    """AIP-155: the first result of each request_id, so a retry returns it."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("tenant_id", "method", "request_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(100))
+    request_id: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(200))
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewTask(Base):
+    __tablename__ = "review_tasks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_by: Mapped[str] = mapped_column(String(200), default="")
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    document_id: Mapped[str] = mapped_column(String(36), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    field: Mapped[str] = mapped_column(String(100), default="")
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApprovedExample(Base):
+    """An approved invoice as the training service reads it: final values and what people touched."""
+
+    __tablename__ = "approved_examples"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), unique=True)
+    vendor_key: Mapped[str] = mapped_column(String(200), index=True)
+    # The final extraction (docai.schemas.invoice.Extraction JSON).
+    extraction: Mapped[dict[str, Any]] = mapped_column()
+    # Field names a reviewer confirmed or changed; only these count as labels.
+    confirmed_fields: Mapped[list[Any]] = mapped_column(default=list)
+    changed_fields: Mapped[list[Any]] = mapped_column(default=list)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    # Set when bank details changed: a second approver must confirm before it trains anything.
+    needs_second_approval: Mapped[bool] = mapped_column(default=False)
+    second_approver: Mapped[str] = mapped_column(String(200), default="")
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+Index("ix_events_tenant_id_id", Event.tenant_id, Event.id)

@@ -1,0 +1,80 @@
+"""A real suite on a loopback port with a scripted model, and helpers to read gRPC errors."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from docai.services.common.settings import Settings
+from docai.services.models.backend import GenerationRequest
+from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
+from docai.services.testing import SuiteThread, answer_from_truth, scripted_backend
+
+TERMINAL = {
+    ingest_pb.DOCUMENT_STATE_APPROVED,
+    ingest_pb.DOCUMENT_STATE_IN_REVIEW,
+    ingest_pb.DOCUMENT_STATE_FAILED,
+    ingest_pb.DOCUMENT_STATE_REJECTED,
+}
+
+
+class Answers:
+    """What the scripted model answers: the truth of whichever known invoice number is in the prompt."""
+
+    def __init__(self) -> None:
+        self.by_number: dict[str, dict[str, Any]] = {}
+
+    def add(self, truth: dict[str, Any], **changes: Any) -> None:
+        self.by_number[str(truth["invoice_number"])] = {**truth, **changes}
+
+    def __call__(self, request: GenerationRequest) -> str:
+        prompt = request.messages[-1]["content"]
+        for number, truth in self.by_number.items():
+            if re.search(re.escape(number), prompt):
+                return answer_from_truth(truth)
+        return "{}"
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture
+def running(database_url: str, tmp_path: Path, answers: Answers) -> Iterator[SuiteThread]:
+    settings = Settings(home=tmp_path / "home", database_url=database_url, backend="fake", max_upload_bytes=2_000_000)
+    with SuiteThread(settings, backend=scripted_backend(answers)) as suite:
+        yield suite
+
+
+def metadata(token: str, actor: str = "") -> tuple[tuple[str, str], ...]:
+    pairs: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),)
+    return pairs + ((("x-docai-actor", actor),) if actor else ())
+
+
+def reason_of(error: grpc.RpcError) -> str:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None, "the error carries no google.rpc.Status"
+    for detail in status.details:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason
+    raise AssertionError("no ErrorInfo in the status details")
+
+
+def wait_for_state(stub: Any, name: str, token: str, *, states: set[int] = TERMINAL, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = stub.GetDocument(ingest_pb.GetDocumentRequest(name=name), metadata=metadata(token))
+        if response.document.state in states:
+            return response
+        time.sleep(0.1)
+    raise AssertionError(f"{name} did not reach {states} in {timeout}s")

@@ -1,0 +1,143 @@
+"""ReviewService against a real in-process server: leases, corrections, concurrency, approval, audit."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from sqlalchemy import select
+
+from docai.services.client import DocaiClient
+from docai.services.pb.extraction.v1 import extraction_service_pb2 as ext_pb
+from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
+from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
+from docai.services.pb.review.v1 import review_service_pb2 as pb
+from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
+from docai.services.storage import models
+from docai.training.synthetic import generate_invoice
+
+from .conftest import metadata, reason_of, wait_for_state
+
+
+@pytest.fixture
+def in_review(running, answers):
+    """An invoice whose model answer has a wrong gross total, so it waits in the review queue."""
+    invoice = generate_invoice(21)
+    answers.add(invoice.truth, total_gross=float(invoice.truth["total_gross"]) + 10)
+    token = running.tenant("acme")
+    with DocaiClient(running.address, token) as client:
+        document = client.upload(invoice.pdf, request_id="rev")
+    state = wait_for_state(ingest_grpc.IngestServiceStub(grpc.insecure_channel(running.address)), document.name, token)
+    assert state.document.state == ingest_pb.DOCUMENT_STATE_IN_REVIEW
+    return invoice, document, token
+
+
+def test_correct_and_approve_with_audit_and_training_data(running, in_review):
+    invoice, document, token = in_review
+    review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
+    alice, bob = metadata(token, "alice@acme"), metadata(token, "bob@acme")
+
+    listed = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice)
+    assert listed.total_size == 1
+    task = listed.review_tasks[0]
+    assert any(r.code == "CHECK_FAILED" for r in task.reasons)
+
+    claimed = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(), metadata=alice).review_task
+    assert claimed.claimed_by == "alice@acme"
+    with pytest.raises(grpc.RpcError) as held:
+        review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task.name), metadata=bob)
+    assert held.value.code() == grpc.StatusCode.ABORTED
+    assert reason_of(held.value) == "LEASE_HELD"
+
+    detail = review.GetReviewTask(pb.GetReviewTaskRequest(name=task.name), metadata=alice)
+    assert not {c.name: c.passed for c in detail.extraction.checks}["net_plus_tax_equals_gross"]
+
+    gross = f"{invoice.truth['total_gross']:.2f}"
+    fixed = review.SubmitCorrections(
+        pb.SubmitCorrectionsRequest(
+            name=task.name,
+            etag=claimed.etag,
+            fields=[pb.FieldCorrection(name="total_gross", value=gross)],
+            request_id="c-1",
+        ),
+        metadata=alice,
+    )
+    assert {c.name: c.passed for c in fixed.extraction.checks}["net_plus_tax_equals_gross"]
+    assert fixed.review_task.etag != claimed.etag
+
+    with pytest.raises(grpc.RpcError) as stale:
+        review.SubmitCorrections(
+            pb.SubmitCorrectionsRequest(
+                name=task.name, etag=claimed.etag,
+                fields=[pb.FieldCorrection(name="currency", value="USD")], request_id="c-2",
+            ),
+            metadata=alice,
+        )
+    assert stale.value.code() == grpc.StatusCode.ABORTED
+    assert reason_of(stale.value) == "STALE_ETAG"
+
+    approved = review.ApproveReviewTask(
+        pb.ApproveReviewTaskRequest(name=task.name, etag=fixed.review_task.etag, request_id="a-1"), metadata=alice
+    ).review_task
+    assert approved.state == pb.REVIEW_TASK_STATE_APPROVED
+    ingest = ingest_grpc.IngestServiceStub(grpc.insecure_channel(running.address))
+    assert ingest.GetDocument(ingest_pb.GetDocumentRequest(name=document.name), metadata=alice).document.state == (
+        ingest_pb.DOCUMENT_STATE_APPROVED
+    )
+
+    audit = review.ListAuditEntries(pb.ListAuditEntriesRequest(parent=document.name), metadata=alice).audit_entries
+    change = next(e for e in audit if e.action == "field_corrected")
+    assert (change.actor, change.field, change.new_value) == ("alice@acme", "total_gross", gross)
+    assert change.old_value != change.new_value
+    assert [e.action for e in audit][-1] == "approved"
+
+    with running.suite.db.transaction() as session:
+        example = session.scalar(select(models.ApprovedExample))
+    assert example.changed_fields == ["total_gross"]
+    assert example.reviewer == "alice@acme"
+    assert example.extraction["fields"]["total_gross"]["value"] == gross
+
+
+def test_invalid_values_and_unknown_fields_are_refused(running, in_review):
+    _, _, token = in_review
+    review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
+    me = metadata(token, "carol@acme")
+    task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(), metadata=me).review_task
+    for field, value, reason in [("invoice_date", "not a date", "INVALID_FIELD_VALUE"), ("colour", "red", "UNKNOWN_FIELD")]:
+        with pytest.raises(grpc.RpcError) as error:
+            review.SubmitCorrections(
+                pb.SubmitCorrectionsRequest(
+                    name=task.name, etag=task.etag, fields=[pb.FieldCorrection(name=field, value=value)], request_id=field
+                ),
+                metadata=me,
+            )
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert reason_of(error.value) == reason
+
+
+def test_line_items_and_route_corrections_and_rejection(running, in_review):
+    _, document, token = in_review
+    review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
+    me = metadata(token, "dave@acme")
+    task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(), metadata=me).review_task
+    row = ext_pb.LineItem(fields=[ext_pb.Field(name="description", value="Widget"), ext_pb.Field(name="amount", value="10,00")])
+    result = review.SubmitCorrections(
+        pb.SubmitCorrectionsRequest(
+            name=task.name, etag=task.etag, replace_line_items=True, line_items=[row],
+            route=pb.RouteCorrection(department="Facilities", approver="boss@acme"), request_id="li",
+        ),
+        metadata=me,
+    )
+    assert [[(f.name, f.value) for f in item.fields] for item in result.extraction.line_items] == [
+        [("description", "Widget"), ("amount", "10.00")]
+    ]
+    detail = review.GetReviewTask(pb.GetReviewTaskRequest(name=task.name), metadata=me)
+    assert (detail.route.department, detail.route.approver) == ("Facilities", "boss@acme")
+    rejected = review.RejectReviewTask(
+        pb.RejectReviewTaskRequest(name=task.name, etag=result.review_task.etag, reason="duplicate", request_id="rj"),
+        metadata=me,
+    ).review_task
+    assert rejected.state == pb.REVIEW_TASK_STATE_REJECTED
+    ingest = ingest_grpc.IngestServiceStub(grpc.insecure_channel(running.address))
+    doc = ingest.GetDocument(ingest_pb.GetDocumentRequest(name=document.name), metadata=me).document
+    assert doc.state == ingest_pb.DOCUMENT_STATE_REJECTED
+    assert doc.failure.message == "duplicate"
