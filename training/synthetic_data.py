@@ -477,7 +477,7 @@ def format_money(value: Decimal, *, number_format: str, currency: str, style: st
     number = format_number(value, number_format)
     if style not in ("symbol", "code"):
         return number
-    unit = CURRENCY_SYMBOLS[currency] if style == "symbol" else currency
+    unit = CURRENCY_SYMBOLS.get(currency, currency) if style == "symbol" else currency
     if language == "en" or unit == "CHF":
         sign, magnitude = ("-", number[1:]) if number.startswith("-") else ("", number)
         gap = "" if style == "symbol" and unit != "CHF" else " "

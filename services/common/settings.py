@@ -12,6 +12,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCAI_", extra="ignore", frozen=True)
 
     home: Path = Field(Path("var"), description="state directory: database, blobs, model cache, adapters")
+    cache_dir: Path | None = Field(None, description="converted base models; empty = `home`/models")
     database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite in `home`")
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50051
@@ -42,7 +43,7 @@ class Settings(BaseSettings):
 
     @property
     def model_cache(self) -> Path:
-        return self.home / "models"
+        return (self.cache_dir or self.home / "models").resolve()
 
     @property
     def adapter_dir(self) -> Path:

@@ -17,7 +17,7 @@ from docai.services.extraction.checks import run_checks
 from docai.services.extraction.json_schema import invoice_json_schema
 from docai.services.extraction.normalize import normalize_field
 from docai.services.extraction.prompt import FewShotExample, build_messages
-from docai.services.extraction.provenance import locate
+from docai.services.extraction.provenance import DocumentLocator
 from docai.services.models.backend import GenerationRequest, GenerationResult, TextGenerator
 from docai.schemas.checks import CheckResult
 
@@ -88,14 +88,15 @@ def read_answer(result: GenerationResult, document: ParsedDocument) -> Extractio
     except json.JSONDecodeError as exc:  # the grammar makes this impossible unless generation was cut
         raise UnavailableError("the model returned no complete answer", reason="MODEL_OUTPUT_INVALID") from exc
     spans = _ValueSpans(result)
+    locator = DocumentLocator(document)
     extraction = Extraction()
     for name, raw in answer.items():
         if isinstance(raw, str):
-            made = _field(name, raw, spans, document)
+            made = _field(name, raw, spans, locator)
             if made is not None:
                 extraction.fields[name] = made
         elif name in ("line_items", "tax_details") and isinstance(raw, list):
-            rows = [_row(item, spans, document) for item in raw if isinstance(item, dict)]
+            rows = [_row(item, spans, locator) for item in raw if isinstance(item, dict)]
             if name == "line_items":
                 extraction.line_items = [LineItem(fields=row) for row in rows if row]
             else:
@@ -103,24 +104,24 @@ def read_answer(result: GenerationResult, document: ParsedDocument) -> Extractio
     return extraction
 
 
-def _row(item: dict[str, Any], spans: _ValueSpans, document: ParsedDocument) -> dict[str, ExtractedField]:
+def _row(item: dict[str, Any], spans: _ValueSpans, locator: DocumentLocator) -> dict[str, ExtractedField]:
     row: dict[str, ExtractedField] = {}
     for key, raw in item.items():
         if isinstance(raw, str):
-            made = _field(key, raw, spans, document)
+            made = _field(key, raw, spans, locator)
             if made is not None:
                 row[key] = made
     return row
 
 
-def _field(name: str, raw: str, spans: _ValueSpans, document: ParsedDocument) -> ExtractedField | None:
+def _field(name: str, raw: str, spans: _ValueSpans, locator: DocumentLocator) -> ExtractedField | None:
     confidence = spans.confidence(name, raw)
     if not raw.strip():
         return None
     value = normalize_field(name, raw)
     if value is None:
         return None
-    provenance = locate(value, raw, document, field=name)
+    provenance = locator.locate(value, raw, field=name)
     if provenance is None:
         if name in ("currency", "document_type"):  # often implied by a symbol or the title, not printed as such
             provenance = Provenance(derived="inferred from the document")

@@ -112,9 +112,9 @@ def _strip_currency(s: str) -> str:
     if match and normalize_currency(match.group(0)) is not None:
         s = s[match.end() :].strip()
     match = re.search(r"(?i)(?:us\$|sfr\.?|fr\.|euros?|[a-z]{3})$", s)
-    if match and (match.start() == 0 or not s[match.start() - 1].isalpha()):
-        if normalize_currency(match.group(0)) is not None:
-            s = s[: match.start()].strip()
+    standalone = match is not None and (match.start() == 0 or not s[match.start() - 1].isalpha())
+    if match and standalone and normalize_currency(match.group(0)) is not None:
+        s = s[: match.start()].strip()
     return s
 
 

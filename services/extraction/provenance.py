@@ -10,8 +10,8 @@ wins:
 2. the normalised value against normalised word spans: ``"1234.56"`` matches the printed
    ``"1.234,56"``, ``"2025-04-03"`` matches ``"3 April 2025"`` spread over three words,
    an IBAN matches its groups of four;
-3. a single word that contains the raw text or value (a label glued to it, as in
-   ``"Nr.:RE-1001"``).
+3. for text and identifiers (not numbers or dates), a single word that contains the raw
+   text or value (a label glued to it, as in ``"Nr.:RE-1001"``).
 
 Spans are at most :data:`MAX_SPAN_WORDS` words on one line. Names, addresses and
 line-item descriptions wrap inside their table cell or address block, so text matches for
@@ -174,9 +174,9 @@ def _date_matcher(value: str) -> _Matcher | None:
 
     def match(span: Sequence[_Token]) -> tuple[bool, bool]:
         numbers = frozenset[int]().union(*(token.numbers for token in span))
-        if wanted.day in numbers and numbers & years:
-            if reads_as(" ".join(token.word.text for token in span)):
-                return True, False
+        plausible = wanted.day in numbers and bool(numbers & years)
+        if plausible and reads_as(" ".join(token.word.text for token in span)):
+            return True, False
         return False, True
 
     return match
@@ -239,9 +239,11 @@ class DocumentLocator:
         if raw and raw.strip():
             stages.append((_text_matcher(raw), text_words, multiline))
         stages.extend(self._value_stages(value, field=field, text_words=text_words, multiline=multiline))
-        if raw and raw.strip():
-            stages.append((_contained_matcher(raw), 1, False))
-        stages.append((_contained_matcher(value), 1, False))
+        if field not in _NUMERIC_FIELDS and field not in DATE_FIELDS:
+            # Never for numbers and dates: "12.50" is inside "112.50" but not printed.
+            if raw and raw.strip():
+                stages.append((_contained_matcher(raw), 1, False))
+            stages.append((_contained_matcher(value), 1, False))
         for matcher, max_words, cross_lines in stages:
             if matcher is None:
                 continue

@@ -3,7 +3,7 @@
 ``pdf_parse`` starts it once as ``python -m docai.services.ingest.pdf_worker SOCKET`` and
 talks to it over that Unix socket (frames from ``pdf_limits``)::
 
-    service (threads) ──socket──▶ helper   single-threaded, pdfplumber preloaded
+    service (threads) ──socket──▶ helper   single-threaded, pdfminer preloaded
                                     └─ monitor    one per request: reads it, enforces the wall
                                          │        clock, reports how the child ended
                                          └─ child RLIMIT_AS/CPU/CORE/FSIZE, parses, writes JSON
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import os
 import resource
@@ -34,13 +35,13 @@ import unicodedata
 import warnings
 import zlib
 from collections.abc import Iterable, Sequence
-from types import SimpleNamespace
 from typing import Any, NoReturn
 
 import pdfminer.pdftypes
-import pdfplumber.page
 from pdfminer.lzw import LZWDecoder
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
+from pdfminer.converter import PDFPageAggregator
+from pdfminer.layout import LTChar, LTContainer, LTCurve, LTPage
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
@@ -299,36 +300,42 @@ class _ZlibForPdfminer:
 
 
 def install_pdfminer_guards() -> None:
-    """Patches pdfminer and pdfplumber in this process; idempotent.
+    """Patches pdfminer in this process; idempotent.
 
     Only the sandbox (a process of its own) calls this: it swaps pdfminer's stream decoders
-    for capped, linear ones, exposes the attributes the visibility filter needs, and silences
-    the libraries' logging and warnings (noise, and slow on hostile files).
+    for capped, linear ones and silences the libraries' logging and warnings (noise, and slow
+    on hostile files).
     """
     pdfminer.pdftypes.zlib = _ZlibForPdfminer  # type: ignore[assignment]
     pdfminer.pdftypes.decompress_corrupted = inflate
     pdfminer.pdftypes.lzwdecode = _lzw_decode
     pdfminer.pdftypes.rldecode = _runlength_decode
-    pdfplumber.page.ALL_ATTRS.update({"seq", "render_mode"})
-    import logging
-
     for name in ("pdfminer", "pdfplumber"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     warnings.simplefilter("ignore")
 
 
-class _Device(pdfplumber.page.PDFPageAggregatorWithMarkedContent):
-    """Page device that caps glyphs and stamps each object with its draw order and render mode."""
+class _Device(PDFPageAggregator):
+    """Page device that caps glyphs and stamps each object with its draw order and render mode.
+
+    pdfminer keeps the text render mode (``Tr``) only in its text state; the visibility filter
+    needs it per glyph, and the draw order to know which filled shape lies behind a glyph.
+    """
 
     def __init__(self, rsrcmgr: PDFResourceManager, *, pageno: int, max_glyphs: int) -> None:
         super().__init__(rsrcmgr, pageno=pageno, laparams=None)
+        self.ctm: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         self._max_glyphs = max_glyphs
         self._glyphs = 0
         self._seq = 0
         self._render_mode = 0
 
+    def begin_page(self, page: PDFPage, ctm: Any) -> None:
+        self.ctm = tuple(ctm)
+        super().begin_page(page, ctm)
+
     def render_string(self, textstate: Any, seq: Any, ncs: Any, graphicstate: Any) -> None:
-        self._render_mode = textstate.render  # pdfplumber drops it; the filter needs Tr 3
+        self._render_mode = textstate.render
         super().render_string(textstate, seq, ncs, graphicstate)
 
     def render_char(self, *args: Any, **kwargs: Any) -> float:
@@ -353,21 +360,6 @@ class _Device(pdfplumber.page.PDFPageAggregatorWithMarkedContent):
         obj.seq = self._seq  # type: ignore[attr-defined]
         obj.render_mode = render_mode  # type: ignore[attr-defined]
         self._seq += 1
-
-
-class _Page(pdfplumber.page.Page):
-    """pdfplumber page whose layout comes from :class:`_Device`, exceptions unwrapped."""
-
-    max_glyphs: int = 0
-
-    @property
-    def layout(self) -> Any:
-        if hasattr(self, "_layout"):
-            return self._layout
-        device = _Device(self.pdf.rsrcmgr, pageno=self.page_number, max_glyphs=self.max_glyphs)
-        PDFPageInterpreter(self.pdf.rsrcmgr, device).process_page(self.page_obj)
-        self._layout = device.get_result()
-        return self._layout
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,25 +450,17 @@ def _extract(data: bytes, limits: ParseLimits) -> dict[str, Any]:
         page_objs.append(page_obj)
     if not page_objs:
         raise _Refused("EmptyDocumentError")
-    # Page needs only these attributes of a pdfplumber.PDF, whose constructor would also
-    # parse /Info and fail whole documents over broken metadata.
-    pdf = SimpleNamespace(
-        doc=document,
-        rsrcmgr=PDFResourceManager(),
-        laparams=None,
-        unicode_norm="NFKC",  # ligatures (U+FB01) and full-width digits become plain text
-        raise_unicode_errors=False,
-    )
+    rsrcmgr = PDFResourceManager()
     pages: list[dict[str, Any]] = []
     hidden_total = 0
-    doctop = 0.0
     for number, page_obj in enumerate(page_objs, start=1):
-        _sanitize_boxes(page_obj)
-        page = _Page(pdf, page_obj, page_number=number, initial_doctop=doctop)  # type: ignore[arg-type]
-        page.max_glyphs = limits.max_glyphs_per_page
-        doctop += float(page.height)
-        box = _visible_box(page)
-        visible, hidden = split_visible(page.chars, page.rects + page.curves, box)
+        _normalize_boxes(page_obj)
+        device = _Device(rsrcmgr, pageno=number, max_glyphs=limits.max_glyphs_per_page)
+        PDFPageInterpreter(rsrcmgr, device).process_page(page_obj)
+        layout = device.get_result()
+        chars, shapes = _page_objects(layout)
+        box = _visible_box(page_obj, device.ctm, layout.width, layout.height)
+        visible, hidden = split_visible(chars, shapes, box)
         hidden_total += hidden
         # Boxes relative to the visible area's top-left corner: what a viewer shows as the page.
         left, top = box[0], box[1]
@@ -499,25 +483,64 @@ def _extract(data: bytes, limits: ParseLimits) -> dict[str, Any]:
                 "text": build_text(words),
             }
         )
-        page.close()
     return {"pages": pages, "hidden_chars_dropped": hidden_total}
 
 
-def _sanitize_boxes(page_obj: PDFPage) -> None:
-    # pdfplumber reads the raw /MediaBox and raises a bare TypeError when it is missing or not
-    # four numbers; use pdfminer's parsed boxes (US Letter by default, as readers do).
-    # Corners may come in any order (PDF 32000 7.9.5); pdfminer's page transform assumes
-    # lower-left first, so normalize.
+def _page_objects(layout: LTPage) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Glyphs and filled shapes of a page as dicts in top-left coordinates (pdfplumber's keys)."""
+    height = layout.height
+    chars: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    stack: list[Any] = [layout]
+    while stack:
+        for obj in stack.pop():
+            if isinstance(obj, LTChar):
+                text = obj.get_text()
+                if not text.isascii():
+                    text = unicodedata.normalize("NFKC", text)  # ligatures, full-width digits
+                state = obj.graphicstate
+                top = height - obj.y1
+                chars.append(
+                    {
+                        "text": text,
+                        "x0": obj.x0,
+                        "x1": obj.x1,
+                        "top": top,
+                        "doctop": top,
+                        "bottom": height - obj.y0,
+                        "upright": obj.upright,
+                        "size": obj.size,
+                        "non_stroking_color": state.ncolor,
+                        "stroking_color": state.scolor,
+                        "ncs": getattr(obj.ncs, "name", None),
+                        "render_mode": getattr(obj, "render_mode", 0),
+                        "seq": getattr(obj, "seq", 0),
+                    }
+                )
+            elif isinstance(obj, LTCurve):
+                if obj.fill:
+                    shapes.append(
+                        {
+                            "fill": True,
+                            "x0": obj.x0,
+                            "x1": obj.x1,
+                            "top": height - obj.y1,
+                            "bottom": height - obj.y0,
+                            "non_stroking_color": obj.non_stroking_color,
+                            "seq": getattr(obj, "seq", 0),
+                        }
+                    )
+            elif isinstance(obj, LTContainer):
+                stack.append(obj)  # form XObjects arrive as LTFigure
+    return chars, shapes
+
+
+def _normalize_boxes(page_obj: PDFPage) -> None:
+    # Corners may come in any order (PDF 32000 7.9.5) but pdfminer's page transform assumes
+    # lower-left first; a missing or degenerate box becomes US Letter, as in readers.
     media = _normalized(page_obj.mediabox) or _US_LETTER
-    crop = _normalized(page_obj.cropbox) or media
-    page_obj.mediabox, page_obj.cropbox = media, crop
-    page_obj.attrs["MediaBox"] = list(media)
-    page_obj.attrs["CropBox"] = list(crop)
-    for name in ("TrimBox", "BleedBox", "ArtBox"):
-        page_obj.attrs.pop(name, None)
-    rotate = page_obj.rotate if page_obj.rotate in (0, 90, 180, 270) else 0
-    page_obj.rotate = rotate
-    page_obj.attrs["Rotate"] = rotate
+    page_obj.mediabox = media
+    page_obj.cropbox = _normalized(page_obj.cropbox) or media
 
 
 def _normalized(box: object) -> tuple[float, float, float, float] | None:
@@ -528,16 +551,22 @@ def _normalized(box: object) -> tuple[float, float, float, float] | None:
     x0, x1 = sorted((float(box[0]), float(box[2])))
     y0, y1 = sorted((float(box[1]), float(box[3])))
     if x1 - x0 < 1 or y1 - y0 < 1:
-        return None  # a zero-area page: readers fall back to a default size
+        return None
     return (x0, y0, x1, y1)
 
 
-def _visible_box(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
-    m, c = page.mediabox, page.cropbox
-    box = (max(m[0], c[0]), max(m[1], c[1]), min(m[2], c[2]), min(m[3], c[3]))
-    if box[2] - box[0] < 1 or box[3] - box[1] < 1:
-        return (m[0], m[1], m[2], m[3])  # a CropBox outside the MediaBox is ignored
-    return box
+def _visible_box(
+    page_obj: PDFPage, ctm: Sequence[float], width: float, height: float
+) -> tuple[float, float, float, float]:
+    """The CropBox clipped to the MediaBox, in the layout's top-left coordinates."""
+    cx0, cy0, cx1, cy1 = page_obj.cropbox
+    a, b, c, d, e, f = ctm
+    corners = [(a * x + c * y + e, b * x + d * y + f) for x, y in ((cx0, cy0), (cx1, cy1))]
+    x0, x1 = sorted(max(0.0, min(width, x)) for x, _ in corners)
+    y0, y1 = sorted(max(0.0, min(height, y)) for _, y in corners)
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return (0.0, 0.0, width, height)  # a CropBox outside the MediaBox is ignored
+    return (x0, height - y1, x1, height - y0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,9 +686,9 @@ def split_visible(
     """Separates the glyphs a reader sees from the rest.
 
     Args:
-        chars: pdfplumber char dicts (with the ``seq`` and ``render_mode`` the device adds).
-        shapes: pdfplumber rect and curve dicts, for background colors.
-        box: The visible page area (x0, top, x1, bottom) in pdfplumber coordinates.
+        chars: Glyph dicts (text, box, size, colors, ``seq`` and ``render_mode``).
+        shapes: Filled shapes (box, ``non_stroking_color``, ``seq``), for background colors.
+        box: The visible page area (x0, top, x1, bottom), top-left origin.
 
     Returns:
         The visible chars, and how many non-blank chars were hidden.

@@ -100,7 +100,12 @@ class Pipeline:
                 raise DocAIError("document vanished before processing")
             tenant_id, parsed = row.tenant_id, ParsedDocument.model_validate(row.parsed)
             thresholds = Thresholds.model_validate(session.get(models.Tenant, tenant_id).thresholds or {})  # type: ignore[union-attr]
-        outcome = self.extract(parsed, tenant_id=tenant_id)
+        try:
+            outcome = self.extract(parsed, tenant_id=tenant_id)
+        except DocAIError as exc:
+            # The file is fine but the model gave no usable answer: a person can still read it.
+            log.warning("extraction of documents/%s failed: %s", document_id, exc.reason)
+            outcome = ExtractionOutcome(extraction=Extraction(), checks=[])
         with self.db.transaction() as session:
             row = session.get(models.Document, document_id)
             transition(

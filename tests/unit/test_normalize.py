@@ -70,7 +70,7 @@ def test_parse_amount_rejects_non_numbers(text: str) -> None:
 def test_parse_amount_decimal_hint_settles_three_digit_groups() -> None:
     assert parse_amount("1.234", decimal=".") == Decimal("1.234")
     assert parse_amount("1,234", decimal=",") == Decimal("1.234")
-    assert parse_amount("1.234", decimal=",") == Decimal("1234")
+    assert parse_amount("1.234", decimal=",") == Decimal(1234)
     # A hint that does not fit falls back to reading the number on its own.
     assert parse_amount("1.5", decimal=",") == Decimal("1.5")
 

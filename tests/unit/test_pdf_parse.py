@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import struct
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -68,6 +69,23 @@ def hand_pdf(
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def deflate_repeated(unit: bytes, times: int, *, head: bytes = b"", tail: bytes = b"") -> bytes:
+    """A valid zlib stream of ``head + unit * times + tail``, compressing ``unit`` only once.
+
+    Full flushes make each segment independent of what came before, so the compressed
+    ``unit`` can be repeated; the checksum is then patched to match the whole output.
+    """
+    compressor = zlib.compressobj(9)
+    first = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(unit) + compressor.flush(zlib.Z_FULL_FLUSH)
+    last = compressor.compress(tail) + compressor.flush()
+    checksum = zlib.adler32(head)
+    for _ in range(times):
+        checksum = zlib.adler32(unit, checksum)
+    checksum = zlib.adler32(tail, checksum)
+    return first + block * times + last[:-4] + struct.pack(">I", checksum)
 
 
 def reportlab_pdf(draw: Callable[[canvas.Canvas], None], *, encrypt: StandardEncryption | None = None) -> bytes:
@@ -213,8 +231,7 @@ def test_pdf_encrypted_with_an_empty_user_password_is_read() -> None:
 
 
 def test_flate_bomb_is_refused_quickly() -> None:
-    compressor = zlib.compressobj(9)
-    bomb = b"".join(compressor.compress(bytes(1 << 24)) for _ in range(18)) + compressor.flush()  # 300 MB
+    bomb = deflate_repeated(bytes(1 << 24), 18)  # 300 MB of zeros
     assert len(bomb) < 400_000
     data = hand_pdf([b""], raw_streams=[bomb])
     with pytest.raises(DecompressionBombError, match="expands") as exc_info:
@@ -286,19 +303,20 @@ def _dense_pdf(pages: int) -> bytes:
 
 def test_wall_clock_limit_kills_the_parse() -> None:
     with pytest.raises(ParseTimeoutError, match="too long") as exc_info:
-        assert timed(lambda: parse_pdf(_dense_pdf(20), limits=ParseLimits(wall_seconds=0.5))) < 3
+        assert timed(lambda: parse_pdf(_dense_pdf(10), limits=ParseLimits(wall_seconds=0.5))) < 3
     assert exc_info.value.reason == "PARSE_TIMEOUT"
 
 
 def test_cpu_limit_kills_the_parse() -> None:
     with pytest.raises(ParseTimeoutError):
-        parse_pdf(_dense_pdf(20), limits=ParseLimits(cpu_seconds=1, wall_seconds=30))
+        parse_pdf(_dense_pdf(10), limits=ParseLimits(cpu_seconds=1, wall_seconds=30))
 
 
 def test_memory_limit_is_reported_as_a_bomb() -> None:
-    huge = b"BT /F1 12 Tf 72 700 Td (x) Tj ET\n%" + b"A" * (120 << 20) + b"\n"
+    # 64 MB of content cannot be inflated and joined in a 100 MB address space.
+    huge = deflate_repeated(b"A" * (4 << 20), 16, head=b"BT /F1 12 Tf 72 700 Td (x) Tj ET\n%", tail=b"\n")
     with pytest.raises(DecompressionBombError):
-        parse_pdf(hand_pdf([huge], flate=True), limits=ParseLimits(memory_bytes=150 << 20))
+        parse_pdf(hand_pdf([b""], raw_streams=[huge]), limits=ParseLimits(memory_bytes=100 << 20))
 
 
 # --- visible text only ---------------------------------------------------------------------------------

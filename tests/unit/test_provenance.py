@@ -197,3 +197,9 @@ def test_three_decimal_quantity_found_in_either_locale() -> None:
     doc = _doc(["1 | Kabel | 1,500 | m"])
     found = locate("1.5", None, doc, field="quantity")
     assert found is not None and found.source_text == "1,500"
+
+
+def test_numbers_are_never_found_inside_longer_numbers() -> None:
+    doc = _doc(["Betrag 112,50 | Datum 13.04.2025"])
+    assert locate("12.50", "12,50", doc, field="total_gross") is None
+    assert locate("2025-04-03", "3.04.2025", doc, field="invoice_date") is None

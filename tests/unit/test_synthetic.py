@@ -173,8 +173,8 @@ def test_there_are_at_least_twenty_layouts() -> None:
     assert len(set(LAYOUTS)) == LAYOUT_COUNT
 
 
-def _check_printed_values(inv: SyntheticInvoice) -> None:
-    text = "\n".join(_pages_text(inv.pdf))
+def _check_printed_values(inv: SyntheticInvoice, pages: list[str] | None = None) -> None:
+    text = "\n".join(pages if pages is not None else _pages_text(inv.pdf))
     squashed = _squash(text)
     truth = inv.truth
     assert truth["invoice_number"] in text
@@ -192,15 +192,18 @@ def _check_printed_values(inv: SyntheticInvoice) -> None:
 
 
 @pytest.mark.parametrize("layout", range(LAYOUT_COUNT))
-@pytest.mark.parametrize("language", ["en", "de", "fr"])
-def test_every_layout_renders_and_prints_its_truth(layout: int, language: str) -> None:
+def test_every_layout_renders_and_prints_its_truth(layout: int) -> None:
     column_layout(LAYOUTS[layout])  # raises if the description column would be too narrow
-    inv = generate_invoice(1000 + layout, layout=layout, language=language, n_items=5)
-    assert inv.layout == layout and inv.language == language
-    _check_printed_values(inv)
+    for language in ("en", "de", "fr"):
+        inv = generate_invoice(1000 + layout, layout=layout, language=language, n_items=5)
+        assert inv.layout == layout and inv.language == language
+        assert inv.pdf.startswith(b"%PDF") and inv.pdf.rstrip().endswith(b"%%EOF")
+    # Reading the text back is the slow part: once per layout, the language rotating.
+    language = ("en", "de", "fr")[layout % 3]
+    _check_printed_values(generate_invoice(1000 + layout, layout=layout, language=language, n_items=5))
 
 
-@pytest.mark.parametrize("seed", range(200, 230))
+@pytest.mark.parametrize("seed", range(200, 215))
 def test_random_invoices_print_their_truth(seed: int) -> None:
     _check_printed_values(generate_invoice(seed))
 
@@ -212,12 +215,12 @@ def test_thirty_items_span_pages(layout: int) -> None:
     assert len(pages) >= 2
     assert inv.truth["invoice_number"] in pages[1]  # continuation header names the document
     assert len(inv.truth["line_items"]) == 30  # type: ignore[arg-type]
-    _check_printed_values(inv)
+    _check_printed_values(inv, pages)
 
 
 @pytest.mark.parametrize("layout", range(LAYOUT_COUNT))
 def test_long_tables_repeat_their_header_on_every_page(layout: int) -> None:
-    inv = generate_invoice(8, layout=layout, n_items=60)
+    inv = generate_invoice(8, layout=layout, n_items=45)
     pages = _pages_text(inv.pdf)
     spec = LAYOUTS[layout]
     variants = LABELS[inv.language]["col_desc"]
@@ -263,12 +266,13 @@ def test_hidden_text_is_in_the_pdf_but_invisible(layout: int) -> None:
         chars = [c for c in page.chars if c["text"] == first]
         white = [c for c in chars if tuple(c["non_stroking_color"] or ()) in ((1, 1, 1), (1.0, 1.0, 1.0))]
         tiny = [c for c in chars if c["size"] < 1]
-        off_page = [c for c in page.chars if c["x0"] > page.width or c["x1"] < 0]
+        off_page = "".join(c["text"] for c in page.chars if c["x0"] > page.width)
         assert white and tiny
-    # pdfplumber crops to the page, so the off-page copy is only in the raw stream; check its position.
-    assert not off_page
-    positions = re.findall(rb"BT 1 0 0 1 ([\d.]+) ([\d.]+) Tm", raw)
-    assert any(float(x) > page.width for x, _ in positions)
+        assert off_page.replace(" ", "") == HIDDEN.replace(" ", "")
+        # The render-mode-3 copy looks like ordinary black text to pdfplumber (it has no render mode);
+        # it sits on a line of its own, so it is the one visible-looking full copy on the page.
+        plain_lines = [line for line in page.extract_text().splitlines() if HIDDEN in line]
+        assert len(plain_lines) >= 1
 
 
 def test_without_hidden_text_nothing_invisible_is_drawn() -> None:

@@ -1,0 +1,240 @@
+"""The quality scorecard of a description: grounding, length, the brand's banned words and claims.
+
+Grounding compares what the text states with what the seller gave: every number (with its
+unit, converted within a dimension: 1.1 kg = 1100 g), colour, material and claim found in the
+text by the lexicons of :mod:`docai.services.generation.lexicon` must also be in the product's
+title, category, attributes or raw text, with the same polarity ("not dishwasher safe" does not
+ground "dishwasher safe"). Anything else is an invented fact and fails the scorecard.
+
+Severity: grounding, banned words and claims, required facts and empty text are errors
+(``passed`` is False); length and style rules are warnings (worth an edit, not a block).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from docai.schemas.product import BrandGuide, Product, Scorecard, Violation
+from docai.services.generation import lexicon
+from docai.services.generation.lexicon import Quantity, Term
+
+# Length is fine between these fractions of the target.
+LENGTH_TOLERANCE = (0.5, 1.5)
+_KEY_ALIASES = {"color": "colour"}
+_STOPWORDS = frozenset("the a an and or of with for in on to from by per x".split())
+
+
+def source_text(product: Product, *, raw_text: str | None = None) -> str:
+    """All the seller's facts as one text: title, category, ``key: value`` lines and raw text.
+
+    Args:
+        product: The product.
+        raw_text: The raw text the model actually saw (after cleaning/cutting); defaults to
+            the product's own.
+    """
+    lines = [product.title, product.category]
+    lines += [f"{a.key}: {a.value}" for a in product.attributes]
+    lines.append(product.raw_text if raw_text is None else raw_text)
+    return "\n".join(line for line in lines if line)
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """The facts a description may state, extracted once per product."""
+
+    text: str
+    colours: set[str] = field(default_factory=set)
+    materials: set[str] = field(default_factory=set)
+    claims: set[tuple[str, bool]] = field(default_factory=set)  # (canonical, negated)
+    quantities: list[Quantity] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str) -> SourceFacts:
+        return cls(
+            text=text,
+            colours=lexicon.expand(lexicon.colours(text), lexicon.COLOURS),
+            materials=lexicon.expand(lexicon.materials(text), lexicon.MATERIALS),
+            claims={(t.canonical, t.negated) for t in lexicon.claims(text)},
+            quantities=lexicon.quantities(text),
+        )
+
+    def has_quantity(self, quantity: Quantity) -> bool:
+        for known in self.quantities:
+            if quantity.unit and known.unit:
+                if quantity.dimension == known.dimension and math.isclose(
+                    quantity.base_value, known.base_value, rel_tol=1e-3
+                ):
+                    return True
+            elif math.isclose(quantity.value, known.value, rel_tol=1e-9):
+                return True
+        return False
+
+
+def score_description(
+    text: str,
+    *,
+    product: Product,
+    brand: BrandGuide,
+    raw_text_used: str | None = None,
+    input_truncated: bool = False,
+    voice: Callable[[str], float] | None = None,
+) -> Scorecard:
+    """Check ``text`` against the product's facts and the brand's rules.
+
+    Args:
+        text: The description.
+        product: The product it describes (the only source of facts).
+        brand: The brand whose rules apply.
+        raw_text_used: The raw text the model saw, when it was cleaned or cut.
+        input_truncated: Whether the raw text was cut (reported in the scorecard).
+        voice: Returns the probability that a text is in ``brand``'s voice.
+
+    Returns:
+        The scorecard; ``passed`` is False when any violation is an error.
+
+    Example:
+        >>> card = score_description("Krus Mug. Stoneware, 500 ml.", product=mug_350ml, brand=nordkraft)
+        >>> [v.span for v in card.violations if v.kind == "ungrounded_number"]
+        ['500 ml']
+    """
+    facts = SourceFacts.of(source_text(product, raw_text=raw_text_used))
+    violations: list[Violation] = []
+    if not text.strip():
+        violations.append(Violation(kind="empty_text", detail="the model wrote no text"))
+    violations += _grounding(text, facts)
+    violations += _banned(text, brand)
+    violations += _required_facts(text, product, brand)
+    length_violation, target_words, target_chars = _length(text, product, brand)
+    if length_violation is not None:
+        violations.append(length_violation)
+    violations += _style(text, brand)
+    violations.sort(key=lambda v: (v.start, v.end, v.kind))
+    grounded = not any(v.kind.startswith("ungrounded_") for v in violations)
+    return Scorecard(
+        passed=not any(v.severity == "error" for v in violations),
+        grounded=grounded,
+        length_ok=length_violation is None,
+        word_count=len(text.split()),
+        char_count=len(text),
+        target_words=target_words,
+        target_chars=target_chars,
+        violations=tuple(violations),
+        input_truncated=input_truncated,
+        voice_score=round(voice(text), 4) if voice is not None and text.strip() else 0.0,
+    )
+
+
+def _grounding(text: str, facts: SourceFacts) -> list[Violation]:
+    found: list[Violation] = []
+    for quantity in lexicon.quantities(text):
+        if not facts.has_quantity(quantity):
+            found.append(_at(text, quantity.start, quantity.end, "ungrounded_number", "not in the product data"))
+    checks: list[tuple[list[Term], set[str], str, str]] = [
+        (lexicon.colours(text), facts.colours, "ungrounded_colour", "colour"),
+        (lexicon.materials(text), facts.materials, "ungrounded_material", "material"),
+    ]
+    for terms, known, kind, what in checks:
+        for term in terms:
+            if term.canonical not in known:
+                found.append(_at(text, term.start, term.end, kind, f"{what} {term.canonical!r} is not in the product data"))
+    for term in lexicon.claims(text):
+        if (term.canonical, term.negated) not in facts.claims:
+            said = ("not " if term.negated else "") + term.canonical
+            contradicted = (term.canonical, not term.negated) in facts.claims
+            detail = f"claim {said!r} " + ("contradicts the product data" if contradicted else "is not in the product data")
+            found.append(_at(text, term.start, term.end, "ungrounded_claim", detail))
+    return found
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in re.split(r"[\s-]+", phrase.strip()) if w]
+    body = r"[\s-]+".join(words)
+    head = r"(?<![\w])" if phrase[:1].isalnum() else ""
+    tail = r"(?![\w])" if phrase[-1:].isalnum() else ""
+    return re.compile(head + body + tail, re.IGNORECASE)
+
+
+def _banned(text: str, brand: BrandGuide) -> list[Violation]:
+    found: list[Violation] = []
+    for word in brand.banned_words:
+        for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?:s|es)?(?![\w-])", text, re.IGNORECASE):
+            found.append(_at(text, match.start(), match.end(), "banned_word", f"{brand.display_name} never says {word!r}"))
+    phrases = dict.fromkeys([*lexicon.GLOBAL_BANNED_CLAIMS, *brand.banned_claims])
+    for phrase in phrases:
+        for match in _phrase_pattern(phrase).finditer(text):
+            found.append(_at(text, match.start(), match.end(), "banned_claim", f"banned claim {phrase!r}"))
+    return found
+
+
+def _required_facts(text: str, product: Product, brand: BrandGuide) -> list[Violation]:
+    found: list[Violation] = []
+    for key in brand.required_facts:
+        value = product.attribute(key) or next(
+            (a.value for a in product.attributes if _KEY_ALIASES.get(a.key.strip().lower()) == key), None
+        )
+        if value and not _mentions(text, value):
+            found.append(Violation(kind="missing_fact", span=key, detail=f"the {key} ({value!r}) is not mentioned"))
+    return found
+
+
+def _mentions(text: str, value: str) -> bool:
+    """Whether ``text`` states ``value``: all its numbers, or one of its colours/materials, or one of its words."""
+    numbers = lexicon.quantities(value)
+    if numbers:
+        facts = SourceFacts(text=text, quantities=lexicon.quantities(text))
+        return all(facts.has_quantity(n) for n in numbers)
+    terms = lexicon.expand(lexicon.colours(value), lexicon.COLOURS) | lexicon.expand(
+        lexicon.materials(value), lexicon.MATERIALS
+    )
+    if terms:
+        said = lexicon.expand(lexicon.colours(text), lexicon.COLOURS) | lexicon.expand(
+            lexicon.materials(text), lexicon.MATERIALS
+        )
+        return bool(terms & said)
+    words = [w for w in re.findall(r"[^\W\d_]{3,}", value.lower()) if w not in _STOPWORDS]
+    lowered = text.lower()
+    return any(re.search(rf"\b{re.escape(w)}", lowered) for w in words) if words else True
+
+
+def _length(text: str, product: Product, brand: BrandGuide) -> tuple[Violation | None, int, int]:
+    low, high = LENGTH_TOLERANCE
+    if product.target_chars:
+        target, size, unit, words_target = product.target_chars, len(text.strip()), "characters", 0
+    else:
+        target = product.target_words or brand.target_words
+        size, unit, words_target = len(text.split()), "words", target
+    chars_target = product.target_chars
+    if low * target <= size <= high * target:
+        return None, words_target, chars_target
+    detail = f"{size} {unit}, target {target} (allowed {math.ceil(low * target)}-{math.floor(high * target)})"
+    return Violation(kind="length", severity="warning", detail=detail), words_target, chars_target
+
+
+def _style(text: str, brand: BrandGuide) -> list[Violation]:
+    found: list[Violation] = []
+    bangs = text.count("!")
+    if bangs > brand.max_exclamations or (text.strip() and bangs < brand.min_exclamations):
+        found.append(
+            Violation(
+                kind="style",
+                severity="warning",
+                span="!",
+                detail=f"{bangs} exclamation marks; {brand.display_name} uses "
+                f"{brand.min_exclamations}-{brand.max_exclamations}",
+            )
+        )
+    you = re.search(r"\b(?:you|your|you're|you'll)\b", text, re.IGNORECASE)
+    if brand.second_person and text.strip() and you is None:
+        found.append(Violation(kind="style", severity="warning", detail=f"{brand.display_name} speaks to the reader as 'you'"))
+    if not brand.second_person and you is not None:
+        found.append(
+            _at(text, you.start(), you.end(), "style", f"{brand.display_name} does not address the reader", severity="warning")
+        )
+    return found
+
+
+def _at(text: str, start: int, end: int, kind: str, detail: str, *, severity: str = "error") -> Violation:
+    return Violation(kind=kind, severity=severity, span=text[start:end], start=start, end=end, detail=detail)  # type: ignore[arg-type]

@@ -1,0 +1,452 @@
+"""The review page: a Starlette app that signs accountants in and talks to the ReviewService over gRPC.
+
+Pages are rendered with Jinja2 (autoescape on); the JavaScript in ``static/`` reads the data
+from ``data-`` attributes and calls the small JSON API under ``/api/``. Every POST checks
+the session's CSRF token; every response carries a strict Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import grpc
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from docai.services.web import views
+from docai.services.web.review_client import ReviewCallError, ReviewClient, request_id
+from docai.services.web.security import SecurityHeaders, csrf_protected, csrf_token
+from docai.services.web.users import LoginThrottle, User, UserStore
+
+HERE = Path(__file__).parent
+DPI = 130
+SESSION_SECONDS = 10 * 3600
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MAX_SKIPPED = 30
+REASON_CODES = tuple(views.REASON_LABELS)
+ORDERS = {
+    "": "Oldest first",
+    "-create_time": "Newest first",
+    "-total_gross": "Largest amount",
+    "total_gross": "Smallest amount",
+}
+_HTTP = {
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.UNAUTHENTICATED: 502,
+    grpc.StatusCode.UNAVAILABLE: 503,
+}
+
+
+@dataclass
+class WebState:
+    """What the request handlers share: the gRPC client, the user table and a small page-image cache."""
+
+    client: ReviewClient
+    users: UserStore
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    pages: OrderedDict[tuple[str, str, int], tuple[bytes, float, float]] = field(default_factory=OrderedDict)
+
+    async def page(self, user: User, document: str, number: int) -> tuple[bytes, float, float]:
+        # Keyed by tenant too, so a cached image never crosses tenants.
+        key = (user.tenant, document, number)
+        if key in self.pages:
+            self.pages.move_to_end(key)
+            return self.pages[key]
+        rendered = await self.client.render(user, document, number, DPI)
+        value = (rendered.png, rendered.width_points, rendered.height_points)
+        self.pages[key] = value
+        while len(self.pages) > 24:
+            self.pages.popitem(last=False)
+        return value
+
+
+def friendly(error: ReviewCallError) -> str:
+    """What a reviewer should read for a failed call."""
+    if error.reason == "LEASE_HELD":
+        return f"{error.metadata.get('holder') or 'A colleague'} is working on this invoice."
+    if error.reason == "STALE_ETAG":
+        return "This invoice changed since you opened it. Reload to see the latest version."
+    if error.reason == "TASK_CLOSED":
+        return "This invoice is already approved or rejected."
+    if error.reason == "TASK_NOT_CLAIMED":
+        return "Your claim on this invoice ran out. Reload to claim it again."
+    if error.code == grpc.StatusCode.NOT_FOUND:
+        return "This invoice does not exist."
+    if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+        return error.message  # the server's own words, e.g. "'31.02.' is not a valid invoice_date"
+    return "The review service did not answer as expected. Try again in a moment."
+
+
+def _error_json(error: ReviewCallError) -> JSONResponse:
+    body = {"error": error.reason or error.code.name, "message": friendly(error), "field": error.metadata.get("field", "")}
+    return JSONResponse(body, status_code=_HTTP.get(error.code, 502))
+
+
+def build_templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(item_columns=views.ITEM_COLUMNS, item_labels=views.ITEM_LABELS, reason_labels=views.REASON_LABELS)
+    return env
+
+
+def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starlette:
+    """Builds the review page application.
+
+    Args:
+        client: The ReviewService client (service-scope token).
+        users: The review page's accounts.
+        secret: Key that signs the session cookie.
+
+    Returns:
+        The ASGI application.
+    """
+    state = WebState(client=client, users=users)
+    env = build_templates()
+
+    def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        context.update(request=request, csrf=csrf_token(request), user=_user(request), flash=request.session.pop("flash", ""))
+        return HTMLResponse(env.get_template(template).render(**context), status_code=status_code)
+
+    def _user(request: Request) -> User | None:
+        username = request.session.get("user")
+        return state.users.get(username) if username else None
+
+    def page_user(request: Request) -> User:
+        user = _user(request)
+        if user is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise HTTPException(303, headers={"location": "/login?" + urlencode({"next": target})})
+        return user
+
+    def api_user(request: Request) -> User:
+        user = _user(request)
+        if user is None:
+            raise HTTPException(401, "sign in first")
+        return user
+
+    def checked_id(value: str) -> str:
+        if not _ID.match(value):
+            raise HTTPException(404)
+        return value
+
+    # -- sign in / out -----------------------------------------------------------------------
+
+    async def login_form(request: Request) -> Response:
+        if _user(request) is not None:
+            return RedirectResponse("/", 303)
+        return render(request, "login.html", next=_safe_next(request.query_params.get("next", "")))
+
+    @csrf_protected
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+        target = _safe_next(str(form.get("next", "")))
+        if state.throttle.locked(username):
+            return render(request, "login.html", 429, error="Too many attempts. Wait a few minutes.", next=target)
+        user = await asyncio.to_thread(state.users.verify, username, password)
+        if user is None:
+            state.throttle.failed(username)
+            return render(request, "login.html", 401, error="Wrong username or password.", username=username, next=target)
+        state.throttle.succeeded(username)
+        request.session.clear()  # a fresh session (and CSRF token) at every sign-in
+        request.session["user"] = user.username
+        return RedirectResponse(target or "/", 303)
+
+    @csrf_protected
+    async def logout(request: Request) -> Response:
+        request.session.clear()
+        return RedirectResponse("/login", 303)
+
+    # -- queue -------------------------------------------------------------------------------
+
+    async def queue(request: Request) -> Response:
+        user = page_user(request)
+        params = request.query_params
+        reason = params.get("reason", "") if params.get("reason", "") in REASON_CODES else ""
+        order = params.get("order", "") if params.get("order", "") in ORDERS else ""
+        vendor = params.get("vendor", "")[:100]
+        token = params.get("page", "")[:200]
+        try:
+            listed = await state.client.list_tasks(user, reason_code=reason, vendor=vendor, order_by=order, page_token=token)
+        except ReviewCallError as error:
+            if error.code != grpc.StatusCode.INVALID_ARGUMENT:
+                raise
+            listed = await state.client.list_tasks(user, reason_code=reason, vendor=vendor, order_by=order)
+        tasks = [views.task_summary(t, user) for t in listed.review_tasks]
+        next_link = (
+            "/?" + urlencode({k: v for k, v in {"reason": reason, "vendor": vendor, "order": order,
+                                                  "page": listed.next_page_token}.items() if v})
+            if listed.next_page_token else ""
+        )
+        return render(
+            request, "queue.html", tasks=tasks, total=listed.total_size, reason=reason, vendor=vendor, order=order,
+            orders=ORDERS, reasons=views.REASON_LABELS, next_link=next_link,
+        )
+
+    async def claim_next(user: User, skipped: list[str]) -> str | None:
+        """Resumes the user's own claimed invoice, else claims the oldest open one not skipped."""
+        active = await state.client.list_tasks(user, page_size=500)
+        for task in active.review_tasks:
+            tid = views.task_id(task.name)
+            if task.claimed_by == user.username and task.state == views.pb.REVIEW_TASK_STATE_CLAIMED and tid not in skipped:
+                return tid
+        for task in active.review_tasks:
+            tid = views.task_id(task.name)
+            if task.state != views.pb.REVIEW_TASK_STATE_OPEN or tid in skipped:
+                continue
+            try:
+                await state.client.claim(user, tid)
+            except ReviewCallError as error:
+                if error.code in (grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
+                    continue  # a colleague was faster; try the next one
+                raise
+            return tid
+        return None
+
+    async def next_task(request: Request, user: User, skip: str) -> str | None:
+        skipped = [s for s in request.session.get("skipped", []) if isinstance(s, str)]
+        if skip and _ID.match(skip) and skip not in skipped:
+            skipped = [*skipped, skip][-_MAX_SKIPPED:]
+        found = await claim_next(user, skipped)
+        if found is None and skipped:
+            # Everything left was skipped earlier: go round again, the just-skipped one last.
+            skipped = [skip] if skip else []
+            found = await claim_next(user, skipped)
+        request.session["skipped"] = skipped
+        return found
+
+    @csrf_protected
+    async def next_form(request: Request) -> Response:
+        user = page_user(request)
+        found = await next_task(request, user, "")
+        if found is None:
+            request.session["flash"] = "Nothing is waiting for review. Nice work."
+            return RedirectResponse("/", 303)
+        return RedirectResponse(f"/tasks/{found}", 303)
+
+    @csrf_protected
+    async def next_api(request: Request) -> Response:
+        user = api_user(request)
+        body = await _json(request)
+        found = await next_task(request, user, str(body.get("skip", "")))
+        if found is None:
+            request.session["flash"] = "Nothing else is waiting for review. Nice work."
+            return JSONResponse({"url": "/", "empty": True})
+        return JSONResponse({"url": f"/tasks/{found}", "empty": False})
+
+    # -- one invoice -------------------------------------------------------------------------
+
+    async def task_page(request: Request) -> Response:
+        user = page_user(request)
+        tid = checked_id(request.path_params["task_id"])
+        detail = await state.client.get(user, tid)
+        task = views.task_summary(detail.review_task, user)
+        document = detail.review_task.document
+        audit, first_page = await asyncio.gather(
+            state.client.audit(user, document), state.page(user, document, 1), return_exceptions=True
+        )
+        if isinstance(audit, BaseException):
+            raise audit
+        width, height = (first_page[1], first_page[2]) if not isinstance(first_page, BaseException) else (0.0, 0.0)
+        route = detail.route
+        return render(
+            request,
+            "task.html",
+            task=task,
+            doc_id=views.task_id(document),
+            fields=views.field_views(detail.extraction, list(detail.review_task.reasons)),
+            items=views.item_views(detail.extraction),
+            checks=views.check_views(detail.extraction),
+            route={
+                "department": route.department, "cost_centre": route.cost_centre, "approver": route.approver,
+                "covered": route.covered,
+                "confidence": int(round(route.confidence * 100)), "present": detail.HasField("route"),
+            },
+            audit=views.audit_views(audit),
+            page_width=f"{width:.2f}",
+            page_height=f"{height:.2f}",
+            dpi=DPI,
+            can_approve=user.can_approve,
+        )
+
+    async def history_page(request: Request) -> Response:
+        user = page_user(request)
+        tid = checked_id(request.path_params["task_id"])
+        detail = await state.client.get(user, tid)
+        audit = await state.client.audit(user, detail.review_task.document)
+        return render(request, "history.html", task=views.task_summary(detail.review_task, user), audit=views.audit_views(audit))
+
+    async def page_image(request: Request) -> Response:
+        user = page_user(request)
+        doc_id = checked_id(request.path_params["doc_id"])
+        number = int(request.path_params["page"])
+        if not 1 <= number <= 500:
+            raise HTTPException(404)
+        png, _, _ = await state.page(user, f"documents/{doc_id}", number)
+        return Response(png, media_type="image/png", headers={"cache-control": "private, max-age=300"})
+
+    # -- JSON actions ------------------------------------------------------------------------
+
+    @csrf_protected
+    async def claim_api(request: Request) -> Response:
+        user = api_user(request)
+        tid = checked_id(request.path_params["task_id"])
+        try:
+            task = await state.client.claim(user, tid)
+        except ReviewCallError as error:
+            return _error_json(error)
+        return JSONResponse({"task": views.task_summary(task, user)})
+
+    @csrf_protected
+    async def release_api(request: Request) -> Response:
+        user = api_user(request)
+        tid = checked_id(request.path_params["task_id"])
+        try:
+            task = await state.client.release(user, tid)
+        except ReviewCallError as error:
+            return _error_json(error)
+        return JSONResponse({"task": views.task_summary(task, user)})
+
+    @csrf_protected
+    async def corrections_api(request: Request) -> Response:
+        user = api_user(request)
+        tid = checked_id(request.path_params["task_id"])
+        body = await _json(request)
+        fields = {str(k): str(v) for k, v in dict(body.get("fields") or {}).items()}
+        line_items = body.get("line_items")
+        rows = (
+            [{str(k): str(v) for k, v in dict(row).items() if k in views.LINE_ITEM_KEYS} for row in line_items]
+            if isinstance(line_items, list) else None
+        )
+        route = body.get("route")
+        route_change = (
+            {k: str(route.get(k, "")) for k in ("department", "cost_centre", "approver")} if isinstance(route, dict) else None
+        )
+        try:
+            response = await state.client.correct(
+                user, tid, etag=str(body.get("etag", "")), fields=fields, line_items=rows, route=route_change,
+                request_id=request_id(body.get("request_id")),
+            )
+        except ReviewCallError as error:
+            return _error_json(error)
+        return JSONResponse(views.corrected_payload(response, user))
+
+    @csrf_protected
+    async def approve_api(request: Request) -> Response:
+        user = api_user(request)
+        tid = checked_id(request.path_params["task_id"])
+        if not user.can_approve:
+            return JSONResponse({"error": "ROLE", "message": "Your role cannot approve invoices; ask an approver."}, 403)
+        body = await _json(request)
+        try:
+            task = await state.client.approve(
+                user, tid, etag=str(body.get("etag", "")), request_id=request_id(body.get("request_id"))
+            )
+        except ReviewCallError as error:
+            return _error_json(error)
+        return JSONResponse({"task": views.task_summary(task, user)})
+
+    @csrf_protected
+    async def reject_api(request: Request) -> Response:
+        user = api_user(request)
+        tid = checked_id(request.path_params["task_id"])
+        if not user.can_approve:
+            return JSONResponse({"error": "ROLE", "message": "Your role cannot reject invoices; ask an approver."}, 403)
+        body = await _json(request)
+        reason = str(body.get("reason", "")).strip()[:2000]
+        if not reason:
+            return JSONResponse({"error": "MISSING_FIELD", "message": "Say why the invoice is rejected.", "field": "reason"}, 400)
+        try:
+            task = await state.client.reject(
+                user, tid, etag=str(body.get("etag", "")), reason=reason, request_id=request_id(body.get("request_id"))
+            )
+        except ReviewCallError as error:
+            return _error_json(error)
+        return JSONResponse({"task": views.task_summary(task, user)})
+
+    # -- errors ------------------------------------------------------------------------------
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code in (301, 302, 303, 307) and exc.headers:
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "HTTP", "message": exc.detail}, exc.status_code)
+        if exc.status_code == 404:
+            return render(request, "error.html", 404, title="Not found", message="There is no such invoice or page.")
+        return render(request, "error.html", exc.status_code, title="Error", message=str(exc.detail))
+
+    async def call_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ReviewCallError)
+        if request.url.path.startswith("/api/"):
+            return _error_json(exc)
+        status = _HTTP.get(exc.code, 502)
+        title = "Not found" if status == 404 else "Something went wrong"
+        message = "There is no such invoice or page." if status == 404 else friendly(exc)
+        return render(request, "error.html", status, title=title, message=message)
+
+    routes = [
+        Route("/", queue),
+        Route("/login", login_form, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/next", next_form, methods=["POST"]),
+        Route("/tasks/{task_id}", task_page),
+        Route("/tasks/{task_id}/history", history_page),
+        Route("/documents/{doc_id}/pages/{page:int}.png", page_image),
+        Route("/api/next", next_api, methods=["POST"]),
+        Route("/api/tasks/{task_id}/claim", claim_api, methods=["POST"]),
+        Route("/api/tasks/{task_id}/release", release_api, methods=["POST"]),
+        Route("/api/tasks/{task_id}/corrections", corrections_api, methods=["POST"]),
+        Route("/api/tasks/{task_id}/approve", approve_api, methods=["POST"]),
+        Route("/api/tasks/{task_id}/reject", reject_api, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware, secret_key=secret, session_cookie="docai_review", max_age=SESSION_SECONDS,
+            same_site="lax", https_only=False,
+        ),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: http_error, ReviewCallError: call_error},
+    )
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths, so the sign-in form cannot bounce people to another site."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else ""
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise HTTPException(400, "expected a JSON body") from None
+    if not isinstance(body, dict):
+        raise HTTPException(400, "expected a JSON object")
+    return body

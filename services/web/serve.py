@@ -1,0 +1,85 @@
+"""Starts the review page inside the running asyncio loop (uvicorn as a task, no extra thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+import uvicorn
+
+from docai.services.common.settings import Settings
+from docai.services.web.app import create_app
+from docai.services.web.review_client import ReviewClient
+from docai.services.web.security import secret_key
+from docai.services.web.users import DB_NAME, UserStore
+
+log = logging.getLogger("docai.web")
+
+
+@dataclass
+class WebServer:
+    """A running review page; `stop()` shuts it down and closes its gRPC channel."""
+
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+    client: ReviewClient
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(self.task, timeout=5)
+        if not self.task.done():
+            self.task.cancel()
+        await self.client.close()
+
+
+async def start_web(*, settings: Settings, grpc_address: str, service_token: str) -> WebServer:
+    """Serves the review page on ``127.0.0.1:settings.web_port`` until `WebServer.stop()`.
+
+    Creates ``home/web_users.db`` with the demo account (``accountant@demo`` / ``review-demo``,
+    approver of tenant ``demo``) and ``home/web_secret`` on first start.
+
+    Args:
+        settings: The process settings (``home``, ``web_port``).
+        grpc_address: ``host:port`` of the ReviewService.
+        service_token: A service-scope API token; the page names tenant and user on each call.
+
+    Returns:
+        The running server.
+
+    Raises:
+        OSError: When the port cannot be bound.
+
+    Example:
+        >>> web = await start_web(settings=settings, grpc_address="127.0.0.1:50051", service_token=token)
+        >>> await web.stop()
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    users = await asyncio.to_thread(UserStore, settings.home / DB_NAME)
+    await asyncio.to_thread(users.ensure_demo)
+    secret = await asyncio.to_thread(secret_key, settings.home)
+    client = ReviewClient(address=grpc_address, service_token=service_token)
+    app = create_app(client=client, users=users, secret=secret)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=settings.web_port, log_level="warning", access_log=False, lifespan="off",
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn's own signal handlers would steal Ctrl+C from `docai run`.
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve(), name="docai-web")
+    while not server.started:
+        if task.done():
+            await client.close()
+            task.result()  # raises what went wrong
+            raise OSError(f"the review page could not listen on 127.0.0.1:{settings.web_port}")
+        await asyncio.sleep(0.02)
+    log.info("review page on http://127.0.0.1:%s", settings.web_port)
+    return WebServer(server=server, task=task, client=client, port=settings.web_port)
