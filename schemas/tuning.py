@@ -55,7 +55,7 @@ class TuningSpec(BaseModel):
     base_model: str = ""
     task: str = Field("extraction", pattern=r"^[a-z][a-z0-9_-]{0,62}$")
 
-    max_length: int = Field(2048, ge=64)
+    max_length: int = Field(3072, ge=64)
     min_examples: int = Field(8, ge=1)
 
     lora_r: int = Field(16, ge=1, le=256)

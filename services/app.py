@@ -20,7 +20,7 @@ from docai.services.extraction import servicer as extraction_servicer
 from docai.services.ingest import servicer as ingest_servicer
 from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_limits import ParseLimits
-from docai.services.ingest.pdf_parse import parse_pdf
+from docai.services.ingest.pdf_parse import parse_pdf, shutdown_pdf_worker
 from docai.services.models.backend import TextGenerator
 from docai.services.pipeline.worker import Pipeline, PipelineThread
 from docai.services.review import servicer as review_servicer
@@ -73,6 +73,7 @@ class Suite:
     async def stop(self, grace: float = 5.0) -> None:
         await self.server.stop(grace)
         await asyncio.to_thread(self.pipeline.stop)
+        shutdown_pdf_worker()
         self.db.dispose()
 
 

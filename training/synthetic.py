@@ -29,9 +29,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from docai.training.synthetic_data import (
+    COUNTRIES,
     COUNTRY_CURRENCIES,
     COUNTRY_LANGUAGES,
-    COUNTRIES,
     DUE_SENTENCE,
     LABELS,
     LANGUAGE_COUNTRIES,
@@ -72,12 +72,37 @@ __all__ = [
 LAYOUT_COUNT: int = len(LAYOUTS)
 MAX_ITEMS = 100
 OVERRIDABLE_FIELDS: tuple[str, ...] = (
-    "vendor_name", "vendor_address", "vendor_tax_id", "customer_name", "customer_tax_id", "invoice_number",
-    "invoice_date", "due_date", "purchase_order", "payment_terms", "currency", "total_net", "total_tax",
-    "total_gross", "amount_due", "iban", "bic", "document_type",
+    "vendor_name",
+    "vendor_address",
+    "vendor_tax_id",
+    "customer_name",
+    "customer_tax_id",
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "purchase_order",
+    "payment_terms",
+    "currency",
+    "total_net",
+    "total_tax",
+    "total_gross",
+    "amount_due",
+    "iban",
+    "bic",
+    "document_type",
 )
-_OPTIONAL_FIELDS = frozenset({"vendor_tax_id", "customer_tax_id", "due_date", "purchase_order", "payment_terms",
-                              "amount_due", "iban", "bic"})
+_OPTIONAL_FIELDS = frozenset(
+    {
+        "vendor_tax_id",
+        "customer_tax_id",
+        "due_date",
+        "purchase_order",
+        "payment_terms",
+        "amount_due",
+        "iban",
+        "bic",
+    }
+)
 _AMOUNTS = ("total_net", "total_tax", "total_gross", "amount_due")
 _PHONE_PREFIX = {"DE": "+49 89 ", "FR": "+33 1 ", "GB": "+44 20 ", "CH": "+41 44 ", "NL": "+31 20 "}
 _TLD = {"DE": "de", "FR": "fr", "GB": "co.uk", "CH": "ch", "NL": "nl"}
@@ -168,15 +193,18 @@ def _check_language(language: str | None) -> None:
 def _register(rng: random.Random, country: str, language: str, tax_id: str, city: str) -> str:
     if country == "DE":
         number = rng.randint(10000, 250000)
-        return f"Amtsgericht {city} HRB {number}" if language == "de" else f"Register court {city}, HRB {number}"
+        return (
+            f"Amtsgericht {city} HRB {number}" if language == "de" else f"Register court {city}, HRB {number}"
+        )
     if country == "FR":
         siren = tax_id[4:]
         return f"RCS {city} {siren[:3]} {siren[3:6]} {siren[6:]}"
     if country == "GB":
         return f"Registered in England and Wales No. {rng.randint(1000000, 14999999):08d}"
     if country == "CH":
-        return {"de": "Handelsregister", "fr": "Registre du commerce", "en": "Commercial register"}[language] + \
-            f" {city}"
+        return {"de": "Handelsregister", "fr": "Registre du commerce", "en": "Commercial register"}[
+            language
+        ] + f" {city}"
     return f"KvK {rng.randint(10000000, 99999999)}"
 
 
@@ -245,8 +273,13 @@ def _relanguage(vendor: Vendor, language: str) -> Vendor:
         return vendor
     rng = random.Random(f"relanguage:{vendor.name}:{language}")
     number_format, date_format = formats_for(rng, language=language, country=vendor.country)
-    return dataclasses.replace(vendor, language=language, number_format=number_format, date_format=date_format,
-                               invoice_prefix=rng.choice(_INVOICE_PREFIX[language]))
+    return dataclasses.replace(
+        vendor,
+        language=language,
+        number_format=number_format,
+        date_format=date_format,
+        invoice_prefix=rng.choice(_INVOICE_PREFIX[language]),
+    )
 
 
 def _invoice_number(vendor: Vendor, rng: random.Random, year: int, *, credit: bool) -> str:
@@ -316,25 +349,41 @@ def _items(rng: random.Random, vendor: Vendor, spec: LayoutSpec, count: int) -> 
         price = _price(rng, product)
         units = UNITS[product.unit][vendor.language]
         code_rng = random.Random(f"code:{vendor.name}:{product.text['en']}")
-        items.append(_Item(
-            product=product,
-            description=description,
-            quantity=quantity,
-            unit=units[spec.label_variant % len(units)],
-            unit_price=price,
-            amount=quantize(quantity * price),
-            rate=TAX_RATES[vendor.country][product.tax_class],
-            code=f"{vendor.code_prefix}{code_rng.randint(1000, 99999)}",
-        ))
+        items.append(
+            _Item(
+                product=product,
+                description=description,
+                quantity=quantity,
+                unit=units[spec.label_variant % len(units)],
+                unit_price=price,
+                amount=quantize(quantity * price),
+                rate=TAX_RATES[vendor.country][product.tax_class],
+                code=f"{vendor.code_prefix}{code_rng.randint(1000, 99999)}",
+            )
+        )
     return items
 
 
 def _period(rng: random.Random, language: str) -> str:
     month = rng.randint(1, 12)
-    names = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-             "de": ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez."),
-             "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
-                    "déc.")}[language]
+    names = {
+        "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+        "de": ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez."),
+        "fr": (
+            "janv.",
+            "févr.",
+            "mars",
+            "avr.",
+            "mai",
+            "juin",
+            "juil.",
+            "août",
+            "sept.",
+            "oct.",
+            "nov.",
+            "déc.",
+        ),
+    }[language]
     word = {"en": "batch", "de": "Lieferung", "fr": "lot"}[language]
     return rng.choice((names[month - 1], f"{word} {rng.randint(1, 40)}"))
 
@@ -392,13 +441,18 @@ def _facts(rng: random.Random, vendor: Vendor, spec: LayoutSpec, *, n_items: int
     gross = net + tax
     prepayment = Decimal(0)
     if not credit and rng.random() < 0.1:
-        prepayment = quantize(gross * Decimal(rng.choice(("0.3", "0.5")))) if rng.random() < 0.5 else \
-            Decimal(max(100, int(gross / 3 / 100) * 100))
+        prepayment = (
+            quantize(gross * Decimal(rng.choice(("0.3", "0.5"))))
+            if rng.random() < 0.5
+            else Decimal(max(100, int(gross / 3 / 100) * 100))
+        )
         if prepayment >= gross:
             prepayment = Decimal(0)
     terms_days = rng.choice((0, 7, 10, 14, 14, 30, 30, 30, 45, 60))
     customer_country = vendor.country if rng.random() < 0.75 else rng.choice(COUNTRIES)
     customer_name = company_name(rng, customer_country, rng.choice(SECTORS))
+    while customer_name.split()[0] == vendor.name.split()[0]:  # a customer is another company
+        customer_name = company_name(rng, customer_country, rng.choice(SECTORS))
     foreign = customer_country != vendor.country
     values: dict[str, object] = {
         "vendor_name": vendor.name,
@@ -420,8 +474,18 @@ def _facts(rng: random.Random, vendor: Vendor, spec: LayoutSpec, *, n_items: int
         "bic": vendor.bic,
         "document_type": "credit_note" if credit else "invoice",
     }
-    shown = {"vendor_name", "vendor_address", "customer_name", "invoice_number", "invoice_date", "currency",
-             "total_net", "total_tax", "total_gross", "document_type"}
+    shown = {
+        "vendor_name",
+        "vendor_address",
+        "customer_name",
+        "invoice_number",
+        "invoice_date",
+        "currency",
+        "total_net",
+        "total_tax",
+        "total_gross",
+        "document_type",
+    }
     maybe = {
         "vendor_tax_id": 0.9,
         "customer_tax_id": 0.9 if foreign else 0.35,
@@ -449,7 +513,8 @@ def _facts(rng: random.Random, vendor: Vendor, spec: LayoutSpec, *, n_items: int
         customer_number=str(rng.randint(10000, 99999)) if rng.random() < 0.4 else None,
         delivery_date=invoice_date - timedelta(days=rng.randint(1, 20)) if rng.random() < 0.3 else None,
         original_invoice=_invoice_number(vendor, rng, invoice_date.year, credit=False)
-        if credit and rng.random() < 0.7 else None,
+        if credit and rng.random() < 0.7
+        else None,
         terms_in_meta=rng.random() < 0.5,
         due_in_meta=rng.random() < 0.75,
         currency_in_meta=spec.currency_style == "symbol" or rng.random() < 0.3,
@@ -481,8 +546,9 @@ def _label_picker(spec: LayoutSpec, language: str) -> dict[str, str]:
     return {key: variants[spec.label_variant % len(variants)] for key, variants in LABELS[language].items()}
 
 
-def _build(vendor: Vendor, spec: LayoutSpec, facts: _Facts, rng: random.Random, *,
-           hidden_text: str | None) -> tuple[PrintedInvoice, dict[str, str]]:
+def _build(
+    vendor: Vendor, spec: LayoutSpec, facts: _Facts, rng: random.Random, *, hidden_text: str | None
+) -> tuple[PrintedInvoice, dict[str, str]]:
     """Every printed string, plus for each shown header field the string that shows it."""
     lang = vendor.language
     label = _label_picker(spec, lang)
@@ -497,7 +563,9 @@ def _build(vendor: Vendor, spec: LayoutSpec, facts: _Facts, rng: random.Random, 
 
     def money(value: object) -> str:
         style = spec.currency_style if spec.currency_style != "header" else "none"
-        return format_money(Decimal(str(value)), number_format=nf, currency=currency, style=style, language=lang)
+        return format_money(
+            Decimal(str(value)), number_format=nf, currency=currency, style=style, language=lang
+        )
 
     def day(value: object) -> str:
         assert isinstance(value, date)
@@ -552,26 +620,36 @@ def _build(vendor: Vendor, spec: LayoutSpec, facts: _Facts, rng: random.Random, 
     printed["currency"] = currency
 
     # Table.
-    headers = {"pos": label["col_pos"], "code": label["col_code"], "desc": label["col_desc"],
-               "qty": label["col_qty"], "unit": label["col_unit"], "qty_unit": label["col_qty"],
-               "price": label["col_price"], "tax": label["col_tax"], "amount": label["col_amount"]}
+    headers = {
+        "pos": label["col_pos"],
+        "code": label["col_code"],
+        "desc": label["col_desc"],
+        "qty": label["col_qty"],
+        "unit": label["col_unit"],
+        "qty_unit": label["col_qty"],
+        "price": label["col_price"],
+        "tax": label["col_tax"],
+        "amount": label["col_amount"],
+    }
     if spec.currency_style == "header":
         headers["price"] += f" ({currency})"
         headers["amount"] += f" ({currency})"
     pos_step = 10 if spec.label_variant == 3 else 1
     rows = []
     for index, item in enumerate(facts.items, start=1):
-        rows.append({
-            "pos": str(index * pos_step),
-            "code": item.code,
-            "desc": item.description,
-            "qty": format_quantity(item.quantity, nf),
-            "unit": item.unit,
-            "qty_unit": f"{format_quantity(item.quantity, nf)} {item.unit}",
-            "price": num(item.unit_price),
-            "tax": rate(item.rate),
-            "amount": num(item.amount),
-        })
+        rows.append(
+            {
+                "pos": str(index * pos_step),
+                "code": item.code,
+                "desc": item.description,
+                "qty": format_quantity(item.quantity, nf),
+                "unit": item.unit,
+                "qty_unit": f"{format_quantity(item.quantity, nf)} {item.unit}",
+                "price": num(item.unit_price),
+                "tax": rate(item.rate),
+                "amount": num(item.amount),
+            }
+        )
 
     # Totals.
     totals: list[TotalRow] = []
@@ -584,16 +662,22 @@ def _build(vendor: Vendor, spec: LayoutSpec, facts: _Facts, rng: random.Random, 
     printed["total_tax"] = money(v["total_tax"])
     if spec.tax_style == "lines":
         for tax_rate, base, amount in facts.taxes:
-            totals.append(TotalRow(label["tax_line"].format(rate=rate(tax_rate), base=num(base)), money(amount)))
+            totals.append(
+                TotalRow(label["tax_line"].format(rate=rate(tax_rate), base=num(base)), money(amount))
+            )
         # With one rate its tax line is the total; print a total line only when it says more.
         if len(facts.taxes) > 1 or v["total_tax"] != facts.taxes[0][2]:
             totals.append(TotalRow(label["tax_total"], printed["total_tax"]))
     else:
-        tax_table = ((label["tax_table_rate"], label["tax_table_base"], label["tax_table_amount"]),
-                     [(rate(r), num(b), num(a)) for r, b, a in facts.taxes])
+        tax_table = (
+            (label["tax_table_rate"], label["tax_table_base"], label["tax_table_amount"]),
+            [(rate(r), num(b), num(a)) for r, b, a in facts.taxes],
+        )
         totals.append(TotalRow(label["tax_total"], printed["total_tax"]))
     printed["total_gross"] = money(v["total_gross"])
-    totals.append(TotalRow(label["gross_credit"] if credit else label["gross"], printed["total_gross"], strong=True))
+    totals.append(
+        TotalRow(label["gross_credit"] if credit else label["gross"], printed["total_gross"], strong=True)
+    )
     if "amount_due" in shown:
         if facts.prepayment:
             totals.append(TotalRow(label["prepayment"], money(-facts.prepayment)))
@@ -624,7 +708,10 @@ def _build(vendor: Vendor, spec: LayoutSpec, facts: _Facts, rng: random.Random, 
         ids.append(vat_line)
     footer_columns: list[list[str]] = []
     if spec.bank_pos == "footer" or spec.taxid_pos == "footer":
-        footer_columns = [[vendor_name, *vendor_address], contact + ([] if len(contact) > 2 else [vendor.website])]
+        footer_columns = [
+            [vendor_name, *vendor_address],
+            contact + ([] if len(contact) > 2 else [vendor.website]),
+        ]
         if spec.bank_pos == "footer" and bank_lines:
             footer_columns.append(bank_lines)
         footer_columns.append(ids)
@@ -747,7 +834,9 @@ def generate_invoice(
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(OVERRIDABLE_FIELDS))
     if unknown:
-        raise ValueError(f"cannot override {', '.join(unknown)}; overridable: {', '.join(OVERRIDABLE_FIELDS)}")
+        raise ValueError(
+            f"cannot override {', '.join(unknown)}; overridable: {', '.join(OVERRIDABLE_FIELDS)}"
+        )
     if n_items is not None and not 1 <= n_items <= MAX_ITEMS:
         raise ValueError(f"n_items must be in 1..{MAX_ITEMS}, got {n_items}")
     if "document_type" in overrides:
@@ -777,8 +866,12 @@ def generate_invoice(
         currency=str(values["currency"]),
     )
     doc, printed = _build(vendor, spec, facts, rng, hidden_text=hidden_text)
-    notes: dict[str, object] = {"subtotal": _f(facts.subtotal), "layout_name": spec.name,
-                                "number_format": vendor.number_format, "date_format": vendor.date_format}
+    notes: dict[str, object] = {
+        "subtotal": _f(facts.subtotal),
+        "layout_name": spec.name,
+        "number_format": vendor.number_format,
+        "date_format": vendor.date_format,
+    }
     if facts.discount_percent is not None:
         notes["discount"] = {"percent": _f(facts.discount_percent), "amount": _f(facts.discount)}
     if facts.prepayment and "amount_due" in facts.shown:
@@ -819,11 +912,17 @@ def write_corpus(out_dir: Path, *, count: int, seed: int = 0, **options: object)
         invoice = generate_invoice(seed + index, **options)  # type: ignore[arg-type]
         pdf_path = out_dir / f"{index:04d}.pdf"
         pdf_path.write_bytes(invoice.pdf)
-        note = {"seed": seed + index, "layout": invoice.layout, "language": invoice.language,
-                "vendor_country": invoice.vendor.country, **invoice.notes}
+        note = {
+            "seed": seed + index,
+            "layout": invoice.layout,
+            "language": invoice.language,
+            "vendor_country": invoice.vendor.country,
+            **invoice.notes,
+        }
         record = {**invoice.truth, "_synthetic": note}
-        (out_dir / f"{index:04d}.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
-                                                  encoding="utf-8")
+        (out_dir / f"{index:04d}.json").write_text(
+            json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
         paths.append(pdf_path)
     return paths
 
@@ -838,8 +937,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--language", choices=LANGUAGES, default=None)
     parser.add_argument("--n-items", type=int, default=None)
     args = parser.parse_args(argv)
-    paths = write_corpus(args.out_dir, count=args.count, seed=args.seed, layout=args.layout,
-                         language=args.language, n_items=args.n_items)
+    paths = write_corpus(
+        args.out_dir,
+        count=args.count,
+        seed=args.seed,
+        layout=args.layout,
+        language=args.language,
+        n_items=args.n_items,
+    )
     print(f"wrote {len(paths)} invoices to {args.out_dir}")
     return 0
 

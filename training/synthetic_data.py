@@ -66,33 +66,117 @@ COUNTRY_NAMES: dict[str, dict[str, str]] = {
 # --- company names ------------------------------------------------------------------------------
 
 _NAME_STEMS: dict[str, tuple[str, ...]] = {
-    "DE": ("Nordlicht", "Bergmann", "Rheinland", "Alpenblick", "Sonnenfeld", "Hansen", "Weber", "Elbtal",
-           "Schwarzwald", "Isartal", "Lindner", "Falkenstein", "Brandt", "Kranich", "Havelland", "Eichhorn"),
-    "FR": ("Atelier Dupont", "Lumière", "Martin & Fils", "Bertrand", "Rivoli", "Provence", "Azur", "Moreau",
-           "Belleville", "Garnier", "Lefèvre", "Vauban", "Clément", "Mistral"),
-    "GB": ("Brightwave", "Thornbury", "Kestrel", "Oakridge", "Redfern", "Bluebell", "Harrow", "Ashdown",
-           "Calder", "Northgate", "Pemberton", "Silverbirch", "Whitcombe", "Fenwick"),
-    "CH": ("Alpstein", "Matterhorn", "Helvetia", "Säntis", "Rigi", "Limmat", "Aare", "Léman", "Pilatus",
-           "Gotthard"),
-    "NL": ("Van der Berg", "Oranje", "Delta", "Tulp", "Noordzee", "De Vries", "Polder", "Windmolen",
-           "Zuiderzee", "Bakker"),
+    "DE": (
+        "Nordlicht",
+        "Bergmann",
+        "Rheinland",
+        "Alpenblick",
+        "Sonnenfeld",
+        "Hansen",
+        "Weber",
+        "Elbtal",
+        "Schwarzwald",
+        "Isartal",
+        "Lindner",
+        "Falkenstein",
+        "Brandt",
+        "Kranich",
+        "Havelland",
+        "Eichhorn",
+    ),
+    "FR": (
+        "Atelier Dupont",
+        "Lumière",
+        "Martin & Fils",
+        "Bertrand",
+        "Rivoli",
+        "Provence",
+        "Azur",
+        "Moreau",
+        "Belleville",
+        "Garnier",
+        "Lefèvre",
+        "Vauban",
+        "Clément",
+        "Mistral",
+    ),
+    "GB": (
+        "Brightwave",
+        "Thornbury",
+        "Kestrel",
+        "Oakridge",
+        "Redfern",
+        "Bluebell",
+        "Harrow",
+        "Ashdown",
+        "Calder",
+        "Northgate",
+        "Pemberton",
+        "Silverbirch",
+        "Whitcombe",
+        "Fenwick",
+    ),
+    "CH": (
+        "Alpstein",
+        "Matterhorn",
+        "Helvetia",
+        "Säntis",
+        "Rigi",
+        "Limmat",
+        "Aare",
+        "Léman",
+        "Pilatus",
+        "Gotthard",
+    ),
+    "NL": (
+        "Van der Berg",
+        "Oranje",
+        "Delta",
+        "Tulp",
+        "Noordzee",
+        "De Vries",
+        "Polder",
+        "Windmolen",
+        "Zuiderzee",
+        "Bakker",
+    ),
 }
 _SECTOR_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "DE": {"it": ("Software", "IT-Service", "Datentechnik", "Systemhaus"), "office": ("Bürobedarf", "Bürotechnik"),
-           "hardware": ("Elektronik", "Computertechnik"), "consulting": ("Consulting", "Unternehmensberatung"),
-           "goods": ("Handelshaus", "Logistik", "Kaffeerösterei")},
-    "FR": {"it": ("Informatique", "Numérique", "Solutions"), "office": ("Fournitures", "Bureautique"),
-           "hardware": ("Électronique", "Matériel Informatique"), "consulting": ("Conseil", "Stratégie"),
-           "goods": ("Négoce", "Logistique", "Torréfaction")},
-    "GB": {"it": ("Software", "Digital", "Systems"), "office": ("Supplies", "Office Supplies"),
-           "hardware": ("Electronics", "Computing"), "consulting": ("Consulting", "Advisory"),
-           "goods": ("Trading", "Logistics", "Coffee Roasters")},
-    "CH": {"it": ("Informatik", "Systems", "Technologies"), "office": ("Bürotechnik", "Papeterie"),
-           "hardware": ("Elektronik", "Computer"), "consulting": ("Treuhand", "Consulting"),
-           "goods": ("Handel", "Logistik", "Kaffee")},
-    "NL": {"it": ("Software", "Digital", "ICT"), "office": ("Kantoorartikelen", "Office Supplies"),
-           "hardware": ("Elektronica", "Computers"), "consulting": ("Consultancy", "Advies"),
-           "goods": ("Handel", "Logistics", "Koffiebranders")},
+    "DE": {
+        "it": ("Software", "IT-Service", "Datentechnik", "Systemhaus"),
+        "office": ("Bürobedarf", "Bürotechnik"),
+        "hardware": ("Elektronik", "Computertechnik"),
+        "consulting": ("Consulting", "Unternehmensberatung"),
+        "goods": ("Handelshaus", "Logistik", "Kaffeerösterei"),
+    },
+    "FR": {
+        "it": ("Informatique", "Numérique", "Solutions"),
+        "office": ("Fournitures", "Bureautique"),
+        "hardware": ("Électronique", "Matériel Informatique"),
+        "consulting": ("Conseil", "Stratégie"),
+        "goods": ("Négoce", "Logistique", "Torréfaction"),
+    },
+    "GB": {
+        "it": ("Software", "Digital", "Systems"),
+        "office": ("Supplies", "Office Supplies"),
+        "hardware": ("Electronics", "Computing"),
+        "consulting": ("Consulting", "Advisory"),
+        "goods": ("Trading", "Logistics", "Coffee Roasters"),
+    },
+    "CH": {
+        "it": ("Informatik", "Systems", "Technologies"),
+        "office": ("Bürotechnik", "Papeterie"),
+        "hardware": ("Elektronik", "Computer"),
+        "consulting": ("Treuhand", "Consulting"),
+        "goods": ("Handel", "Logistik", "Kaffee"),
+    },
+    "NL": {
+        "it": ("Software", "Digital", "ICT"),
+        "office": ("Kantoorartikelen", "Office Supplies"),
+        "hardware": ("Elektronica", "Computers"),
+        "consulting": ("Consultancy", "Advies"),
+        "goods": ("Handel", "Logistics", "Koffiebranders"),
+    },
 }
 _LEGAL_FORMS: dict[str, tuple[str, ...]] = {
     "DE": ("GmbH", "GmbH", "AG", "GmbH & Co. KG", "e.K.", "UG (haftungsbeschränkt)"),
@@ -116,31 +200,114 @@ def company_name(rng: random.Random, country: str, sector: str) -> str:
 # --- addresses ----------------------------------------------------------------------------------
 
 _STREETS: dict[str, tuple[str, ...]] = {
-    "DE": ("Hauptstraße", "Bahnhofstraße", "Lindenweg", "Gartenstraße", "Schillerstraße", "Am Markt",
-           "Industriestraße", "Friedrichstraße", "Goethestraße", "Mühlenweg", "Kastanienallee"),
-    "FR": ("rue de la République", "avenue Jean Jaurès", "boulevard Haussmann", "rue Victor Hugo",
-           "rue du Faubourg Saint-Antoine", "place Bellecour", "allée des Tilleuls", "rue de la Paix",
-           "avenue de la Gare"),
-    "GB": ("King Street", "High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane",
-           "Queen's Road", "Park Avenue", "Bridge Street"),
-    "CH": ("Bahnhofstrasse", "Seestrasse", "Dorfstrasse", "Hauptgasse", "Rue du Rhône", "Avenue de la Gare",
-           "Industriestrasse", "Kirchweg"),
-    "NL": ("Keizersgracht", "Herengracht", "Stationsweg", "Kerkstraat", "Dorpsstraat", "Marktplein",
-           "Prinsengracht", "Molenweg"),
+    "DE": (
+        "Hauptstraße",
+        "Bahnhofstraße",
+        "Lindenweg",
+        "Gartenstraße",
+        "Schillerstraße",
+        "Am Markt",
+        "Industriestraße",
+        "Friedrichstraße",
+        "Goethestraße",
+        "Mühlenweg",
+        "Kastanienallee",
+    ),
+    "FR": (
+        "rue de la République",
+        "avenue Jean Jaurès",
+        "boulevard Haussmann",
+        "rue Victor Hugo",
+        "rue du Faubourg Saint-Antoine",
+        "place Bellecour",
+        "allée des Tilleuls",
+        "rue de la Paix",
+        "avenue de la Gare",
+    ),
+    "GB": (
+        "King Street",
+        "High Street",
+        "Station Road",
+        "Church Lane",
+        "Victoria Road",
+        "Mill Lane",
+        "Queen's Road",
+        "Park Avenue",
+        "Bridge Street",
+    ),
+    "CH": (
+        "Bahnhofstrasse",
+        "Seestrasse",
+        "Dorfstrasse",
+        "Hauptgasse",
+        "Rue du Rhône",
+        "Avenue de la Gare",
+        "Industriestrasse",
+        "Kirchweg",
+    ),
+    "NL": (
+        "Keizersgracht",
+        "Herengracht",
+        "Stationsweg",
+        "Kerkstraat",
+        "Dorpsstraat",
+        "Marktplein",
+        "Prinsengracht",
+        "Molenweg",
+    ),
 }
 _CITIES: dict[str, tuple[tuple[str, str], ...]] = {
-    "DE": (("10115", "Berlin"), ("80331", "München"), ("20095", "Hamburg"), ("50667", "Köln"),
-           ("60311", "Frankfurt am Main"), ("70173", "Stuttgart"), ("04109", "Leipzig"), ("01067", "Dresden"),
-           ("28195", "Bremen"), ("90402", "Nürnberg"), ("30159", "Hannover")),
-    "FR": (("75008", "Paris"), ("69002", "Lyon"), ("13001", "Marseille"), ("31000", "Toulouse"),
-           ("33000", "Bordeaux"), ("59000", "Lille"), ("44000", "Nantes"), ("67000", "Strasbourg"),
-           ("06000", "Nice")),
-    "GB": (("EC1A", "London"), ("M2", "Manchester"), ("LS1", "Leeds"), ("BS1", "Bristol"), ("EH1", "Edinburgh"),
-           ("B1", "Birmingham"), ("CB2", "Cambridge"), ("OX1", "Oxford")),
-    "CH": (("8001", "Zürich"), ("3011", "Bern"), ("4051", "Basel"), ("1204", "Genève"), ("1003", "Lausanne"),
-           ("6003", "Luzern"), ("9000", "St. Gallen")),
-    "NL": (("1015", "Amsterdam"), ("3011", "Rotterdam"), ("3511", "Utrecht"), ("2511", "Den Haag"),
-           ("5611", "Eindhoven"), ("9711", "Groningen")),
+    "DE": (
+        ("10115", "Berlin"),
+        ("80331", "München"),
+        ("20095", "Hamburg"),
+        ("50667", "Köln"),
+        ("60311", "Frankfurt am Main"),
+        ("70173", "Stuttgart"),
+        ("04109", "Leipzig"),
+        ("01067", "Dresden"),
+        ("28195", "Bremen"),
+        ("90402", "Nürnberg"),
+        ("30159", "Hannover"),
+    ),
+    "FR": (
+        ("75008", "Paris"),
+        ("69002", "Lyon"),
+        ("13001", "Marseille"),
+        ("31000", "Toulouse"),
+        ("33000", "Bordeaux"),
+        ("59000", "Lille"),
+        ("44000", "Nantes"),
+        ("67000", "Strasbourg"),
+        ("06000", "Nice"),
+    ),
+    "GB": (
+        ("EC1A", "London"),
+        ("M2", "Manchester"),
+        ("LS1", "Leeds"),
+        ("BS1", "Bristol"),
+        ("EH1", "Edinburgh"),
+        ("B1", "Birmingham"),
+        ("CB2", "Cambridge"),
+        ("OX1", "Oxford"),
+    ),
+    "CH": (
+        ("8001", "Zürich"),
+        ("3011", "Bern"),
+        ("4051", "Basel"),
+        ("1204", "Genève"),
+        ("1003", "Lausanne"),
+        ("6003", "Luzern"),
+        ("9000", "St. Gallen"),
+    ),
+    "NL": (
+        ("1015", "Amsterdam"),
+        ("3011", "Rotterdam"),
+        ("3511", "Utrecht"),
+        ("2511", "Den Haag"),
+        ("5611", "Eindhoven"),
+        ("9711", "Groningen"),
+    ),
 }
 
 
@@ -169,6 +336,7 @@ def address_lines(rng: random.Random, country: str, *, language: str, with_count
 
 # --- identifiers --------------------------------------------------------------------------------
 
+
 def iban_check_digits(country: str, bban: str) -> str:
     """ISO 13616 check digits for a country code and BBAN."""
     digits = "".join(str(int(ch, 36)) for ch in (bban + country + "00").upper())
@@ -190,17 +358,39 @@ def _digits(rng: random.Random, n: int) -> str:
 
 _BANKS: dict[str, tuple[tuple[str, str, str], ...]] = {
     # (bank code used in the BBAN, BIC, bank name)
-    "DE": (("37040044", "COBADEFFXXX", "Commerzbank"), ("50070010", "DEUTDEFFXXX", "Deutsche Bank"),
-           ("70150000", "SSKMDEMMXXX", "Stadtsparkasse München"), ("10050000", "BELADEBEXXX", "Berliner Sparkasse"),
-           ("20050550", "HASPDEHHXXX", "Hamburger Sparkasse")),
-    "FR": (("30004", "BNPAFRPPXXX", "BNP Paribas"), ("30003", "SOGEFRPPXXX", "Société Générale"),
-           ("30006", "AGRIFRPPXXX", "Crédit Agricole"), ("10107", "BREDFRPPXXX", "BRED Banque Populaire")),
-    "GB": (("NWBK", "NWBKGB2L", "NatWest"), ("BARC", "BARCGB22", "Barclays"), ("LOYD", "LOYDGB2L", "Lloyds Bank"),
-           ("HBUK", "HBUKGB4B", "HSBC UK"), ("MIDL", "MIDLGB22", "HSBC")),
-    "CH": (("00230", "UBSWCHZH80A", "UBS Switzerland AG"), ("04835", "CRESCHZZ80A", "Credit Suisse"),
-           ("00700", "ZKBKCHZZ80A", "Zürcher Kantonalbank"), ("09000", "POFICHBEXXX", "PostFinance")),
-    "NL": (("ABNA", "ABNANL2A", "ABN AMRO"), ("INGB", "INGBNL2A", "ING Bank"), ("RABO", "RABONL2U", "Rabobank"),
-           ("TRIO", "TRIONL2U", "Triodos Bank"), ("KNAB", "KNABNL2H", "Knab")),
+    "DE": (
+        ("37040044", "COBADEFFXXX", "Commerzbank"),
+        ("50070010", "DEUTDEFFXXX", "Deutsche Bank"),
+        ("70150000", "SSKMDEMMXXX", "Stadtsparkasse München"),
+        ("10050000", "BELADEBEXXX", "Berliner Sparkasse"),
+        ("20050550", "HASPDEHHXXX", "Hamburger Sparkasse"),
+    ),
+    "FR": (
+        ("30004", "BNPAFRPPXXX", "BNP Paribas"),
+        ("30003", "SOGEFRPPXXX", "Société Générale"),
+        ("30006", "AGRIFRPPXXX", "Crédit Agricole"),
+        ("10107", "BREDFRPPXXX", "BRED Banque Populaire"),
+    ),
+    "GB": (
+        ("NWBK", "NWBKGB2L", "NatWest"),
+        ("BARC", "BARCGB22", "Barclays"),
+        ("LOYD", "LOYDGB2L", "Lloyds Bank"),
+        ("HBUK", "HBUKGB4B", "HSBC UK"),
+        ("MIDL", "MIDLGB22", "HSBC"),
+    ),
+    "CH": (
+        ("00230", "UBSWCHZH80A", "UBS Switzerland AG"),
+        ("04835", "CRESCHZZ80A", "Credit Suisse"),
+        ("00700", "ZKBKCHZZ80A", "Zürcher Kantonalbank"),
+        ("09000", "POFICHBEXXX", "PostFinance"),
+    ),
+    "NL": (
+        ("ABNA", "ABNANL2A", "ABN AMRO"),
+        ("INGB", "INGBNL2A", "ING Bank"),
+        ("RABO", "RABONL2U", "Rabobank"),
+        ("TRIO", "TRIONL2U", "Triodos Bank"),
+        ("KNAB", "KNABNL2H", "Knab"),
+    ),
 }
 
 
@@ -275,14 +465,14 @@ def vat_id(rng: random.Random, country: str, *, language: str) -> str:
         return f"FR{key:02d}{siren}"
     if country == "GB":
         body = str(rng.randint(1, 9)) + _digits(rng, 6)
-        weighted = sum(w * int(d) for w, d in zip(range(8, 1, -1), body))
+        weighted = sum(w * int(d) for w, d in zip(range(8, 1, -1), body, strict=True))
         return f"GB{body}{(-weighted) % 97:02d}"
     if country == "NL":
         return f"NL{_digits(rng, 9)}B{rng.randint(1, 3):02d}"
     if country == "CH":
         while True:
             body = _digits(rng, 8)
-            check = 11 - sum(w * int(d) for w, d in zip((5, 4, 3, 2, 7, 6, 5, 4), body)) % 11
+            check = 11 - sum(w * int(d) for w, d in zip((5, 4, 3, 2, 7, 6, 5, 4), body, strict=True)) % 11
             if check != 10:
                 uid = body + str(check % 11)
                 break
@@ -292,6 +482,7 @@ def vat_id(rng: random.Random, country: str, *, language: str) -> str:
 
 
 # --- products -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Product:
@@ -304,65 +495,216 @@ class Product:
     tax_class: str = "standard"
 
 
-def _p(sector: str, en: str, de: str, fr: str, unit: str, lo: float, hi: float, tax: str = "standard") -> Product:
+def _p(
+    sector: str, en: str, de: str, fr: str, unit: str, lo: float, hi: float, tax: str = "standard"
+) -> Product:
     return Product(sector, {"en": en, "de": de, "fr": fr}, unit, (lo, hi), tax)
 
 
 PRODUCTS: tuple[Product, ...] = (
     _p("it", "Software development", "Softwareentwicklung", "Développement logiciel", "hour", 85, 150),
-    _p("it", "Cloud hosting (monthly)", "Cloud-Hosting (monatlich)", "Hébergement cloud (mensuel)", "month", 19, 480),
+    _p(
+        "it",
+        "Cloud hosting (monthly)",
+        "Cloud-Hosting (monatlich)",
+        "Hébergement cloud (mensuel)",
+        "month",
+        19,
+        480,
+    ),
     _p("it", "IT support on site", "IT-Support vor Ort", "Support informatique sur site", "hour", 70, 120),
     _p("it", "Server maintenance", "Serverwartung", "Maintenance serveur", "hour", 80, 140),
-    _p("it", "Data migration to the new CRM system", "Datenmigration in das neue CRM-System",
-       "Migration des données vers le nouveau CRM", "day", 650, 1100),
-    _p("it", "Security audit and penetration test", "Sicherheitsaudit und Penetrationstest",
-       "Audit de sécurité et test d'intrusion", "flat", 1800, 6500),
-    _p("it", "Licence renewal office suite (12 months)", "Lizenzverlängerung Office-Paket (12 Monate)",
-       "Renouvellement licence suite bureautique (12 mois)", "piece", 89, 260),
-    _p("it", "Network setup and configuration", "Netzwerkeinrichtung und Konfiguration",
-       "Installation et configuration réseau", "flat", 350, 1500),
-    _p("it", "Domain registration", "Domainregistrierung", "Enregistrement de nom de domaine", "piece", 9, 39),
-    _p("office", "Copy paper A4, 80 g (box of 5 reams)", "Kopierpapier A4, 80 g (Karton mit 5 Paketen)",
-       "Papier A4 80 g (carton de 5 ramettes)", "piece", 18, 32),
-    _p("office", "Ballpoint pens, blue (pack of 10)", "Kugelschreiber blau (10er-Pack)",
-       "Stylos bille bleus (lot de 10)", "piece", 3.5, 9.9),
-    _p("office", "Toner cartridge black", "Tonerkartusche schwarz", "Cartouche de toner noir", "piece", 39, 129),
+    _p(
+        "it",
+        "Data migration to the new CRM system",
+        "Datenmigration in das neue CRM-System",
+        "Migration des données vers le nouveau CRM",
+        "day",
+        650,
+        1100,
+    ),
+    _p(
+        "it",
+        "Security audit and penetration test",
+        "Sicherheitsaudit und Penetrationstest",
+        "Audit de sécurité et test d'intrusion",
+        "flat",
+        1800,
+        6500,
+    ),
+    _p(
+        "it",
+        "Licence renewal office suite (12 months)",
+        "Lizenzverlängerung Office-Paket (12 Monate)",
+        "Renouvellement licence suite bureautique (12 mois)",
+        "piece",
+        89,
+        260,
+    ),
+    _p(
+        "it",
+        "Network setup and configuration",
+        "Netzwerkeinrichtung und Konfiguration",
+        "Installation et configuration réseau",
+        "flat",
+        350,
+        1500,
+    ),
+    _p(
+        "it", "Domain registration", "Domainregistrierung", "Enregistrement de nom de domaine", "piece", 9, 39
+    ),
+    _p(
+        "office",
+        "Copy paper A4, 80 g (box of 5 reams)",
+        "Kopierpapier A4, 80 g (Karton mit 5 Paketen)",
+        "Papier A4 80 g (carton de 5 ramettes)",
+        "piece",
+        18,
+        32,
+    ),
+    _p(
+        "office",
+        "Ballpoint pens, blue (pack of 10)",
+        "Kugelschreiber blau (10er-Pack)",
+        "Stylos bille bleus (lot de 10)",
+        "piece",
+        3.5,
+        9.9,
+    ),
+    _p(
+        "office",
+        "Toner cartridge black",
+        "Tonerkartusche schwarz",
+        "Cartouche de toner noir",
+        "piece",
+        39,
+        129,
+    ),
     _p("office", "Lever arch files A4", "Ordner A4 breit", "Classeurs à levier A4", "piece", 1.9, 4.5),
-    _p("office", "Sticky notes 76 x 76 mm", "Haftnotizen 76 x 76 mm", "Notes adhésives 76 x 76 mm", "piece", 0.9, 3.2),
+    _p(
+        "office",
+        "Sticky notes 76 x 76 mm",
+        "Haftnotizen 76 x 76 mm",
+        "Notes adhésives 76 x 76 mm",
+        "piece",
+        0.9,
+        3.2,
+    ),
     _p("office", "Desk organiser", "Schreibtisch-Organizer", "Organiseur de bureau", "piece", 12, 45),
-    _p("office", "Whiteboard markers (set of 4)", "Whiteboard-Marker (4er-Set)", "Marqueurs pour tableau blanc (lot de 4)",
-       "piece", 4, 11),
-    _p("hardware", 'Laptop 14" i7, 16 GB RAM', "Notebook 14 Zoll i7, 16 GB RAM", 'Ordinateur portable 14" i7, 16 Go',
-       "piece", 890, 2190),
+    _p(
+        "office",
+        "Whiteboard markers (set of 4)",
+        "Whiteboard-Marker (4er-Set)",
+        "Marqueurs pour tableau blanc (lot de 4)",
+        "piece",
+        4,
+        11,
+    ),
+    _p(
+        "hardware",
+        'Laptop 14" i7, 16 GB RAM',
+        "Notebook 14 Zoll i7, 16 GB RAM",
+        'Ordinateur portable 14" i7, 16 Go',
+        "piece",
+        890,
+        2190,
+    ),
     _p("hardware", '27" monitor', "Monitor 27 Zoll", "Écran 27 pouces", "piece", 149, 459),
-    _p("hardware", "USB-C docking station", "USB-C-Dockingstation", "Station d'accueil USB-C", "piece", 89, 289),
+    _p(
+        "hardware",
+        "USB-C docking station",
+        "USB-C-Dockingstation",
+        "Station d'accueil USB-C",
+        "piece",
+        89,
+        289,
+    ),
     _p("hardware", "Wireless keyboard", "Funktastatur", "Clavier sans fil", "piece", 25, 99),
-    _p("hardware", "Network switch 24-port", "Netzwerk-Switch 24 Port", "Commutateur réseau 24 ports", "piece", 120, 640),
+    _p(
+        "hardware",
+        "Network switch 24-port",
+        "Netzwerk-Switch 24 Port",
+        "Commutateur réseau 24 ports",
+        "piece",
+        120,
+        640,
+    ),
     _p("hardware", "SSD 1 TB", "SSD 1 TB", "SSD 1 To", "piece", 59, 149),
-    _p("hardware", "Installation of hardware", "Installation der Hardware", "Installation du matériel", "hour", 65, 110),
+    _p(
+        "hardware",
+        "Installation of hardware",
+        "Installation der Hardware",
+        "Installation du matériel",
+        "hour",
+        65,
+        110,
+    ),
     _p("consulting", "Consulting hours", "Beratungsstunden", "Heures de conseil", "hour", 95, 220),
     _p("consulting", "Strategy workshop", "Strategieworkshop", "Atelier stratégie", "day", 900, 2400),
     _p("consulting", "Project management", "Projektmanagement", "Gestion de projet", "hour", 90, 160),
-    _p("consulting", "Training session for staff", "Schulung für Mitarbeitende", "Formation du personnel", "day",
-       700, 1600),
+    _p(
+        "consulting",
+        "Training session for staff",
+        "Schulung für Mitarbeitende",
+        "Formation du personnel",
+        "day",
+        700,
+        1600,
+    ),
     _p("consulting", "Travel expenses", "Reisekosten", "Frais de déplacement", "flat", 45, 680),
     _p("consulting", "Monthly retainer", "Monatliche Pauschale", "Forfait mensuel", "month", 1200, 4800),
     _p("goods", "Coffee beans, organic", "Kaffeebohnen, bio", "Café en grains bio", "kg", 14, 38, "reduced"),
     _p("goods", "Packaging material", "Verpackungsmaterial", "Matériel d'emballage", "kg", 2.5, 9),
-    _p("goods", "Shipping and handling", "Versand und Verpackung", "Frais de port et d'emballage", "flat", 4.9, 49),
+    _p(
+        "goods",
+        "Shipping and handling",
+        "Versand und Verpackung",
+        "Frais de port et d'emballage",
+        "flat",
+        4.9,
+        49,
+    ),
     _p("goods", "Black tea, loose leaf", "Schwarzer Tee, lose", "Thé noir en vrac", "kg", 18, 55, "reduced"),
-    _p("goods", "Pallet storage (monthly)", "Palettenlagerung (monatlich)", "Stockage palettes (mensuel)", "month",
-       12, 35),
+    _p(
+        "goods",
+        "Pallet storage (monthly)",
+        "Palettenlagerung (monatlich)",
+        "Stockage palettes (mensuel)",
+        "month",
+        12,
+        35,
+    ),
     # Reduced-rate and catering items that any sector may add, so invoices get several VAT rates.
     _p("any", "Technical handbook", "Fachbuch", "Manuel technique", "piece", 24, 89, "reduced"),
-    _p("any", "Catering for workshop", "Bewirtung Workshop", "Restauration pour l'atelier", "flat", 80, 650, "catering"),
-    _p("any", "Magazine subscription (annual)", "Zeitschriften-Abonnement (jährlich)", "Abonnement magazine (annuel)",
-       "piece", 39, 190, "reduced"),
+    _p(
+        "any",
+        "Catering for workshop",
+        "Bewirtung Workshop",
+        "Restauration pour l'atelier",
+        "flat",
+        80,
+        650,
+        "catering",
+    ),
+    _p(
+        "any",
+        "Magazine subscription (annual)",
+        "Zeitschriften-Abonnement (jährlich)",
+        "Abonnement magazine (annuel)",
+        "piece",
+        39,
+        190,
+        "reduced",
+    ),
 )
 
 # Unit labels per language; several spellings so layouts differ.
 UNITS: dict[str, dict[str, tuple[str, ...]]] = {
-    "piece": {"en": ("pcs", "pc.", "ea", "units"), "de": ("Stk.", "Stück", "St."), "fr": ("pièce", "pce", "u.")},
+    "piece": {
+        "en": ("pcs", "pc.", "ea", "units"),
+        "de": ("Stk.", "Stück", "St."),
+        "fr": ("pièce", "pce", "u."),
+    },
     "hour": {"en": ("h", "hrs", "hours"), "de": ("Std.", "h", "Stunden"), "fr": ("h", "heure", "heures")},
     "day": {"en": ("day", "days"), "de": ("Tag", "PT"), "fr": ("jour", "j")},
     "month": {"en": ("month", "mo."), "de": ("Monat", "Mon."), "fr": ("mois",)},
@@ -372,6 +714,7 @@ UNITS: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 # --- formatting ---------------------------------------------------------------------------------
+
 
 def quantize(value: Decimal) -> Decimal:
     """Round half up to cents, as invoicing software does."""
@@ -395,8 +738,12 @@ def format_number(value: float | Decimal, number_format: str, *, decimals: int =
     """
     if number_format not in NUMBER_FORMATS:
         raise ValueError(f"unknown number format {number_format!r}; known: {', '.join(NUMBER_FORMATS)}")
-    thousands, decimal_mark = {"1,234.56": (",", "."), "1.234,56": (".", ","), "1 234,56": (" ", ","),
-                               "1'234.56": ("'", ".")}[number_format]
+    thousands, decimal_mark = {
+        "1,234.56": (",", "."),
+        "1.234,56": (".", ","),
+        "1 234,56": (" ", ","),
+        "1'234.56": ("'", "."),
+    }[number_format]
     text = f"{abs(Decimal(str(value))):,.{decimals}f}"
     text = text.replace(",", "\0").replace(".", decimal_mark).replace("\0", thousands)
     return ("-" if Decimal(str(value)) < 0 else "") + text
@@ -417,12 +764,48 @@ def format_rate(rate: Decimal, number_format: str, *, spaced: bool) -> str:
 
 
 _MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "de": (
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ),
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
 }
 
 
@@ -517,7 +900,12 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "subtotal": ("Subtotal", "Sub-total", "Subtotal", "Goods total"),
         "discount": ("Discount", "Less discount", "Discount", "Trade discount"),
         "net": ("Net total", "Total excl. VAT", "Net amount", "Total net"),
-        "tax_line": ("VAT {rate} on {base}", "VAT @ {rate} on {base}", "VAT {rate} of {base}", "Tax {rate} on {base}"),
+        "tax_line": (
+            "VAT {rate} on {base}",
+            "VAT @ {rate} on {base}",
+            "VAT {rate} of {base}",
+            "Tax {rate} on {base}",
+        ),
         "tax_total": ("Total VAT", "VAT total", "Total tax", "VAT"),
         "gross": ("Total", "Total incl. VAT", "Invoice total", "TOTAL"),
         "gross_credit": ("Total credit", "Credit total", "Total credited", "TOTAL CREDIT"),
@@ -534,14 +922,25 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "email": ("Email", "E-mail", "E", "Email"),
         "page": ("Page {i} of {n}", "Page {i}/{n}", "Page {i} of {n}", "p. {i}/{n}"),
         "continued": ("continued", "(continued)", "continued", "cont."),
-        "intro": ("Thank you for your order. We invoice you for the following:",
-                  "For services rendered and goods supplied:", "", "Please find our invoice below."),
-        "intro_credit": ("We credit you for the following items:", "Credit for the following:", "",
-                         "We have credited your account as follows:"),
+        "intro": (
+            "Thank you for your order. We invoice you for the following:",
+            "For services rendered and goods supplied:",
+            "",
+            "Please find our invoice below.",
+        ),
+        "intro_credit": (
+            "We credit you for the following items:",
+            "Credit for the following:",
+            "",
+            "We have credited your account as follows:",
+        ),
         "thanks": ("Thank you for your business.", "Many thanks!", "We appreciate your business.", ""),
-        "credit_note_text": ("The amount will be credited to your account.",
-                             "This amount will be refunded to your bank account.",
-                             "The credit will be offset against your next invoice.", ""),
+        "credit_note_text": (
+            "The amount will be credited to your account.",
+            "This amount will be refunded to your bank account.",
+            "The credit will be offset against your next invoice.",
+            "",
+        ),
         "director": ("Director: {n}", "Managing Director: {n}", "Directors: {n}", "CEO: {n}"),
     },
     "de": {
@@ -572,8 +971,12 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "subtotal": ("Zwischensumme", "Summe Positionen", "Warenwert", "Zwischensumme"),
         "discount": ("Rabatt", "abzgl. Rabatt", "Nachlass", "Rabatt"),
         "net": ("Nettobetrag", "Summe netto", "Gesamt netto", "Netto"),
-        "tax_line": ("zzgl. {rate} USt. auf {base}", "MwSt. {rate} auf {base}", "USt. {rate} von {base}",
-                     "{rate} MwSt. auf {base}"),
+        "tax_line": (
+            "zzgl. {rate} USt. auf {base}",
+            "MwSt. {rate} auf {base}",
+            "USt. {rate} von {base}",
+            "{rate} MwSt. auf {base}",
+        ),
         "tax_total": ("Summe USt.", "MwSt. gesamt", "Umsatzsteuer", "Steuer"),
         "gross": ("Gesamtbetrag", "Rechnungsbetrag", "Bruttobetrag", "GESAMT"),
         "gross_credit": ("Gutschriftsbetrag", "Gesamtbetrag", "Gutschrift brutto", "GESAMT"),
@@ -590,15 +993,30 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "email": ("E-Mail", "Mail", "E", "E-Mail"),
         "page": ("Seite {i} von {n}", "Seite {i}/{n}", "Seite {i} von {n}", "S. {i}/{n}"),
         "continued": ("Fortsetzung", "(Fortsetzung)", "Übertrag", "Forts."),
-        "intro": ("Sehr geehrte Damen und Herren, wir berechnen Ihnen folgende Leistungen:",
-                  "Vielen Dank für Ihren Auftrag. Wir stellen Ihnen in Rechnung:", "",
-                  "Für unsere Lieferungen und Leistungen berechnen wir:"),
-        "intro_credit": ("Wir schreiben Ihnen folgende Positionen gut:", "Gutschrift für folgende Positionen:", "",
-                         "Folgende Beträge schreiben wir Ihnen gut:"),
-        "thanks": ("Vielen Dank für Ihren Auftrag.", "Wir danken für Ihr Vertrauen.", "Mit freundlichen Grüßen", ""),
-        "credit_note_text": ("Der Betrag wird Ihrem Konto gutgeschrieben.",
-                             "Wir überweisen den Betrag auf Ihr Konto.",
-                             "Der Betrag wird mit der nächsten Rechnung verrechnet.", ""),
+        "intro": (
+            "Sehr geehrte Damen und Herren, wir berechnen Ihnen folgende Leistungen:",
+            "Vielen Dank für Ihren Auftrag. Wir stellen Ihnen in Rechnung:",
+            "",
+            "Für unsere Lieferungen und Leistungen berechnen wir:",
+        ),
+        "intro_credit": (
+            "Wir schreiben Ihnen folgende Positionen gut:",
+            "Gutschrift für folgende Positionen:",
+            "",
+            "Folgende Beträge schreiben wir Ihnen gut:",
+        ),
+        "thanks": (
+            "Vielen Dank für Ihren Auftrag.",
+            "Wir danken für Ihr Vertrauen.",
+            "Mit freundlichen Grüßen",
+            "",
+        ),
+        "credit_note_text": (
+            "Der Betrag wird Ihrem Konto gutgeschrieben.",
+            "Wir überweisen den Betrag auf Ihr Konto.",
+            "Der Betrag wird mit der nächsten Rechnung verrechnet.",
+            "",
+        ),
         "director": ("Geschäftsführer: {n}", "Geschäftsführung: {n}", "Vorstand: {n}", "GF: {n}"),
     },
     "fr": {
@@ -613,7 +1031,12 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "delivery_date": ("Date de livraison", "Date de prestation", "Livré le", "Prestation du"),
         "currency": ("Devise", "Devise", "Monnaie", "Devise"),
         "payment_terms": ("Conditions de paiement", "Modalités de paiement", "Règlement", "Conditions"),
-        "original_invoice": ("Facture d'origine", "Avoir sur facture", "Réf. facture initiale", "Facture concernée"),
+        "original_invoice": (
+            "Facture d'origine",
+            "Avoir sur facture",
+            "Réf. facture initiale",
+            "Facture concernée",
+        ),
         "vat_id": ("N° TVA intracom.", "TVA intracommunautaire", "N° TVA", "TVA"),
         "customer_vat_id": ("Votre N° TVA", "N° TVA client", "TVA client", "N° TVA intracom. client"),
         "bill_to": ("Facturé à", "Client", "Destinataire", "FACTURER À"),
@@ -629,8 +1052,12 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "subtotal": ("Sous-total", "Total brut HT", "Sous-total HT", "Sous-total"),
         "discount": ("Remise", "Remise commerciale", "Escompte", "Remise"),
         "net": ("Total HT", "Montant HT", "Total net HT", "Net HT"),
-        "tax_line": ("TVA {rate} sur {base}", "TVA à {rate} sur {base}", "TVA {rate} base {base}",
-                     "TVA ({rate}) sur {base}"),
+        "tax_line": (
+            "TVA {rate} sur {base}",
+            "TVA à {rate} sur {base}",
+            "TVA {rate} base {base}",
+            "TVA ({rate}) sur {base}",
+        ),
         "tax_total": ("Total TVA", "Montant TVA", "TVA", "Total TVA"),
         "gross": ("Total TTC", "Montant TTC", "Net à payer TTC", "TOTAL TTC"),
         "gross_credit": ("Total avoir TTC", "Montant de l'avoir TTC", "Total TTC", "TOTAL TTC"),
@@ -647,26 +1074,57 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "email": ("E-mail", "Courriel", "E", "Mail"),
         "page": ("Page {i} sur {n}", "Page {i}/{n}", "Page {i} sur {n}", "p. {i}/{n}"),
         "continued": ("suite", "(suite)", "à reporter", "suite"),
-        "intro": ("Nous vous remercions de votre commande et vous facturons :", "Prestations et fournitures :", "",
-                  "Veuillez trouver ci-dessous notre facture."),
-        "intro_credit": ("Nous vous créditons des montants suivants :", "Avoir pour les articles suivants :", "",
-                         "Nous avons crédité votre compte comme suit :"),
-        "thanks": ("Merci de votre confiance.", "Nous vous remercions de votre confiance.", "Cordialement", ""),
-        "credit_note_text": ("Ce montant sera porté au crédit de votre compte.",
-                             "Le montant vous sera remboursé par virement.",
-                             "Cet avoir sera déduit de votre prochaine facture.", ""),
+        "intro": (
+            "Nous vous remercions de votre commande et vous facturons :",
+            "Prestations et fournitures :",
+            "",
+            "Veuillez trouver ci-dessous notre facture.",
+        ),
+        "intro_credit": (
+            "Nous vous créditons des montants suivants :",
+            "Avoir pour les articles suivants :",
+            "",
+            "Nous avons crédité votre compte comme suit :",
+        ),
+        "thanks": (
+            "Merci de votre confiance.",
+            "Nous vous remercions de votre confiance.",
+            "Cordialement",
+            "",
+        ),
+        "credit_note_text": (
+            "Ce montant sera porté au crédit de votre compte.",
+            "Le montant vous sera remboursé par virement.",
+            "Cet avoir sera déduit de votre prochaine facture.",
+            "",
+        ),
         "director": ("Gérant : {n}", "Président : {n}", "Directeur général : {n}", "Gérante : {n}"),
     },
 }
 
 _PAYMENT_TERMS: dict[str, tuple[str, ...]] = {
     # {d} days; "{skonto}" variants add an early-payment discount sentence.
-    "en": ("Net {d} days", "Payment within {d} days of invoice date", "{d} days net",
-           "Payable within {d} days without deduction", "2% discount if paid within 10 days, net {d} days"),
-    "de": ("Zahlbar innerhalb von {d} Tagen ohne Abzug", "{d} Tage netto", "Zahlungsziel {d} Tage",
-           "Zahlbar innerhalb {d} Tagen netto", "2 % Skonto bei Zahlung innerhalb von 10 Tagen, {d} Tage netto"),
-    "fr": ("Paiement à {d} jours", "À {d} jours date de facture", "Paiement à {d} jours net",
-           "Règlement par virement à {d} jours", "Escompte de 2 % pour paiement sous 10 jours, net à {d} jours"),
+    "en": (
+        "Net {d} days",
+        "Payment within {d} days of invoice date",
+        "{d} days net",
+        "Payable within {d} days without deduction",
+        "2% discount if paid within 10 days, net {d} days",
+    ),
+    "de": (
+        "Zahlbar innerhalb von {d} Tagen ohne Abzug",
+        "{d} Tage netto",
+        "Zahlungsziel {d} Tage",
+        "Zahlbar innerhalb {d} Tagen netto",
+        "2 % Skonto bei Zahlung innerhalb von 10 Tagen, {d} Tage netto",
+    ),
+    "fr": (
+        "Paiement à {d} jours",
+        "À {d} jours date de facture",
+        "Paiement à {d} jours net",
+        "Règlement par virement à {d} jours",
+        "Escompte de 2 % pour paiement sous 10 jours, net à {d} jours",
+    ),
 }
 _IMMEDIATE_TERMS: dict[str, tuple[str, ...]] = {
     "en": ("Due on receipt", "Payable immediately"),
@@ -691,8 +1149,22 @@ DUE_SENTENCE: dict[str, tuple[str, ...]] = {
 
 PERSON_NAMES: dict[str, tuple[str, ...]] = {
     "DE": ("Anna Schmidt", "Jonas Becker", "Miriam Vogel", "Thomas Krüger", "Sabine Wolf", "Lukas Hoffmann"),
-    "FR": ("Claire Dubois", "Julien Lambert", "Sophie Leroy", "Nicolas Fontaine", "Camille Roux", "Hugo Mercier"),
-    "GB": ("Emily Clarke", "James Whitfield", "Olivia Patel", "Henry Dawson", "Charlotte Hughes", "Oliver Grant"),
+    "FR": (
+        "Claire Dubois",
+        "Julien Lambert",
+        "Sophie Leroy",
+        "Nicolas Fontaine",
+        "Camille Roux",
+        "Hugo Mercier",
+    ),
+    "GB": (
+        "Emily Clarke",
+        "James Whitfield",
+        "Olivia Patel",
+        "Henry Dawson",
+        "Charlotte Hughes",
+        "Oliver Grant",
+    ),
     "CH": ("Reto Baumann", "Nadine Keller", "Urs Meier", "Céline Favre", "Beat Zürcher", "Laura Gerber"),
     "NL": ("Sanne de Jong", "Daan Visser", "Lotte Smit", "Bram Mulder", "Eva Janssen", "Ruben de Boer"),
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.utils import simpleSplit
@@ -28,7 +28,14 @@ WHITE: RGB = (1.0, 1.0, 1.0)
 
 # Base column widths in points; "desc" takes what is left.
 COLUMN_WIDTHS: dict[str, float] = {
-    "pos": 28, "code": 58, "qty": 38, "unit": 40, "qty_unit": 62, "price": 66, "tax": 40, "amount": 70,
+    "pos": 28,
+    "code": 58,
+    "qty": 38,
+    "unit": 40,
+    "qty_unit": 62,
+    "price": 66,
+    "tax": 40,
+    "amount": 70,
 }
 NUMERIC_COLUMNS = frozenset({"qty", "qty_unit", "price", "tax", "amount", "pos"})
 
@@ -66,88 +73,355 @@ class LayoutSpec:
 
 
 _NAVY, _TEAL, _WINE, _GREEN, _GREY, _ORANGE, _PURPLE, _BLACK = (
-    (0.13, 0.25, 0.45), (0.0, 0.45, 0.47), (0.5, 0.1, 0.2), (0.15, 0.42, 0.2), (0.3, 0.3, 0.3),
-    (0.8, 0.38, 0.05), (0.35, 0.2, 0.5), (0.0, 0.0, 0.0),
+    (0.13, 0.25, 0.45),
+    (0.0, 0.45, 0.47),
+    (0.5, 0.1, 0.2),
+    (0.15, 0.42, 0.2),
+    (0.3, 0.3, 0.3),
+    (0.8, 0.38, 0.05),
+    (0.35, 0.2, 0.5),
+    (0.0, 0.0, 0.0),
 )
 
 LAYOUTS: tuple[LayoutSpec, ...] = (
     LayoutSpec("classic", logo="box", table_rules="grid", header_fill=True),
-    LayoutSpec("din5008", vendor_block="right", title_align="left", sender_line=True, meta_style="list",
-               columns=("pos", "code", "desc", "qty", "unit", "price", "amount"), show_amount_due=False,
-               label_variant=1, intro=True, accent=_GREY),
-    LayoutSpec("modern_band", accent=_TEAL, vendor_block="center", title_align="left", meta_style="row",
-               table_rules="zebra", columns=("desc", "qty", "price", "amount"), totals_style="band",
-               tax_style="table", bank_pos="block", taxid_pos="header", label_variant=2, currency_style="symbol",
-               iban_grouped=False, logo="bar", address_sep=" · ", spaced_rate=False),
-    LayoutSpec("sidebar", accent=_WINE, vendor_block="side", title_align="left", meta_style="list",
-               table_rules="box", columns=("desc", "qty", "price", "amount"), totals_style="box",
-               bank_pos="side", taxid_pos="header", label_variant=3),
-    LayoutSpec("times_formal", font="Times", accent=_BLACK, vendor_block="center", title_align="center",
-               table_rules="grid", columns=("pos", "desc", "qty", "unit", "price", "tax", "amount"),
-               tax_style="table", bank_pos="block", taxid_pos="meta", currency_style="header"),
-    LayoutSpec("courier_legacy", font="Courier", accent=_BLACK, meta_style="list", table_rules="none",
-               columns=("pos", "code", "desc", "qty", "price", "amount"), bank_pos="block", taxid_pos="header",
-               label_variant=1, iban_grouped=False, show_amount_due=False, font_size=8.0, label_colon=False),
-    LayoutSpec("minimal_right", accent=_GREEN, vendor_block="right", title_align="left", meta_style="inline",
-               columns=("desc", "qty_unit", "price", "amount"), label_variant=2, currency_style="symbol",
-               logo="circle", spaced_rate=False),
-    LayoutSpec("grid_tax_column", accent=_PURPLE, title_align="center", customer_side="right", table_rules="grid",
-               header_fill=True, columns=("pos", "desc", "qty", "unit", "price", "tax", "amount"),
-               totals_style="box", tax_style="table", taxid_pos="meta", label_variant=3),
-    LayoutSpec("letter_us", page="LETTER", logo="circle", table_rules="zebra",
-               columns=("code", "desc", "qty", "price", "amount"), totals_style="band", bank_pos="block",
-               taxid_pos="header", label_variant=1, currency_style="symbol", iban_grouped=False, spaced_rate=False),
-    LayoutSpec("side_times", font="Times", accent=_NAVY, vendor_block="side", title_align="right",
-               meta_style="box", table_rules="header", columns=("desc", "qty", "unit", "price", "amount"),
-               tax_style="table", bank_pos="side", taxid_pos="meta", label_variant=2, currency_style="header"),
-    LayoutSpec("centered_rows", title_align="center", meta_style="row", table_rules="grid",
-               columns=("pos", "desc", "qty", "unit", "price", "amount"), accent=_ORANGE, logo="bar",
-               label_variant=0, iban_grouped=False),
-    LayoutSpec("right_box_zebra", vendor_block="right", title_align="left", customer_side="left", meta_style="box",
-               table_rules="zebra", header_fill=True, columns=("pos", "code", "desc", "qty_unit", "price", "amount"),
-               totals_style="box", bank_pos="block", label_variant=1, currency_style="symbol", accent=_TEAL),
-    LayoutSpec("din_tax_table", vendor_block="right", title_align="left", sender_line=True, meta_style="box",
-               columns=("pos", "desc", "qty", "unit", "price", "tax", "amount"), tax_style="table",
-               label_variant=0, intro=True, accent=_NAVY, spaced_rate=True),
-    LayoutSpec("plain_times", font="Times", accent=_BLACK, title_align="right", meta_style="inline",
-               table_rules="none", columns=("desc", "qty", "price", "amount"), bank_pos="block", taxid_pos="footer",
-               label_variant=3, show_amount_due=False, currency_style="code"),
-    LayoutSpec("band_grid", accent=_WINE, vendor_block="center", title_align="right", customer_side="right",
-               meta_style="list", table_rules="grid", header_fill=True,
-               columns=("pos", "code", "desc", "qty", "unit", "price", "amount"), totals_style="band",
-               taxid_pos="header", label_variant=1, iban_grouped=True, logo="bar"),
-    LayoutSpec("side_zebra_code", accent=_GREEN, vendor_block="side", title_align="left", meta_style="inline",
-               table_rules="zebra", columns=("code", "desc", "qty", "amount"), totals_style="lines",
-               bank_pos="side", taxid_pos="header", label_variant=0, currency_style="symbol", spaced_rate=False),
-    LayoutSpec("letter_grid", page="LETTER", accent=_NAVY, title_align="center", meta_style="row",
-               table_rules="grid", columns=("desc", "qty", "unit", "price", "tax", "amount"), tax_style="table",
-               bank_pos="footer", taxid_pos="meta", label_variant=2, logo="box"),
-    LayoutSpec("courier_box", font="Courier", accent=_GREY, vendor_block="right", title_align="left",
-               meta_style="box", table_rules="box", columns=("pos", "desc", "qty", "price", "amount"),
-               totals_style="box", bank_pos="footer", label_variant=3, iban_grouped=True, font_size=8.0),
-    LayoutSpec("orange_inline", accent=_ORANGE, logo="circle", meta_style="inline", customer_side="left",
-               table_rules="header", header_fill=True, columns=("pos", "desc", "qty_unit", "price", "tax", "amount"),
-               totals_style="band", tax_style="lines", bank_pos="block", taxid_pos="header", label_variant=1,
-               currency_style="header", address_sep=" · "),
-    LayoutSpec("purple_rows", accent=_PURPLE, vendor_block="center", title_align="left", meta_style="row",
-               table_rules="box", columns=("pos", "code", "desc", "qty", "unit", "price", "amount"),
-               totals_style="lines", tax_style="table", bank_pos="footer", taxid_pos="footer", label_variant=0,
-               currency_style="code", iban_grouped=False, label_colon=False),
-    LayoutSpec("times_right_zebra", font="Times", accent=_TEAL, vendor_block="right", title_align="left",
-               sender_line=True, meta_style="list", table_rules="zebra",
-               columns=("pos", "desc", "qty", "unit", "price", "amount"), totals_style="box", bank_pos="footer",
-               taxid_pos="footer", label_variant=2, intro=True),
-    LayoutSpec("side_grid_tax", accent=_GREY, vendor_block="side", title_align="right", meta_style="list",
-               table_rules="grid", columns=("desc", "qty", "tax", "amount"), tax_style="table",
-               bank_pos="side", taxid_pos="meta", label_variant=1, currency_style="code"),
-    LayoutSpec("compact_code", accent=_NAVY, title_align="right", customer_side="right", meta_style="list",
-               table_rules="header", columns=("code", "desc", "qty", "unit", "price", "tax", "amount"),
-               totals_style="lines", tax_style="lines", bank_pos="footer", taxid_pos="meta", label_variant=3,
-               currency_style="symbol", font_size=8.5, logo="box"),
-    LayoutSpec("letter_plain", page="LETTER", font="Times", accent=_BLACK, vendor_block="center",
-               title_align="center", meta_style="box", table_rules="header",
-               columns=("desc", "qty_unit", "price", "amount"), totals_style="lines", bank_pos="block",
-               taxid_pos="header", label_variant=0, currency_style="code", show_amount_due=True),
+    LayoutSpec(
+        "din5008",
+        vendor_block="right",
+        title_align="left",
+        sender_line=True,
+        meta_style="list",
+        columns=("pos", "code", "desc", "qty", "unit", "price", "amount"),
+        show_amount_due=False,
+        label_variant=1,
+        intro=True,
+        accent=_GREY,
+    ),
+    LayoutSpec(
+        "modern_band",
+        accent=_TEAL,
+        vendor_block="center",
+        title_align="left",
+        meta_style="row",
+        table_rules="zebra",
+        columns=("desc", "qty", "price", "amount"),
+        totals_style="band",
+        tax_style="table",
+        bank_pos="block",
+        taxid_pos="header",
+        label_variant=2,
+        currency_style="symbol",
+        iban_grouped=False,
+        logo="bar",
+        address_sep=" · ",
+        spaced_rate=False,
+    ),
+    LayoutSpec(
+        "sidebar",
+        accent=_WINE,
+        vendor_block="side",
+        title_align="left",
+        meta_style="list",
+        table_rules="box",
+        columns=("desc", "qty", "price", "amount"),
+        totals_style="box",
+        bank_pos="side",
+        taxid_pos="header",
+        label_variant=3,
+    ),
+    LayoutSpec(
+        "times_formal",
+        font="Times",
+        accent=_BLACK,
+        vendor_block="center",
+        title_align="center",
+        table_rules="grid",
+        columns=("pos", "desc", "qty", "unit", "price", "tax", "amount"),
+        tax_style="table",
+        bank_pos="block",
+        taxid_pos="meta",
+        currency_style="header",
+    ),
+    LayoutSpec(
+        "courier_legacy",
+        font="Courier",
+        accent=_BLACK,
+        meta_style="list",
+        table_rules="none",
+        columns=("pos", "code", "desc", "qty", "price", "amount"),
+        bank_pos="block",
+        taxid_pos="header",
+        label_variant=1,
+        iban_grouped=False,
+        show_amount_due=False,
+        font_size=8.0,
+        label_colon=False,
+    ),
+    LayoutSpec(
+        "minimal_right",
+        accent=_GREEN,
+        vendor_block="right",
+        title_align="left",
+        meta_style="inline",
+        columns=("desc", "qty_unit", "price", "amount"),
+        label_variant=2,
+        currency_style="symbol",
+        logo="circle",
+        spaced_rate=False,
+    ),
+    LayoutSpec(
+        "grid_tax_column",
+        accent=_PURPLE,
+        title_align="center",
+        customer_side="right",
+        table_rules="grid",
+        header_fill=True,
+        columns=("pos", "desc", "qty", "unit", "price", "tax", "amount"),
+        totals_style="box",
+        tax_style="table",
+        taxid_pos="meta",
+        label_variant=3,
+    ),
+    LayoutSpec(
+        "letter_us",
+        page="LETTER",
+        logo="circle",
+        table_rules="zebra",
+        columns=("code", "desc", "qty", "price", "amount"),
+        totals_style="band",
+        bank_pos="block",
+        taxid_pos="header",
+        label_variant=1,
+        currency_style="symbol",
+        iban_grouped=False,
+        spaced_rate=False,
+    ),
+    LayoutSpec(
+        "side_times",
+        font="Times",
+        accent=_NAVY,
+        vendor_block="side",
+        title_align="right",
+        meta_style="box",
+        table_rules="header",
+        columns=("desc", "qty", "unit", "price", "amount"),
+        tax_style="table",
+        bank_pos="side",
+        taxid_pos="meta",
+        label_variant=2,
+        currency_style="header",
+    ),
+    LayoutSpec(
+        "centered_rows",
+        title_align="center",
+        meta_style="row",
+        table_rules="grid",
+        columns=("pos", "desc", "qty", "unit", "price", "amount"),
+        accent=_ORANGE,
+        logo="bar",
+        label_variant=0,
+        iban_grouped=False,
+    ),
+    LayoutSpec(
+        "right_box_zebra",
+        vendor_block="right",
+        title_align="left",
+        customer_side="left",
+        meta_style="box",
+        table_rules="zebra",
+        header_fill=True,
+        columns=("pos", "code", "desc", "qty_unit", "price", "amount"),
+        totals_style="box",
+        bank_pos="block",
+        label_variant=1,
+        currency_style="symbol",
+        accent=_TEAL,
+    ),
+    LayoutSpec(
+        "din_tax_table",
+        vendor_block="right",
+        title_align="left",
+        sender_line=True,
+        meta_style="box",
+        columns=("pos", "desc", "qty", "unit", "price", "tax", "amount"),
+        tax_style="table",
+        label_variant=0,
+        intro=True,
+        accent=_NAVY,
+        spaced_rate=True,
+    ),
+    LayoutSpec(
+        "plain_times",
+        font="Times",
+        accent=_BLACK,
+        title_align="right",
+        meta_style="inline",
+        table_rules="none",
+        columns=("desc", "qty", "price", "amount"),
+        bank_pos="block",
+        taxid_pos="footer",
+        label_variant=3,
+        show_amount_due=False,
+        currency_style="code",
+    ),
+    LayoutSpec(
+        "band_grid",
+        accent=_WINE,
+        vendor_block="center",
+        title_align="right",
+        customer_side="right",
+        meta_style="list",
+        table_rules="grid",
+        header_fill=True,
+        columns=("pos", "code", "desc", "qty", "unit", "price", "amount"),
+        totals_style="band",
+        taxid_pos="header",
+        label_variant=1,
+        iban_grouped=True,
+        logo="bar",
+    ),
+    LayoutSpec(
+        "side_zebra_code",
+        accent=_GREEN,
+        vendor_block="side",
+        title_align="left",
+        meta_style="inline",
+        table_rules="zebra",
+        columns=("code", "desc", "qty", "amount"),
+        totals_style="lines",
+        bank_pos="side",
+        taxid_pos="header",
+        label_variant=0,
+        currency_style="symbol",
+        spaced_rate=False,
+    ),
+    LayoutSpec(
+        "letter_grid",
+        page="LETTER",
+        accent=_NAVY,
+        title_align="center",
+        meta_style="row",
+        table_rules="grid",
+        columns=("desc", "qty", "unit", "price", "tax", "amount"),
+        tax_style="table",
+        bank_pos="footer",
+        taxid_pos="meta",
+        label_variant=2,
+        logo="box",
+    ),
+    LayoutSpec(
+        "courier_box",
+        font="Courier",
+        accent=_GREY,
+        vendor_block="right",
+        title_align="left",
+        meta_style="box",
+        table_rules="box",
+        columns=("pos", "desc", "qty", "price", "amount"),
+        totals_style="box",
+        bank_pos="footer",
+        label_variant=3,
+        iban_grouped=True,
+        font_size=8.0,
+    ),
+    LayoutSpec(
+        "orange_inline",
+        accent=_ORANGE,
+        logo="circle",
+        meta_style="inline",
+        customer_side="left",
+        table_rules="header",
+        header_fill=True,
+        columns=("pos", "desc", "qty_unit", "price", "tax", "amount"),
+        totals_style="band",
+        tax_style="lines",
+        bank_pos="block",
+        taxid_pos="header",
+        label_variant=1,
+        currency_style="header",
+        address_sep=" · ",
+    ),
+    LayoutSpec(
+        "purple_rows",
+        accent=_PURPLE,
+        vendor_block="center",
+        title_align="left",
+        meta_style="row",
+        table_rules="box",
+        columns=("pos", "code", "desc", "qty", "unit", "price", "amount"),
+        totals_style="lines",
+        tax_style="table",
+        bank_pos="footer",
+        taxid_pos="footer",
+        label_variant=0,
+        currency_style="code",
+        iban_grouped=False,
+        label_colon=False,
+    ),
+    LayoutSpec(
+        "times_right_zebra",
+        font="Times",
+        accent=_TEAL,
+        vendor_block="right",
+        title_align="left",
+        sender_line=True,
+        meta_style="list",
+        table_rules="zebra",
+        columns=("pos", "desc", "qty", "unit", "price", "amount"),
+        totals_style="box",
+        bank_pos="footer",
+        taxid_pos="footer",
+        label_variant=2,
+        intro=True,
+    ),
+    LayoutSpec(
+        "side_grid_tax",
+        accent=_GREY,
+        vendor_block="side",
+        title_align="right",
+        meta_style="list",
+        table_rules="grid",
+        columns=("desc", "qty", "tax", "amount"),
+        tax_style="table",
+        bank_pos="side",
+        taxid_pos="meta",
+        label_variant=1,
+        currency_style="code",
+    ),
+    LayoutSpec(
+        "compact_code",
+        accent=_NAVY,
+        title_align="right",
+        customer_side="right",
+        meta_style="list",
+        table_rules="header",
+        columns=("code", "desc", "qty", "unit", "price", "tax", "amount"),
+        totals_style="lines",
+        tax_style="lines",
+        bank_pos="footer",
+        taxid_pos="meta",
+        label_variant=3,
+        currency_style="symbol",
+        font_size=8.5,
+        logo="box",
+    ),
+    LayoutSpec(
+        "letter_plain",
+        page="LETTER",
+        font="Times",
+        accent=_BLACK,
+        vendor_block="center",
+        title_align="center",
+        meta_style="box",
+        table_rules="header",
+        columns=("desc", "qty_unit", "price", "amount"),
+        totals_style="lines",
+        bank_pos="block",
+        taxid_pos="header",
+        label_variant=0,
+        currency_style="code",
+        show_amount_due=True,
+    ),
 )
 
 
@@ -192,13 +466,17 @@ class PrintedInvoice:
 
 def fonts(spec: LayoutSpec) -> tuple[str, str]:
     """The (regular, bold) font names of a layout."""
-    return {"Helvetica": ("Helvetica", "Helvetica-Bold"), "Times": ("Times-Roman", "Times-Bold"),
-            "Courier": ("Courier", "Courier-Bold")}[spec.font]
+    return {
+        "Helvetica": ("Helvetica", "Helvetica-Bold"),
+        "Times": ("Times-Roman", "Times-Bold"),
+        "Courier": ("Courier", "Courier-Bold"),
+    }[spec.font]
 
 
 def page_size(spec: LayoutSpec) -> tuple[float, float]:
     """Page width and height in points."""
-    return LETTER if spec.page == "LETTER" else A4
+    width, height = LETTER if spec.page == "LETTER" else A4
+    return float(width), float(height)
 
 
 def content_box(spec: LayoutSpec) -> tuple[float, float]:
@@ -231,13 +509,13 @@ def _tint(color: RGB, amount: float = 0.12) -> RGB:
 
 def _fit(text: str, font: str, size: float, max_width: float, *, min_size: float = 5.5) -> float:
     """The largest size not above ``size`` at which ``text`` fits ``max_width``."""
-    width = stringWidth(text, font, size)
+    width = float(stringWidth(text, font, size))
     if width <= max_width:
         return size
     return max(min_size, size * max_width / width)
 
 
-Op = tuple[object, ...]
+Op = tuple[Any, ...]
 
 
 class _Renderer:
@@ -257,17 +535,38 @@ class _Renderer:
 
     # -- primitive recording (y is measured from the top of the page) --------------------------
 
-    def text(self, x: float, y: float, s: str, *, bold: bool = False, size: float | None = None,
-             align: str = "left", color: RGB = BLACK, font: str | None = None) -> None:
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        *,
+        bold: bool = False,
+        size: float | None = None,
+        align: str = "left",
+        color: RGB = BLACK,
+        font: str | None = None,
+    ) -> None:
         if s:
             name = font or (self.bold if bold else self.regular)
             self.pages[-1].append(("text", x, y, s, name, size or self.size, align, color))
 
-    def line(self, x0: float, y0: float, x1: float, y1: float, *, width: float = 0.5, color: RGB = RULE) -> None:
+    def line(
+        self, x0: float, y0: float, x1: float, y1: float, *, width: float = 0.5, color: RGB = RULE
+    ) -> None:
         self.pages[-1].append(("line", x0, y0, x1, y1, width, color))
 
-    def rect(self, x: float, y: float, w: float, h: float, *, fill: RGB | None = None, stroke: RGB | None = None,
-             width: float = 0.5) -> None:
+    def rect(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        *,
+        fill: RGB | None = None,
+        stroke: RGB | None = None,
+        width: float = 0.5,
+    ) -> None:
         self.pages[-1].append(("rect", x, y, w, h, fill, stroke, width))
 
     def new_page(self) -> None:
@@ -363,11 +662,20 @@ class _Renderer:
             name_size = _fit(doc.vendor_name, self.bold, 16, self.x1 - self.x0)
             self.text(mid, 46, doc.vendor_name, bold=True, size=name_size, align="center", color=spec.accent)
             y = 60.0
-            for line in (spec.address_sep.join(doc.vendor_address), "  ·  ".join(doc.vendor_contact),
-                         "  ·  ".join(doc.vendor_ids)):
+            for line in (
+                spec.address_sep.join(doc.vendor_address),
+                "  ·  ".join(doc.vendor_contact),
+                "  ·  ".join(doc.vendor_ids),
+            ):
                 if line:
-                    self.text(mid, y, line, size=_fit(line, self.regular, 8.5, self.x1 - self.x0), align="center",
-                              color=GREY)
+                    self.text(
+                        mid,
+                        y,
+                        line,
+                        size=_fit(line, self.regular, 8.5, self.x1 - self.x0),
+                        align="center",
+                        color=GREY,
+                    )
                     y += 11
             self.line(self.x0, y - 2, self.x1, y - 2, width=1.0, color=spec.accent)
             block_bottom = y + 4
@@ -395,12 +703,16 @@ class _Renderer:
             line = doc.sender_line
             size = _fit(line, self.regular, 6.5, half - 10)
             self.text(cust_x, y, line, size=size, color=GREY)
-            self.line(cust_x, y + 2, cust_x + stringWidth(line, self.regular, size), y + 2, width=0.3, color=GREY)
+            self.line(
+                cust_x, y + 2, cust_x + stringWidth(line, self.regular, size), y + 2, width=0.3, color=GREY
+            )
             y += 16
         else:
             self.text(cust_x, y, doc.customer_heading, bold=True, size=8, color=spec.accent)
             y += 13
-        self.text(cust_x, y, doc.customer_name, bold=True, size=_fit(doc.customer_name, self.bold, 10, half - 10))
+        self.text(
+            cust_x, y, doc.customer_name, bold=True, size=_fit(doc.customer_name, self.bold, 10, half - 10)
+        )
         y += 12.5
         for line in doc.customer_lines + doc.customer_extra:
             self.text(cust_x, y, line, size=self.size)
@@ -416,18 +728,39 @@ class _Renderer:
             height = len(doc.meta) * 13 + 8
             self.rect(meta_x, y - 10, meta_w, height, fill=_tint(spec.accent, 0.06), stroke=RULE)
             for label, value in doc.meta:
-                self.text(meta_x + 6, y, self._label(label), size=_fit(label, self.regular, label_size, meta_w / 2))
-                self.text(meta_x + meta_w - 6, y, value, bold=True, align="right",
-                          size=_fit(value, self.bold, label_size, meta_w / 2 - 6))
+                self.text(
+                    meta_x + 6, y, self._label(label), size=_fit(label, self.regular, label_size, meta_w / 2)
+                )
+                self.text(
+                    meta_x + meta_w - 6,
+                    y,
+                    value,
+                    bold=True,
+                    align="right",
+                    size=_fit(value, self.bold, label_size, meta_w / 2 - 6),
+                )
                 y += 13
             y += 2
         elif spec.meta_style == "list":
-            label_w = max((stringWidth(self._label(label), self.bold, label_size) for label, _ in doc.meta),
-                          default=0) + 8
+            label_w = (
+                max(
+                    (stringWidth(self._label(label), self.bold, label_size) for label, _ in doc.meta),
+                    default=0,
+                )
+                + 8
+            )
             label_w = min(label_w, meta_w * 0.55)
             for label, value in doc.meta:
-                self.text(meta_x, y, self._label(label), bold=True, size=_fit(label, self.bold, label_size, label_w - 4))
-                self.text(meta_x + label_w, y, value, size=_fit(value, self.regular, label_size, meta_w - label_w))
+                self.text(
+                    meta_x,
+                    y,
+                    self._label(label),
+                    bold=True,
+                    size=_fit(label, self.bold, label_size, label_w - 4),
+                )
+                self.text(
+                    meta_x + label_w, y, value, size=_fit(value, self.regular, label_size, meta_w - label_w)
+                )
                 y += 12.5
         else:  # inline
             for label, value in doc.meta:
@@ -445,7 +778,9 @@ class _Renderer:
             self.line(self.x0, self.y, self.x1, self.y, color=self.spec.accent)
             for i, (label, value) in enumerate(chunk):
                 x = self.x0 + i * cell_w + 2
-                self.text(x, self.y + 11, label, bold=True, size=_fit(label, self.bold, 7.5, cell_w - 6), color=GREY)
+                self.text(
+                    x, self.y + 11, label, bold=True, size=_fit(label, self.bold, 7.5, cell_w - 6), color=GREY
+                )
                 self.text(x, self.y + 23, value, size=_fit(value, self.regular, self.size, cell_w - 6))
             self.y += 30
         self.line(self.x0, self.y, self.x1, self.y, color=self.spec.accent)
@@ -515,11 +850,21 @@ class _Renderer:
                         self.text(cx0 + pad, baseline + i * leading, line)
                 elif key in NUMERIC_COLUMNS:
                     value = row.get(key, "")
-                    self.text(cx1 - pad, baseline, value, align="right",
-                              size=_fit(value, self.regular, self.size, cx1 - cx0 - 2 * pad))
+                    self.text(
+                        cx1 - pad,
+                        baseline,
+                        value,
+                        align="right",
+                        size=_fit(value, self.regular, self.size, cx1 - cx0 - 2 * pad),
+                    )
                 else:
                     value = row.get(key, "")
-                    self.text(cx0 + pad, baseline, value, size=_fit(value, self.regular, self.size, cx1 - cx0 - 2 * pad))
+                    self.text(
+                        cx0 + pad,
+                        baseline,
+                        value,
+                        size=_fit(value, self.regular, self.size, cx1 - cx0 - 2 * pad),
+                    )
             if spec.table_rules == "grid":
                 self.rect(self.x0, self.y, self.x1 - self.x0, height, stroke=RULE)
                 for _, cx0, _ in columns[1:]:
@@ -563,7 +908,9 @@ class _Renderer:
             elif row.strong and spec.totals_style == "lines":
                 self.line(tx, y - 1, self.x1, y - 1, width=0.8, color=BLACK)
             value_w = stringWidth(row.value, self.bold if row.strong else self.regular, size) + 12
-            label_size = _fit(row.label, self.bold if row.strong else self.regular, size, totals_w - value_w - 8)
+            label_size = _fit(
+                row.label, self.bold if row.strong else self.regular, size, totals_w - value_w - 8
+            )
             self.text(tx + 5, y + 10, row.label, bold=row.strong, size=label_size)
             self.text(self.x1 - 5, y + 10, row.value, bold=row.strong, size=size, align="right")
             y += row_h
@@ -607,8 +954,9 @@ class _Renderer:
             self.y += 10
             if self.y + 36 > self.bottom:
                 self.new_page()
-            self.pages[-1].append(("hidden", self.x0, self.y, doc.hidden_text, self.regular,
-                                   self.width, self.height))
+            self.pages[-1].append(
+                ("hidden", self.x0, self.y, doc.hidden_text, self.regular, self.width, self.height)
+            )
             self.y += 36
 
 
@@ -642,34 +990,44 @@ def _replay(c: canvas.Canvas, ops: list[Op], height: float) -> None:
         kind = op[0]
         if kind == "text":
             _, x, y, s, font, size, align, color = op
-            c.setFont(str(font), float(size))  # type: ignore[arg-type]
-            c.setFillColorRGB(*color)  # type: ignore[misc]
-            draw = {"left": c.drawString, "right": c.drawRightString, "center": c.drawCentredString}[str(align)]
-            draw(float(x), height - float(y), str(s))  # type: ignore[arg-type]
+            c.setFont(str(font), float(size))
+            c.setFillColorRGB(*color)
+            draw = {"left": c.drawString, "right": c.drawRightString, "center": c.drawCentredString}[
+                str(align)
+            ]
+            draw(float(x), height - float(y), str(s))
         elif kind == "line":
             _, x0, y0, x1, y1, width, color = op
-            c.setLineWidth(float(width))  # type: ignore[arg-type]
-            c.setStrokeColorRGB(*color)  # type: ignore[misc]
-            c.line(float(x0), height - float(y0), float(x1), height - float(y1))  # type: ignore[arg-type]
+            c.setLineWidth(float(width))
+            c.setStrokeColorRGB(*color)
+            c.line(float(x0), height - float(y0), float(x1), height - float(y1))
         elif kind == "rect":
             _, x, y, w, h, fill, stroke, width = op
             if fill is not None:
-                c.setFillColorRGB(*fill)  # type: ignore[misc]
+                c.setFillColorRGB(*fill)
             if stroke is not None:
-                c.setStrokeColorRGB(*stroke)  # type: ignore[misc]
-                c.setLineWidth(float(width))  # type: ignore[arg-type]
-            c.rect(float(x), height - float(y) - float(h), float(w), float(h),  # type: ignore[arg-type]
-                   stroke=int(stroke is not None), fill=int(fill is not None))
+                c.setStrokeColorRGB(*stroke)
+                c.setLineWidth(float(width))
+            c.rect(
+                float(x),
+                height - float(y) - float(h),
+                float(w),
+                float(h),
+                stroke=int(stroke is not None),
+                fill=int(fill is not None),
+            )
         elif kind == "circle":
             _, cx, cy, radius, color = op
-            c.setFillColorRGB(*color)  # type: ignore[misc]
-            c.circle(float(cx), height - float(cy), float(radius), stroke=0, fill=1)  # type: ignore[arg-type]
+            c.setFillColorRGB(*color)
+            c.circle(float(cx), height - float(cy), float(radius), stroke=0, fill=1)
         elif kind == "hidden":
             _, x, y, s, font, page_w, page_h = op
-            _draw_hidden(c, float(x), height - float(y), str(s), str(font), float(page_w), float(page_h))  # type: ignore[arg-type]
+            _draw_hidden(c, float(x), height - float(y), str(s), str(font), float(page_w), float(page_h))
 
 
-def _draw_hidden(c: canvas.Canvas, x: float, y: float, text: str, font: str, page_w: float, page_h: float) -> None:
+def _draw_hidden(
+    c: canvas.Canvas, x: float, y: float, text: str, font: str, page_w: float, page_h: float
+) -> None:
     """Draw text four ways a reader cannot see: white, 0.5 pt, off the page, render mode 3."""
     c.setFont(font, 9)
     c.setFillColorRGB(*WHITE)

@@ -108,7 +108,8 @@ def parse_pdf(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedDocu
     started = time.monotonic()
     reply, result = _SANDBOX.run(body, limits)
     document = _to_document(reply, result)
-    logger.debug("parsed PDF: %d bytes, %d pages in %.3fs", len(data), len(document.pages), time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    logger.debug("parsed PDF: %d bytes, %d pages in %.3fs", len(data), len(document.pages), elapsed)
     return document
 
 

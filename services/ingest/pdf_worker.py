@@ -19,6 +19,7 @@ counts glyphs and records text render modes, the visible-text filter and the lin
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -38,13 +39,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
 
 import pdfminer.pdftypes
-from pdfminer.lzw import LZWDecoder
-from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTPage
+from pdfminer.lzw import LZWDecoder
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
+from pdfminer.psexceptions import PSException
 from pdfplumber.utils.text import extract_words
 
 from docai.services.ingest.pdf_limits import EXIT_NO_MEMORY, ParseLimits, recv_frame, send_frame, send_json
@@ -62,7 +64,7 @@ def serve(socket_path: str) -> None:
     """Runs the helper: accepts connections on ``socket_path`` until stdin closes.
 
     Args:
-        socket_path: Where to listen; the caller owns (and removes) its directory.
+        socket_path: Where to listen, in a private directory that is removed on exit.
     """
     install_pdfminer_guards()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -72,6 +74,17 @@ def serve(socket_path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the service, which closes stdin
     sys.stdout.write("ready\n")
     sys.stdout.flush()
+    try:
+        _accept_until_stdin_closes(listener)
+    finally:
+        # Also when the service died without cleaning up: socket dirs must not pile up.
+        with contextlib.suppress(OSError):
+            os.unlink(socket_path)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.dirname(socket_path))
+
+
+def _accept_until_stdin_closes(listener: socket.socket) -> None:
     stdin_fd = sys.stdin.fileno()
     while True:
         readable, _, _ = select.select([listener, stdin_fd], [], [])
@@ -324,14 +337,14 @@ class _Device(PDFPageAggregator):
 
     def __init__(self, rsrcmgr: PDFResourceManager, *, pageno: int, max_glyphs: int) -> None:
         super().__init__(rsrcmgr, pageno=pageno, laparams=None)
-        self.ctm: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        self.page_ctm: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         self._max_glyphs = max_glyphs
         self._glyphs = 0
         self._seq = 0
         self._render_mode = 0
 
     def begin_page(self, page: PDFPage, ctm: Any) -> None:
-        self.ctm = tuple(ctm)
+        self.page_ctm = tuple(ctm)  # not self.ctm: PDFDevice tracks the current one there
         super().begin_page(page, ctm)
 
     def render_string(self, textstate: Any, seq: Any, ncs: Any, graphicstate: Any) -> None:
@@ -391,7 +404,7 @@ def extract(data: bytes, *, limits: ParseLimits) -> dict[str, Any]:
         result = _extract(data, limits)
     except MemoryError:
         raise
-    except BaseException as exc:  # noqa: BLE001 - the boundary: every type becomes a domain error
+    except Exception as exc:  # noqa: BLE001 - the boundary: every type becomes a domain error
         return _error_for(exc, data)
     if _BUDGET.exceeded:
         return _error("DecompressionBombError", max_decompressed_bytes=limits.max_decompressed_bytes)
@@ -415,12 +428,10 @@ def _error_for(exc: BaseException, data: bytes) -> dict[str, Any]:
     detail = type(chain[-1]).__name__
     if any(isinstance(cause, PDFEncryptionError) for cause in chain):
         return _error("EncryptedDocumentError", detail=detail)
-    if isinstance(exc, _OpenFailed) and b"/Encrypt" in data:
-        # A broken /Encrypt dictionary fails in arbitrary ways while the security handler
-        # is set up; the caller needs to hear "encrypted", not "malformed".
+    if isinstance(exc, _OpenFailed) and not isinstance(chain[-1], PSException) and b"/Encrypt" in data:
+        # A broken /Encrypt dictionary fails with TypeError, KeyError and the like while the
+        # security handler is set up; the caller needs to hear "encrypted", not "malformed".
         return _error("EncryptedDocumentError", detail=detail)
-    if isinstance(exc, KeyboardInterrupt | SystemExit):
-        raise exc
     return _error("MalformedDocumentError", detail=detail)
 
 
@@ -459,7 +470,7 @@ def _extract(data: bytes, limits: ParseLimits) -> dict[str, Any]:
         PDFPageInterpreter(rsrcmgr, device).process_page(page_obj)
         layout = device.get_result()
         chars, shapes = _page_objects(layout)
-        box = _visible_box(page_obj, device.ctm, layout.width, layout.height)
+        box = _visible_box(page_obj, device.page_ctm, layout.width, layout.height)
         visible, hidden = split_visible(chars, shapes, box)
         hidden_total += hidden
         # Boxes relative to the visible area's top-left corner: what a viewer shows as the page.
@@ -472,7 +483,7 @@ def _extract(data: bytes, limits: ParseLimits) -> dict[str, Any]:
                 round(w["x1"] - left, 2),
                 round(w["bottom"] - top, 2),
             ]
-            for w in extract_words(visible, keep_blank_chars=False, use_text_flow=False)
+            for w in _words(visible)
         ]
         pages.append(
             {
@@ -484,6 +495,23 @@ def _extract(data: bytes, limits: ParseLimits) -> dict[str, Any]:
             }
         )
     return {"pages": pages, "hidden_chars_dropped": hidden_total}
+
+
+def _words(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # pdfplumber reads every rotated glyph top to bottom; text turned the other way (its
+    # advance points up the page) would come out reversed, so it gets its own pass.
+    upward = [char for char in chars if char["direction"] == "btt"]
+    rest = [char for char in chars if char["direction"] != "btt"]
+    words = extract_words(rest, keep_blank_chars=False, use_text_flow=False)
+    if upward:
+        words += extract_words(
+            upward,
+            keep_blank_chars=False,
+            use_text_flow=False,
+            char_dir_rotated="btt",
+            line_dir_rotated="ltr",
+        )
+    return words
 
 
 def _page_objects(layout: LTPage) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -508,7 +536,10 @@ def _page_objects(layout: LTPage) -> tuple[list[dict[str, Any]], list[dict[str, 
                         "top": top,
                         "doctop": top,
                         "bottom": height - obj.y0,
+                        "width": obj.width,
+                        "height": obj.height,
                         "upright": obj.upright,
+                        "direction": "btt" if not obj.upright and obj.matrix[1] > 0 else "",
                         "size": obj.size,
                         "non_stroking_color": state.ncolor,
                         "stroking_color": state.scolor,
@@ -630,9 +661,8 @@ class _Backgrounds:
             if not all(math.isfinite(v) for v in (x0, top, x1, bottom)) or x1 - x0 < 2 or bottom - top < 2:
                 continue  # rules and hairlines are not backgrounds
             entry = (int(shape.get("seq") or 0), x0, top, x1, bottom, to_rgb(shape.get("non_stroking_color")))
-            first, last = int(top // _BAND), int(bottom // _BAND)
-            if last - first > 1000:
-                first, last = max(first, -10), min(last, 1000)
+            # Clamped: a shape a billion points tall must not become a billion bands.
+            first, last = max(int(top // _BAND), -1), min(int(bottom // _BAND), 1000)
             for band in range(first, last + 1):
                 self._bands.setdefault(band, []).append(entry)
         for entries in self._bands.values():
@@ -646,7 +676,9 @@ class _Backgrounds:
         return _WHITE
 
 
-def is_hidden(char: dict[str, Any], box: tuple[float, float, float, float], backgrounds: _Backgrounds) -> bool:
+def is_hidden(
+    char: dict[str, Any], box: tuple[float, float, float, float], backgrounds: _Backgrounds
+) -> bool:
     """Whether a reader cannot see this glyph.
 
     Hidden means: render mode 3 or 7, smaller than :data:`MIN_FONT_SIZE`, centre outside the

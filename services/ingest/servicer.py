@@ -24,6 +24,8 @@ from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from docai.services.routing.convert import route_to_pb
 
 WATCH_POLL_SECONDS = 0.25
+# Each parse may use up to its memory limit (1 GiB by default): bound how many run at once.
+MAX_PARALLEL_PARSES = 2
 
 
 class IngestServicer(pb_grpc.IngestServiceServicer):
@@ -39,6 +41,7 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         self.parse = parse
         self.max_bytes = max_bytes
         self.on_upload = on_upload
+        self._parsing = asyncio.Semaphore(MAX_PARALLEL_PARSES)
 
     async def UploadDocument(
         self, request_iterator: AsyncIterator[pb.UploadDocumentRequest], context: grpc.aio.ServicerContext
@@ -68,7 +71,8 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         if metadata.content_type and metadata.content_type != "application/pdf":
             raise NotAPdfError("only application/pdf is accepted", content_type=metadata.content_type)
         data = b"".join(chunks)
-        parsed = await asyncio.to_thread(self.parse, data)
+        async with self._parsing:
+            parsed = await asyncio.to_thread(self.parse, data)
         record = await asyncio.to_thread(
             self.store.create,
             tenant_id=tenant,

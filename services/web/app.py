@@ -275,7 +275,7 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
             "task.html",
             task=task,
             doc_id=views.task_id(document),
-            fields=views.field_views(detail.extraction, list(detail.review_task.reasons)),
+            groups=views.grouped(views.field_views(detail.extraction, list(detail.review_task.reasons))),
             items=views.item_views(detail.extraction),
             checks=views.check_views(detail.extraction),
             route={

@@ -72,8 +72,8 @@ async def start_web(*, settings: Settings, grpc_address: str, service_token: str
         server_header=False,
     )
     server = uvicorn.Server(config)
-    # uvicorn's own signal handlers would steal Ctrl+C from `docai run`.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # uvicorn's own signal handlers would replace those of `docai run`, which stops everything in order.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(), name="docai-web")
     while not server.started:
         if task.done():

@@ -96,11 +96,33 @@ def money(amount: str, currency: str = "") -> str:
     return f"{text} {currency}".strip()
 
 
+def _subject(reason: pb.ReviewReason) -> str:
+    """A few words naming what the reason is about: a field label, or which check failed."""
+    fields = [f.strip() for f in reason.field.split(",") if f.strip()]
+    if not fields:
+        return ""
+    if reason.code != "CHECK_FAILED" or len(fields) == 1:
+        return ", ".join(LABELS.get(f, f.replace("_", " ")) for f in fields)
+    text = ",".join(fields)
+    if "quantity" in text or "unit_price" in text:
+        return "qty × price"
+    if "line_items" in text:
+        return "lines vs net"
+    if "tax_details" in text:
+        return "tax breakdown"
+    if {"total_net", "total_tax", "total_gross"} <= set(fields):
+        return "net + tax vs gross"
+    if "due_date" in text:
+        return "dates"
+    return ", ".join(LABELS.get(f, f.replace("_", " ")) for f in fields[:3])
+
+
 def reason_view(reason: pb.ReviewReason) -> dict[str, str]:
     return {
         "code": reason.code,
         "label": REASON_LABELS.get(reason.code, reason.code.replace("_", " ").capitalize()),
         "field": reason.field,
+        "subject": _subject(reason),
         "detail": reason.detail,
     }
 
@@ -237,3 +259,20 @@ def audit_views(entries: list[pb.AuditEntry]) -> list[dict[str, str]]:
 
 
 LINE_ITEM_KEYS = frozenset(LINE_ITEM_FIELDS)
+
+# Amounts first: they are what the checks are about and what most corrections touch.
+FIELD_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Amounts", ("total_net", "total_tax", "total_gross", "amount_due", "currency")),
+    ("Invoice", ("invoice_number", "invoice_date", "due_date", "purchase_order", "payment_terms", "document_type")),
+    ("Vendor", ("vendor_name", "vendor_address", "vendor_tax_id", "iban", "bic")),
+    ("Customer", ("customer_name", "customer_tax_id")),
+)
+
+
+def grouped(fields: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Header fields in the groups the page shows, anything unexpected under "Other"."""
+    by_name = {f["name"]: f for f in fields}
+    groups = [(title, [by_name[n] for n in names if n in by_name]) for title, names in FIELD_GROUPS]
+    known = {n for _, names in FIELD_GROUPS for n in names}
+    other = [f for f in fields if f["name"] not in known]
+    return groups + ([("Other", other)] if other else [])

@@ -88,7 +88,9 @@ def deflate_repeated(unit: bytes, times: int, *, head: bytes = b"", tail: bytes 
     return first + block * times + last[:-4] + struct.pack(">I", checksum)
 
 
-def reportlab_pdf(draw: Callable[[canvas.Canvas], None], *, encrypt: StandardEncryption | None = None) -> bytes:
+def reportlab_pdf(
+    draw: Callable[[canvas.Canvas], None], *, encrypt: StandardEncryption | None = None
+) -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(595.0, 842.0), encrypt=encrypt)
     draw(c)
@@ -194,10 +196,35 @@ def test_page_without_mediabox_gets_us_letter() -> None:
 
 def test_boxes_are_relative_to_the_visible_page() -> None:
     # Inverted corners and an origin away from 0,0 both occur in the wild.
-    doc = parse_pdf(hand_pdf([b"BT /F1 12 Tf 150 800 Td (Inside) Tj ET"], page_keys="/MediaBox [712 892 100 100]"))
+    content = b"BT /F1 12 Tf 150 800 Td (Inside) Tj ET"
+    doc = parse_pdf(hand_pdf([content], page_keys="/MediaBox [712 892 100 100]"))
     (word,) = doc.pages[0].words
     assert (doc.pages[0].width, doc.pages[0].height) == (612.0, 792.0)
     assert word.x0 == pytest.approx(50.0) and 80 < word.top < 92 < word.bottom < 96
+
+
+@pytest.mark.parametrize(
+    ("page_keys", "size", "box"),
+    [
+        ("/MediaBox [0 0 612 792] /CropBox [100 100 512 692]", (412.0, 592.0), (50.0, 82.48)),
+        ("/MediaBox [0 0 612 792] /CropBox [100 100 512 692] /Rotate 90", (592.0, 412.0), (497.52, 50.0)),
+        ("/MediaBox [0 0 612 792] /Rotate 270", (792.0, 612.0), (182.48, 429.98)),
+    ],
+)
+def test_crop_and_rotation_map_words_onto_the_displayed_page(
+    page_keys: str, size: tuple[float, float], box: tuple[float, float]
+) -> None:
+    doc = parse_pdf(hand_pdf([b"BT /F1 12 Tf 150 600 Td (Inside) Tj ET"], page_keys=page_keys))
+    (word,) = doc.pages[0].words
+    assert word.text == "Inside"  # rotated text still reads forwards
+    assert (doc.pages[0].width, doc.pages[0].height) == size
+    assert (word.x0, word.top) == pytest.approx(box)
+
+
+def test_text_outside_the_crop_box_is_hidden() -> None:
+    content = b"BT /F1 12 Tf 150 600 Td (In) Tj ET BT /F1 12 Tf 150 720 Td (Out) Tj ET"
+    doc = parse_pdf(hand_pdf([content], page_keys="/MediaBox [0 0 612 792] /CropBox [100 100 512 692]"))
+    assert doc.text == "In" and doc.hidden_chars_dropped == 3
 
 
 def test_too_many_pages_is_refused() -> None:
@@ -216,7 +243,8 @@ def test_truncated_file_is_malformed(invoice: bytes) -> None:
 
 
 def test_password_protected_pdf_is_refused() -> None:
-    data = reportlab_pdf(draw_invoice, encrypt=StandardEncryption("s3cret", ownerPassword="owner", strength=128))
+    encrypt = StandardEncryption("s3cret", ownerPassword="owner", strength=128)
+    data = reportlab_pdf(draw_invoice, encrypt=encrypt)
     with pytest.raises(EncryptedDocumentError, match="password") as exc_info:
         parse_pdf(data)
     assert exc_info.value.reason == "ENCRYPTED_DOCUMENT"
@@ -373,10 +401,9 @@ def test_render_mode_is_tracked_through_the_graphics_state() -> None:
 
 
 def _char(text: str, **overrides: object) -> dict[str, object]:
-    char: dict[str, object] = {
-        "text": text, "x0": 100.0, "x1": 106.0, "top": 100.0, "bottom": 110.0, "size": 10.0,
-        "non_stroking_color": (0.0,), "ncs": "DeviceGray", "stroking_color": (0.0,), "render_mode": 0, "seq": 5,
-    }
+    char: dict[str, object] = {"text": text, "x0": 100.0, "x1": 106.0, "top": 100.0, "bottom": 110.0}
+    char |= {"size": 10.0, "ncs": "DeviceGray", "non_stroking_color": (0.0,), "stroking_color": (0.0,)}
+    char |= {"render_mode": 0, "seq": 5}
     return char | overrides
 
 

@@ -1,0 +1,41 @@
+"""The synthetic catalogue: deterministic, grounded targets, held-out split, SFT format."""
+
+from __future__ import annotations
+
+from docai.services.generation.brands import BrandBook
+from docai.services.generation.prompt import build_generation_messages
+from docai.services.generation.scorecard import score_description
+from docai.training.catalogue import CATEGORIES, brand_sft_examples, generate_catalogue, heldout_catalogue
+
+
+def test_same_seed_same_catalogue_other_seed_other_catalogue():
+    assert generate_catalogue(12, seed=3) == generate_catalogue(12, seed=3)
+    assert generate_catalogue(12, seed=3) != generate_catalogue(12, seed=4)
+    assert {item.product.category for item in generate_catalogue(len(CATEGORIES))} == set(CATEGORIES)
+
+
+def test_targets_use_only_grounded_facts_in_each_voice():
+    brands = BrandBook.load()
+    for item in generate_catalogue(64, seed=1):
+        assert len(item.product.raw_text) > 150  # noisy seller text, not just the facts
+        for brand_id, text in item.targets.items():
+            card = score_description(text, product=item.product, brand=brands.get(brand_id))
+            assert card.passed and card.length_ok, (brand_id, text, card.violations)
+        assert "!" not in item.targets["nordkraft"]
+        assert item.targets["sunny-days"].count("!") == 1
+
+
+def test_heldout_items_are_not_training_items():
+    train = {(i.product.title, i.product.raw_text) for i in generate_catalogue(200)}
+    held = {(i.product.title, i.product.raw_text) for i in heldout_catalogue(20)}
+    assert not train & held
+
+
+def test_sft_records_use_the_inference_prompt():
+    brands = BrandBook.load()
+    split = brand_sft_examples("sunny-days", n=20, brands=brands)
+    assert (len(split.train), len(split.heldout)) == (18, 2)
+    record = split.train[0]
+    item = generate_catalogue(1)[0]
+    assert record["prompt"] == build_generation_messages(item.product, brands.get("sunny-days"))
+    assert record["completion"] == [{"role": "assistant", "content": item.targets["sunny-days"]}]
