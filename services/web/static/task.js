@@ -15,6 +15,7 @@
     page: 1,
     busy: false,
     warnedDiscard: false,
+    warnedApprove: false,
     itemsOriginal: "",
   };
   const TOLERANCE = 0.02;
@@ -144,6 +145,7 @@
       input.classList.toggle("edited", input.value.trim() !== (input.dataset.original || "").trim());
     });
     state.warnedDiscard = false;
+    state.warnedApprove = false;
     return dirty;
   }
 
@@ -454,6 +456,13 @@
       say("Your role cannot approve invoices; ask an approver.", "bad");
       return;
     }
+    const failing = $$("li.check.fail", checksEl).filter((li) => !li.hidden);
+    if (failing.length && !state.warnedApprove) {
+      state.warnedApprove = true;
+      const names = failing.map((li) => $(".check-label", li).textContent).join(", ");
+      say(`${failing.length} check(s) still fail: ${names}. Press a again to approve anyway.`, "warn");
+      return;
+    }
     state.busy = true;
     try {
       if (isDirty() && !(await save())) return;
@@ -551,12 +560,15 @@
     state.mine = true;
     setStatusLabel("claimed by you");
     setEditable(true);
-    focusFirst();
   }
 
+  // "e": into the fields, at the value most likely wrong: the first unsure one, else the first
+  // one a check complains about. Never automatic on load, so "a" can never land in a text box.
   function focusFirst() {
-    const flagged = $$("[data-field]").find((input) => input.dataset.flagged === "1");
-    const target = flagged || $("[data-field]");
+    const inputs = $$("[data-field], [data-item-field]");
+    const unsure = inputs.find((i) => i.classList.contains("low") || (i.closest(".field.low") && !i.classList.contains("edited")));
+    const failing = inputs.find((i) => i.classList.contains("failing-live") || i.classList.contains("failing") || i.closest(".field.failing"));
+    const target = unsure || failing || $("[data-field]");
     if (target) {
       target.focus();
       target.select();
@@ -615,6 +627,7 @@
   });
 
   docai.on("a", approve);
+  docai.on("e", focusFirst);
   docai.on("r", openReject);
   docai.on("s", skip);
   docai.on("n", skip);
@@ -645,7 +658,6 @@
 
   if (state.mine) {
     setEditable(true);
-    focusFirst();
   } else if (state.status === "open") {
     setEditable(false);
     claim();
