@@ -47,6 +47,21 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tenants_thresholds(args: argparse.Namespace) -> int:
+    import json
+
+    from docai.services.common.tenants import set_thresholds
+    from docai.services.storage.database import open_database
+
+    changes: dict[str, object] = {}
+    for item in args.set or []:
+        key, _, value = item.partition("=")
+        changes[key] = json.loads(value) if value[:1] in "[{0123456789.tf" else value
+    db = open_database(_settings(args).db_url)
+    print(json.dumps(set_thresholds(db, tenant_id=args.tenant, changes=changes), indent=2))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from docai.services.run import run_embedded
 
@@ -91,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="")
     p.add_argument("--scope", default="erp", choices=["erp", "service"])
     p.set_defaults(func=cmd_tenants_create)
+
+    p = tenants.add_parser("thresholds", help="show or change a tenant's auto-approval thresholds")
+    p.add_argument("tenant")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="e.g. field_confidence=0.9")
+    p.set_defaults(func=cmd_tenants_thresholds)
 
     tokens = sub.add_parser("tokens", help="manage API tokens").add_subparsers(dest="action", required=True)
     p = tokens.add_parser("create", help="issue another token for a tenant")

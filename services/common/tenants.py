@@ -72,3 +72,19 @@ def authenticate(db: Database, *, token: str | None, as_tenant: str | None = Non
                 raise UnauthenticatedError("unknown tenant", reason="INVALID_TOKEN")
             return Caller(tenant_id=as_tenant, scope="service")
         return Caller(tenant_id=row.tenant_id, scope=row.scope)
+
+
+def set_thresholds(db: Database, *, tenant_id: str, changes: dict[str, object]) -> dict[str, object]:
+    """Updates a tenant's auto-approval thresholds (validated) and returns them in full."""
+    from docai.schemas.routing import Thresholds
+
+    with db.transaction() as session:
+        tenant = session.get(models.Tenant, tenant_id)
+        if tenant is None:
+            raise InvalidArgumentError(f"no tenant {tenant_id}", reason="TENANT_NOT_FOUND")
+        try:
+            merged = Thresholds.model_validate({**(tenant.thresholds or {}), **changes})
+        except ValueError as exc:
+            raise InvalidArgumentError(f"invalid thresholds: {exc}", reason="INVALID_THRESHOLDS") from None
+        tenant.thresholds = merged.model_dump(mode="json")
+        return dict(tenant.thresholds)

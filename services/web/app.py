@@ -8,6 +8,7 @@ the session's CSRF token; every response carries a strict Content-Security-Polic
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from docai.services.web.review_client import ReviewCallError, ReviewClient, requ
 from docai.services.web.security import SecurityHeaders, csrf_protected, csrf_token
 from docai.services.web.users import LoginThrottle, User, UserStore
 
+log = logging.getLogger("docai.web")
 HERE = Path(__file__).parent
 DPI = 130
 SESSION_SECONDS = 10 * 3600
@@ -62,6 +64,26 @@ class WebState:
     users: UserStore
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     pages: OrderedDict[tuple[str, str, int], tuple[bytes, float, float]] = field(default_factory=OrderedDict)
+
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def prefetch_next(self, user: User, *, current: str) -> None:
+        """Renders page 1 of the next waiting invoices in the background, so "n" finds it ready."""
+        if len(self.background) > 4:
+            return
+
+        async def warm() -> None:
+            try:
+                listed = await self.client.list_tasks(user, page_size=5)
+                for task in listed.review_tasks[:3]:
+                    if task.document != current and task.claimed_by in ("", user.username):
+                        await self.page(user, task.document, 1)
+            except Exception:  # noqa: BLE001 - a cache warm-up must never disturb the page
+                log.debug("prefetch failed", exc_info=True)
+
+        job = asyncio.create_task(warm())
+        self.background.add(job)
+        job.add_done_callback(self.background.discard)
 
     async def page(self, user: User, document: str, number: int) -> tuple[bytes, float, float]:
         # Keyed by tenant too, so a cached image never crosses tenants.
@@ -269,6 +291,7 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
         if isinstance(audit, BaseException):
             raise audit
         width, height = (first_page[1], first_page[2]) if not isinstance(first_page, BaseException) else (0.0, 0.0)
+        state.prefetch_next(user, current=document)
         route = detail.route
         return render(
             request,
