@@ -106,12 +106,11 @@ def dev_documents(directory: Path = DEV_SET, *, limit: int = 0) -> list[GateDocu
     """
     from docai.services.extraction.prompt import build_messages
     from docai.services.ingest.pdf_parse import parse_pdf
-    from docai.training.evaluate import pairs
-
     if not Path(directory).is_dir():
         return []
+    found = [(pdf, pdf.with_suffix(".json")) for pdf in sorted(Path(directory).rglob("*.pdf"))]
     out = []
-    for pdf, truth_path in pairs(Path(directory))[: limit or None]:
+    for pdf, truth_path in [pair for pair in found if pair[1].exists()][: limit or None]:
         truth = {k: v for k, v in json.loads(truth_path.read_text()).items() if not k.startswith("_")}
         document = parse_pdf(pdf.read_bytes())
         out.append(GateDocument(key=f"dev/{pdf.relative_to(directory)}", messages=build_messages(document), truth=truth))

@@ -6,11 +6,13 @@ Properties follow the canonical field order of ``docai.schemas.invoice``, which 
 key order of the training targets (``prompt.completion_json``), so the model writes keys in
 the order it was trained on.
 
-Absent fields are simply left out (optional properties) rather than written as ``null``
-(required-nullable): measured on SmolLM2-135M with xgrammar and jump-forward decoding (see
-``tests/bench/bench_decode.py``), required-nullable forces the model to walk every key and
-makes it more likely to fill a key it was walked to with a hallucinated value, while the
-optional form lets it skip what is not printed.
+Header fields are required and nullable: the model writes every key, in order, with
+``null`` for what is not printed. The keys are then forced text that jump-forward decoding
+feeds in one pass, and the model only decides each value. Measured zero-shot on
+SmolLM2-135M-Instruct with the sample invoice of ``tests/bench/bench_decode.py``: with
+optional properties the model closed the object after one field
+(``{"document_type":"invoice"}``); required-nullable filled 15 fields, 9 of them right, at
+the cost of ~2 forward passes per key. ``line_items`` and ``tax_details`` stay optional.
 
 Every string has a ``maxLength``, so a small model stuck repeating itself inside a value
 is cut by the grammar instead of burning the whole token budget.
@@ -36,12 +38,13 @@ _MAX_LENGTH: dict[str, int] = {
 _DEFAULT_MAX_LENGTH = 64
 
 
-def invoice_json_schema(*, required_nullable: bool = False) -> dict[str, Any]:
+def invoice_json_schema(*, required_nullable: bool = True) -> dict[str, Any]:
     """Return the JSON schema of one invoice as the model writes it.
 
     Args:
-        required_nullable: Make every header field required with ``null`` for "not printed"
-            instead of optional (kept for the benchmark that chose the default).
+        required_nullable: Every header field required, ``null`` for "not printed" (the
+            default, see the module docstring); ``False`` makes them optional instead
+            (kept for the benchmark that chose the default).
 
     Returns:
         A JSON schema dict: an object with the header fields, ``line_items`` and
@@ -49,8 +52,8 @@ def invoice_json_schema(*, required_nullable: bool = False) -> dict[str, Any]:
 
     Example:
         >>> schema = invoice_json_schema()
-        >>> list(schema["properties"])[:2]
-        ['vendor_name', 'vendor_address']
+        >>> list(schema["properties"])[:2], schema["required"][0]
+        (['vendor_name', 'vendor_address'], 'vendor_name')
     """
     properties: dict[str, Any] = {
         name: _string(name, nullable=required_nullable) for name in HEADER_FIELDS if name != "document_type"

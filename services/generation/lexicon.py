@@ -128,7 +128,7 @@ UNITS: Mapping[str, tuple[str, float]] = {
 
 _UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 _NUMBER = re.compile(
-    rf"(?<![\w.,])(\d+(?:[.,]\d+)?)(?:\s?({_UNIT_ALT})(?![\w]))?"
+    rf"(?<![\w.,])(\d+(?:[.,]\d+)?)(?:[\s-]?({_UNIT_ALT})(?![\w]))?"
     rf"|\b({'|'.join(NUMBER_WORDS)})\b",
     re.IGNORECASE,
 )
@@ -173,6 +173,7 @@ def _compile(lexicon: Mapping[str, tuple[str, ...]]) -> tuple[re.Pattern[str], l
 _COLOUR_RE, _COLOUR_NAMES = _compile(COLOURS)
 _MATERIAL_RE, _MATERIAL_NAMES = _compile(MATERIALS)
 _CLAIM_RE, _CLAIM_NAMES = _compile(CLAIMS)
+_DIMENSION_SEP = re.compile(r"\s*[x×*]\s*")
 _NOT_COLOUR_RE = re.compile(rf"\b(?:{'|'.join(NOT_COLOURS)})\b", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:not|no|non|never|isn't|aren't|without)\b[\w\s-]{0,12}$", re.IGNORECASE)
 
@@ -220,6 +221,11 @@ def quantities(text: str) -> list[Quantity]:
         value = float(head + tail) if sep and len(tail) == 3 else float(digits.replace(",", "."))
         unit = match.group(2).lower() if match.group(2) else None
         found.append(Quantity(value, unit, match.start(), match.end()))
+    # "130 x 170 cm": the unit after the last number belongs to the first ones too.
+    for index in range(len(found) - 2, -1, -1):
+        here, after = found[index], found[index + 1]
+        if here.unit is None and after.unit is not None and _DIMENSION_SEP.fullmatch(text[here.end : after.start]):
+            found[index] = Quantity(here.value, after.unit, here.start, here.end)
     return found
 
 

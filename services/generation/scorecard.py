@@ -62,14 +62,15 @@ class SourceFacts:
         )
 
     def has_quantity(self, quantity: Quantity) -> bool:
+        # With a unit, only the same measurement grounds it ("420 g" is not grounded by "pockets: 420");
+        # a bare number may repeat any number of the source ("EU 38-46", "3 pockets").
         for known in self.quantities:
-            if quantity.unit and known.unit:
-                if quantity.dimension == known.dimension and math.isclose(
-                    quantity.base_value, known.base_value, rel_tol=1e-3
-                ):
+            if quantity.unit is None:
+                if math.isclose(quantity.value, known.value, rel_tol=1e-9):
                     return True
-            elif math.isclose(quantity.value, known.value, rel_tol=1e-9):
-                return True
+            elif known.unit is not None and quantity.dimension == known.dimension:
+                if math.isclose(quantity.base_value, known.base_value, rel_tol=1e-3):
+                    return True
         return False
 
 
@@ -226,6 +227,9 @@ def _style(text: str, brand: BrandGuide) -> list[Violation]:
                 f"{brand.min_exclamations}-{brand.max_exclamations}",
             )
         )
+    repeated = _repetition(text)
+    if repeated:
+        found.append(Violation(kind="style", severity="warning", span=repeated, detail="the text repeats itself"))
     you = re.search(r"\b(?:you|your|you're|you'll)\b", text, re.IGNORECASE)
     if brand.second_person and text.strip() and you is None:
         found.append(Violation(kind="style", severity="warning", detail=f"{brand.display_name} speaks to the reader as 'you'"))
@@ -234,6 +238,18 @@ def _style(text: str, brand: BrandGuide) -> list[Violation]:
             _at(text, you.start(), you.end(), "style", f"{brand.display_name} does not address the reader", severity="warning")
         )
     return found
+
+
+def _repetition(text: str, *, n: int = 4, times: int = 3) -> str:
+    """A run of ``n`` words that occurs ``times`` or more (small models loop), or ''."""
+    words = re.findall(r"[\w.-]+", text.lower())
+    counts: dict[tuple[str, ...], int] = {}
+    for i in range(len(words) - n + 1):
+        gram = tuple(words[i : i + n])
+        counts[gram] = counts.get(gram, 0) + 1
+        if counts[gram] >= times:
+            return " ".join(gram)
+    return ""
 
 
 def _at(text: str, start: int, end: int, kind: str, detail: str, *, severity: str = "error") -> Violation:

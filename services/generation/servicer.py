@@ -121,7 +121,6 @@ class GenerationServicer(pb_grpc.GenerationServiceServicer):
         return pb.SubmitFeedbackResponse(feedback=feedback_to_pb(record))
 
     async def ListBrands(self, request: pb.ListBrandsRequest, context: grpc.aio.ServicerContext) -> pb.ListBrandsResponse:
-        caller()
         size = paging.page_size(request.page_size)
         offset = paging.decode_token(request.page_token)
         brands = self.service.brands.list()
@@ -133,7 +132,6 @@ class GenerationServicer(pb_grpc.GenerationServiceServicer):
         )
 
     async def GetBrand(self, request: pb.GetBrandRequest, context: grpc.aio.ServicerContext) -> pb.GetBrandResponse:
-        caller()
         brand = self.service.get_brand(parse_name(request.name, collection="brands"))
         return pb.GetBrandResponse(brand=brand_to_pb(brand, adapter=self.service.adapter_for(brand.id)))
 

@@ -293,6 +293,12 @@ def _close(matcher: xgr.GrammarMatcher, stats: DecodeStats) -> None:
     raise RuntimeError("no valid JSON ending found for a truncated output")
 
 
+def _starts_value_with_null(matcher: xgr.GrammarMatcher) -> bool:
+    # "null" is also accepted as text inside an open string; only a value is never followed by '"'.
+    trial = matcher.fork()
+    return trial.accept_string("null") and not trial.fork().accept_string('"')
+
+
 def _greedy_closing(matcher: xgr.GrammarMatcher) -> str | None:
     out = []
     for _ in range(_MAX_CLOSING_STEPS):
@@ -303,6 +309,10 @@ def _greedy_closing(matcher: xgr.GrammarMatcher) -> str | None:
             if not matcher.accept_string(forced):
                 return None
             out.append(forced)
+            continue
+        if _starts_value_with_null(matcher):
+            matcher.accept_string("null")
+            out.append("null")
             continue
         for candidate in _CLOSERS:
             if matcher.accept_string(candidate):

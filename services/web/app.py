@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.web import views
 from docai.services.web.review_client import ReviewCallError, ReviewClient, request_id
 from docai.services.web.security import SecurityHeaders, csrf_protected, csrf_token
@@ -63,7 +64,7 @@ class WebState:
     client: ReviewClient
     users: UserStore
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
-    pages: OrderedDict[tuple[str, str, int], tuple[bytes, float, float]] = field(default_factory=OrderedDict)
+    pages: OrderedDict[tuple[str, str, int], asyncio.Future[Any]] = field(default_factory=OrderedDict)
 
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -86,17 +87,24 @@ class WebState:
         job.add_done_callback(self.background.discard)
 
     async def page(self, user: User, document: str, number: int) -> tuple[bytes, float, float]:
+        """Page `number` as (png, width, height in points), rendered once and shared by concurrent callers."""
         # Keyed by tenant too, so a cached image never crosses tenants.
         key = (user.tenant, document, number)
-        if key in self.pages:
+        job = self.pages.get(key)
+        if job is None:
+            job = asyncio.ensure_future(self.client.render(user, document, number, DPI))
+            self.pages[key] = job
+            while len(self.pages) > 24:
+                self.pages.popitem(last=False)
+        else:
             self.pages.move_to_end(key)
-            return self.pages[key]
-        rendered = await self.client.render(user, document, number, DPI)
-        value = (rendered.png, rendered.width_points, rendered.height_points)
-        self.pages[key] = value
-        while len(self.pages) > 24:
-            self.pages.popitem(last=False)
-        return value
+        try:
+            rendered = await asyncio.shield(job)
+        except ReviewCallError:
+            if self.pages.get(key) is job:
+                del self.pages[key]  # failures are not cached
+            raise
+        return rendered.png, rendered.width_points, rendered.height_points
 
 
 def friendly(error: ReviewCallError) -> str:
@@ -216,6 +224,7 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
                 raise
             listed = await state.client.list_tasks(user, reason_code=reason, vendor=vendor, order_by=order)
         tasks = [views.task_summary(t, user) for t in listed.review_tasks]
+        state.prefetch_next(user, current="")
         next_link = (
             "/?" + urlencode({k: v for k, v in {"reason": reason, "vendor": vendor, "order": order,
                                                   "page": listed.next_page_token}.items() if v})
@@ -231,11 +240,11 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
         active = await state.client.list_tasks(user, page_size=500)
         for task in active.review_tasks:
             tid = views.task_id(task.name)
-            if task.claimed_by == user.username and task.state == views.pb.REVIEW_TASK_STATE_CLAIMED and tid not in skipped:
+            if task.claimed_by == user.username and task.state == pb.REVIEW_TASK_STATE_CLAIMED and tid not in skipped:
                 return tid
         for task in active.review_tasks:
             tid = views.task_id(task.name)
-            if task.state != views.pb.REVIEW_TASK_STATE_OPEN or tid in skipped:
+            if task.state != pb.REVIEW_TASK_STATE_OPEN or tid in skipped:
                 continue
             try:
                 await state.client.claim(user, tid)
@@ -356,13 +365,16 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
         user = api_user(request)
         tid = checked_id(request.path_params["task_id"])
         body = await _json(request)
-        fields = {str(k): str(v) for k, v in dict(body.get("fields") or {}).items()}
-        line_items = body.get("line_items")
+        raw_fields, line_items, route = body.get("fields"), body.get("line_items"), body.get("route")
+        if not isinstance(raw_fields, dict | None) or not isinstance(line_items, list | None) or not (
+            line_items is None or all(isinstance(row, dict) for row in line_items)
+        ):
+            return JSONResponse({"error": "INVALID_ARGUMENT", "message": "Malformed corrections."}, 400)
+        fields = {str(k): str(v) for k, v in (raw_fields or {}).items()}
         rows = (
-            [{str(k): str(v) for k, v in dict(row).items() if k in views.LINE_ITEM_KEYS} for row in line_items]
-            if isinstance(line_items, list) else None
+            [{str(k): str(v) for k, v in row.items() if k in views.LINE_ITEM_KEYS} for row in line_items]
+            if line_items is not None else None
         )
-        route = body.get("route")
         route_change = (
             {k: str(route.get(k, "")) for k in ("department", "cost_centre", "approver")} if isinstance(route, dict) else None
         )

@@ -35,8 +35,8 @@ CHROMIUM_ARGS = [
 ]
 XSS_VENDOR = "<script>alert(1)</script>"
 OTHER_USER, OTHER_PASSWORD = "reviewer@other", "other-secret-1"
+REVIEWER, REVIEWER_PASSWORD = "junior@demo", "junior-secret-1"
 
-pytestmark = pytest.mark.browser
 
 
 class Answers:
@@ -151,6 +151,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         documents |= _upload(running, other_token, [("other", other)])
         web = running.call(start_web(settings=settings, grpc_address=running.address, service_token=service_token))
         create_user(home, username=OTHER_USER, password=OTHER_PASSWORD, tenant="other", role="approver")
+        create_user(home, username=REVIEWER, password=REVIEWER_PASSWORD, tenant="demo", role="reviewer")
         truths = {"totals": t, "line": line.truth, "xss": xss.truth, "plain": plain.truth, "other": other.truth}
         try:
             yield Stage(

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.storage import models
 
-from .conftest import OTHER_PASSWORD, OTHER_USER, XSS_VENDOR, Stage, sign_in
+from .conftest import OTHER_PASSWORD, OTHER_USER, REVIEWER, REVIEWER_PASSWORD, XSS_VENDOR, Stage, sign_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -59,8 +59,12 @@ def approved_example(stage: Stage, role: str) -> models.ApprovedExample:
 
 
 def test_sign_in_and_queue(page: Any, stage: Stage) -> None:
-    page.goto("/")
+    response = page.goto("/")
     assert "/login" in page.url  # signed out: the queue redirects to sign-in
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+    cookie = response.all_headers()["set-cookie"].lower()  # the sign-in form starts a session
+    assert "httponly" in cookie and "samesite=lax" in cookie
     page.fill("input[name=username]", "accountant@demo")
     page.fill("input[name=password]", "wrong-password")
     page.click("button[type=submit]")
@@ -325,3 +329,40 @@ def test_colleague_lease_and_stale_etag_are_explained(page: Any, stage: Stage) -
     assert (entries[-1].action, entries[-1].actor, entries[-1].new_value) == (
         "rejected", "accountant@demo", "duplicate of an invoice paid in March"
     )
+
+
+def test_a_reviewer_corrects_but_cannot_approve(page: Any, stage: Stage) -> None:
+    xss = f"reviewTasks/{stage.task_id('xss')}"
+    review = stage.review_stub()
+    claimed_by = review.GetReviewTask(pb.GetReviewTaskRequest(name=xss), metadata=stage.as_user(REVIEWER)).review_task.claimed_by
+    if claimed_by:  # left claimed by an earlier test
+        review.ReleaseReviewTask(pb.ReleaseReviewTaskRequest(name=xss), metadata=stage.as_user(claimed_by))
+    sign_in(page, REVIEWER, REVIEWER_PASSWORD)
+    seconds, url = press_and_time(page, "n")
+    task_id = url.rsplit("/", 1)[1]
+    assert page.locator("[data-action=approve]").is_disabled()
+    page.keyboard.press("a")
+    page.locator("#message-text").filter(has_text="cannot approve").wait_for()
+    page.keyboard.press("?")
+    page.wait_for_selector("#help[open]")
+    page.keyboard.press("Escape")
+    assert page.locator("#help[open]").count() == 0
+
+    # A reviewer may correct: the route here, saved with Enter.
+    page.fill("#r-department", "Facilities")
+    page.keyboard.press("Enter")
+    page.locator("#message-text").filter(has_text="Saved").wait_for()
+    entries = review.ListAuditEntries(
+        pb.ListAuditEntriesRequest(parent=stage.documents["xss"]), metadata=stage.as_user(REVIEWER)
+    ).audit_entries
+    route = [e for e in entries if e.action == "route_corrected"]
+    assert [(e.actor, e.field, e.new_value) for e in route] == [(REVIEWER, "department", "Facilities")]
+
+    token = page.get_attribute("body", "data-csrf")
+    refused = page.request.post(
+        f"/api/tasks/{task_id}/approve", data='{"etag": "W/\\"1\\""}',
+        headers={"Content-Type": "application/json", "X-CSRF-Token": token},
+    )
+    assert refused.status == 403
+    task = review.GetReviewTask(pb.GetReviewTaskRequest(name=f"reviewTasks/{task_id}"), metadata=stage.as_user(REVIEWER))
+    assert task.review_task.state == pb.REVIEW_TASK_STATE_CLAIMED and task.review_task.claimed_by == REVIEWER

@@ -121,3 +121,20 @@ def test_every_brand_example_passes_its_own_scorecard(brands):
         for example in brand.examples:
             card = score_description(example.description, product=example.product, brand=brand)
             assert card.passed and card.length_ok, (brand.id, example.description, card.violations)
+
+
+def test_units_written_with_hyphens_and_dimension_lists_are_checked(brands):
+    throw = product(material="fleece", size="140 x 170 cm", weight="1.3 kg")
+    nordkraft = brands.get("nordkraft")
+    card = score_description("Throw. Fleece, 140-inch long, 1.3-inch thick, 1.3 kg.", product=throw, brand=nordkraft)
+    assert {("ungrounded_number", "140-inch"), ("ungrounded_number", "1.3-inch")} <= set(kinds(card))
+    assert score_description("Throw. Fleece, 140 cm x 170 cm, 1.3 kg.", product=throw, brand=nordkraft).grounded
+    # A bare number in the source does not ground a measurement.
+    pockets = product(material="nylon", pockets="3", weight="420 g")
+    assert ("ungrounded_number", "3 l") in kinds(score_description("Pack. Nylon, 420 g, 3 l.", product=pockets, brand=nordkraft))
+
+
+def test_a_looping_text_gets_a_warning(brands):
+    loop = "Krus Mug. Stoneware, 350 ml. White. " * 4
+    card = score_description(loop, product=MUG, brand=brands.get("nordkraft"))
+    assert any(v.kind == "style" and "repeats" in v.detail for v in card.violations)

@@ -47,8 +47,9 @@ def test_few_shot_examples_come_first_in_order() -> None:
     ]
     messages = build_messages(doc("Invoice C-3"), examples=examples)
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant", "user"]
-    assert "A-1" in messages[1]["content"] and messages[2]["content"] == '{"invoice_number":"A-1"}'
-    assert "B-2" in messages[3]["content"] and messages[4]["content"] == '{"invoice_number":"B-2"}'
+    assert "A-1" in messages[1]["content"] and json.loads(messages[2]["content"])["invoice_number"] == "A-1"
+    assert "B-2" in messages[3]["content"] and json.loads(messages[4]["content"])["invoice_number"] == "B-2"
+    assert messages[2]["content"] == completion_json(examples[0].answer)
     assert "C-3" in messages[5]["content"]
 
 
@@ -88,13 +89,24 @@ def test_completion_json_is_canonical() -> None:
         "line_items": [{"amount": "100", "description": "Widget"}, {}],
     }
     text = completion_json(values)
-    assert text == (
-        '{"invoice_number":"INV-1","total_gross":"119.0",'
-        '"line_items":[{"description":"Widget","amount":"100"}],'
-        '"tax_details":[{"rate":"19%","amount":"19.00"}]}'
+    parsed = json.loads(text)
+    assert list(parsed) == [*HEADER_FIELDS, "line_items", "tax_details"]
+    assert parsed["invoice_number"] == "INV-1" and parsed["total_gross"] == "119.0"
+    assert parsed["iban"] is None and parsed["vendor_name"] is None
+    assert text.endswith(
+        '"line_items":[{"description":"Widget","amount":"100"}],"tax_details":[{"rate":"19%","amount":"19.00"}]}'
     )
-    assert json.loads(text)["line_items"] == [{"description": "Widget", "amount": "100"}]
-    assert completion_json({"vendor_name": "Müller"}) == '{"vendor_name":"Müller"}'
+    assert " " not in text.replace("Widget", "")  # compact
+    assert '"vendor_name":"Müller"' in completion_json({"vendor_name": "Müller"})
+    assert "line_items" not in completion_json({"line_items": [{}]})
+
+
+def test_completion_json_validates_against_the_schema() -> None:
+    from docai.services.extraction.json_schema import invoice_json_schema
+
+    schema = invoice_json_schema()
+    parsed = json.loads(completion_json({"invoice_number": "A", "document_type": "invoice"}))
+    assert set(schema["required"]) <= set(parsed) <= set(schema["properties"])
 
 
 def test_completion_json_rejects_unknown_fields() -> None:

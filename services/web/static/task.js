@@ -264,6 +264,16 @@
     $$("li[data-live='1']", checksEl).forEach((li) => {
       if (!seen.has(li.dataset.check)) li.hidden = true;
     });
+    // Red marks follow the live checks; checks the page cannot recompute keep their saved marks.
+    const savedFailing = new Set();
+    $$("li.check.fail[data-live='0']", checksEl).forEach((li) => {
+      (li.dataset.fields || "").split(",").forEach((name) => savedFailing.add(name.trim()));
+    });
+    $$("[data-field]").forEach((input) => {
+      const bad = input.classList.contains("failing-live") || savedFailing.has(input.dataset.field);
+      input.closest(".field").classList.toggle("failing", bad);
+    });
+    $$("[data-item-field]").forEach((input) => input.classList.toggle("failing", input.classList.contains("failing-live")));
     // Saved checks that the page cannot recompute are marked as "as saved" while edits are pending.
     const dirty = isDirty();
     $$("li[data-live='0']", checksEl).forEach((li) => li.classList.toggle("stale", dirty));
@@ -441,6 +451,7 @@
     data.checks.forEach((c) => {
       const li = checkItem(c.name);
       li.dataset.live = c.live ? "1" : "0";
+      li.dataset.fields = c.fields || "";
       $(".check-label", li).textContent = c.label;
       $(".check-detail", li).textContent = c.detail;
       li.classList.toggle("pass", c.passed);
