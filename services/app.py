@@ -62,6 +62,19 @@ class AdapterChoice:
         return wanted if wanted in self.backend.adapters() else None
 
 
+def _generation(settings: Settings, backend: TextGenerator) -> tuple[Any, Any, str]:
+    """The generation service with the shipped brands; brand adapters load from the adapter directory."""
+    from docai.services.generation import servicer as generation_servicer
+    from docai.services.generation.brands import BrandBook
+    from docai.services.generation.feedback import FeedbackStore
+    from docai.services.generation.service import DescriptionService, load_brand_adapters
+
+    brands = BrandBook.load()
+    load_brand_adapters(backend, settings.adapter_dir, brands)
+    service = DescriptionService(backend=backend, brands=brands, feedback=FeedbackStore(settings.home / "feedback"))
+    return generation_servicer.registration(generation_servicer.GenerationServicer(service=service))
+
+
 @dataclass
 class Suite:
     settings: Settings
@@ -124,6 +137,8 @@ async def start_suite(settings: Settings, *, backend: TextGenerator | None = Non
             )
         ),
     ]
+
+    registrations.append(await asyncio.to_thread(_generation, settings, backend))
 
     async def auth(token: str | None, tenant: str | None) -> Caller:
         return await asyncio.to_thread(authenticate, db, token=token, as_tenant=tenant)

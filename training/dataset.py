@@ -149,7 +149,7 @@ def as_printed(name: str, value: str, source_text: str | None) -> str:
     want = normalize_field(name, value, decimal=".")
     if want is None:
         return value
-    for candidate in (source_text, source_text.rstrip(".,;:"), source_text.strip(".,;:()")):
+    for candidate in (source_text.strip(".,;:()"), source_text.rstrip(".,;:"), source_text):
         got = normalize_field(name, candidate)
         if got is not None and got.lstrip("-") == want.lstrip("-"):
             return candidate

@@ -90,7 +90,8 @@ CLAIMS: Mapping[str, tuple[str, ...]] = {
     "bestseller": (r"best[- ]?sell(?:er|ing)",),
     "patented": (r"patent(?:ed)?",),
     "taped seams": (r"taped seams?", r"sealed seams?"),
-    "made in": (r"made in [a-z]+",),
+    # An origin claim names a place: "made in Portugal", not "made in the heart of...".
+    "made in": (r"made in (?!(?:the|a|an|our|your|my|small|house|batches)\b)[a-z]+",),
 }
 
 # Unverifiable superlatives and health claims: banned for every brand, even when the seller says so.

@@ -130,7 +130,7 @@ class TextGenerator(Protocol):
         ...
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        """Run one request, yielding text pieces as they are decoded (joined they equal ``generate().text``)."""
+        """Run one request, yielding text pieces as they are decoded (joined: ``generate().text``)."""
         ...
 
     def load_adapter(self, name: str, path: Path) -> None:

@@ -56,6 +56,7 @@ class Step:
 class DecodeStats:
     """Filled in by :func:`decode` as it runs; final once the iterator is exhausted."""
 
+    prompt_tokens: int = 0
     prefill_s: float = 0.0
     decode_s: float = 0.0
     grammar_s: float = 0.0
@@ -104,7 +105,9 @@ class GrammarCache:
                     key, any_whitespace=False, separators=(",", ":"), strict_mode=True
                 )
             except (RuntimeError, ValueError) as exc:
-                raise InvalidArgumentError("json_schema cannot be compiled", reason="INVALID_JSON_SCHEMA") from exc
+                raise InvalidArgumentError(
+                    "json_schema cannot be compiled", reason="INVALID_JSON_SCHEMA"
+                ) from exc
             self._compiled[key] = grammar
         return grammar
 
@@ -172,7 +175,9 @@ def decode(
                 if done or matcher.is_terminated():
                     grammar_s += time.perf_counter() - tick
                     break
-                forced = _forced_tokens(matcher, tokenizer, max_new_tokens - generated) if jump_forward else []
+                forced = (
+                    _forced_tokens(matcher, tokenizer, max_new_tokens - generated) if jump_forward else []
+                )
                 grammar_s += time.perf_counter() - tick
                 if forced:
                     yield Step(forced, [0.0] * len(forced), forced=True)

@@ -45,7 +45,9 @@ class FakeTextGenerator:
         """Answer ``request`` with the handler (see the class docstring)."""
         if request.adapter is not None and request.adapter not in self.adapter_paths:
             raise NotFoundError(
-                f"adapter {request.adapter!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=request.adapter
+                f"adapter {request.adapter!r} is not loaded",
+                reason="ADAPTER_NOT_FOUND",
+                adapter=request.adapter,
             )
         with self._lock:
             self.requests.append(request)
@@ -77,7 +79,9 @@ class FakeTextGenerator:
         """
         with self._lock:
             if self.adapter_paths.pop(name, None) is None:
-                raise NotFoundError(f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name)
+                raise NotFoundError(
+                    f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name
+                )
 
     def adapters(self) -> list[str]:
         """The recorded adapter names, sorted."""

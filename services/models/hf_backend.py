@@ -10,7 +10,6 @@ on a GPU host use the vLLM backend for batching).
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -23,7 +22,13 @@ from typing import Any
 import torch
 
 from docai.services.common.errors import InvalidArgumentError, NotFoundError, ResourceExhaustedError
-from docai.services.models.backend import GenerationRequest, GenerationResult, TextGenerator, Timings, TokenInfo
+from docai.services.models.backend import (
+    GenerationRequest,
+    GenerationResult,
+    TextGenerator,
+    Timings,
+    TokenInfo,
+)
 from docai.services.models.decoding import DecodeStats, GrammarCache, Step, decode
 
 _log = logging.getLogger(__name__)
@@ -32,9 +37,11 @@ _ADAPTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$")
 
 @dataclass(frozen=True, slots=True)
 class _Adapter:
-    internal: str  # PEFT's name: a fresh one per load, so a new version can sit beside the old
+    internal: str  # PEFT's name: a fresh one per injection, so a failed load never touches the old
     path: Path
     load_s: float
+    shape: tuple[Any, ...]  # what must match for a new version to be copied into these tensors
+    params: dict[str, torch.nn.Parameter]  # saved-file key (without base_model.model.) -> parameter
 
 
 class HFTextGenerator:
@@ -103,7 +110,10 @@ class HFTextGenerator:
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch_dtype).to(resolved_device).eval()
         backend = cls(
-            model, tokenizer, model_name=model_name or Path(model_dir).name, load_s=time.perf_counter() - started
+            model,
+            tokenizer,
+            model_name=model_name or Path(model_dir).name,
+            load_s=time.perf_counter() - started,
         )
         for name, path in (adapters or {}).items():
             backend.load_adapter(name, path)
@@ -123,9 +133,12 @@ class HFTextGenerator:
     def load_adapter(self, name: str, path: Path) -> None:
         """Load the PEFT LoRA adapter in ``path`` as ``name``; a loaded ``name`` is replaced.
 
-        Reading the files happens outside the lock, so requests keep being served; the
-        injection (milliseconds) waits for the running request to finish. Requests that
-        arrive after this returns use the new version.
+        Reading the files happens outside the lock, so requests keep being served; the swap
+        waits for the running request to finish, and requests that arrive after this returns
+        use the new version. A new version of a loaded adapter with the same LoRA shape (rank,
+        alpha, target modules) is copied into the live tensors (milliseconds); anything else
+        is injected with PEFT as a new adapter beside the old one, which is dropped only once
+        the new one loaded cleanly (~0.3 s for r=16 on every projection of SmolLM2-135M).
 
         Args:
             name: The adapter's name in requests.
@@ -136,7 +149,6 @@ class HFTextGenerator:
             NotFoundError: ``path`` holds no adapter (``ADAPTER_NOT_FOUND``).
         """
         from peft import PeftConfig, PeftType
-        from peft.functional import inject_adapter_in_model, set_peft_model_state_dict
 
         if not _ADAPTER_NAME.match(name):
             raise InvalidArgumentError(f"invalid adapter name {name!r}", reason="INVALID_ADAPTER_NAME")
@@ -151,28 +163,61 @@ class HFTextGenerator:
             )
         config.inference_mode = True
         weights = _read_adapter_weights(path, device=self._model.device, dtype=self._model.dtype)
+        shape = _config_shape(config)
         with self._lock:
-            self._serial += 1
-            internal = f"docai_{self._serial}"
-            with warnings.catch_warnings():
-                # PEFT warns that a model with adapters gets another one: that is the point here.
-                warnings.simplefilter("ignore")
-                inject_adapter_in_model(config, self._model, adapter_name=internal, low_cpu_mem_usage=True)
-                result = set_peft_model_state_dict(self._model, weights, adapter_name=internal, low_cpu_mem_usage=True)
-            missing = [key for key in result.missing_keys if f".{internal}" in key]
-            if result.unexpected_keys or missing:
-                self._delete(internal)
-                raise InvalidArgumentError(
-                    f"adapter {name!r} does not fit model {self.model_name!r}",
-                    reason="INVALID_ADAPTER",
-                    adapter=name,
-                )
             old = self._adapters.get(name)
-            self._adapters[name] = _Adapter(internal, path, time.perf_counter() - started)
-            if old is not None:
-                self._delete(old.internal)
-            self._refresh_layers()
+            if old is not None and old.shape == shape and _same_tensors(old.params, weights):
+                # Hot swap of a new version: copy into the live tensors, no PEFT injection
+                # (which walks every module and costs ~0.3 s on a 30-layer model).
+                with torch.no_grad():
+                    for key, value in weights.items():
+                        old.params[key].copy_(value)
+                self._adapters[name] = _Adapter(
+                    old.internal, path, time.perf_counter() - started, shape, old.params
+                )
+            else:
+                self._inject(name, path, config, weights, shape, started)
         _log.info("adapter %s loaded from %s in %.3fs", name, path, time.perf_counter() - started)
+
+    def _inject(
+        self,
+        name: str,
+        path: Path,
+        config: Any,
+        weights: dict[str, torch.Tensor],
+        shape: tuple[Any, ...],
+        started: float,
+    ) -> None:
+        """Add ``weights`` as a new PEFT adapter and point ``name`` at it. Caller holds the lock."""
+        from peft.functional import inject_adapter_in_model, set_peft_model_state_dict
+
+        self._serial += 1
+        internal = f"docai_{self._serial}"
+        with warnings.catch_warnings():
+            # PEFT warns that a model with adapters gets another one: that is the point here.
+            warnings.simplefilter("ignore")
+            inject_adapter_in_model(config, self._model, adapter_name=internal, low_cpu_mem_usage=True)
+            result = set_peft_model_state_dict(
+                self._model, weights, adapter_name=internal, low_cpu_mem_usage=True
+            )
+        missing = [key for key in result.missing_keys if f".{internal}" in key]
+        if result.unexpected_keys or missing:
+            self._delete(internal)
+            self._refresh_layers()
+            raise InvalidArgumentError(
+                f"adapter {name!r} does not fit model {self.model_name!r}",
+                reason="INVALID_ADAPTER",
+                adapter=name,
+            )
+        marker = f".{internal}"
+        params = {
+            key.replace(marker, ""): param for key, param in self._model.named_parameters() if marker in key
+        }
+        old = self._adapters.get(name)
+        self._adapters[name] = _Adapter(internal, path, time.perf_counter() - started, shape, params)
+        if old is not None:
+            self._delete(old.internal)
+        self._refresh_layers()
 
     def unload_adapter(self, name: str) -> None:
         """Forget adapter ``name``.
@@ -183,7 +228,9 @@ class HFTextGenerator:
         with self._lock:
             adapter = self._adapters.pop(name, None)
             if adapter is None:
-                raise NotFoundError(f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name)
+                raise NotFoundError(
+                    f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name
+                )
             self._delete(adapter.internal)
             self._refresh_layers()
 
@@ -201,7 +248,9 @@ class HFTextGenerator:
     def _refresh_layers(self) -> None:
         from peft.tuners.tuners_utils import BaseTunerLayer
 
-        self._tuner_layers = [module for module in self._model.modules() if isinstance(module, BaseTunerLayer)]
+        self._tuner_layers = [
+            module for module in self._model.modules() if isinstance(module, BaseTunerLayer)
+        ]
 
     def _activate(self, adapter: str | None) -> None:
         """Enable ``adapter`` (a public name) or, for ``None``, no adapter. Caller holds the lock."""
@@ -245,8 +294,7 @@ class HFTextGenerator:
         """
         collector = _Collector(self._tokenizer)
         stats = DecodeStats()
-        prompt_tokens = 0
-        for prompt_tokens, step in self._run(request, stats):
+        for step in self._run(request, stats):
             collector.add(step)
         collector.finish(stats)
         decode_s = stats.decode_s
@@ -254,7 +302,7 @@ class HFTextGenerator:
         return GenerationResult(
             text=collector.text,
             tokens=collector.tokens,
-            prompt_tokens=prompt_tokens,
+            prompt_tokens=stats.prompt_tokens,
             timings=Timings(prefill_s=stats.prefill_s, decode_s=decode_s, grammar_s=stats.grammar_s),
             tokens_per_s=count / decode_s if decode_s > 0 else 0.0,
             finish_reason="length" if stats.finish_reason == "length" else "stop",
@@ -268,11 +316,12 @@ class HFTextGenerator:
 
         A schema-constrained output cut by ``max_new_tokens`` may differ from ``generate``'s
         at its end: pieces already sent cannot be rolled back, so the closing text is
-        appended to them as is.
+        appended to them as is. The model is held (other requests wait) until the iterator
+        is exhausted or closed: close it when the client goes away.
         """
         collector = _Collector(self._tokenizer)
         stats = DecodeStats()
-        for _, step in self._run(request, stats):
+        for step in self._run(request, stats):
             sent = len(collector.text)
             collector.add(step)
             if len(collector.text) > sent:
@@ -284,8 +333,9 @@ class HFTextGenerator:
         if len(collector.text) > sent:
             yield collector.text[sent:]
 
-    def _run(self, request: GenerationRequest, stats: DecodeStats) -> Iterator[tuple[int, Step]]:
+    def _run(self, request: GenerationRequest, stats: DecodeStats) -> Iterator[Step]:
         prompt_ids = self._prompt_ids(request.messages)
+        stats.prompt_tokens = len(prompt_ids)
         limit = self._max_positions
         if limit and len(prompt_ids) + request.max_new_tokens > limit:
             raise ResourceExhaustedError(
@@ -300,7 +350,7 @@ class HFTextGenerator:
         with self._lock, torch.inference_mode():
             self._activate(request.adapter)
             matcher = self._grammars.matcher(grammar) if grammar is not None else None
-            for step in decode(
+            yield from decode(
                 self._model,
                 self._tokenizer,
                 prompt_ids,
@@ -311,8 +361,7 @@ class HFTextGenerator:
                 generator=generator,
                 banned_token_ids=self._grammars.banned_token_ids if matcher is not None else None,
                 stats=stats,
-            ):
-                yield len(prompt_ids), step
+            )
 
     def _prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
         text = self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
@@ -333,7 +382,7 @@ class _Collector:
         self._read = 0  # first id not yet turned into text
 
     def add(self, step: Step) -> None:
-        for token, logprob in zip(step.token_ids, step.logprobs):
+        for token, logprob in zip(step.token_ids, step.logprobs, strict=True):
             self.ids.append(token)
             piece = self._next_piece()
             start = len(self.text)
@@ -354,7 +403,9 @@ class _Collector:
             piece = self._next_piece(final=True)
             last = self.tokens[-1]
             self.text += piece
-            self.tokens[-1] = TokenInfo(last.text + piece, last.logprob, last.start, len(self.text), last.forced)
+            self.tokens[-1] = TokenInfo(
+                last.text + piece, last.logprob, last.start, len(self.text), last.forced
+            )
 
     def finish(self, stats: DecodeStats) -> None:
         self.flush()
@@ -368,6 +419,34 @@ class _Collector:
         self.text += stats.closing_text
 
 
+def _config_shape(config: Any) -> tuple[Any, ...]:
+    def frozen(value: Any) -> Any:
+        if isinstance(value, (list, set, tuple)):
+            return tuple(sorted(map(str, value)))
+        if isinstance(value, dict):
+            return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+        return value
+
+    names = (
+        "r",
+        "lora_alpha",
+        "use_rslora",
+        "use_dora",
+        "target_modules",
+        "rank_pattern",
+        "alpha_pattern",
+        "fan_in_fan_out",
+        "modules_to_save",
+        "layers_to_transform",
+        "bias",
+    )
+    return tuple(frozen(getattr(config, name, None)) for name in names)
+
+
+def _same_tensors(params: dict[str, torch.nn.Parameter], weights: dict[str, torch.Tensor]) -> bool:
+    return params.keys() == weights.keys() and all(params[k].shape == v.shape for k, v in weights.items())
+
+
 def _read_adapter_weights(path: Path, *, device: torch.device, dtype: torch.dtype) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
@@ -378,7 +457,8 @@ def _read_adapter_weights(path: Path, *, device: torch.device, dtype: torch.dtyp
         raw = torch.load(path / "adapter_model.bin", map_location="cpu", weights_only=True)
     # Saved from a PeftModel the keys start with base_model.model.; we inject into the bare model.
     return {
-        key.removeprefix("base_model.model."): value.to(device=device, dtype=dtype) for key, value in raw.items()
+        key.removeprefix("base_model.model."): value.to(device=device, dtype=dtype)
+        for key, value in raw.items()
     }
 
 

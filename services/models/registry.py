@@ -44,7 +44,8 @@ def register_backend(name: str, factory: BackendFactory | str) -> None:
 
     Example:
         >>> register_backend("echo", lambda **_: FakeTextGenerator(lambda r: r.messages[-1]["content"]))
-        >>> create_backend("echo").generate(GenerationRequest(messages=[{"role": "user", "content": "hi"}])).text
+        >>> request = GenerationRequest(messages=[{"role": "user", "content": "hi"}])
+        >>> create_backend("echo").generate(request).text
         'hi'
     """
     if not _NAME.match(name):

@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from docai.services.common.errors import NotFoundError, UnavailableError
-from docai.services.models.backend import GenerationRequest, GenerationResult, TextGenerator, Timings, TokenInfo
+from docai.services.models.backend import (
+    GenerationRequest,
+    GenerationResult,
+    TextGenerator,
+    Timings,
+    TokenInfo,
+)
 
 
 class VLLMTextGenerator:
@@ -135,9 +141,12 @@ class VLLMTextGenerator:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
-                raise NotFoundError("the model server does not know this model or adapter",
-                                    reason="ADAPTER_NOT_FOUND") from exc
-            raise UnavailableError(f"the model server answered HTTP {exc.code}", reason="MODEL_UNAVAILABLE") from exc
+                raise NotFoundError(
+                    "the model server does not know this model or adapter", reason="ADAPTER_NOT_FOUND"
+                ) from exc
+            raise UnavailableError(
+                f"the model server answered HTTP {exc.code}", reason="MODEL_UNAVAILABLE"
+            ) from exc
         except (urllib.error.URLError, TimeoutError) as exc:
             raise UnavailableError("the model server is unavailable", reason="MODEL_UNAVAILABLE") from exc
         return json.loads(raw) if raw.strip() else {}

@@ -148,6 +148,7 @@ def test_health_and_reflection_list_every_service(running):
         "docai.extraction.v1.ExtractionService",
         "docai.routing.v1.RoutingService",
         "docai.review.v1.ReviewService",
+        "docai.generation.v1.GenerationService",
     }
 
 

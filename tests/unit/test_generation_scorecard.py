@@ -6,6 +6,7 @@ import pytest
 
 from docai.schemas.product import Product, ProductAttribute
 from docai.services.generation.brands import BrandBook
+from docai.services.generation.lexicon import claims
 from docai.services.generation.scorecard import score_description
 
 
@@ -138,3 +139,14 @@ def test_a_looping_text_gets_a_warning(brands):
     loop = "Krus Mug. Stoneware, 350 ml. White. " * 4
     card = score_description(loop, product=MUG, brand=brands.get("nordkraft"))
     assert any(v.kind == "style" and "repeats" in v.detail for v in card.violations)
+
+
+def test_origin_claims_need_the_same_place(brands):
+    knife = product(blade="carbon steel", weight="180 g", origin="made in Japan")
+    nordkraft = brands.get("nordkraft")
+    assert score_description("Knife. Carbon steel, 180 g. Made in Japan.", product=knife, brand=nordkraft).grounded
+    assert ("ungrounded_claim", "Made in Germany") in kinds(
+        score_description("Knife. Carbon steel, 180 g. Made in Germany.", product=knife, brand=nordkraft)
+    )
+    assert score_description("Knife. Carbon steel, 180 g, made in the north.", product=knife, brand=nordkraft).grounded
+    assert [t.canonical for t in claims("made in Austria")] == ["made in austria"]

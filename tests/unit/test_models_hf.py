@@ -32,7 +32,7 @@ def backend(tiny_dir: Path) -> HFTextGenerator:
     return HFTextGenerator.load(tiny_dir, device="cpu", dtype="float32")
 
 
-def make_adapter(model_dir: Path, out: Path, *, seed: int) -> Path:
+def make_adapter(model_dir: Path, out: Path, *, seed: int, rank: int = 4) -> Path:
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
@@ -40,7 +40,7 @@ def make_adapter(model_dir: Path, out: Path, *, seed: int) -> Path:
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     # init_lora_weights=False: random A and B, so the adapter really changes the outputs.
-    config = LoraConfig(r=4, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    config = LoraConfig(r=rank, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
     peft_model = get_peft_model(model, config)
     peft_model.save_pretrained(out)
     return out
@@ -79,9 +79,13 @@ def validate(value: Any, schema: dict[str, Any], path: str = "$") -> None:
 
 @pytest.mark.parametrize("required_nullable", [False, True])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_constrained_output_parses_and_validates(backend: HFTextGenerator, seed: int, required_nullable: bool) -> None:
+def test_constrained_output_parses_and_validates(
+    backend: HFTextGenerator, seed: int, required_nullable: bool
+) -> None:
     schema = invoice_json_schema(required_nullable=required_nullable)
-    request = GenerationRequest(messages=MESSAGES, json_schema=schema, max_new_tokens=120, temperature=1.0, seed=seed)
+    request = GenerationRequest(
+        messages=MESSAGES, json_schema=schema, max_new_tokens=120, temperature=1.0, seed=seed
+    )
     result = backend.generate(request)
     validate(json.loads(result.text), schema)  # strict json.loads: no raw control characters
     assert result.prompt_tokens > 10
@@ -90,8 +94,9 @@ def test_constrained_output_parses_and_validates(backend: HFTextGenerator, seed:
 
 
 def test_greedy_is_deterministic_and_forced_tokens_have_zero_logprob(backend: HFTextGenerator) -> None:
-    request = GenerationRequest(messages=MESSAGES, json_schema=invoice_json_schema(required_nullable=True),
-                                max_new_tokens=60)
+    request = GenerationRequest(
+        messages=MESSAGES, json_schema=invoice_json_schema(required_nullable=True), max_new_tokens=60
+    )
     first, second = backend.generate(request), backend.generate(request)
     assert first.text == second.text
     forced = [t for t in first.tokens if t.forced]
@@ -160,7 +165,10 @@ def test_adapters_load_switch_hot_swap_unload(tiny_dir: Path, tmp_path: Path) ->
     assert len({base, with_a.text, with_b.text}) == 3
     # Switching back and forth gives the same answers: no state leaks between requests.
     assert backend.generate(request).text == base
-    assert backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=8, adapter="brand-a")).text == with_a.text
+    assert (
+        backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=8, adapter="brand-a")).text
+        == with_a.text
+    )
 
     # Hot swap: a new version under a taken name replaces it, the other adapter is untouched.
     backend.load_adapter("brand-a", second)
@@ -169,6 +177,15 @@ def test_adapters_load_switch_hot_swap_unload(tiny_dir: Path, tmp_path: Path) ->
     assert swapped.text == with_b.text
     assert backend.adapter_load_s["brand-a"] < backend.load_s
     assert backend.switch_adapter_s("brand-b") < 0.5
+
+    # A new version of another shape (rank 8) is injected beside the old one, then replaces it.
+    backend.load_adapter("brand-a", make_adapter(tiny_dir, tmp_path / "c", seed=3, rank=8))
+    reshaped = backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=8, adapter="brand-a"))
+    assert reshaped.text not in {with_b.text, base}
+    assert (
+        backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=8, adapter="brand-b")).text
+        == with_b.text
+    )
 
     backend.unload_adapter("brand-a")
     assert backend.adapters() == ["brand-b"]

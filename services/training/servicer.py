@@ -1,0 +1,132 @@
+"""TrainingService over gRPC: thin translation to the JobManager and the AdapterRegistry."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+from docai.services.common import paging
+from docai.services.common.errors import InvalidArgumentError
+from docai.services.common.names import parse_name, require
+from docai.services.common.server import caller
+from docai.services.pb.training.v1 import training_service_pb2 as pb
+from docai.services.pb.training.v1 import training_service_pb2_grpc as pb_grpc
+from docai.services.training.convert import adapter_to_pb, job_to_pb, options_from_pb
+from docai.training.jobs import TERMINAL_STATES, JobManager
+from docai.training.registry import AdapterRegistry
+
+_WATCH_POLL_S = 1.0
+
+
+def _adapter_name(name: str) -> tuple[str, str]:
+    match = re.fullmatch(r"adapters/([a-z][a-z0-9_-]{0,62})/versions/([A-Za-z0-9_-]{1,64})", name or "")
+    if not match:
+        raise InvalidArgumentError("name must look like adapters/{task}/versions/{version}", reason="INVALID_NAME", field="name")
+    return match.group(1), match.group(2)
+
+
+def _task(parent: str) -> str:
+    match = re.fullmatch(r"adapters/([a-z][a-z0-9_-]{0,62})", parent or "")
+    if not match:
+        raise InvalidArgumentError("parent must look like adapters/{task}", reason="INVALID_NAME", field="parent")
+    return match.group(1)
+
+
+class TrainingServicer(pb_grpc.TrainingServiceServicer):
+    """Tuning jobs and adapter versions.
+
+    Args:
+        jobs: Runs the jobs.
+        registry: Adapter versions and aliases.
+        backend: The serving backend, hot-swapped on promotion and rollback.
+    """
+
+    def __init__(self, *, jobs: JobManager, registry: AdapterRegistry, backend: Any) -> None:
+        self.jobs = jobs
+        self.registry = registry
+        self.backend = backend
+        self._done: dict[tuple[str, str, str], str] = {}  # AIP-155 for alias moves
+
+    async def CreateTuningJob(self, request: pb.CreateTuningJobRequest, context: grpc.aio.ServicerContext) -> pb.CreateTuningJobResponse:
+        require(request.task, field="task")
+        require(request.request_id, field="request_id")
+        job = await asyncio.to_thread(
+            self.jobs.create, tenant_id=caller().tenant_id, options=options_from_pb(request), request_id=request.request_id
+        )
+        return pb.CreateTuningJobResponse(tuning_job=job_to_pb(job))
+
+    async def GetTuningJob(self, request: pb.GetTuningJobRequest, context: grpc.aio.ServicerContext) -> pb.GetTuningJobResponse:
+        job = self.jobs.get(tenant_id=caller().tenant_id, job_id=parse_name(request.name, collection="tuningJobs"))
+        return pb.GetTuningJobResponse(tuning_job=job_to_pb(job))
+
+    async def ListTuningJobs(self, request: pb.ListTuningJobsRequest, context: grpc.aio.ServicerContext) -> pb.ListTuningJobsResponse:
+        size = paging.page_size(request.page_size)
+        offset = paging.decode_token(request.page_token)
+        jobs = self.jobs.list(tenant_id=caller().tenant_id)
+        more = offset + size < len(jobs)
+        return pb.ListTuningJobsResponse(
+            tuning_jobs=[job_to_pb(j) for j in jobs[offset : offset + size]],
+            next_page_token=paging.encode_token(offset + size) if more else "",
+        )
+
+    async def CancelTuningJob(self, request: pb.CancelTuningJobRequest, context: grpc.aio.ServicerContext) -> pb.CancelTuningJobResponse:
+        job_id = parse_name(request.name, collection="tuningJobs")
+        job = await asyncio.to_thread(self.jobs.cancel, tenant_id=caller().tenant_id, job_id=job_id)
+        return pb.CancelTuningJobResponse(tuning_job=job_to_pb(job))
+
+    async def WatchTuningJob(self, request: pb.WatchTuningJobRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.WatchTuningJobResponse]:
+        tenant_id = caller().tenant_id
+        job_id = parse_name(request.name, collection="tuningJobs")
+        job = self.jobs.get(tenant_id=tenant_id, job_id=job_id)
+        yield pb.WatchTuningJobResponse(tuning_job=job_to_pb(job))
+        while job.state not in TERMINAL_STATES:
+            seen = job.revision
+            job = await asyncio.to_thread(self.jobs.wait_change, tenant_id=tenant_id, job_id=job_id, after=seen, timeout=_WATCH_POLL_S)
+            if job.revision != seen:
+                yield pb.WatchTuningJobResponse(tuning_job=job_to_pb(job))
+
+    async def ListAdapters(self, request: pb.ListAdaptersRequest, context: grpc.aio.ServicerContext) -> pb.ListAdaptersResponse:
+        versions = await asyncio.to_thread(self.registry.versions, _task(request.parent))
+        return pb.ListAdaptersResponse(adapters=[adapter_to_pb(v) for v in versions])
+
+    async def GetAdapter(self, request: pb.GetAdapterRequest, context: grpc.aio.ServicerContext) -> pb.GetAdapterResponse:
+        task, version = _adapter_name(request.name)
+        return pb.GetAdapterResponse(adapter=adapter_to_pb(await asyncio.to_thread(self.registry.get, task, version)))
+
+    async def PromoteAdapter(self, request: pb.PromoteAdapterRequest, context: grpc.aio.ServicerContext) -> pb.PromoteAdapterResponse:
+        task, version = _adapter_name(request.name)
+        require(request.request_id, field="request_id")
+        key = (caller().tenant_id, "PromoteAdapter", request.request_id)
+        if key in self._done:
+            return pb.PromoteAdapterResponse(adapter=adapter_to_pb(self.registry.get(task, self._done[key])))
+        promoted = await asyncio.to_thread(self._promote, task, version)
+        self._done[key] = promoted.version
+        return pb.PromoteAdapterResponse(adapter=adapter_to_pb(promoted))
+
+    async def RollbackAdapter(self, request: pb.RollbackAdapterRequest, context: grpc.aio.ServicerContext) -> pb.RollbackAdapterResponse:
+        task = _task(request.parent)
+        require(request.request_id, field="request_id")
+        key = (caller().tenant_id, "RollbackAdapter", request.request_id)
+        if key in self._done:
+            return pb.RollbackAdapterResponse(adapter=adapter_to_pb(self.registry.get(task, self._done[key])))
+        champion = await asyncio.to_thread(self._rollback, task)
+        self._done[key] = champion.version
+        return pb.RollbackAdapterResponse(adapter=adapter_to_pb(champion))
+
+    def _promote(self, task: str, version: str) -> Any:
+        promoted = self.registry.promote(task, version)
+        self.registry.activate(self.backend, task)
+        return self.registry.get(task, promoted.version)
+
+    def _rollback(self, task: str) -> Any:
+        champion = self.registry.rollback(task)
+        self.registry.activate(self.backend, task)
+        return self.registry.get(task, champion.version)
+
+
+def registration(servicer: TrainingServicer) -> tuple[Any, Any, str]:
+    return pb_grpc.add_TrainingServiceServicer_to_server, servicer, pb.DESCRIPTOR.services_by_name["TrainingService"].full_name

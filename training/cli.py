@@ -1,0 +1,193 @@
+"""`docai train`, `docai adapters list|promote|rollback` and `docai train-synthetic`.
+
+``train`` and ``adapters`` talk to a running suite through the TrainingService (token in
+``DOCAI_TOKEN`` or ``--token``); ``train-synthetic`` trains an adapter from synthetic invoices
+in this process and writes a PEFT directory, the way the shipped ``adapters/extraction`` was made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+
+def _stub(args: argparse.Namespace) -> tuple[Any, tuple[tuple[str, str], ...]]:
+    import grpc
+
+    from docai.services.pb.training.v1 import training_service_pb2_grpc as pb_grpc
+
+    token = args.token or os.environ.get("DOCAI_TOKEN", "")
+    if not token:
+        raise SystemExit("an API token is needed: --token or DOCAI_TOKEN")
+    channel = grpc.insecure_channel(args.address)
+    return pb_grpc.TrainingServiceStub(channel), (("authorization", f"Bearer {token}"),)
+
+
+def _bar(step: int, total: int, width: int = 30) -> str:
+    filled = int(width * step / total) if total else 0
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from docai.services.pb.training.v1 import training_service_pb2 as pb
+
+    stub, metadata = _stub(args)
+    config = pb.TuningJobConfig(
+        max_steps=args.steps, synthetic_examples=args.synthetic, auto_promote=args.promote,
+        dev_documents=args.dev_documents, learning_rate=args.learning_rate,
+    )
+    job = stub.CreateTuningJob(
+        pb.CreateTuningJobRequest(task=args.task, config=config, request_id=args.request_id or uuid.uuid4().hex),
+        metadata=metadata,
+    ).tuning_job
+    print(f"{job.name} created (dataset {job.dataset_sha256[:12]})")
+    for update in stub.WatchTuningJob(pb.WatchTuningJobRequest(name=job.name), metadata=metadata):
+        job = update.tuning_job
+        progress = job.progress
+        line = f"\r{progress.stage:<10} {_bar(progress.step, progress.total_steps)} {progress.step}/{progress.total_steps}"
+        line += f" loss {progress.loss:.4f} eta {progress.eta_seconds:.0f}s"
+        print(line, end="", flush=True)
+    print()
+    state = pb.TuningJobState.Name(job.state)
+    print(f"{job.name}: {state}")
+    if job.error.reason:
+        print(f"error: {job.error.reason}: {job.error.message}")
+    if job.gate_summary:
+        print(f"gate: {job.gate_summary}")
+        print(f"adapter: {job.adapter} ({'promoted' if job.promoted else 'not promoted'})")
+    return 0 if job.state == pb.TUNING_JOB_STATE_SUCCEEDED else 1
+
+
+def cmd_adapters_list(args: argparse.Namespace) -> int:
+    from google.protobuf.json_format import MessageToDict
+
+    from docai.services.pb.training.v1 import training_service_pb2 as pb
+
+    stub, metadata = _stub(args)
+    response = stub.ListAdapters(pb.ListAdaptersRequest(parent=f"adapters/{args.task}"), metadata=metadata)
+    for adapter in response.adapters:
+        metrics = MessageToDict(adapter.metrics)
+        aliases = ",".join(adapter.aliases)
+        print(f"{adapter.name:<40} {aliases:<18} base={adapter.base_model} dataset={adapter.dataset_sha256[:12]} "
+              f"metrics={json.dumps(metrics, sort_keys=True)[:120]}")
+    return 0
+
+
+def cmd_adapters_promote(args: argparse.Namespace) -> int:
+    from docai.services.pb.training.v1 import training_service_pb2 as pb
+
+    stub, metadata = _stub(args)
+    name = args.name if args.name.startswith("adapters/") else f"adapters/{args.task}/versions/{args.name}"
+    adapter = stub.PromoteAdapter(pb.PromoteAdapterRequest(name=name, request_id=uuid.uuid4().hex), metadata=metadata).adapter
+    print(f"champion is now {adapter.name}")
+    return 0
+
+
+def cmd_adapters_rollback(args: argparse.Namespace) -> int:
+    from docai.services.pb.training.v1 import training_service_pb2 as pb
+
+    stub, metadata = _stub(args)
+    request = pb.RollbackAdapterRequest(parent=f"adapters/{args.task}", request_id=uuid.uuid4().hex)
+    adapter = stub.RollbackAdapter(request, metadata=metadata).adapter
+    print(f"champion is now {adapter.name}")
+    return 0
+
+
+def cmd_train_synthetic(args: argparse.Namespace) -> int:
+    """Build a synthetic dataset, train, write the adapter (and its docai_adapter.json) to --out."""
+    from dataclasses import asdict
+
+    from docai.schemas.tuning import TuningSpec
+    from docai.services.common.settings import Settings
+    from docai.services.models.base_model import ensure_base_model
+    from docai.training.dataset import build_dataset, synthetic_examples, write_dataset
+    from docai.training.trainer import read_examples, train_adapter
+
+    settings = Settings()
+    model_dir = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
+    spec = TuningSpec(
+        method=args.method, max_steps=args.steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        lora_r=args.rank, lora_alpha=2 * args.rank, seed=args.seed, logging_steps=max(1, args.steps // 20 or 1),
+    )
+    work = Path(tempfile.mkdtemp(prefix="docai-train-"))
+    try:
+        print(f"building {args.count} synthetic examples...", flush=True)
+        build = build_dataset(synthetic_examples(args.count, seed=args.seed, workers=args.workers), heldout_share=0.05, seed=args.seed)
+        manifest = write_dataset(work / "dataset", build)
+        print(f"dataset {manifest['sha256'][:12]}: {manifest['counts']}", flush=True)
+
+        def show(progress: Any) -> None:
+            print(f"\rstep {progress.step}/{progress.total_steps} loss {progress.loss:.4f} eta {progress.eta_s:.0f}s", end="", flush=True)
+
+        result = train_adapter(spec, train=read_examples(work / "dataset" / "train.jsonl"), model_dir=model_dir,
+                               out_dir=work / "adapter", on_progress=show)
+        print()
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("adapter_config.json", "adapter_model.safetensors"):
+            shutil.copy2(work / "adapter" / name, out / name)
+        meta = {
+            "task": "extraction", "base_model": model_dir.name, "dataset_sha256": manifest["sha256"],
+            "dataset": {"synthetic_seeds": f"{args.seed}..{args.seed + args.count - 1}", **manifest["counts"]},
+            "method": result.method, "steps": result.steps, "spec": spec.model_dump(),
+            "training": {k: v for k, v in asdict(result).items() if k != "adapter_dir"},
+            "command": " ".join(["docai", *sys.argv[1:]]),
+        }
+        (out / "docai_adapter.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        print(f"adapter written to {out} ({result.method}, {result.steps} steps, {result.tokens_per_s:.0f} tokens/s)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``train``, ``adapters`` and ``train-synthetic`` to the ``docai`` command's subparsers."""
+
+    def connection(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--address", default=os.environ.get("DOCAI_ADDRESS", "127.0.0.1:50051"))
+        p.add_argument("--token", default="")
+        p.add_argument("--task", default="extraction")
+
+    p = subparsers.add_parser("train", help="retrain an adapter from approved corrections (a tuning job)")
+    connection(p)
+    p.add_argument("--steps", type=int, default=0, help="optimiser steps (0 = one epoch)")
+    p.add_argument("--synthetic", type=int, default=0, help="synthetic invoices to add to the corrections")
+    p.add_argument("--learning-rate", type=float, default=0.0)
+    p.add_argument("--dev-documents", type=int, default=0, help="dev-set documents in the gate (0 none, -1 all)")
+    p.add_argument("--promote", action="store_true", help="promote when the gate passes")
+    p.add_argument("--request-id", default="")
+    p.set_defaults(func=cmd_train)
+
+    adapters = subparsers.add_parser("adapters", help="list, promote and roll back adapter versions")
+    actions = adapters.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("list")
+    connection(p)
+    p.set_defaults(func=cmd_adapters_list)
+    p = actions.add_parser("promote")
+    connection(p)
+    p.add_argument("name", help="version (v0003) or adapters/{task}/versions/{version}")
+    p.set_defaults(func=cmd_adapters_promote)
+    p = actions.add_parser("rollback")
+    connection(p)
+    p.set_defaults(func=cmd_adapters_rollback)
+
+    p = subparsers.add_parser("train-synthetic", help="train an adapter from synthetic invoices (reproduces the shipped one)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--count", type=int, default=4000)
+    p.add_argument("--steps", type=int, default=450)
+    p.add_argument("--method", default="auto", choices=["auto", "qlora", "lora"])
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--learning-rate", type=float, default=3e-4)
+    p.add_argument("--rank", type=int, default=16)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.set_defaults(func=cmd_train_synthetic)

@@ -1,0 +1,332 @@
+"""Tuning jobs: dataset → training subprocess → registry → gate → (promotion and hot swap).
+
+A job's dataset is built when the job is created, so an empty or too small dataset fails
+the request with FAILED_PRECONDITION ``DATASET_TOO_SMALL`` instead of a job that fails
+later. Training runs in a subprocess (``python -m docai.training.trainer``): a crash cannot
+take the server down and a cancel kills it. The champion only changes when the gate passes
+(and the job asked for promotion), so a cancelled, killed or failed job leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from docai.schemas.parsed import ParsedDocument
+from docai.schemas.tuning import TuningSpec
+from docai.services.common.errors import AlreadyExistsError, DocAIError, NotFoundError
+from docai.services.storage import models
+from docai.training.dataset import DatasetBuild, build_dataset, correction_examples, synthetic_examples, write_dataset
+from docai.training.gate import GateReport, dev_documents, heldout_documents, run_gate
+from docai.training.registry import AdapterRegistry
+
+__all__ = ["JobManager", "JobOptions", "TuningJob", "TERMINAL_STATES"]
+
+log = logging.getLogger("docai.training.jobs")
+TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """What a caller may choose for one job (zero values mean defaults)."""
+
+    task: str = "extraction"
+    max_steps: int = 0
+    learning_rate: float = 0.0
+    lora_rank: int = 0
+    synthetic_examples: int = 0
+    auto_promote: bool = False
+    max_reviewer_share: float = 0.0
+    dev_documents: int = -1
+
+
+@dataclass
+class TuningJob:
+    """One job as the service shows it."""
+
+    id: str
+    tenant_id: str
+    task: str
+    state: str = "PENDING"
+    stage: str = "dataset"
+    step: int = 0
+    total_steps: int = 0
+    loss: float = 0.0
+    eta_s: float = 0.0
+    metrics: dict[str, Any] = field(default_factory=dict)
+    error_code: int = 0
+    error_reason: str = ""
+    error_message: str = ""
+    adapter: str = ""
+    promoted: bool = False
+    gate_summary: str = ""
+    dataset_sha256: str = ""
+    create_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    start_time: dt.datetime | None = None
+    end_time: dt.datetime | None = None
+    revision: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"tuningJobs/{self.id}"
+
+
+# (spec, train.jsonl, model_dir, out_dir, on_event, register_process) -> the trainer's "done" payload
+TrainFn = Callable[[TuningSpec, Path, Path, Path, Callable[[dict[str, Any]], None], Callable[[Any], None]], dict[str, Any]]
+GateFn = Callable[..., GateReport]
+
+
+def subprocess_train(
+    spec: TuningSpec, train: Path, model_dir: Path, out_dir: Path,
+    on_event: Callable[[dict[str, Any]], None], register_process: Callable[[Any], None],
+) -> dict[str, Any]:
+    """Run ``python -m docai.training.trainer`` and relay its JSON-line events."""
+    spec_file = out_dir.parent / "spec.json"
+    spec_file.write_text(spec.model_dump_json())
+    command = [sys.executable, "-m", "docai.training.trainer", "--spec", str(spec_file), "--train", str(train),
+               "--model", str(model_dir), "--out", str(out_dir)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    register_process(process)
+    done: dict[str, Any] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        if not line.startswith("{"):
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("event") == "done":
+            done = event
+        else:
+            on_event(event)
+    stderr = process.stderr.read() if process.stderr is not None else ""
+    if process.wait() != 0 or not done:
+        log.warning("trainer exited with %s: %s", process.returncode, stderr[-2000:])
+        raise DocAIError("the training process failed", reason="TRAINING_CRASHED")
+    return done
+
+
+class JobManager:
+    """Creates, runs, cancels and reports tuning jobs; thread-safe.
+
+    Args:
+        db: The database (approved examples and parsed documents are read from it).
+        registry: The adapter registry challengers are registered in.
+        backend: The serving backend: the gate runs on it and promotion hot-swaps into it.
+        work_dir: Scratch space for datasets and adapters in training.
+        model_dir: Returns the base model's directory (called in the job's thread).
+        train_fn: The training runner; the subprocess runner by default (tests pass a fake).
+        gate_fn: The gate; :func:`run_gate` by default.
+        spec: Defaults of every job's TuningSpec.
+    """
+
+    def __init__(
+        self, *, db: Any, registry: AdapterRegistry, backend: Any, work_dir: Path,
+        model_dir: Callable[[], Path], train_fn: TrainFn = subprocess_train, gate_fn: GateFn = run_gate,
+        spec: TuningSpec | None = None,
+    ) -> None:
+        self.db = db
+        self.registry = registry
+        self.backend = backend
+        self.work_dir = Path(work_dir)
+        self.model_dir = model_dir
+        self.train_fn = train_fn
+        self.gate_fn = gate_fn
+        self.spec = spec or TuningSpec()
+        self._jobs: dict[str, TuningJob] = {}
+        self._requests: dict[tuple[str, str], tuple[str, str]] = {}
+        self._cancel: dict[str, threading.Event] = {}
+        self._process: dict[str, Any] = {}
+        self._cond = threading.Condition()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def get(self, *, tenant_id: str, job_id: str) -> TuningJob:
+        with self._cond:
+            job = self._jobs.get(job_id)
+            if job is None or job.tenant_id != tenant_id:
+                raise NotFoundError(f"tuningJobs/{job_id} does not exist", reason="TUNING_JOB_NOT_FOUND")
+            return replace(job)
+
+    def list(self, *, tenant_id: str) -> list[TuningJob]:
+        with self._cond:
+            jobs = [replace(j) for j in self._jobs.values() if j.tenant_id == tenant_id]
+        return sorted(jobs, key=lambda j: j.create_time, reverse=True)
+
+    def wait_change(self, *, tenant_id: str, job_id: str, after: int, timeout: float) -> TuningJob:
+        """The job once its revision is past ``after`` (or as it is after ``timeout`` seconds)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._jobs[job_id].revision > after, timeout=timeout)
+        return self.get(tenant_id=tenant_id, job_id=job_id)
+
+    # -- commands --------------------------------------------------------------------------
+
+    def create(self, *, tenant_id: str, options: JobOptions, request_id: str, start: bool = True) -> TuningJob:
+        """Build the dataset, then start the job in a background thread.
+
+        Raises:
+            FailedPreconditionError: ``DATASET_TOO_SMALL``.
+            AlreadyExistsError: ``REQUEST_ID_REUSED`` (same id, different options).
+        """
+        fingerprint = hashlib.sha256(json.dumps(options.__dict__, sort_keys=True).encode()).hexdigest()
+        with self._cond:
+            known = self._requests.get((tenant_id, request_id))
+            if known is not None:
+                if known[0] != fingerprint:
+                    raise AlreadyExistsError("request_id was already used with a different request", reason="REQUEST_ID_REUSED")
+                return replace(self._jobs[known[1]])
+        spec = self._spec(options)
+        build = self.build_dataset(tenant_id=tenant_id, options=options, seed=spec.seed)
+        build.require(min_examples=spec.min_examples)
+        job = TuningJob(id=uuid.uuid4().hex[:16], tenant_id=tenant_id, task=options.task)
+        directory = self.work_dir / job.id
+        manifest = write_dataset(directory / "dataset", build)
+        job.dataset_sha256 = manifest["sha256"]
+        job.metrics["dataset"] = manifest["counts"]
+        with self._cond:
+            self._jobs[job.id] = job
+            self._requests[(tenant_id, request_id)] = (fingerprint, job.id)
+            self._cancel[job.id] = threading.Event()
+        if start:
+            threading.Thread(target=self._run, args=(job.id, spec, options, build), name=f"tuning-{job.id}", daemon=True).start()
+        return replace(job)
+
+    def cancel(self, *, tenant_id: str, job_id: str) -> TuningJob:
+        """Stop a job: kill its trainer; the champion is left untouched."""
+        job = self.get(tenant_id=tenant_id, job_id=job_id)
+        if job.state in TERMINAL_STATES:
+            return job
+        self._cancel[job_id].set()
+        process = self._process.get(job_id)
+        if process is not None and process.poll() is None:
+            process.kill()
+        self._update(job_id, state="CANCELLED", stage="done", end_time=dt.datetime.now(dt.UTC),
+                     error_code=1, error_reason="CANCELLED", error_message="cancelled by the caller")
+        return self.get(tenant_id=tenant_id, job_id=job_id)
+
+    # -- the job ---------------------------------------------------------------------------
+
+    def _spec(self, options: JobOptions) -> TuningSpec:
+        changes: dict[str, Any] = {"task": options.task}
+        if options.max_steps:
+            changes["max_steps"] = options.max_steps
+        if options.learning_rate:
+            changes["learning_rate"] = options.learning_rate
+        if options.lora_rank:
+            changes["lora_r"], changes["lora_alpha"] = options.lora_rank, 2 * options.lora_rank
+        return self.spec.model_copy(update=changes)
+
+    def build_dataset(self, *, tenant_id: str, options: JobOptions, seed: int = 0) -> DatasetBuild:
+        """The tenant's usable corrections plus any synthetic invoices asked for, split by vendor."""
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(models.ApprovedExample, models.Document.parsed)
+                .join(models.Document, models.Document.id == models.ApprovedExample.document_id)
+                .where(models.ApprovedExample.tenant_id == tenant_id)
+            ).all()
+        parsed = {row.document_id: ParsedDocument.model_validate(p) for row, p in rows if p is not None}
+        examples, aside = correction_examples([row for row, _ in rows], parsed)
+        if options.synthetic_examples > 0:
+            examples += synthetic_examples(options.synthetic_examples, seed=10_000 + seed)
+        share = options.max_reviewer_share or 0.5
+        return build_dataset(examples, set_aside=aside, max_reviewer_share=share, seed=seed)
+
+    def _cancelled(self, job_id: str) -> bool:
+        return self._cancel[job_id].is_set()
+
+    def _run(self, job_id: str, spec: TuningSpec, options: JobOptions, build: DatasetBuild) -> None:
+        directory = self.work_dir / job_id
+        try:
+            self._update(job_id, state="RUNNING", stage="training", start_time=dt.datetime.now(dt.UTC))
+
+            def on_event(event: dict[str, Any]) -> None:
+                if not self._cancelled(job_id):
+                    self._update(job_id, step=int(event.get("step", 0)), total_steps=int(event.get("total_steps", 0)),
+                                 loss=float(event.get("loss") or 0.0), eta_s=float(event.get("eta_s", 0.0)))
+
+            done = self.train_fn(spec, directory / "dataset" / "train.jsonl", self.model_dir(), directory / "adapter",
+                                 on_event, lambda p: self._process.__setitem__(job_id, p))
+            if self._cancelled(job_id):
+                return
+            training = {k: done[k] for k in ("train_loss", "seconds", "tokens_per_s", "peak_memory_mb", "steps", "method") if k in done}
+            manifest = json.loads((directory / "dataset" / "manifest.json").read_text())
+            version = self.registry.register(
+                spec.task, directory / "adapter", dataset_sha256=manifest["sha256"], metrics={"training": training},
+                extra={"dataset": manifest["counts"], "source": f"tuningJobs/{job_id}", "tenant": build.train[0].source.get("tenant", "") if build.train else ""},
+                move=True,
+            )
+            self._update(job_id, stage="evaluating", adapter=version.name, metrics={**self.get_raw(job_id).metrics, "training": training})
+            report = self._gate(spec.task, version.loaded_name, version.path, build, options)
+            if self._cancelled(job_id):
+                return
+            self.registry.update_metadata(spec.task, version.version, gate=report.to_dict(),
+                                          metrics={"training": training, "gate": {"champion": report.champion.get("micro_f1"), "challenger": report.challenger.get("micro_f1")}})
+            promoted = False
+            if report.promote and options.auto_promote:
+                self.registry.promote(spec.task, version.version)
+                self.registry.activate(self.backend, spec.task)
+                promoted = True
+            self._update(job_id, state="SUCCEEDED", stage="done", promoted=promoted, gate_summary=report.summary(),
+                         end_time=dt.datetime.now(dt.UTC),
+                         metrics={**self.get_raw(job_id).metrics, "gate": {"promote": report.promote, "reasons": report.reasons,
+                                  "champion_micro_f1": report.champion.get("micro_f1"), "challenger_micro_f1": report.challenger.get("micro_f1"),
+                                  "ci_low": report.bootstrap.get("ci_low"), "ci_high": report.bootstrap.get("ci_high")}})
+        except Exception as exc:  # noqa: BLE001 - a job's failure is reported on the job, never raised into the thread
+            if self._cancelled(job_id):
+                return
+            if not isinstance(exc, DocAIError):
+                log.exception("tuning job %s failed", job_id)
+            code = exc.code.value[0] if isinstance(exc, DocAIError) else 13
+            reason = exc.reason if isinstance(exc, DocAIError) else "INTERNAL_ERROR"
+            message = exc.message if isinstance(exc, DocAIError) else "the job failed unexpectedly"
+            self._update(job_id, state="FAILED", stage="done", end_time=dt.datetime.now(dt.UTC),
+                         error_code=code, error_reason=reason, error_message=message)
+        finally:
+            self._process.pop(job_id, None)
+            shutil.rmtree(directory / ".adapter.trainer", ignore_errors=True)
+
+    def _gate(self, task: str, challenger: str, path: Path, build: DatasetBuild, options: JobOptions) -> GateReport:
+        self.backend.load_adapter(challenger, path)
+        champion = None
+        if self.registry.aliases(task).get("champion"):
+            champion = self.registry.load_into(self.backend, "champion", task=task)
+        documents = {"heldout": heldout_documents(build.heldout)}
+        if options.dev_documents >= 0:
+            documents["dev"] = dev_documents(limit=options.dev_documents)
+        return self.gate_fn(self.backend, champion=champion, challenger=challenger, documents=documents)
+
+    def get_raw(self, job_id: str) -> TuningJob:
+        with self._cond:
+            return self._jobs[job_id]
+
+    def _update(self, job_id: str, **changes: Any) -> None:
+        with self._cond:
+            job = self._jobs[job_id]
+            if job.state in TERMINAL_STATES and changes.get("state") not in (None, job.state):
+                return  # a cancelled job stays cancelled
+            for key, value in changes.items():
+                setattr(job, key, value)
+            job.revision += 1
+            self._cond.notify_all()
+
+
+def default_work_dir(home: Path) -> Path:
+    """Where jobs keep their datasets and adapters in training."""
+    path = Path(home) / "tuning"
+    os.makedirs(path, exist_ok=True)
+    return path
