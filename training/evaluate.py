@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import statistics
 import time
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 from docai.services.common.errors import DocAIError
 from docai.services.common.settings import Settings
 from docai.training.scoring import score_documents
+
+log = logging.getLogger("docai.eval")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -62,6 +65,11 @@ def evaluate_directory(
             outcome = extractor.extract(parsed, adapter=chosen)
         except DocAIError as exc:
             errors[key] = exc.reason
+            predictions[key] = {}
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad document must not end a long evaluation
+            log.exception("extracting %s failed", key)
+            errors[key] = f"INTERNAL_ERROR: {type(exc).__name__}"
             predictions[key] = {}
             continue
         latencies.append(time.perf_counter() - started)

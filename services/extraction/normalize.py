@@ -46,6 +46,10 @@ _GROUPED_BY_MARK = re.compile(r"^\d{1,3}(?:'\d{3})+(?:[.,]\d*)?$")
 _NUMBER_CORE = re.compile(r"^\d+(?:[.,]\d+)*(?:[.,]\d*)?$|^[.,]\d+$")
 
 
+# No invoice amount reaches a quadrillion; longer digit runs overflow Decimal's quantize.
+MAX_AMOUNT = Decimal(10) ** 15
+
+
 def parse_amount(text: str, *, decimal: str | None = None) -> Decimal | None:
     """Read a printed amount or number in any common locale.
 
@@ -97,6 +101,8 @@ def parse_amount(text: str, *, decimal: str | None = None) -> Decimal | None:
     try:
         value = Decimal(digits)
     except InvalidOperation:
+        return None
+    if abs(value) >= MAX_AMOUNT:  # a run of digits from a looping model, not a price
         return None
     return -value if negative else value
 

@@ -262,3 +262,10 @@ def test_normalize_field_rereads_canonical_values_exactly() -> None:
     assert normalize_field("quantity", "1.234", decimal=".") == "1.234"
     assert normalize_field("total_gross", "144.594", decimal=".") == "144.59"
     assert normalize_field("tax_rate", "5,500 %") == "5.5"
+
+
+def test_absurdly_long_digit_runs_are_not_amounts():
+    from docai.services.extraction.normalize import normalize_field, parse_amount
+
+    assert parse_amount("1" * 40) is None
+    assert normalize_field("amount", "9" * 30 + ",00") is None
