@@ -36,7 +36,7 @@ class TuningSpec(BaseModel):
         method: ``qlora`` (4-bit NF4 base, double quantisation, bf16 compute; CUDA),
             ``lora`` (full-precision base), ``full`` (every weight trains; benchmarks
             only, it produces no adapter) or ``auto``: qlora on CUDA, lora on CPU, where
-            bitsandbytes' 4-bit kernels measured slower (see docs/BENCHMARKS.md).
+            the measured speeds were within noise (see ``docai.training.spec.resolve_method``).
 
     Attributes (training):
         epochs: Passes over the data when ``max_steps`` is 0.

@@ -21,7 +21,13 @@ from docai.services.ingest import servicer as ingest_servicer
 from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_limits import ParseLimits
 from docai.services.ingest.pdf_parse import parse_pdf, shutdown_pdf_worker
+from docai.services.extraction.prompt import document_text
 from docai.services.models.backend import TextGenerator
+from docai.services.models.base_model import ensure_base_model
+from docai.services.training import servicer as training_servicer
+from docai.training.jobs import JobManager, default_work_dir
+from docai.training.registry import AdapterRegistry
+from docai.training.retrieval import examples_for
 from docai.services.pipeline.worker import Pipeline, PipelineThread
 from docai.services.review import servicer as review_servicer
 from docai.services.review.pages import PageRenderer
@@ -37,7 +43,6 @@ log = logging.getLogger("docai.app")
 
 def load_backend(settings: Settings) -> TextGenerator:
     """The inference backend named in the settings, with the base model converted once into the cache."""
-    from docai.services.models.base_model import ensure_base_model
     from docai.services.models.registry import create_backend
 
     if settings.backend == "fake":  # answers nothing: every invoice goes to review (demos without a model)
@@ -104,11 +109,16 @@ async def start_suite(settings: Settings, *, backend: TextGenerator | None = Non
     db = await asyncio.to_thread(open_database, settings.db_url)
     if backend is None:
         backend = await asyncio.to_thread(load_backend, settings)
+    registry = AdapterRegistry(settings.adapter_dir)
+    await asyncio.to_thread(registry.activate, backend, "extraction")  # the champion, loaded as "champion"
     extractor = Extractor(backend=backend, max_new_tokens=settings.max_new_tokens)
     choose = AdapterChoice(backend, configured=settings.adapter)
 
     def extract(parsed: ParsedDocument, *, tenant_id: str, adapter: str | None = None) -> ExtractionOutcome:
-        return extractor.extract(parsed, adapter=choose(tenant_id, adapter))
+        # The tenant's own corrected invoices of the same vendor teach a new layout at once,
+        # long before the next training run consolidates them into the adapter.
+        examples = examples_for(db, tenant_id, document_text(parsed), k=1)
+        return extractor.extract(parsed, adapter=choose(tenant_id, adapter), examples=examples)
 
     policy = RoutingPolicy.load(settings.policy_path) if settings.policy_path else RoutingPolicy.default()
     pipeline = PipelineThread(Pipeline(db=db, extract=extract, policy=policy))
@@ -139,6 +149,16 @@ async def start_suite(settings: Settings, *, backend: TextGenerator | None = Non
     ]
 
     registrations.append(await asyncio.to_thread(_generation, settings, backend))
+    jobs = JobManager(
+        db=db,
+        registry=registry,
+        backend=backend,
+        work_dir=default_work_dir(settings.home),
+        model_dir=lambda: ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None),
+    )
+    registrations.append(
+        training_servicer.registration(training_servicer.TrainingServicer(jobs=jobs, registry=registry, backend=backend))
+    )
 
     async def auth(token: str | None, tenant: str | None) -> Caller:
         return await asyncio.to_thread(authenticate, db, token=token, as_tenant=tenant)

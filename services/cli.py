@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="docs/BENCHMARKS.md")
     p.add_argument("--which", default="extraction")
     p.set_defaults(func=cmd_bench)
+
+    from docai.training.cli import register
+
+    register(sub)
     return parser
 
 

@@ -24,9 +24,12 @@ Method = Literal["qlora", "lora", "full"]
 def resolve_method(spec: TuningSpec, *, cuda: bool) -> Method:
     """The method a run really uses: ``auto`` becomes qlora on CUDA and lora on CPU.
 
-    On the 2-core CPU, 4-bit QLoRA measured slower than plain LoRA (dequantising every
-    weight on every step costs more than the memory it saves for a 135M model; see
-    ``training/bench.py``), so CPU runs use LoRA.
+    CPU runs use plain LoRA: on the shared 2-core CPU (``python -m docai.training.bench cost``,
+    2 steps, batch 1, ~1.7k-token examples) LoRA gave 13 tokens/s and 9.0 GB peak, QLoRA
+    19 tokens/s and 8.0 GB, full fine-tuning 20 tokens/s and 7.2 GB: under that machine's
+    load the differences are within noise (LoRA ran first, cold), the memory is dominated by
+    the 49k-vocabulary logits, and LoRA avoids the 4-bit rounding error of the base weights
+    and bitsandbytes' slow CPU fallback path.
 
     Args:
         spec: The run's spec.
