@@ -74,8 +74,9 @@ def unregister_backend(name: str) -> None:
         NotFoundError: ``name`` is not registered.
     """
     with _lock:
-        if _factories.pop(name, None) is None:
-            raise _unknown(name)
+        removed = _factories.pop(name, None)
+    if removed is None:  # raised outside the lock: _unknown() takes it to list the names
+        raise _unknown(name)
 
 
 def available_backends() -> list[str]:
