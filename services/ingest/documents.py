@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import uuid
 from typing import Any
@@ -146,6 +145,3 @@ class DocumentStore:
             session.flush()
             return record(row)
 
-
-def now() -> dt.datetime:
-    return models.utcnow()

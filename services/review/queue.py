@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docai.schemas.checks import CheckResult
@@ -368,11 +368,3 @@ def _reviewed(name: str, value: str, typed: str, parsed: ParsedDocument) -> Extr
 def _rows_text(rows: list[dict[str, Any]]) -> str:
     return "; ".join(" | ".join(f"{k}={v}" for k, v in row.items()) for row in rows)
 
-
-def open_count(db: Database, *, tenant_id: str) -> int:
-    with db.transaction() as session:
-        return session.scalar(
-            select(func.count()).select_from(models.ReviewTask).where(
-                models.ReviewTask.tenant_id == tenant_id, models.ReviewTask.state.in_(ACTIVE)
-            )
-        ) or 0
