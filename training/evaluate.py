@@ -55,6 +55,24 @@ def evaluate_directory(
     latencies: list[float] = []
     errors: dict[str, str] = {}
     stages: dict[str, list[float]] = {"parse_s": [], "prompt_s": [], "prefill_s": [], "decode_s": [], "validation_s": []}
+    def write_report(*, complete: bool) -> dict[str, Any]:
+        # Written after every document, so a long run on a slow machine leaves figures behind.
+        report = score_documents(predictions, truths)
+        report.update(
+            {
+                "complete": complete,
+                "latency_s": {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95)},
+                "stages_mean_s": {k: statistics.fmean(v) if v else 0.0 for k, v in stages.items()},
+                "model": backend.model_name,
+                "adapter": chosen or "none",
+                "errors": errors,
+                "predictions": predictions,
+            }
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2, default=str))
+        return report
+
     for pdf, truth_path in documents:
         key = str(pdf.relative_to(data))
         truths[key] = json.loads(truth_path.read_text())
@@ -78,17 +96,5 @@ def evaluate_directory(
         for stage in ("prompt_s", "prefill_s", "decode_s", "validation_s"):
             stages[stage].append(getattr(outcome.timings, stage))
         print(f"{len(predictions):3d}/{len(documents)} {key} {latencies[-1]:.1f}s", flush=True)
-    report = score_documents(predictions, truths)
-    report.update(
-        {
-            "latency_s": {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95)},
-            "stages_mean_s": {k: statistics.fmean(v) if v else 0.0 for k, v in stages.items()},
-            "model": backend.model_name,
-            "adapter": chosen or "none",
-            "errors": errors,
-            "predictions": predictions,
-        }
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2, default=str))
-    return report
+        write_report(complete=False)
+    return write_report(complete=True)
