@@ -1,0 +1,38 @@
+"""`docai eval` writes the report DESIGN.md promises, scored against the truth beside each PDF."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from docai.services.common.settings import Settings
+from docai.services.testing import answer_from_truth, scripted_backend
+from docai.training.evaluate import evaluate_directory
+from docai.training.synthetic import write_corpus
+
+
+def test_report_has_the_contract_fields_and_scores_a_perfect_and_a_wrong_reader(tmp_path: Path):
+    data = tmp_path / "data"
+    write_corpus(data, count=2, seed=3)
+    truths = {p.stem: json.loads(p.read_text()) for p in data.glob("*.json")}
+
+    def perfect(request):
+        prompt = request.messages[-1]["content"]
+        truth = next(t for t in truths.values() if str(t["invoice_number"]) in prompt)
+        return answer_from_truth({k: v for k, v in truth.items() if not k.startswith("_")})
+
+    settings = Settings(home=tmp_path / "home", backend="fake", adapter="none")
+    out = tmp_path / "report.json"
+    report = evaluate_directory(data=data, out=out, settings=settings, backend=scripted_backend(perfect))
+    written = json.loads(out.read_text())
+    assert written["documents"] == 2 and written["complete"] is True
+    assert set(written) >= {"micro_f1", "fields", "document_exact_rate", "latency_s", "model", "adapter", "predictions"}
+    assert set(written["predictions"]) == {"0000.pdf", "0001.pdf"}
+    assert set(written["fields"]["invoice_number"]) >= {"precision", "recall", "f1", "support"}
+    assert report["micro_f1"] > 0.9
+
+    wrong = evaluate_directory(
+        data=data, out=out, settings=settings, backend=scripted_backend(lambda request: '{"invoice_number": "X-0"}')
+    )
+    assert wrong["micro_f1"] < 0.2
+    assert wrong["fields"]["invoice_number"]["precision"] == 0.0
