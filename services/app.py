@@ -9,25 +9,21 @@ from functools import partial
 from typing import Any
 
 import grpc
-
 from docai.schemas.parsed import ParsedDocument
-from docai.services.common.settings import Settings
+from docai.services.common.errors import NotFoundError
 from docai.services.common.server import start_server
+from docai.services.common.settings import Settings
 from docai.services.common.tenants import Caller, authenticate
-from docai.services.extraction.extractor import ExtractionOutcome, Extractor
-from docai.services.extraction.service import ExtractionService
 from docai.services.extraction import servicer as extraction_servicer
+from docai.services.extraction.extractor import ExtractionOutcome, Extractor
+from docai.services.extraction.prompt import document_text
+from docai.services.extraction.service import ExtractionService
 from docai.services.ingest import servicer as ingest_servicer
 from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_limits import ParseLimits
 from docai.services.ingest.pdf_parse import parse_pdf, shutdown_pdf_worker
-from docai.services.extraction.prompt import document_text
 from docai.services.models.backend import TextGenerator
 from docai.services.models.base_model import ensure_base_model
-from docai.services.training import servicer as training_servicer
-from docai.training.jobs import JobManager, default_work_dir
-from docai.training.registry import AdapterRegistry
-from docai.training.retrieval import examples_for
 from docai.services.pipeline.worker import Pipeline, PipelineThread
 from docai.services.review import servicer as review_servicer
 from docai.services.review.pages import PageRenderer
@@ -37,6 +33,10 @@ from docai.services.routing.policy import RoutingPolicy
 from docai.services.routing.service import RoutingService
 from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import Database, open_database
+from docai.services.training import servicer as training_servicer
+from docai.training.jobs import JobManager, default_work_dir
+from docai.training.registry import AdapterRegistry
+from docai.training.retrieval import examples_for
 
 log = logging.getLogger("docai.app")
 
@@ -64,7 +64,11 @@ class AdapterChoice:
         wanted = requested or self.configured
         if not wanted or wanted == "none":
             return None
-        return wanted if wanted in self.backend.adapters() else None
+        if wanted in self.backend.adapters():
+            return wanted
+        if requested:  # asked for by name: say so rather than quietly using the base model
+            raise NotFoundError(f"adapter {requested!r} is not loaded", reason="ADAPTER_NOT_FOUND")
+        return None  # no champion yet: the base model serves
 
 
 def _generation(settings: Settings, backend: TextGenerator) -> tuple[Any, Any, str]:

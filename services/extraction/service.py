@@ -34,11 +34,12 @@ class ExtractionService:
         key = {"tenant_id": tenant_id, "method": "ExtractDocument", "request_id": request_id, "fingerprint": fingerprint}
         with self.db.transaction() as session:
             row = load(session, tenant_id=tenant_id, document_id=document_id)
-            if idempotency.recall(session, **key) is not None:
-                return self.current(tenant_id=tenant_id, document_id=document_id)
+            done_before = idempotency.recall(session, **key) is not None
             if row.parsed is None:
                 raise FailedPreconditionError("the document has no parsed text", reason="NOT_PARSED")
             parsed = ParsedDocument.model_validate(row.parsed)
+        if done_before:
+            return self.current(tenant_id=tenant_id, document_id=document_id)
         outcome = self.extract(parsed, tenant_id=tenant_id, adapter=adapter or None)
         with self.db.transaction() as session:
             row = load(session, tenant_id=tenant_id, document_id=document_id)
