@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 HEADER_FIELDS: tuple[str, ...] = (
@@ -91,5 +89,3 @@ class Extraction(BaseModel):
             out["tax_details"] = [{k: f.value for k, f in tax.fields.items()} for tax in self.tax_details]
         return out
 
-
-DocumentType = Literal["invoice", "credit_note"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -92,7 +92,6 @@ class Suite:
     server: grpc.aio.Server
     port: int
     pipeline: PipelineThread
-    extras: dict[str, Any] = field(default_factory=dict)
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.server.stop(grace)
