@@ -31,6 +31,8 @@ class TuningSpec(BaseModel):
         lora_dropout: Dropout on the LoRA input.
         target_modules: Module names that get adapters: the attention projections by
             default (a few MB of weights for a 135M model).
+        lora_layers: Adapt only the top this many transformer layers (0: all). Backpropagation
+            stops at the lowest adapted layer, so a step costs much less on a CPU.
 
     Attributes (quantization):
         method: ``qlora`` (4-bit NF4 base, double quantisation, bf16 compute; CUDA),
@@ -62,6 +64,7 @@ class TuningSpec(BaseModel):
     lora_alpha: int = Field(32, ge=1)
     lora_dropout: float = Field(0.05, ge=0.0, lt=1.0)
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
+    lora_layers: int = Field(0, ge=0)
 
     method: TuningMethod = "auto"
 

@@ -71,15 +71,15 @@ class AdapterChoice:
         return None  # no champion yet: the base model serves
 
 
-def _generation(settings: Settings, backend: TextGenerator) -> tuple[Any, Any, str]:
-    """The generation service with the shipped brands; brand adapters load from the adapter directory."""
+def _generation(settings: Settings, backend: TextGenerator, registry: AdapterRegistry) -> tuple[Any, Any, str]:
+    """The generation service with the shipped brands, each served by its champion adapter when it has one."""
     from docai.services.generation import servicer as generation_servicer
     from docai.services.generation.brands import BrandBook
     from docai.services.generation.feedback import FeedbackStore
-    from docai.services.generation.service import DescriptionService, load_brand_adapters
+    from docai.services.generation.service import DescriptionService, activate_brand_adapters
 
     brands = BrandBook.load()
-    load_brand_adapters(backend, settings.adapter_dir, brands)
+    activate_brand_adapters(backend, registry, brands)
     service = DescriptionService(backend=backend, brands=brands, feedback=FeedbackStore(settings.home / "feedback"))
     return generation_servicer.registration(generation_servicer.GenerationServicer(service=service))
 
@@ -151,7 +151,7 @@ async def start_suite(settings: Settings, *, backend: TextGenerator | None = Non
         ),
     ]
 
-    registrations.append(await asyncio.to_thread(_generation, settings, backend))
+    registrations.append(await asyncio.to_thread(_generation, settings, backend, registry))
     jobs = JobManager(
         db=db,
         registry=registry,

@@ -29,7 +29,7 @@ from typing import Any
 
 from docai.schemas.product import BrandGuide, Product, ProductAttribute
 from docai.services.generation.brands import BrandBook
-from docai.services.generation.prompt import build_generation_messages
+from docai.services.generation.prompt import ADAPTER_FEW_SHOT, build_generation_messages
 
 __all__ = [
     "CATEGORIES",
@@ -389,7 +389,7 @@ class SFTSplit:
 
 def _record(item: CatalogueItem, brand: BrandGuide) -> dict[str, Any]:
     return {
-        "prompt": build_generation_messages(item.product, brand),
+        "prompt": build_generation_messages(item.product, brand, few_shot=ADAPTER_FEW_SHOT),
         "completion": [{"role": "assistant", "content": item.targets[brand.id]}],
         "id": item.id,
         "brand": brand.id,

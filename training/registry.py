@@ -33,7 +33,7 @@ from typing import Any
 
 from docai.services.common.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 
-__all__ = ["ALIASES", "AdapterRegistry", "AdapterVersion", "SHIPPED_ADAPTERS", "validate_adapter_dir"]
+__all__ = ["ALIASES", "AdapterRegistry", "AdapterVersion", "SHIPPED_ADAPTERS", "served_name", "validate_adapter_dir"]
 
 ALIASES = ("champion", "previous")
 METADATA_FILE = "docai_adapter.json"
@@ -130,6 +130,15 @@ def validate_adapter_dir(path: Path, *, base_model: str | None = None) -> dict[s
     if not keys or not all("lora_" in key for key in keys):
         raise _invalid("adapter_model.safetensors holds no LoRA weights", path)
     return config
+
+
+def served_name(task: str) -> str:
+    """The name a task's champion is served under in a backend.
+
+    ``champion`` for extraction (the name ``settings.adapter`` configures), the task itself for
+    the others: each brand's champion is ``brand-<brand>``, the name its descriptions ask for.
+    """
+    return "champion" if task == "extraction" else task
 
 
 class AdapterRegistry:
@@ -334,13 +343,13 @@ class AdapterRegistry:
 
     # -- serving ---------------------------------------------------------------------------
 
-    def load_into(self, backend: Any, name_or_alias: str, *, task: str = "extraction") -> str:
+    def load_into(self, backend: Any, name_or_alias: str, *, task: str = "extraction", served_as: str | None = None) -> str:
         """Load a version into a backend and return the versioned name it is served under.
 
-        It is loaded as ``task@version`` and, when ``name_or_alias`` is another name (an
-        alias such as ``champion``), under that name too, so a caller configured with the
-        alias picks the new version up on its next request (the backend swaps the name
-        atomically).
+        It is loaded as ``task@version`` and under ``served_as`` (default: ``name_or_alias``
+        when that is another name, an alias such as ``champion``), so a caller configured
+        with that name picks the new version up on its next request (the backend swaps the
+        name atomically).
 
         Raises:
             NotFoundError: ``ADAPTER_NOT_FOUND``.
@@ -349,12 +358,13 @@ class AdapterRegistry:
         found = self.resolve(name_or_alias, task=task)
         validate_adapter_dir(found.path, base_model=self.base_model or found.base_model or None)
         backend.load_adapter(found.loaded_name, found.path)
-        if name_or_alias != found.loaded_name:
-            backend.load_adapter(name_or_alias, found.path)
+        alias = served_as or name_or_alias
+        if alias != found.loaded_name:
+            backend.load_adapter(alias, found.path)
         return found.loaded_name
 
     def activate(self, backend: Any, task: str = "extraction") -> str | None:
-        """Hot swap: load the task's champion as ``champion`` (and ``task@version``); call after promotion or rollback.
+        """Hot swap: load the task's champion as :func:`served_name` (and ``task@version``); call after promotion or rollback.
 
         Returns:
             The versioned name now served as champion, or None when the task has none.
@@ -362,7 +372,7 @@ class AdapterRegistry:
         self._ensure_task(task)
         if not self.aliases(task).get("champion"):
             return None
-        return self.load_into(backend, "champion", task=task)
+        return self.load_into(backend, "champion", task=task, served_as=served_name(task))
 
     # -- internals -------------------------------------------------------------------------
 

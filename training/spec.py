@@ -44,15 +44,25 @@ def resolve_method(spec: TuningSpec, *, cuda: bool) -> Method:
     return spec.method
 
 
-def to_lora_config(spec: TuningSpec) -> LoraConfig:
+def to_lora_config(spec: TuningSpec, *, num_layers: int = 0) -> LoraConfig:
     """PEFT LoraConfig for a causal LM with the spec's rank, alpha, dropout and target modules.
+
+    Args:
+        spec: The run's spec.
+        num_layers: The model's transformer layers; needed when ``spec.lora_layers`` is set.
 
     Example:
         >>> to_lora_config(TuningSpec(lora_r=8)).r
         8
+        >>> to_lora_config(TuningSpec(lora_layers=2), num_layers=30).layers_to_transform
+        [28, 29]
     """
     from peft import LoraConfig
 
+    top: dict[str, object] = {}
+    if spec.lora_layers and num_layers:
+        first = max(0, num_layers - spec.lora_layers)
+        top = {"layers_to_transform": list(range(first, num_layers)), "layers_pattern": "layers"}
     return LoraConfig(
         r=spec.lora_r,
         lora_alpha=spec.lora_alpha,
@@ -60,6 +70,7 @@ def to_lora_config(spec: TuningSpec) -> LoraConfig:
         target_modules=list(spec.target_modules),
         bias="none",
         task_type="CAUSAL_LM",
+        **top,
     )
 
 

@@ -175,7 +175,7 @@ def train_adapter(
         args=to_sft_config(spec, output_dir=scratch, cuda=cuda),
         train_dataset=Dataset.from_list(list(train)),
         processing_class=tokenizer,
-        peft_config=None if method == "full" else to_lora_config(spec),
+        peft_config=None if method == "full" else to_lora_config(spec, num_layers=model.config.num_hidden_layers),
         callbacks=[callback],
     )
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)

@@ -139,7 +139,8 @@ def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, co
         config: Sizes and seed.
 
     Returns:
-        ``{"config", "model", "voice_classifier", "modes": {"base+prompt": {...}, "adapter": {...}},
+        ``{"config", "model", "voice_classifier", "modes": {"base+prompt": {...}, "base+prompt+guard": {...},
+        "adapter": {...}, "adapter+guard": {...}},
         "throughput": {...}, "samples": {...}}``.
 
     Example:
@@ -165,12 +166,15 @@ def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, co
     }
     limits = GenerationLimits(max_new_tokens=config.max_new_tokens)
     have_adapters = all(adapter_name(b) in backend.adapters() for b in config.brands)
-    modes = {"base+prompt": False} | ({"adapter": True} if have_adapters else {})
+    # (use_adapters, guarded) per mode; "+guard" is the serving path (guarded decoding).
+    modes = {"base+prompt": (False, False), "base+prompt+guard": (False, True)}
+    if have_adapters:
+        modes |= {"adapter": (True, False), "adapter+guard": (True, True)}
     with tempfile.TemporaryDirectory() as scratch:
-        for mode, use_adapters in modes.items():
+        for mode, (use_adapters, guarded) in modes.items():
             service = DescriptionService(
                 backend=backend, brands=brands, feedback=FeedbackStore(Path(scratch)), limits=limits,
-                use_adapters=use_adapters,
+                use_adapters=use_adapters, guarded=guarded,
             )
             per_brand: dict[str, Any] = {}
             everything: list[_Run] = []
@@ -184,7 +188,7 @@ def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, co
                     for r in runs[:3]
                 ]
             report["modes"][mode] = per_brand | {"all": _summary(everything, voice)}
-        # Throughput in the richest mode available, both orders in the same run on a warm model.
+        # Throughput on the serving path (guarded, adapters when loaded), both orders in the same run.
         service = DescriptionService(
             backend=backend, brands=brands, feedback=FeedbackStore(Path(scratch)), limits=limits,
             use_adapters=have_adapters,
@@ -192,7 +196,7 @@ def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, co
         n = config.throughput_requests
         interleaved = [config.brands[i % len(config.brands)] for i in range(n)]
         report["throughput"] = {
-            "mode": "adapter" if have_adapters else "base+prompt",
+            "mode": "adapter+guard" if have_adapters else "base+prompt+guard",
             "one_brand": _throughput(service, products, [config.brands[0]] * n),
             "interleaved": _throughput(service, products, interleaved),
         }
@@ -202,17 +206,19 @@ def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, co
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Benchmark the real base model (and brand adapters found in ``--adapters``)."""
+    """Benchmark the real base model and the brands' champion adapters (from the adapter registry)."""
     from docai.services.common.settings import Settings
+    from docai.services.generation.service import activate_brand_adapters
     from docai.services.models.base_model import ensure_base_model
     from docai.services.models.hf_backend import HFTextGenerator
-    from docai.services.generation.service import load_brand_adapters
+    from docai.training.registry import AdapterRegistry
 
     parser = argparse.ArgumentParser(prog="python -m docai.services.generation.bench", description=main.__doc__)
     parser.add_argument("--products", type=int, default=10)
     parser.add_argument("--max-new-tokens", type=int, default=80)
     parser.add_argument("--throughput-requests", type=int, default=6)
-    parser.add_argument("--adapters", type=Path, default=None, help="directory holding brand-<brand>/ adapters")
+    parser.add_argument("--adapters", type=Path, default=None, help="adapter registry (default: settings.adapter_dir)")
+    parser.add_argument("--no-adapters", action="store_true", help="base model only")
     parser.add_argument("--model-dir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -220,8 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_dir = args.model_dir or ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
     backend = HFTextGenerator.load(model_dir)
     brands = BrandBook.load()
-    if args.adapters is not None:
-        load_brand_adapters(backend, args.adapters, brands)
+    if not args.no_adapters:
+        activate_brand_adapters(backend, AdapterRegistry(args.adapters or settings.adapter_dir), brands)
     config = BenchConfig(
         products=args.products, max_new_tokens=args.max_new_tokens, throughput_requests=args.throughput_requests
     )

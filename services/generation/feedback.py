@@ -24,7 +24,7 @@ from typing import Any
 
 from docai.schemas.product import BrandGuide, FeedbackRecord, Product, Scorecard, Verdict
 from docai.services.common.errors import AlreadyExistsError
-from docai.services.generation.prompt import build_generation_messages
+from docai.services.generation.prompt import ADAPTER_FEW_SHOT, build_generation_messages
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class FeedbackStore:
                 continue
             examples.append(
                 {
-                    "prompt": build_generation_messages(record.product, brand),
+                    "prompt": build_generation_messages(record.product, brand, few_shot=ADAPTER_FEW_SHOT),
                     "completion": [{"role": "assistant", "content": text.strip()}],
                     "id": record.name,
                     "brand": brand.id,

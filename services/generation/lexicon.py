@@ -66,7 +66,7 @@ CLAIMS: Mapping[str, tuple[str, ...]] = {
     "handmade": (r"hand[- ]?made", r"hand[- ]?crafted", r"handcrafted"),
     "hand-forged": (r"hand[- ]?forged", r"forged"),
     "warranty": (r"warrant(?:y|ies)", r"guarantee[ds]?"),
-    "eco-friendly": (r"eco[- ]?friendly", r"environmentally friendly", r"sustainabl[ey]", r"carbon[- ]neutral"),
+    "eco-friendly": (r"eco[- ]?friendl\w*", r"environmentally friendly", r"sustainab\w*", r"carbon[- ]neutral"),
     "biodegradable": (r"biodegradable", r"compostable"),
     "non-slip": (r"non[- ]?slip", r"anti[- ]?slip"),
     "lightweight": (r"light[- ]?weight", r"ultra[- ]?light"),

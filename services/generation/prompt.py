@@ -2,7 +2,7 @@
 
 :func:`build_generation_messages` is what the service sends to the model and what
 ``docai.training.catalogue`` writes into the brand adapters' SFT data, so an adapter sees at
-inference exactly the prompt it was trained on. Change it and the brand adapters must be
+inference exactly the prompt it was trained on (with ``ADAPTER_FEW_SHOT`` examples). Change it and the brand adapters must be
 retrained.
 
 Product data is untrusted: it goes only into the user turn, inside a ``<product>`` block
@@ -24,6 +24,8 @@ MAX_ATTRIBUTES = 40
 MAX_FIELD_CHARS = 200
 CUT_MARK = " [...]"
 DEFAULT_FEW_SHOT = 2
+# A brand adapter learned the voice from examples in training: its prompt shows none.
+ADAPTER_FEW_SHOT = 0
 
 
 @dataclass(frozen=True, slots=True)

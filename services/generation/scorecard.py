@@ -128,6 +128,26 @@ def score_description(
     )
 
 
+def grounding_guard(
+    product: Product, brand: BrandGuide, *, raw_text_used: str | None = None
+) -> Callable[[str], list[tuple[int, int]]]:
+    """The guard of guarded decoding: spans of a text that would fail grounding or the brand's bans.
+
+    The product's facts are read once; the guard is then called after every generated word.
+
+    Example:
+        >>> guard = grounding_guard(mug_350ml, nordkraft)
+        >>> guard("Stoneware, 500 ml.")
+        [(11, 17)]
+    """
+    facts = SourceFacts.of(source_text(product, raw_text=raw_text_used))
+
+    def guard(text: str) -> list[tuple[int, int]]:
+        return [(v.start, v.end) for v in (*_grounding(text, facts), *_banned(text, brand))]
+
+    return guard
+
+
 def _grounding(text: str, facts: SourceFacts) -> list[Violation]:
     found: list[Violation] = []
     for quantity in lexicon.quantities(text):

@@ -2,7 +2,7 @@
 
 Proto-free. The servicer translates; this module decides. A brand uses its adapter
 ``brand-<brand>`` when the backend has it loaded, else the base model with the brand's
-style prompt (the prompt is the same either way, see :mod:`.prompt`).
+style prompt and a few of its example descriptions (see :mod:`.prompt`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,17 @@ from docai.schemas.product import BatchItem, BrandGuide, Description, FeedbackRe
 from docai.services.common.errors import DocAIError, InvalidArgumentError
 from docai.services.generation.brands import BrandBook
 from docai.services.generation.feedback import FeedbackStore
-from docai.services.generation.prompt import MAX_RAW_TEXT_CHARS, PreparedText, build_generation_messages, prepare_raw_text
-from docai.services.generation.scorecard import score_description
+from docai.services.generation.prompt import (
+    ADAPTER_FEW_SHOT,
+    MAX_RAW_TEXT_CHARS,
+    PreparedText,
+    build_generation_messages,
+    prepare_raw_text,
+)
+from docai.services.generation.scorecard import grounding_guard, score_description
 from docai.services.generation.voice import VoiceClassifier
 from docai.services.models.backend import GenerationRequest, TextGenerator
+from docai.training.registry import AdapterRegistry
 
 ADAPTER_PREFIX = "brand-"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -39,7 +46,8 @@ class GenerationLimits:
         max_raw_text_chars: Raw seller text beyond this is cut (and the scorecard says so).
         max_batch: Most products in one batch call.
         max_new_tokens: Ceiling on generated tokens (the target length sets less).
-        few_shot: Brand examples shown in the prompt.
+        few_shot: Brand examples shown to the base model (an adapter learned the voice
+            from them and gets none: a shorter prompt, a faster first token).
         remembered: Recent descriptions kept in memory, so feedback need not resend the product.
     """
 
@@ -66,13 +74,14 @@ def adapter_name(brand_id: str) -> str:
     return ADAPTER_PREFIX + brand_id
 
 
-def load_brand_adapters(backend: TextGenerator, adapter_dir: Path, brands: BrandBook) -> list[str]:
-    """Load ``<adapter_dir>/brand-<brand>`` into ``backend`` for every brand that has one; returns the names."""
+def activate_brand_adapters(backend: TextGenerator, registry: AdapterRegistry, brands: BrandBook) -> list[str]:
+    """Serve each brand's champion adapter (task ``brand-<brand>`` in ``registry``) as ``brand-<brand>``.
+
+    Brands without an adapter are left out (they use the base model); returns the names loaded.
+    """
     loaded = []
     for brand in brands.list():
-        path = Path(adapter_dir) / adapter_name(brand.id)
-        if (path / "adapter_config.json").is_file():
-            backend.load_adapter(adapter_name(brand.id), path)
+        if registry.activate(backend, adapter_name(brand.id)) is not None:
             loaded.append(adapter_name(brand.id))
     return loaded
 
@@ -87,6 +96,8 @@ class DescriptionService:
         limits: Size limits.
         use_adapters: Use ``brand-<brand>`` adapters when loaded (False forces the base model,
             for benchmarks).
+        guarded: Decode with the scorecard's grounding guard, which rewinds invented facts and
+            banned words as they are written (False for benchmarks of the plain model).
 
     Example:
         >>> service = DescriptionService(backend=fake, brands=BrandBook.load(), feedback=FeedbackStore(tmp))
@@ -102,12 +113,14 @@ class DescriptionService:
         feedback: FeedbackStore,
         limits: GenerationLimits = GenerationLimits(),
         use_adapters: bool = True,
+        guarded: bool = True,
     ) -> None:
         self.backend = backend
         self.brands = brands
         self.feedback = feedback
         self.limits = limits
         self.use_adapters = use_adapters
+        self.guarded = guarded
         self.voice = _train_voice(brands)
         self._recent: OrderedDict[tuple[str, str, str], tuple[Product, str]] = OrderedDict()
         self._lock = threading.Lock()
@@ -150,11 +163,13 @@ class DescriptionService:
                 "request_id must be 1-64 letters, digits, '-' or '_'", reason="INVALID_REQUEST_ID", field="request_id"
             )
         raw = prepare_raw_text(product.raw_text, max_chars=self.limits.max_raw_text_chars)
+        adapter = self.adapter_for(brand.id)
         messages = build_generation_messages(
-            product, brand, few_shot=self.limits.few_shot, max_raw_chars=self.limits.max_raw_text_chars
+            product, brand, few_shot=ADAPTER_FEW_SHOT if adapter else self.limits.few_shot, max_raw_chars=self.limits.max_raw_text_chars
         )
+        guard = grounding_guard(product, brand, raw_text_used=raw.text) if self.guarded else None
         request = GenerationRequest(
-            messages=messages, adapter=self.adapter_for(brand.id), max_new_tokens=self._token_budget(product, brand)
+            messages=messages, adapter=adapter, max_new_tokens=self._token_budget(product, brand), guard=guard
         )
         return Prepared(request_id or uuid.uuid4().hex[:16], brand, product, raw, request)
 
@@ -310,5 +325,5 @@ __all__ = [
     "GenerationLimits",
     "Prepared",
     "adapter_name",
-    "load_brand_adapters",
+    "activate_brand_adapters",
 ]

@@ -8,7 +8,7 @@ in-process Hugging Face backend, a vLLM (OpenAI-compatible) client and the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -28,6 +28,9 @@ class GenerationRequest:
             valid against this schema (``additionalProperties`` false is enforced strictly).
         temperature: 0 is greedy (deterministic); above 0 samples.
         seed: Seed of the sampler when ``temperature`` > 0, for reproducible samples.
+        guard: For free text: returns the spans of a text that must not be generated; the
+            in-process backend rewinds and re-decodes them (:mod:`.guarded`). Backends that
+            cannot (vLLM) ignore it, so callers still check the final text.
     """
 
     messages: list[dict[str, str]]
@@ -36,6 +39,7 @@ class GenerationRequest:
     json_schema: dict[str, Any] | None = None
     temperature: float = 0.0
     seed: int | None = None
+    guard: Callable[[str], Sequence[tuple[int, int]]] | None = None
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
@@ -44,6 +48,8 @@ class GenerationRequest:
             raise ValueError("temperature must not be negative")
         if not self.messages:
             raise ValueError("messages must not be empty")
+        if self.guard is not None and self.json_schema is not None:
+            raise ValueError("a guard applies to free text, not to schema-constrained JSON")
 
 
 @dataclass(frozen=True, slots=True)

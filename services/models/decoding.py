@@ -68,6 +68,8 @@ class DecodeStats:
     closing_text: str = ""
     rolled_back_tokens: int = 0
     rolled_back: list[int] = field(default_factory=list)
+    # Guarded text decoding (:mod:`.guarded`): words rewound because the guard rejected them.
+    rewinds: int = 0
 
 
 class GrammarCache:

@@ -30,6 +30,7 @@ from docai.services.models.backend import (
     TokenInfo,
 )
 from docai.services.models.decoding import DecodeStats, GrammarCache, Step, decode
+from docai.services.models.guarded import decode_guarded
 
 _log = logging.getLogger(__name__)
 _ADAPTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$")
@@ -349,6 +350,13 @@ class HFTextGenerator:
             generator = torch.Generator().manual_seed(request.seed)
         with self._lock, torch.inference_mode():
             self._activate(request.adapter)
+            if request.guard is not None:
+                yield from decode_guarded(
+                    self._model, self._tokenizer, prompt_ids, guard=request.guard,
+                    max_new_tokens=request.max_new_tokens, stop_token_ids=self._stop_ids,
+                    temperature=request.temperature, generator=generator, stats=stats,
+                )
+                return
             matcher = self._grammars.matcher(grammar) if grammar is not None else None
             yield from decode(
                 self._model,
