@@ -7,7 +7,7 @@ import pytest
 from docai.schemas.product import Product, ProductAttribute
 from docai.services.generation.brands import BrandBook
 from docai.services.generation.lexicon import claims
-from docai.services.generation.scorecard import score_description
+from docai.services.generation.scorecard import grounding_guard, score_description
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +150,10 @@ def test_origin_claims_need_the_same_place(brands):
     )
     assert score_description("Knife. Carbon steel, 180 g, made in the north.", product=knife, brand=nordkraft).grounded
     assert [t.canonical for t in claims("made in Austria")] == ["made in austria"]
+
+
+def test_the_decoding_guard_names_what_the_scorecard_would_flag(brands):
+    guard = grounding_guard(MUG, brands.get("nordkraft"))
+    text = "Krus Mug. Stoneware, 500 ml. Navy. Sustainably made."
+    assert [text[start:end] for start, end in guard(text)] == ["500 ml", "Navy", "Sustainably"]
+    assert guard("Krus Mug. Stoneware, 350 ml. White.") == []
