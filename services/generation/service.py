@@ -138,8 +138,10 @@ class DescriptionService:
 
     # -- generation -----------------------------------------------------------------------
 
-    def prepare(self, product: Product, *, brand_id: str, request_id: str = "") -> Prepared:
+    def prepare(self, product: Product, *, brand_id: str, request_id: str = "", adapter: str | None = None) -> Prepared:
         """Validate and build the model request. Raises before anything is generated.
+
+        ``adapter`` overrides the brand's adapter (the training gate compares two versions).
 
         Raises:
             NotFoundError: Unknown brand (``BRAND_NOT_FOUND``).
@@ -163,7 +165,7 @@ class DescriptionService:
                 "request_id must be 1-64 letters, digits, '-' or '_'", reason="INVALID_REQUEST_ID", field="request_id"
             )
         raw = prepare_raw_text(product.raw_text, max_chars=self.limits.max_raw_text_chars)
-        adapter = self.adapter_for(brand.id)
+        adapter = adapter or self.adapter_for(brand.id)
         messages = build_generation_messages(
             product, brand, few_shot=ADAPTER_FEW_SHOT if adapter else self.limits.few_shot, max_raw_chars=self.limits.max_raw_text_chars
         )
