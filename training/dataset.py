@@ -53,6 +53,7 @@ __all__ = [
     "split_by_vendor",
     "synthetic_example",
     "synthetic_examples",
+    "truth_example",
     "write_dataset",
 ]
 
@@ -199,6 +200,11 @@ def _example(document: ParsedDocument, values: Mapping[str, Any], **meta: Any) -
     )
 
 
+def truth_example(document: ParsedDocument, truth: Mapping[str, Any], **meta: Any) -> SFTExample:
+    """An example from a document and its full ground truth (every value as printed on the page)."""
+    return _example(document, printed_values(truth, document), truth=dict(truth), **meta)
+
+
 # --- synthetic ----------------------------------------------------------------------------
 
 
@@ -216,12 +222,11 @@ def synthetic_example(seed: int, **options: Any) -> SFTExample:
     invoice = generate_invoice(seed, **options)
     document = parse_pdf(invoice.pdf)
     truth = {k: v for k, v in invoice.truth.items() if not k.startswith("_")}
-    return _example(
+    return truth_example(
         document,
-        printed_values(truth, document),
+        truth,
         vendor=_vendor_key(invoice.vendor.name),
         source={"kind": "synthetic", "seed": seed, "layout": invoice.layout, "language": invoice.language},
-        truth=truth,
     )
 
 

@@ -116,6 +116,7 @@ def train_adapter(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     device: str | None = None,
+    init_adapter: Path | None = None,
 ) -> TrainResult:
     """Fine-tune an adapter on prompt-completion examples and save it as a plain PEFT directory.
 
@@ -129,6 +130,8 @@ def train_adapter(
         should_stop: Polled after every step; when it returns True the run stops and
             :class:`TrainingCancelled` is raised before anything is saved.
         device: ``"cuda"`` or ``"cpu"``; ``None`` picks CUDA when available.
+        init_adapter: A PEFT adapter directory to continue training (its LoRA setup wins over
+            the spec's) instead of starting a new adapter.
 
     Returns:
         What was produced and what it cost.
@@ -166,6 +169,12 @@ def train_adapter(
         from peft import prepare_model_for_kbit_training
 
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=spec.gradient_checkpointing)
+    peft_config = None if method == "full" else to_lora_config(spec, num_layers=model.config.num_hidden_layers)
+    if init_adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True)
+        peft_config = None
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     scratch = Path(out_dir).parent / f".{Path(out_dir).name}.trainer"
@@ -175,7 +184,7 @@ def train_adapter(
         args=to_sft_config(spec, output_dir=scratch, cuda=cuda),
         train_dataset=Dataset.from_list(list(train)),
         processing_class=tokenizer,
-        peft_config=None if method == "full" else to_lora_config(spec, num_layers=model.config.num_hidden_layers),
+        peft_config=peft_config,
         callbacks=[callback],
     )
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)

@@ -53,3 +53,26 @@ def test_cancel_stops_the_run_and_saves_nothing(tiny: Path, tmp_path: Path) -> N
 def test_no_examples_is_an_error(tiny: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no training examples"):
         train_adapter(SPEC, train=[], model_dir=tiny, out_dir=tmp_path / "a")
+
+
+def test_training_continues_an_existing_adapter(tiny: Path, tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    train_adapter(SPEC, train=ROWS, model_dir=tiny, out_dir=first, device="cpu")
+    # A different rank in the spec: continuing keeps the adapter's own LoRA setup.
+    spec = SPEC.model_copy(update={"lora_r": 2, "lora_alpha": 4})
+    train_adapter(spec, train=ROWS[:2], model_dir=tiny, out_dir=tmp_path / "second", device="cpu", init_adapter=first)
+    before = load_file(str(first / "adapter_model.safetensors"))
+    after = load_file(str(tmp_path / "second" / "adapter_model.safetensors"))
+    assert before.keys() == after.keys()
+    assert all(before[k].shape == after[k].shape for k in before)
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_top_layers_only(tiny: Path, tmp_path: Path) -> None:
+    from transformers import AutoConfig
+
+    layers = AutoConfig.from_pretrained(tiny).num_hidden_layers
+    spec = SPEC.model_copy(update={"lora_layers": 1})
+    train_adapter(spec, train=ROWS, model_dir=tiny, out_dir=tmp_path / "top", device="cpu")
+    keys = load_file(str(tmp_path / "top" / "adapter_model.safetensors")).keys()
+    assert keys and all(f"layers.{layers - 1}." in k for k in keys)
