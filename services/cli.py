@@ -73,7 +73,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from docai.training.evaluate import evaluate_directory
 
     report = evaluate_directory(
-        data=Path(args.data), out=Path(args.out), settings=_settings(args), adapter=args.adapter, limit=args.limit
+        data=Path(args.data), out=Path(args.out), settings=_settings(args), adapter=args.adapter, limit=args.limit,
+        resume=args.resume,
     )
     print(f"documents={report['documents']} micro_f1={report['micro_f1']:.3f} "
           f"exact={report['document_exact_rate']:.3f} p50={report['latency_s']['p50']:.1f}s -> {args.out}")
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--adapter", default="", help="adapter alias or name, or 'none' for the base model")
     p.add_argument("--limit", type=int, default=0, help="evaluate at most this many documents")
+    p.add_argument("--resume", action="store_true", help="keep the documents an unfinished report at --out holds")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="measure speed and memory; writes a section of docs/BENCHMARKS.md")

@@ -35,9 +35,15 @@ def pairs(data: Path) -> list[tuple[Path, Path]]:
 
 
 def evaluate_directory(
-    *, data: Path, out: Path, settings: Settings, adapter: str = "", limit: int = 0, backend: Any = None
+    *, data: Path, out: Path, settings: Settings, adapter: str = "", limit: int = 0, backend: Any = None,
+    resume: bool = False,
 ) -> dict[str, Any]:
-    """Extracts every document in `data`, scores it against its ground truth and writes the report."""
+    """Extracts every document in `data`, scores it against its ground truth and writes the report.
+
+    With ``resume``, the documents an unfinished report at ``out`` (``complete`` false, same
+    adapter) already holds are kept and only the rest are read: a run cut short on a slow
+    machine goes on where it stopped. Latency figures then cover the new documents only.
+    """
     from docai.services.app import AdapterChoice, load_backend
     from docai.services.extraction.extractor import Extractor
     from docai.services.ingest.pdf_parse import parse_pdf
@@ -73,9 +79,15 @@ def evaluate_directory(
         out.write_text(json.dumps(report, indent=2, default=str))
         return report
 
+    earlier = _unfinished_report(out, adapter=chosen or "none") if resume else {}
     for pdf, truth_path in documents:
         key = str(pdf.relative_to(data))
         truths[key] = json.loads(truth_path.read_text())
+        if key in earlier.get("predictions", {}):
+            predictions[key] = earlier["predictions"][key]
+            if key in earlier.get("errors", {}):
+                errors[key] = earlier["errors"][key]
+            continue
         started = time.perf_counter()
         try:
             parsed = parse_pdf(pdf.read_bytes())
@@ -98,3 +110,13 @@ def evaluate_directory(
         print(f"{len(predictions):3d}/{len(documents)} {key} {latencies[-1]:.1f}s", flush=True)
         write_report(complete=False)
     return write_report(complete=True)
+
+
+def _unfinished_report(out: Path, *, adapter: str) -> dict[str, Any]:
+    """The report at ``out`` when it is an unfinished run of the same adapter, else {}."""
+    if not out.is_file():
+        return {}
+    report = json.loads(out.read_text())
+    if report.get("complete") or report.get("adapter") != adapter:
+        return {}
+    return report

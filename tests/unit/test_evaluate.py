@@ -36,3 +36,27 @@ def test_report_has_the_contract_fields_and_scores_a_perfect_and_a_wrong_reader(
     )
     assert wrong["micro_f1"] < 0.2
     assert wrong["fields"]["invoice_number"]["precision"] == 0.0
+
+
+def test_resume_reads_only_what_an_unfinished_report_lacks(tmp_path: Path):
+    data = tmp_path / "data"
+    write_corpus(data, count=3, seed=4)
+    settings = Settings(home=tmp_path / "home", backend="fake", adapter="none")
+    out = tmp_path / "report.json"
+    first = evaluate_directory(data=data, out=out, settings=settings, limit=2,
+                               backend=scripted_backend(lambda request: '{"invoice_number": "FIRST"}'))
+    unfinished = {**first, "complete": False}
+    out.write_text(json.dumps(unfinished))
+    seen: list[str] = []
+
+    def second(request):
+        seen.append(request.messages[-1]["content"])
+        return '{"invoice_number": "SECOND"}'
+
+    report = evaluate_directory(data=data, out=out, settings=settings, backend=scripted_backend(second), resume=True)
+    assert len(seen) == 1 and report["complete"] is True
+    numbers = {key: p.get("invoice_number") for key, p in report["predictions"].items()}
+    assert numbers == {"0000.pdf": "FIRST", "0001.pdf": "FIRST", "0002.pdf": "SECOND"}
+    # A finished report is never resumed: everything is read again.
+    again = evaluate_directory(data=data, out=out, settings=settings, backend=scripted_backend(second), resume=True)
+    assert len(seen) == 4 and set(p.get("invoice_number") for p in again["predictions"].values()) == {"SECOND"}
