@@ -71,8 +71,11 @@ class AdapterChoice:
         return None  # no champion yet: the base model serves
 
 
-def _generation(settings: Settings, backend: TextGenerator, registry: AdapterRegistry) -> tuple[Any, Any, str]:
-    """The generation service with the shipped brands, each served by its champion adapter when it has one."""
+def _generation(settings: Settings, backend: TextGenerator, registry: AdapterRegistry) -> tuple[tuple[Any, Any, str], Any]:
+    """The generation servicer's registration and its DescriptionService (brand tuning jobs train and gate through it).
+
+    The shipped brands are each served by their champion adapter when they have one.
+    """
     from docai.services.generation import servicer as generation_servicer
     from docai.services.generation.brands import BrandBook
     from docai.services.generation.feedback import FeedbackStore
@@ -81,7 +84,7 @@ def _generation(settings: Settings, backend: TextGenerator, registry: AdapterReg
     brands = BrandBook.load()
     activate_brand_adapters(backend, registry, brands)
     service = DescriptionService(backend=backend, brands=brands, feedback=FeedbackStore(settings.home / "feedback"))
-    return generation_servicer.registration(generation_servicer.GenerationServicer(service=service))
+    return generation_servicer.registration(generation_servicer.GenerationServicer(service=service)), service
 
 
 @dataclass
@@ -151,13 +154,15 @@ async def start_suite(settings: Settings, *, backend: TextGenerator | None = Non
         ),
     ]
 
-    registrations.append(await asyncio.to_thread(_generation, settings, backend, registry))
+    generation, descriptions = await asyncio.to_thread(_generation, settings, backend, registry)
+    registrations.append(generation)
     jobs = JobManager(
         db=db,
         registry=registry,
         backend=backend,
         work_dir=default_work_dir(settings.home),
         model_dir=lambda: ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None),
+        descriptions=descriptions,
     )
     registrations.append(
         training_servicer.registration(training_servicer.TrainingServicer(jobs=jobs, registry=registry, backend=backend))

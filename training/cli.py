@@ -155,14 +155,16 @@ def register(subparsers: Any) -> None:
     def connection(p: argparse.ArgumentParser) -> None:
         p.add_argument("--address", default=os.environ.get("DOCAI_ADDRESS", "127.0.0.1:50051"))
         p.add_argument("--token", default="")
-        p.add_argument("--task", default="extraction")
+        p.add_argument("--task", default="extraction", help="extraction or brand-<brand>")
 
-    p = subparsers.add_parser("train", help="retrain an adapter from approved corrections (a tuning job)")
+    p = subparsers.add_parser("train", help="retrain an adapter from approved corrections or seller feedback (a tuning job)")
     connection(p)
     p.add_argument("--steps", type=int, default=0, help="optimiser steps (0 = one epoch)")
-    p.add_argument("--synthetic", type=int, default=0, help="synthetic invoices to add to the corrections")
+    p.add_argument("--synthetic", type=int, default=0,
+                   help="synthetic invoices (catalogue items for --task brand-<brand>) to add to the corrections or feedback")
     p.add_argument("--learning-rate", type=float, default=0.0)
-    p.add_argument("--dev-documents", type=int, default=0, help="dev-set documents in the gate (0 none, -1 all)")
+    p.add_argument("--dev-documents", type=int, default=0,
+                   help="dev-set documents in the gate (0 none, -1 all); brand tasks: benchmark held-out products (-1: 40)")
     p.add_argument("--promote", action="store_true", help="promote when the gate passes")
     p.add_argument("--request-id", default="")
     p.set_defaults(func=cmd_train)

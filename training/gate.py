@@ -63,6 +63,8 @@ class GateReport:
         bootstrap: The paired bootstrap of per-document F1 (challenger minus champion).
         critical: For each critical field scored, ``{"champion": f1, "challenger": f1}``.
         documents: Documents per set.
+        metric: The headline figure in ``champion`` and ``challenger``: ``micro_f1`` for
+            extraction, ``mean_score`` for descriptions (:mod:`docai.training.description_gate`).
     """
 
     promote: bool
@@ -72,18 +74,26 @@ class GateReport:
     bootstrap: dict[str, float] = field(default_factory=dict)
     critical: dict[str, dict[str, float]] = field(default_factory=dict)
     documents: dict[str, int] = field(default_factory=dict)
+    metric: str = "micro_f1"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def summary(self) -> str:
-        """One line for people: decision, F1s and the interval."""
+        """One line for people: decision, the headline figures and the interval."""
         verdict = "PROMOTE" if self.promote else "KEEP CHAMPION"
+        label = _METRIC_LABELS.get(self.metric, self.metric)
         line = (
-            f"{verdict}: micro-F1 {self.champion.get('micro_f1', 0):.3f} -> {self.challenger.get('micro_f1', 0):.3f}, "
+            f"{verdict}: {label} {self.champion.get(self.metric, 0):.3f} -> {self.challenger.get(self.metric, 0):.3f}, "
             f"95% CI of the difference [{self.bootstrap.get('ci_low', 0):+.3f}, {self.bootstrap.get('ci_high', 0):+.3f}]"
         )
+        grounding = "grounding_violations_per_100"
+        if grounding in self.champion or grounding in self.challenger:
+            line += f", invented facts per 100 {self.champion.get(grounding, 0):.1f} -> {self.challenger.get(grounding, 0):.1f}"
         return line + (f" ({'; '.join(self.reasons)})" if self.reasons else "")
+
+
+_METRIC_LABELS = {"micro_f1": "micro-F1", "mean_score": "description score"}
 
 
 # --- documents ----------------------------------------------------------------------------

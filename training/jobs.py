@@ -28,9 +28,12 @@ from sqlalchemy import select
 
 from docai.schemas.parsed import ParsedDocument
 from docai.schemas.tuning import TuningSpec
-from docai.services.common.errors import AlreadyExistsError, DocAIError, NotFoundError
+from docai.services.common.errors import AlreadyExistsError, DocAIError, FailedPreconditionError, NotFoundError
 from docai.services.storage import models
+from docai.training.brand_data import brand_dataset, brand_of_task
+from docai.training.catalogue import heldout_catalogue
 from docai.training.dataset import DatasetBuild, build_dataset, correction_examples, synthetic_examples, write_dataset
+from docai.training.description_gate import GateProduct, heldout_products, run_description_gate
 from docai.training.gate import GateReport, dev_documents, heldout_documents, run_gate
 from docai.training.registry import AdapterRegistry
 
@@ -88,6 +91,8 @@ class TuningJob:
 # (spec, train.jsonl, model_dir, out_dir, on_event, register_process) -> the trainer's "done" payload
 TrainFn = Callable[[TuningSpec, Path, Path, Path, Callable[[dict[str, Any]], None], Callable[[Any], None]], dict[str, Any]]
 GateFn = Callable[..., GateReport]
+# Products of the benchmark's held-out catalogue a brand gate adds when dev_documents is 0 ("all").
+DEV_PRODUCTS = 40
 
 
 def subprocess_train(
@@ -133,12 +138,15 @@ class JobManager:
         train_fn: The training runner; the subprocess runner by default (tests pass a fake).
         gate_fn: The gate; :func:`run_gate` by default.
         spec: Defaults of every job's TuningSpec.
+        descriptions: The description service (a ``DescriptionService`` on ``backend``): brand
+            tasks (``brand-<brand>``) read its feedback and gate through it; None offers extraction only.
+        description_gate_fn: The gate of brand tasks; :func:`run_description_gate` by default.
     """
 
     def __init__(
         self, *, db: Any, registry: AdapterRegistry, backend: Any, work_dir: Path,
         model_dir: Callable[[], Path], train_fn: TrainFn = subprocess_train, gate_fn: GateFn = run_gate,
-        spec: TuningSpec | None = None,
+        spec: TuningSpec | None = None, descriptions: Any = None, description_gate_fn: GateFn = run_description_gate,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -148,6 +156,8 @@ class JobManager:
         self.train_fn = train_fn
         self.gate_fn = gate_fn
         self.spec = spec or TuningSpec()
+        self.descriptions = descriptions
+        self.description_gate_fn = description_gate_fn
         self._jobs: dict[str, TuningJob] = {}
         self._requests: dict[tuple[str, str], tuple[str, str]] = {}
         self._cancel: dict[str, threading.Event] = {}
@@ -180,9 +190,12 @@ class JobManager:
         """Build the dataset, then start the job in a background thread.
 
         Raises:
-            FailedPreconditionError: ``DATASET_TOO_SMALL``.
+            InvalidArgumentError: ``UNKNOWN_TASK`` (neither ``extraction`` nor ``brand-<brand>``).
+            NotFoundError: ``BRAND_NOT_FOUND``.
+            FailedPreconditionError: ``DATASET_TOO_SMALL``; ``BRAND_TASKS_UNAVAILABLE`` without a description service.
             AlreadyExistsError: ``REQUEST_ID_REUSED`` (same id, different options).
         """
+        self._brand(options.task)
         fingerprint = hashlib.sha256(json.dumps(options.__dict__, sort_keys=True).encode()).hexdigest()
         with self._cond:
             known = self._requests.get((tenant_id, request_id))
@@ -231,8 +244,27 @@ class JobManager:
             changes["lora_r"], changes["lora_alpha"] = options.lora_rank, 2 * options.lora_rank
         return self.spec.model_copy(update=changes)
 
+    def _brand(self, task: str) -> str | None:
+        """The brand of a brand task (checked to exist), None for extraction."""
+        brand = brand_of_task(task)
+        if brand is None:
+            return None
+        if self.descriptions is None:
+            raise FailedPreconditionError("this server has no description service to train brands with",
+                                          reason="BRAND_TASKS_UNAVAILABLE", task=task)
+        return str(self.descriptions.get_brand(brand).id)
+
     def build_dataset(self, *, tenant_id: str, options: JobOptions, seed: int = 0) -> DatasetBuild:
-        """The tenant's usable corrections plus any synthetic invoices asked for, split by vendor."""
+        """The tenant's usable corrections plus any synthetic invoices asked for, split by vendor.
+
+        A brand task's dataset is the tenant's accepted and edited descriptions plus synthetic
+        catalogue items, split by product (:func:`~docai.training.brand_data.brand_dataset`).
+        """
+        share = options.max_reviewer_share or 0.5
+        brand = self._brand(options.task)
+        if brand is not None:
+            return brand_dataset(self.descriptions, brand, tenant_id=tenant_id, synthetic=options.synthetic_examples,
+                                 seed=seed, max_reviewer_share=share)
         with self.db.transaction() as session:
             rows = session.execute(
                 select(models.ApprovedExample, models.Document.parsed)
@@ -243,7 +275,6 @@ class JobManager:
         examples, aside = correction_examples([row for row, _ in rows], parsed)
         if options.synthetic_examples > 0:
             examples += synthetic_examples(options.synthetic_examples, seed=10_000 + seed)
-        share = options.max_reviewer_share or 0.5
         return build_dataset(examples, set_aside=aside, max_reviewer_share=share, seed=seed)
 
     def _cancelled(self, job_id: str) -> bool:
@@ -267,7 +298,7 @@ class JobManager:
             manifest = json.loads((directory / "dataset" / "manifest.json").read_text())
             version = self.registry.register(
                 spec.task, directory / "adapter", dataset_sha256=manifest["sha256"], metrics={"training": training},
-                extra={"dataset": manifest["counts"], "source": f"tuningJobs/{job_id}", "tenant": build.train[0].source.get("tenant", "") if build.train else ""},
+                extra={"dataset": manifest["counts"], "source": f"tuningJobs/{job_id}", "tenant": self.get_raw(job_id).tenant_id},
                 move=True,
             )
             self._update(job_id, stage="evaluating", adapter=version.name, metrics={**self.get_raw(job_id).metrics, "training": training})
@@ -275,7 +306,8 @@ class JobManager:
             if self._cancelled(job_id):
                 return
             self.registry.update_metadata(spec.task, version.version, gate=report.to_dict(),
-                                          metrics={"training": training, "gate": {"champion": report.champion.get("micro_f1"), "challenger": report.challenger.get("micro_f1")}})
+                                          metrics={"training": training, "gate": {"champion": report.champion.get(report.metric),
+                                                                                  "challenger": report.challenger.get(report.metric)}})
             promoted = False
             if report.promote and options.auto_promote:
                 self.registry.promote(spec.task, version.version)
@@ -284,7 +316,8 @@ class JobManager:
             self._update(job_id, state="SUCCEEDED", stage="done", promoted=promoted, gate_summary=report.summary(),
                          end_time=dt.datetime.now(dt.UTC),
                          metrics={**self.get_raw(job_id).metrics, "gate": {"promote": report.promote, "reasons": report.reasons,
-                                  "champion_micro_f1": report.champion.get("micro_f1"), "challenger_micro_f1": report.challenger.get("micro_f1"),
+                                  f"champion_{report.metric}": report.champion.get(report.metric),
+                                  f"challenger_{report.metric}": report.challenger.get(report.metric),
                                   "ci_low": report.bootstrap.get("ci_low"), "ci_high": report.bootstrap.get("ci_high")}})
         except Exception as exc:  # noqa: BLE001 - a job's failure is reported on the job, never raised into the thread
             if self._cancelled(job_id):
@@ -302,6 +335,9 @@ class JobManager:
 
     def _gate(self, task: str, challenger: str, path: Path, build: DatasetBuild, options: JobOptions) -> GateReport:
         self.backend.load_adapter(challenger, path)
+        brand = self._brand(task)
+        if brand is not None:
+            return self._description_gate(task, brand, challenger, build, options)
         champion = None
         if self.registry.aliases(task).get("champion"):
             champion = self.registry.load_into(self.backend, "champion", task=task)
@@ -309,6 +345,24 @@ class JobManager:
         if options.dev_documents >= 0:
             documents["dev"] = dev_documents(limit=options.dev_documents)
         return self.gate_fn(self.backend, champion=champion, challenger=challenger, documents=documents)
+
+    def _description_gate(self, task: str, brand: str, challenger: str, build: DatasetBuild, options: JobOptions) -> GateReport:
+        """Champion (or the base model) vs challenger on the held-out products.
+
+        ``dev_documents`` adds items of the benchmark's held-out catalogue (0: ``DEV_PRODUCTS``),
+        as the shared dev set does for extraction.
+        """
+        champion = None
+        if self.registry.aliases(task).get("champion"):
+            # Loaded under its versioned name only: the served brand-<brand> keeps serving sellers.
+            found = self.registry.get(task, "champion")
+            champion = self.registry.load_into(self.backend, found.version, task=task, served_as=found.loaded_name)
+        products = heldout_products(build.heldout)
+        if options.dev_documents >= 0:
+            items = heldout_catalogue(options.dev_documents or DEV_PRODUCTS)
+            products += [GateProduct(key=f"catalogue/{item.id}", product=item.product) for item in items]
+        return self.description_gate_fn(self.descriptions, brand_id=brand, champion=champion, challenger=challenger,
+                                        products=products)
 
     def get_raw(self, job_id: str) -> TuningJob:
         with self._cond:

@@ -135,7 +135,9 @@ class FeedbackStore:
             tenant_id: Only this tenant's feedback.
 
         Returns:
-            ``{"prompt": [...], "completion": [{"role": "assistant", ...}]}`` records.
+            ``{"prompt": [...], "completion": [{"role": "assistant", ...}]}`` records, with the
+            feedback's ``id``, ``brand``, ``tenant``, ``description`` and ``product`` (JSON) beside
+            them, so a dataset can split by product and a gate can describe the product again.
         """
         latest: dict[str, FeedbackRecord] = {}
         for record in self.records(brand.id, tenant_id=tenant_id):
@@ -153,6 +155,9 @@ class FeedbackStore:
                     "completion": [{"role": "assistant", "content": text.strip()}],
                     "id": record.name,
                     "brand": brand.id,
+                    "tenant": record.tenant_id,
+                    "description": record.description_name,
+                    "product": record.product.model_dump(mode="json"),
                 }
             )
         return examples
