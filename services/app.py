@@ -164,6 +164,7 @@ async def start_suite(settings: Settings, *, backend: TextGenerator | None = Non
         model_dir=lambda: ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None),
         descriptions=descriptions,
     )
+    await asyncio.to_thread(jobs.recover)  # jobs a stopped server left running can never finish: FAILED INTERRUPTED
     registrations.append(
         training_servicer.registration(training_servicer.TrainingServicer(jobs=jobs, registry=registry, backend=backend))
     )

@@ -5,6 +5,11 @@ the request with FAILED_PRECONDITION ``DATASET_TOO_SMALL`` instead of a job that
 later. Training runs in a subprocess (``python -m docai.training.trainer``): a crash cannot
 take the server down and a cancel kills it. The champion only changes when the gate passes
 (and the job asked for promotion), so a cancelled, killed or failed job leaves it as it was.
+
+Jobs are recorded in the database (:class:`JobStore`), so nothing a caller was told about is
+lost in a restart: the record is written at create and on every change, memory holds the live
+view that Watch streams wait on. A job the previous process left unfinished can never finish
+(its trainer died with it), so :meth:`JobManager.recover` marks it FAILED ``INTERRUPTED``.
 """
 
 from __future__ import annotations
@@ -18,17 +23,19 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from docai.schemas.parsed import ParsedDocument
 from docai.schemas.tuning import TuningSpec
-from docai.services.common.errors import AlreadyExistsError, DocAIError, FailedPreconditionError, NotFoundError
+from docai.services.common.errors import AbortedError, AlreadyExistsError, DocAIError, FailedPreconditionError, NotFoundError
 from docai.services.storage import models
 from docai.training.brand_data import brand_dataset, brand_of_task
 from docai.training.catalogue import heldout_catalogue
@@ -37,10 +44,15 @@ from docai.training.description_gate import GateProduct, heldout_products, run_d
 from docai.training.gate import GateReport, dev_documents, heldout_documents, run_gate
 from docai.training.registry import AdapterRegistry
 
-__all__ = ["JobManager", "JobOptions", "TuningJob", "TERMINAL_STATES"]
+__all__ = ["JobManager", "JobOptions", "JobStore", "TuningJob", "TERMINAL_STATES"]
 
 log = logging.getLogger("docai.training.jobs")
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+# Fields every training step changes: written at most once per PROGRESS_WRITE_S, so the database
+# stays quiet; any other change (state, stage, results) is written at once.
+PROGRESS_FIELDS = frozenset({"step", "total_steps", "loss", "eta_s"})
+PROGRESS_WRITE_S = 1.0
+INTERRUPTED_MESSAGE = "the server stopped while the job ran; the champion is unchanged; create a new job"
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,103 @@ class TuningJob:
         return f"tuningJobs/{self.id}"
 
 
+_RECORDED = ("tenant_id", "task", "state", "stage", "step", "total_steps", "loss", "eta_s", "metrics", "error_code",
+             "error_reason", "error_message", "adapter", "promoted", "gate_summary", "dataset_sha256", "create_time",
+             "start_time", "end_time", "revision")
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; every time the service shows is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class JobStore:
+    """The durable record of tuning jobs (table ``tuning_jobs``).
+
+    Args:
+        db: The database (``docai.services.storage.database.Database``).
+    """
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    @staticmethod
+    def _values(job: TuningJob) -> dict[str, Any]:
+        values = {key: getattr(job, key) for key in _RECORDED}
+        # Metrics come from trainers and gates: keep only JSON values, so a stray type cannot fail the write.
+        values["metrics"] = json.loads(json.dumps(job.metrics, default=str))
+        return values
+
+    @staticmethod
+    def _job(row: models.TuningJob) -> TuningJob:
+        job = TuningJob(id=row.id, **{key: getattr(row, key) for key in _RECORDED})
+        job.create_time = _utc(job.create_time) or job.create_time
+        job.start_time, job.end_time = _utc(job.start_time), _utc(job.end_time)
+        return job
+
+    def insert(self, job: TuningJob, *, request_id: str, fingerprint: str) -> None:
+        """Records a new job.
+
+        Raises:
+            IntegrityError: another job of the tenant already holds ``request_id``.
+        """
+        with self.db.transaction() as session:
+            session.add(models.TuningJob(id=job.id, request_id=request_id or None, request_fingerprint=fingerprint,
+                                         **self._values(job)))
+
+    def save(self, job: TuningJob) -> None:
+        """Writes ``job`` over an older revision of a job that has not finished (else writes nothing).
+
+        The conditions make writes from several threads land in revision order, and keep a
+        finished record final (a late write of a process that lost its job cannot revive it).
+        """
+        with self.db.transaction() as session:
+            session.execute(
+                update(models.TuningJob)
+                .where(models.TuningJob.id == job.id, models.TuningJob.revision < job.revision,
+                       models.TuningJob.state.not_in(TERMINAL_STATES))
+                .values(**self._values(job))
+            )
+
+    def get(self, job_id: str) -> TuningJob | None:
+        with self.db.transaction() as session:
+            row = session.get(models.TuningJob, job_id)
+            return None if row is None else self._job(row)
+
+    def list(self, tenant_id: str) -> list[TuningJob]:
+        with self.db.transaction() as session:
+            rows = session.scalars(select(models.TuningJob).where(models.TuningJob.tenant_id == tenant_id)).all()
+            return [self._job(row) for row in rows]
+
+    def by_request(self, *, tenant_id: str, request_id: str) -> tuple[str, str] | None:
+        """The request fingerprint and job id of an earlier create with ``request_id``, if any."""
+        if not request_id:
+            return None
+        with self.db.transaction() as session:
+            row = session.execute(
+                select(models.TuningJob.request_fingerprint, models.TuningJob.id)
+                .where(models.TuningJob.tenant_id == tenant_id, models.TuningJob.request_id == request_id)
+            ).first()
+            return None if row is None else (row[0], row[1])
+
+    def interrupt(self, *, keep: set[str]) -> list[str]:
+        """Marks every PENDING or RUNNING job not in ``keep`` FAILED ``INTERRUPTED``; returns their ids."""
+        with self.db.transaction() as session:
+            rows = session.scalars(
+                select(models.TuningJob)
+                .where(models.TuningJob.state.in_(("PENDING", "RUNNING")), models.TuningJob.id.not_in(keep))
+                .with_for_update()
+            ).all()
+            for row in rows:
+                row.state, row.stage, row.end_time = "FAILED", "done", dt.datetime.now(dt.UTC)
+                row.error_code, row.error_reason = AbortedError.code.value[0], "INTERRUPTED"
+                row.error_message = INTERRUPTED_MESSAGE
+                row.revision += 1
+            return [row.id for row in rows]
+
+
 # (spec, train.jsonl, model_dir, out_dir, on_event, register_process) -> the trainer's "done" payload
 TrainFn = Callable[[TuningSpec, Path, Path, Path, Callable[[dict[str, Any]], None], Callable[[Any], None]], dict[str, Any]]
 GateFn = Callable[..., GateReport]
@@ -129,8 +238,12 @@ def subprocess_train(
 class JobManager:
     """Creates, runs, cancels and reports tuning jobs; thread-safe.
 
+    Jobs are recorded in ``db`` (the record) and kept in memory while this process runs them
+    (the live view Watch streams wait on); jobs of earlier processes are read from the record.
+
     Args:
-        db: The database (approved examples and parsed documents are read from it).
+        db: The database: approved examples and parsed documents are read from it, jobs recorded
+            in it. None keeps jobs in memory only (brand tasks need no database; tests).
         registry: The adapter registry challengers are registered in.
         backend: The serving backend: the gate runs on it and promotion hot-swaps into it.
         work_dir: Scratch space for datasets and adapters in training.
@@ -163,25 +276,41 @@ class JobManager:
         self._cancel: dict[str, threading.Event] = {}
         self._process: dict[str, Any] = {}
         self._cond = threading.Condition()
+        self.store = JobStore(db) if db is not None else None
+        self._written: dict[str, float] = {}  # job id -> time.monotonic() of its last recorded progress
 
     # -- queries ---------------------------------------------------------------------------
 
     def get(self, *, tenant_id: str, job_id: str) -> TuningJob:
+        """A job of the tenant: the live view if this process runs it, else its record.
+
+        Raises:
+            NotFoundError: ``TUNING_JOB_NOT_FOUND``, also for another tenant's job.
+        """
         with self._cond:
             job = self._jobs.get(job_id)
-            if job is None or job.tenant_id != tenant_id:
-                raise NotFoundError(f"tuningJobs/{job_id} does not exist", reason="TUNING_JOB_NOT_FOUND")
-            return replace(job)
+            job = replace(job) if job is not None else None
+        if job is None and self.store is not None:
+            job = self.store.get(job_id)
+        if job is None or job.tenant_id != tenant_id:
+            raise NotFoundError(f"tuningJobs/{job_id} does not exist", reason="TUNING_JOB_NOT_FOUND")
+        return job
 
     def list(self, *, tenant_id: str) -> list[TuningJob]:
+        """The tenant's jobs, newest first: the record, with the live view of jobs running here."""
+        recorded = self.store.list(tenant_id) if self.store is not None else []
         with self._cond:
-            jobs = [replace(j) for j in self._jobs.values() if j.tenant_id == tenant_id]
-        return sorted(jobs, key=lambda j: j.create_time, reverse=True)
+            live = {j.id: replace(j) for j in self._jobs.values() if j.tenant_id == tenant_id}
+        jobs = {j.id: j for j in recorded} | live
+        return sorted(jobs.values(), key=lambda j: (j.create_time, j.id), reverse=True)
 
     def wait_change(self, *, tenant_id: str, job_id: str, after: int, timeout: float) -> TuningJob:
-        """The job once its revision is past ``after`` (or as it is after ``timeout`` seconds)."""
+        """The job once its revision is past ``after`` (or as it is after ``timeout`` seconds).
+
+        A job this process does not run only changes in the record, so it is re-read after ``timeout``.
+        """
         with self._cond:
-            self._cond.wait_for(lambda: self._jobs[job_id].revision > after, timeout=timeout)
+            self._cond.wait_for(lambda: job_id in self._jobs and self._jobs[job_id].revision > after, timeout=timeout)
         return self.get(tenant_id=tenant_id, job_id=job_id)
 
     # -- commands --------------------------------------------------------------------------
@@ -197,12 +326,9 @@ class JobManager:
         """
         self._brand(options.task)
         fingerprint = hashlib.sha256(json.dumps(options.__dict__, sort_keys=True).encode()).hexdigest()
-        with self._cond:
-            known = self._requests.get((tenant_id, request_id))
-            if known is not None:
-                if known[0] != fingerprint:
-                    raise AlreadyExistsError("request_id was already used with a different request", reason="REQUEST_ID_REUSED")
-                return replace(self._jobs[known[1]])
+        known = self._recall(tenant_id=tenant_id, request_id=request_id, fingerprint=fingerprint)
+        if known is not None:
+            return known
         spec = self._spec(options)
         build = self.build_dataset(tenant_id=tenant_id, options=options, seed=spec.seed)
         build.require(min_examples=spec.min_examples)
@@ -211,6 +337,16 @@ class JobManager:
         manifest = write_dataset(directory / "dataset", build)
         job.dataset_sha256 = manifest["sha256"]
         job.metrics["dataset"] = manifest["counts"]
+        if self.store is not None:
+            try:
+                self.store.insert(job, request_id=request_id, fingerprint=fingerprint)
+            except IntegrityError:
+                # A concurrent retry recorded the request first: its job is the answer, ours never existed.
+                shutil.rmtree(directory, ignore_errors=True)
+                known = self._recall(tenant_id=tenant_id, request_id=request_id, fingerprint=fingerprint)
+                if known is None:
+                    raise
+                return known
         with self._cond:
             self._jobs[job.id] = job
             self._requests[(tenant_id, request_id)] = (fingerprint, job.id)
@@ -219,11 +355,51 @@ class JobManager:
             threading.Thread(target=self._run, args=(job.id, spec, options, build), name=f"tuning-{job.id}", daemon=True).start()
         return replace(job)
 
+    def _recall(self, *, tenant_id: str, request_id: str, fingerprint: str) -> TuningJob | None:
+        """The job an earlier create with ``request_id`` made (in this process or recorded), if any.
+
+        Raises:
+            AlreadyExistsError: ``REQUEST_ID_REUSED`` (same id, different options).
+        """
+        with self._cond:
+            known = self._requests.get((tenant_id, request_id))
+        if known is None and self.store is not None:
+            known = self.store.by_request(tenant_id=tenant_id, request_id=request_id)
+        if known is None:
+            return None
+        if known[0] != fingerprint:
+            raise AlreadyExistsError("request_id was already used with a different request", reason="REQUEST_ID_REUSED")
+        return self.get(tenant_id=tenant_id, job_id=known[1])
+
+    def recover(self) -> list[str]:
+        """Marks the jobs a previous process left PENDING or RUNNING as FAILED ``INTERRUPTED``.
+
+        Their trainer and thread died with that process, so they can never finish; left as they
+        were, Watch streams would wait forever. The champion is not touched: it only changes after
+        a gate. Call once at start, before serving (jobs running in this process are kept).
+
+        Returns:
+            The ids of the jobs marked.
+        """
+        if self.store is None:
+            return []
+        with self._cond:
+            live = set(self._jobs)
+        interrupted = self.store.interrupt(keep=live)
+        for job_id in interrupted:
+            log.warning("tuning job %s was interrupted by a restart; marked FAILED (INTERRUPTED)", job_id)
+            shutil.rmtree(self.work_dir / job_id, ignore_errors=True)  # its scratch is never used again
+        return interrupted
+
     def cancel(self, *, tenant_id: str, job_id: str) -> TuningJob:
         """Stop a job: kill its trainer; the champion is left untouched."""
         job = self.get(tenant_id=tenant_id, job_id=job_id)
         if job.state in TERMINAL_STATES:
             return job
+        if job_id not in self._cancel:  # recorded unfinished, but no process here runs it: close the record
+            self._record(replace(job, state="CANCELLED", stage="done", end_time=dt.datetime.now(dt.UTC), error_code=1,
+                                 error_reason="CANCELLED", error_message="cancelled by the caller", revision=job.revision + 1))
+            return self.get(tenant_id=tenant_id, job_id=job_id)
         self._cancel[job_id].set()
         process = self._process.get(job_id)
         if process is not None and process.poll() is None:
@@ -331,6 +507,7 @@ class JobManager:
                          error_code=code, error_reason=reason, error_message=message)
         finally:
             self._process.pop(job_id, None)
+            self._written.pop(job_id, None)
             shutil.rmtree(directory / ".adapter.trainer", ignore_errors=True)
 
     def _gate(self, task: str, challenger: str, path: Path, build: DatasetBuild, options: JobOptions) -> GateReport:
@@ -369,14 +546,34 @@ class JobManager:
             return self._jobs[job_id]
 
     def _update(self, job_id: str, **changes: Any) -> None:
+        """Changes the live job, wakes its watchers and records the change.
+
+        Progress alone is recorded at most once per ``PROGRESS_WRITE_S``; the next recorded
+        change carries whatever progress was skipped, since a record is always the whole job.
+        """
         with self._cond:
             job = self._jobs[job_id]
-            if job.state in TERMINAL_STATES and changes.get("state") not in (None, job.state):
-                return  # a cancelled job stays cancelled
+            if job.state in TERMINAL_STATES:
+                return  # a finished job is final: a cancelled one stays cancelled
             for key, value in changes.items():
                 setattr(job, key, value)
             job.revision += 1
             self._cond.notify_all()
+            now = time.monotonic()
+            if changes.keys() <= PROGRESS_FIELDS and now - self._written.get(job_id, -PROGRESS_WRITE_S) < PROGRESS_WRITE_S:
+                return
+            self._written[job_id] = now
+            snapshot = replace(job)
+        self._record(snapshot)
+
+    def _record(self, job: TuningJob) -> None:
+        """Writes ``job`` to the record; a failed write is logged, and the next change writes the whole job again."""
+        if self.store is None:
+            return
+        try:
+            self.store.save(job)
+        except SQLAlchemyError:
+            log.exception("could not record tuning job %s at revision %d", job.id, job.revision)
 
 
 def default_work_dir(home: Path) -> Path:

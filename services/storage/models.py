@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -146,4 +146,42 @@ class ApprovedExample(Base):
     create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class TuningJob(Base):
+    """A tuning job's record (docai.training.jobs.TuningJob): what callers read after a restart.
+
+    Written at create and on every state change; progress (step, loss) at most about once a
+    second. ``request_id`` (AIP-155) is unique per tenant so a retry, even after a restart,
+    returns the first job; ``request_fingerprint`` tells a retry from a reuse.
+    """
+
+    __tablename__ = "tuning_jobs"
+    __table_args__ = (UniqueConstraint("tenant_id", "request_id"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    task: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    stage: Mapped[str] = mapped_column(String(30), default="")
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    total_steps: Mapped[int] = mapped_column(Integer, default=0)
+    loss: Mapped[float] = mapped_column(Float, default=0.0)
+    eta_s: Mapped[float] = mapped_column(Float, default=0.0)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error_code: Mapped[int] = mapped_column(Integer, default=0)
+    error_reason: Mapped[str] = mapped_column(String(100), default="")
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    adapter: Mapped[str] = mapped_column(String(300), default="")
+    promoted: Mapped[bool] = mapped_column(default=False)
+    gate_summary: Mapped[str] = mapped_column(Text, default="")
+    dataset_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # NULL when the caller gave none (NULLs never collide in the unique constraint).
+    request_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    # Bumped on every change; a write only lands over an older revision, so writes cannot reorder.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    start_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    end_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 Index("ix_events_tenant_id_id", Event.tenant_id, Event.id)
+Index("ix_tuning_jobs_tenant_id_create_time", TuningJob.tenant_id, TuningJob.create_time)

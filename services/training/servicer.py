@@ -60,13 +60,14 @@ class TrainingServicer(pb_grpc.TrainingServiceServicer):
         return pb.CreateTuningJobResponse(tuning_job=job_to_pb(job))
 
     async def GetTuningJob(self, request: pb.GetTuningJobRequest, context: grpc.aio.ServicerContext) -> pb.GetTuningJobResponse:
-        job = self.jobs.get(tenant_id=caller().tenant_id, job_id=parse_name(request.name, collection="tuningJobs"))
+        job_id = parse_name(request.name, collection="tuningJobs")
+        job = await asyncio.to_thread(self.jobs.get, tenant_id=caller().tenant_id, job_id=job_id)
         return pb.GetTuningJobResponse(tuning_job=job_to_pb(job))
 
     async def ListTuningJobs(self, request: pb.ListTuningJobsRequest, context: grpc.aio.ServicerContext) -> pb.ListTuningJobsResponse:
         size = paging.page_size(request.page_size)
         offset = paging.decode_token(request.page_token)
-        jobs = self.jobs.list(tenant_id=caller().tenant_id)
+        jobs = await asyncio.to_thread(self.jobs.list, tenant_id=caller().tenant_id)
         more = offset + size < len(jobs)
         return pb.ListTuningJobsResponse(
             tuning_jobs=[job_to_pb(j) for j in jobs[offset : offset + size]],
@@ -81,7 +82,7 @@ class TrainingServicer(pb_grpc.TrainingServiceServicer):
     async def WatchTuningJob(self, request: pb.WatchTuningJobRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.WatchTuningJobResponse]:
         tenant_id = caller().tenant_id
         job_id = parse_name(request.name, collection="tuningJobs")
-        job = self.jobs.get(tenant_id=tenant_id, job_id=job_id)
+        job = await asyncio.to_thread(self.jobs.get, tenant_id=tenant_id, job_id=job_id)
         yield pb.WatchTuningJobResponse(tuning_job=job_to_pb(job))
         while job.state not in TERMINAL_STATES:
             seen = job.revision
