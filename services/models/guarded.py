@@ -43,7 +43,7 @@ def decode_guarded(
     temperature: float = 0.0,
     generator: torch.Generator | None = None,
     lookback_words: int = 4,
-    max_rewinds: int = 32,
+    max_rewinds: int = 16,
     stats: DecodeStats,
 ) -> Iterator[Step]:
     """Decode text from ``model`` after ``prompt_ids``, rewinding whatever ``guard`` rejects.
@@ -81,6 +81,7 @@ def decode_guarded(
     banned: dict[int, set[int]] = {}
     released = 0  # tokens already yielded
     rewinds = 0
+    tried: dict[int, int] = {}  # rewinds per span start
     text = ""
 
     def rewind(to: int) -> torch.Tensor:
@@ -99,13 +100,20 @@ def decode_guarded(
         return _forward(model, [last], cache, device)
 
     def fixable(upto: int) -> int | None:
-        """The first token of the earliest rejected span in unreleased text before ``upto``, or None."""
+        """The token to rewind to for the earliest rejected span in unreleased text before ``upto``, or None.
+
+        The first rewind of a span goes back to its last word only ("45 hours": the unit may
+        be the only invented part); a span that comes back goes back to its start.
+        """
         floor = ends[released - 1] if released else 0
-        starts = [start for start, _ in guard(text[:upto]) if start >= floor]
-        if not starts:
+        spans = sorted((start, end) for start, end in guard(text[:upto]) if start >= floor)
+        if not spans:
             return None
-        first = min(starts)
-        return next(i for i, end in enumerate(ends) if end > first)
+        start, end = spans[0]
+        tried[start] = tried.get(start, 0) + 1
+        if tried[start] == 1:
+            start += text[start:end].rstrip().rfind(" ") + 1
+        return next(i for i, token_end in enumerate(ends) if token_end > start)
 
     try:
         while len(tokens) < max_new_tokens:
