@@ -102,6 +102,26 @@ def cmd_adapters_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _synthetic_records(task: str, count: int, *, seed: int, workers: int, work: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Training records and a dataset summary: synthetic invoices for extraction, the synthetic catalogue for a brand."""
+    from docai.training.brand_data import brand_of_task
+    from docai.training.catalogue import write_brand_dataset
+    from docai.training.dataset import build_dataset, synthetic_examples, write_dataset
+    from docai.training.trainer import read_examples
+
+    brand = brand_of_task(task)
+    if brand is None:
+        build = build_dataset(synthetic_examples(count, seed=seed, workers=workers), heldout_share=0.05, seed=seed)
+        manifest = write_dataset(work / "dataset", build)
+        summary = {"sha256": manifest["sha256"], "synthetic_seeds": f"{seed}..{seed + count - 1}", **manifest["counts"]}
+    else:
+        manifest = write_brand_dataset(work / "dataset", brand, n=count, seed=seed)
+        splits = manifest["splits"]
+        summary = {"sha256": splits["train"]["sha256"], "catalogue_seed": seed,
+                   "train": splits["train"]["examples"], "heldout": splits["heldout"]["examples"]}
+    return read_examples(work / "dataset" / "train.jsonl"), summary
+
+
 def cmd_train_synthetic(args: argparse.Namespace) -> int:
     """Build a synthetic dataset, train, write the adapter (and its docai_adapter.json) to --out."""
     from dataclasses import asdict
@@ -109,44 +129,50 @@ def cmd_train_synthetic(args: argparse.Namespace) -> int:
     from docai.schemas.tuning import TuningSpec
     from docai.services.common.settings import Settings
     from docai.services.models.base_model import ensure_base_model
-    from docai.training.dataset import build_dataset, synthetic_examples, write_dataset
-    from docai.training.trainer import read_examples, train_adapter
+    from docai.training.trainer import train_adapter
 
     settings = Settings()
     model_dir = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
+    modules = ("q_proj", "k_proj", "v_proj", "o_proj") + (("gate_proj", "up_proj", "down_proj") if args.modules == "all" else ())
     spec = TuningSpec(
-        method=args.method, max_steps=args.steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        lora_r=args.rank, lora_alpha=2 * args.rank, seed=args.seed, logging_steps=max(1, args.steps // 20 or 1),
+        task=args.task, method=args.method, max_steps=args.steps, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, lora_r=args.rank, lora_alpha=2 * args.rank, seed=args.seed,
+        logging_steps=max(1, args.steps // 20 or 1), lora_layers=args.layers, target_modules=modules,
+        max_length=args.max_length,
     )
     work = Path(tempfile.mkdtemp(prefix="docai-train-"))
     try:
-        print(f"building {args.count} synthetic examples...", flush=True)
-        build = build_dataset(synthetic_examples(args.count, seed=args.seed, workers=args.workers), heldout_share=0.05, seed=args.seed)
-        manifest = write_dataset(work / "dataset", build)
-        print(f"dataset {manifest['sha256'][:12]}: {manifest['counts']}", flush=True)
+        print(f"building {args.count} synthetic examples for {args.task}...", flush=True)
+        records, dataset = _synthetic_records(args.task, args.count, seed=args.seed, workers=args.workers, work=work)
+        print(f"dataset {dataset['sha256'][:12]}: {dataset}", flush=True)
 
         def show(progress: Any) -> None:
             print(f"\rstep {progress.step}/{progress.total_steps} loss {progress.loss:.4f} eta {progress.eta_s:.0f}s", end="", flush=True)
 
-        result = train_adapter(spec, train=read_examples(work / "dataset" / "train.jsonl"), model_dir=model_dir,
-                               out_dir=work / "adapter", on_progress=show)
+        result = train_adapter(spec, train=records, model_dir=model_dir, out_dir=work / "adapter", on_progress=show)
         print()
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for name in ("adapter_config.json", "adapter_model.safetensors"):
             shutil.copy2(work / "adapter" / name, out / name)
-        meta = {
-            "task": "extraction", "base_model": model_dir.name, "dataset_sha256": manifest["sha256"],
-            "dataset": {"synthetic_seeds": f"{args.seed}..{args.seed + args.count - 1}", **manifest["counts"]},
-            "method": result.method, "steps": result.steps, "spec": spec.model_dump(),
-            "training": {k: v for k, v in asdict(result).items() if k != "adapter_dir"},
-            "command": " ".join(["docai", *sys.argv[1:]]),
-        }
+        meta = adapter_metadata(spec, dataset=dataset, training=asdict(result), base_model=model_dir.name,
+                                command=" ".join(["docai", *sys.argv[1:]]))
         (out / "docai_adapter.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
         print(f"adapter written to {out} ({result.method}, {result.steps} steps, {result.tokens_per_s:.0f} tokens/s)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def adapter_metadata(spec: Any, *, dataset: dict[str, Any], training: dict[str, Any], base_model: str, command: str) -> dict[str, Any]:
+    """The ``docai_adapter.json`` of a shipped adapter: how it was trained, on what, and at what cost."""
+    return {
+        "task": spec.task, "base_model": base_model, "dataset_sha256": dataset["sha256"],
+        "dataset": {k: v for k, v in dataset.items() if k != "sha256"},
+        "method": training.get("method"), "steps": training.get("steps"), "spec": spec.model_dump(),
+        "training": {k: v for k, v in training.items() if k not in ("adapter_dir", "event")},
+        "command": command,
+    }
 
 
 def register(subparsers: Any) -> None:
@@ -182,14 +208,18 @@ def register(subparsers: Any) -> None:
     connection(p)
     p.set_defaults(func=cmd_adapters_rollback)
 
-    p = subparsers.add_parser("train-synthetic", help="train an adapter from synthetic invoices (reproduces the shipped one)")
+    p = subparsers.add_parser("train-synthetic", help="train an adapter from synthetic data (reproduces the shipped ones)")
     p.add_argument("--out", required=True)
+    p.add_argument("--task", default="extraction", help="extraction (synthetic invoices) or brand-<brand> (synthetic catalogue)")
     p.add_argument("--count", type=int, default=4000)
     p.add_argument("--steps", type=int, default=450)
     p.add_argument("--method", default="auto", choices=["auto", "qlora", "lora"])
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--learning-rate", type=float, default=3e-4)
     p.add_argument("--rank", type=int, default=16)
+    p.add_argument("--layers", type=int, default=0, help="adapt only the top N transformer layers (0: all)")
+    p.add_argument("--modules", default="attention", choices=["attention", "all"], help="attention projections, or MLP too")
+    p.add_argument("--max-length", type=int, default=3072)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.set_defaults(func=cmd_train_synthetic)
