@@ -9,9 +9,10 @@ brand through the real service path (prompt builder, streaming, scorecard), and 
 - brand-voice score: a character n-gram classifier (:mod:`.voice`) trained on the brands'
   example descriptions and the catalogue's *training* targets, never on the texts scored;
   its accuracy on the held-out reference targets is reported as a sanity check;
-- time to first piece and pieces per second while streaming (the in-process backend yields
-  about one piece per token);
-- throughput with requests for both brands interleaved versus one brand only, same run.
+- time to first piece and tokens per second while streaming (guarded decoding holds the last
+  words back, so its pieces are bigger and its first piece later);
+- throughput of the same requests (every product for both brands) sent brand by brand versus
+  interleaved, so the difference is the cost of switching adapters.
 
 Run: ``python -m docai.services.generation.bench --products 10 --max-new-tokens 80``.
 """
@@ -46,7 +47,7 @@ class BenchConfig:
         max_new_tokens: Ceiling on generated tokens per description.
         seed: Catalogue seed.
         brands: Brand ids to benchmark.
-        throughput_requests: Requests in each throughput run (interleaved and single-brand).
+        throughput_requests: Products in each throughput run (each described for every brand).
         voice_training_items: Catalogue training items whose targets train the voice classifier.
     """
 
@@ -54,7 +55,7 @@ class BenchConfig:
     max_new_tokens: int = 80
     seed: int = 0
     brands: tuple[str, ...] = ("nordkraft", "sunny-days")
-    throughput_requests: int = 6
+    throughput_requests: int = 4
     voice_training_items: int = 160
 
 
@@ -64,6 +65,12 @@ class _Run:
     ttft_s: float
     total_s: float
     pieces: int
+    tokens: int
+
+
+def _tokens(backend: TextGenerator, text: str) -> int:
+    count = getattr(backend, "count_tokens", None)  # the in-process backend has the tokenizer
+    return int(count(text)) if count is not None else len(text.split())
 
 
 def _stream(service: DescriptionService, product: Product, brand_id: str) -> _Run:
@@ -78,7 +85,7 @@ def _stream(service: DescriptionService, product: Product, brand_id: str) -> _Ru
             pieces += 1
             first = first if first is not None else time.perf_counter() - started
     assert result is not None
-    return _Run(result, first or 0.0, time.perf_counter() - started, pieces)
+    return _Run(result, first or 0.0, time.perf_counter() - started, pieces, _tokens(service.backend, result.text))
 
 
 def _summary(runs: list[_Run], voice: VoiceClassifier) -> dict[str, Any]:
@@ -86,7 +93,7 @@ def _summary(runs: list[_Run], voice: VoiceClassifier) -> dict[str, Any]:
     cards = [r.description.scorecard for r in runs]
     ungrounded = sum(1 for c in cards for v in c.violations if v.kind.startswith("ungrounded_"))
     banned = sum(1 for c in cards if any(v.kind in ("banned_claim", "banned_word") for v in c.violations))
-    decode = [r.pieces / (r.total_s - r.ttft_s) for r in runs if r.pieces > 1 and r.total_s > r.ttft_s]
+    decode = [r.tokens / (r.total_s - r.ttft_s) for r in runs if r.pieces > 1 and r.total_s > r.ttft_s]
     return {
         "descriptions": n,
         "grounding_violations_per_100": round(100 * ungrounded / n, 1),
@@ -97,22 +104,20 @@ def _summary(runs: list[_Run], voice: VoiceClassifier) -> dict[str, Any]:
         "voice_score_mean": round(statistics.fmean(voice.score(r.description.text, r.description.brand) for r in runs), 3),
         "voice_accuracy": round(sum(voice.predict(r.description.text) == r.description.brand for r in runs) / n, 3),
         "ttft_s_p50": round(statistics.median(r.ttft_s for r in runs), 3),
-        "pieces_per_s_mean": round(statistics.fmean(decode), 1) if decode else 0.0,
+        "tokens_per_s_mean": round(statistics.fmean(decode), 1) if decode else 0.0,
         "words_mean": round(statistics.fmean(c.word_count for c in cards), 1),
     }
 
 
-def _throughput(service: DescriptionService, products: list[Product], order: list[str]) -> dict[str, Any]:
+def _throughput(service: DescriptionService, requests: list[tuple[str, Product]]) -> dict[str, Any]:
     started = time.perf_counter()
-    pieces = 0
-    for index, brand_id in enumerate(order):
-        pieces += _stream(service, products[index % len(products)], brand_id).pieces
+    tokens = sum(_stream(service, product, brand_id).tokens for brand_id, product in requests)
     elapsed = time.perf_counter() - started
     return {
-        "requests": len(order),
+        "requests": len(requests),
         "seconds": round(elapsed, 2),
-        "descriptions_per_min": round(60 * len(order) / elapsed, 2),
-        "pieces_per_s": round(pieces / elapsed, 1),
+        "descriptions_per_min": round(60 * len(requests) / elapsed, 2),
+        "tokens_per_s": round(tokens / elapsed, 1),
     }
 
 
@@ -193,12 +198,13 @@ def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, co
             backend=backend, brands=brands, feedback=FeedbackStore(Path(scratch)), limits=limits,
             use_adapters=have_adapters,
         )
-        n = config.throughput_requests
-        interleaved = [config.brands[i % len(config.brands)] for i in range(n)]
+        chosen = products[: config.throughput_requests]
+        blocked = [(brand_id, product) for brand_id in config.brands for product in chosen]
+        interleaved = [(brand_id, product) for product in chosen for brand_id in config.brands]
         report["throughput"] = {
             "mode": "adapter+guard" if have_adapters else "base+prompt+guard",
-            "one_brand": _throughput(service, products, [config.brands[0]] * n),
-            "interleaved": _throughput(service, products, interleaved),
+            "brand_by_brand": _throughput(service, blocked),
+            "interleaved": _throughput(service, interleaved),
         }
     if not have_adapters:
         report["modes"]["adapter"] = {"skipped": "no brand-<brand> adapters loaded in the backend"}
@@ -216,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m docai.services.generation.bench", description=main.__doc__)
     parser.add_argument("--products", type=int, default=10)
     parser.add_argument("--max-new-tokens", type=int, default=80)
-    parser.add_argument("--throughput-requests", type=int, default=6)
+    parser.add_argument("--throughput-products", type=int, default=4)
     parser.add_argument("--adapters", type=Path, default=None, help="adapter registry (default: settings.adapter_dir)")
     parser.add_argument("--no-adapters", action="store_true", help="base model only")
     parser.add_argument("--model-dir", type=Path, default=None)
@@ -229,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_adapters:
         activate_brand_adapters(backend, AdapterRegistry(args.adapters or settings.adapter_dir), brands)
     config = BenchConfig(
-        products=args.products, max_new_tokens=args.max_new_tokens, throughput_requests=args.throughput_requests
+        products=args.products, max_new_tokens=args.max_new_tokens, throughput_requests=args.throughput_products
     )
     report = run_benchmark(backend, brands=brands, config=config)
     text = json.dumps(report, indent=2, ensure_ascii=False)

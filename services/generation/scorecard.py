@@ -6,8 +6,9 @@ text by the lexicons of :mod:`docai.services.generation.lexicon` must also be in
 title, category, attributes or raw text, with the same polarity ("not dishwasher safe" does not
 ground "dishwasher safe"). Anything else is an invented fact and fails the scorecard.
 
-Severity: grounding, banned words and claims, required facts and empty text are errors
-(``passed`` is False); length and style rules are warnings (worth an edit, not a block).
+Severity: grounding, banned words and claims, required facts, a text that loops and empty
+text are errors (``passed`` is False); length and the other style rules are warnings (worth
+an edit, not a block).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def score_description(
 def grounding_guard(
     product: Product, brand: BrandGuide, *, raw_text_used: str | None = None
 ) -> Callable[[str], list[tuple[int, int]]]:
-    """The guard of guarded decoding: spans of a text that would fail grounding or the brand's bans.
+    """The guard of guarded decoding: spans of a text that would fail grounding, the brand's bans or repeat.
 
     The product's facts are read once; the guard is then called after every generated word.
 
@@ -143,7 +144,8 @@ def grounding_guard(
     facts = SourceFacts.of(source_text(product, raw_text=raw_text_used))
 
     def guard(text: str) -> list[tuple[int, int]]:
-        return [(v.start, v.end) for v in (*_grounding(text, facts), *_banned(text, brand))]
+        found = [(v.start, v.end) for v in (*_grounding(text, facts), *_banned(text, brand))]
+        return found + _repetitions(text)
 
     return guard
 
@@ -247,9 +249,9 @@ def _style(text: str, brand: BrandGuide) -> list[Violation]:
                 f"{brand.min_exclamations}-{brand.max_exclamations}",
             )
         )
-    repeated = _repetition(text)
-    if repeated:
-        found.append(Violation(kind="style", severity="warning", span=repeated, detail="the text repeats itself"))
+    for start, end in _repetitions(text)[:1]:
+        # An error, not a warning: a looping text is not publishable, whatever else it gets right.
+        found.append(_at(text, start, end, "style", "the text repeats itself"))
     you = re.search(r"\b(?:you|your|you're|you'll)\b", text, re.IGNORECASE)
     if brand.second_person and text.strip() and you is None:
         found.append(Violation(kind="style", severity="warning", detail=f"{brand.display_name} speaks to the reader as 'you'"))
@@ -260,16 +262,17 @@ def _style(text: str, brand: BrandGuide) -> list[Violation]:
     return found
 
 
-def _repetition(text: str, *, n: int = 4, times: int = 3) -> str:
-    """A run of ``n`` words that occurs ``times`` or more (small models loop), or ''."""
-    words = re.findall(r"[\w.-]+", text.lower())
+def _repetitions(text: str, *, n: int = 4, times: int = 3) -> list[tuple[int, int]]:
+    """Spans of each ``times``-th and later occurrence of a run of ``n`` words (small models loop)."""
+    words = [(m.start(), m.end(), m.group().lower()) for m in re.finditer(r"[\w.-]+", text)]
     counts: dict[tuple[str, ...], int] = {}
+    spans: list[tuple[int, int]] = []
     for i in range(len(words) - n + 1):
-        gram = tuple(words[i : i + n])
+        gram = tuple(word for _, _, word in words[i : i + n])
         counts[gram] = counts.get(gram, 0) + 1
         if counts[gram] >= times:
-            return " ".join(gram)
-    return ""
+            spans.append((words[i][0], words[i + n - 1][1]))
+    return spans
 
 
 def _at(text: str, start: int, end: int, kind: str, detail: str, *, severity: str = "error") -> Violation:

@@ -104,7 +104,9 @@ def test_required_fact_missing_fails(brands):
 
 
 def test_length_and_style_are_warnings(brands):
-    long_text = "Krus Mug. Stoneware, 350 ml. White. Dishwasher safe! " + "Made for mornings. " * 10
+    long_text = "Krus Mug. Stoneware, 350 ml. White. Dishwasher safe! " + " ".join(
+        f"Made for {moment}." for moment in "mornings evenings desks kitchens offices picnics studios gardens porches".split()
+    )
     card = score_description(long_text, product=MUG, brand=brands.get("nordkraft"))
     assert card.passed and not card.length_ok
     assert {v.kind for v in card.violations if v.severity == "warning"} == {"length", "style"}
@@ -135,10 +137,15 @@ def test_units_written_with_hyphens_and_dimension_lists_are_checked(brands):
     assert ("ungrounded_number", "3 l") in kinds(score_description("Pack. Nylon, 420 g, 3 l.", product=pockets, brand=nordkraft))
 
 
-def test_a_looping_text_gets_a_warning(brands):
+def test_a_looping_text_fails(brands):
     loop = "Krus Mug. Stoneware, 350 ml. White. " * 4
     card = score_description(loop, product=MUG, brand=brands.get("nordkraft"))
-    assert any(v.kind == "style" and "repeats" in v.detail for v in card.violations)
+    assert any(v.kind == "style" and v.severity == "error" and "repeats" in v.detail for v in card.violations)
+    assert not card.passed
+    # The guard names the third run of the same four words, so decoding rewinds it.
+    text = "Cedar Pack. 900 g. 900 g. 900 g. 900 g."
+    spans = grounding_guard(product(weight="900 g"), brands.get("nordkraft"))(text)
+    assert spans and text[spans[0][0]:spans[0][1]] == "900 g. 900 g."
 
 
 def test_origin_claims_need_the_same_place(brands):
