@@ -6,6 +6,7 @@ The interceptor is the only place where domain errors become gRPC statuses (with
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -74,6 +75,11 @@ async def _enter(metadata: dict[str, Any], authenticate: Authenticator) -> None:
     current_actor.set(str(metadata.get("x-docai-actor", "")))
 
 
+# Not failures to report: an abort already sent, a client that went away (the stream is closed
+# or the call cancelled); answering those with a status would fail inside gRPC itself.
+_PASS_THROUGH = (grpc.aio.AbortError, GeneratorExit, asyncio.CancelledError)
+
+
 async def _fail(context: grpc.aio.ServicerContext, method: str, exc: BaseException) -> None:
     if isinstance(exc, DocAIError):
         log.info("%s -> %s %s", method, exc.code.name, exc.reason)
@@ -91,7 +97,7 @@ def _wrap(
             try:
                 await _enter(metadata, authenticate)
                 return await behavior(request, context)
-            except grpc.aio.AbortError:
+            except _PASS_THROUGH:
                 raise
             except BaseException as exc:  # noqa: BLE001 - the one boundary where everything is mapped
                 await _fail(context, method, exc)
@@ -104,7 +110,7 @@ def _wrap(
                 await _enter(metadata, authenticate)
                 async for item in behavior(request, context):
                     yield item
-            except grpc.aio.AbortError:
+            except _PASS_THROUGH:
                 raise
             except BaseException as exc:  # noqa: BLE001
                 await _fail(context, method, exc)

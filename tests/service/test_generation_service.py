@@ -225,3 +225,18 @@ def test_list_brands_pages(running):
     )
     assert [b.name for b in [*first.brands, *second.brands]] == ["brands/nordkraft", "brands/sunny-days"]
     assert second.next_page_token == ""
+
+
+def test_a_client_that_leaves_mid_stream_is_no_server_error(running, caplog):
+    stream = running.stub.GenerateDescription(
+        pb.GenerateDescriptionRequest(product=MUG, brand="brands/nordkraft"), metadata=metadata(running.token)
+    )
+    next(stream)  # the first piece, then the client goes away
+    stream.cancel()
+    again = list(
+        running.stub.GenerateDescription(
+            pb.GenerateDescriptionRequest(product=MUG, brand="brands/nordkraft"), metadata=metadata(running.token)
+        )
+    )
+    assert again[-1].description.scorecard.passed
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
