@@ -9,7 +9,8 @@ of an invented fact, and nothing is filtered out of the text afterwards.
 
 Text is held back ``lookback_words`` words before it is yielded, so a rewind never takes
 back what a streaming client has already received; a span that starts in released text (or
-one left after ``max_rewinds``) stays in the text, and the scorecard flags it.
+one left after ``max_rewinds``) stays in the text, and the scorecard flags it. A span the
+model writes again and again (a loop) ends the text where it starts.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def decode_guarded(
     generator: torch.Generator | None = None,
     lookback_words: int = 4,
     max_rewinds: int = 16,
+    max_tries_per_span: int = 3,
     stats: DecodeStats,
 ) -> Iterator[Step]:
     """Decode text from ``model`` after ``prompt_ids``, rewinding whatever ``guard`` rejects.
@@ -61,6 +63,7 @@ def decode_guarded(
         generator: Random generator for sampling.
         lookback_words: Words held back before release: the longest span a rewind can reach.
         max_rewinds: After this many rewinds the guard is no longer asked.
+        max_tries_per_span: Rewinds of one span before the text ends where it starts.
         stats: Receives timings, the finish reason and ``rewinds``.
 
     Yields:
@@ -99,11 +102,17 @@ def decode_guarded(
         stats.forward_passes += 1
         return _forward(model, [last], cache, device)
 
-    def fixable(upto: int) -> int | None:
-        """The token to rewind to for the earliest rejected span in unreleased text before ``upto``, or None.
+    def cut(to: int) -> None:
+        """End the text before tokens[to] (never released: rewinds only reach unreleased text)."""
+        del tokens[to:], logprobs[to:], ends[to:]
 
-        The first rewind of a span goes back to its last word only ("45 hours": the unit may
-        be the only invented part); a span that comes back goes back to its start.
+    def fixable(upto: int) -> tuple[int, bool] | None:
+        """Where to rewind for the earliest rejected span in unreleased text before ``upto``, or None.
+
+        Returns the token to rewind to, and whether to end the text there instead. The first
+        rewind of a span goes back to its last word only ("45 hours": the unit may be the only
+        invented part); a span that comes back goes back to its start; one the model keeps
+        coming back to (a loop) ends the text where it starts.
         """
         floor = ends[released - 1] if released else 0
         spans = sorted((start, end) for start, end in guard(text[:upto]) if start >= floor)
@@ -113,7 +122,8 @@ def decode_guarded(
         tried[start] = tried.get(start, 0) + 1
         if tried[start] == 1:
             start += text[start:end].rstrip().rfind(" ") + 1
-        return next(i for i, token_end in enumerate(ends) if token_end > start)
+        token = next(i for i, token_end in enumerate(ends) if token_end > start)
+        return token, tried[start] > max_tries_per_span
 
     try:
         while len(tokens) < max_new_tokens:
@@ -122,11 +132,14 @@ def decode_guarded(
                 logits[0, list(banned[position])] = float("-inf")
             token, logprob = _choose(logits, temperature, generator)
             if token in stops:
-                at = fixable(len(text)) if rewinds < max_rewinds else None
-                if at is None:
+                found = fixable(len(text)) if rewinds < max_rewinds else None
+                if found is None:
                     break
                 rewinds += 1
-                logits = rewind(at)
+                if found[1]:
+                    cut(found[0])
+                    break
+                logits = rewind(found[0])
                 continue
             tokens.append(token)
             logprobs.append(logprob)
@@ -135,10 +148,13 @@ def decode_guarded(
             ends.append(len(text))
             space = _last_space(text, previous)
             if space is not None:
-                at = fixable(space) if rewinds < max_rewinds else None
-                if at is not None:
+                found = fixable(space) if rewinds < max_rewinds else None
+                if found is not None:
                     rewinds += 1
-                    logits = rewind(at)
+                    if found[1]:
+                        cut(found[0])
+                        break
+                    logits = rewind(found[0])
                     continue
                 keep = _release_point(text[:space], lookback_words)
                 upto = released
@@ -153,10 +169,10 @@ def decode_guarded(
             stats.forward_passes += 1
         if len(tokens) >= max_new_tokens:
             stats.finish_reason = "length"
-            at = fixable(len(text)) if rewinds < max_rewinds else None
-            if at is not None:  # the budget ends on a rejected span: cut it off rather than keep it
+            found = fixable(len(text)) if rewinds < max_rewinds else None
+            if found is not None:  # the budget ends on a rejected span: cut it off rather than keep it
                 rewinds += 1
-                del tokens[at:], logprobs[at:]
+                cut(found[0])
         if len(tokens) > released:
             yield Step(tokens[released:], logprobs[released:], forced=False)
     finally:

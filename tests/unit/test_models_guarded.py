@@ -69,3 +69,13 @@ def test_a_guard_and_a_schema_do_not_mix() -> None:
 def test_the_last_words_are_held_back() -> None:
     assert _release_point("one two three four five", 4) == len("one ")
     assert _release_point("one two", 4) == 0
+
+
+def test_a_span_that_keeps_coming_back_ends_the_text_where_it_starts(backend: HFTextGenerator) -> None:
+    def everything_after_the_first_word(text: str) -> list[tuple[int, int]]:
+        words = list(re.finditer(r"\S+", text))
+        return [(words[1].start(), len(text))] if len(words) > 1 else []
+
+    request = GenerationRequest(messages=MESSAGES, max_new_tokens=40, guard=everything_after_the_first_word, **SAMPLED)
+    result = backend.generate(request)
+    assert len(result.text.split()) <= 1 and result.finish_reason == "stop"
