@@ -119,11 +119,11 @@ def decode_guarded(
         if not spans:
             return None
         start, end = spans[0]
-        tried[start] = tried.get(start, 0) + 1
-        if tried[start] == 1:
+        tries = tried[start] = tried.get(start, 0) + 1
+        if tries == 1:
             start += text[start:end].rstrip().rfind(" ") + 1
         token = next(i for i, token_end in enumerate(ends) if token_end > start)
-        return token, tried[start] > max_tries_per_span
+        return token, tries > max_tries_per_span
 
     try:
         while len(tokens) < max_new_tokens:

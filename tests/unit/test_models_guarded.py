@@ -71,11 +71,12 @@ def test_the_last_words_are_held_back() -> None:
     assert _release_point("one two", 4) == 0
 
 
-def test_a_span_that_keeps_coming_back_ends_the_text_where_it_starts(backend: HFTextGenerator) -> None:
-    def everything_after_the_first_word(text: str) -> list[tuple[int, int]]:
-        words = list(re.finditer(r"\S+", text))
-        return [(words[1].start(), len(text))] if len(words) > 1 else []
+@pytest.mark.parametrize("words", [1, 3])
+def test_a_span_that_keeps_coming_back_ends_the_text_where_it_starts(backend: HFTextGenerator, words: int) -> None:
+    def everything_after_the_first_words(text: str) -> list[tuple[int, int]]:
+        found = list(re.finditer(r"\S+", text))
+        return [(found[words].start(), len(text))] if len(found) > words + 1 else []
 
-    request = GenerationRequest(messages=MESSAGES, max_new_tokens=40, guard=everything_after_the_first_word, **SAMPLED)
+    request = GenerationRequest(messages=MESSAGES, max_new_tokens=40, guard=everything_after_the_first_words, **SAMPLED)
     result = backend.generate(request)
-    assert len(result.text.split()) <= 1 and result.finish_reason == "stop"
+    assert len(result.text.split()) <= words + 1 and result.finish_reason == "stop"
