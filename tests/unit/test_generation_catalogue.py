@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from docai.services.generation.brands import BrandBook
-from docai.services.generation.prompt import build_generation_messages
+from docai.services.generation.feedback import FeedbackStore
 from docai.services.generation.scorecard import score_description
+from docai.services.generation.service import DescriptionService
+from docai.services.models.fake_backend import FakeTextGenerator
 from docai.training.catalogue import CATEGORIES, brand_sft_examples, generate_catalogue, heldout_catalogue
 
 
@@ -31,11 +33,15 @@ def test_heldout_items_are_not_training_items():
     assert not train & held
 
 
-def test_sft_records_use_the_inference_prompt():
+def test_sft_records_use_the_inference_prompt(tmp_path):
     brands = BrandBook.load()
     split = brand_sft_examples("sunny-days", n=20, brands=brands)
     assert (len(split.train), len(split.heldout)) == (18, 2)
     record = split.train[0]
     item = generate_catalogue(1)[0]
-    assert record["prompt"] == build_generation_messages(item.product, brands.get("sunny-days"))
+    # The prompt the service sends once the brand's adapter serves it.
+    backend = FakeTextGenerator(lambda request: "")
+    backend.load_adapter("brand-sunny-days", tmp_path)
+    service = DescriptionService(backend=backend, brands=brands, feedback=FeedbackStore(tmp_path))
+    assert record["prompt"] == service.prepare(item.product, brand_id="sunny-days").request.messages
     assert record["completion"] == [{"role": "assistant", "content": item.targets["sunny-days"]}]
