@@ -13,7 +13,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from docai.schemas.product import BatchItem, BrandGuide, Description, FeedbackRecord, Product, Scorecard, Verdict
 from docai.services.common.errors import DocAIError, InvalidArgumentError
