@@ -125,6 +125,19 @@ def decode_guarded(
         token = next(i for i, token_end in enumerate(ends) if token_end > start)
         return token, tries > max_tries_per_span
 
+    def enforce(upto: int) -> str:
+        """Ask the guard about ``text[:upto]``: "ok", "rewound" (``logits`` now at the rewind point) or "ended"."""
+        nonlocal rewinds, logits
+        found = fixable(upto) if rewinds < max_rewinds else None
+        if found is None:
+            return "ok"
+        rewinds += 1
+        if found[1]:
+            cut(found[0])
+            return "ended"
+        logits = rewind(found[0])
+        return "rewound"
+
     try:
         while len(tokens) < max_new_tokens:
             position = len(tokens)
@@ -132,15 +145,9 @@ def decode_guarded(
                 logits[0, list(banned[position])] = float("-inf")
             token, logprob = _choose(logits, temperature, generator)
             if token in stops:
-                found = fixable(len(text)) if rewinds < max_rewinds else None
-                if found is None:
-                    break
-                rewinds += 1
-                if found[1]:
-                    cut(found[0])
-                    break
-                logits = rewind(found[0])
-                continue
+                if enforce(len(text)) == "rewound":
+                    continue
+                break
             tokens.append(token)
             logprobs.append(logprob)
             previous = len(text)
@@ -148,13 +155,10 @@ def decode_guarded(
             ends.append(len(text))
             space = _last_space(text, previous)
             if space is not None:
-                found = fixable(space) if rewinds < max_rewinds else None
-                if found is not None:
-                    rewinds += 1
-                    if found[1]:
-                        cut(found[0])
-                        break
-                    logits = rewind(found[0])
+                verdict = enforce(space)
+                if verdict == "ended":
+                    break
+                if verdict == "rewound":
                     continue
                 keep = _release_point(text[:space], lookback_words)
                 upto = released
