@@ -33,6 +33,8 @@ class TuningSpec(BaseModel):
             default (a few MB of weights for a 135M model).
         lora_layers: Adapt only the top this many transformer layers (0: all). Backpropagation
             stops at the lowest adapted layer, so a step costs much less on a CPU.
+        init_adapter: A PEFT adapter directory to continue training (its LoRA setup wins over
+            the fields above); empty starts a new adapter.
 
     Attributes (quantization):
         method: ``qlora`` (4-bit NF4 base, double quantisation, bf16 compute; CUDA),
@@ -65,6 +67,7 @@ class TuningSpec(BaseModel):
     lora_dropout: float = Field(0.05, ge=0.0, lt=1.0)
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
     lora_layers: int = Field(0, ge=0)
+    init_adapter: str = ""
 
     method: TuningMethod = "auto"
 

@@ -132,9 +132,10 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
     for n in retrain:
         rows = [truth_example(parsed[i], truths[i], vendor=vendor) for i in range(n)]
         work = Path(tempfile.mkdtemp(prefix="docai-curve-"))
-        spec = TuningSpec(method="lora", max_steps=retrain_steps, batch_size=1, learning_rate=1e-4, min_examples=1)
+        spec = TuningSpec(method="lora", max_steps=retrain_steps, batch_size=1, learning_rate=1e-4, min_examples=1,
+                          init_adapter=str(SHIPPED_ADAPTERS / "extraction"))
         started = time.perf_counter()
-        train_adapter(spec, train=[{"prompt": r.prompt, "completion": r.completion} for r in rows], model_dir=_model_dir(), out_dir=work / "a", init_adapter=SHIPPED_ADAPTERS / "extraction")
+        train_adapter(spec, train=[{"prompt": r.prompt, "completion": r.completion} for r in rows], model_dir=_model_dir(), out_dir=work / "a")
         seconds = time.perf_counter() - started
         backend.load_adapter(f"curve-{n}", work / "a")
         predictions = {str(i): extractor.extract(parsed[i], adapter=f"curve-{n}").extraction.flat() for i in tests}

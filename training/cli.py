@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,9 @@ def cmd_adapters_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
-def _synthetic_records(task: str, count: int, *, seed: int, workers: int, work: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _synthetic_records(
+    task: str, count: int, *, seed: int, workers: int, work: Path, layouts: Sequence[int] = ()
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Training records and a dataset summary: synthetic invoices for extraction, the synthetic catalogue for a brand."""
     from docai.training.brand_data import brand_of_task
     from docai.training.catalogue import write_brand_dataset
@@ -111,7 +114,8 @@ def _synthetic_records(task: str, count: int, *, seed: int, workers: int, work: 
 
     brand = brand_of_task(task)
     if brand is None:
-        build = build_dataset(synthetic_examples(count, seed=seed, workers=workers), heldout_share=0.05, seed=seed)
+        examples = synthetic_examples(count, seed=seed, workers=workers, layouts=layouts)
+        build = build_dataset(examples, heldout_share=0.05, seed=seed)
         manifest = write_dataset(work / "dataset", build)
         summary = {"sha256": manifest["sha256"], "synthetic_seeds": f"{seed}..{seed + count - 1}", **manifest["counts"]}
     else:
@@ -138,12 +142,15 @@ def cmd_train_synthetic(args: argparse.Namespace) -> int:
         task=args.task, method=args.method, max_steps=args.steps, batch_size=args.batch_size,
         learning_rate=args.learning_rate, lora_r=args.rank, lora_alpha=2 * args.rank, seed=args.seed,
         logging_steps=max(1, args.steps // 20 or 1), lora_layers=args.layers, target_modules=modules,
-        max_length=args.max_length,
+        max_length=args.max_length, gradient_accumulation_steps=args.grad_accum, init_adapter=args.init_adapter,
+        gradient_checkpointing=args.gradient_checkpointing,
     )
     work = Path(tempfile.mkdtemp(prefix="docai-train-"))
     try:
         print(f"building {args.count} synthetic examples for {args.task}...", flush=True)
-        records, dataset = _synthetic_records(args.task, args.count, seed=args.seed, workers=args.workers, work=work)
+        records, dataset = _synthetic_records(
+            args.task, args.count, seed=args.seed, workers=args.workers, work=work, layouts=_layout_indices(args.layouts)
+        )
         print(f"dataset {dataset['sha256'][:12]}: {dataset}", flush=True)
 
         def show(progress: Any) -> None:
@@ -157,11 +164,26 @@ def cmd_train_synthetic(args: argparse.Namespace) -> int:
             shutil.copy2(work / "adapter" / name, out / name)
         meta = adapter_metadata(spec, dataset=dataset, training=asdict(result), base_model=model_dir.name,
                                 command=" ".join(["docai", *sys.argv[1:]]))
+        history = Path(args.init_adapter) / "docai_adapter.json"
+        if args.init_adapter and history.is_file():  # keep the adapter's history
+            meta["continued_from"] = json.loads(history.read_text())
         (out / "docai_adapter.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
         print(f"adapter written to {out} ({result.method}, {result.steps} steps, {result.tokens_per_s:.0f} tokens/s)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def _layout_indices(names: str) -> list[int]:
+    """``--layouts a,b,b`` as layout indices; an unknown name is an error that lists the known ones."""
+    from docai.training.synthetic_layouts import LAYOUTS
+
+    index = {spec.name: i for i, spec in enumerate(LAYOUTS)}
+    chosen = [name.strip() for name in names.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in index]
+    if unknown:
+        raise SystemExit(f"unknown layouts {unknown}; known: {', '.join(index)}")
+    return [index[name] for name in chosen]
 
 
 def adapter_metadata(spec: Any, *, dataset: dict[str, Any], training: dict[str, Any], base_model: str, command: str) -> dict[str, Any]:
@@ -215,11 +237,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--steps", type=int, default=450)
     p.add_argument("--method", default="auto", choices=["auto", "qlora", "lora"])
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimiser step (saves memory)")
+    p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations (saves memory)")
     p.add_argument("--learning-rate", type=float, default=3e-4)
     p.add_argument("--rank", type=int, default=16)
     p.add_argument("--layers", type=int, default=0, help="adapt only the top N transformer layers (0: all)")
     p.add_argument("--modules", default="attention", choices=["attention", "all"], help="attention projections, or MLP too")
     p.add_argument("--max-length", type=int, default=3072)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--layouts", default="", help="extraction: layout names to cycle through (repeat one to weight it)")
+    p.add_argument("--init-adapter", default="", help="continue training this adapter directory instead of a new one")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.set_defaults(func=cmd_train_synthetic)

@@ -235,19 +235,26 @@ def _synthetic_one(args: tuple[int, dict[str, Any]]) -> SFTExample:
     return synthetic_example(seed, **options)
 
 
-def synthetic_examples(count: int, *, seed: int = 0, workers: int = 1, **options: Any) -> list[SFTExample]:
+def synthetic_examples(
+    count: int, *, seed: int = 0, workers: int = 1, layouts: Sequence[int] = (), **options: Any
+) -> list[SFTExample]:
     """``count`` synthetic examples with seeds ``seed .. seed + count - 1``.
 
     Args:
         count: Number of examples.
         seed: First seed.
         workers: Processes to build them with (PDF rendering and parsing dominate).
-        **options: Passed to ``generate_invoice`` (vendor, layout, language...).
+        layouts: Layout indices to cycle through, one per example (repeat one to weight it);
+            empty: each vendor's own random layout.
+        **options: Passed to ``generate_invoice`` (vendor, language...).
 
     Returns:
         The examples in seed order.
     """
-    jobs = [(seed + index, options) for index in range(count)]
+    jobs = [
+        (seed + index, {**options, "layout": layouts[index % len(layouts)]} if layouts else options)
+        for index in range(count)
+    ]
     if workers <= 1:
         return [_synthetic_one(job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor

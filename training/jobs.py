@@ -411,7 +411,10 @@ class JobManager:
     # -- the job ---------------------------------------------------------------------------
 
     def _spec(self, options: JobOptions) -> TuningSpec:
+        """The job's training setup; it continues the task's champion, so corrections refine what serves."""
         changes: dict[str, Any] = {"task": options.task}
+        if self.registry.aliases(options.task).get("champion"):
+            changes["init_adapter"] = str(self.registry.get(options.task, "champion").path)
         if options.max_steps:
             changes["max_steps"] = options.max_steps
         if options.learning_rate:

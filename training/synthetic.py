@@ -33,6 +33,8 @@ from docai.training.synthetic_data import (
     COUNTRY_CURRENCIES,
     COUNTRY_LANGUAGES,
     DUE_SENTENCE,
+    E_INVOICE_STANDARDS,
+    FORM_LABELS,
     LABELS,
     LANGUAGE_COUNTRIES,
     LANGUAGES,
@@ -41,6 +43,8 @@ from docai.training.synthetic_data import (
     SECTORS,
     TAX_RATES,
     UNITS,
+    VIEWER_MAKERS,
+    VIEWER_TITLES,
     Product,
     address_lines,
     bank_account,
@@ -722,6 +726,18 @@ def _build(
         customer_extra.append(f"{label['customer_vat_id']}: {printed['customer_tax_id']}")
     printed["customer_name"] = str(v["customer_name"])
     title = label["title_credit"] if credit else label["title_invoice"]
+    banner: list[str] = []
+    form_labels: dict[str, str] = {}
+    if spec.form:  # draws from rng only here, so the designed layouts stay as they were
+        form_labels = {key: variants[spec.label_variant % len(variants)] for key, variants in FORM_LABELS[lang].items()}
+        form_labels["seller"] = label["from"]
+        banner = [
+            f"{rng.choice(VIEWER_TITLES[lang])} © {rng.choice(VIEWER_MAKERS)} {rng.randint(2019, 2026)}",
+            f"{form_labels['standard']}: {rng.choice(E_INVOICE_STANDARDS)}",
+            f"{form_labels['input_file']}: {_slug(number)}_{rng.randint(100, 999)}.xml",
+        ]
+        if rng.random() < 0.5:
+            banner.append(f"{form_labels['viewer_version']}: {rng.randint(1, 3)}.{rng.randint(0, 9)}")
     intro = label["intro_credit" if credit else "intro"] if spec.intro else ""
     doc = PrintedInvoice(
         title=title,
@@ -747,6 +763,8 @@ def _build(
         page_label=label["page"],
         continuation=f"{title} {number} – {label['continued']}",
         hidden_text=hidden_text,
+        banner=banner,
+        form_labels=form_labels,
     )
     return doc, {name: printed[name] for name in printed if name in shown}
 

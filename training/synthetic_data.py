@@ -1168,3 +1168,51 @@ PERSON_NAMES: dict[str, tuple[str, ...]] = {
     "CH": ("Reto Baumann", "Nadine Keller", "Urs Meier", "Céline Favre", "Beat Zürcher", "Laura Gerber"),
     "NL": ("Sanne de Jong", "Daan Visser", "Lotte Smit", "Bram Mulder", "Eva Janssen", "Ruben de Boer"),
 }
+
+# The "e-invoice view" layouts print the invoice as a labelled list, the way viewers of
+# structured e-invoices (EN 16931, XRechnung, Factur-X) render them: a viewer's banner and
+# technical lines above, then sections of "label: value" rows.
+VIEWER_TITLES: dict[str, tuple[str, ...]] = {
+    "en": ("E-Invoice Viewer", "Electronic invoice – readable view", "Invoice data visualisation"),
+    "de": ("Visualisierung E-Rechnung", "Elektronische Rechnung – Lesefassung", "Darstellung der Rechnungsdaten"),
+    "fr": ("Visualisation de la facture électronique", "Facture électronique – vue lisible", "Aperçu des données de facture"),
+}
+VIEWER_MAKERS: tuple[str, ...] = ("Tabula Soft", "Lexor Systems", "NovaDocs", "ClearLedger", "Paperless Works", "Kontor IT")
+E_INVOICE_STANDARDS: tuple[str, ...] = (
+    "EN 16931", "XRechnung 3.0", "Factur-X 1.0 EN16931", "ZUGFeRD 2.3 COMFORT", "Peppol BIS Billing 3.0",
+)
+FORM_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "standard": ("Standard", "Invoice standard", "Syntax"),
+        "input_file": ("Input file", "Source file", "XML file"),
+        "viewer_version": ("Viewer version", "Version", "Renderer"),
+        "name": ("Name", "Company", "Name"),
+        "address": ("Address", "Postal address", "Address"),
+        "contact": ("Contact", "Contact details", "Contact"),
+        "notes": ("Notes", "Remarks", "Invoice notes"),
+        "items": ("Line items", "Invoice lines", "Positions"),
+        "totals": ("Document totals", "Totals", "Invoice totals"),
+    },
+    "de": {
+        "standard": ("Rechnungsstandard", "Standard", "Syntax"),
+        "input_file": ("Eingabedatei", "XML-Datei", "Quelldatei"),
+        "viewer_version": ("Version", "Stylesheet-Version", "Darstellung"),
+        "name": ("Name", "Firma", "Name"),
+        "address": ("Anschrift", "Postanschrift", "Adresse"),
+        "contact": ("Kontakt", "Kontaktdaten", "Ansprechpartner"),
+        "notes": ("Bemerkungen", "Hinweise", "Anmerkungen"),
+        "items": ("Positionen", "Rechnungspositionen", "Positionsdaten"),
+        "totals": ("Summen", "Belegsummen", "Rechnungsbeträge"),
+    },
+    "fr": {
+        "standard": ("Norme", "Standard", "Syntaxe"),
+        "input_file": ("Fichier d'entrée", "Fichier XML", "Fichier source"),
+        "viewer_version": ("Version", "Version de la feuille de style", "Rendu"),
+        "name": ("Nom", "Raison sociale", "Nom"),
+        "address": ("Adresse", "Adresse postale", "Adresse"),
+        "contact": ("Contact", "Coordonnées", "Contact"),
+        "notes": ("Remarques", "Notes", "Mentions"),
+        "items": ("Lignes de facture", "Lignes", "Positions"),
+        "totals": ("Totaux", "Montants du document", "Totaux de la facture"),
+    },
+}

@@ -70,6 +70,8 @@ class LayoutSpec:
     spaced_rate: bool = True
     label_colon: bool = True
     font_size: float = 9.0
+    # A labelled list instead of a designed page (see ``_Renderer._form``).
+    form: bool = False
 
 
 _NAVY, _TEAL, _WINE, _GREEN, _GREY, _ORANGE, _PURPLE, _BLACK = (
@@ -422,6 +424,37 @@ LAYOUTS: tuple[LayoutSpec, ...] = (
         currency_style="code",
         show_amount_due=True,
     ),
+    LayoutSpec(
+        "e_invoice_view",
+        accent=_GREY,
+        title_align="left",
+        meta_style="list",
+        table_rules="header",
+        columns=("pos", "desc", "price", "qty_unit", "tax", "amount"),
+        tax_style="table",
+        bank_pos="block",
+        taxid_pos="header",
+        label_variant=1,
+        currency_style="header",
+        iban_grouped=False,
+        form=True,
+    ),
+    LayoutSpec(
+        "e_invoice_view_serif",
+        font="Times",
+        accent=_NAVY,
+        title_align="left",
+        meta_style="list",
+        table_rules="grid",
+        columns=("pos", "code", "desc", "qty", "unit", "price", "amount"),
+        tax_style="lines",
+        bank_pos="block",
+        taxid_pos="header",
+        label_variant=2,
+        currency_style="code",
+        form=True,
+        label_colon=False,
+    ),
 )
 
 
@@ -461,6 +494,9 @@ class PrintedInvoice:
     page_label: str
     continuation: str
     hidden_text: str | None = None
+    # Form layouts only: the viewer's banner, then "label: value" lines, and the form's own labels.
+    banner: list[str] = field(default_factory=list)
+    form_labels: dict[str, str] = field(default_factory=dict)
     ops_hint: dict[str, object] = field(default_factory=dict)
 
 
@@ -577,6 +613,8 @@ class _Renderer:
     # -- blocks -------------------------------------------------------------------------------
 
     def run(self) -> list[list[Op]]:
+        if self.spec.form:
+            return self._form()
         self._page_chrome()
         self._first_page_header()
         self._parties()
@@ -620,6 +658,11 @@ class _Renderer:
         return y + 10.5
 
     def _continuation_header(self) -> None:
+        if self.spec.form:
+            self.text(self.x0, 40, self.doc.banner[0], size=8, color=GREY)
+            self.text(self.x0, 52, self.doc.continuation, size=8, color=GREY)
+            self.y = 62.0
+            return
         if self.spec.vendor_block == "side":
             self.text(self.x0, 40, self.doc.continuation, size=self.size, color=GREY)
         else:
@@ -687,6 +730,61 @@ class _Renderer:
             self._title(x, y, spec.title_align)
             block_bottom = y + 6
         self.y = block_bottom + 16
+
+    # -- form layouts: a labelled list, as e-invoice viewers print one -------------------------
+
+    def _form(self) -> list[list[Op]]:
+        doc, label = self.doc, self.doc.form_labels
+        banner, *technical = doc.banner
+        self.text(self.x0, 40, banner, bold=True, size=self.size + 1, color=GREY)
+        self.y = 50.0
+        for line in technical:
+            self._form_row(*line.split(": ", 1))
+        self._form_heading(doc.title)
+        for name, value in doc.meta:
+            self._form_row(name, value)
+        self._form_heading(label["seller"])
+        self._form_row(label["name"], doc.vendor_name)
+        self._form_lines(label["address"], doc.vendor_address)
+        for line in doc.vendor_ids:
+            self._form_row(*line.split(": ", 1))
+        self._form_lines(label["contact"], doc.vendor_contact)
+        self._form_heading(doc.customer_heading)
+        self._form_row(label["name"], doc.customer_name)
+        self._form_lines(label["address"], doc.customer_lines)
+        for line in doc.customer_extra:
+            self._form_row(*line.split(": ", 1))
+        self._form_heading(label["items"])
+        self._table()
+        self._form_heading(label["totals"])
+        self._totals()
+        self._closing()
+        return self.pages
+
+    def _form_heading(self, text: str) -> None:
+        if self.y + 40 > self.bottom:
+            self.new_page()
+        self.y += 8
+        self.text(self.x0, self.y + 10, text, bold=True, size=self.size + 1.5, color=self.spec.accent)
+        self.line(self.x0, self.y + 14, self.x1, self.y + 14, color=self.spec.accent)
+        self.y += 22
+
+    def _form_row(self, name: str, value: str) -> None:
+        if self.y + 12 > self.bottom:
+            self.new_page()
+        value_x = self.x0 + 150
+        self.text(self.x0, self.y + 9, self._label(name), color=GREY)
+        self.text(value_x, self.y + 9, value, size=_fit(value, self.regular, self.size, self.x1 - value_x))
+        self.y += 12
+
+    def _form_lines(self, name: str, lines: list[str]) -> None:
+        for index, line in enumerate(lines):
+            if self.y + 12 > self.bottom:
+                self.new_page()
+            if index == 0:
+                self.text(self.x0, self.y + 9, self._label(name), color=GREY)
+            self.text(self.x0 + 150, self.y + 9, line, size=_fit(line, self.regular, self.size, self.x1 - self.x0 - 150))
+            self.y += 12
 
     def _label(self, label: str) -> str:
         return f"{label}:" if self.spec.label_colon else label

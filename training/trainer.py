@@ -116,7 +116,6 @@ def train_adapter(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     device: str | None = None,
-    init_adapter: Path | None = None,
 ) -> TrainResult:
     """Fine-tune an adapter on prompt-completion examples and save it as a plain PEFT directory.
 
@@ -130,8 +129,6 @@ def train_adapter(
         should_stop: Polled after every step; when it returns True the run stops and
             :class:`TrainingCancelled` is raised before anything is saved.
         device: ``"cuda"`` or ``"cpu"``; ``None`` picks CUDA when available.
-        init_adapter: A PEFT adapter directory to continue training (its LoRA setup wins over
-            the spec's) instead of starting a new adapter.
 
     Returns:
         What was produced and what it cost.
@@ -170,10 +167,10 @@ def train_adapter(
 
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=spec.gradient_checkpointing)
     peft_config = None if method == "full" else to_lora_config(spec, num_layers=model.config.num_hidden_layers)
-    if init_adapter is not None:
+    if spec.init_adapter:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True)
+        model = PeftModel.from_pretrained(model, spec.init_adapter, is_trainable=True)
         peft_config = None
     if cuda:
         torch.cuda.reset_peak_memory_stats()

@@ -50,8 +50,10 @@ class Scripted:
         self.release.set()
         self.promote = True
         self.trained = 0
+        self.continued: list[str] = []
 
     def train(self, spec: Any, train: Path, model_dir: Path, out_dir: Path, on_event: Any, register: Any) -> dict[str, Any]:
+        self.continued.append(spec.init_adapter)
         on_event({"step": 1, "total_steps": 2, "loss": 0.5, "eta_s": 1.0})
         assert self.release.wait(20)
         _write_adapter(out_dir, seed=self.trained)
@@ -126,7 +128,7 @@ def _wait(stub: pb_grpc.TrainingServiceStub, name: str, states: set[int]) -> pb.
 
 
 def test_job_trains_gates_promotes_and_hot_swaps(service: Any) -> None:
-    stub, _, registry, backend = service
+    stub, scripted, registry, backend = service
     request = pb.CreateTuningJobRequest(task="extraction", request_id="r1", config=pb.TuningJobConfig(auto_promote=True))
     job = stub.CreateTuningJob(request, metadata=AUTH).tuning_job
     assert job.name.startswith("tuningJobs/") and job.dataset_sha256
@@ -143,6 +145,7 @@ def test_job_trains_gates_promotes_and_hot_swaps(service: Any) -> None:
     assert adapters[1].gate_report["promote"] is True
     listed = stub.ListTuningJobs(pb.ListTuningJobsRequest(), metadata=AUTH).tuning_jobs
     assert [j.name for j in listed] == [job.name]
+    assert scripted.continued == [str(registry.get("extraction", "v0000").path)], "the job refines the champion"
 
 
 def test_rollback_and_promote_move_the_champion(service: Any) -> None:

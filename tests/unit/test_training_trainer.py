@@ -59,8 +59,8 @@ def test_training_continues_an_existing_adapter(tiny: Path, tmp_path: Path) -> N
     first = tmp_path / "first"
     train_adapter(SPEC, train=ROWS, model_dir=tiny, out_dir=first, device="cpu")
     # A different rank in the spec: continuing keeps the adapter's own LoRA setup.
-    spec = SPEC.model_copy(update={"lora_r": 2, "lora_alpha": 4})
-    train_adapter(spec, train=ROWS[:2], model_dir=tiny, out_dir=tmp_path / "second", device="cpu", init_adapter=first)
+    continued = SPEC.model_copy(update={"lora_r": 2, "lora_alpha": 4, "init_adapter": str(first)})
+    train_adapter(continued, train=ROWS[:2], model_dir=tiny, out_dir=tmp_path / "second", device="cpu")
     before = load_file(str(first / "adapter_model.safetensors"))
     after = load_file(str(tmp_path / "second" / "adapter_model.safetensors"))
     assert before.keys() == after.keys()
