@@ -6,7 +6,7 @@ later. Training runs in a subprocess (``python -m docai.training.trainer``): a c
 take the server down and a cancel kills it. The champion only changes when the gate passes
 (and the job asked for promotion), so a cancelled, killed or failed job leaves it as it was.
 
-Jobs are recorded in the database (:class:`JobStore`), so nothing a caller was told about is
+Jobs are recorded in the database (:class:`~docai.training.job_records.JobStore`), so nothing a caller was told about is
 lost in a restart: the record is written at create and on every change, memory holds the live
 view that Watch streams wait on. A job the previous process left unfinished can never finish
 (its trainer died with it), so :meth:`JobManager.recover` marks it FAILED ``INTERRUPTED``.
@@ -26,175 +26,32 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from docai.schemas.parsed import ParsedDocument
 from docai.schemas.tuning import TuningSpec
-from docai.services.common.errors import AbortedError, AlreadyExistsError, DocAIError, FailedPreconditionError, NotFoundError
+from docai.services.common.errors import AlreadyExistsError, DocAIError, FailedPreconditionError, NotFoundError
 from docai.services.storage import models
 from docai.training.brand_data import brand_dataset, brand_of_task
 from docai.training.catalogue import heldout_catalogue
 from docai.training.dataset import DatasetBuild, build_dataset, correction_examples, synthetic_examples, write_dataset
 from docai.training.description_gate import GateProduct, heldout_products, run_description_gate
 from docai.training.gate import GateReport, dev_documents, heldout_documents, run_gate
+from docai.training.job_records import TERMINAL_STATES, JobOptions, JobStore, TuningJob
 from docai.training.registry import AdapterRegistry
 
-__all__ = ["JobManager", "JobOptions", "JobStore", "TuningJob", "TERMINAL_STATES"]
+__all__ = ["JobManager", "default_work_dir", "subprocess_train"]
 
 log = logging.getLogger("docai.training.jobs")
-TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 # Fields every training step changes: written at most once per PROGRESS_WRITE_S, so the database
 # stays quiet; any other change (state, stage, results) is written at once.
 PROGRESS_FIELDS = frozenset({"step", "total_steps", "loss", "eta_s"})
 PROGRESS_WRITE_S = 1.0
-INTERRUPTED_MESSAGE = "the server stopped while the job ran; the champion is unchanged; create a new job"
-
-
-@dataclass(frozen=True)
-class JobOptions:
-    """What a caller may choose for one job (zero values mean defaults)."""
-
-    task: str = "extraction"
-    max_steps: int = 0
-    learning_rate: float = 0.0
-    lora_rank: int = 0
-    synthetic_examples: int = 0
-    auto_promote: bool = False
-    max_reviewer_share: float = 0.0
-    dev_documents: int = -1
-
-
-@dataclass
-class TuningJob:
-    """One job as the service shows it."""
-
-    id: str
-    tenant_id: str
-    task: str
-    state: str = "PENDING"
-    stage: str = "dataset"
-    step: int = 0
-    total_steps: int = 0
-    loss: float = 0.0
-    eta_s: float = 0.0
-    metrics: dict[str, Any] = field(default_factory=dict)
-    error_code: int = 0
-    error_reason: str = ""
-    error_message: str = ""
-    adapter: str = ""
-    promoted: bool = False
-    gate_summary: str = ""
-    dataset_sha256: str = ""
-    create_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    start_time: dt.datetime | None = None
-    end_time: dt.datetime | None = None
-    revision: int = 0
-
-    @property
-    def name(self) -> str:
-        return f"tuningJobs/{self.id}"
-
-
-_RECORDED = ("tenant_id", "task", "state", "stage", "step", "total_steps", "loss", "eta_s", "metrics", "error_code",
-             "error_reason", "error_message", "adapter", "promoted", "gate_summary", "dataset_sha256", "create_time",
-             "start_time", "end_time", "revision")
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; every time the service shows is UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-class JobStore:
-    """The durable record of tuning jobs (table ``tuning_jobs``).
-
-    Args:
-        db: The database (``docai.services.storage.database.Database``).
-    """
-
-    def __init__(self, db: Any) -> None:
-        self.db = db
-
-    @staticmethod
-    def _values(job: TuningJob) -> dict[str, Any]:
-        values = {key: getattr(job, key) for key in _RECORDED}
-        # Metrics come from trainers and gates: keep only JSON values, so a stray type cannot fail the write.
-        values["metrics"] = json.loads(json.dumps(job.metrics, default=str))
-        return values
-
-    @staticmethod
-    def _job(row: models.TuningJob) -> TuningJob:
-        job = TuningJob(id=row.id, **{key: getattr(row, key) for key in _RECORDED})
-        job.create_time = _utc(job.create_time) or job.create_time
-        job.start_time, job.end_time = _utc(job.start_time), _utc(job.end_time)
-        return job
-
-    def insert(self, job: TuningJob, *, request_id: str, fingerprint: str) -> None:
-        """Records a new job.
-
-        Raises:
-            IntegrityError: another job of the tenant already holds ``request_id``.
-        """
-        with self.db.transaction() as session:
-            session.add(models.TuningJob(id=job.id, request_id=request_id or None, request_fingerprint=fingerprint,
-                                         **self._values(job)))
-
-    def save(self, job: TuningJob) -> None:
-        """Writes ``job`` over an older revision of a job that has not finished (else writes nothing).
-
-        The conditions make writes from several threads land in revision order, and keep a
-        finished record final (a late write of a process that lost its job cannot revive it).
-        """
-        with self.db.transaction() as session:
-            session.execute(
-                update(models.TuningJob)
-                .where(models.TuningJob.id == job.id, models.TuningJob.revision < job.revision,
-                       models.TuningJob.state.not_in(TERMINAL_STATES))
-                .values(**self._values(job))
-            )
-
-    def get(self, job_id: str) -> TuningJob | None:
-        with self.db.transaction() as session:
-            row = session.get(models.TuningJob, job_id)
-            return None if row is None else self._job(row)
-
-    def list(self, tenant_id: str) -> list[TuningJob]:
-        with self.db.transaction() as session:
-            rows = session.scalars(select(models.TuningJob).where(models.TuningJob.tenant_id == tenant_id)).all()
-            return [self._job(row) for row in rows]
-
-    def by_request(self, *, tenant_id: str, request_id: str) -> tuple[str, str] | None:
-        """The request fingerprint and job id of an earlier create with ``request_id``, if any."""
-        if not request_id:
-            return None
-        with self.db.transaction() as session:
-            row = session.execute(
-                select(models.TuningJob.request_fingerprint, models.TuningJob.id)
-                .where(models.TuningJob.tenant_id == tenant_id, models.TuningJob.request_id == request_id)
-            ).first()
-            return None if row is None else (row[0], row[1])
-
-    def interrupt(self, *, keep: set[str]) -> list[str]:
-        """Marks every PENDING or RUNNING job not in ``keep`` FAILED ``INTERRUPTED``; returns their ids."""
-        with self.db.transaction() as session:
-            rows = session.scalars(
-                select(models.TuningJob)
-                .where(models.TuningJob.state.in_(("PENDING", "RUNNING")), models.TuningJob.id.not_in(keep))
-                .with_for_update()
-            ).all()
-            for row in rows:
-                row.state, row.stage, row.end_time = "FAILED", "done", dt.datetime.now(dt.UTC)
-                row.error_code, row.error_reason = AbortedError.code.value[0], "INTERRUPTED"
-                row.error_message = INTERRUPTED_MESSAGE
-                row.revision += 1
-            return [row.id for row in rows]
 
 
 # (spec, train.jsonl, model_dir, out_dir, on_event, register_process) -> the trainer's "done" payload

@@ -9,7 +9,7 @@ from typing import Any
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from docai.services.pb.training.v1 import training_service_pb2 as pb
-from docai.training.jobs import JobOptions, TuningJob
+from docai.training.job_records import JobOptions, TuningJob
 from docai.training.registry import AdapterVersion
 
 _STATES = {

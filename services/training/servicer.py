@@ -16,7 +16,8 @@ from docai.services.common.server import caller
 from docai.services.pb.training.v1 import training_service_pb2 as pb
 from docai.services.pb.training.v1 import training_service_pb2_grpc as pb_grpc
 from docai.services.training.convert import adapter_to_pb, job_to_pb, options_from_pb
-from docai.training.jobs import TERMINAL_STATES, JobManager
+from docai.training.job_records import TERMINAL_STATES
+from docai.training.jobs import JobManager
 from docai.training.registry import AdapterRegistry
 
 _WATCH_POLL_S = 1.0

@@ -21,7 +21,8 @@ from docai.services.models.fake_backend import FakeTextGenerator
 from docai.services.storage import models
 from docai.services.storage.database import Database, open_database
 from docai.training.gate import GateReport
-from docai.training.jobs import INTERRUPTED_MESSAGE, TERMINAL_STATES, JobManager, JobOptions, TuningJob
+from docai.training.job_records import INTERRUPTED_MESSAGE, TERMINAL_STATES, JobOptions, TuningJob
+from docai.training.jobs import JobManager
 from docai.training.registry import AdapterRegistry
 
 
