@@ -147,7 +147,7 @@ class ApprovedExample(Base):
 
 
 class TuningJob(Base):
-    """A tuning job's record (docai.training.jobs.TuningJob): what callers read after a restart.
+    """A tuning job's record (docai.training.job_records.TuningJob): what callers read after a restart.
 
     Written at create and on every state change; progress (step, loss) at most about once a
     second. ``request_id`` (AIP-155) is unique per tenant so a retry, even after a restart,

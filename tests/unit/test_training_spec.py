@@ -40,9 +40,17 @@ def test_sft_config_trains_on_the_completion_only_with_fixed_seeds(tmp_path: Pat
     config = to_sft_config(spec, output_dir=tmp_path, cuda=False)
     assert config.completion_only_loss is True
     assert (config.max_steps, config.seed, config.data_seed) == (7, 3, 3)
-    assert (config.max_length, config.per_device_train_batch_size, config.learning_rate) == (1024, 2, 1e-4)
+    assert (config.max_length, config.learning_rate) == (1024, 1e-4)
     assert config.use_cpu and not config.bf16
     assert config.save_strategy == "no"
+
+
+def test_a_cpu_batch_goes_through_one_example_at_a_time_into_the_same_step(tmp_path: Path) -> None:
+    spec = TuningSpec(batch_size=4, gradient_accumulation_steps=2)
+    cpu = to_sft_config(spec, output_dir=tmp_path, cuda=False)
+    assert (cpu.per_device_train_batch_size, cpu.gradient_accumulation_steps) == (1, 8)
+    gpu = to_sft_config(spec, output_dir=tmp_path, cuda=True)
+    assert (gpu.per_device_train_batch_size, gpu.gradient_accumulation_steps) == (4, 2)
 
 
 def test_zero_max_steps_means_epochs(tmp_path: Path) -> None:
