@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from pathlib import Path
@@ -81,6 +82,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_compare(args: argparse.Namespace) -> int:
+    from docai.training.evaluate import compare_reports, comparison_table
+
+    before, after = (json.loads(Path(path).read_text()) for path in (args.before, args.after))
+    print(comparison_table(compare_reports(before, after, data=Path(args.data))))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from docai.services.bench import run_benchmarks
 
@@ -127,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="evaluate at most this many documents")
     p.add_argument("--resume", action="store_true", help="keep the documents an unfinished report at --out holds")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("eval-compare", help="compare two eval reports on their common documents (paired bootstrap)")
+    p.add_argument("before", help="report of the baseline (say, --adapter none)")
+    p.add_argument("after", help="report of the system under test")
+    p.add_argument("--data", required=True, help="the directory both reports evaluated")
+    p.set_defaults(func=cmd_eval_compare)
 
     p = sub.add_parser("bench", help="measure speed and memory; writes a section of docs/BENCHMARKS.md")
     p.add_argument("--out", default="docs/BENCHMARKS.md")

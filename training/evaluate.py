@@ -11,7 +11,7 @@ from typing import Any
 
 from docai.services.common.errors import DocAIError
 from docai.services.common.settings import Settings
-from docai.training.scoring import score_documents
+from docai.training.scoring import paired_bootstrap, score_documents
 
 log = logging.getLogger("docai.eval")
 
@@ -120,3 +120,53 @@ def _unfinished_report(out: Path, *, adapter: str) -> dict[str, Any]:
     if report.get("complete") or report.get("adapter") != adapter:
         return {}
     return report
+
+
+def compare_reports(before: dict[str, Any], after: dict[str, Any], *, data: Path) -> dict[str, Any]:
+    """Two ``docai eval`` reports scored on the documents both hold, with a paired bootstrap.
+
+    Returns:
+        ``{"documents", "before", "after", "bootstrap", "groups"}``: both scorings of the
+        common documents (as :func:`score_documents` gives), the bootstrap of the per-document
+        header F1 (after minus before), and micro-F1 of both per top-level folder of ``data``.
+    """
+    truths = {str(pdf.relative_to(data)): json.loads(truth.read_text()) for pdf, truth in pairs(data)}
+    common = sorted(set(before["predictions"]) & set(after["predictions"]) & set(truths))
+    if not common:
+        raise ValueError("the reports share no document of the data set")
+
+    def scored(report: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+        return score_documents({k: report["predictions"][k] for k in keys}, {k: truths[k] for k in keys})
+
+    first, second = scored(before, common), scored(after, common)
+    groups: dict[str, list[str]] = {}
+    for key in common:
+        groups.setdefault(key.split("/", 1)[0], []).append(key)
+    return {
+        "documents": len(common),
+        "before": first,
+        "after": second,
+        "bootstrap": paired_bootstrap([first["per_document"][k] for k in common], [second["per_document"][k] for k in common]),
+        "groups": {
+            name: {"documents": len(keys), "before": scored(before, keys)["micro_f1"], "after": scored(after, keys)["micro_f1"]}
+            for name, keys in sorted(groups.items())
+        },
+    }
+
+
+def comparison_table(comparison: dict[str, Any]) -> str:
+    """The comparison as Markdown: headline, bootstrap, per field and per folder."""
+    before, after, boot = comparison["before"], comparison["after"], comparison["bootstrap"]
+    lines = [
+        f"{comparison['documents']} documents; micro-F1 (header fields) {before['micro_f1']:.3f} → {after['micro_f1']:.3f}; "
+        f"paired bootstrap (after − before) {boot['mean_diff']:+.3f}, 95% interval [{boot['ci_low']:+.3f}, {boot['ci_high']:+.3f}]",
+        "",
+        "| field | support | before F1 | after F1 |",
+        "|---|---|---|---|",
+    ]
+    for name in sorted(after["fields"]):
+        lines.append(f"| {name} | {after['fields'][name]['support']} | {before['fields'][name]['f1']:.2f} | {after['fields'][name]['f1']:.2f} |")
+    lines += ["", "| folder | documents | before micro-F1 | after micro-F1 |", "|---|---|---|---|"]
+    for name, group in comparison["groups"].items():
+        lines.append(f"| {name} | {group['documents']} | {group['before']:.3f} | {group['after']:.3f} |")
+    return "\n".join(lines)

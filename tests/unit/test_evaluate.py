@@ -7,7 +7,7 @@ from pathlib import Path
 
 from docai.services.common.settings import Settings
 from docai.services.testing import answer_from_truth, scripted_backend
-from docai.training.evaluate import evaluate_directory
+from docai.training.evaluate import compare_reports, comparison_table, evaluate_directory
 from docai.training.synthetic import write_corpus
 
 
@@ -60,3 +60,21 @@ def test_resume_reads_only_what_an_unfinished_report_lacks(tmp_path: Path):
     # A finished report is never resumed: everything is read again.
     again = evaluate_directory(data=data, out=out, settings=settings, backend=scripted_backend(second), resume=True)
     assert len(seen) == 4 and set(p.get("invoice_number") for p in again["predictions"].values()) == {"SECOND"}
+
+
+def test_compare_scores_the_common_documents_per_folder_with_a_paired_bootstrap(tmp_path: Path):
+    data = tmp_path / "data"
+    for folder, count in (("a", 2), ("b", 1)):
+        for index in range(count):
+            (data / folder).mkdir(parents=True, exist_ok=True)
+            (data / folder / f"{index}.pdf").write_bytes(b"%PDF-1.4")
+            (data / folder / f"{index}.json").write_text(json.dumps({"invoice_number": f"N{index}", "currency": "EUR"}))
+    right = {"invoice_number": "N0", "currency": "EUR"}
+    before = {"predictions": {"a/0.pdf": {}, "a/1.pdf": {}, "b/0.pdf": {}}}
+    after = {"predictions": {"a/0.pdf": right, "a/1.pdf": {"currency": "EUR"}}}  # b/0.pdf not read yet
+    comparison = compare_reports(before, after, data=data)
+    assert comparison["documents"] == 2
+    assert (comparison["before"]["micro_f1"], comparison["after"]["micro_f1"]) == (0.0, 6 / 7)  # 3 right, 1 missing
+    assert comparison["bootstrap"]["n"] == 2 and comparison["bootstrap"]["mean_diff"] > 0
+    assert comparison["groups"] == {"a": {"documents": 2, "before": 0.0, "after": 6 / 7}}
+    assert "| invoice_number | 2 | 0.00 | 0.67 |" in comparison_table(comparison)
