@@ -73,16 +73,16 @@ def hot_swap(*, repeats: int = 3) -> dict[str, Any]:
 
 def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1, 3, 5), test_documents: int = 6,
                    retrain: Sequence[int] = (5,), retrain_steps: int = 15, adapter: str = "champion",
-                   out: Path | None = None) -> dict[str, Any]:
+                   corrections: int = 5, out: Path | None = None) -> dict[str, Any]:
     """Accuracy on one unseen vendor after N corrections: few-shot retrieval alone, and after retraining.
 
     The vendor is a real one of ``shared/eval/dev`` (a layout no training data comes from).
-    Its first ``max(ns)`` invoices (by file name) play the accountant's corrections, with
+    Its first ``corrections`` invoices (by file name) play the accountant's corrections, with
     their ground truth as the corrected labels; the next ``test_documents`` are scored, never
-    used as corrections. Retrieval shows the newest correction as the few-shot example, as
-    :func:`docai.training.retrieval.examples_for` does. Retraining continues the shipped
+    used as corrections. Retrieval shows the correction most alike in layout to the invoice
+    as the few-shot example, as :func:`docai.training.retrieval.examples_for` does. Retraining continues the shipped
     adapter on the N corrections (CPU LoRA, ``retrain_steps`` steps) and reads without
-    examples. Field accuracy is the share of the truth's fields read exactly (recall).
+    examples, then with retrieval as the service would. Field accuracy is the share of the truth's fields read exactly (recall).
     """
     from docai.schemas.tuning import TuningSpec
     from docai.services.extraction.extractor import Extractor
@@ -93,23 +93,26 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
     from docai.training.evaluate import pairs
     from docai.training.gate import DEV_SET
     from docai.training.registry import SHIPPED_ADAPTERS
+    from docai.training.retrieval import EXAMPLE_MAX_CHARS, most_alike
     from docai.training.scoring import score_documents
     from docai.training.trainer import train_adapter
 
     found = [(pdf, json.loads(truth.read_text())) for pdf, truth in pairs(DEV_SET)]
     mine = [(pdf, truth) for pdf, truth in found if truth.get("vendor_name") == vendor]
-    if len(mine) < max(ns) + 1:
-        raise ValueError(f"{vendor!r} has {len(mine)} invoices in {DEV_SET}, fewer than {max(ns) + 1}")
-    mine = mine[: max(ns) + test_documents]
+    if max([*ns, *retrain]) > corrections:
+        raise ValueError(f"N is at most corrections={corrections}")
+    if len(mine) < corrections + 1:
+        raise ValueError(f"{vendor!r} has {len(mine)} invoices in {DEV_SET}, fewer than {corrections + 1}")
+    mine = mine[: corrections + test_documents]
     parsed = [parse_pdf(pdf.read_bytes()) for pdf, _ in mine]
     truths = [truth for _, truth in mine]
-    tests = range(max(ns), len(mine))
+    tests = range(corrections, len(mine))
     test_truths = {str(i): truths[i] for i in tests}
     backend = HFTextGenerator.load(_model_dir(), device="cpu")
     backend.load_adapter(adapter, SHIPPED_ADAPTERS / "extraction")
     extractor = Extractor(backend=backend)
     report: dict[str, Any] = {
-        "vendor": vendor, "corrections_from": [str(p.relative_to(DEV_SET)) for p, _ in mine[: max(ns)]],
+        "vendor": vendor, "corrections_from": [str(p.relative_to(DEV_SET)) for p, _ in mine[:corrections]],
         "tested_on": [str(mine[i][0].relative_to(DEV_SET)) for i in tests], "retrieval": {}, "retrained": {},
     }
 
@@ -125,10 +128,21 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
         if out is not None:
             out.write_text(json.dumps(report, indent=2, default=str))
 
+    solved = [FewShotExample(document_text(parsed[i], max_chars=EXAMPLE_MAX_CHARS), printed_values(truths[i], parsed[i]))
+              for i in range(corrections)]
+
+    def read(name: str, n: int) -> dict[str, Any]:
+        """The test invoices read by adapter ``name``, shown the closest of the first ``n`` corrections."""
+        shown = solved[:n][::-1]  # newest first, as examples_for sees them
+        return {
+            str(i): extractor.extract(
+                parsed[i], adapter=name, examples=most_alike(shown, document_text(parsed[i], max_chars=EXAMPLE_MAX_CHARS), 1)
+            ).extraction.flat()
+            for i in tests
+        }
+
     for n in ns:
-        shots = [FewShotExample(document_text(parsed[i], max_chars=2500), printed_values(truths[i], parsed[i])) for i in range(n)][-1:]
-        predictions = {str(i): extractor.extract(parsed[i], adapter=adapter, examples=shots).extraction.flat() for i in tests}
-        record("retrieval", n, score(predictions))
+        record("retrieval", n, score(read(adapter, n)))
     for n in retrain:
         rows = [truth_example(parsed[i], truths[i], vendor=vendor) for i in range(n)]
         work = Path(tempfile.mkdtemp(prefix="docai-curve-"))
@@ -138,8 +152,8 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
         train_adapter(spec, train=[{"prompt": r.prompt, "completion": r.completion} for r in rows], model_dir=_model_dir(), out_dir=work / "a")
         seconds = time.perf_counter() - started
         backend.load_adapter(f"curve-{n}", work / "a")
-        predictions = {str(i): extractor.extract(parsed[i], adapter=f"curve-{n}").extraction.flat() for i in tests}
-        record("retrained", n, score(predictions) | {"training_s": round(seconds, 1), "steps": retrain_steps})
+        alone, with_retrieval = score(read(f"curve-{n}", 0)), score(read(f"curve-{n}", n))
+        record("retrained", n, alone | {"with_retrieval": with_retrieval, "training_s": round(seconds, 1), "steps": retrain_steps})
     return report
 
 
@@ -147,8 +161,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m docai.training.bench")
     parser.add_argument("which", choices=["cost", "swap", "curve"])
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--ns", default="0,1,3,5", help="curve: corrections read with retrieval, e.g. 0,1,3,5")
+    parser.add_argument("--retrain", default="5", help="curve: corrections retrained on, e.g. 1,3,5 ('' for none)")
+    parser.add_argument("--corrections", type=int, default=5, help="curve: invoices that may serve as corrections; the test set follows them")
     args = parser.parse_args(argv)
-    result = training_cost() if args.which == "cost" else hot_swap() if args.which == "swap" else learning_curve(out=args.out)
+    if args.which == "curve":
+        counts = [int(n) for n in args.ns.split(",") if n]
+        retrain = [int(n) for n in args.retrain.split(",") if n]
+        result = learning_curve(ns=counts, retrain=retrain, corrections=args.corrections, out=args.out)
+    else:
+        result = training_cost() if args.which == "cost" else hot_swap()
     args.out.write_text(json.dumps(result, indent=2, default=str))
     print(json.dumps(result, indent=2, default=str))
     return 0

@@ -9,6 +9,8 @@ each other's data), and only labels a person vouched for (see ``docai.training.d
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -18,18 +20,41 @@ from docai.schemas.parsed import ParsedDocument
 from docai.services.extraction.prompt import FewShotExample, document_text
 from docai.services.storage import models
 
-__all__ = ["examples_for", "header_lines"]
+__all__ = ["examples_for", "header_lines", "layout_similarity", "most_alike"]
 
 # Few-shot examples cost prompt tokens: a short example text keeps prefill cheap.
 EXAMPLE_MAX_CHARS = 2500
 _MIN_SIMILARITY = 0.6
 _CANDIDATES = 200
+# The newest matches of a vendor among which the closest layout is chosen.
+_MATCHES = 20
 
 
 def header_lines(text: str, *, lines: int = 4) -> str:
     """The first non-empty lines of a document's text, lower-cased: where the vendor prints its name."""
     kept = [line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("--- page")]
     return "\n".join(kept[:lines])
+
+
+def _layout_words(text: str) -> frozenset[str]:
+    """The words of a document without its numbers: labels and headings, which a layout repeats."""
+    return frozenset(re.findall(r"[^\W\d_]{3,}", text.lower()))
+
+
+def layout_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two documents' words: near 1 for two invoices of one layout.
+
+    One vendor may send several layouts (an invoice, a partial invoice, a credit note); the
+    example whose layout is closest teaches the model the most.
+    """
+    left, right = _layout_words(a), _layout_words(b)
+    return len(left & right) / len(left | right) if left or right else 0.0
+
+
+def most_alike(examples: Sequence[FewShotExample], text: str, k: int) -> list[FewShotExample]:
+    """The ``k`` examples most alike in layout to ``text``; ties keep the given order."""
+    ranked = sorted(enumerate(examples), key=lambda pair: (-layout_similarity(pair[1].document_text, text), pair[0]))
+    return [example for _, example in ranked[:k]]
 
 
 def _vendor_key(name: str | None) -> str:
@@ -53,7 +78,8 @@ def examples_for(db: Any, tenant_id: str, vendor_hint_text: str, k: int = 1, *, 
 
     A row matches when its ``vendor_key`` equals ``vendor_key`` (when known), or when the
     first lines of its document text are similar (difflib ratio >= 0.6) to those of
-    ``vendor_hint_text``. The newest matches come first. Bank-detail changes still waiting
+    ``vendor_hint_text``. Of the matches, those most alike in layout to the new document come
+    first (:func:`most_alike`, among the newest 20), the newest among equals. Bank-detail changes still waiting
     for a second approver are skipped.
 
     Args:
@@ -98,6 +124,6 @@ def examples_for(db: Any, tenant_id: str, vendor_hint_text: str, k: int = 1, *, 
             answer = _answer(Extraction.model_validate(row.extraction), labelled)
             if answer:
                 found.append(FewShotExample(document_text=text, answer=answer))
-            if len(found) >= k:
+            if len(found) >= _MATCHES:
                 break
-    return found
+    return most_alike(found, vendor_hint_text[:EXAMPLE_MAX_CHARS], k)

@@ -9,7 +9,7 @@ from docai.schemas.parsed import Page, ParsedDocument
 from docai.services.common.tenants import create_tenant
 from docai.services.storage import models
 from docai.services.storage.database import open_database
-from docai.training.retrieval import examples_for, header_lines
+from docai.training.retrieval import examples_for, header_lines, layout_similarity
 
 
 def _add(db, tenant: str, doc_id: str, text: str, vendor: str, *, pending_bank: bool = False) -> None:  # type: ignore[no-untyped-def]
@@ -46,3 +46,21 @@ def test_examples_come_from_the_same_tenant_and_vendor(tmp_path: Path) -> None:
 
 def test_header_lines_skip_page_markers() -> None:
     assert header_lines("--- page 1 ---\n\nACME  \nStreet\nx\ny\nz", lines=2) == "acme\nstreet"
+
+
+def test_the_example_closest_in_layout_comes_first(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    create_tenant(db, tenant_id="acme")
+    header = "Nordlicht GmbH\nHauptstr. 1\n"
+    _add(db, "acme", "d1", header + "Rechnung 17\nPosition Menge Preis\nSumme netto\nUmsatzsteuer", "Nordlicht GmbH")
+    _add(db, "acme", "d2", header + "Gutschrift 18\nErstattung Storno\nBetrag gutgeschrieben", "Nordlicht GmbH")
+    invoice = examples_for(db, "acme", header + "Rechnung 19\nPosition Menge Preis\nSumme netto\nUmsatzsteuer", k=2, vendor_key="Nordlicht GmbH")
+    assert ["Rechnung 17" in e.document_text for e in invoice] == [True, False]
+    credit_note = examples_for(db, "acme", header + "Gutschrift 20\nErstattung Storno\nBetrag gutgeschrieben", k=1, vendor_key="Nordlicht GmbH")
+    assert "Gutschrift 18" in credit_note[0].document_text
+    db.dispose()
+
+
+def test_layout_similarity_ignores_numbers() -> None:
+    assert layout_similarity("Invoice 17 Total 119,00", "Invoice 18 Total 23,50") == 1.0
+    assert layout_similarity("Invoice Total", "Credit note Refund") == 0.0
