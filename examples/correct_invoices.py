@@ -2,12 +2,13 @@
 
 Run against `make run`, then train on the corrections:
 
-    .venv/bin/python examples/correct_invoices.py --count 5
-    .venv/bin/docai train --token "$(cat var/demo_token)" --steps 8 --synthetic 24 --dev-documents 3 --promote
+    .venv/bin/python examples/correct_invoices.py --count 3 --second-approver controller@demo
+    .venv/bin/docai train --token "$(cat var/demo_token)" --steps 2 --synthetic 12 --dev-documents 1 --promote
     .venv/bin/python examples/correct_invoices.py --count 1 --first-seed 105   # read by the new champion?
 
 The invoices come from the project's synthetic generator (one vendor, so one layout), which
-also knows the right answers: the corrections are what a careful accountant would type.
+also knows the right answers: the corrections are what a careful accountant would type. A
+corrected IBAN trains nothing until a second person confirms it (``--second-approver``).
 """
 
 from __future__ import annotations
@@ -71,8 +72,11 @@ def _cells(rows: Any) -> list[dict[str, Any]]:
 
 
 def review_one(review: rpc.ReviewServiceStub, auth: Any, document: str, invoice: SyntheticInvoice,
-               extraction: ext_pb.Extraction) -> int:
-    """Claim the document's review task, correct it and approve it; returns the number of fixes (the rows count as one)."""
+               extraction: ext_pb.Extraction) -> tuple[pb.ReviewTask, int]:
+    """Claim the document's review task, correct it and approve it.
+
+    Returns the approved task and the number of fixes (the rows count as one).
+    """
     tasks = review.ListReviewTasks(pb.ListReviewTasksRequest(page_size=500), metadata=auth).review_tasks
     task = next(t for t in tasks if t.document == document)
     claimed = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task.name), metadata=auth).review_task
@@ -86,11 +90,11 @@ def review_one(review: rpc.ReviewServiceStub, auth: Any, document: str, invoice:
         ),
         metadata=auth,
     )
-    review.ApproveReviewTask(
+    approved = review.ApproveReviewTask(
         pb.ApproveReviewTaskRequest(name=task.name, etag=corrected.review_task.etag, request_id=f"ok-{task.name}"),
         metadata=auth,
-    )
-    return len(fixes) + rows_wrong
+    ).review_task
+    return approved, len(fixes) + rows_wrong
 
 
 def main() -> int:
@@ -102,9 +106,11 @@ def main() -> int:
     parser.add_argument("--vendor-seed", type=int, default=4242, help="which synthetic vendor sends them")
     parser.add_argument("--first-seed", type=int, default=100, help="seed of the first invoice")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each extraction")
+    parser.add_argument("--second-approver", default="", help="a second person who confirms corrected bank details")
     args = parser.parse_args()
     token = args.token_file.read_text().strip()
     auth = (("authorization", f"Bearer {token}"), ("x-docai-actor", args.actor))
+    second = (("authorization", f"Bearer {token}"), ("x-docai-actor", args.second_approver))
     vendor = make_vendor(args.vendor_seed)
     print(f"vendor {vendor.name!r}, layout {vendor.layout}, language {vendor.language}")
     fixed_total = checked = 0
@@ -120,9 +126,14 @@ def main() -> int:
             if settled.document.state != ingest_pb.DOCUMENT_STATE_IN_REVIEW:
                 print(f"{document.name}: {state} with adapter {adapter}, nothing to correct")
                 continue
-            fixed = review_one(review, auth, document.name, invoice, settled.extraction)
+            task, fixed = review_one(review, auth, document.name, invoice, settled.extraction)
             fixed_total, checked = fixed_total + fixed, checked + 1
             print(f"{document.name}: adapter {adapter}; {fixed} corrections (header fields, line items), approved")
+            if task.bank_details_unconfirmed and args.second_approver:
+                review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task.name, request_id=f"iban-{task.name}"), metadata=second)
+                print(f"{document.name}: corrected bank details confirmed by {args.second_approver}")
+            elif task.bank_details_unconfirmed:
+                print(f"{document.name}: corrected bank details wait for a second person (ConfirmBankDetails)")
     print(f"{checked} invoices corrected and approved ({fixed_total} field corrections)")
     return 0
 

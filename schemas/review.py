@@ -23,6 +23,8 @@ class ReviewTaskView(BaseModel):
     filename: str = ""
     page_count: int = 0
     create_time: dt.datetime
+    bank_details_unconfirmed: bool = False  # approved with changed bank details, no second person yet
+    bank_details_confirmed_by: str = ""
 
     @property
     def name(self) -> str:

@@ -31,6 +31,8 @@ def task_to_pb(task: ReviewTaskView) -> pb.ReviewTask:
         currency=task.currency,
         filename=task.filename,
         page_count=task.page_count,
+        bank_details_unconfirmed=task.bank_details_unconfirmed,
+        bank_details_confirmed_by=task.bank_details_confirmed_by,
     )
     message.create_time.FromDatetime(task.create_time)
     if task.lease_until is not None:

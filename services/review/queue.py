@@ -42,9 +42,13 @@ def _effective_state(task: models.ReviewTask, now: dt.datetime) -> str:
     return task.state
 
 
-def _view(task: models.ReviewTask, doc: models.Document, now: dt.datetime) -> ReviewTaskView:
+def _view(
+    task: models.ReviewTask, doc: models.Document, now: dt.datetime, example: models.ApprovedExample | None = None
+) -> ReviewTaskView:
     extraction = Extraction.model_validate(doc.extraction or {})
     state = _effective_state(task, now)
+    bank_change = example is not None and example.needs_second_approval
+    confirmed_by = (example.second_approver or "") if example is not None and bank_change else ""
     return ReviewTaskView(
         id=task.id,
         document_id=task.document_id,
@@ -59,7 +63,21 @@ def _view(task: models.ReviewTask, doc: models.Document, now: dt.datetime) -> Re
         filename=doc.filename,
         page_count=doc.page_count,
         create_time=aware(task.create_time),  # type: ignore[arg-type]
+        bank_details_unconfirmed=bank_change and not confirmed_by,
+        bank_details_confirmed_by=confirmed_by,
     )
+
+
+def _examples(session: Session, tenant_id: str, document_ids: list[str]) -> dict[str, models.ApprovedExample]:
+    """The newest approved example of each document: what its approval left for training."""
+    if not document_ids:
+        return {}
+    rows = session.scalars(
+        select(models.ApprovedExample)
+        .where(models.ApprovedExample.tenant_id == tenant_id, models.ApprovedExample.document_id.in_(document_ids))
+        .order_by(models.ApprovedExample.id)
+    )
+    return {row.document_id: row for row in rows}
 
 
 def _version(etag: str) -> int:
@@ -92,6 +110,7 @@ class ReviewQueue:
         reason_code: str = "",
         vendor_contains: str = "",
         order_by: str = "",
+        bank_details_unconfirmed: bool = False,
         page_size: int = 50,
         offset: int = 0,
     ) -> tuple[list[ReviewTaskView], int]:
@@ -105,9 +124,12 @@ class ReviewQueue:
                 .where(models.ReviewTask.tenant_id == tenant_id)
                 .order_by(models.ReviewTask.create_time, models.ReviewTask.id)
             ).all()
-            views = [_view(task, doc, now) for task, doc in rows]
-        wanted = (state,) if state else ACTIVE
+            examples = _examples(session, tenant_id, [task.document_id for task, _ in rows if task.state == "approved"])
+            views = [_view(task, doc, now, examples.get(task.document_id)) for task, doc in rows]
+        wanted = (state,) if state else ("approved",) if bank_details_unconfirmed else ACTIVE
         views = [v for v in views if v.state in wanted]
+        if bank_details_unconfirmed:
+            views = [v for v in views if v.bank_details_unconfirmed]
         if reason_code:
             views = [v for v in views if any(r.code == reason_code for r in v.reasons)]
         if vendor_contains:
@@ -122,7 +144,7 @@ class ReviewQueue:
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id)
             return (
-                _view(task, doc, models.utcnow()),
+                _view(task, doc, models.utcnow(), _examples(session, tenant_id, [doc.id]).get(doc.id)),
                 Extraction.model_validate(doc.extraction or {}),
                 [CheckResult.model_validate(c) for c in doc.checks or []],
                 Route.model_validate(doc.route) if doc.route else None,
@@ -290,7 +312,7 @@ class ReviewQueue:
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id)
             if idempotency.recall(session, **key) is not None:
-                return _view(task, doc, now)
+                return _view(task, doc, now, _examples(session, tenant_id, [doc.id]).get(doc.id))
             self._guard(task, actor=actor, etag=etag, now=now)
             checks = [CheckResult.model_validate(c) for c in doc.checks or []]
             extraction = Extraction.model_validate(doc.extraction or {})
@@ -310,18 +332,18 @@ class ReviewQueue:
             task.state, task.lease_until = "approved", None
             task.version += 1
             transition(session, doc, DocumentState.APPROVED, review_reasons=doc.review_reasons)
-            session.add(
-                models.ApprovedExample(
-                    tenant_id=tenant_id,
-                    document_id=doc.id,
-                    vendor_key=vendor_key(extraction.value("vendor_name")),
-                    extraction=extraction.model_dump(),
-                    confirmed_fields=sorted({*extraction.fields, *(["line_items"] if extraction.line_items else [])}),
-                    changed_fields=changed,
-                    reviewer=actor,
-                    needs_second_approval=bank_change,
-                )
+            example = models.ApprovedExample(
+                tenant_id=tenant_id,
+                document_id=doc.id,
+                vendor_key=vendor_key(extraction.value("vendor_name")),
+                extraction=extraction.model_dump(),
+                confirmed_fields=sorted({*extraction.fields, *(["line_items"] if extraction.line_items else [])}),
+                changed_fields=changed,
+                reviewer=actor,
+                needs_second_approval=bank_change,
+                second_approver="",
             )
+            session.add(example)
             failed = [c.name for c in checks if not c.passed]
             session.add(
                 models.AuditEntry(
@@ -330,7 +352,43 @@ class ReviewQueue:
                 )
             )
             idempotency.remember(session, **key, resource=task_id)
-            return _view(task, doc, now)
+            return _view(task, doc, now, example)
+
+    def confirm_bank_details(self, *, tenant_id: str, actor: str, task_id: str, request_id: str) -> ReviewTaskView:
+        """A second person vouches for the bank details changed on an approved invoice (four eyes).
+
+        Until then the invoice's corrections train nothing: one person changing IBANs must not be
+        able to teach the model a fraudulent account.
+        """
+        key = {"tenant_id": tenant_id, "method": "ConfirmBankDetails", "request_id": request_id, "fingerprint": task_id}
+        now = models.utcnow()
+        with self.db.transaction() as session:
+            task, doc = self._load(session, tenant_id, task_id)
+            example = _examples(session, tenant_id, [doc.id]).get(doc.id) if task.state == "approved" else None
+            if idempotency.recall(session, **key) is not None:
+                return _view(task, doc, now, example)
+            if example is None or not example.needs_second_approval:
+                raise FailedPreconditionError(
+                    "only an approved invoice with changed bank details needs a confirmation", reason="NO_BANK_CHANGE"
+                )
+            if example.second_approver:
+                raise FailedPreconditionError(
+                    f"{example.second_approver} already confirmed these bank details", reason="ALREADY_CONFIRMED"
+                )
+            if actor == example.reviewer:
+                raise FailedPreconditionError(
+                    "the person who approved the change cannot also confirm it", reason="SECOND_PERSON_REQUIRED"
+                )
+            example.second_approver = actor
+            extraction = Extraction.model_validate(doc.extraction or {})
+            session.add(
+                models.AuditEntry(
+                    tenant_id=tenant_id, document_id=doc.id, actor=actor, action="bank_details_confirmed",
+                    field="iban", new_value=extraction.value("iban") or "",
+                )
+            )
+            idempotency.remember(session, **key, resource=task_id)
+            return _view(task, doc, now, example)
 
     def reject(self, *, tenant_id: str, actor: str, task_id: str, etag: str, reason: str, request_id: str) -> ReviewTaskView:
         if not reason.strip():

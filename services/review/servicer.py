@@ -39,6 +39,7 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
             reason_code=request.reason_code,
             vendor_contains=request.vendor_contains,
             order_by=request.order_by,
+            bank_details_unconfirmed=request.bank_details_unconfirmed,
             page_size=size,
             offset=offset,
         )
@@ -104,6 +105,15 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
             etag=request.etag, reason=request.reason, request_id=request.request_id,
         )
         return pb.RejectReviewTaskResponse(review_task=task_to_pb(task))
+
+    async def ConfirmBankDetails(self, request: pb.ConfirmBankDetailsRequest, context: grpc.aio.ServicerContext) -> pb.ConfirmBankDetailsResponse:
+        task_id = parse_name(request.name, collection="reviewTasks")
+        require(request.request_id, field="request_id")
+        task = await asyncio.to_thread(
+            self.queue.confirm_bank_details, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id,
+            request_id=request.request_id,
+        )
+        return pb.ConfirmBankDetailsResponse(review_task=task_to_pb(task))
 
     async def ListAuditEntries(self, request: pb.ListAuditEntriesRequest, context: grpc.aio.ServicerContext) -> pb.ListAuditEntriesResponse:
         document_id = parse_name(request.parent, collection="documents")

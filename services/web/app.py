@@ -115,6 +115,10 @@ def friendly(error: ReviewCallError) -> str:
         return "This invoice changed since you opened it. Reload to see the latest version."
     if error.reason == "TASK_CLOSED":
         return "This invoice is already approved or rejected."
+    if error.reason == "SECOND_PERSON_REQUIRED":
+        return "You approved this change yourself: a second person must confirm the bank details."
+    if error.reason in ("ALREADY_CONFIRMED", "NO_BANK_CHANGE"):
+        return error.message
     if error.reason == "TASK_NOT_CLAIMED":
         return "Your claim on this invoice ran out. Reload to claim it again."
     if error.code == grpc.StatusCode.NOT_FOUND:
@@ -224,6 +228,11 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
                 raise
             listed = await state.client.list_tasks(user, reason_code=reason, vendor=vendor, order_by=order)
         tasks = [views.task_summary(t, user) for t in listed.review_tasks]
+        bank: list[dict[str, Any]] = []
+        if user.can_approve:
+            waiting = await state.client.bank_details_unconfirmed(user)
+            audits = await asyncio.gather(*(state.client.audit(user, t.document) for t in waiting))
+            bank = [views.bank_change_view(t, a, user) for t, a in zip(waiting, audits, strict=True)]
         state.prefetch_next(user, current="")
         next_link = (
             "/?" + urlencode({k: v for k, v in {"reason": reason, "vendor": vendor, "order": order,
@@ -232,7 +241,7 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
         )
         return render(
             request, "queue.html", tasks=tasks, total=listed.total_size, reason=reason, vendor=vendor, order=order,
-            orders=ORDERS, reasons=views.REASON_LABELS, next_link=next_link,
+            orders=ORDERS, reasons=views.REASON_LABELS, next_link=next_link, bank=bank,
         )
 
     async def claim_next(user: User, skipped: list[str]) -> str | None:
@@ -420,6 +429,21 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
             return _error_json(error)
         return JSONResponse({"task": views.task_summary(task, user)})
 
+    @csrf_protected
+    async def confirm_bank_form(request: Request) -> Response:
+        user = page_user(request)
+        tid = checked_id(request.path_params["task_id"])
+        if not user.can_approve:
+            request.session["flash"] = "Your role cannot confirm bank details; ask an approver."
+            return RedirectResponse("/", 303)
+        form = await request.form()
+        try:
+            await state.client.confirm_bank_details(user, tid, request_id=request_id(str(form.get("request_id", ""))))
+            request.session["flash"] = "Bank details confirmed: the invoice's corrections can now train the model."
+        except ReviewCallError as error:
+            request.session["flash"] = friendly(error)
+        return RedirectResponse("/", 303)
+
     # -- errors ------------------------------------------------------------------------------
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -449,6 +473,7 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
         Route("/next", next_form, methods=["POST"]),
         Route("/tasks/{task_id}", task_page),
         Route("/tasks/{task_id}/history", history_page),
+        Route("/tasks/{task_id}/confirm-bank", confirm_bank_form, methods=["POST"]),
         Route("/documents/{doc_id}/pages/{page:int}.png", page_image),
         Route("/api/next", next_api, methods=["POST"]),
         Route("/api/tasks/{task_id}/claim", claim_api, methods=["POST"]),

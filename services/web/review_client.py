@@ -142,6 +142,15 @@ class ReviewClient:
         )
         return (await self._call("RejectReviewTask", request, user)).review_task
 
+    async def bank_details_unconfirmed(self, user: User) -> list[pb.ReviewTask]:
+        """Approved invoices whose changed bank details wait for a second person."""
+        request = pb.ListReviewTasksRequest(page_size=50, bank_details_unconfirmed=True)
+        return list((await self._call("ListReviewTasks", request, user)).review_tasks)
+
+    async def confirm_bank_details(self, user: User, task_id: str, *, request_id: str) -> pb.ReviewTask:
+        request = pb.ConfirmBankDetailsRequest(name=f"reviewTasks/{task_id}", request_id=request_id)
+        return (await self._call("ConfirmBankDetails", request, user)).review_task
+
     async def audit(self, user: User, document: str) -> list[pb.AuditEntry]:
         request = pb.ListAuditEntriesRequest(parent=document)
         return list((await self._call("ListAuditEntries", request, user)).audit_entries)

@@ -366,3 +366,48 @@ def test_a_reviewer_corrects_but_cannot_approve(page: Any, stage: Stage) -> None
     assert refused.status == 403
     task = review.GetReviewTask(pb.GetReviewTaskRequest(name=f"reviewTasks/{task_id}"), metadata=stage.as_user(REVIEWER))
     assert task.review_task.state == pb.REVIEW_TASK_STATE_CLAIMED and task.review_task.claimed_by == REVIEWER
+
+
+def test_a_second_person_confirms_changed_bank_details(page: Any, stage: Stage) -> None:
+    review = stage.review_stub()
+    clerk = stage.as_user("clerk@demo")
+    waiting = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=clerk).review_tasks
+    plain = [t for t in waiting if t.document != stage.documents["xss"]] or list(waiting)  # a tidy screenshot
+    assert plain, "an earlier test approved every invoice"
+    name = plain[0].name
+    if plain[0].claimed_by:  # left claimed by an earlier test
+        review.ReleaseReviewTask(pb.ReleaseReviewTaskRequest(name=name), metadata=stage.as_user(plain[0].claimed_by))
+    task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=name), metadata=clerk).review_task
+    iban = "DE89 3704 0044 0532 0130 00"
+    fixed = review.SubmitCorrections(
+        pb.SubmitCorrectionsRequest(name=name, etag=task.etag, fields=[pb.FieldCorrection(name="iban", value=iban)], request_id="iban-1"),
+        metadata=clerk,
+    ).review_task
+    review.ApproveReviewTask(pb.ApproveReviewTaskRequest(name=name, etag=fixed.etag, request_id="iban-ok"), metadata=clerk)
+    task_id = name.split("/", 1)[1]
+
+    sign_in(page, REVIEWER, REVIEWER_PASSWORD)  # a reviewer may not confirm: the section is not shown
+    assert page.locator("section.bank-confirm").count() == 0
+    page.click("header button:has-text('Sign out')")
+    page.wait_for_url(re.compile(r".*/login$"))
+
+    sign_in(page)
+    row = page.locator(f"section.bank-confirm tr[data-task='{task_id}']")
+    assert row.locator("td.iban strong").inner_text() == iban.replace(" ", "")
+    assert "clerk@demo" in row.inner_text()
+    page.screenshot(path=str(SHOTS / "bank-confirm.png"))
+    row.locator("button:has-text('Confirm')").click()
+    page.wait_for_url(re.compile(r".*/$"))
+    assert "Bank details confirmed" in page.locator(".flash").inner_text()
+    assert page.locator(f"section.bank-confirm tr[data-task='{task_id}']").count() == 0
+    example = approved_example_of(stage, name)
+    assert (example.needs_second_approval, example.reviewer, example.second_approver) == (True, "clerk@demo", "accountant@demo")
+
+
+def approved_example_of(stage: Stage, task_name: str) -> models.ApprovedExample:
+    with stage.running.suite.db.transaction() as session:
+        task = session.get(models.ReviewTask, task_name.split("/", 1)[1])
+        example = session.scalar(select(models.ApprovedExample).where(models.ApprovedExample.document_id == task.document_id))
+        assert example is not None
+        session.expunge(example)
+        return example

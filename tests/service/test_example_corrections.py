@@ -1,4 +1,4 @@
-"""The README's correction example plays the accountant against a whole suite: every wrong field fixed, approved."""
+"""The README's correction example plays the accountant against a whole suite: every wrong field fixed, approved, IBANs confirmed."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_the_example_corrects_and_approves_a_new_vendors_invoices(running, answe
     run = subprocess.run(
         [sys.executable, str(REPO / "examples" / "correct_invoices.py"), "--address", running.address,
          "--token-file", str(token_file), "--count", "2", "--vendor-seed", "4242", "--first-seed", "100",
-         "--timeout", "60"],
+         "--timeout", "60", "--second-approver", "controller@acme"],
         capture_output=True, text=True, timeout=180, check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
@@ -33,6 +33,7 @@ def test_the_example_corrects_and_approves_a_new_vendors_invoices(running, answe
     assert set(approved) == {first.truth["invoice_number"], second.truth["invoice_number"]}
     fixed = approved[first.truth["invoice_number"]]
     assert set(fixed.changed_fields) == {"total_gross", "iban"} and fixed.reviewer == "accountant@demo"
+    assert (fixed.needs_second_approval, fixed.second_approver) == (True, "controller@acme")  # the IBAN was corrected
     assert float(fixed.extraction["fields"]["total_gross"]["value"]) == first.truth["total_gross"]
     assert fixed.extraction["fields"]["iban"]["value"] == first.truth["iban"]
     assert len(fixed.extraction["line_items"]) == len(first.truth["line_items"])

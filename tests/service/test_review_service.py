@@ -13,6 +13,8 @@ from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
 from docai.services.storage import models
+from docai.services.ingest.pdf_parse import parse_pdf
+from docai.training.dataset import correction_examples
 from docai.training.synthetic import generate_invoice
 
 from .conftest import metadata, reason_of, wait_for_state
@@ -141,3 +143,73 @@ def test_line_items_and_route_corrections_and_rejection(running, in_review):
     doc = ingest.GetDocument(ingest_pb.GetDocumentRequest(name=document.name), metadata=me).document
     assert doc.state == ingest_pb.DOCUMENT_STATE_REJECTED
     assert doc.failure.message == "duplicate"
+
+
+def _approve(review, task_name: str, who, fields: list[pb.FieldCorrection]) -> pb.ReviewTask:  # type: ignore[no-untyped-def]
+    task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task_name), metadata=who).review_task
+    fixed = review.SubmitCorrections(
+        pb.SubmitCorrectionsRequest(name=task.name, etag=task.etag, fields=fields, request_id=f"fix-{task.name}"), metadata=who
+    ).review_task
+    return review.ApproveReviewTask(
+        pb.ApproveReviewTaskRequest(name=task.name, etag=fixed.etag, request_id=f"ok-{task.name}"), metadata=who
+    ).review_task
+
+
+def test_changed_bank_details_train_nothing_until_a_second_person_confirms(running, in_review):
+    invoice, document, token = in_review
+    review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
+    alice, bob, carol = (metadata(token, who) for who in ("alice@acme", "bob@acme", "carol@acme"))
+    task_name = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice).review_tasks[0].name
+    gross = f"{invoice.truth['total_gross']:.2f}"
+    iban = "DE89 3704 0044 0532 0130 00"
+    approved = _approve(review, task_name, alice, [pb.FieldCorrection(name="total_gross", value=gross),
+                                                   pb.FieldCorrection(name="iban", value=iban)])
+    assert approved.bank_details_unconfirmed and not approved.bank_details_confirmed_by
+    waiting = review.ListReviewTasks(pb.ListReviewTasksRequest(bank_details_unconfirmed=True), metadata=bob)
+    assert [t.name for t in waiting.review_tasks] == [task_name]
+    with running.suite.db.transaction() as session:
+        row = session.scalar(select(models.ApprovedExample))
+        session.expunge(row)
+    parsed = {document.name.split("/")[1]: parse_pdf(invoice.pdf)}
+    assert correction_examples([row], parsed)[1][0].reason == "NEEDS_SECOND_APPROVAL"
+
+    with pytest.raises(grpc.RpcError) as same_person:
+        review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-alice"), metadata=alice)
+    assert same_person.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert reason_of(same_person.value) == "SECOND_PERSON_REQUIRED"
+
+    confirmed = review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-bob"), metadata=bob).review_task
+    assert (confirmed.bank_details_unconfirmed, confirmed.bank_details_confirmed_by) == (False, "bob@acme")
+    retried = review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-bob"), metadata=bob).review_task
+    assert retried.bank_details_confirmed_by == "bob@acme"
+    with pytest.raises(grpc.RpcError) as twice:
+        review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-carol"), metadata=carol)
+    assert reason_of(twice.value) == "ALREADY_CONFIRMED"
+    assert review.ListReviewTasks(pb.ListReviewTasksRequest(bank_details_unconfirmed=True), metadata=bob).total_size == 0
+
+    audit = review.ListAuditEntries(pb.ListAuditEntriesRequest(parent=document.name), metadata=bob).audit_entries
+    assert [(e.actor, e.action) for e in audit if e.action == "bank_details_confirmed"] == [("bob@acme", "bank_details_confirmed")]
+    with running.suite.db.transaction() as session:
+        row = session.scalar(select(models.ApprovedExample))
+        session.expunge(row)
+    trained, aside = correction_examples([row], parsed)
+    assert aside == [] and len(trained) == 1
+
+
+def test_only_a_changed_bank_account_can_be_confirmed(running, in_review):
+    invoice, _, token = in_review
+    review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
+    alice, bob = metadata(token, "alice@acme"), metadata(token, "bob@acme")
+    task_name = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice).review_tasks[0].name
+    with pytest.raises(grpc.RpcError) as open_task:
+        review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-open"), metadata=bob)
+    assert reason_of(open_task.value) == "NO_BANK_CHANGE"
+    approved = _approve(review, task_name, alice, [pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}")])
+    assert not approved.bank_details_unconfirmed
+    with pytest.raises(grpc.RpcError) as no_change:
+        review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-1"), metadata=bob)
+    assert no_change.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert reason_of(no_change.value) == "NO_BANK_CHANGE"
+    with pytest.raises(grpc.RpcError) as missing:
+        review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name="reviewTasks/nope", request_id="c-2"), metadata=bob)
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND

@@ -36,7 +36,7 @@ class ReviewReason(_message.Message):
     def __init__(self, code: _Optional[str] = ..., field: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class ReviewTask(_message.Message):
-    __slots__ = ("name", "document", "state", "reasons", "etag", "claimed_by", "lease_expire_time", "vendor_name", "total_gross", "currency", "create_time", "filename", "page_count")
+    __slots__ = ("name", "document", "state", "reasons", "etag", "claimed_by", "lease_expire_time", "vendor_name", "total_gross", "currency", "create_time", "filename", "page_count", "bank_details_unconfirmed", "bank_details_confirmed_by")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -50,6 +50,8 @@ class ReviewTask(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     FILENAME_FIELD_NUMBER: _ClassVar[int]
     PAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BANK_DETAILS_UNCONFIRMED_FIELD_NUMBER: _ClassVar[int]
+    BANK_DETAILS_CONFIRMED_BY_FIELD_NUMBER: _ClassVar[int]
     name: str
     document: str
     state: ReviewTaskState
@@ -63,23 +65,27 @@ class ReviewTask(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     filename: str
     page_count: int
-    def __init__(self, name: _Optional[str] = ..., document: _Optional[str] = ..., state: _Optional[_Union[ReviewTaskState, str]] = ..., reasons: _Optional[_Iterable[_Union[ReviewReason, _Mapping]]] = ..., etag: _Optional[str] = ..., claimed_by: _Optional[str] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., vendor_name: _Optional[str] = ..., total_gross: _Optional[str] = ..., currency: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., filename: _Optional[str] = ..., page_count: _Optional[int] = ...) -> None: ...
+    bank_details_unconfirmed: bool
+    bank_details_confirmed_by: str
+    def __init__(self, name: _Optional[str] = ..., document: _Optional[str] = ..., state: _Optional[_Union[ReviewTaskState, str]] = ..., reasons: _Optional[_Iterable[_Union[ReviewReason, _Mapping]]] = ..., etag: _Optional[str] = ..., claimed_by: _Optional[str] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., vendor_name: _Optional[str] = ..., total_gross: _Optional[str] = ..., currency: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., filename: _Optional[str] = ..., page_count: _Optional[int] = ..., bank_details_unconfirmed: _Optional[bool] = ..., bank_details_confirmed_by: _Optional[str] = ...) -> None: ...
 
 class ListReviewTasksRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "state", "reason_code", "vendor_contains", "order_by")
+    __slots__ = ("page_size", "page_token", "state", "reason_code", "vendor_contains", "order_by", "bank_details_unconfirmed")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     VENDOR_CONTAINS_FIELD_NUMBER: _ClassVar[int]
     ORDER_BY_FIELD_NUMBER: _ClassVar[int]
+    BANK_DETAILS_UNCONFIRMED_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     state: ReviewTaskState
     reason_code: str
     vendor_contains: str
     order_by: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[ReviewTaskState, str]] = ..., reason_code: _Optional[str] = ..., vendor_contains: _Optional[str] = ..., order_by: _Optional[str] = ...) -> None: ...
+    bank_details_unconfirmed: bool
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[ReviewTaskState, str]] = ..., reason_code: _Optional[str] = ..., vendor_contains: _Optional[str] = ..., order_by: _Optional[str] = ..., bank_details_unconfirmed: _Optional[bool] = ...) -> None: ...
 
 class ListReviewTasksResponse(_message.Message):
     __slots__ = ("review_tasks", "next_page_token", "total_size")
@@ -206,6 +212,20 @@ class RejectReviewTaskRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RejectReviewTaskResponse(_message.Message):
+    __slots__ = ("review_task",)
+    REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
+    review_task: ReviewTask
+    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ...) -> None: ...
+
+class ConfirmBankDetailsRequest(_message.Message):
+    __slots__ = ("name", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ConfirmBankDetailsResponse(_message.Message):
     __slots__ = ("review_task",)
     REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
     review_task: ReviewTask

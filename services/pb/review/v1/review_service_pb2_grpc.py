@@ -71,6 +71,11 @@ class ReviewServiceStub:
                 request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.RejectReviewTaskRequest.SerializeToString,
                 response_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.RejectReviewTaskResponse.FromString,
                 _registered_method=True)
+        self.ConfirmBankDetails = channel.unary_unary(
+                '/docai.review.v1.ReviewService/ConfirmBankDetails',
+                request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsRequest.SerializeToString,
+                response_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsResponse.FromString,
+                _registered_method=True)
         self.ListAuditEntries = channel.unary_unary(
                 '/docai.review.v1.ReviewService/ListAuditEntries',
                 request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ListAuditEntriesRequest.SerializeToString,
@@ -137,6 +142,14 @@ class ReviewServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ConfirmBankDetails(self, request, context):
+        """A second person confirms the bank details changed on an approved invoice. Until then its
+        corrections train nothing and are never shown to the model as an example.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAuditEntries(self, request, context):
         """Returns the append-only audit log of a document.
         """
@@ -188,6 +201,11 @@ def add_ReviewServiceServicer_to_server(servicer, server):
                     servicer.RejectReviewTask,
                     request_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.RejectReviewTaskRequest.FromString,
                     response_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.RejectReviewTaskResponse.SerializeToString,
+            ),
+            'ConfirmBankDetails': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmBankDetails,
+                    request_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsRequest.FromString,
+                    response_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsResponse.SerializeToString,
             ),
             'ListAuditEntries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEntries,
@@ -391,6 +409,33 @@ class ReviewService:
             '/docai.review.v1.ReviewService/RejectReviewTask',
             docai_dot_review_dot_v1_dot_review__service__pb2.RejectReviewTaskRequest.SerializeToString,
             docai_dot_review_dot_v1_dot_review__service__pb2.RejectReviewTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmBankDetails(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/docai.review.v1.ReviewService/ConfirmBankDetails',
+            docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsRequest.SerializeToString,
+            docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsResponse.FromString,
             options,
             channel_credentials,
             insecure,
