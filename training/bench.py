@@ -116,11 +116,15 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
         "tested_on": [str(mine[i][0].relative_to(DEV_SET)) for i in tests], "retrieval": {}, "retrained": {},
     }
 
-    def score(predictions: dict[str, Any]) -> dict[str, float]:
+    def score(predictions: dict[str, Any]) -> dict[str, Any]:
         scored = score_documents(predictions, test_truths)
-        tp = sum(f["tp"] for f in scored["fields"].values())
-        support = sum(f["tp"] + f["fn"] for f in scored["fields"].values())
-        return {"micro_f1": round(scored["micro_f1"], 4), "field_accuracy": round(tp / support, 4) if support else 0.0}
+        fields = {name: f for name, f in scored["fields"].items() if f["tp"] + f["fn"]}
+        tp = sum(f["tp"] for f in fields.values())
+        support = sum(f["tp"] + f["fn"] for f in fields.values())
+        return {
+            "micro_f1": round(scored["micro_f1"], 4), "field_accuracy": round(tp / support, 4) if support else 0.0,
+            "read_exactly": {name: f"{f['tp']}/{f['tp'] + f['fn']}" for name, f in sorted(fields.items())},
+        }
 
     def record(kind: str, n: int, figures: dict[str, Any]) -> None:
         report[kind][n] = figures
