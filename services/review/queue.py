@@ -375,9 +375,17 @@ class ReviewQueue:
                 raise FailedPreconditionError(
                     f"{example.second_approver} already confirmed these bank details", reason="ALREADY_CONFIRMED"
                 )
-            if actor == example.reviewer:
+            changed_by = set(
+                session.scalars(
+                    select(models.AuditEntry.actor).where(
+                        models.AuditEntry.document_id == doc.id, models.AuditEntry.field == "iban",
+                        models.AuditEntry.action == "field_corrected",
+                    )
+                )
+            )
+            if actor == example.reviewer or actor in changed_by:
                 raise FailedPreconditionError(
-                    "the person who approved the change cannot also confirm it", reason="SECOND_PERSON_REQUIRED"
+                    "whoever changed or approved the bank details cannot also confirm them", reason="SECOND_PERSON_REQUIRED"
                 )
             example.second_approver = actor
             extraction = Extraction.model_validate(doc.extraction or {})

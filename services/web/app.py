@@ -116,7 +116,7 @@ def friendly(error: ReviewCallError) -> str:
     if error.reason == "TASK_CLOSED":
         return "This invoice is already approved or rejected."
     if error.reason == "SECOND_PERSON_REQUIRED":
-        return "You approved this change yourself: a second person must confirm the bank details."
+        return "You changed or approved these bank details yourself: a second person must confirm them."
     if error.reason in ("ALREADY_CONFIRMED", "NO_BANK_CHANGE"):
         return error.message
     if error.reason == "TASK_NOT_CLAIMED":

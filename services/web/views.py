@@ -149,14 +149,16 @@ def task_summary(task: pb.ReviewTask, user: User) -> dict[str, Any]:
 
 def bank_change_view(task: pb.ReviewTask, audit: list[pb.AuditEntry], user: User) -> dict[str, Any]:
     """An approved invoice whose bank details one person changed: what the second person checks."""
-    change = next((e for e in reversed(audit) if e.action == "field_corrected" and e.field == "iban"), None)
+    changes = [e for e in audit if e.action == "field_corrected" and e.field == "iban"]
+    change = changes[-1] if changes else None
     approved_by = next((e.actor for e in reversed(audit) if e.action == "approved"), "")
     return task_summary(task, user) | {
         "iban_old": change.old_value if change else "",
         "iban_new": change.new_value if change else "",
         "changed_by": change.actor if change else "",
         "approved_by": approved_by,
-        "own": approved_by == user.username,  # the four-eyes rule: not the person who approved it
+        # Four eyes: whoever changed or approved the account may not confirm it.
+        "own": user.username == approved_by or any(e.actor == user.username for e in changes),
     }
 
 

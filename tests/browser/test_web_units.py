@@ -11,7 +11,7 @@ from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.web import views
 from docai.services.web.app import _safe_next
 from docai.services.web.security import secret_key
-from docai.services.web.users import DB_NAME, LoginThrottle, UserStore, create_user
+from docai.services.web.users import DB_NAME, LoginThrottle, User, UserStore, create_user
 
 
 def test_accounts_are_hashed_and_verified(tmp_path: Path) -> None:
@@ -82,3 +82,18 @@ def test_reasons_read_as_words() -> None:
     assert views.reason_view(failed)["subject"] == "net + tax vs gross"
     assert (views.reason_view(low)["label"], views.reason_view(low)["subject"]) == ("Low confidence", "Gross total")
     assert views.money("30167.5", "EUR") == "30,167.50 EUR"
+
+
+def test_bank_change_view_names_who_may_not_confirm() -> None:
+    task = pb.ReviewTask(name="reviewTasks/t1", document="documents/d1", state=pb.REVIEW_TASK_STATE_APPROVED,
+                         bank_details_unconfirmed=True)
+    audit = [
+        pb.AuditEntry(actor="dan@acme", action="field_corrected", field="iban", old_value="DE01", new_value="DE02"),
+        pb.AuditEntry(actor="dan@acme", action="field_corrected", field="total_gross", old_value="1", new_value="2"),
+        pb.AuditEntry(actor="alice@acme", action="approved"),
+    ]
+    seen = {name: views.bank_change_view(task, audit, User(username=name, tenant="acme", role="approver"))
+            for name in ("dan@acme", "alice@acme", "carol@acme")}
+    assert (seen["carol@acme"]["iban_old"], seen["carol@acme"]["iban_new"]) == ("DE01", "DE02")
+    assert (seen["carol@acme"]["changed_by"], seen["carol@acme"]["approved_by"]) == ("dan@acme", "alice@acme")
+    assert {name: view["own"] for name, view in seen.items()} == {"dan@acme": True, "alice@acme": True, "carol@acme": False}

@@ -145,25 +145,29 @@ def test_line_items_and_route_corrections_and_rejection(running, in_review):
     assert doc.failure.message == "duplicate"
 
 
-def _approve(review, task_name: str, who, fields: list[pb.FieldCorrection]) -> pb.ReviewTask:  # type: ignore[no-untyped-def]
+def _approve(review, task_name: str, who, fields: list[pb.FieldCorrection], approver=None) -> pb.ReviewTask:  # type: ignore[no-untyped-def]
+    """``who`` corrects ``fields``; ``approver`` (``who`` when not given) approves."""
     task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task_name), metadata=who).review_task
     fixed = review.SubmitCorrections(
         pb.SubmitCorrectionsRequest(name=task.name, etag=task.etag, fields=fields, request_id=f"fix-{task.name}"), metadata=who
     ).review_task
+    if approver is not None:
+        review.ReleaseReviewTask(pb.ReleaseReviewTaskRequest(name=task_name), metadata=who)
+        fixed = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task_name), metadata=approver).review_task
     return review.ApproveReviewTask(
-        pb.ApproveReviewTaskRequest(name=task.name, etag=fixed.etag, request_id=f"ok-{task.name}"), metadata=who
+        pb.ApproveReviewTaskRequest(name=task.name, etag=fixed.etag, request_id=f"ok-{task.name}"), metadata=approver or who
     ).review_task
 
 
 def test_changed_bank_details_train_nothing_until_a_second_person_confirms(running, in_review):
     invoice, document, token = in_review
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
-    alice, bob, carol = (metadata(token, who) for who in ("alice@acme", "bob@acme", "carol@acme"))
+    alice, bob, carol, dan = (metadata(token, who) for who in ("alice@acme", "bob@acme", "carol@acme", "dan@acme"))
     task_name = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice).review_tasks[0].name
     gross = f"{invoice.truth['total_gross']:.2f}"
     iban = "DE89 3704 0044 0532 0130 00"
-    approved = _approve(review, task_name, alice, [pb.FieldCorrection(name="total_gross", value=gross),
-                                                   pb.FieldCorrection(name="iban", value=iban)])
+    approved = _approve(review, task_name, dan, [pb.FieldCorrection(name="total_gross", value=gross),
+                                                 pb.FieldCorrection(name="iban", value=iban)], approver=alice)
     assert approved.bank_details_unconfirmed and not approved.bank_details_confirmed_by
     waiting = review.ListReviewTasks(pb.ListReviewTasksRequest(bank_details_unconfirmed=True), metadata=bob)
     assert [t.name for t in waiting.review_tasks] == [task_name]
@@ -171,12 +175,14 @@ def test_changed_bank_details_train_nothing_until_a_second_person_confirms(runni
         row = session.scalar(select(models.ApprovedExample))
         session.expunge(row)
     parsed = {document.name.split("/")[1]: parse_pdf(invoice.pdf)}
+    assert row.reviewer == "alice@acme"
     assert correction_examples([row], parsed)[1][0].reason == "NEEDS_SECOND_APPROVAL"
 
-    with pytest.raises(grpc.RpcError) as same_person:
-        review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-alice"), metadata=alice)
-    assert same_person.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert reason_of(same_person.value) == "SECOND_PERSON_REQUIRED"
+    for who, name in ((alice, "alice"), (dan, "dan")):  # the approver, and the one who typed the new IBAN
+        with pytest.raises(grpc.RpcError) as same_person:
+            review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id=f"c-{name}"), metadata=who)
+        assert same_person.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert reason_of(same_person.value) == "SECOND_PERSON_REQUIRED"
 
     confirmed = review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-bob"), metadata=bob).review_task
     assert (confirmed.bank_details_unconfirmed, confirmed.bank_details_confirmed_by) == (False, "bob@acme")
