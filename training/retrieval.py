@@ -78,9 +78,9 @@ def examples_for(db: Any, tenant_id: str, vendor_hint_text: str, k: int = 1, *, 
 
     A row matches when its ``vendor_key`` equals ``vendor_key`` (when known), or when the
     first lines of its document text are similar (difflib ratio >= 0.6) to those of
-    ``vendor_hint_text``. Of the matches, those most alike in layout to the new document come
-    first (:func:`most_alike`, among the newest 20), the newest among equals. Bank-detail changes still waiting
-    for a second approver are skipped.
+    ``vendor_hint_text``. Of the newest 20 matches, those most alike in layout to the new
+    document come first (:func:`most_alike`), the newest among equals. Bank-detail changes
+    still waiting for a second approver are skipped.
 
     Args:
         db: The :class:`~docai.services.storage.database.Database`.
