@@ -36,6 +36,8 @@ LINE_ITEM_FIELDS: tuple[str, ...] = (
     "product_code",
 )
 TAX_DETAIL_FIELDS: tuple[str, ...] = ("rate", "base", "amount")
+# Where money goes: a change needs a second person before it trains anything (four eyes).
+BANK_FIELDS = frozenset({"iban", "bic"})
 # Fields whose change never auto-approves and whose errors the training gate treats as critical.
 CRITICAL_FIELDS = frozenset(
     {"total_net", "total_tax", "total_gross", "amount_due", "iban", "invoice_number", "invoice_date", "due_date"}

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docai.schemas.invoice import HEADER_FIELDS, LINE_ITEM_FIELDS, TAX_DETAIL_FIELDS, Extraction
+from docai.schemas.invoice import BANK_FIELDS, HEADER_FIELDS, LINE_ITEM_FIELDS, TAX_DETAIL_FIELDS, Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common.errors import FailedPreconditionError
 from docai.services.extraction.checks import run_checks
@@ -57,7 +57,6 @@ __all__ = [
     "write_dataset",
 ]
 
-BANK_FIELDS = frozenset({"iban", "bic"})
 DEFAULT_MAX_REVIEWER_SHARE = 0.5
 
 

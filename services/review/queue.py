@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from docai.schemas.checks import CheckResult
 from docai.schemas.document import DocumentState
-from docai.schemas.invoice import HEADER_FIELDS, LINE_ITEM_FIELDS, ExtractedField, Extraction, LineItem, Provenance
+from docai.schemas.invoice import BANK_FIELDS, HEADER_FIELDS, LINE_ITEM_FIELDS, ExtractedField, Extraction, LineItem, Provenance
 from docai.schemas.parsed import ParsedDocument
 from docai.schemas.review import AuditRecord, Corrections, ReviewTaskView
 from docai.schemas.routing import ReviewReason, Route
@@ -326,7 +326,7 @@ class ReviewQueue:
                     )
                 }
             )
-            bank_change = "iban" in changed or any(
+            bank_change = bool(BANK_FIELDS & set(changed)) or any(
                 r.get("code") == "BANK_DETAILS_CHANGED" for r in task.reasons or []
             )
             task.state, task.lease_until = "approved", None
@@ -378,7 +378,7 @@ class ReviewQueue:
             changed_by = set(
                 session.scalars(
                     select(models.AuditEntry.actor).where(
-                        models.AuditEntry.document_id == doc.id, models.AuditEntry.field == "iban",
+                        models.AuditEntry.document_id == doc.id, models.AuditEntry.field.in_(BANK_FIELDS),
                         models.AuditEntry.action == "field_corrected",
                     )
                 )

@@ -7,7 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from docai.schemas.invoice import HEADER_FIELDS, LINE_ITEM_FIELDS
+from docai.schemas.invoice import BANK_FIELDS, HEADER_FIELDS, LINE_ITEM_FIELDS
 from docai.services.pb.extraction.v1 import extraction_service_pb2 as ext_pb
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.web.users import User
@@ -149,13 +149,15 @@ def task_summary(task: pb.ReviewTask, user: User) -> dict[str, Any]:
 
 def bank_change_view(task: pb.ReviewTask, audit: list[pb.AuditEntry], user: User) -> dict[str, Any]:
     """An approved invoice whose bank details one person changed: what the second person checks."""
-    changes = [e for e in audit if e.action == "field_corrected" and e.field == "iban"]
-    change = changes[-1] if changes else None
+    changes = [e for e in audit if e.action == "field_corrected" and e.field in BANK_FIELDS]
+    latest = {e.field: e for e in changes}  # the audit is oldest first: the last change of each field wins
     approved_by = next((e.actor for e in reversed(audit) if e.action == "approved"), "")
     return task_summary(task, user) | {
-        "iban_old": change.old_value if change else "",
-        "iban_new": change.new_value if change else "",
-        "changed_by": change.actor if change else "",
+        "bank_changes": [
+            {"label": LABELS[name], "old": latest[name].old_value, "new": latest[name].new_value}
+            for name in sorted(latest)
+        ],
+        "changed_by": ", ".join(sorted({e.actor for e in changes})),
         "approved_by": approved_by,
         # Four eyes: whoever changed or approved the account may not confirm it.
         "own": user.username == approved_by or any(e.actor == user.username for e in changes),

@@ -90,10 +90,14 @@ def test_bank_change_view_names_who_may_not_confirm() -> None:
     audit = [
         pb.AuditEntry(actor="dan@acme", action="field_corrected", field="iban", old_value="DE01", new_value="DE02"),
         pb.AuditEntry(actor="dan@acme", action="field_corrected", field="total_gross", old_value="1", new_value="2"),
+        pb.AuditEntry(actor="eve@acme", action="field_corrected", field="bic", old_value="", new_value="COBADEFFXXX"),
+        pb.AuditEntry(actor="dan@acme", action="field_corrected", field="iban", old_value="DE02", new_value="DE03"),
         pb.AuditEntry(actor="alice@acme", action="approved"),
     ]
     seen = {name: views.bank_change_view(task, audit, User(username=name, tenant="acme", role="approver"))
-            for name in ("dan@acme", "alice@acme", "carol@acme")}
-    assert (seen["carol@acme"]["iban_old"], seen["carol@acme"]["iban_new"]) == ("DE01", "DE02")
-    assert (seen["carol@acme"]["changed_by"], seen["carol@acme"]["approved_by"]) == ("dan@acme", "alice@acme")
-    assert {name: view["own"] for name, view in seen.items()} == {"dan@acme": True, "alice@acme": True, "carol@acme": False}
+            for name in ("dan@acme", "alice@acme", "carol@acme", "eve@acme")}
+    assert seen["carol@acme"]["bank_changes"] == [
+        {"label": "BIC", "old": "", "new": "COBADEFFXXX"}, {"label": "IBAN", "old": "DE02", "new": "DE03"},
+    ]
+    assert (seen["carol@acme"]["changed_by"], seen["carol@acme"]["approved_by"]) == ("dan@acme, eve@acme", "alice@acme")
+    assert {name: view["own"] for name, view in seen.items()} == {"dan@acme": True, "alice@acme": True, "carol@acme": False, "eve@acme": True}

@@ -219,3 +219,13 @@ def test_only_a_changed_bank_account_can_be_confirmed(running, in_review):
     with pytest.raises(grpc.RpcError) as missing:
         review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name="reviewTasks/nope", request_id="c-2"), metadata=bob)
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_changed_bic_also_waits_for_a_second_person(running, in_review):
+    invoice, _, token = in_review
+    review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
+    alice = metadata(token, "alice@acme")
+    task_name = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice).review_tasks[0].name
+    approved = _approve(review, task_name, alice, [pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}"),
+                                                   pb.FieldCorrection(name="bic", value="COBADEFFXXX")])
+    assert approved.bank_details_unconfirmed

@@ -143,8 +143,8 @@ class ReviewServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ConfirmBankDetails(self, request, context):
-        """A second person confirms the bank details changed on an approved invoice. Until then its
-        corrections train nothing and are never shown to the model as an example.
+        """A second person confirms the bank details (IBAN, BIC) changed on an approved invoice.
+        Until then its corrections train nothing and are never shown to the model as an example.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
