@@ -150,12 +150,13 @@ def task_summary(task: pb.ReviewTask, user: User) -> dict[str, Any]:
 def bank_change_view(task: pb.ReviewTask, audit: list[pb.AuditEntry], user: User) -> dict[str, Any]:
     """An approved invoice whose bank details one person changed: what the second person checks."""
     changes = [e for e in audit if e.action == "field_corrected" and e.field in BANK_FIELDS]
-    latest = {e.field: e for e in changes}  # the audit is oldest first: the last change of each field wins
+    # The audit is oldest first: as read before the first change, as approved after the last.
+    first = {e.field: e for e in reversed(changes)}
+    last = {e.field: e for e in changes}
     approved_by = next((e.actor for e in reversed(audit) if e.action == "approved"), "")
     return task_summary(task, user) | {
         "bank_changes": [
-            {"label": LABELS[name], "old": latest[name].old_value, "new": latest[name].new_value}
-            for name in sorted(latest)
+            {"label": LABELS[name], "old": first[name].old_value, "new": last[name].new_value} for name in sorted(last)
         ],
         "changed_by": ", ".join(sorted({e.actor for e in changes})),
         "approved_by": approved_by,

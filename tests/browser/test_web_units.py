@@ -97,7 +97,7 @@ def test_bank_change_view_names_who_may_not_confirm() -> None:
     seen = {name: views.bank_change_view(task, audit, User(username=name, tenant="acme", role="approver"))
             for name in ("dan@acme", "alice@acme", "carol@acme", "eve@acme")}
     assert seen["carol@acme"]["bank_changes"] == [
-        {"label": "BIC", "old": "", "new": "COBADEFFXXX"}, {"label": "IBAN", "old": "DE02", "new": "DE03"},
+        {"label": "BIC", "old": "", "new": "COBADEFFXXX"}, {"label": "IBAN", "old": "DE01", "new": "DE03"},
     ]
     assert (seen["carol@acme"]["changed_by"], seen["carol@acme"]["approved_by"]) == ("dan@acme, eve@acme", "alice@acme")
     assert {name: view["own"] for name, view in seen.items()} == {"dan@acme": True, "alice@acme": True, "carol@acme": False, "eve@acme": True}
