@@ -80,9 +80,10 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
     Its first ``corrections`` invoices (by file name) play the accountant's corrections, with
     their ground truth as the corrected labels; the next ``test_documents`` are scored, never
     used as corrections. Retrieval shows the correction most alike in layout to the invoice
-    as the few-shot example, as :func:`docai.training.retrieval.examples_for` does. Retraining continues the shipped
-    adapter on the N corrections (CPU LoRA, ``retrain_steps`` steps) and reads without
-    examples, then with retrieval as the service would. Field accuracy is the share of the truth's fields read exactly (recall).
+    as the few-shot example, as :func:`docai.training.retrieval.examples_for` does.
+    Retraining continues the shipped adapter on the N corrections (CPU LoRA,
+    ``retrain_steps`` steps) and reads without examples, then with retrieval as the service
+    would. Field accuracy is the share of the truth's fields read exactly (recall).
     """
     from docai.schemas.tuning import TuningSpec
     from docai.services.extraction.extractor import Extractor
@@ -99,7 +100,7 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
 
     found = [(pdf, json.loads(truth.read_text())) for pdf, truth in pairs(DEV_SET)]
     mine = [(pdf, truth) for pdf, truth in found if truth.get("vendor_name") == vendor]
-    if max([*ns, *retrain]) > corrections:
+    if max([*ns, *retrain], default=0) > corrections:
         raise ValueError(f"N is at most corrections={corrections}")
     if len(mine) < corrections + 1:
         raise ValueError(f"{vendor!r} has {len(mine)} invoices in {DEV_SET}, fewer than {corrections + 1}")
@@ -167,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--ns", default="0,1,3,5", help="curve: corrections read with retrieval, e.g. 0,1,3,5")
     parser.add_argument("--retrain", default="5", help="curve: corrections retrained on, e.g. 1,3,5 ('' for none)")
-    parser.add_argument("--corrections", type=int, default=5, help="curve: invoices that may serve as corrections; the test set follows them")
+    parser.add_argument("--corrections", type=int, default=5,
+                        help="curve: invoices that may serve as corrections; the test set follows them")
     args = parser.parse_args(argv)
     if args.which == "curve":
         counts = [int(n) for n in args.ns.split(",") if n]

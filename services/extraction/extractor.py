@@ -24,6 +24,7 @@ from docai.schemas.checks import CheckResult
 # A value the model wrote that appears nowhere on the page is probably invented: its
 # confidence is scaled down so it can never auto-approve on its own.
 UNGROUNDED_PENALTY = 0.4
+UNGROUNDED = "not found on the page"
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Extractor:
         timings.prompt_tokens = result.prompt_tokens
         started = time.perf_counter()
         extraction = read_answer(result, document)
+        drop_copies(extraction, examples)
         extraction.model = self.backend.model_name
         extraction.adapter = adapter or ""
         checks = run_checks(extraction)
@@ -104,6 +106,22 @@ def read_answer(result: GenerationResult, document: ParsedDocument) -> Extractio
     return extraction
 
 
+def drop_copies(extraction: Extraction, examples: Sequence[FewShotExample]) -> None:
+    """Drops header values copied from a few-shot example rather than read from the document.
+
+    A small model shown a solved invoice sometimes writes that invoice's number or totals for
+    a document of another kind. A value no box on this page supports, and which an example
+    gave for the same field, is a copy: leaving the field empty sends it to a person instead
+    of passing a wrong value on.
+    """
+    for name, extracted in list(extraction.fields.items()):
+        if extracted.provenance.derived != UNGROUNDED:
+            continue
+        given = [example.answer.get(name) for example in examples]
+        if any(isinstance(raw, str | int | float) and normalize_field(name, str(raw)) == extracted.value for raw in given):
+            del extraction.fields[name]
+
+
 def _row(item: dict[str, Any], spans: _ValueSpans, locator: DocumentLocator) -> dict[str, ExtractedField]:
     row: dict[str, ExtractedField] = {}
     for key, raw in item.items():
@@ -127,7 +145,7 @@ def _field(name: str, raw: str, spans: _ValueSpans, locator: DocumentLocator) ->
             provenance = Provenance(derived="inferred from the document")
         else:
             confidence *= UNGROUNDED_PENALTY
-            provenance = Provenance(derived="not found on the page")
+            provenance = Provenance(derived=UNGROUNDED)
     return ExtractedField(value=value, confidence=round(confidence, 4), provenance=provenance)
 
 

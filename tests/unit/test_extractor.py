@@ -71,3 +71,17 @@ def test_the_request_is_schema_constrained_and_names_the_adapter():
     request = fake.requests[-1]
     assert request.adapter == "invoices-v1"
     assert request.json_schema is not None and "total_gross" in request.json_schema["properties"]
+
+
+def test_a_value_copied_from_the_example_is_dropped():
+    from docai.services.extraction.prompt import FewShotExample
+
+    # The example's invoice number and date are not on this page; the total is, and stays.
+    example = FewShotExample(document_text="Invoice RE-0999 ...", answer={"invoice_number": "RE-0999", "invoice_date": "01.02.2025",
+                                                                          "total_gross": "1.234,56"})
+    answer = {"invoice_number": "RE-0999", "invoice_date": "01.02.2025", "total_gross": "1.234,56", "iban": "DE89370400440532013000"}
+    extractor = Extractor(backend=FakeTextGenerator(lambda request: _result(answer)))
+    read = extractor.extract(_document(), adapter=None, examples=[example]).extraction.fields
+    assert set(read) == {"total_gross", "iban"}  # the IBAN is not on the page either, but no example gave it
+    alone = extractor.extract(_document(), adapter=None).extraction.fields
+    assert {"invoice_number", "invoice_date"} <= set(alone)  # without an example nothing counts as a copy
