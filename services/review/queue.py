@@ -80,6 +80,21 @@ def _examples(session: Session, tenant_id: str, document_ids: list[str]) -> dict
     return {row.document_id: row for row in rows}
 
 
+def _example(session: Session, tenant_id: str, document_id: str) -> models.ApprovedExample | None:
+    return _examples(session, tenant_id, [document_id]).get(document_id)
+
+
+def _corrections(session: Session, document_id: str) -> list[models.AuditEntry]:
+    """Every change a person made to the document's fields, line items or route."""
+    return list(
+        session.scalars(
+            select(models.AuditEntry).where(
+                models.AuditEntry.document_id == document_id, models.AuditEntry.action.like("%_corrected")
+            )
+        )
+    )
+
+
 def _version(etag: str) -> int:
     digits = "".join(c for c in etag if c.isdigit())
     if not digits:
@@ -144,7 +159,7 @@ class ReviewQueue:
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id)
             return (
-                _view(task, doc, models.utcnow(), _examples(session, tenant_id, [doc.id]).get(doc.id)),
+                _view(task, doc, models.utcnow(), _example(session, tenant_id, doc.id)),
                 Extraction.model_validate(doc.extraction or {}),
                 [CheckResult.model_validate(c) for c in doc.checks or []],
                 Route.model_validate(doc.route) if doc.route else None,
@@ -312,20 +327,11 @@ class ReviewQueue:
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id)
             if idempotency.recall(session, **key) is not None:
-                return _view(task, doc, now, _examples(session, tenant_id, [doc.id]).get(doc.id))
+                return _view(task, doc, now, _example(session, tenant_id, doc.id))
             self._guard(task, actor=actor, etag=etag, now=now)
             checks = [CheckResult.model_validate(c) for c in doc.checks or []]
             extraction = Extraction.model_validate(doc.extraction or {})
-            changed = sorted(
-                {
-                    entry.field
-                    for entry in session.scalars(
-                        select(models.AuditEntry).where(
-                            models.AuditEntry.document_id == doc.id, models.AuditEntry.action.like("%_corrected")
-                        )
-                    )
-                }
-            )
+            changed = sorted({entry.field for entry in _corrections(session, doc.id)})
             bank_change = bool(BANK_FIELDS & set(changed)) or any(
                 r.get("code") == "BANK_DETAILS_CHANGED" for r in task.reasons or []
             )
@@ -364,7 +370,7 @@ class ReviewQueue:
         now = models.utcnow()
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id)
-            example = _examples(session, tenant_id, [doc.id]).get(doc.id) if task.state == "approved" else None
+            example = _example(session, tenant_id, doc.id) if task.state == "approved" else None
             if idempotency.recall(session, **key) is not None:
                 return _view(task, doc, now, example)
             if example is None or not example.needs_second_approval:
@@ -375,14 +381,7 @@ class ReviewQueue:
                 raise FailedPreconditionError(
                     f"{example.second_approver} already confirmed these bank details", reason="ALREADY_CONFIRMED"
                 )
-            changed_by = set(
-                session.scalars(
-                    select(models.AuditEntry.actor).where(
-                        models.AuditEntry.document_id == doc.id, models.AuditEntry.field.in_(BANK_FIELDS),
-                        models.AuditEntry.action == "field_corrected",
-                    )
-                )
-            )
+            changed_by = {entry.actor for entry in _corrections(session, doc.id) if entry.field in BANK_FIELDS}
             if actor == example.reviewer or actor in changed_by:
                 raise FailedPreconditionError(
                     "whoever changed or approved the bank details cannot also confirm them", reason="SECOND_PERSON_REQUIRED"

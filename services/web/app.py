@@ -436,9 +436,8 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
         if not user.can_approve:
             request.session["flash"] = "Your role cannot confirm bank details; ask an approver."
             return RedirectResponse("/", 303)
-        form = await request.form()
         try:
-            await state.client.confirm_bank_details(user, tid, request_id=request_id(str(form.get("request_id", ""))))
+            await state.client.confirm_bank_details(user, tid, request_id=request_id())
             request.session["flash"] = "Bank details confirmed: the invoice's corrections can now train the model."
         except ReviewCallError as error:
             request.session["flash"] = friendly(error)
