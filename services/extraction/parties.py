@@ -1,0 +1,164 @@
+"""Party names: who sends the invoice (vendor) and who receives it (customer).
+
+Names have no type to match, so they come from where invoices put them: under a section
+heading ("Seller", "Bill to", "Käufer"), in the sender line above the address window
+("ACME GmbH · Street 1 · 12345 City"), in the address window itself, in the letterhead and
+in the footer. Each place is evidence of a role; a company's legal form ("GmbH", "Ltd")
+and a name printed twice (letterhead and footer) add to it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docai.services.extraction.candidates import Candidate, Candidates, Run
+from docai.services.extraction.layout import Cell, Layout, fold
+
+LEGAL_FORM = re.compile(
+    r"(?i)(?:^|\s)(?:gmbh|ag|kg|ohg|ug|e\.\s?k\.|gbr|mbh|se|inc\.?|ltd\.?|limited|llc|llp|plc|corp\.?|corporation|co\.|company|"
+    r"s\.?a\.?s?\.?|sarl|s\.?à\.?\s?r\.?l\.?|eurl|snc|b\.?v\.?|n\.?v\.?|vof|s\.?l\.?|s\.?p\.?a\.?|s\.?r\.?l\.?|oy|ab|aps|a/s|as|"
+    r"gmbh\s*&\s*co\.?\s*kg)(?=$|[\s,.])"
+)
+_ADDRESS = re.compile(
+    r"(?i)\b\d{4,5}\s+[a-zà-ÿ]|\b[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}\b|\b(?:street|st\.|str\.|straße|strasse|road|rd\.|avenue|ave|"
+    r"rue|weg|laan|straat|via|calle|platz|allee|gasse|lane|boulevard|bd|chemin|place|suite|building|postfach|p\.?o\.? box)\b"
+    r"|^\d+\s+\w|\w+\s\d+[a-z]?$"
+)
+_CONTACT = re.compile(r"(?i)@|https?://|www\.|\b(?:tel|phone|fax|telefon|email|e-mail|attn|z\.\s?hd|contact|iban|bic)\b|\+\d")
+_NAME_LABEL = re.compile(r"(?i)^(?:name|nom|naam|nombre|nome|firma|company|raison sociale|denominazione|ragione sociale)\s*:?\s*$")
+_SEPARATORS = re.compile(r"\s[·|•–]\s|\s-\s|,\s")
+SCORES = {
+    "section": 1.0,
+    "sender_line": 0.9,
+    "address_window": 0.6,
+    "letterhead": 0.45,
+    "footer": 0.4,
+}
+
+
+def party_candidates(layout: Layout, candidates: Candidates) -> None:
+    """Adds vendor_name and customer_name candidates to `candidates`."""
+    Parties(layout, candidates).run()
+
+
+class Parties:
+    def __init__(self, layout: Layout, candidates: Candidates) -> None:
+        self.layout = layout
+        self.candidates = candidates
+
+    def run(self) -> None:
+        self._sections()
+        self._sender_line()
+        self._letterhead_and_footer()
+        self._repeated_names()
+
+    def add(self, field: str, cell: Cell, text: str, how: str, *, score: float | None = None, run: Run | None = None) -> None:
+        name = " ".join(text.split()).strip(" ,;:-")
+        if not self._looks_like_name(name):
+            return
+        base = SCORES[how] if score is None else score
+        if LEGAL_FORM.search(name):
+            base += 0.25
+        box = run.box(run.text.find(name), run.text.find(name) + len(name)) if run and name in run.text else cell.box
+        self.candidates.add(Candidate(field, name, name, cell.page, box, base, how))
+
+    # -- section headings ----------------------------------------------------------------
+
+    def _sections(self) -> None:
+        for cell in self.layout.cells():
+            hits = self.candidates.label_hits(cell)
+            if not hits or hits[0].start != 0:
+                continue
+            role = next((r for r in ("seller", "buyer", "ship_to") if r in hits[0].fields), None)
+            if role is None or role == "ship_to":
+                continue
+            field = "vendor_name" if role == "seller" else "customer_name"
+            folded = fold(cell.text)
+            rest = cell.text[hits[0].end :].strip(" :/-") if len(folded) == len(cell.text) else ""
+            if len(folded) - hits[0].end > 3 and rest:
+                # "Bill to: ACME Ltd" in one cell, with its colon; without one, "Seller Company" is a name.
+                if folded[hits[0].end :].lstrip().startswith(":") and len(rest) < 60:
+                    self.add(field, cell, rest, "section", score=0.9)
+                continue
+            right = self.layout.right_of(cell)
+            if right is not None and not self.candidates.starts_with_label(right):
+                self.add(field, right, right.text, "section", score=0.9)
+                continue
+            self._first_name_below(field, cell)
+
+    def _first_name_below(self, field: str, heading: Cell) -> None:
+        for cell in self.layout.column_below(heading, max_lines=6):
+            if _NAME_LABEL.match(cell.text):
+                value = self.layout.right_of(cell)
+                if value is not None:
+                    self.add(field, value, value.text, "section", score=1.1)
+                return
+            if self.candidates.starts_with_label(cell) or _CONTACT.search(cell.text):
+                continue  # "Nummer: 549910", "Tel ..." under the heading
+            if _ADDRESS.search(cell.text) and not LEGAL_FORM.search(cell.text):
+                return
+            self.add(field, cell, cell.text, "section")
+            return
+
+    # -- sender line and address window --------------------------------------------------
+
+    def _sender_line(self) -> None:
+        for line in self.layout.lines:
+            if line.page != self.layout.lines[0].page:
+                break
+            for cell in line.cells:
+                _x, y = self.layout.relative(cell)
+                if y > 0.4:
+                    break
+                parts = [p for p in _SEPARATORS.split(cell.text) if p.strip()]
+                if len(parts) < 3 or not any(_ADDRESS.search(p) for p in parts[1:]):
+                    continue
+                self.add("vendor_name", cell, parts[0], "sender_line", run=Run(cell.words))
+                below = self.layout.below(cell)
+                if below is not None and not self.candidates.starts_with_label(below):
+                    self.add("customer_name", below, below.text, "address_window")
+                return
+
+    def _letterhead_and_footer(self) -> None:
+        heights = [c.box.bottom - c.box.top for c in self.layout.cells()]
+        if not heights:
+            return
+        typical = sorted(heights)[len(heights) // 2]
+        first_page = self.layout.lines[0].page
+        for cell in self.layout.cells():
+            if cell.page != first_page and cell.page != self.layout.lines[-1].page:
+                continue
+            _x, y = self.layout.relative(cell)
+            big = (cell.box.bottom - cell.box.top) > 1.3 * typical
+            if cell.page == first_page and y < 0.15:
+                self.add("vendor_name", cell, cell.text, "letterhead", score=SCORES["letterhead"] + (0.25 if big else 0.0))
+            elif y > 0.8 and LEGAL_FORM.search(cell.text) and len(cell.text.split()) <= 6:
+                self.add("vendor_name", cell, cell.text, "footer")
+
+    def _repeated_names(self) -> None:
+        """A name printed in several places (letterhead, sender line, footer) is the sender's."""
+        vendors = self.candidates.by_field.get("vendor_name", [])
+        counts: dict[str, int] = {}
+        for cell in self.layout.cells():
+            key = fold(cell.text).strip(" ,.")
+            counts[key] = counts.get(key, 0) + 1
+        for candidate in vendors:
+            if counts.get(fold(candidate.value).strip(" ,."), 0) >= 2:
+                candidate.score += 0.3
+                candidate.notes.append("printed more than once")
+
+    def _looks_like_name(self, text: str) -> bool:
+        if not (2 <= len(text) <= 80) or not re.search(r"[A-Za-zÀ-ÿ]{2}", text):
+            return False
+        if _CONTACT.search(text) or sum(ch.isdigit() for ch in text) > len(text) // 3:
+            return False
+        if _ADDRESS.search(text) and not LEGAL_FORM.search(text):
+            return False
+        folded = fold(text)
+        hits = self.candidates_label(folded)
+        return not (hits and hits[0].start == 0 and hits[0].end >= len(folded) - 2)
+
+    def candidates_label(self, folded: str) -> list:  # type: ignore[type-arg]
+        from docai.services.extraction.labels import lexicon
+
+        return lexicon().find(folded)

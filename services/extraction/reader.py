@@ -1,0 +1,185 @@
+"""Reads an invoice by choosing among what the page shows: layout → candidates → consistency → choice.
+
+Nothing here writes a value: every field is a candidate read from the page (with its page
+and box) or, for the amount due, the gross when no other amount is due. The small model
+(`chooser`) only breaks ties between candidates that the evidence leaves close.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from docai.schemas.invoice import ExtractedField, Extraction, Provenance
+from docai.schemas.parsed import ParsedDocument
+from docai.services.extraction.candidates import Candidate, Candidates
+from docai.services.extraction.checks import run_checks
+from docai.services.extraction.extractor import ExtractionOutcome, Timings
+from docai.services.extraction.layout import Layout, fold
+from docai.services.extraction.parties import party_candidates
+from docai.services.extraction.totals import choose_totals
+from docai.services.extraction.values import decimal_separator
+
+# Below this much evidence a field is left empty: a person fills it in rather than checks a guess.
+MIN_SCORE = 0.3
+SIMPLE_FIELDS = ("invoice_number", "purchase_order", "iban", "bic", "payment_terms", "vendor_tax_id", "customer_tax_id")
+# Fields a label must name: a bare pattern anywhere on the page is not enough evidence.
+LABEL_ONLY = frozenset({"due_date", "customer_tax_id", "purchase_order", "payment_terms", "bic"})
+_CREDIT = re.compile(r"(?<![a-z])(credit note|credit memo|gutschrift|rechnungskorrektur|avoir|creditnota|creditfactuur|nota de credito|nota di credito)(?![a-z])")
+
+# Maps (field, raw evidence) to a calibrated probability; the identity until one is fitted.
+Calibrate = Callable[[str, float], float]
+
+
+class InvoiceReader:
+    """Extraction without generation: the fields are chosen from the page's typed candidates."""
+
+    model_name = "docai-reader"
+
+    def __init__(self, *, calibrate: Calibrate | None = None, line_items: Callable[..., Any] | None = None) -> None:
+        self.calibrate = calibrate or (lambda field, raw: raw)
+        self.line_items = line_items if line_items is not None else _line_items_reader()
+
+    def extract(
+        self, document: ParsedDocument, *, adapter: str | None = None, examples: Sequence[Any] = (),
+        remembered: Sequence[Candidate] = (),
+    ) -> ExtractionOutcome:
+        """Reads `document`; `remembered` are candidates from the tenant's vendor memory, read first."""
+        timings = Timings()
+        started = time.perf_counter()
+        layout = Layout(document)
+        decimal = decimal_separator(document.text)
+        candidates = Candidates(layout, decimal=decimal)
+        party_candidates(layout, candidates)
+        for candidate in remembered:
+            candidates.add(candidate)
+        timings.prompt_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        chosen = self._choose(candidates, layout)
+        extraction = Extraction(model=self.model_name, adapter=adapter or "")
+        for name, (candidate, confidence) in chosen.items():
+            extraction.fields[name] = _field(candidate, self.calibrate(name, confidence))
+        if self.line_items is not None:
+            extraction.line_items = self.line_items(layout, decimal=decimal)
+        checks = run_checks(extraction)
+        timings.validation_s = time.perf_counter() - started
+        return ExtractionOutcome(extraction=extraction, checks=checks, timings=timings)
+
+    def _choose(self, candidates: Candidates, layout: Layout) -> dict[str, tuple[Candidate, float]]:
+        chosen: dict[str, tuple[Candidate, float]] = {}
+        totals = choose_totals(
+            candidates.of("total_net"), candidates.of("total_tax"), candidates.of("total_gross"), candidates.of("amount_due")
+        )
+        for name, pick in (("total_net", totals.net), ("total_tax", totals.tax), ("total_gross", totals.gross), ("amount_due", totals.due)):
+            if pick is None or (pick.how == "pattern" and not totals.consistent):
+                continue
+            evidence = pick.score + (1.0 if totals.consistent else 0.0)
+            if name == "amount_due" and pick is totals.gross:
+                pick = Candidate("amount_due", pick.value, pick.raw, pick.page, pick.box, pick.score, "gross", notes=["the gross: no other amount is due"])
+            chosen[name] = (pick, _confidence(evidence, _runner_up(candidates.of(name), pick)))
+
+        invoice_date = self._invoice_date(candidates, layout)
+        if invoice_date is not None:
+            chosen["invoice_date"] = invoice_date
+        due = [c for c in candidates.of("due_date") if c.how.startswith("label")]
+        if invoice_date is not None:
+            due = [c for c in due if c.value >= invoice_date[0].value and c.box != invoice_date[0].box]
+        if due and due[0].score >= MIN_SCORE:
+            chosen["due_date"] = (due[0], _confidence(due[0].score, _runner_up(due, due[0])))
+
+        for name in SIMPLE_FIELDS:
+            options = [c for c in candidates.of(name) if c.score >= MIN_SCORE and (name not in LABEL_ONLY or c.how.startswith("label"))]
+            if name == "vendor_tax_id" and "customer_tax_id" in chosen:
+                options = [c for c in options if c.value != chosen["customer_tax_id"][0].value]
+            if options:
+                chosen[name] = (options[0], _confidence(options[0].score, _runner_up(options, options[0])))
+
+        self._parties(candidates, chosen)
+        currency = self._currency(candidates)
+        if currency is not None:
+            chosen["currency"] = currency
+        chosen["document_type"] = self._document_type(layout)
+        return chosen
+
+    def _invoice_date(self, candidates: Candidates, layout: Layout) -> tuple[Candidate, float] | None:
+        options = candidates.of("invoice_date")
+        labelled = [c for c in options if c.how.startswith("label") and c.score >= MIN_SCORE]
+        if labelled:
+            return labelled[0], _confidence(labelled[0].score, _runner_up(labelled, labelled[0]))
+        # No label: the first unclaimed date on the first page is the issue date on most invoices.
+        free = [c for c in options if c.how == "pattern" and c.score > 0]
+        if not free:
+            return None
+        first = min(free, key=lambda c: (c.page, c.box.top, c.box.x0))
+        return first, _confidence(0.4, 0.2)
+
+    def _parties(self, candidates: Candidates, chosen: dict[str, tuple[Candidate, float]]) -> None:
+        vendors = candidates.of("vendor_name")
+        customers = candidates.of("customer_name")
+        if vendors and vendors[0].score >= MIN_SCORE:
+            chosen["vendor_name"] = (vendors[0], _confidence(vendors[0].score, _runner_up(vendors, vendors[0])))
+        vendor = fold(chosen["vendor_name"][0].value) if "vendor_name" in chosen else None
+        customers = [c for c in customers if fold(c.value) != vendor and c.score >= MIN_SCORE]
+        if customers:
+            chosen["customer_name"] = (customers[0], _confidence(customers[0].score, _runner_up(customers, customers[0])))
+
+    def _currency(self, candidates: Candidates) -> tuple[Candidate, float] | None:
+        options = candidates.of("currency")
+        labelled = [c for c in options if c.how.startswith("label")]
+        if labelled:
+            return labelled[0], _confidence(labelled[0].score + 0.5, 0.0)
+        if not options:
+            return None
+        counts = Counter(c.value for c in options)
+        value, count = counts.most_common(1)[0]
+        pick = next(c for c in options if c.value == value)
+        return pick, _confidence(0.4 + 0.1 * min(count, 5), 0.25 * (len(counts) - 1))
+
+    def _document_type(self, layout: Layout) -> tuple[Candidate, float]:
+        for line in layout.lines[:40]:
+            for cell in line.cells:
+                if _CREDIT.search(fold(cell.text)):
+                    return Candidate("document_type", "credit_note", cell.text, cell.page, cell.box, 1.0, "title"), 0.9
+        first = layout.lines[0].cells[0] if layout.lines else None
+        if first is None:
+            return Candidate("document_type", "invoice", "", 1, _EMPTY_BOX, 0.5, "default"), 0.6
+        return Candidate("document_type", "invoice", "", first.page, first.box, 0.5, "default"), 0.8
+
+
+def _runner_up(options: Sequence[Candidate], pick: Candidate) -> float:
+    """The best evidence for a different value: what the choice had to beat."""
+    return max((c.score for c in options if c.value != pick.value), default=0.0)
+
+
+def _confidence(evidence: float, rival: float) -> float:
+    """Raw confidence from the chosen value's evidence and its margin over the best other value."""
+    return round(1.0 / (1.0 + math.exp(-(2.0 * evidence + 2.0 * (evidence - rival) - 1.5))), 4)
+
+
+def _field(candidate: Candidate, confidence: float) -> ExtractedField:
+    derived = {"gross": "the gross: no amount due is printed apart from it", "default": "no credit-note title on the page",
+               "memory": "", "title": ""}.get(candidate.how, "")
+    provenance = Provenance(
+        page=candidate.page, bbox=candidate.box.as_tuple(), source_text=candidate.raw, derived=derived,
+    )
+    if candidate.how == "default":
+        provenance = Provenance(derived=derived)
+    return ExtractedField(value=candidate.value, confidence=max(0.0, min(1.0, confidence)), provenance=provenance)
+
+
+def _line_items_reader() -> Callable[..., Any] | None:
+    try:
+        from docai.services.extraction.line_items import read_line_items
+    except ImportError:
+        return None
+    return read_line_items
+
+
+from docai.services.extraction.layout import Box  # noqa: E402
+
+_EMPTY_BOX = Box(0.0, 0.0, 0.0, 0.0)
