@@ -163,8 +163,12 @@ class Candidates:
         return self.labelled[id(cell)].hits
 
     def starts_with_label(self, cell: Cell) -> bool:
-        hits = self.labelled[id(cell)].hits
-        return bool(hits) and hits[0].start == 0
+        """The cell opens with a label; a section word counts only as the whole cell ("Van" in "Van Dijk BV" does not)."""
+        labelled = self.labelled[id(cell)]
+        if not labelled.hits or labelled.hits[0].start != 0:
+            return False
+        first = labelled.hits[0]
+        return not set(first.fields) <= SECTIONS or first.end >= len(labelled.folded.rstrip(" :")) - 1
 
     # -- from labels ------------------------------------------------------------------
 
@@ -172,7 +176,7 @@ class Candidates:
         for labelled in self.labelled.values():
             hits = labelled.hits
             for i, hit in enumerate(hits):
-                until = hits[i + 1].start if i + 1 < len(hits) else len(labelled.folded)
+                until = _value_end(labelled.folded, hits, i)
                 for name, strength in hit.fields.items():
                     if name in SECTIONS or name == "other":
                         continue
@@ -254,6 +258,8 @@ class Candidates:
                 if span.valid:
                     self._pattern("vendor_tax_id", span, run, cell, bonus=0.3)
                     self._pattern("customer_tax_id", span, run, cell, bonus=0.1)
+                elif span.value[:2].isalpha():  # a VAT number's shape, checksum unknown or failing
+                    self._pattern("vendor_tax_id", span, run, cell, bonus=0.1)
             for span in values.currencies(run.text):
                 self._pattern("currency", span, run, cell)
 
@@ -263,6 +269,16 @@ class Candidates:
         if any(page == cell.page and other != name and _same_box(box, claimed) for page, claimed, other in self.claimed):
             score -= CLAIMED_PENALTY
         self.add(Candidate(name, span.value, span.raw, cell.page, box, score, "pattern", valid=span.valid))
+
+
+def _value_end(folded: str, hits: list[LabelHit], i: int) -> int:
+    """Where the value after label `i` must end: at the next label, unless that one only completes
+    this one ("Your order" + "no.") with nothing between them."""
+    for nxt in hits[i + 1 :]:
+        between = folded[hits[i].end : nxt.start]
+        if any(ch.isalnum() for ch in between) or max(nxt.fields.values()) >= 1.0:
+            return nxt.start
+    return len(folded)
 
 
 def _all_amounts(text: str, decimal: str | None) -> list[Span]:

@@ -52,8 +52,10 @@ def _pattern(phrase: str) -> str:
     phrase = phrase.lstrip("~")
     pieces = []
     for piece in phrase.split(" ... "):
-        words = [re.escape(w) for w in piece.split()]
-        pieces.append(r"[\s\-_.:]*".join(words))
+        # Spaces and punctuation between a phrase's words may be printed differently:
+        # "ust-idnr" finds "USt.-IdNr.".
+        parts = re.split(r"([\s\-_.:/]+)", piece)
+        pieces.append("".join(r"[\s\-_.:/]+" if i % 2 else re.escape(part) for i, part in enumerate(parts)))
     body = r".{0,20}?".join(pieces)
     start = "" if suffix else r"(?<![a-z0-9])"
     end = r"(?![a-z0-9])" if phrase[-1].isalnum() else ""

@@ -24,7 +24,10 @@ _ADDRESS = re.compile(
     r"rue|weg|laan|straat|via|calle|platz|allee|gasse|lane|boulevard|bd|chemin|place|suite|building|postfach|p\.?o\.? box)\b"
     r"|^\d+\s+\w|\w+\s\d+[a-z]?$"
 )
-_CONTACT = re.compile(r"(?i)@|https?://|www\.|\b(?:tel|phone|fax|telefon|email|e-mail|attn|z\.\s?hd|contact|iban|bic)\b|\+\d")
+_CONTACT = re.compile(
+    r"(?i)@|https?://|www\.|:|\b(?:tel|phone|fax|telefon|email|e-mail|attn|z\.\s?hd|contact|iban|bic|bank|banque|konto|account|"
+    r"titulaire|inhaber|page|seite)\b|\+\d"
+)
 _NAME_LABEL = re.compile(r"(?i)^(?:name|nom|naam|nombre|nome|firma|company|raison sociale|denominazione|ragione sociale)\s*:?\s*$")
 _SEPARATORS = re.compile(r"\s[·|•–]\s|\s-\s|,\s")
 SCORES = {
@@ -57,6 +60,9 @@ class Parties:
         if not self._looks_like_name(name):
             return
         base = SCORES[how] if score is None else score
+        below = self.layout.below(cell)
+        if below is not None and LEGAL_FORM.fullmatch(" " + below.text.strip()) and abs(below.box.x0 - cell.box.x0) < 4:
+            name = f"{name} {below.text.strip()}"  # the legal form wrapped onto the next line
         if LEGAL_FORM.search(name):
             base += 0.25
         box = run.box(run.text.find(name), run.text.find(name) + len(name)) if run and name in run.text else cell.box
