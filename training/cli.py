@@ -8,6 +8,7 @@ in this process and writes a PEFT directory, the way the shipped ``adapters/extr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -109,20 +110,22 @@ def _synthetic_records(
     """Training records and a dataset summary: synthetic invoices for extraction, the synthetic catalogue for a brand."""
     from docai.training.brand_data import brand_of_task
     from docai.training.catalogue import write_brand_dataset
-    from docai.training.dataset import build_dataset, synthetic_examples, write_dataset
     from docai.training.trainer import read_examples
 
     brand = brand_of_task(task)
     if brand is None:
-        examples = synthetic_examples(count, seed=seed, workers=workers, layouts=layouts)
-        build = build_dataset(examples, heldout_share=0.05, seed=seed)
-        manifest = write_dataset(work / "dataset", build)
-        summary = {"sha256": manifest["sha256"], "synthetic_seeds": f"{seed}..{seed + count - 1}", **manifest["counts"]}
-    else:
-        manifest = write_brand_dataset(work / "dataset", brand, n=count, seed=seed)
-        splits = manifest["splits"]
-        summary = {"sha256": splits["train"]["sha256"], "catalogue_seed": seed,
-                   "train": splits["train"]["examples"], "heldout": splits["heldout"]["examples"]}
+        # The extraction model chooses among the reader's candidates: its records are the reader's questions.
+        from docai.training.choice_dataset import synthetic_choice_records
+
+        records = synthetic_choice_records(range(seed, seed + count), workers=workers)
+        digest = hashlib.sha256("\n".join(json.dumps(r, sort_keys=True) for r in records).encode()).hexdigest()
+        return [{"prompt": r["prompt"], "completion": r["completion"]} for r in records], {
+            "sha256": digest, "synthetic_seeds": f"{seed}..{seed + count - 1}", "train": len(records), "format": "choice",
+        }
+    manifest = write_brand_dataset(work / "dataset", brand, n=count, seed=seed)
+    splits = manifest["splits"]
+    summary = {"sha256": splits["train"]["sha256"], "catalogue_seed": seed,
+               "train": splits["train"]["examples"], "heldout": splits["heldout"]["examples"]}
     return read_examples(work / "dataset" / "train.jsonl"), summary
 
 

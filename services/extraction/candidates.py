@@ -44,6 +44,11 @@ class Candidate:
     valid: bool = True  # its checksum holds (IBAN, VAT) or it has none
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def anchored(self) -> bool:
+        """Read after a label, or where the vendor's approved invoices had it: more than a bare pattern."""
+        return self.how.startswith("label") or self.how == "memory"
+
 
 class Run:
     """A sequence of words as one string, able to map a character span back to its words' box."""

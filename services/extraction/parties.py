@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from docai.services.extraction.candidates import Candidate, Candidates, Run
+from docai.services.extraction.candidates import SECTIONS, Candidate, Candidates, Run
+from docai.services.extraction.labels import lexicon
 from docai.services.extraction.layout import Cell, Layout, fold
 
 LEGAL_FORM = re.compile(
@@ -161,10 +162,8 @@ class Parties:
         if _ADDRESS.search(text) and not LEGAL_FORM.search(text):
             return False
         folded = fold(text)
-        hits = self.candidates_label(folded)
-        return not (hits and hits[0].start == 0 and hits[0].end >= len(folded) - 2)
-
-    def candidates_label(self, folded: str) -> list:  # type: ignore[type-arg]
-        from docai.services.extraction.labels import lexicon
-
-        return lexicon().find(folded)
+        hits = lexicon().find(folded)
+        if not hits or hits[0].start != 0:
+            return True
+        # "Invoice No. 7" is a label and its value; a section word opens a name only as part of it ("Van Dijk BV").
+        return set(hits[0].fields) <= SECTIONS and hits[0].end < len(folded) - 2

@@ -18,12 +18,15 @@ from docai.schemas.invoice import ExtractedField, Extraction, Provenance
 from docai.schemas.parsed import ParsedDocument
 from docai.services.extraction.candidates import Candidate, Candidates
 from docai.services.extraction.checks import run_checks
+from docai.services.extraction.chooser import Chooser, questions
 from docai.services.extraction.extractor import ExtractionOutcome, Timings
 from docai.services.extraction.layout import Layout, fold
 from docai.services.extraction.parties import party_candidates
 from docai.services.extraction.totals import choose_totals
 from docai.services.extraction.values import decimal_separator
 
+# How much the model's choice weighs against the page's evidence (a label is worth 1.0).
+MODEL_WEIGHT = 1.0
 # Below this much evidence a field is left empty: a person fills it in rather than checks a guess.
 MIN_SCORE = 0.3
 SIMPLE_FIELDS = ("invoice_number", "purchase_order", "iban", "bic", "payment_terms", "vendor_tax_id", "customer_tax_id")
@@ -31,6 +34,8 @@ SIMPLE_FIELDS = ("invoice_number", "purchase_order", "iban", "bic", "payment_ter
 LABEL_ONLY = frozenset({"due_date", "customer_tax_id", "purchase_order", "payment_terms", "bic"})
 _CREDIT = re.compile(r"(?<![a-z])(credit note|credit memo|gutschrift|rechnungskorrektur|avoir|creditnota|creditfactuur|nota de credito|nota di credito)(?![a-z])")
 
+# What the vendor memory reads on a document: candidates placed where this vendor prints each field.
+Recall = Callable[[ParsedDocument, Layout], Sequence[Candidate]]
 # Maps (field, raw evidence) to a calibrated probability; the identity until one is fitted.
 Calibrate = Callable[[str, float], float]
 
@@ -38,26 +43,25 @@ Calibrate = Callable[[str, float], float]
 class InvoiceReader:
     """Extraction without generation: the fields are chosen from the page's typed candidates."""
 
-    model_name = "docai-reader"
-
-    def __init__(self, *, calibrate: Calibrate | None = None, line_items: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self, *, chooser: Chooser | None = None, calibrate: Calibrate | None = None,
+        line_items: Callable[..., Any] | None | bool = True,
+    ) -> None:
+        self.chooser = chooser
         self.calibrate = calibrate or (lambda field, raw: raw)
-        self.line_items = line_items if line_items is not None else _line_items_reader()
+        self.line_items = _line_items_reader() if line_items is True else (line_items or None)
+        self.model_name = chooser.backend.model_name if chooser is not None else "docai-reader"
 
-    def extract(
-        self, document: ParsedDocument, *, adapter: str | None = None, examples: Sequence[Any] = (),
-        remembered: Sequence[Candidate] = (),
-    ) -> ExtractionOutcome:
-        """Reads `document`; `remembered` are candidates from the tenant's vendor memory, read first."""
+    def extract(self, document: ParsedDocument, *, adapter: str | None = None, recall: Recall | None = None) -> ExtractionOutcome:
+        """Reads `document`; `recall` gives what the tenant's vendor memory reads on it, weighed first."""
         timings = Timings()
         started = time.perf_counter()
-        layout = Layout(document)
-        decimal = decimal_separator(document.text)
-        candidates = Candidates(layout, decimal=decimal)
-        party_candidates(layout, candidates)
-        for candidate in remembered:
+        layout, candidates = gather(document)
+        for candidate in recall(document, layout) if recall is not None else ():
             candidates.add(candidate)
         timings.prompt_s = time.perf_counter() - started
+        if self.chooser is not None:
+            self._ask_model(layout, candidates, adapter=adapter, timings=timings)
 
         started = time.perf_counter()
         chosen = self._choose(candidates, layout)
@@ -65,10 +69,23 @@ class InvoiceReader:
         for name, (candidate, confidence) in chosen.items():
             extraction.fields[name] = _field(candidate, self.calibrate(name, confidence))
         if self.line_items is not None:
-            extraction.line_items = self.line_items(layout, decimal=decimal)
+            extraction.line_items = self.line_items(layout, decimal=candidates.decimal)
         checks = run_checks(extraction)
         timings.validation_s = time.perf_counter() - started
         return ExtractionOutcome(extraction=extraction, checks=checks, timings=timings)
+
+    def _ask_model(self, layout: Layout, candidates: Candidates, *, adapter: str | None, timings: Timings) -> None:
+        """The model's choice adds to the chosen candidate's evidence, by how sure the model was."""
+        assert self.chooser is not None
+        asked = questions(candidates.by_field)
+        if not asked:
+            return
+        chosen, result = self.chooser.choose(layout, asked, adapter=adapter)
+        timings.prefill_s, timings.decode_s = result.timings.prefill_s, result.timings.decode_s
+        timings.generated_tokens, timings.prompt_tokens = len(result.tokens), result.prompt_tokens
+        for candidate, probability in chosen.values():
+            candidate.score += MODEL_WEIGHT * probability
+            candidate.notes.append(f"chosen by the model (p={probability:.2f})")
 
     def _choose(self, candidates: Candidates, layout: Layout) -> dict[str, tuple[Candidate, float]]:
         chosen: dict[str, tuple[Candidate, float]] = {}
@@ -86,14 +103,14 @@ class InvoiceReader:
         invoice_date = self._invoice_date(candidates, layout)
         if invoice_date is not None:
             chosen["invoice_date"] = invoice_date
-        due = [c for c in candidates.of("due_date") if c.how.startswith("label")]
+        due = [c for c in candidates.of("due_date") if c.anchored]
         if invoice_date is not None:
             due = [c for c in due if c.value >= invoice_date[0].value and c.box != invoice_date[0].box]
         if due and due[0].score >= MIN_SCORE:
             chosen["due_date"] = (due[0], _confidence(due[0].score, _runner_up(due, due[0])))
 
         for name in SIMPLE_FIELDS:
-            options = [c for c in candidates.of(name) if c.score >= MIN_SCORE and (name not in LABEL_ONLY or c.how.startswith("label"))]
+            options = [c for c in candidates.of(name) if c.score >= MIN_SCORE and (name not in LABEL_ONLY or c.anchored)]
             if name == "vendor_tax_id" and "customer_tax_id" in chosen:
                 options = [c for c in options if c.value != chosen["customer_tax_id"][0].value]
             if options:
@@ -108,7 +125,7 @@ class InvoiceReader:
 
     def _invoice_date(self, candidates: Candidates, layout: Layout) -> tuple[Candidate, float] | None:
         options = candidates.of("invoice_date")
-        labelled = [c for c in options if c.how.startswith("label") and c.score >= MIN_SCORE]
+        labelled = [c for c in options if c.anchored and c.score >= MIN_SCORE]
         if labelled:
             return labelled[0], _confidence(labelled[0].score, _runner_up(labelled, labelled[0]))
         # No label: the first unclaimed date on the first page is the issue date on most invoices.
@@ -130,7 +147,7 @@ class InvoiceReader:
 
     def _currency(self, candidates: Candidates) -> tuple[Candidate, float] | None:
         options = candidates.of("currency")
-        labelled = [c for c in options if c.how.startswith("label")]
+        labelled = [c for c in options if c.anchored]
         if labelled:
             return labelled[0], _confidence(labelled[0].score + 0.5, 0.0)
         if not options:
@@ -149,6 +166,14 @@ class InvoiceReader:
         if first is None:
             return Candidate("document_type", "invoice", "", 1, _EMPTY_BOX, 0.5, "default"), 0.6
         return Candidate("document_type", "invoice", "", first.page, first.box, 0.5, "default"), 0.8
+
+
+def gather(document: ParsedDocument) -> tuple[Layout, Candidates]:
+    """The document's layout and every candidate of every field: what the model chooses among."""
+    layout = Layout(document)
+    candidates = Candidates(layout, decimal=decimal_separator(document.text))
+    party_candidates(layout, candidates)
+    return layout, candidates
 
 
 def _runner_up(options: Sequence[Candidate], pick: Candidate) -> float:

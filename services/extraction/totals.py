@@ -67,7 +67,7 @@ def _due(due: list[Candidate], totals: Totals) -> Candidate | None:
 
 
 def _labelled(c: Candidate | None) -> bool:
-    return c is not None and c.how.startswith("label")
+    return c is not None and c.anchored
 
 
 def _same_place(a: Candidate | None, b: Candidate | None) -> bool:

@@ -20,6 +20,7 @@ from docai.services.common.errors import AbortedError, FailedPreconditionError, 
 from docai.services.extraction.checks import run_checks
 from docai.services.extraction.normalize import normalize_field
 from docai.services.extraction.provenance import locate
+from docai.services.extraction.vendor_memory import VendorMemoryStore
 from docai.services.ingest.documents import transition
 from docai.services.pipeline.worker import vendor_key
 from docai.services.storage import models
@@ -350,6 +351,11 @@ class ReviewQueue:
                 second_approver="",
             )
             session.add(example)
+            if doc.parsed:  # the approved values teach the vendor layout; changed bank details wait
+                VendorMemoryStore(self.db).learn(
+                    session, tenant_id=tenant_id, parsed=ParsedDocument.model_validate(doc.parsed),
+                    extraction=extraction, exclude=BANK_FIELDS if bank_change else (),
+                )
             failed = [c.name for c in checks if not c.passed]
             session.add(
                 models.AuditEntry(

@@ -183,5 +183,24 @@ class TuningJob(Base):
     end_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class VendorTemplateRecord(Base):
+    """A tenant's memory of one vendor's layout: a vendor_memory.VendorTemplate as JSON.
+
+    One row per (tenant, vendor key): the vendor key is the vendor's tax id, else its IBAN,
+    else its folded name. Every approval by a person merges into the row, never replaces it.
+    """
+
+    __tablename__ = "vendor_templates"
+    __table_args__ = (UniqueConstraint("tenant_id", "vendor_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    vendor_key: Mapped[str] = mapped_column(String(200))
+    template: Mapped[dict[str, Any]] = mapped_column()
+    # Approved invoices the template was learned from.
+    invoice_count: Mapped[int] = mapped_column(Integer, default=0)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 Index("ix_events_tenant_id_id", Event.tenant_id, Event.id)
 Index("ix_tuning_jobs_tenant_id_create_time", TuningJob.tenant_id, TuningJob.create_time)

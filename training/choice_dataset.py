@@ -1,0 +1,59 @@
+"""Training records for the chooser: the reader's own questions about a document, answered from its truth.
+
+The prompt is built by :mod:`docai.services.extraction.chooser` exactly as at inference, from
+the candidates the reader gathers; the answer is the letter of the option equal to the true
+value. Questions whose truth is not among the options are left out (the model cannot be
+taught to pick a value the page does not offer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from docai.schemas.parsed import ParsedDocument
+from docai.services.extraction.chooser import LETTERS, answer_text, build_messages, questions
+from docai.services.extraction.reader import gather
+from docai.training.scoring import values_equal
+
+
+def choice_record(document: ParsedDocument, truth: Mapping[str, Any], **meta: Any) -> dict[str, Any] | None:
+    """One prompt-completion record, or None when no question has its answer among the options."""
+    layout, candidates = gather(document)
+    asked, answers = [], {}
+    for question in questions(candidates.by_field):
+        expected = truth.get(question.field)
+        if expected is None:
+            continue
+        for i, option in enumerate(question.options):
+            if values_equal(option.value, expected, field=question.field):
+                asked.append(question)
+                answers[question.field] = LETTERS[i]
+                break
+    if not asked:
+        return None
+    return {
+        "prompt": build_messages(layout, asked),
+        "completion": [{"role": "assistant", "content": answer_text(answers)}],
+        **meta,
+    }
+
+
+def _synthetic_one(seed: int) -> dict[str, Any] | None:
+    from docai.services.ingest.pdf_parse import parse_pdf
+    from docai.training.synthetic import generate_invoice
+
+    invoice = generate_invoice(seed)
+    return choice_record(parse_pdf(invoice.pdf), invoice.truth, seed=seed, layout=invoice.layout, language=invoice.language)
+
+
+def synthetic_choice_records(seeds: Iterable[int], *, workers: int = 2) -> list[dict[str, Any]]:
+    """Records from synthetic invoices (parsed in worker processes); invoices with no question are skipped."""
+    seeds = list(seeds)
+    if workers <= 1:
+        made = [_synthetic_one(seed) for seed in seeds]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            made = list(pool.map(_synthetic_one, seeds, chunksize=8))
+    return [record for record in made if record is not None]
