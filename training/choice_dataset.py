@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from docai.schemas.parsed import ParsedDocument
@@ -18,8 +19,25 @@ from docai.services.extraction.reader import gather
 from docai.training.scoring import values_equal
 
 
-def choice_record(document: ParsedDocument, truth: Mapping[str, Any], **meta: Any) -> dict[str, Any] | None:
-    """One prompt-completion record, or None when no question has its answer among the options."""
+@dataclass(frozen=True)
+class ChoiceExample:
+    """The reader's questions about one document with their true letters.
+
+    Attributes:
+        prompt: The chooser's messages, exactly as at inference.
+        completion: The answer as one assistant message (``{"vendor_name":"B",...}``).
+        choices: Each asked field's option values in letter order (to score an answer).
+        truth: Each asked field's true value.
+    """
+
+    prompt: list[dict[str, str]]
+    completion: list[dict[str, str]]
+    choices: dict[str, list[str]]
+    truth: dict[str, Any]
+
+
+def choice_example(document: ParsedDocument, truth: Mapping[str, Any]) -> ChoiceExample | None:
+    """The example of `document`, or None when no question has its answer among the options."""
     layout, candidates = gather(document)
     asked, answers = [], {}
     for question in questions(candidates.by_field):
@@ -33,11 +51,20 @@ def choice_record(document: ParsedDocument, truth: Mapping[str, Any], **meta: An
                 break
     if not asked:
         return None
-    return {
-        "prompt": build_messages(layout, asked),
-        "completion": [{"role": "assistant", "content": answer_text(answers)}],
-        **meta,
-    }
+    return ChoiceExample(
+        prompt=build_messages(layout, asked),
+        completion=[{"role": "assistant", "content": answer_text(answers)}],
+        choices={q.field: [o.value for o in q.options] for q in asked},
+        truth={q.field: truth[q.field] for q in asked},
+    )
+
+
+def choice_record(document: ParsedDocument, truth: Mapping[str, Any], **meta: Any) -> dict[str, Any] | None:
+    """One prompt-completion record (see :func:`choice_example`), with `meta` beside it."""
+    example = choice_example(document, truth)
+    if example is None:
+        return None
+    return {"prompt": example.prompt, "completion": example.completion, **meta}
 
 
 def _synthetic_one(seed: int) -> dict[str, Any] | None:

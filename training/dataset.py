@@ -1,10 +1,10 @@
 """SFT data for the extraction adapter: from synthetic invoices and from reviewers' corrections.
 
 Every example is a prompt-completion pair in TRL's conversational format,
-``{"prompt": [system, user], "completion": [{"role": "assistant", "content": json}]}``, built
-with the one prompt builder of inference (:func:`build_messages`) and the one answer writer
-(:func:`completion_json`). Answers hold values *as printed*, because the prompt tells the
-model to copy them.
+``{"prompt": [system, user], "completion": [{"role": "assistant", "content": json}]}``: the
+reader's questions about a document (which candidate is each field in doubt), built by the
+one prompt builder of inference (:mod:`docai.services.extraction.chooser`), answered with the
+letters of the true values (:func:`docai.training.choice_dataset.choice_example`).
 
 Corrections only teach what a person vouched for, and a few rules keep bad labels out:
 
@@ -34,7 +34,6 @@ from docai.schemas.invoice import BANK_FIELDS, HEADER_FIELDS, LINE_ITEM_FIELDS, 
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common.errors import FailedPreconditionError
 from docai.services.extraction.checks import run_checks
-from docai.services.extraction.prompt import build_messages, completion_json
 from docai.services.extraction.normalize import normalize_field
 from docai.services.extraction.provenance import DocumentLocator
 
@@ -71,6 +70,7 @@ class SFTExample:
         source: Where it came from: ``{"kind": "synthetic", "seed": ...}`` or
             ``{"kind": "correction", "document": ..., "reviewer": ..., "tenant": ...}``.
         truth: Normalised ground truth for scoring (synthetic examples and held-out use).
+        choices: Each asked field's option values in letter order, to score an answer.
     """
 
     prompt: list[dict[str, str]]
@@ -78,6 +78,7 @@ class SFTExample:
     vendor: str
     source: dict[str, Any] = field(default_factory=dict)
     truth: dict[str, Any] = field(default_factory=dict)
+    choices: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def sha256(self) -> str:
@@ -92,6 +93,7 @@ class SFTExample:
             "vendor": self.vendor,
             "source": self.source,
             "truth": self.truth,
+            "choices": self.choices,
         }
 
     @classmethod
@@ -102,6 +104,7 @@ class SFTExample:
             vendor=str(record.get("vendor", "")),
             source=dict(record.get("source") or {}),
             truth=dict(record.get("truth") or {}),
+            choices=dict(record.get("choices") or {}),
         )
 
 
@@ -191,23 +194,25 @@ def printed_values(truth: Mapping[str, Any], document: ParsedDocument) -> dict[s
     return out
 
 
-def _example(document: ParsedDocument, values: Mapping[str, Any], **meta: Any) -> SFTExample:
-    return SFTExample(
-        prompt=build_messages(document),
-        completion=[{"role": "assistant", "content": completion_json(values)}],
-        **meta,
-    )
+def _example(document: ParsedDocument, truth: Mapping[str, Any], **meta: Any) -> SFTExample | None:
+    """The reader's questions about `document` answered from `truth`; None when it asks nothing `truth` answers."""
+    from docai.training.choice_dataset import choice_example
+
+    choice = choice_example(document, truth)
+    if choice is None:
+        return None
+    return SFTExample(prompt=choice.prompt, completion=choice.completion, truth=choice.truth, choices=choice.choices, **meta)
 
 
-def truth_example(document: ParsedDocument, truth: Mapping[str, Any], **meta: Any) -> SFTExample:
-    """An example from a document and its full ground truth (every value as printed on the page)."""
-    return _example(document, printed_values(truth, document), truth=dict(truth), **meta)
+def truth_example(document: ParsedDocument, truth: Mapping[str, Any], **meta: Any) -> SFTExample | None:
+    """An example from a document and its ground truth (None: the reader has no question it answers)."""
+    return _example(document, truth, **meta)
 
 
 # --- synthetic ----------------------------------------------------------------------------
 
 
-def synthetic_example(seed: int, **options: Any) -> SFTExample:
+def synthetic_example(seed: int, **options: Any) -> SFTExample | None:
     """One example from a synthetic invoice (``generate_invoice(seed, **options)``).
 
     Example:
@@ -229,7 +234,7 @@ def synthetic_example(seed: int, **options: Any) -> SFTExample:
     )
 
 
-def _synthetic_one(args: tuple[int, dict[str, Any]]) -> SFTExample:
+def _synthetic_one(args: tuple[int, dict[str, Any]]) -> SFTExample | None:
     seed, options = args
     return synthetic_example(seed, **options)
 
@@ -248,18 +253,20 @@ def synthetic_examples(
         **options: Passed to ``generate_invoice`` (vendor, language...).
 
     Returns:
-        The examples in seed order.
+        The examples in seed order (invoices the reader has no question about are skipped).
     """
     jobs = [
         (seed + index, {**options, "layout": layouts[index % len(layouts)]} if layouts else options)
         for index in range(count)
     ]
     if workers <= 1:
-        return [_synthetic_one(job) for job in jobs]
-    from concurrent.futures import ProcessPoolExecutor
+        made = [_synthetic_one(job) for job in jobs]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_synthetic_one, jobs, chunksize=8))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            made = list(pool.map(_synthetic_one, jobs, chunksize=8))
+    return [example for example in made if example is not None]
 
 
 # --- corrections --------------------------------------------------------------------------
@@ -284,13 +291,14 @@ def correction_example(
 ) -> SFTExample | SetAside:
     """Turn one approved invoice into an example, or say why it trains nothing.
 
-    Only fields a person confirmed or changed become labels. Values are written as
-    printed: the provenance's source text when the value was located, else the value.
+    Only fields a person confirmed or changed become labels: they answer the reader's
+    questions about the document (which candidate each field in doubt is).
 
     Returns:
         The example, or a :class:`SetAside` with reason ``NEEDS_SECOND_APPROVAL`` (bank
         details changed without a second approver), ``CHECKS_FAILED`` (totals or IBAN do
-        not check out) or ``NO_LABELS`` (nothing was confirmed).
+        not check out), ``NO_LABELS`` (nothing was confirmed) or ``NO_CHOICE`` (the reader
+        asked nothing about the confirmed fields: there is no choice to learn).
     """
     labelled = set(confirmed_fields) | set(changed_fields)
     if needs_second_approval or (BANK_FIELDS & set(changed_fields)):
@@ -299,36 +307,18 @@ def correction_example(
     failed = [check.name for check in run_checks(extraction) if not check.passed]
     if failed:
         return SetAside(document_id, "CHECKS_FAILED", ", ".join(failed))
-    locator = DocumentLocator(parsed)
-
-    def printed(name: str, field_value: Any) -> str:
-        source = field_value.provenance.source_text
-        if not source:
-            found = locator.locate(field_value.value, None, field=name)
-            source = found.source_text if found is not None else ""
-        return as_printed(name, field_value.value, source)
-
-    values: dict[str, Any] = {
-        name: printed(name, value) for name, value in extraction.fields.items() if name in labelled
-    }
-    if "line_items" in labelled and extraction.line_items:
-        values["line_items"] = [
-            {name: printed(name, value) for name, value in item.fields.items()} for item in extraction.line_items
-        ]
-    if "tax_details" in labelled and extraction.tax_details:
-        values["tax_details"] = [
-            {name: printed(name, value) for name, value in tax.fields.items()} for tax in extraction.tax_details
-        ]
-    if not values:
-        return SetAside(document_id, "NO_LABELS", "no field was confirmed or changed")
     truth = {name: value.value for name, value in extraction.fields.items() if name in labelled}
-    return _example(
+    if not truth:
+        return SetAside(document_id, "NO_LABELS", "no field was confirmed or changed")
+    example = _example(
         parsed,
-        values,
+        truth,
         vendor=vendor_key or _vendor_key(extraction.value("vendor_name")),
         source={"kind": "correction", "document": document_id, "reviewer": reviewer, "tenant": tenant_id},
-        truth=truth,
     )
+    if example is None:
+        return SetAside(document_id, "NO_CHOICE", "the reader had no doubt about any confirmed field")
+    return example
 
 
 def correction_examples(rows: Iterable[Any], parsed_by_document: Mapping[str, ParsedDocument]) -> tuple[list[SFTExample], list[SetAside]]:

@@ -1,8 +1,9 @@
 """Champion vs challenger: a new adapter is promoted only when it is measurably better.
 
-Both adapters read the same documents: the dataset's held-out split (vendors never trained
-on) and the shared dev set (``/work/shared/eval/dev``, real invoices written by others).
-The challenger passes when
+Both adapters answer the reader's questions (which candidate is each field in doubt) about the
+same documents: the dataset's held-out split (vendors never trained on) and the shared dev set
+(``/work/shared/eval/dev``, real invoices written by others); the chosen values are scored
+against the truth. The challenger passes when
 
 1. its micro-F1 over the pooled documents is higher, with confidence: a paired bootstrap
    over documents puts the lower bound of the 95% interval of the per-document F1
@@ -10,8 +11,8 @@ The challenger passes when
 2. no critical field (totals, IBAN, invoice number, dates: ``CRITICAL_FIELDS``) has a
    lower F1 than the champion's.
 
-The second rule is what stops a poisoned dataset: swapped IBANs can raise every other
-field and still fail the gate on ``iban``.
+The second rule is what stops a poisoned dataset: examples that teach the wrong invoice
+number or date can raise every other field and still fail the gate on that field.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docai.schemas.invoice import CRITICAL_FIELDS, HEADER_FIELDS, LINE_ITEM_FIELDS, TAX_DETAIL_FIELDS
-from docai.services.extraction.json_schema import invoice_json_schema
-from docai.services.extraction.normalize import normalize_field
+from docai.schemas.invoice import CRITICAL_FIELDS
+from docai.services.extraction.chooser import LETTERS
 from docai.services.models.backend import GenerationRequest
 from docai.training.scoring import paired_bootstrap, score_documents
 
@@ -44,11 +44,13 @@ DEV_SET = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "dev"
 
 @dataclass(frozen=True)
 class GateDocument:
-    """One document both adapters read: its key, its prompt messages and its truth."""
+    """One document both adapters read: its key, the chooser's messages, each asked field's
+    options in letter order, and the truth of the asked fields."""
 
     key: str
     messages: list[dict[str, str]]
     truth: dict[str, Any]
+    choices: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,7 +107,7 @@ def heldout_documents(examples: Iterable[Any]) -> list[GateDocument]:
     for index, example in enumerate(examples):
         source = example.source
         key = f"heldout/{source.get('seed', source.get('document', index))}"
-        out.append(GateDocument(key=key, messages=list(example.prompt), truth=dict(example.truth)))
+        out.append(GateDocument(key=key, messages=list(example.prompt), truth=dict(example.truth), choices=dict(example.choices)))
     return out
 
 
@@ -114,52 +116,39 @@ def dev_documents(directory: Path = DEV_SET, *, limit: int = 0) -> list[GateDocu
 
     Returns an empty list when the directory does not exist (a checkout without ``../shared``).
     """
-    from docai.services.extraction.prompt import build_messages
     from docai.services.ingest.pdf_parse import parse_pdf
+    from docai.training.choice_dataset import choice_example
+
     if not Path(directory).is_dir():
         return []
     found = [(pdf, pdf.with_suffix(".json")) for pdf in sorted(Path(directory).rglob("*.pdf"))]
     out = []
     for pdf, truth_path in [pair for pair in found if pair[1].exists()][: limit or None]:
         truth = {k: v for k, v in json.loads(truth_path.read_text()).items() if not k.startswith("_")}
-        document = parse_pdf(pdf.read_bytes())
-        out.append(GateDocument(key=f"dev/{pdf.relative_to(directory)}", messages=build_messages(document), truth=truth))
+        choice = choice_example(parse_pdf(pdf.read_bytes()), truth)
+        if choice is not None:
+            out.append(GateDocument(key=f"dev/{pdf.relative_to(directory)}", messages=choice.prompt, truth=choice.truth,
+                                    choices=choice.choices))
     return out
 
 
 # --- predicting and comparing -------------------------------------------------------------
 
 
-def _flat(answer: Mapping[str, Any]) -> dict[str, Any]:
-    """The model's JSON, normalised like the extraction service does (unreadable values dropped)."""
-    flat: dict[str, Any] = {}
-    for name in HEADER_FIELDS:
-        raw = answer.get(name)
-        if isinstance(raw, str) and (value := normalize_field(name, raw)) is not None:
-            flat[name] = value
-    for key, names in (("line_items", LINE_ITEM_FIELDS), ("tax_details", TAX_DETAIL_FIELDS)):
-        rows = []
-        for row in answer.get(key) or []:
-            if isinstance(row, dict):
-                cells = {n: v for n in names if isinstance(row.get(n), str) and (v := normalize_field(n, row[n])) is not None}
-                if cells:
-                    rows.append(cells)
-        if rows:
-            flat[key] = rows
-    return flat
-
-
 def predict(
-    backend: Any, adapter: str | None, documents: Sequence[GateDocument], *, max_new_tokens: int = 512,
+    backend: Any, adapter: str | None, documents: Sequence[GateDocument], *, max_new_tokens: int = 64,
     on_document: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Each document's normalised prediction by ``adapter`` (None = the base model), schema-constrained.
+    """Each document's chosen values by ``adapter`` (None = the base model): one letter per asked field.
 
-    A document whose answer does not parse (cut by ``max_new_tokens``) predicts nothing.
+    A document whose answer does not parse predicts nothing.
     """
-    schema = invoice_json_schema()
     out: dict[str, dict[str, Any]] = {}
     for index, document in enumerate(documents):
+        schema = {
+            "type": "object", "additionalProperties": False, "required": list(document.choices),
+            "properties": {name: {"enum": list(LETTERS[: len(options)])} for name, options in document.choices.items()},
+        }
         result = backend.generate(
             GenerationRequest(messages=document.messages, adapter=adapter, max_new_tokens=max_new_tokens, json_schema=schema)
         )
@@ -167,7 +156,12 @@ def predict(
             answer = json.loads(result.text)
         except json.JSONDecodeError:
             answer = {}
-        out[document.key] = _flat(answer) if isinstance(answer, dict) else {}
+        chosen: dict[str, Any] = {}
+        for name, options in document.choices.items():
+            letter = answer.get(name) if isinstance(answer, dict) else None
+            if isinstance(letter, str) and letter in LETTERS[: len(options)]:
+                chosen[name] = options[LETTERS.index(letter)]
+        out[document.key] = chosen
         if on_document is not None:
             on_document(index + 1, len(documents))
     return out
@@ -256,7 +250,7 @@ def run_gate(
     champion: str | None,
     challenger: str,
     documents: Mapping[str, Sequence[GateDocument]],
-    max_new_tokens: int = 512,
+    max_new_tokens: int = 64,
     samples: int = 2000,
     seed: int = 0,
     on_document: Callable[[int, int], None] | None = None,

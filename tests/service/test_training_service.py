@@ -15,8 +15,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from tests.invoice_pages import invoice_page
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
-from docai.schemas.parsed import Page, ParsedDocument, Word
 from docai.services.common.server import start_server
 from docai.services.common.tenants import Caller, create_tenant
 from docai.services.models.fake_backend import FakeTextGenerator
@@ -68,12 +68,11 @@ class Scripted:
 
 
 def _seed(db: Any, tenant: str, count: int) -> None:
-    words = [Word(text="Vendor", x0=10, top=10, x1=50, bottom=20)]
     for i in range(count):
         doc_id = f"{tenant}-doc-{i}"
-        parsed = ParsedDocument(pages=[Page(number=1, width=595, height=842, words=words, text=f"Vendor {i % 5}\nInvoice INV-{i}")])
+        parsed = invoice_page(f"Vendor {'ABCDE'[i % 5]} GmbH", f"INV-{i}")
         fields = {"invoice_number": ExtractedField(value=f"INV-{i}", confidence=1, provenance=Provenance(source_text=f"INV-{i}")),
-                  "vendor_name": ExtractedField(value=f"Vendor {i % 5}", confidence=1)}
+                  "vendor_name": ExtractedField(value=f"Vendor {'ABCDE'[i % 5]} GmbH", confidence=1)}
         with db.transaction() as session:
             session.add(models.Document(id=doc_id, tenant_id=tenant, filename="x.pdf", sha256="0" * 64, size_bytes=1,
                                         state="approved", parsed=parsed.model_dump()))

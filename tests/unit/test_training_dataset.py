@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
-from docai.schemas.parsed import Page, ParsedDocument
+from docai.schemas.parsed import Page, ParsedDocument, Word
 from docai.services.common.errors import FailedPreconditionError
 from docai.services.extraction.normalize import normalize_field
 from docai.training.dataset import (
@@ -27,7 +27,12 @@ from docai.training.dataset import (
 )
 from docai.training.scoring import values_equal
 
-DOC = ParsedDocument(pages=[Page(number=1, width=595, height=842, words=[])])
+# A page on which the reader has questions: two party names, an invoice number and a bare "Nr.".
+DOC = ParsedDocument(pages=[Page(number=1, width=595, height=842, words=[
+    Word(text=text, x0=x, top=top, x1=x + 6 * len(text), bottom=top + 9)
+    for x, top, text in ((50, 40, "Acme"), (80, 40, "GmbH"), (50, 60, "Blue"), (80, 60, "Ocean"), (118, 60, "Ltd"),
+                         (300, 40, "Invoice"), (348, 40, "No."), (372, 40, "RE-1"), (300, 60, "Nr."), (324, 60, "4711"))
+])])
 
 
 def _field(value: str, source: str = "") -> ExtractedField:
@@ -56,21 +61,30 @@ def test_as_printed_keeps_the_printed_form_without_stray_punctuation() -> None:
 
 def test_synthetic_example_completion_reads_back_as_the_truth() -> None:
     example = synthetic_example(5)
+    assert example is not None
     answer = json.loads(example.completion[0]["content"])
     assert example.prompt[0]["role"] == "system" and example.prompt[-1]["role"] == "user"
     assert example.source == {"kind": "synthetic", "seed": 5, "layout": example.source["layout"], "language": example.source["language"]}
-    for name, raw in answer.items():
-        if isinstance(raw, str):
-            assert values_equal(normalize_field(name, raw), example.truth[name], field=name), name
+    assert answer and set(answer) == set(example.choices)
+    for name, letter in answer.items():
+        chosen = example.choices[name]["ABCDE".index(letter)]
+        assert values_equal(chosen, example.truth[name], field=name), name
 
 
 def test_only_confirmed_or_changed_fields_are_labels() -> None:
     made = correction_example(document_id="d1", parsed=DOC, extraction=_extraction(), confirmed_fields=["invoice_number"],
                               changed_fields=["total_gross"], reviewer="ann")
     assert isinstance(made, SFTExample)
-    answer = {k: v for k, v in json.loads(made.completion[0]["content"]).items() if v is not None}
-    assert answer == {"invoice_number": "RE-1", "total_gross": "119,00"}
+    answer = json.loads(made.completion[0]["content"])
+    assert set(answer) == {"invoice_number"}  # the vendor was not confirmed; totals are not a choice
+    assert made.choices["invoice_number"]["ABCDE".index(answer["invoice_number"])] == "RE-1"
     assert made.source["reviewer"] == "ann"
+
+
+def test_a_correction_the_reader_had_no_question_about_teaches_nothing() -> None:
+    made = correction_example(document_id="d1", parsed=DOC, extraction=_extraction(), confirmed_fields=["total_gross"],
+                              changed_fields=[], reviewer="ann")
+    assert not isinstance(made, SFTExample) and made.reason == "NO_CHOICE"
 
 
 def test_totals_that_do_not_add_up_are_set_aside() -> None:
@@ -81,13 +95,14 @@ def test_totals_that_do_not_add_up_are_set_aside() -> None:
 
 def test_bank_change_needs_a_second_approver() -> None:
     extraction = _extraction(iban="DE89370400440532013000")
-    kwargs: dict[str, Any] = dict(document_id="d1", parsed=DOC, extraction=extraction, confirmed_fields=[], changed_fields=["iban"], reviewer="ann")
+    kwargs: dict[str, Any] = dict(document_id="d1", parsed=DOC, extraction=extraction, confirmed_fields=["invoice_number"],
+                                  changed_fields=["iban"], reviewer="ann")
     blocked = correction_example(**kwargs, needs_second_approval=True)
     assert not isinstance(blocked, SFTExample) and blocked.reason == "NEEDS_SECOND_APPROVAL"
     same_person = correction_example(**kwargs, needs_second_approval=True, second_approver="ann")
     assert not isinstance(same_person, SFTExample)
     approved = correction_example(**kwargs, needs_second_approval=True, second_approver="bob")
-    assert isinstance(approved, SFTExample) and "DE89" in approved.completion[0]["content"]
+    assert isinstance(approved, SFTExample) and "invoice_number" in approved.choices
 
 
 @dataclass

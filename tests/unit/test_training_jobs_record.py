@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
+from tests.invoice_pages import invoice_page
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
-from docai.schemas.parsed import Page, ParsedDocument, Word
 from docai.services.common.errors import AlreadyExistsError, NotFoundError
 from docai.services.common.tenants import create_tenant
 from docai.services.models.fake_backend import FakeTextGenerator
@@ -56,12 +56,11 @@ class Scripted:
 
 def _seed(db: Database, tenant: str, count: int = 12) -> None:
     create_tenant(db, tenant_id=tenant)
-    words = [Word(text="Vendor", x0=10, top=10, x1=50, bottom=20)]
     for i in range(count):
         doc_id = f"{tenant}-doc-{i}"
-        parsed = ParsedDocument(pages=[Page(number=1, width=595, height=842, words=words, text=f"Vendor {i % 4}\nInvoice INV-{i}")])
+        parsed = invoice_page(f"Vendor {'ABCDE'[i % 4]} GmbH", f"INV-{i}")
         fields = {"invoice_number": ExtractedField(value=f"INV-{i}", confidence=1, provenance=Provenance(source_text=f"INV-{i}")),
-                  "vendor_name": ExtractedField(value=f"Vendor {i % 4}", confidence=1)}
+                  "vendor_name": ExtractedField(value=f"Vendor {'ABCDE'[i % 4]} GmbH", confidence=1)}
         with db.transaction() as session:
             session.add(models.Document(id=doc_id, tenant_id=tenant, filename="x.pdf", sha256="0" * 64, size_bytes=1,
                                         state="approved", parsed=parsed.model_dump()))
