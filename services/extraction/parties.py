@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from docai.services.extraction import values
 from docai.services.extraction.candidates import SECTIONS, Candidate, Candidates, Run
 from docai.services.extraction.labels import lexicon
 from docai.services.extraction.layout import Cell, Layout, fold
@@ -167,3 +168,32 @@ class Parties:
             return True
         # "Invoice No. 7" is a label and its value; a section word opens a name only as part of it ("Van Dijk BV").
         return set(hits[0].fields) <= SECTIONS and hits[0].end < len(folded) - 2
+
+
+def address_below(layout: Layout, candidates: Candidates, name: Candidate) -> Candidate | None:
+    """The address printed with a party's name: the rest of its sender line, or the lines under it."""
+    cell = next((c for c in layout.cells() if c.page == name.page and c.box.overlaps_x(name.box) and abs(c.box.top - name.box.top) < 1), None)
+    if cell is None:
+        return None
+    if name.how == "sender_line":
+        parts = [p.strip() for p in _SEPARATORS.split(cell.text) if p.strip()][1:]
+        text = ", ".join(parts)
+        return Candidate("vendor_address", text, cell.text, cell.page, cell.box, name.score, "sender_line") if parts else None
+    lines: list[Cell] = []
+    for below in layout.column_below(cell, max_lines=5):
+        if any(span.value[:2].isalpha() for span in values.tax_ids(below.text)):
+            break  # a VAT number under the address (its label sits in another column)
+        if _CONTACT.search(below.text) or candidates.starts_with_label(below) or LEGAL_FORM.fullmatch(" " + below.text.strip()):
+            if lines or not LEGAL_FORM.fullmatch(" " + below.text.strip()):
+                break
+            continue  # the legal form wrapped under the name
+        if not _ADDRESS.search(below.text) and (lines and len(below.text.split()) > 4):
+            break
+        lines.append(below)
+    if not lines or not any(_ADDRESS.search(line.text) for line in lines):
+        return None
+    box = lines[0].box
+    for line in lines[1:]:
+        box = box.union(line.box)
+    text = ", ".join(_SEPARATORS.sub(", ", line.text.strip()) for line in lines)
+    return Candidate("vendor_address", text, " ".join(line.text for line in lines), cell.page, box, name.score, "below_name")

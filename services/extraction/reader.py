@@ -21,10 +21,12 @@ from docai.services.extraction.checks import run_checks
 from docai.services.extraction.chooser import Chooser, questions
 from docai.services.extraction.extractor import ExtractionOutcome, Timings
 from docai.services.extraction.layout import Layout, fold
-from docai.services.extraction.parties import party_candidates
+from docai.services.extraction.parties import address_below, party_candidates
 from docai.services.extraction.totals import choose_totals
 from docai.services.extraction.values import decimal_separator
 
+# The model is asked only where the best two candidates' evidence is closer than this.
+DOUBT_MARGIN = 0.5
 # How much the model's choice weighs against the page's evidence (a label is worth 1.0).
 MODEL_WEIGHT = 1.0
 # Below this much evidence a field is left empty: a person fills it in rather than checks a guess.
@@ -77,9 +79,9 @@ class InvoiceReader:
     def _ask_model(self, layout: Layout, candidates: Candidates, *, adapter: str | None, timings: Timings) -> None:
         """The model's choice adds to the chosen candidate's evidence, by how sure the model was."""
         assert self.chooser is not None
-        asked = questions(candidates.by_field)
+        asked = [q for q in questions(candidates.by_field) if _in_doubt(q.options)]
         if not asked:
-            return
+            return  # the page's evidence settles every field: no model call
         chosen, result = self.chooser.choose(layout, asked, adapter=adapter)
         timings.prefill_s, timings.decode_s = result.timings.prefill_s, result.timings.decode_s
         timings.generated_tokens, timings.prompt_tokens = len(result.tokens), result.prompt_tokens
@@ -141,6 +143,8 @@ class InvoiceReader:
         if vendors and vendors[0].score >= MIN_SCORE:
             chosen["vendor_name"] = (vendors[0], _confidence(vendors[0].score, _runner_up(vendors, vendors[0])))
         vendor = fold(chosen["vendor_name"][0].value) if "vendor_name" in chosen else None
+        if "vendor_name" in chosen and (address := address_below(candidates.layout, candidates, chosen["vendor_name"][0])):
+            chosen["vendor_address"] = (address, chosen["vendor_name"][1] * 0.9)
         customers = [c for c in customers if fold(c.value) != vendor and c.score >= MIN_SCORE]
         if customers:
             chosen["customer_name"] = (customers[0], _confidence(customers[0].score, _runner_up(customers, customers[0])))
@@ -166,6 +170,12 @@ class InvoiceReader:
         if first is None:
             return Candidate("document_type", "invoice", "", 1, _EMPTY_BOX, 0.5, "default"), 0.6
         return Candidate("document_type", "invoice", "", first.page, first.box, 0.5, "default"), 0.8
+
+
+def _in_doubt(options: Sequence[Candidate]) -> bool:
+    """Whether the best two options' evidence is close enough that the model should choose."""
+    best, second = sorted((c.score for c in options), reverse=True)[:2]
+    return best - second < DOUBT_MARGIN
 
 
 def gather(document: ParsedDocument) -> tuple[Layout, Candidates]:
