@@ -9,6 +9,11 @@ which of them are printed, then every printed string; the renderer in ``syntheti
 places those strings. The ground truth holds exactly the printed facts, normalised: dates as
 ``YYYY-MM-DD``, amounts, quantities and rates as floats rounded to two decimals.
 
+Vendors write English, German, French, Dutch, Spanish or Italian and sit in nine countries. Most
+draw their own label spellings (several per field and language, some in capitals, with or without
+colons); the rest are drawn exactly as the first version drew them, so that their seeds still give
+the same invoices (see ``make_vendor``).
+
 Example:
     >>> inv = generate_invoice(7)
     >>> inv.truth["total_gross"] == round(inv.truth["total_net"] + inv.truth["total_tax"], 2)
@@ -37,9 +42,15 @@ from docai.training.synthetic_data import (
     FORM_LABELS,
     LABELS,
     LANGUAGE_COUNTRIES,
+    LANGUAGE_SHARES,
     LANGUAGES,
+    NATIONAL_E_INVOICE_STANDARDS,
+    NEW_LANGUAGES,
+    ORIGINAL_COUNTRIES,
+    ORIGINAL_LANGUAGE_COUNTRIES,
     PERSON_NAMES,
     PRODUCTS,
+    PROVINCES,
     SECTORS,
     TAX_RATES,
     UNITS,
@@ -49,6 +60,7 @@ from docai.training.synthetic_data import (
     address_lines,
     bank_account,
     company_name,
+    draw_labels,
     format_date,
     format_money,
     format_number,
@@ -60,7 +72,14 @@ from docai.training.synthetic_data import (
     quantize,
     vat_id,
 )
-from docai.training.synthetic_layouts import LAYOUTS, LayoutSpec, PrintedInvoice, TotalRow, render
+from docai.training.synthetic_layouts import (
+    LAYOUTS,
+    ORIGINAL_LAYOUT_COUNT,
+    LayoutSpec,
+    PrintedInvoice,
+    TotalRow,
+    render,
+)
 
 __all__ = [
     "LAYOUT_COUNT",
@@ -68,6 +87,7 @@ __all__ = [
     "SyntheticInvoice",
     "Vendor",
     "generate_invoice",
+    "labels_for",
     "main",
     "make_vendor",
     "write_corpus",
@@ -108,16 +128,62 @@ _OPTIONAL_FIELDS = frozenset(
     }
 )
 _AMOUNTS = ("total_net", "total_tax", "total_gross", "amount_due")
-_PHONE_PREFIX = {"DE": "+49 89 ", "FR": "+33 1 ", "GB": "+44 20 ", "CH": "+41 44 ", "NL": "+31 20 "}
-_TLD = {"DE": "de", "FR": "fr", "GB": "co.uk", "CH": "ch", "NL": "nl"}
-_INVOICE_PREFIX = {"en": ("INV", "IN", "SI"), "de": ("RE", "R", "RG"), "fr": ("FA", "F", "FAC")}
-_CREDIT_PREFIX = {"en": "CN", "de": "GS", "fr": "AV"}
+_TOTAL_KEYS = ("subtotal", "net", "tax_total", "gross", "gross_credit", "prepayment", "amount_due")
+_PHONE_PREFIX = {
+    "DE": "+49 89 ",
+    "FR": "+33 1 ",
+    "GB": "+44 20 ",
+    "CH": "+41 44 ",
+    "NL": "+31 20 ",
+    "ES": "+34 91 ",
+    "IT": "+39 02 ",
+    "BE": "+32 2 ",
+    "AT": "+43 1 ",
+}
+_TLD = {
+    "DE": "de",
+    "FR": "fr",
+    "GB": "co.uk",
+    "CH": "ch",
+    "NL": "nl",
+    "ES": "es",
+    "IT": "it",
+    "BE": "be",
+    "AT": "at",
+}
+_INVOICE_PREFIX = {
+    "en": ("INV", "IN", "SI"),
+    "de": ("RE", "R", "RG"),
+    "fr": ("FA", "F", "FAC"),
+    "nl": ("F", "FAC", "INV"),
+    "es": ("FAC", "F", "FV"),
+    "it": ("FT", "FATT", "FV"),
+}
+_CREDIT_PREFIX = {"en": "CN", "de": "GS", "fr": "AV", "nl": "CN", "es": "R", "it": "NC"}
+# Share of vendors drawn the newer way (languages first, all countries, their own label style);
+# the rest keep the first version's draw, so their seeds give the invoices they always gave.
+STYLED_SHARE = 0.6
+
+
+def _original_language_shares() -> dict[str, float]:
+    shares = dict.fromkeys(LANGUAGES, 0.0)
+    for country in ORIGINAL_COUNTRIES:
+        for language in COUNTRY_LANGUAGES[country]:
+            shares[language] += 1 / len(ORIGINAL_COUNTRIES) / len(COUNTRY_LANGUAGES[country])
+    return shares
+
+
+# Language weights of the newer draw, chosen so that both draws together give LANGUAGE_SHARES.
+_STYLED_WEIGHTS: tuple[float, ...] = tuple(
+    max(0.0, (LANGUAGE_SHARES[lang] - (1 - STYLED_SHARE) * share) / STYLED_SHARE)
+    for lang, share in _original_language_shares().items()
+)
 _CODE_PREFIX = ("ART-", "SKU-", "A", "P-", "REF-", "")
 
 
 @dataclass(frozen=True)
 class Vendor:
-    """A vendor's identity and house style; every invoice of a vendor shares its layout.
+    """A vendor's identity and house style; every invoice of a vendor shares its layout and labels.
 
     Attributes:
         name: Company name as printed.
@@ -125,7 +191,7 @@ class Vendor:
         tax_id: VAT identification number.
         iban: IBAN without spaces (valid mod-97).
         bic: BIC of the vendor's bank.
-        language: "en", "de" or "fr".
+        language: "en", "de", "fr", "nl", "es" or "it".
         currency: ISO 4217 code the vendor bills in.
         layout: Index into the layouts, ``0 <= layout < LAYOUT_COUNT``.
         country: ISO 3166 country code of the vendor.
@@ -154,6 +220,11 @@ class Vendor:
     invoice_prefix: str
     invoice_pattern: int
     code_prefix: str
+    # The vendor's own label style; ``None`` keeps its layout's labels (the first version's way).
+    style_seed: int | None = None
+    labels_upper: bool = False
+    # Colons after labels: ``None`` leaves it to the layout.
+    label_colon: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -206,19 +277,42 @@ def _register(rng: random.Random, country: str, language: str, tax_id: str, city
     if country == "GB":
         return f"Registered in England and Wales No. {rng.randint(1000000, 14999999):08d}"
     if country == "CH":
-        return {"de": "Handelsregister", "fr": "Registre du commerce", "en": "Commercial register"}[
-            language
-        ] + f" {city}"
+        return {
+            "de": "Handelsregister",
+            "fr": "Registre du commerce",
+            "it": "Registro di commercio",
+        }.get(language, "Commercial register") + f" {city}"
+    city = city.split(" (")[0]  # an Italian city line ends with its province: "Milano (MI)"
+    if country == "ES":
+        return (
+            f"Registro Mercantil de {city}, Tomo {rng.randint(1000, 45000)}, Folio {rng.randint(1, 220)}, "
+            f"Hoja {PROVINCES[city]}-{rng.randint(10000, 600000)}"
+        )
+    if country == "IT":
+        capital = format_number(rng.choice((10000, 20000, 50000, 100000)), "1.234,56", decimals=0)
+        return f"REA {PROVINCES[city]}-{rng.randint(100000, 2500000)} · Cap. soc. € {capital} i.v."
+    if country == "BE":
+        digits = tax_id[2:]  # the enterprise number is the VAT number without "BE"
+        word = "Numéro d'entreprise" if language == "fr" else "Ondernemingsnummer"
+        return f"RPR {city} · {word} {digits[:4]}.{digits[4:7]}.{digits[7:]}"
+    if country == "AT":
+        court = "Handelsgericht Wien" if city == "Wien" else f"Landesgericht {city}"
+        return f"FN {rng.randint(100000, 599999)}{rng.choice('abdfghikmpstvwxyz')}, {court}"
     return f"KvK {rng.randint(10000000, 99999999)}"
 
 
 def make_vendor(seed: int, *, layout: int | None = None, language: str | None = None) -> Vendor:
     """Create a vendor deterministically from a seed.
 
+    A share of vendors (``STYLED_SHARE``, and every vendor writing Dutch, Spanish or Italian) is
+    drawn the newer way: the language first (so that all vendors together follow
+    ``LANGUAGE_SHARES``), then a country where it is written, any layout, and the vendor's own
+    label style. The others are drawn exactly as the first version drew them.
+
     Args:
         seed: Any integer; the same seed gives the same vendor.
         layout: Force this layout index instead of a random one.
-        language: Force "en", "de" or "fr"; the country is then one where that language is used.
+        language: Force one of ``LANGUAGES``; the country is then one where that language is used.
 
     Returns:
         The vendor.
@@ -233,20 +327,31 @@ def make_vendor(seed: int, *, layout: int | None = None, language: str | None = 
     _check_layout(layout)
     _check_language(language)
     rng = random.Random(f"vendor:{seed}")
-    if language is None:
-        country = rng.choice(COUNTRIES)
-        language = rng.choice(COUNTRY_LANGUAGES[country])
+    # Newer draws come from a stream of their own, so that vendors on the original path make
+    # exactly the draws they always made.
+    extra = random.Random(f"vendor-style:{seed}")
+    styled = extra.random() < STYLED_SHARE or language in NEW_LANGUAGES
+    if not styled:
+        if language is None:
+            country = rng.choice(ORIGINAL_COUNTRIES)
+            language = rng.choice(COUNTRY_LANGUAGES[country])
+        else:
+            country = rng.choice(ORIGINAL_LANGUAGE_COUNTRIES[language])
     else:
+        if language is None:
+            language = extra.choices(LANGUAGES, weights=_STYLED_WEIGHTS)[0]
         country = rng.choice(LANGUAGE_COUNTRIES[language])
     sector = rng.choice(SECTORS)
     name = company_name(rng, country, sector)
     lines = address_lines(rng, country, language=language, with_country=False)
-    tax_id = vat_id(rng, country, language=language)
-    account = bank_account(rng, country)
+    tax_id = vat_id(rng, country, language=language, original=not styled)
+    account = bank_account(rng, country, original=not styled)
     number_format, date_format = formats_for(rng, language=language, country=country)
     stem = _slug(name.split(" ")[0] + (name.split(" ")[1] if len(name.split(" ")) > 2 else ""))
     domain = f"{stem}.{_TLD[country]}"
     city = lines[-1].split(" ", 1)[-1] if country != "GB" else lines[-2]
+    style_seed = extra.randrange(2**32) if styled else None
+    colon_roll = extra.random()
     return Vendor(
         name=name,
         address=", ".join(lines),
@@ -255,7 +360,9 @@ def make_vendor(seed: int, *, layout: int | None = None, language: str | None = 
         bic=account.bic,
         language=language,
         currency=rng.choice(COUNTRY_CURRENCIES[country]),
-        layout=layout if layout is not None else rng.randrange(LAYOUT_COUNT),
+        layout=layout
+        if layout is not None
+        else rng.randrange(LAYOUT_COUNT if styled else ORIGINAL_LAYOUT_COUNT),
         country=country,
         number_format=number_format,
         date_format=date_format,
@@ -269,6 +376,9 @@ def make_vendor(seed: int, *, layout: int | None = None, language: str | None = 
         invoice_prefix=rng.choice(_INVOICE_PREFIX[language]),
         invoice_pattern=rng.randrange(6),
         code_prefix=rng.choice(_CODE_PREFIX),
+        style_seed=style_seed,
+        labels_upper=styled and extra.random() < 0.12,
+        label_colon=None if not styled or colon_roll >= 0.45 else colon_roll < 0.25,
     )
 
 
@@ -352,13 +462,16 @@ def _items(rng: random.Random, vendor: Vendor, spec: LayoutSpec, count: int) -> 
         quantity = _quantity(rng, product)
         price = _price(rng, product)
         units = UNITS[product.unit][vendor.language]
+        unit_index = spec.label_variant
+        if vendor.style_seed is not None:  # a vendor with its own labels spells its units its own way
+            unit_index = random.Random(f"unit:{vendor.style_seed}:{product.unit}").randrange(len(units))
         code_rng = random.Random(f"code:{vendor.name}:{product.text['en']}")
         items.append(
             _Item(
                 product=product,
                 description=description,
                 quantity=quantity,
-                unit=units[spec.label_variant % len(units)],
+                unit=units[unit_index % len(units)],
                 unit_price=price,
                 amount=quantize(quantity * price),
                 rate=TAX_RATES[vendor.country][product.tax_class],
@@ -387,8 +500,39 @@ def _period(rng: random.Random, language: str) -> str:
             "nov.",
             "déc.",
         ),
+        "nl": ("jan.", "feb.", "mrt.", "apr.", "mei", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."),
+        "es": (
+            "ene.",
+            "feb.",
+            "mar.",
+            "abr.",
+            "may.",
+            "jun.",
+            "jul.",
+            "ago.",
+            "sept.",
+            "oct.",
+            "nov.",
+            "dic.",
+        ),
+        "it": (
+            "gen.",
+            "feb.",
+            "mar.",
+            "apr.",
+            "mag.",
+            "giu.",
+            "lug.",
+            "ago.",
+            "set.",
+            "ott.",
+            "nov.",
+            "dic.",
+        ),
     }[language]
-    word = {"en": "batch", "de": "Lieferung", "fr": "lot"}[language]
+    word = {"en": "batch", "de": "Lieferung", "fr": "lot", "nl": "partij", "es": "lote", "it": "lotto"}[
+        language
+    ]
     return rng.choice((names[month - 1], f"{word} {rng.randint(1, 40)}"))
 
 
@@ -453,7 +597,10 @@ def _facts(rng: random.Random, vendor: Vendor, spec: LayoutSpec, *, n_items: int
         if prepayment >= gross:
             prepayment = Decimal(0)
     terms_days = rng.choice((0, 7, 10, 14, 14, 30, 30, 30, 45, 60))
-    customer_country = vendor.country if rng.random() < 0.75 else rng.choice(COUNTRIES)
+    original = vendor.style_seed is None  # such vendors keep the first version's customers
+    customer_country = (
+        vendor.country if rng.random() < 0.75 else rng.choice(ORIGINAL_COUNTRIES if original else COUNTRIES)
+    )
     customer_name = company_name(rng, customer_country, rng.choice(SECTORS))
     while customer_name.split()[0] == vendor.name.split()[0]:  # a customer is another company
         customer_name = company_name(rng, customer_country, rng.choice(SECTORS))
@@ -463,7 +610,7 @@ def _facts(rng: random.Random, vendor: Vendor, spec: LayoutSpec, *, n_items: int
         "vendor_address": vendor.address,
         "vendor_tax_id": vendor.tax_id,
         "customer_name": customer_name,
-        "customer_tax_id": vat_id(rng, customer_country, language=vendor.language),
+        "customer_tax_id": vat_id(rng, customer_country, language=vendor.language, original=original),
         "invoice_number": _invoice_number(vendor, rng, invoice_date.year, credit=credit),
         "invoice_date": invoice_date,
         "due_date": invoice_date + timedelta(days=terms_days),
@@ -546,8 +693,18 @@ def _apply_overrides(facts: _Facts, overrides: dict[str, object]) -> None:
         facts.shown.add(name)
 
 
-def _label_picker(spec: LayoutSpec, language: str) -> dict[str, str]:
-    return {key: variants[spec.label_variant % len(variants)] for key, variants in LABELS[language].items()}
+def labels_for(vendor: Vendor, spec: LayoutSpec) -> dict[str, str]:
+    """Every label a vendor prints with a layout: its own style's, else the layout's spelling.
+
+    Example:
+        >>> labels_for(make_vendor(3, layout=0, language="de"), LAYOUTS[0])["col_desc"]  # doctest: +SKIP
+        'Beschreibung'
+    """
+    if vendor.style_seed is not None:
+        return draw_labels(vendor.style_seed, vendor.language, upper=vendor.labels_upper)
+    return {
+        key: variants[spec.label_variant % len(variants)] for key, variants in LABELS[vendor.language].items()
+    }
 
 
 def _build(
@@ -555,7 +712,7 @@ def _build(
 ) -> tuple[PrintedInvoice, dict[str, str]]:
     """Every printed string, plus for each shown header field the string that shows it."""
     lang = vendor.language
-    label = _label_picker(spec, lang)
+    label = labels_for(vendor, spec)
     v, shown = facts.values, facts.shown
     nf = vendor.number_format
     credit = v["document_type"] == "credit_note"
@@ -640,7 +797,9 @@ def _build(
         headers["amount"] += f" ({currency})"
     pos_step = 10 if spec.label_variant == 3 else 1
     rows = []
+    running = Decimal(0)
     for index, item in enumerate(facts.items, start=1):
+        running += item.amount
         rows.append(
             {
                 "pos": str(index * pos_step),
@@ -652,11 +811,14 @@ def _build(
                 "price": num(item.unit_price),
                 "tax": rate(item.rate),
                 "amount": num(item.amount),
+                "running": num(running),  # for carried-forward rows at page breaks
             }
         )
 
     # Totals.
     totals: list[TotalRow] = []
+    if vendor.label_colon:  # a vendor that writes colons writes them in the totals too
+        label = {**label, **{key: f"{label[key]}:" for key in _TOTAL_KEYS}}
     if facts.discount_percent is not None:
         totals.append(TotalRow(label["subtotal"], money(facts.subtotal)))
         totals.append(TotalRow(f"{label['discount']} {rate(facts.discount_percent)}", money(-facts.discount)))
@@ -729,11 +891,14 @@ def _build(
     banner: list[str] = []
     form_labels: dict[str, str] = {}
     if spec.form:  # draws from rng only here, so the designed layouts stay as they were
-        form_labels = {key: variants[spec.label_variant % len(variants)] for key, variants in FORM_LABELS[lang].items()}
+        form_labels = {
+            key: variants[spec.label_variant % len(variants)] for key, variants in FORM_LABELS[lang].items()
+        }
         form_labels["seller"] = label["from"]
+        standards = E_INVOICE_STANDARDS + NATIONAL_E_INVOICE_STANDARDS.get(lang, ())
         banner = [
             f"{rng.choice(VIEWER_TITLES[lang])} © {rng.choice(VIEWER_MAKERS)} {rng.randint(2019, 2026)}",
-            f"{form_labels['standard']}: {rng.choice(E_INVOICE_STANDARDS)}",
+            f"{form_labels['standard']}: {rng.choice(standards)}",
             f"{form_labels['input_file']}: {_slug(number)}_{rng.randint(100, 999)}.xml",
         ]
         if rng.random() < 0.5:
@@ -765,6 +930,8 @@ def _build(
         hidden_text=hidden_text,
         banner=banner,
         form_labels=form_labels,
+        carry_labels=(label["carried_forward"], label["brought_forward"]),
+        wrap_headers=vendor.style_seed is not None,  # the original vendors' tables stay as they were
     )
     return doc, {name: printed[name] for name in printed if name in shown}
 
@@ -826,7 +993,7 @@ def generate_invoice(
         vendor: Issue the invoice as this vendor (its layout, language, currency and formats).
             Without it a vendor is made from ``seed``.
         layout: Force a layout index (overrides the vendor's).
-        language: Force "en", "de" or "fr" (overrides the vendor's, with matching formats).
+        language: Force one of ``LANGUAGES`` (overrides the vendor's, with matching formats).
         n_items: Number of line items (1 to 100); random (mostly 1 to 12) when omitted.
         credit_note: Force a credit note (True) or an invoice (False); random when omitted.
         hidden_text: Text drawn four invisible ways (white, 0.5 pt, off the page, render mode 3);
@@ -868,6 +1035,8 @@ def generate_invoice(
     if language is not None:
         vendor = _relanguage(vendor, language)
     spec = LAYOUTS[vendor.layout]
+    if vendor.label_colon is not None:
+        spec = dataclasses.replace(spec, label_colon=vendor.label_colon)
     rng = random.Random(f"invoice:{seed}")
     credit = credit_note if credit_note is not None else rng.random() < 0.12
     count = n_items if n_items is not None else _item_count(rng)

@@ -72,6 +72,9 @@ class LayoutSpec:
     font_size: float = 9.0
     # A labelled list instead of a designed page (see ``_Renderer._form``).
     form: bool = False
+    # At a page break, a "carried forward" row under the table and a "brought forward" row at the
+    # top of the next page, both with the running sum of the amounts so far.
+    carry_forward: bool = False
 
 
 _NAVY, _TEAL, _WINE, _GREEN, _GREY, _ORANGE, _PURPLE, _BLACK = (
@@ -455,7 +458,40 @@ LAYOUTS: tuple[LayoutSpec, ...] = (
         form=True,
         label_colon=False,
     ),
+    # Layouts added since the first version: vendors on the original path never draw these.
+    LayoutSpec(
+        "din_carry_forward",
+        vendor_block="right",
+        title_align="left",
+        sender_line=True,
+        meta_style="box",
+        table_rules="grid",
+        columns=("pos", "code", "desc", "qty", "unit", "price", "amount"),
+        tax_style="table",
+        label_variant=2,
+        intro=True,
+        accent=_NAVY,
+        carry_forward=True,
+    ),
+    LayoutSpec(
+        "ledger_rows_carry",
+        font="Times",
+        accent=_WINE,
+        title_align="right",
+        meta_style="row",
+        table_rules="zebra",
+        columns=("pos", "desc", "qty_unit", "price", "tax", "amount"),
+        totals_style="box",
+        bank_pos="block",
+        taxid_pos="header",
+        label_variant=3,
+        currency_style="symbol",
+        carry_forward=True,
+    ),
 )
+# Vendors drawn the first version's way pick among its layouts only, so their seeds keep their
+# output; layouts added since are at the end of LAYOUTS.
+ORIGINAL_LAYOUT_COUNT = 26
 
 
 @dataclass
@@ -498,6 +534,10 @@ class PrintedInvoice:
     banner: list[str] = field(default_factory=list)
     form_labels: dict[str, str] = field(default_factory=dict)
     ops_hint: dict[str, object] = field(default_factory=dict)
+    # Carry-forward layouts only: the ("carried forward", "brought forward") labels.
+    carry_labels: tuple[str, str] = ("", "")
+    # Break column heads that would print below 7 pt onto two lines (vendors with their own labels).
+    wrap_headers: bool = False
 
 
 def fonts(spec: LayoutSpec) -> tuple[str, str]:
@@ -783,7 +823,12 @@ class _Renderer:
                 self.new_page()
             if index == 0:
                 self.text(self.x0, self.y + 9, self._label(name), color=GREY)
-            self.text(self.x0 + 150, self.y + 9, line, size=_fit(line, self.regular, self.size, self.x1 - self.x0 - 150))
+            self.text(
+                self.x0 + 150,
+                self.y + 9,
+                line,
+                size=_fit(line, self.regular, self.size, self.x1 - self.x0 - 150),
+            )
             self.y += 12
 
     def _label(self, label: str) -> str:
@@ -826,17 +871,14 @@ class _Renderer:
             height = len(doc.meta) * 13 + 8
             self.rect(meta_x, y - 10, meta_w, height, fill=_tint(spec.accent, 0.06), stroke=RULE)
             for label, value in doc.meta:
-                self.text(
-                    meta_x + 6, y, self._label(label), size=_fit(label, self.regular, label_size, meta_w / 2)
-                )
-                self.text(
-                    meta_x + meta_w - 6,
-                    y,
-                    value,
-                    bold=True,
-                    align="right",
-                    size=_fit(value, self.bold, label_size, meta_w / 2 - 6),
-                )
+                size = _fit(label, self.regular, label_size, meta_w / 2)
+                value_size = _fit(value, self.bold, label_size, meta_w / 2 - 6)
+                room = meta_w - 16 - stringWidth(value, self.bold, value_size)
+                # A long label gives way to the value rather than run into it.
+                if stringWidth(self._label(label), self.regular, size) > room - 4:
+                    size = _fit(self._label(label), self.regular, size, room - 4)
+                self.text(meta_x + 6, y, self._label(label), size=size)
+                self.text(meta_x + meta_w - 6, y, value, bold=True, align="right", size=value_size)
                 y += 13
             y += 2
         elif spec.meta_style == "list":
@@ -848,6 +890,11 @@ class _Renderer:
                 + 8
             )
             label_w = min(label_w, meta_w * 0.55)
+            # A label too long even at the smallest size pushes the values right instead of into them.
+            smallest = max(
+                (stringWidth(self._label(label), self.bold, 5.5) for label, _ in doc.meta), default=0
+            )
+            label_w = max(label_w, smallest + 6)
             for label, value in doc.meta:
                 self.text(
                     meta_x,
@@ -903,17 +950,30 @@ class _Renderer:
         leading = self.size + 2.5
         desc_width = next(x1 - x0 for key, x0, x1 in columns if key == "desc") - 2 * pad
 
+        def header_cell(label: str, width: float) -> tuple[list[str], float]:
+            size = _fit(label, self.bold, self.size, width)
+            if not self.doc.wrap_headers or size >= 7.0:
+                return [label], size
+            # Too long for one line at a readable size: break it at spaces, as printed tables do.
+            lines = simpleSplit(label, self.bold, self.size, width) or [label]
+            lines = lines[:1] + [" ".join(lines[1:])] if len(lines) > 2 else lines
+            return lines, min(_fit(line, self.bold, self.size, width) for line in lines)
+
+        cells = {key: header_cell(headers[key], cx1 - cx0 - 2 * pad) for key, cx0, cx1 in columns}
+        header_lines = max(len(lines) for lines, _ in cells.values())
+
         def draw_header() -> None:
-            height = 18.0
+            height = 18.0 + (header_lines - 1) * (self.size + 1.5)
             if spec.header_fill:
                 self.rect(self.x0, self.y, self.x1 - self.x0, height, fill=_tint(spec.accent, 0.18))
             for key, cx0, cx1 in columns:
-                label = headers[key]
-                size = _fit(label, self.bold, self.size, cx1 - cx0 - 2 * pad)
-                if key in NUMERIC_COLUMNS:
-                    self.text(cx1 - pad, self.y + 12, label, bold=True, size=size, align="right")
-                else:
-                    self.text(cx0 + pad, self.y + 12, label, bold=True, size=size)
+                lines, size = cells[key]
+                for i, label in enumerate(lines):
+                    y = self.y + 12 + i * (self.size + 1.5)
+                    if key in NUMERIC_COLUMNS:
+                        self.text(cx1 - pad, y, label, bold=True, size=size, align="right")
+                    else:
+                        self.text(cx0 + pad, y, label, bold=True, size=size)
             if spec.table_rules in ("grid", "box"):
                 self.rect(self.x0, self.y, self.x1 - self.x0, height, stroke=RULE)
             if spec.table_rules in ("header", "zebra", "box"):
@@ -929,16 +989,33 @@ class _Renderer:
             elif spec.table_rules in ("header", "zebra"):
                 self.line(self.x0, self.y, self.x1, self.y, width=0.8, color=spec.accent)
 
+        carry_height = leading + 2 * pad + 1 if spec.carry_forward else 0.0
+        amount_x1 = next((x1 for key, _, x1 in columns if key == "amount"), self.x1)
+        desc_x0 = next(x0 for key, x0, _ in columns if key == "desc")
+
+        def carry_row(label: str, running: str) -> None:
+            # A running sum, not a line item: label under the descriptions, sum under the amounts.
+            baseline = self.y + pad + self.size
+            self.text(desc_x0 + pad, baseline, label, bold=True)
+            self.text(amount_x1 - pad, baseline, running, bold=True, align="right")
+            self.line(self.x0, self.y + carry_height, self.x1, self.y + carry_height, width=0.3)
+            self.y += carry_height
+
         draw_header()
         segment_top = self.y
         for index, row in enumerate(self.doc.rows):
             desc_lines = simpleSplit(row["desc"], self.regular, self.size, desc_width) or [""]
             height = len(desc_lines) * leading + 2 * pad + 1
-            if self.y + height > self.bottom:
+            if self.y + height + carry_height > self.bottom:
+                running = self.doc.rows[index - 1].get("running", "") if spec.carry_forward and index else ""
+                if running:
+                    carry_row(self.doc.carry_labels[0], running)
                 close_segment(segment_top)
                 self.new_page()
                 draw_header()
                 segment_top = self.y
+                if running:
+                    carry_row(self.doc.carry_labels[1], running)
             if spec.table_rules == "zebra" and index % 2 == 1:
                 self.rect(self.x0, self.y, self.x1 - self.x0, height, fill=(0.94, 0.94, 0.94))
             baseline = self.y + pad + self.size

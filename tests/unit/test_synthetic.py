@@ -1,4 +1,4 @@
-"""Tests of the synthetic invoice generator: determinism, arithmetic, rendering, hidden text."""
+"""Tests of the synthetic invoice generator: determinism, arithmetic, rendering, hidden text, locales."""
 
 from __future__ import annotations
 
@@ -14,28 +14,50 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from docai.schemas.invoice import HEADER_FIELDS, LINE_ITEM_FIELDS, TAX_DETAIL_FIELDS
+from docai.services.ingest.pdf_parse import parse_pdf
 from docai.training.synthetic import (
     LAYOUT_COUNT,
     SyntheticInvoice,
     generate_invoice,
+    labels_for,
     main,
     make_vendor,
     write_corpus,
 )
 from docai.training.synthetic_data import (
-    LABELS,
+    COUNTRIES,
+    LANGUAGE_SHARES,
+    LANGUAGES,
+    ORIGINAL_COUNTRIES,
     bank_account,
     format_date,
+    format_money,
     format_number,
     is_valid_iban,
+    vat_id,
 )
-from docai.training.synthetic_layouts import LAYOUTS, column_layout
+from docai.training.synthetic_layouts import LAYOUTS, ORIGINAL_LAYOUT_COUNT, column_layout
 from pdfminer.pdftypes import resolve1
+from stdnum import iban as std_iban
+from stdnum.ch import uid as ch_uid
+from stdnum.eu import vat as eu_vat
+from stdnum.gb import vat as gb_vat
+
+SIDE_BAR_WIDTH = 180  # the side-bar layouts draw the vendor block left of this x
 
 
-def _pages_text(pdf: bytes) -> list[str]:
+def _pages_text(pdf: bytes, layout: int | None = None) -> list[str]:
+    """Each page's text; a side bar is read apart from the page, as a reader sees two columns."""
+    side = layout is not None and LAYOUTS[layout].vendor_block == "side"
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        return [page.extract_text() or "" for page in doc.pages]
+        if not side:
+            return [page.extract_text() or "" for page in doc.pages]
+        return [
+            (page.crop((0, 0, SIDE_BAR_WIDTH, page.height)).extract_text() or "")
+            + "\n"
+            + (page.crop((SIDE_BAR_WIDTH, 0, page.width, page.height)).extract_text() or "")
+            for page in doc.pages
+        ]
 
 
 def _squash(text: str) -> str:
@@ -129,14 +151,58 @@ def test_truth_uses_canonical_names_and_types(seed: int) -> None:
 
 def test_generated_ibans_pass_mod97_for_every_country() -> None:
     rng = random.Random(0)
-    for country in ("DE", "FR", "GB", "CH", "NL"):
+    for country in COUNTRIES:
         for _ in range(50):
             account = bank_account(rng, country)
             assert account.iban.startswith(country)
             assert is_valid_iban(account.iban)
+            # stdnum also checks each country's BBAN format and, for Spain and Belgium, its national check.
+            assert std_iban.is_valid(account.iban), account.iban
             assert len(account.bic) in (8, 11)
-    assert {make_vendor(seed).iban[:2] for seed in range(60)} == {"DE", "FR", "GB", "CH", "NL"}
-    assert all(is_valid_iban(make_vendor(seed).iban) for seed in range(60))
+    vendors = [make_vendor(seed) for seed in range(200)]
+    assert {vendor.iban[:2] for vendor in vendors} == set(COUNTRIES)
+    assert all(std_iban.is_valid(vendor.iban) for vendor in vendors)
+
+
+def test_dutch_accounts_pass_the_eleven_test() -> None:
+    rng = random.Random(3)
+    for _ in range(50):
+        account = bank_account(rng, "NL").iban[8:]
+        assert (
+            sum(int(digit) * weight for digit, weight in zip(account, range(10, 0, -1), strict=True)) % 11
+            == 0
+        )
+
+
+def _valid_vat(number: str) -> bool:
+    country = number[:2]
+    if country == "CH":  # the UID; stdnum knows no English "VAT" suffix, which some invoices print
+        return bool(ch_uid.is_valid(number.rsplit(" ", 1)[0]))
+    if country == "GB":
+        return bool(gb_vat.is_valid(number))
+    return bool(eu_vat.is_valid(number))
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_vat_ids_have_the_national_shape_and_pass_stdnum(country: str) -> None:
+    shapes = {
+        "DE": r"DE\d{9}",
+        "FR": r"FR\d{11}",
+        "GB": r"GB\d{9}",
+        "CH": r"CHE-\d{3}\.\d{3}\.\d{3} (MWST|TVA|IVA|VAT)",
+        "NL": r"NL\d{9}B0[1-3]",
+        "ES": r"ES[AB]\d{8}",
+        "IT": r"IT\d{11}",
+        "BE": r"BE0\d{9}",
+        "AT": r"ATU\d{8}",
+    }
+    rng = random.Random(country)
+    for language in LANGUAGES:
+        number = vat_id(rng, country, language=language)
+        assert re.fullmatch(shapes[country], number), number
+        assert _valid_vat(number), number
+    # Vendors on the original path keep the first version's Dutch numbers, which had no check digit.
+    assert re.fullmatch(shapes["NL"], vat_id(rng, "NL", language="en", original=True))
 
 
 def test_iban_check_rejects_a_changed_digit() -> None:
@@ -148,11 +214,19 @@ def test_iban_check_rejects_a_changed_digit() -> None:
     assert not is_valid_iban(changed)
 
 
-def test_three_languages_appear_across_seeds() -> None:
+def test_all_languages_appear_across_seeds() -> None:
     invoices = [generate_invoice(seed, n_items=1) for seed in range(40)]
-    assert {inv.language for inv in invoices} == {"en", "de", "fr"}
+    assert {inv.language for inv in invoices} == set(LANGUAGES)
     assert len({inv.truth["currency"] for inv in invoices}) >= 3
     assert len({inv.vendor.number_format for inv in invoices}) == 4
+
+
+def test_random_vendors_follow_the_language_shares() -> None:
+    vendors = [make_vendor(seed) for seed in range(3000)]
+    for language, share in LANGUAGE_SHARES.items():
+        observed = sum(vendor.language == language for vendor in vendors) / len(vendors)
+        assert abs(observed - share) < 0.03, (language, observed, share)
+    assert {vendor.country for vendor in vendors} == set(COUNTRIES)
 
 
 def test_variety_across_seeds() -> None:
@@ -177,7 +251,7 @@ def test_there_are_at_least_twenty_layouts() -> None:
 
 
 def _check_printed_values(inv: SyntheticInvoice, pages: list[str] | None = None) -> None:
-    text = "\n".join(pages if pages is not None else _pages_text(inv.pdf))
+    text = "\n".join(pages if pages is not None else _pages_text(inv.pdf, inv.layout))
     squashed = _squash(text)
     truth = inv.truth
     assert truth["invoice_number"] in text
@@ -197,12 +271,12 @@ def _check_printed_values(inv: SyntheticInvoice, pages: list[str] | None = None)
 @pytest.mark.parametrize("layout", range(LAYOUT_COUNT))
 def test_every_layout_renders_and_prints_its_truth(layout: int) -> None:
     column_layout(LAYOUTS[layout])  # raises if the description column would be too narrow
-    for language in ("en", "de", "fr"):
+    for language in LANGUAGES:
         inv = generate_invoice(1000 + layout, layout=layout, language=language, n_items=5)
         assert inv.layout == layout and inv.language == language
         assert inv.pdf.startswith(b"%PDF") and inv.pdf.rstrip().endswith(b"%%EOF")
     # Reading the text back is the slow part: once per layout, the language rotating.
-    language = ("en", "de", "fr")[layout % 3]
+    language = LANGUAGES[layout % len(LANGUAGES)]
     _check_printed_values(generate_invoice(1000 + layout, layout=layout, language=language, n_items=5))
 
 
@@ -214,7 +288,7 @@ def test_random_invoices_print_their_truth(seed: int) -> None:
 @pytest.mark.parametrize("layout", range(LAYOUT_COUNT))
 def test_thirty_items_span_pages(layout: int) -> None:
     inv = generate_invoice(7, layout=layout, n_items=30)
-    pages = _pages_text(inv.pdf)
+    pages = _pages_text(inv.pdf, layout)
     assert len(pages) >= 2
     assert inv.truth["invoice_number"] in pages[1]  # continuation header names the document
     assert len(inv.truth["line_items"]) == 30  # type: ignore[arg-type]
@@ -226,9 +300,8 @@ def test_thirty_items_span_pages(layout: int) -> None:
 def test_long_tables_repeat_their_header_on_every_page(layout: int) -> None:
     inv = generate_invoice(8, layout=layout, n_items=45)
     pages = _pages_text(inv.pdf)
-    spec = LAYOUTS[layout]
-    variants = LABELS[inv.language]["col_desc"]
-    header = variants[spec.label_variant % len(variants)]
+    # Long heads may be broken onto two lines, so look for the first word only.
+    header = labels_for(inv.vendor, LAYOUTS[layout])["col_desc"].split()[0]
     last_description = inv.truth["line_items"][-1]["description"]  # type: ignore[index]
     table_pages = [text for text in pages if header in text]
     assert len(table_pages) >= 2
@@ -237,21 +310,178 @@ def test_long_tables_repeat_their_header_on_every_page(layout: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("language", "title"), [("en", "credit note"), ("de", "gutschrift"), ("fr", "avoir")]
+    ("language", "title"),
+    [
+        ("en", "credit note"),
+        ("de", "gutschrift"),
+        ("fr", "avoir"),
+        ("nl", "credit"),
+        ("es", "rectificativa|abono"),
+        ("it", "nota di credito"),
+    ],
 )
 def test_credit_notes_are_titled_per_language(language: str, title: str) -> None:
-    inv = generate_invoice(3, language=language, credit_note=True)
-    assert inv.truth["document_type"] == "credit_note"
-    assert title in _pages_text(inv.pdf)[0].lower()
-    assert "due_date" not in inv.truth
+    for seed in (3, 4):
+        inv = generate_invoice(seed, language=language, credit_note=True)
+        assert inv.truth["document_type"] == "credit_note"
+        assert re.search(title, _pages_text(inv.pdf)[0].lower())
+        assert "due_date" not in inv.truth
 
 
 def test_invoices_are_titled_per_language() -> None:
-    titles = {"en": "invoice", "de": "rechnung", "fr": "facture"}
+    titles = {
+        "en": "invoice",
+        "de": "rechnung",
+        "fr": "facture",
+        "nl": "factuur",
+        "es": "factura",
+        "it": "fattura",
+    }
     for language, title in titles.items():
         inv = generate_invoice(4, language=language, credit_note=False)
         assert inv.truth["document_type"] == "invoice"
         assert title in _pages_text(inv.pdf)[0].lower()
+
+
+# --- Dutch, Spanish, Italian ----------------------------------------------------------------------
+
+_VAT_SHAPES = {"nl": r"(NL\d{9}B0[1-3]|BE0\d{9})", "es": r"ES[AB]\d{8}", "it": r"IT\d{11}"}
+
+
+@pytest.mark.parametrize("language", ["nl", "es", "it"])
+def test_new_languages_print_their_truth_with_valid_identifiers(language: str) -> None:
+    seen_layouts = set()
+    for seed in range(3):
+        inv = generate_invoice(300 + seed, language=language, credit_note=seed == 2)
+        seen_layouts.add(inv.layout)
+        text = parse_pdf(inv.pdf).text
+        truth, printed = inv.truth, inv.printed
+        assert inv.language == language and inv.vendor.currency in ("EUR", "USD", "CHF")
+        assert str(truth["invoice_number"]) in text
+        assert printed["total_gross"] in text  # number and currency as this language writes them
+        assert format_number(truth["total_gross"], inv.vendor.number_format) in text  # type: ignore[arg-type]
+        assert printed["invoice_date"] in text
+        vendor_tax_id = str(truth.get("vendor_tax_id", inv.vendor.tax_id))
+        assert re.fullmatch(_VAT_SHAPES[language], vendor_tax_id), vendor_tax_id
+        assert _valid_vat(vendor_tax_id), vendor_tax_id
+        if "customer_tax_id" in truth:
+            assert _valid_vat(str(truth["customer_tax_id"])), truth["customer_tax_id"]
+        assert std_iban.is_valid(inv.vendor.iban)
+        if "iban" in truth:
+            assert _squash(printed["iban"]) in _squash(text)
+    assert len(seen_layouts) > 1
+
+
+@pytest.mark.parametrize(("language", "month"), [("nl", "april"), ("es", "abril"), ("it", "aprile")])
+def test_new_languages_write_dates_and_numbers_their_way(language: str, month: str) -> None:
+    vendor = make_vendor(5, layout=0, language=language)
+    assert vendor.number_format == "1.234,56" or vendor.country == "CH"
+    worded = {"nl": "3 april 2025", "es": "3 de abril de 2025", "it": "3 aprile 2025"}[language]
+    assert month in format_date(date(2025, 4, 3), worded)
+    dates = {make_vendor(seed, language=language).date_format for seed in range(60)}
+    assert worded in dates and len(dates) >= 3
+
+
+def test_cli_writes_a_corpus_in_a_new_language(tmp_path: Path) -> None:
+    assert main([str(tmp_path), "--count", "2", "--seed", "9", "--language", "it"]) == 0
+    notes = [
+        json.loads(path.read_text(encoding="utf-8"))["_synthetic"] for path in sorted(tmp_path.glob("*.json"))
+    ]
+    assert [note["language"] for note in notes] == ["it", "it"]
+    assert {note["vendor_country"] for note in notes} == {"IT"}
+
+
+# --- labels, vendor style, original path ------------------------------------------------------------
+
+
+def test_labels_vary_per_vendor_and_stay_fixed_for_a_vendor() -> None:
+    spec = LAYOUTS[0]
+    vendors = [make_vendor(seed, layout=0, language="en") for seed in range(60)]
+    styled = [vendor for vendor in vendors if vendor.style_seed is not None]
+    assert len(styled) > 20
+    number_labels = {labels_for(vendor, spec)["invoice_number"] for vendor in styled}
+    net_labels = {labels_for(vendor, spec)["net"] for vendor in styled}
+    assert len(number_labels) >= 6 and len(net_labels) >= 5
+    assert any(vendor.labels_upper for vendor in styled)
+    assert {vendor.label_colon for vendor in styled} == {None, True, False}
+    vendor = styled[0]
+    first, second = (generate_invoice(seed, vendor=vendor, n_items=2) for seed in (1, 2))
+    label = labels_for(vendor, spec)["invoice_number"]
+    for inv in (first, second):
+        assert _squash(label) in _squash(_pages_text(inv.pdf)[0])
+
+
+def test_labels_printed_together_differ() -> None:
+    blocks = (
+        ("net", "subtotal", "discount", "tax_total", "gross", "prepayment", "amount_due"),
+        ("net", "subtotal", "discount", "tax_total", "gross_credit"),
+        ("invoice_number", "invoice_date", "due_date", "purchase_order", "customer_number", "delivery_date"),
+        ("col_pos", "col_code", "col_desc", "col_qty", "col_unit", "col_price", "col_tax", "col_amount"),
+    )
+    for seed in range(200):
+        vendor = make_vendor(seed)
+        labels = labels_for(vendor, LAYOUTS[vendor.layout])
+        for keys in blocks:
+            assert len({labels[key].casefold() for key in keys}) == len(keys), (seed, keys, labels)
+
+
+def test_upper_case_and_colon_styles_reach_the_page() -> None:
+    upper = next(v for v in (make_vendor(seed, layout=0) for seed in range(200)) if v.labels_upper)
+    text = _pages_text(generate_invoice(1, vendor=upper, n_items=2).pdf)[0]
+    assert labels_for(upper, LAYOUTS[0])["invoice_date"].isupper()
+    assert labels_for(upper, LAYOUTS[0])["invoice_date"] in text
+    plain = next(v for v in (make_vendor(seed, layout=0) for seed in range(200)) if v.label_colon is False)
+    inv = generate_invoice(1, vendor=plain, n_items=2)
+    date_label = labels_for(plain, LAYOUTS[0])["invoice_date"]
+    assert f"{date_label} " in _pages_text(inv.pdf)[0] and f"{date_label}:" not in _pages_text(inv.pdf)[0]
+
+
+# The first version's truth for seeds whose vendor takes the original path: it must not change.
+_ORIGINAL_TRUTH = {
+    (1, None): "cdd9c5eddc448219",
+    (2, None): "cd7cb6b842f5dffb",
+    (5, None): "ee776ec826bc9dcb",
+    (11, None): "b74c03bddb6881cd",
+    (9101, "de"): "9d71b4b123c8ab79",
+}
+
+
+def test_vendors_on_the_original_path_keep_their_invoices() -> None:
+    import hashlib
+
+    for (seed, language), digest in _ORIGINAL_TRUTH.items():
+        options: dict[str, object] = {"layout": 0, "language": language} if language else {}
+        vendor = make_vendor(seed, **options)  # type: ignore[arg-type]
+        assert vendor.style_seed is None and vendor.layout < ORIGINAL_LAYOUT_COUNT
+        truth = generate_invoice(seed, **options).truth  # type: ignore[arg-type]
+        assert hashlib.sha256(json.dumps(truth, sort_keys=True).encode()).hexdigest()[:16] == digest
+    vendors = [make_vendor(seed) for seed in range(300)]
+    original = [vendor for vendor in vendors if vendor.style_seed is None]
+    assert 0.3 < len(original) / len(vendors) < 0.5
+    assert {vendor.country for vendor in original} <= set(ORIGINAL_COUNTRIES)
+    assert {vendor.language for vendor in original} <= {"en", "de", "fr"}
+
+
+# --- page breaks -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", [i for i, spec in enumerate(LAYOUTS) if spec.carry_forward])
+def test_carry_forward_rows_repeat_the_running_sum(layout: int) -> None:
+    inv = generate_invoice(12, layout=layout, n_items=30, language="de")
+    pages = _pages_text(inv.pdf, layout)
+    labels = labels_for(inv.vendor, LAYOUTS[layout])
+    carried = re.search(re.escape(labels["carried_forward"]) + r" (\S+)", pages[0])
+    brought = re.search(re.escape(labels["brought_forward"]) + r" (\S+)", pages[1])
+    assert carried and brought and carried.group(1) == brought.group(1)
+    items = inv.truth["line_items"]
+    assert isinstance(items, list) and len(items) == 30
+    running, sums = Decimal(0), []
+    for item in items:
+        running += _amount(item["amount"])
+        sums.append(format_number(running, inv.vendor.number_format))
+    # The sum of the amounts above the break: a partial sum, not a field of the truth.
+    assert carried.group(1) in sums[:-1]
+    _check_printed_values(inv, pages)
 
 
 # --- hidden text ---------------------------------------------------------------------------------
@@ -334,7 +564,7 @@ def test_bad_options_are_rejected() -> None:
     with pytest.raises(ValueError, match="layout must be in"):
         generate_invoice(1, layout=LAYOUT_COUNT)
     with pytest.raises(ValueError, match="language must be one of"):
-        make_vendor(1, language="es")
+        make_vendor(1, language="pt")
     with pytest.raises(ValueError, match="n_items must be in"):
         generate_invoice(1, n_items=0)
     with pytest.raises(ValueError, match="cannot override shoe_size"):
@@ -370,10 +600,38 @@ def test_format_number(fmt: str, expected: str) -> None:
         ("3 April 2025", "3 April 2025"),
         ("3. April 2025", "3. April 2025"),
         ("3 avril 2025", "3 avril 2025"),
+        ("03-04-2025", "03-04-2025"),
+        ("3 april 2025", "3 april 2025"),
+        ("3 de abril de 2025", "3 de abril de 2025"),
+        ("3 aprile 2025", "3 aprile 2025"),
     ],
 )
 def test_format_date(fmt: str, expected: str) -> None:
     assert format_date(date(2025, 4, 3), fmt) == expected
+
+
+def test_first_of_the_month_is_an_ordinal_in_french_and_italian() -> None:
+    assert format_date(date(2025, 5, 1), "3 avril 2025") == "1er mai 2025"
+    assert format_date(date(2025, 5, 1), "3 aprile 2025") == "1º maggio 2025"
+    assert format_date(date(2025, 12, 1), "3 de abril de 2025") == "1 de diciembre de 2025"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "€1,234.50"),
+        ("de", "1.234,50 €"),
+        ("nl", "€ 1.234,50"),
+        ("es", "1.234,50 €"),
+        ("it", "€ 1.234,50"),
+    ],
+)
+def test_money_puts_the_currency_where_the_language_does(language: str, expected: str) -> None:
+    number_format = "1,234.56" if language == "en" else "1.234,56"
+    printed = format_money(
+        Decimal("1234.5"), number_format=number_format, currency="EUR", style="symbol", language=language
+    )
+    assert printed == expected
 
 
 def test_unknown_formats_are_rejected() -> None:
