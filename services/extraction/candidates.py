@@ -280,6 +280,8 @@ def _value_end(folded: str, hits: list[LabelHit], i: int) -> int:
     """Where the value after label `i` must end: at the next label, unless that one only completes
     this one ("Your order" + "no.") with nothing between them."""
     for nxt in hits[i + 1 :]:
+        if set(nxt.fields) <= SECTIONS:
+            continue  # "BTW 21 % van 1.880,00": a section word inside a value's text ends nothing
         between = folded[hits[i].end : nxt.start]
         if any(ch.isalnum() for ch in between) or max(nxt.fields.values()) >= 1.0:
             return nxt.start

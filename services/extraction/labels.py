@@ -72,7 +72,9 @@ def lexicon() -> Lexicon:
             weight = STRONG if strength == "strong" else WEAK
             for phrases in languages.values():
                 for phrase in phrases:
-                    key = fold(str(phrase)).strip()
+                    if not isinstance(phrase, str):  # YAML reads a bare `no` as False: quote such words
+                        raise ValueError(f"labels.yaml: {field} has a label that is not text: {phrase!r}")
+                    key = fold(phrase).strip()
                     fields = entries.setdefault(key, {})
                     fields[field] = max(fields.get(field, 0.0), weight)
     return Lexicon(entries)

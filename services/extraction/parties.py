@@ -57,10 +57,11 @@ class Parties:
         self._letterhead_and_footer()
         self._repeated_names()
 
-    def add(self, field: str, cell: Cell, text: str, how: str, *, score: float | None = None, run: Run | None = None) -> None:
+    def add(self, field: str, cell: Cell, text: str, how: str, *, score: float | None = None, run: Run | None = None) -> bool:
+        """Adds `text` as a candidate name when it looks like one; says whether it did."""
         name = " ".join(text.split()).strip(" ,;:-")
         if not self._looks_like_name(name):
-            return
+            return False
         base = SCORES[how] if score is None else score
         below = self.layout.below(cell)
         if below is not None and LEGAL_FORM.fullmatch(" " + below.text.strip()) and abs(below.box.x0 - cell.box.x0) < 4:
@@ -69,6 +70,7 @@ class Parties:
             base += 0.25
         box = run.box(run.text.find(name), run.text.find(name) + len(name)) if run and name in run.text else cell.box
         self.candidates.add(Candidate(field, name, name, cell.page, box, base, how))
+        return True
 
     # -- section headings ----------------------------------------------------------------
 
@@ -89,8 +91,7 @@ class Parties:
                     self.add(field, cell, rest, "section", score=0.9)
                 continue
             right = self.layout.right_of(cell)
-            if right is not None and not self.candidates.starts_with_label(right):
-                self.add(field, right, right.text, "section", score=0.9)
+            if right is not None and not self.candidates.starts_with_label(right) and self.add(field, right, right.text, "section", score=0.9):
                 continue
             self._first_name_below(field, cell)
 
