@@ -23,7 +23,8 @@ LEGAL_FORM = re.compile(
 )
 _ADDRESS = re.compile(
     r"(?i)\b\d{4,5}\s+[a-zà-ÿ]|\b[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}\b|\b(?:street|st\.|str\.|straße|strasse|road|rd\.|avenue|ave|"
-    r"rue|weg|laan|straat|via|calle|platz|allee|gasse|lane|boulevard|bd|chemin|place|suite|building|postfach|p\.?o\.? box)\b"
+    r"rue|weg|laan|straat|plein|gracht|kade|via|viale|piazza|corso|largo|calle|c/|avda|avenida|paseo|plaza|platz|allee|gasse|lane|"
+    r"boulevard|bd|chemin|place|suite|building|postfach|p\.?o\.? box)(?:\b|(?<=/))"
     r"|^\d+\s+\w|\w+\s\d+[a-z]?$"
 )
 _CONTACT = re.compile(
