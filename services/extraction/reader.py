@@ -32,6 +32,8 @@ MODEL_WEIGHT = 1.0
 # Below this much evidence a field is left empty: a person fills it in rather than checks a guess.
 MIN_SCORE = 0.3
 SIMPLE_FIELDS = ("invoice_number", "purchase_order", "iban", "bic", "payment_terms", "vendor_tax_id", "customer_tax_id")
+# How far below the customer's name its address block reaches (points): about eight lines.
+CUSTOMER_BLOCK_HEIGHT = 110.0
 # Fields a label must name: a bare pattern anywhere on the page is not enough evidence.
 LABEL_ONLY = frozenset({"due_date", "customer_tax_id", "purchase_order", "payment_terms", "bic"})
 _CREDIT = re.compile(r"(?<![a-z])(credit note|credit memo|gutschrift|rechnungskorrektur|avoir|creditnota|creditfactuur|nota de credito|nota di credito)(?![a-z])")
@@ -119,6 +121,7 @@ class InvoiceReader:
                 chosen[name] = (options[0], _confidence(options[0].score, _runner_up(options, options[0])))
 
         self._parties(candidates, chosen)
+        self._tax_ids_by_block(candidates, chosen)
         currency = self._currency(candidates)
         if currency is not None:
             chosen["currency"] = currency
@@ -148,6 +151,23 @@ class InvoiceReader:
         customers = [c for c in customers if fold(c.value) != vendor and c.score >= MIN_SCORE]
         if customers:
             chosen["customer_name"] = (customers[0], _confidence(customers[0].score, _runner_up(customers, customers[0])))
+
+    def _tax_ids_by_block(self, candidates: Candidates, chosen: dict[str, tuple[Candidate, float]]) -> None:
+        """A tax id printed inside the customer's address block is the customer's, whatever its label says."""
+        if "customer_name" not in chosen or "vendor_tax_id" not in chosen:
+            return
+        block = chosen["customer_name"][0]
+        vendor_id = chosen["vendor_tax_id"][0]
+        inside = vendor_id.page == block.page and block.box.overlaps_x(vendor_id.box, slack=40) and 0 < vendor_id.box.top - block.box.top < CUSTOMER_BLOCK_HEIGHT
+        if not inside:
+            return
+        if "customer_tax_id" not in chosen:
+            chosen["customer_tax_id"] = chosen["vendor_tax_id"]
+        others = [c for c in candidates.of("vendor_tax_id") if c.value != vendor_id.value and c.score >= MIN_SCORE]
+        if others:
+            chosen["vendor_tax_id"] = (others[0], _confidence(others[0].score, vendor_id.score))
+        else:
+            del chosen["vendor_tax_id"]
 
     def _currency(self, candidates: Candidates) -> tuple[Candidate, float] | None:
         options = candidates.of("currency")
