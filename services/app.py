@@ -15,9 +15,11 @@ from docai.services.common.server import start_server
 from docai.services.common.settings import Settings
 from docai.services.common.tenants import Caller, authenticate
 from docai.services.extraction import servicer as extraction_servicer
-from docai.services.extraction.extractor import ExtractionOutcome, Extractor
-from docai.services.extraction.prompt import document_text
+from docai.services.extraction.chooser import Chooser
+from docai.services.extraction.extractor import ExtractionOutcome
+from docai.services.extraction.reader import InvoiceReader
 from docai.services.extraction.service import ExtractionService
+from docai.services.extraction.vendor_memory import VendorMemoryStore, memory_candidates
 from docai.services.ingest import servicer as ingest_servicer
 from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_limits import ParseLimits
@@ -36,7 +38,7 @@ from docai.services.storage.database import Database, open_database
 from docai.services.training import servicer as training_servicer
 from docai.training.jobs import JobManager, default_work_dir
 from docai.training.registry import AdapterRegistry
-from docai.training.retrieval import examples_for
+from docai.training.calibration import load_calibrator
 
 log = logging.getLogger("docai.app")
 
@@ -117,14 +119,17 @@ async def start_suite(settings: Settings, *, backend: TextGenerator | None = Non
         backend = await asyncio.to_thread(load_backend, settings)
     registry = AdapterRegistry(settings.adapter_dir)
     await asyncio.to_thread(registry.activate, backend, "extraction")  # the champion, loaded as "champion"
-    extractor = Extractor(backend=backend, max_new_tokens=settings.max_new_tokens)
+    reader = InvoiceReader(chooser=Chooser(backend), calibrate=load_calibrator(settings).apply)
     choose = AdapterChoice(backend, configured=settings.adapter)
+    memory = VendorMemoryStore(db)
 
     def extract(parsed: ParsedDocument, *, tenant_id: str, adapter: str | None = None) -> ExtractionOutcome:
-        # The tenant's own corrected invoices of the same vendor teach a new layout at once,
-        # long before the next training run consolidates them into the adapter.
-        examples = examples_for(db, tenant_id, document_text(parsed), k=1)
-        return extractor.extract(parsed, adapter=choose(tenant_id, adapter), examples=examples)
+        # Where this tenant's approved invoices of the same vendor printed each field is read
+        # first: a new layout is learned from its first approval, long before any retraining.
+        def recall(document: ParsedDocument, layout: Any) -> list[Any]:
+            return memory_candidates(memory.recall(tenant_id=tenant_id, parsed=document, layout=layout))
+
+        return reader.extract(parsed, adapter=choose(tenant_id, adapter), recall=recall)
 
     policy = RoutingPolicy.load(settings.policy_path) if settings.policy_path else RoutingPolicy.default()
     pipeline = PipelineThread(Pipeline(db=db, extract=extract, policy=policy))

@@ -1,8 +1,15 @@
-"""`docai bench`: where the time of one invoice goes, against plain `model.generate`, in one run.
+"""`docai bench`: where the time of one invoice goes, and how many invoices a minute each path reads.
 
-Figures go to stdout as JSON and, with ``--out``, replace the extraction section of
+- ``extraction``: the stages of the generative path on a 1-page and a 3-page invoice, against
+  plain ``model.generate`` on the same prompt.
+- ``throughput``: the reader path (the model chooses among candidates read from the page) and
+  the generative path (the model writes the JSON) on the same held-out synthetic invoices, in
+  one process with one loaded model: invoices per minute, mean seconds per stage, micro-F1,
+  and the ratio.
+
+Figures go to stdout as JSON and, with ``--out``, replace each bench's section of
 docs/BENCHMARKS.md. Absolute times drift on a shared machine; the ratios are measured side
-by side on the same model, prompt and process.
+by side on the same model, invoices and process.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from docai.services.common.settings import Settings
 
 SECTION_START = "<!-- bench:extraction:start -->"
 SECTION_END = "<!-- bench:extraction:end -->"
+# Synthetic seeds of the throughput bench: disjoint from training (0..3999), calibration
+# (700000..799999, docai.training.calibration.CALIBRATION_SEEDS), samples and tests.
+BENCH_SEED = 800_000
 
 
 def _rss_mb() -> float:
@@ -130,17 +140,168 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_section(out: Path, section: str) -> None:
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+
+
+def bench_throughput(
+    settings: Settings, *, invoices: int = 12, generative_invoices: int = 3, seed: int = BENCH_SEED,
+    backend: Any = None, warmup: bool = True,
+) -> dict[str, Any]:
+    """Invoices per minute of the reader and the generative path, side by side on the same invoices.
+
+    The reader reads ``invoices`` synthetic invoices (seeds ``seed ..``); the generative path,
+    at ~50 s an invoice on a CPU, only the first ``generative_invoices`` of them. On those the
+    two paths read each invoice back to back, so both see the same load of a shared machine,
+    and the ratio compares them there. Each path first reads one other invoice untimed, so
+    one-off costs (grammar compilation, caches) count against neither.
+
+    Returns:
+        ``{"date", "machine", "model", "adapter", "seeds", "paths": {path: {"invoices",
+        "invoices_per_min", "mean_s", "seconds", "stages_mean_s", "micro_f1", "line_cell_f1",
+        "read_by", "calibration"} or {"error"}}, "common": {"invoices", "reader_per_min",
+        "generative_per_min", "ratio"}}``; ratio is generative seconds over reader seconds.
+    """
+    import torch
+
+    from docai.services.app import AdapterChoice, load_backend
+    from docai.services.common.errors import DocAIError
+    from docai.services.ingest.pdf_parse import parse_pdf
+    from docai.training.evaluate import build_extractor, read_path, stage_seconds
+    from docai.training.scoring import score_documents
+    from docai.training.synthetic import generate_invoice
+
+    if backend is None:
+        backend = load_backend(settings)
+        if settings.adapter != "none":  # today's generative path is served with the champion, as the suite does
+            from docai.training.registry import AdapterRegistry
+
+            AdapterRegistry(settings.adapter_dir).activate(backend, "extraction")
+    adapter = AdapterChoice(backend, configured=settings.adapter)(tenant_id="")
+    cases = [generate_invoice(seed + index) for index in range(invoices)]
+    counts = {"reader": invoices, "generative": min(generative_invoices, invoices)}
+    extractors: dict[str, tuple[Any, str]] = {}
+    paths: dict[str, Any] = {}
+    for path in counts:
+        try:
+            extractors[path] = build_extractor(path, backend=backend, settings=settings)
+        except DocAIError as exc:
+            paths[path] = {"error": exc.message}
+            continue
+        if warmup:
+            extractors[path][0].extract(parse_pdf(generate_invoice(seed - 1).pdf), adapter=adapter)
+    runs: dict[str, list[dict[str, Any]]] = {path: [] for path in extractors}
+    for index, case in enumerate(cases):
+        for path, (extractor, _) in extractors.items():
+            if index >= counts[path]:
+                continue
+            started = time.perf_counter()
+            parsed = parse_pdf(case.pdf)
+            parse_s = time.perf_counter() - started
+            outcome = extractor.extract(parsed, adapter=adapter)
+            runs[path].append({
+                "seconds": time.perf_counter() - started, "stages": {"parse_s": parse_s, **stage_seconds(outcome.timings)},
+                "prediction": outcome.extraction.flat(), "read_by": read_path(outcome),
+            })
+            print(f"{path} {index + 1}/{counts[path]} {runs[path][-1]['seconds']:.2f}s", flush=True)
+    for path, done in runs.items():
+        seconds = [run["seconds"] for run in done]
+        scored = score_documents({str(i): run["prediction"] for i, run in enumerate(done)},
+                                 {str(i): cases[i].truth for i in range(len(done))})
+        stage_names = {name for run in done for name in run["stages"]}
+        paths[path] = {
+            "invoices": len(done), "total_s": sum(seconds), "invoices_per_min": 60 * len(done) / sum(seconds),
+            "mean_s": statistics.fmean(seconds), "seconds": seconds,
+            "stages_mean_s": {name: statistics.fmean(run["stages"].get(name, 0.0) for run in done) for name in sorted(stage_names)},
+            "micro_f1": scored["micro_f1"], "line_cell_f1": scored["line_items"]["f1"],
+            "read_by": {by: sum(run["read_by"] == by for run in done) for by in sorted({run["read_by"] for run in done})},
+            "calibration": extractors[path][1],
+        }
+    common: dict[str, Any] = {"invoices": counts["generative"]}
+    if set(runs) == set(counts):
+        reader_s = sum(paths["reader"]["seconds"][: counts["generative"]])
+        generative_s = paths["generative"]["total_s"]
+        common.update({
+            "reader_per_min": 60 * counts["generative"] / reader_s,
+            "generative_per_min": 60 * counts["generative"] / generative_s,
+            "ratio": generative_s / reader_s,
+        })
+    return {
+        "date": dt.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+        f"torch {torch.__version__}, threads {torch.get_num_threads()}"
+        + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""),
+        "load_average_1min": os.getloadavg()[0],
+        "model": backend.model_name,
+        "adapter": adapter or "none",
+        "seeds": f"{seed}..{seed + invoices - 1}",
+        "paths": paths,
+        "common": common,
+    }
+
+
+def _rate(per_min: float) -> str:
+    return f"{per_min:.1f}" if per_min >= 10 else f"{per_min:.3g}"
+
+
+def render_throughput(report: dict[str, Any]) -> str:
+    """The throughput figures as a Markdown section between its markers."""
+    start, end = _markers("throughput")
+    order = ["parse_s", "prompt_s", "prefill_s", "decode_s", "validation_s"]
+    found = {name for path in report["paths"].values() for name in path.get("stages_mean_s", {})}
+    stages = [name for name in order if name in found] + sorted(found - set(order))
+    lines = [
+        start,
+        f"Command: `make bench` (`docai bench --which throughput`), {report['date']}, {report['machine']}.",
+        f"Model {report['model']}, adapter {report['adapter']}; synthetic invoices, seeds {report['seeds']} "
+        "(held out from training and calibration); one process, one loaded model; the two paths read each common "
+        f"invoice back to back (load average {report['load_average_1min']:.1f} at the end).",
+        "",
+        "| path | invoices | invoices/min | mean s | " + " | ".join(f"{s} mean" for s in stages) + " | micro-F1 | line cell F1 |",
+        "|---|---|---|---|" + "---|" * len(stages) + "---|---|",
+    ]
+    for name, path in report["paths"].items():
+        if "error" in path:
+            lines.append(f"| {name} | – | {path['error']} |")
+            continue
+        cells = " | ".join(f"{path['stages_mean_s'].get(s, 0.0):.3f}" for s in stages)
+        lines.append(
+            f"| {name} | {path['invoices']} | {_rate(path['invoices_per_min'])} | {path['mean_s']:.2f} | {cells} | "
+            f"{path['micro_f1']:.3f} | {path['line_cell_f1']:.3f} |"
+        )
+    common = report["common"]
+    if "ratio" in common:
+        lines += ["", f"On the same {common['invoices']} invoices: reader {_rate(common['reader_per_min'])}/min, "
+                  f"generative {_rate(common['generative_per_min'])}/min; generative time ÷ reader time {common['ratio']:.0f}."]
+    lines.append(end)
+    return "\n".join(lines)
+
+
+def write_section(out: Path, section: str, *, name: str = "extraction", heading: str = "Extraction speed") -> None:
+    start, end = _markers(name)
     text = out.read_text() if out.exists() else "# Benchmarks\n"
-    if SECTION_START in text:
-        text = re.sub(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END), section, text, flags=re.S)
+    if start in text:
+        text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: section, text, flags=re.S)
     else:
-        text = text.rstrip() + "\n\n## Extraction speed\n\n" + section + "\n"
+        text = text.rstrip() + f"\n\n## {heading}\n\n" + section + "\n"
     out.write_text(text)
 
 
-def run_benchmarks(*, settings: Settings, out: Path, which: str = "extraction") -> dict[str, Any]:
-    report = bench_extraction(settings)
-    print(json.dumps(report, indent=2))
-    write_section(out, render(report))
-    return report
+def run_benchmarks(
+    *, settings: Settings, out: Path, which: str = "extraction,throughput", invoices: int = 12, generative_invoices: int = 3
+) -> dict[str, Any]:
+    """Run the chosen benches (comma-separated), print their JSON and write their sections of ``out``."""
+    chosen = [name.strip() for name in which.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - {"extraction", "throughput"})
+    if unknown:
+        raise SystemExit(f"unknown bench {', '.join(unknown)}; known: extraction, throughput")
+    reports: dict[str, Any] = {}
+    if "extraction" in chosen:
+        reports["extraction"] = bench_extraction(settings)
+        print(json.dumps(reports["extraction"], indent=2))
+        write_section(out, render(reports["extraction"]))
+    if "throughput" in chosen:
+        reports["throughput"] = bench_throughput(settings, invoices=invoices, generative_invoices=generative_invoices)
+        print(json.dumps(reports["throughput"], indent=2))
+        write_section(out, render_throughput(reports["throughput"]), name="throughput", heading="Extraction throughput")
+    return reports

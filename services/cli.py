@@ -75,10 +75,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     report = evaluate_directory(
         data=Path(args.data), out=Path(args.out), settings=_settings(args), adapter=args.adapter, limit=args.limit,
-        resume=args.resume,
+        resume=args.resume, path=args.path,
     )
-    print(f"documents={report['documents']} micro_f1={report['micro_f1']:.3f} "
-          f"exact={report['document_exact_rate']:.3f} p50={report['latency_s']['p50']:.1f}s -> {args.out}")
+    through = report["straight_through"]
+    rate = f"{through['rate']:.3f}@{through['threshold']:.3f}" if through["threshold"] is not None else "none"
+    print(f"documents={report['documents']} path={report['path']} micro_f1={report['micro_f1']:.3f} "
+          f"exact={report['document_exact_rate']:.3f} line_cell_f1={report['line_items']['f1']:.3f} "
+          f"ece={report['calibration']['_all']['ece']:.3f} straight_through={rate} "
+          f"p50={report['latency_s']['p50']:.1f}s -> {args.out}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from docai.training.calibration import calibrate_directory
+
+    result = calibrate_directory(
+        data=Path(args.data), out=Path(args.out), settings=_settings(args), adapter=args.adapter, path=args.path,
+        limit=args.limit, min_support=args.min_support, report=Path(args.report) if args.report else None,
+    )
+    raw, fitted = result["straight_through_raw"], result["straight_through_calibrated_in_sample"]
+    print(json.dumps(result, indent=2))
+    print(f"documents={result['documents']} fields fitted apart={len(result['fitted_fields'])} "
+          f"ece raw={result['ece_raw']:.3f} calibrated (in sample)={result['ece_calibrated_in_sample']:.3f} "
+          f"straight-through rate raw={raw['rate']:.3f} calibrated={fitted['rate']:.3f} -> {args.out}")
     return 0
 
 
@@ -93,7 +112,8 @@ def cmd_eval_compare(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from docai.services.bench import run_benchmarks
 
-    run_benchmarks(settings=_settings(args), out=Path(args.out), which=args.which)
+    run_benchmarks(settings=_settings(args), out=Path(args.out), which=args.which, invoices=args.invoices,
+                   generative_invoices=args.generative_invoices)
     return 0
 
 
@@ -135,7 +155,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--adapter", default="", help="adapter alias or name, or 'none' for the base model")
     p.add_argument("--limit", type=int, default=0, help="evaluate at most this many documents")
     p.add_argument("--resume", action="store_true", help="keep the documents an unfinished report at --out holds")
+    p.add_argument("--path", choices=["reader", "generative"], default=None,
+                   help="extraction path: reader (chooses among page candidates; the default once it exists) "
+                   "or generative (the model writes the JSON)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="fit per-field confidence calibration on held-out invoices (not the dev set)")
+    p.add_argument("--data", required=True,
+                   help="PDFs with truth JSON; synthetic ones from seeds 700000..799999 "
+                   "(python -m docai.training.synthetic DIR --count 400 --seed 700000)")
+    p.add_argument("--out", required=True, help="calibration JSON (the shipped one: services/extraction/calibration.json)")
+    p.add_argument("--adapter", default="", help="adapter alias or name, or 'none' for the base model")
+    p.add_argument("--path", choices=["reader", "generative"], default=None, help="extraction path (as for eval)")
+    p.add_argument("--limit", type=int, default=0, help="read at most this many documents")
+    p.add_argument("--min-support", type=int, default=50, help="fields with fewer values use the pooled map")
+    p.add_argument("--report", default="", help="also write the raw-confidence eval report here")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("eval-compare", help="compare two eval reports on their common documents (paired bootstrap)")
     p.add_argument("before", help="report of the baseline (say, --adapter none)")
@@ -145,7 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="measure speed and memory; writes a section of docs/BENCHMARKS.md")
     p.add_argument("--out", default="docs/BENCHMARKS.md")
-    p.add_argument("--which", default="extraction")
+    p.add_argument("--which", default="extraction,throughput",
+                   help="comma-separated: extraction (stages of one invoice vs plain generate), "
+                   "throughput (reader vs generative path, invoices per minute)")
+    p.add_argument("--invoices", type=int, default=12, help="throughput: invoices the reader path reads")
+    p.add_argument("--generative-invoices", type=int, default=3,
+                   help="throughput: the first of those the generative path reads too (~50 s each on CPU)")
     p.set_defaults(func=cmd_bench)
 
     from docai.training.cli import register

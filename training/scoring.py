@@ -32,6 +32,7 @@ __all__ = [
     "AMOUNT_TOLERANCE",
     "FieldCounts",
     "align_line_items",
+    "field_outcomes",
     "paired_bootstrap",
     "per_document_f1",
     "score_documents",
@@ -379,3 +380,28 @@ def _percentile(ordered: Sequence[float], q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def field_outcomes(
+    prediction: Mapping[str, Any], confidences: Mapping[str, float], truth: Mapping[str, Any]
+) -> list[tuple[str, float | None, bool]]:
+    """``(field, confidence, correct?)`` of every header field the truth holds, for calibration.
+
+    The confidence is None where the reader returned no value (or no confidence) for the field;
+    such a field is never correct.
+
+    Example:
+        >>> field_outcomes({"currency": "EUR"}, {"currency": 0.9}, {"currency": "EUR", "iban": "DE89"})
+        [('currency', 0.9, True), ('iban', None, False)]
+    """
+    outcomes = []
+    for name in _truth_fields(truth):
+        if _missing(truth[name]):
+            continue
+        predicted = prediction.get(name)
+        if _missing(predicted):
+            outcomes.append((name, None, False))
+            continue
+        confidence = confidences.get(name)
+        outcomes.append((name, None if confidence is None else float(confidence), values_equal(predicted, truth[name], field=name)))
+    return outcomes

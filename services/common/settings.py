@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     base_model: str = Field("", description="a Hugging Face model directory; empty = bundled SmolLM2-135M")
     adapter: str = Field("champion", description="extraction adapter alias or name; 'none' = base model only")
     policy_path: Path | None = Field(None, description="routing policy YAML; empty = the bundled example")
+    calibration_path: Path | None = Field(
+        None, description="per-field confidence calibration JSON (docai calibrate); empty = services/extraction/calibration.json"
+    )
     max_upload_bytes: int = 20 * 1024 * 1024
     max_pages: int = 50
     parse_wall_seconds: float = 15.0

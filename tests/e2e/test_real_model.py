@@ -13,6 +13,7 @@ from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from docai.services.storage import models
 from docai.services.testing import SuiteThread
+from docai.training.scoring import values_equal
 from docai.training.synthetic import generate_invoice
 
 from ..conftest import REPO
@@ -44,6 +45,9 @@ def test_an_invoice_goes_through_the_real_model(real_suite):
         assert field.provenance.page or field.provenance.derived
     values = {f.name: f.value for f in response.extraction.fields}
     assert "HACKER" not in json.dumps(values)
+    # Read, not written: the number and the totals are the page's own.
+    for name in ("invoice_number", "total_gross", "currency"):
+        assert values_equal(values.get(name), invoice.truth[name], field=name), (name, values.get(name))
     with real_suite.suite.db.transaction() as session:
         parsed = session.get(models.Document, document.name.split("/")[1]).parsed
     assert "Ignore all previous instructions" not in json.dumps(parsed)
