@@ -55,6 +55,14 @@ def load_backend(settings: Settings) -> TextGenerator:
     return create_backend(settings.backend, model_dir=model_dir)
 
 
+def build_reader(settings: Settings, backend: TextGenerator, *, calibrate: Any = None) -> InvoiceReader:
+    """The page reader as the settings want it: calibrated confidences, and the model's choice when enabled."""
+    return InvoiceReader(
+        chooser=Chooser(backend) if settings.chooser else None,
+        calibrate=calibrate if calibrate is not None else load_calibrator(settings).apply,
+    )
+
+
 class AdapterChoice:
     """Which extraction adapter serves a tenant: the configured alias when the backend has it loaded."""
 
@@ -119,7 +127,7 @@ async def start_suite(settings: Settings, *, backend: TextGenerator | None = Non
         backend = await asyncio.to_thread(load_backend, settings)
     registry = AdapterRegistry(settings.adapter_dir)
     await asyncio.to_thread(registry.activate, backend, "extraction")  # the champion, loaded as "champion"
-    reader = InvoiceReader(chooser=Chooser(backend), calibrate=load_calibrator(settings).apply)
+    reader = build_reader(settings, backend)
     choose = AdapterChoice(backend, configured=settings.adapter)
     memory = VendorMemoryStore(db)
 

@@ -10,8 +10,6 @@ so this module works before and after it exists.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import inspect
 import json
 import logging
 import statistics
@@ -36,7 +34,6 @@ log = logging.getLogger("docai.eval")
 
 PATHS = ("reader", "generative")
 PARTIAL_REPORT_S = 20.0
-_READER_MODULE = "docai.services.extraction.reader"
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -71,25 +68,18 @@ def documents_in(data: Path, *, limit: int = 0) -> list[tuple[Path, Path]]:
     return found
 
 
-def default_path() -> str:
-    """``reader`` once ``services/extraction/reader.py`` exists, else ``generative``."""
-    return "reader" if importlib.util.find_spec(_READER_MODULE) is not None else "generative"
-
-
 def build_extractor(path: str, *, backend: Any, settings: Settings, calibrator: Calibrator | None = None) -> tuple[Any, str]:
     """The extractor of ``path`` and where its confidences' calibration comes from.
 
-    The reader is given, of ``backend``, ``settings``, ``max_new_tokens``, ``calibrate`` (the
-    calibrator's ``apply(field, raw)``) and ``calibrator``, those its constructor names: the
-    eval does not fix the reader's signature while it grows.
+    The reader is built as the suite builds it (:func:`docai.services.app.build_reader`), with
+    ``calibrator`` (else the settings' calibration file) applied to its confidences.
 
     Returns:
         ``(extractor, calibration)``: calibration is the file loaded, ``"given"`` (a calibrator
-        passed in), ``"identity"``, ``"none"`` (the generative path is not calibrated) or
-        ``"extractor"`` (the reader takes no calibrator and applies its own, if any).
+        passed in), ``"identity"`` or ``"none"`` (the generative path is not calibrated).
 
     Raises:
-        InvalidArgumentError: For an unknown path, or ``reader`` before reader.py exists.
+        InvalidArgumentError: For an unknown path.
     """
     if path == "generative":
         from docai.services.extraction.extractor import Extractor
@@ -97,21 +87,14 @@ def build_extractor(path: str, *, backend: Any, settings: Settings, calibrator: 
         return Extractor(backend=backend, max_new_tokens=settings.max_new_tokens), "none"
     if path != "reader":
         raise InvalidArgumentError(f"unknown extraction path {path!r}; known: {', '.join(PATHS)}")
-    if importlib.util.find_spec(_READER_MODULE) is None:
-        raise InvalidArgumentError("the reader path (services/extraction/reader.py) is not there yet; use --path generative")
-    reader = importlib.import_module(_READER_MODULE)
+    from docai.services.app import build_reader
+
     if calibrator is None:
         calibrator = load_calibrator(settings)
         source = "identity" if calibrator.is_identity else str(settings.calibration_path or default_calibration_path())
     else:
         source = "identity" if calibrator.is_identity else "given"
-    offered = {
-        "backend": backend, "settings": settings, "max_new_tokens": settings.max_new_tokens,
-        "calibrate": calibrator.apply, "calibrator": calibrator,
-    }
-    accepted = inspect.signature(reader.InvoiceReader).parameters
-    extractor = reader.InvoiceReader(**{name: value for name, value in offered.items() if name in accepted})
-    return extractor, source if {"calibrate", "calibrator"} & set(accepted) else "extractor"
+    return build_reader(settings, backend, calibrate=calibrator.apply), source
 
 
 def stage_seconds(timings: Any) -> dict[str, float]:
@@ -185,7 +168,7 @@ def evaluate_directory(
         limit: Read at most this many documents (0: all).
         backend: An inference backend instead of the configured one (tests pass a fake).
         resume: See above.
-        path: ``reader`` or ``generative``; None: :func:`default_path`.
+        path: ``reader`` (default) or ``generative`` (today's baseline: the model writes the JSON).
         calibrator: For the reader: this calibrator instead of the configured file
             (``docai calibrate`` passes the identity to get raw confidences).
 
@@ -202,7 +185,7 @@ def evaluate_directory(
     from docai.services.ingest.pdf_parse import parse_pdf
 
     documents = documents_in(data, limit=limit)
-    path = path or default_path()
+    path = path or "reader"
     backend = backend or load_backend(settings)
     if adapter and adapter != "none":
         from docai.training.registry import AdapterRegistry

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     base_model: str = Field("", description="a Hugging Face model directory; empty = bundled SmolLM2-135M")
     adapter: str = Field("champion", description="extraction adapter alias or name; 'none' = base model only")
     policy_path: Path | None = Field(None, description="routing policy YAML; empty = the bundled example")
+    chooser: bool = Field(
+        False, description="ask the extraction adapter to choose between close candidates (off: the page's evidence decides; "
+        "the CPU-trained chooser measured worse than the evidence alone, docs/BENCHMARKS.md)",
+    )
     calibration_path: Path | None = Field(
         None, description="per-field confidence calibration JSON (docai calibrate); empty = services/extraction/calibration.json"
     )
