@@ -113,7 +113,9 @@ class Suite:
         self.db.dispose()
 
 
-async def start_suite(settings: Settings, *, backend: TextGenerator | None = None, port: int | None = None) -> Suite:
+async def start_suite(
+    settings: Settings, *, backend: TextGenerator | None = None, port: int | None = None, reader: Any = None
+) -> Suite:
     """Starts every service on one gRPC port plus the pipeline worker.
 
     Args:
@@ -121,13 +123,15 @@ async def start_suite(settings: Settings, *, backend: TextGenerator | None = Non
         backend: An inference backend to use instead of loading the one in the settings
             (tests pass a fake or a tiny model).
         port: Port to listen on instead of ``settings.grpc_port`` (0 picks a free one).
+        reader: An invoice reader to use instead of the one the settings describe (tests pass a
+            ``docai.services.testing.ScriptedReader`` to misread on purpose).
     """
     db = await asyncio.to_thread(open_database, settings.db_url)
     if backend is None:
         backend = await asyncio.to_thread(load_backend, settings)
     registry = AdapterRegistry(settings.adapter_dir)
     await asyncio.to_thread(registry.activate, backend, "extraction")  # the champion, loaded as "champion"
-    reader = build_reader(settings, backend)
+    reader = reader or build_reader(settings, backend)
     choose = AdapterChoice(backend, configured=settings.adapter)
     memory = VendorMemoryStore(db)
 

@@ -23,16 +23,17 @@ class SuiteThread:
         ...     token = running.tenant("acme")
     """
 
-    def __init__(self, settings: Settings, *, backend: TextGenerator) -> None:
+    def __init__(self, settings: Settings, *, backend: TextGenerator, reader: Any = None) -> None:
         self.settings = settings
         self.backend = backend
+        self.reader = reader
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="suite-loop", daemon=True)
         self.suite: Suite | None = None
 
     def __enter__(self) -> SuiteThread:
         self._thread.start()
-        self.suite = self.call(start_suite(self.settings, backend=self.backend, port=0))
+        self.suite = self.call(start_suite(self.settings, backend=self.backend, port=0, reader=self.reader))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -73,3 +74,55 @@ def answer_from_truth(truth: dict[str, Any]) -> str:
 
 def scripted_backend(answers: Callable[[GenerationRequest], str]) -> FakeTextGenerator:
     return FakeTextGenerator(answers, model_name="fake-model")
+
+
+MISREAD_CONFIDENCE = 0.3
+
+
+class ScriptedReader:
+    """The real page reader with scripted misreadings, so a test can send an invoice to review on purpose.
+
+    ``add(truth, total_gross=1.0, iban=None)`` makes the invoice whose number is ``truth``'s read
+    a gross of 1.00 (with a low confidence, as a doubtful read would have) and no IBAN; every
+    other field is what the reader reads. ``calls`` counts reads.
+    """
+
+    def __init__(self) -> None:
+        from docai.services.extraction.reader import InvoiceReader
+
+        self.reader = InvoiceReader()
+        self.changes: dict[str, dict[str, Any]] = {}
+        self.calls = 0
+
+    def add(self, truth: dict[str, Any], **changes: Any) -> None:
+        self.changes[str(truth["invoice_number"])] = changes
+
+    def extract(self, document: Any, **options: Any) -> Any:
+        from docai.schemas.invoice import ExtractedField, LineItem
+        from docai.services.extraction.checks import run_checks
+        from docai.services.extraction.normalize import normalize_field
+
+        self.calls += 1
+        outcome = self.reader.extract(document, **options)
+        extraction = outcome.extraction
+        for number, changes in self.changes.items():
+            if number not in document.text:
+                continue
+            for name, value in changes.items():
+                if name == "line_items":
+                    extraction.line_items = [
+                        LineItem(fields={k: ExtractedField(value=normalize_field(k, str(v), decimal=".") or str(v), confidence=0.9)
+                                         for k, v in row.items() if not k.startswith("_")})
+                        for row in value
+                    ]
+                elif value is None:
+                    extraction.fields.pop(name, None)
+                else:
+                    kept = extraction.fields.get(name)
+                    misread = normalize_field(name, str(value), decimal=".") or str(value)
+                    extraction.fields[name] = ExtractedField(
+                        value=misread, confidence=MISREAD_CONFIDENCE,
+                        provenance=kept.provenance if kept else ExtractedField(value="", confidence=0).provenance,
+                    )
+            outcome.checks = run_checks(extraction)
+        return outcome

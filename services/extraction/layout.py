@@ -111,6 +111,13 @@ class Layout:
                     return candidate
         return None
 
+    def above(self, cell: Cell) -> Cell | None:
+        """The cell on the line just above `cell`, on its page, that shares its column."""
+        if cell.line == 0 or self.lines[cell.line - 1].page != cell.page:
+            return None
+        hits = [c for c in self.lines[cell.line - 1].cells if c.box.overlaps_x(cell.box, slack=2.0)]
+        return min(hits, key=lambda c: abs(c.box.x0 - cell.box.x0)) if hits else None
+
     def column_below(self, cell: Cell, *, max_lines: int = 8) -> list[Cell]:
         """The cells stacked under `cell` in its column until a gap wider than two lines or a page end."""
         out: list[Cell] = []

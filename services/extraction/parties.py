@@ -67,6 +67,9 @@ class Parties:
         below = self.layout.below(cell)
         if below is not None and LEGAL_FORM.fullmatch(" " + below.text.strip()) and abs(below.box.x0 - cell.box.x0) < 4:
             name = f"{name} {below.text.strip()}"  # the legal form wrapped onto the next line
+        above = self.layout.above(cell)
+        if how in ("letterhead", "footer") and above is not None and self._wrapped_above(above, cell, name):
+            name = f"{above.text.strip()} {name}"  # "Montserrat Suministros de" / "Oficina S.L.L."
         if LEGAL_FORM.search(name):
             base += 0.25
         box = run.box(run.text.find(name), run.text.find(name) + len(name)) if run and name in run.text else cell.box
@@ -156,6 +159,14 @@ class Parties:
             if counts.get(fold(candidate.value).strip(" ,."), 0) >= 2:
                 candidate.score += 0.3
                 candidate.notes.append("printed more than once")
+
+    def _wrapped_above(self, above: Cell, cell: Cell, name: str) -> bool:
+        """Whether the line above is the start of this name: aligned, close, no legal form of its own, no label."""
+        height = cell.box.bottom - cell.box.top
+        close = 0 <= cell.box.top - above.box.bottom < 0.8 * height and abs(above.box.x0 - cell.box.x0) < 3
+        return (close and LEGAL_FORM.search(name) is not None and LEGAL_FORM.search(above.text) is None
+                and not above.text.rstrip().endswith((".", ":")) and self._looks_like_name(above.text.strip())
+                and not self.candidates.starts_with_label(above))
 
     def _looks_like_name(self, text: str) -> bool:
         if not (2 <= len(text) <= 80) or not re.search(r"[A-Za-zÀ-ÿ]{2}", text):

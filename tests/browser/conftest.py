@@ -20,10 +20,9 @@ import pytest
 
 from docai.services.client import DocaiClient
 from docai.services.common.settings import Settings
-from docai.services.models.backend import GenerationRequest
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
-from docai.services.testing import SuiteThread, answer_from_truth, scripted_backend
+from docai.services.testing import ScriptedReader, SuiteThread, scripted_backend
 from docai.services.web.serve import WebServer, start_web
 from docai.services.web.users import create_user
 from docai.training.synthetic import generate_invoice
@@ -37,23 +36,6 @@ XSS_VENDOR = "<script>alert(1)</script>"
 OTHER_USER, OTHER_PASSWORD = "reviewer@other", "other-secret-1"
 REVIEWER, REVIEWER_PASSWORD = "junior@demo", "junior-secret-1"
 
-
-
-class Answers:
-    """The scripted model: the (possibly altered) truth of whichever invoice number is in the prompt."""
-
-    def __init__(self) -> None:
-        self.by_number: dict[str, dict[str, Any]] = {}
-
-    def add(self, truth: dict[str, Any], **changes: Any) -> None:
-        self.by_number[str(truth["invoice_number"])] = {**truth, **changes}
-
-    def __call__(self, request: GenerationRequest) -> str:
-        prompt = request.messages[-1]["content"]
-        for number, truth in self.by_number.items():
-            if re.search(re.escape(number), prompt):
-                return answer_from_truth(truth)
-        return "{}"
 
 
 @dataclass
@@ -130,7 +112,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         home=home, database_url=f"sqlite:///{home.parent / 'docai.db'}", backend="fake",
         web_port=_free_port(), max_upload_bytes=2_000_000,
     )
-    answers = Answers()
+    answers = ScriptedReader()  # the real reader, with the misreadings below
     totals = generate_invoice(21, n_items=3, language="en", credit_note=False)
     line = generate_invoice(33, n_items=3, language="en", credit_note=False)
     xss = generate_invoice(45, n_items=2, language="en", credit_note=False, overrides={"vendor_name": XSS_VENDOR})
@@ -143,7 +125,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
     answers.add(t, total_gross=float(t["total_gross"]) + 10, line_items=wrong_rows)
     for invoice in (line, xss, plain, other):
         answers.add(invoice.truth, total_gross=float(invoice.truth["total_gross"]) + 1)
-    with SuiteThread(settings, backend=scripted_backend(answers)) as running:
+    with SuiteThread(settings, backend=scripted_backend(lambda request: "{}"), reader=answers) as running:
         demo_token = running.tenant("demo")
         other_token = running.tenant("other")
         service_token = running.tenant("review-web", scope="service")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +13,8 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from docai.services.common.settings import Settings
-from docai.services.models.backend import GenerationRequest
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
-from docai.services.testing import SuiteThread, answer_from_truth, scripted_backend
+from docai.services.testing import ScriptedReader, SuiteThread, scripted_backend
 
 TERMINAL = {
     ingest_pb.DOCUMENT_STATE_APPROVED,
@@ -26,32 +24,16 @@ TERMINAL = {
 }
 
 
-class Answers:
-    """What the scripted model answers: the truth of whichever known invoice number is in the prompt."""
-
-    def __init__(self) -> None:
-        self.by_number: dict[str, dict[str, Any]] = {}
-
-    def add(self, truth: dict[str, Any], **changes: Any) -> None:
-        self.by_number[str(truth["invoice_number"])] = {**truth, **changes}
-
-    def __call__(self, request: GenerationRequest) -> str:
-        prompt = request.messages[-1]["content"]
-        for number, truth in self.by_number.items():
-            if re.search(re.escape(number), prompt):
-                return answer_from_truth(truth)
-        return "{}"
+@pytest.fixture
+def answers() -> ScriptedReader:
+    """How the suite reads: the real reader, with the misreadings a test scripts (``answers.add``)."""
+    return ScriptedReader()
 
 
 @pytest.fixture
-def answers() -> Answers:
-    return Answers()
-
-
-@pytest.fixture
-def running(database_url: str, tmp_path: Path, answers: Answers) -> Iterator[SuiteThread]:
+def running(database_url: str, tmp_path: Path, answers: ScriptedReader) -> Iterator[SuiteThread]:
     settings = Settings(home=tmp_path / "home", database_url=database_url, backend="fake", max_upload_bytes=2_000_000)
-    with SuiteThread(settings, backend=scripted_backend(answers)) as suite:
+    with SuiteThread(settings, backend=scripted_backend(lambda request: "{}"), reader=answers) as suite:
         yield suite
 
 

@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 def test_the_example_corrects_and_approves_a_new_vendors_invoices(running, answers, tmp_path: Path) -> None:
     vendor = make_vendor(4242)
     first, second = (generate_invoice(seed, vendor=vendor) for seed in (100, 101))
-    answers.add(first.truth, total_gross=1.0, iban=None)  # one read with two mistakes; the other reads nothing
+    answers.add(first.truth, total_gross=1.0, iban=None)  # one read with two mistakes
+    answers.add(second.truth, invoice_number=None)  # the other without its number
     token_file = tmp_path / "token"
     token_file.write_text(running.tenant("acme"))
     run = subprocess.run(

@@ -27,16 +27,16 @@ def extracted(running, answers):
     return invoice, document, token
 
 
-def test_extraction_can_be_read_and_rerun_idempotently(running, extracted):
+def test_extraction_can_be_read_and_rerun_idempotently(running, answers, extracted):
     invoice, document, token = extracted
     stub = ext_grpc.ExtractionServiceStub(grpc.insecure_channel(running.address))
     current = stub.GetExtraction(ext_pb.GetExtractionRequest(name=f"{document.name}/extraction"), metadata=metadata(token))
     assert {f.name: f.value for f in current.extraction.fields}["invoice_number"] == invoice.truth["invoice_number"]
-    calls = len(running.backend.requests)
+    calls = answers.calls
     request = ext_pb.ExtractDocumentRequest(name=document.name, adapter="none", request_id="again")
     first = stub.ExtractDocument(request, metadata=metadata(token))
     second = stub.ExtractDocument(request, metadata=metadata(token))
-    assert len(running.backend.requests) == calls + 1
+    assert answers.calls == calls + 1  # the retry returns the stored result
     assert first.extraction.adapter == "" and second.extraction.fields == first.extraction.fields
 
 
