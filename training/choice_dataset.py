@@ -8,7 +8,7 @@ taught to pick a value the page does not offer).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -67,20 +67,25 @@ def choice_record(document: ParsedDocument, truth: Mapping[str, Any], **meta: An
     return {"prompt": example.prompt, "completion": example.completion, **meta}
 
 
-def _synthetic_one(seed: int) -> dict[str, Any] | None:
+def _synthetic_one(job: tuple[int, int | None]) -> dict[str, Any] | None:
     from docai.services.ingest.pdf_parse import parse_pdf
     from docai.training.synthetic import generate_invoice
 
-    invoice = generate_invoice(seed)
+    seed, layout = job
+    invoice = generate_invoice(seed, layout=layout)
     return choice_record(parse_pdf(invoice.pdf), invoice.truth, seed=seed, layout=invoice.layout, language=invoice.language)
 
 
-def synthetic_choice_records(seeds: Iterable[int], *, workers: int = 2) -> list[dict[str, Any]]:
-    """Records from synthetic invoices (parsed in worker processes); invoices with no question are skipped."""
-    seeds = list(seeds)
+def synthetic_choice_records(seeds: Iterable[int], *, workers: int = 2, layouts: Sequence[int] = ()) -> list[dict[str, Any]]:
+    """Records from synthetic invoices (parsed in worker processes); invoices with no question are skipped.
+
+    ``layouts`` are cycled through, one per invoice (repeat one to weight it); empty: each
+    vendor's own layout.
+    """
+    jobs = [(seed, layouts[i % len(layouts)] if layouts else None) for i, seed in enumerate(seeds)]
     if workers <= 1:
-        made = [_synthetic_one(seed) for seed in seeds]
+        made = [_synthetic_one(job) for job in jobs]
     else:
         with ProcessPoolExecutor(workers) as pool:
-            made = list(pool.map(_synthetic_one, seeds, chunksize=8))
+            made = list(pool.map(_synthetic_one, jobs, chunksize=8))
     return [record for record in made if record is not None]

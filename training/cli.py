@@ -117,7 +117,7 @@ def _synthetic_records(
         # The extraction model chooses among the reader's candidates: its records are the reader's questions.
         from docai.training.choice_dataset import synthetic_choice_records
 
-        records = synthetic_choice_records(range(seed, seed + count), workers=workers)
+        records = synthetic_choice_records(range(seed, seed + count), workers=workers, layouts=layouts)
         digest = hashlib.sha256("\n".join(json.dumps(r, sort_keys=True) for r in records).encode()).hexdigest()
         return [{"prompt": r["prompt"], "completion": r["completion"]} for r in records], {
             "sha256": digest, "synthetic_seeds": f"{seed}..{seed + count - 1}", "train": len(records), "format": "choice",

@@ -20,7 +20,7 @@ from docai.services.extraction.candidates import Candidate, Candidates
 from docai.services.extraction.checks import run_checks
 from docai.services.extraction.chooser import Chooser, questions
 from docai.services.extraction.extractor import ExtractionOutcome, Timings
-from docai.services.extraction.layout import Layout, fold
+from docai.services.extraction.layout import Box, Layout, fold
 from docai.services.extraction.parties import address_below, party_candidates
 from docai.services.extraction.totals import choose_totals
 from docai.services.extraction.values import decimal_separator
@@ -188,7 +188,7 @@ class InvoiceReader:
                     return Candidate("document_type", "credit_note", cell.text, cell.page, cell.box, 1.0, "title"), 0.9
         first = layout.lines[0].cells[0] if layout.lines else None
         if first is None:
-            return Candidate("document_type", "invoice", "", 1, _EMPTY_BOX, 0.5, "default"), 0.6
+            return Candidate("document_type", "invoice", "", 1, Box(0.0, 0.0, 0.0, 0.0), 0.5, "default"), 0.6
         return Candidate("document_type", "invoice", "", first.page, first.box, 0.5, "default"), 0.8
 
 
@@ -234,7 +234,3 @@ def _line_items_reader() -> Callable[..., Any] | None:
         return None
     return read_line_items
 
-
-from docai.services.extraction.layout import Box  # noqa: E402
-
-_EMPTY_BOX = Box(0.0, 0.0, 0.0, 0.0)
