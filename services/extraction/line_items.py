@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from docai.schemas.invoice import ExtractedField, LineItem, Provenance
+from docai.schemas.invoice import LINE_ITEM_FIELDS, ExtractedField, LineItem, Provenance
 from docai.schemas.parsed import Word
 from docai.services.extraction.layout import Layout, Line, fold, words_box
 from docai.services.extraction.normalize import normalize_currency, normalize_field, parse_amount
@@ -47,15 +47,7 @@ from docai.services.extraction.normalize import normalize_currency, normalize_fi
 __all__ = ["Lexicon", "load_lexicon", "read_line_items"]
 
 # Kinds a LineItem carries; every other lexicon kind only claims its column.
-OUTPUT_KINDS: tuple[str, ...] = (
-    "description",
-    "quantity",
-    "unit",
-    "unit_price",
-    "amount",
-    "tax_rate",
-    "product_code",
-)
+OUTPUT_KINDS: tuple[str, ...] = LINE_ITEM_FIELDS
 # Columns that hold figures: text assigned to them by position is moved to a text column.
 _NUMERIC_KINDS = frozenset(
     {

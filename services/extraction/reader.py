@@ -12,7 +12,6 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
 from docai.schemas.parsed import ParsedDocument
@@ -21,6 +20,7 @@ from docai.services.extraction.checks import run_checks
 from docai.services.extraction.chooser import Chooser, questions
 from docai.services.extraction.extractor import ExtractionOutcome, Timings
 from docai.services.extraction.layout import Box, Layout, fold
+from docai.services.extraction.line_items import read_line_items
 from docai.services.extraction.parties import address_below, party_candidates
 from docai.services.extraction.totals import choose_totals
 from docai.services.extraction.values import decimal_separator
@@ -31,7 +31,8 @@ DOUBT_MARGIN = 0.5
 MODEL_WEIGHT = 1.0
 # Below this much evidence a field is left empty: a person fills it in rather than checks a guess.
 MIN_SCORE = 0.3
-SIMPLE_FIELDS = ("invoice_number", "purchase_order", "iban", "bic", "payment_terms", "vendor_tax_id", "customer_tax_id")
+# The customer's tax id first: the vendor's may not be the same number.
+SIMPLE_FIELDS = ("invoice_number", "purchase_order", "iban", "bic", "payment_terms", "customer_tax_id", "vendor_tax_id")
 # How far below the customer's name its address block reaches (points): about eight lines.
 CUSTOMER_BLOCK_HEIGHT = 110.0
 # Fields a label must name: a bare pattern anywhere on the page is not enough evidence.
@@ -47,13 +48,10 @@ Calibrate = Callable[[str, float], float]
 class InvoiceReader:
     """Extraction without generation: the fields are chosen from the page's typed candidates."""
 
-    def __init__(
-        self, *, chooser: Chooser | None = None, calibrate: Calibrate | None = None,
-        line_items: Callable[..., Any] | None | bool = True,
-    ) -> None:
+    def __init__(self, *, chooser: Chooser | None = None, calibrate: Calibrate | None = None, line_items: bool = True) -> None:
         self.chooser = chooser
         self.calibrate = calibrate or (lambda field, raw: raw)
-        self.line_items = _line_items_reader() if line_items is True else (line_items or None)
+        self.line_items = line_items
         self.model_name = chooser.backend.model_name if chooser is not None else "docai-reader"
 
     def extract(self, document: ParsedDocument, *, adapter: str | None = None, recall: Recall | None = None) -> ExtractionOutcome:
@@ -69,11 +67,12 @@ class InvoiceReader:
 
         started = time.perf_counter()
         chosen = self._choose(candidates, layout)
-        extraction = Extraction(model=self.model_name, adapter=adapter or "")
+        # The adapter is named only when the model chose with it.
+        extraction = Extraction(model=self.model_name, adapter=(adapter or "") if self.chooser is not None else "")
         for name, (candidate, confidence) in chosen.items():
             extraction.fields[name] = _field(candidate, self.calibrate(name, confidence))
-        if self.line_items is not None:
-            extraction.line_items = self.line_items(layout, decimal=candidates.decimal)
+        if self.line_items:
+            extraction.line_items = read_line_items(layout, decimal=candidates.decimal)
         checks = run_checks(extraction)
         timings.validation_s = time.perf_counter() - started
         return ExtractionOutcome(extraction=extraction, checks=checks, timings=timings)
@@ -225,12 +224,3 @@ def _field(candidate: Candidate, confidence: float) -> ExtractedField:
     if candidate.how == "default":
         provenance = Provenance(derived=derived)
     return ExtractedField(value=candidate.value, confidence=max(0.0, min(1.0, confidence)), provenance=provenance)
-
-
-def _line_items_reader() -> Callable[..., Any] | None:
-    try:
-        from docai.services.extraction.line_items import read_line_items
-    except ImportError:
-        return None
-    return read_line_items
-

@@ -336,8 +336,9 @@ def test_wall_clock_limit_kills_the_parse() -> None:
 
 
 def test_cpu_limit_kills_the_parse() -> None:
+    # 40 dense pages need several CPU seconds; 10 took about one, too close to the limit to be sure.
     with pytest.raises(ParseTimeoutError):
-        parse_pdf(_dense_pdf(10), limits=ParseLimits(cpu_seconds=1, wall_seconds=30))
+        parse_pdf(_dense_pdf(40), limits=ParseLimits(cpu_seconds=1, wall_seconds=30))
 
 
 def test_memory_limit_is_reported_as_a_bomb() -> None:

@@ -116,7 +116,7 @@ def test_every_field_read_from_a_synthetic_invoice_is_printed_where_its_box_says
     for seed in (3, 11, 27):
         invoice = generate_invoice(seed)
         document = parse_pdf(invoice.pdf)
-        extraction = InvoiceReader(line_items=None).extract(document).extraction
+        extraction = InvoiceReader(line_items=False).extract(document).extraction
         words = document.pages[0].words + [w for p in document.pages[1:] for w in p.words]
         for name, field in extraction.fields.items():
             if field.provenance.derived:
@@ -142,9 +142,9 @@ def test_the_model_breaks_a_tie_between_close_candidates():
     assert "B) Red Mill GmbH" in build_messages(layout, asked)[1]["content"]
 
     backend = FakeTextGenerator(lambda request: json.dumps({q: "B" if q == "vendor_name" else "A" for q in request.json_schema["properties"]}))
-    extraction = InvoiceReader(chooser=Chooser(backend), line_items=None).extract(document).extraction
+    extraction = InvoiceReader(chooser=Chooser(backend), line_items=False).extract(document).extraction
     assert extraction.value("vendor_name") == "Red Mill GmbH"
-    without = InvoiceReader(line_items=None).extract(document).extraction
+    without = InvoiceReader(line_items=False).extract(document).extraction
     assert without.value("vendor_name") == "Blue Harbor Ltd"
 
 
