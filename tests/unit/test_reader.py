@@ -154,3 +154,20 @@ def test_choice_records_answer_with_the_letter_of_the_true_value():
     assert record is not None
     assert json.loads(record["completion"][0]["content"]) == {"vendor_name": "B"}
     assert choice_record(document, {"vendor_name": "Nobody AG"}) is None  # not among the options: nothing to learn
+
+
+def test_what_the_vendor_memory_reads_outweighs_the_first_guess():
+    from docai.services.extraction.vendor_memory import MemoryHit, memory_candidates
+
+    document = page((50, 40, "Blue Harbor Ltd"), (50, 60, "Red Mill GmbH"), (300, 40, "Invoice No. 7"))
+    layout, candidates = gather(document)
+    red = next(c for c in candidates.of("vendor_name") if c.value == "Red Mill GmbH")
+    hit = MemoryHit("vendor_name", "Red Mill GmbH", 1, red.box, "position", "Red Mill GmbH")
+
+    def recall(parsed, layout):
+        return memory_candidates({"vendor_name": hit})
+
+    assert InvoiceReader(line_items=False).extract(document).extraction.value("vendor_name") == "Blue Harbor Ltd"
+    remembered = InvoiceReader(line_items=False).extract(document, recall=recall).extraction
+    assert remembered.value("vendor_name") == "Red Mill GmbH"
+    assert remembered.fields["vendor_name"].provenance.bbox == red.box.as_tuple()
