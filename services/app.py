@@ -141,7 +141,9 @@ async def start_suite(
         def recall(document: ParsedDocument, layout: Any) -> list[Any]:
             return memory_candidates(memory.recall(tenant_id=tenant_id, parsed=document, layout=layout))
 
-        return reader.extract(parsed, adapter=choose(tenant_id, adapter), recall=recall)
+        return reader.extract(
+            parsed, adapter=choose(tenant_id, adapter), recall=recall, own_names=memory.own_names(tenant_id=tenant_id)
+        )
 
     policy = RoutingPolicy.load(settings.policy_path) if settings.policy_path else RoutingPolicy.default()
     pipeline = PipelineThread(Pipeline(db=db, extract=extract, policy=policy))

@@ -25,6 +25,8 @@ from docai.services.extraction.parties import address_below, party_candidates
 from docai.services.extraction.totals import choose_totals
 from docai.services.extraction.values import decimal_separator
 
+# A customer candidate that is the tenant's own company gains this much evidence.
+OWN_NAME_BONUS = 1.0
 # The model is asked only where the best two candidates' evidence is closer than this.
 DOUBT_MARGIN = 0.5
 # How much the model's choice weighs against the page's evidence (a label is worth 1.0).
@@ -54,8 +56,12 @@ class InvoiceReader:
         self.line_items = line_items
         self.model_name = chooser.backend.model_name if chooser is not None else "docai-reader"
 
-    def extract(self, document: ParsedDocument, *, adapter: str | None = None, recall: Recall | None = None) -> ExtractionOutcome:
-        """Reads `document`; `recall` gives what the tenant's vendor memory reads on it, weighed first."""
+    def extract(
+        self, document: ParsedDocument, *, adapter: str | None = None, recall: Recall | None = None,
+        own_names: Sequence[str] = (),
+    ) -> ExtractionOutcome:
+        """Reads `document`; `recall` gives what the tenant's vendor memory reads on it, weighed first;
+        `own_names` are the tenant's own company names (folded), never the vendor, likely the customer."""
         timings = Timings()
         started = time.perf_counter()
         layout, candidates = gather(document)
@@ -66,6 +72,7 @@ class InvoiceReader:
             self._ask_model(layout, candidates, adapter=adapter, timings=timings)
 
         started = time.perf_counter()
+        _own_company(candidates, own_names)
         chosen = self._choose(candidates, layout)
         # The adapter is named only when the model chose with it.
         extraction = Extraction(model=self.model_name, adapter=(adapter or "") if self.chooser is not None else "")
@@ -189,6 +196,22 @@ class InvoiceReader:
         if first is None:
             return Candidate("document_type", "invoice", "", 1, Box(0.0, 0.0, 0.0, 0.0), 0.5, "default"), 0.6
         return Candidate("document_type", "invoice", "", first.page, first.box, 0.5, "default"), 0.8
+
+
+def _own_company(candidates: Candidates, own_names: Sequence[str]) -> None:
+    """The tenant's own name is the customer on its incoming invoices, never the vendor."""
+    own = {fold(name).strip() for name in own_names}
+    if not own:
+        return
+    vendors = candidates.by_field.get("vendor_name", [])
+    for candidate in [c for c in vendors if fold(c.value).strip() in own]:
+        vendors.remove(candidate)
+        candidate.field = "customer_name"  # printed on the page all the same: it names the customer
+        candidates.add(candidate)
+    for candidate in candidates.by_field.get("customer_name", []):
+        if fold(candidate.value).strip() in own:
+            candidate.score += OWN_NAME_BONUS
+            candidate.notes.append("the tenant's own company")
 
 
 def _in_doubt(options: Sequence[Candidate]) -> bool:

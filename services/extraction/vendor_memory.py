@@ -18,6 +18,7 @@ approved invoice into it.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -1035,6 +1036,10 @@ def _fits(name: str, rule: FieldRule, raw: str, *, by_place: bool = False) -> bo
 # ---------------------------------------------------------------------------------------
 
 
+# How many of a tenant's latest approved invoices say who the tenant is.
+OWN_NAME_WINDOW = 200
+
+
 class VendorMemoryStore:
     """Vendor templates per tenant in the database; a tenant only ever reads its own."""
 
@@ -1148,6 +1153,23 @@ class VendorMemoryStore:
         layout = layout if layout is not None else Layout(parsed)
         template = self.template_for(tenant_id=tenant_id, layout=layout)
         return apply_template(template, layout) if template is not None else {}
+
+    def own_names(self, *, tenant_id: str, recent: int = OWN_NAME_WINDOW) -> list[str]:
+        """The tenant's own company as its approved invoices name the customer.
+
+        A customer name on at least two and at least half of the tenant's recent approved
+        invoices is the tenant itself: on its next invoices that name is never the vendor.
+        """
+        with self.db.transaction() as session:
+            rows = session.scalars(
+                select(models.ApprovedExample.extraction)
+                .where(models.ApprovedExample.tenant_id == tenant_id)
+                .order_by(models.ApprovedExample.id.desc())
+                .limit(recent)
+            ).all()
+        names = [Extraction.model_validate(row).value("customer_name") for row in rows]
+        counts = Counter(fold(name).strip() for name in names if name)
+        return [name for name, count in counts.items() if count >= 2 and count * 2 >= len(rows)]
 
 
 # A place this vendor's approved invoices confirmed outweighs a label read for the first time.

@@ -171,3 +171,10 @@ def test_what_the_vendor_memory_reads_outweighs_the_first_guess():
     remembered = InvoiceReader(line_items=False).extract(document, recall=recall).extraction
     assert remembered.value("vendor_name") == "Red Mill GmbH"
     assert remembered.fields["vendor_name"].provenance.bbox == red.box.as_tuple()
+
+
+def test_the_tenants_own_company_is_the_customer_never_the_vendor():
+    document = page((50, 40, "Blue Harbor Ltd"), (50, 60, "Red Mill GmbH"), (300, 40, "Invoice No. 7"))
+    assert InvoiceReader(line_items=False).extract(document).extraction.value("vendor_name") == "Blue Harbor Ltd"
+    read = InvoiceReader(line_items=False).extract(document, own_names=["blue harbor ltd"]).extraction
+    assert (read.value("vendor_name"), read.value("customer_name")) == ("Red Mill GmbH", "Blue Harbor Ltd")

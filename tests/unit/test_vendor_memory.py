@@ -302,3 +302,21 @@ def test_bank_details_changed_by_one_person_teach_no_bank_field(db: Database) ->
     assert not BANK_FIELDS & set(template.fields)
     assert "total_gross" in template.fields
     db.dispose()
+
+
+def test_the_customer_on_most_approved_invoices_is_the_tenant_itself(db: Database) -> None:
+    def approve(tenant: str, index: int, customer: str) -> None:
+        fields = {"customer_name": ExtractedField(value=customer, confidence=1.0)}
+        with db.transaction() as session:
+            session.add(models.Document(id=f"{tenant}-{index}", tenant_id=tenant, filename="a.pdf", sha256="0" * 64,
+                                        size_bytes=1, state="approved"))
+            session.flush()
+            session.add(models.ApprovedExample(tenant_id=tenant, document_id=f"{tenant}-{index}", vendor_key="v",
+                                               extraction=Extraction(fields=fields).model_dump(), reviewer="ann"))
+
+    for index, customer in enumerate(["ACME Ltd", "Acme Ltd", "Other Buyer"]):
+        approve("acme", index, customer)
+    approve("other", 0, "ACME Ltd")
+    store = VendorMemoryStore(db)
+    assert store.own_names(tenant_id="acme") == ["acme ltd"]
+    assert store.own_names(tenant_id="other") == []  # one invoice says nothing yet, and tenants never mix
