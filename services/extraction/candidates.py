@@ -240,6 +240,7 @@ class Candidates:
         return 0.3 if any("invoice_number" in other.fields and other.fields["invoice_number"] >= 1.0 for other in labelled.hits) else 0.0
 
     def _claim_after(self, labelled: _LabelledCell, hit: LabelHit, until: int, name: str) -> None:
+        """Marks the value after a label of no field ("Delivery date") so no field takes it as a bare pattern."""
         for _place, run in self._sources(labelled, hit, until):
             span = _first(values.dates(run.text)) or _first(values.amounts(run.text, decimal=self.decimal)) or values.identifier(run.text)
             if span is not None:

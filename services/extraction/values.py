@@ -88,7 +88,8 @@ def amount_value(span: Span) -> Decimal:
 def dates(text: str, *, day_first: bool = True) -> Iterator[Span]:
     for m in _DATE.finditer(text):
         raw = m.group(0).strip()
-        parsed = parse_date(raw.replace(" ", "") if raw[:1].isdigit() and raw[-1:].isdigit() and "-" not in raw[:4] and not re.search(r"[A-Za-z]", raw) else raw, prefer_day_first=day_first)
+        numeric = not re.search(r"[^\W\d_]", raw)
+        parsed = parse_date(raw.replace(" ", "") if numeric else raw, prefer_day_first=day_first)  # "03. 04. 2025"
         if parsed is not None and 1990 <= parsed.year <= 2100:
             yield Span(m.start(), m.end(), raw, parsed.isoformat())
 
