@@ -1,4 +1,8 @@
-"""Reads an invoice: prompt → constrained JSON from the model → normalised fields with confidence and provenance."""
+"""The generative baseline (prompt → constrained JSON from the model → normalised fields), and the outcome type every extractor returns.
+
+The suite reads with :class:`docai.services.extraction.reader.InvoiceReader`; this path stays so
+``docai eval --path generative`` and ``make bench`` can measure the reader against it.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""THE prompt of the extraction model: one builder shared by inference and training.
+"""The prompt of the generative path, kept as the measured baseline: the model writes the whole invoice.
 
-Training targets are built with :func:`completion_json` and the prompts with
-:func:`build_messages`, so the fine-tuned adapter sees at inference exactly the text it was
-trained on. Change either and the shipped adapters must be retrained.
+The suite reads invoices with :mod:`docai.services.extraction.reader` (whose model prompt is
+:mod:`docai.services.extraction.chooser`); this builder and :func:`completion_json` serve
+``docai eval --path generative`` and ``make bench``'s comparison.
 """
 
 from __future__ import annotations
