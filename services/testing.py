@@ -98,7 +98,7 @@ class ScriptedReader:
         self.changes[str(truth["invoice_number"])] = changes
 
     def extract(self, document: Any, **options: Any) -> Any:
-        from docai.schemas.invoice import ExtractedField, LineItem
+        from docai.schemas.invoice import ExtractedField, LineItem, Provenance
         from docai.services.extraction.checks import run_checks
         from docai.services.extraction.normalize import normalize_field
 
@@ -122,7 +122,7 @@ class ScriptedReader:
                     misread = normalize_field(name, str(value), decimal=".") or str(value)
                     extraction.fields[name] = ExtractedField(
                         value=misread, confidence=MISREAD_CONFIDENCE,
-                        provenance=kept.provenance if kept else ExtractedField(value="", confidence=0).provenance,
+                        provenance=kept.provenance if kept else Provenance(),
                     )
             outcome.checks = run_checks(extraction)
         return outcome

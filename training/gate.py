@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from docai.schemas.invoice import CRITICAL_FIELDS
-from docai.services.extraction.chooser import LETTERS
+from docai.services.extraction.chooser import enum_schema, read_letters
 from docai.services.models.backend import GenerationRequest
 from docai.training.scoring import paired_bootstrap, score_documents
 
@@ -145,23 +145,13 @@ def predict(
     """
     out: dict[str, dict[str, Any]] = {}
     for index, document in enumerate(documents):
-        schema = {
-            "type": "object", "additionalProperties": False, "required": list(document.choices),
-            "properties": {name: {"enum": list(LETTERS[: len(options)])} for name, options in document.choices.items()},
-        }
+        counts = {name: len(options) for name, options in document.choices.items()}
         result = backend.generate(
-            GenerationRequest(messages=document.messages, adapter=adapter, max_new_tokens=max_new_tokens, json_schema=schema)
+            GenerationRequest(messages=document.messages, adapter=adapter, max_new_tokens=max_new_tokens,
+                              json_schema=enum_schema(counts))
         )
-        try:
-            answer = json.loads(result.text)
-        except json.JSONDecodeError:
-            answer = {}
-        chosen: dict[str, Any] = {}
-        for name, options in document.choices.items():
-            letter = answer.get(name) if isinstance(answer, dict) else None
-            if isinstance(letter, str) and letter in LETTERS[: len(options)]:
-                chosen[name] = options[LETTERS.index(letter)]
-        out[document.key] = chosen
+        picked = read_letters(result.text, counts)
+        out[document.key] = {name: document.choices[name][i] for name, i in picked.items()}
         if on_document is not None:
             on_document(index + 1, len(documents))
     return out

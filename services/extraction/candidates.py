@@ -108,26 +108,36 @@ def _after(labelled: _LabelledCell, hit: LabelHit, until: int) -> Run | None:
     return Run(tail) if tail else None
 
 
-Reader = Callable[[str, str | None], Span | None]
+# Reads the values of a field's type in a text after its label, in order. Amounts keep them all:
+# "VAT 19 % on 1,234.00   234.46" holds two, and the totals' arithmetic picks between them.
+Reader = Callable[[str, str | None], list[Span]]
 
 
-def _first(spans: Iterator[Span]) -> Span | None:
-    return next(spans, None)
+def _first(spans: Iterator[Span]) -> list[Span]:
+    first = next(spans, None)
+    return [first] if first is not None else []
+
+
+def _identifier(text: str, decimal: str | None) -> list[Span]:
+    found = values.identifier(text)
+    return [found] if found is not None else []
+
+
+def _amounts(text: str, decimal: str | None) -> list[Span]:
+    return list(values.amounts(text, decimal=decimal))
 
 
 READERS: dict[str, Reader] = {
-    **{name: (lambda text, decimal: _first(values.amounts(text, decimal=decimal)))
-       for name in ("total_net", "total_tax", "total_gross", "amount_due")},
+    **{name: _amounts for name in ("total_net", "total_tax", "total_gross", "amount_due")},
     "invoice_date": lambda text, decimal: _first(values.dates(text)),
     "due_date": lambda text, decimal: _first(values.dates(text)),
-    "invoice_number": lambda text, decimal: values.identifier(text),
-    "purchase_order": lambda text, decimal: values.identifier(text),
+    "invoice_number": _identifier,
+    "purchase_order": _identifier,
     "vendor_tax_id": lambda text, decimal: _first(values.tax_ids(text)),
     "customer_tax_id": lambda text, decimal: _first(values.tax_ids(text)),
     "iban": lambda text, decimal: _first(values.ibans(text)),
     "bic": lambda text, decimal: _first(values.bics(text)),
     "currency": lambda text, decimal: _first(values.currencies(text)),
-    "payment_terms": lambda text, decimal: _text_span(text),
 }
 
 
@@ -208,7 +218,7 @@ class Candidates:
             return
         strength += self._context_bonus(labelled, hit, name, strength)
         for place, run in self._sources(labelled, hit, until):
-            spans = _all_amounts(run.text, self.decimal) if name in AMOUNT_FIELDS else [s for s in [reader(run.text, self.decimal)] if s]
+            spans = reader(run.text, self.decimal)
             for rank, span in enumerate(reversed(spans) if place == "same" else spans):
                 # Only a value close to its label's end belongs to it ("Invoice No 123", not a number 40 characters on).
                 if place == "same" and span.start > 24 and name not in AMOUNT_FIELDS:
@@ -242,9 +252,9 @@ class Candidates:
     def _claim_after(self, labelled: _LabelledCell, hit: LabelHit, until: int, name: str) -> None:
         """Marks the value after a label of no field ("Delivery date") so no field takes it as a bare pattern."""
         for _place, run in self._sources(labelled, hit, until):
-            span = _first(values.dates(run.text)) or _first(values.amounts(run.text, decimal=self.decimal)) or values.identifier(run.text)
-            if span is not None:
-                self.claimed.append((labelled.cell.page, run.box(span.start, span.end), name))
+            spans = _first(values.dates(run.text)) or _first(values.amounts(run.text, decimal=self.decimal)) or _identifier(run.text, None)
+            if spans:
+                self.claimed.append((labelled.cell.page, run.box(spans[0].start, spans[0].end), name))
                 return
 
     # -- from patterns ----------------------------------------------------------------
@@ -287,10 +297,6 @@ def _value_end(folded: str, hits: list[LabelHit], i: int) -> int:
         if any(ch.isalnum() for ch in between) or max(nxt.fields.values()) >= 1.0:
             return nxt.start
     return len(folded)
-
-
-def _all_amounts(text: str, decimal: str | None) -> list[Span]:
-    return list(values.amounts(text, decimal=decimal))
 
 
 def _validity_bonus(name: str, span: Span) -> float:

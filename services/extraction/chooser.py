@@ -86,8 +86,29 @@ def build_messages(layout: Layout, asked: Sequence[Question]) -> list[dict[str, 
 
 
 def answer_schema(asked: Sequence[Question]) -> dict[str, object]:
-    properties = {q.field: {"enum": list(LETTERS[: len(q.options)])} for q in asked}
-    return {"type": "object", "properties": properties, "required": [q.field for q in asked], "additionalProperties": False}
+    return enum_schema({q.field: len(q.options) for q in asked})
+
+
+def enum_schema(counts: Mapping[str, int]) -> dict[str, object]:
+    """The answer's JSON schema: one letter per field, among as many as it has options."""
+    properties = {name: {"enum": list(LETTERS[:count])} for name, count in counts.items()}
+    return {"type": "object", "properties": properties, "required": list(counts), "additionalProperties": False}
+
+
+def read_letters(text: str, counts: Mapping[str, int]) -> dict[str, int]:
+    """The option index each field's answered letter stands for; fields with no valid letter are left out."""
+    try:
+        answer = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(answer, dict):
+        return {}
+    out = {}
+    for name, count in counts.items():
+        letter = answer.get(name)
+        if isinstance(letter, str) and letter in LETTERS[:count]:
+            out[name] = LETTERS.index(letter)
+    return out
 
 
 def answer_text(choices: Mapping[str, str]) -> str:
@@ -114,16 +135,11 @@ class Chooser:
                 json_schema=answer_schema(asked),
             )
         )
-        try:
-            answer = json.loads(result.text)
-        except json.JSONDecodeError:
-            return {}, result
+        picked = read_letters(result.text, {q.field: len(q.options) for q in asked})
         probabilities = _letter_probabilities(result)
-        chosen: dict[str, tuple[Candidate, float]] = {}
-        for question in asked:
-            letter = answer.get(question.field) if isinstance(answer, dict) else None
-            if isinstance(letter, str) and letter in LETTERS[: len(question.options)]:
-                chosen[question.field] = (question.options[LETTERS.index(letter)], probabilities.get(question.field, 0.5))
+        chosen = {
+            q.field: (q.options[picked[q.field]], probabilities.get(q.field, 0.5)) for q in asked if q.field in picked
+        }
         return chosen, result
 
 

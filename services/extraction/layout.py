@@ -8,11 +8,13 @@ same cell after its label, in the next cell to the right, or in the cell below.
 from __future__ import annotations
 
 import statistics
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from docai.schemas.parsed import ParsedDocument, Word
+from docai.services.extraction.normalize import fold
+
+__all__ = ["Box", "Cell", "Layout", "Line", "fold", "words_box"]
 
 # Words further apart than this many character widths start a new cell ("Total    €12.00").
 CELL_GAP_CHARS = 1.8
@@ -69,12 +71,6 @@ class Line:
 
 def words_box(words: Sequence[Word]) -> Box:
     return Box(min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words))
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, for matching labels: 'Fälligkeit' -> 'falligkeit'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class Layout:

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from docai.schemas.invoice import AMOUNT_FIELDS, DATE_FIELDS
 
 __all__ = [
+    "fold",
     "format_amount",
     "format_number",
     "iban_is_valid",
@@ -258,7 +259,7 @@ _DATE_TOKEN = re.compile(r"\d+|[^\W\d_]+", re.UNICODE)
 _ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|er|re|eme|e)\b")
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower-case without accents: ``"Mär"`` → ``"mar"``, ``"févr."`` → ``"fevr."``."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -323,7 +324,7 @@ def _parse_worded_date(text: str) -> date | None:
     """``"April 3, 2025"``, ``"3. April 2025"``, ``"03-Apr-2025"``, ``"1er mars 2025"``."""
     month: int | None = None
     numbers: list[str] = []
-    folded = _ORDINAL.sub(r"\1", _fold(text))
+    folded = _ORDINAL.sub(r"\1", fold(text))
     for token in _DATE_TOKEN.findall(folded):
         if token.isdigit():
             numbers.append(token)
@@ -535,7 +536,7 @@ _DOCUMENT_TYPES: dict[str, str] = {
 
 def normalize_document_type(text: str) -> str | None:
     """Map ``"Rechnung"``, ``"Facture"``, ``"380"``, ... to ``"invoice"`` or ``"credit_note"``."""
-    key = " ".join(_fold(text).replace("-", " ").split()).strip(" .:")
+    key = " ".join(fold(text).replace("-", " ").split()).strip(" .:")
     return _DOCUMENT_TYPES.get(key)
 
 

@@ -18,6 +18,7 @@ approved invoice into it.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -1036,8 +1037,9 @@ def _fits(name: str, rule: FieldRule, raw: str, *, by_place: bool = False) -> bo
 # ---------------------------------------------------------------------------------------
 
 
-# How many of a tenant's latest approved invoices say who the tenant is.
+# How many of a tenant's latest approved invoices say who the tenant is, and for how long that answer holds.
 OWN_NAME_WINDOW = 200
+OWN_NAME_TTL_S = 60.0
 
 
 class VendorMemoryStore:
@@ -1045,6 +1047,7 @@ class VendorMemoryStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._own_names: dict[str, tuple[float, list[str]]] = {}  # tenant -> (read at, names)
 
     def learn(
         self,
@@ -1159,7 +1162,12 @@ class VendorMemoryStore:
 
         A customer name on at least two and at least half of the tenant's recent approved
         invoices is the tenant itself: on its next invoices that name is never the vendor.
+        Read at most once a minute per tenant: it changes slowly, and extraction asks per invoice.
         """
+        now = time.monotonic()
+        cached = self._own_names.get(tenant_id)
+        if cached is not None and now - cached[0] < OWN_NAME_TTL_S:
+            return cached[1]
         with self.db.transaction() as session:
             rows = session.scalars(
                 select(models.ApprovedExample.extraction)
@@ -1169,7 +1177,9 @@ class VendorMemoryStore:
             ).all()
         names = [Extraction.model_validate(row).value("customer_name") for row in rows]
         counts = Counter(fold(name).strip() for name in names if name)
-        return [name for name, count in counts.items() if count >= 2 and count * 2 >= len(rows)]
+        own = [name for name, count in counts.items() if count >= 2 and count * 2 >= len(rows)]
+        self._own_names[tenant_id] = (now, own)
+        return own
 
 
 # A place this vendor's approved invoices confirmed outweighs a label read for the first time.
