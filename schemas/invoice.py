@@ -51,6 +51,9 @@ class Provenance(BaseModel):
     bbox: tuple[float, float, float, float] | None = Field(None, description="x0, top, x1, bottom in points")
     source_text: str = ""
     derived: str = Field("", description="how the value was computed when it was not read, e.g. 'net+tax'")
+    source: str = Field(
+        "", description="what stated the value: 'xml' for an e-invoice's XML, '' for the visible page"
+    )
 
 
 class ExtractedField(BaseModel):

@@ -23,9 +23,23 @@ class Page(BaseModel):
     text: str = Field("", description="visible text, lines rebuilt from the words in reading order")
 
 
+class EInvoiceXml(BaseModel):
+    """An e-invoice's XML as the upload carried it: embedded in the PDF, or uploaded on its own."""
+
+    filename: str = Field(description="the attachment's name in the PDF, or the uploaded file's name")
+    xml: str = Field("", description="the XML, re-serialised as text by the sandbox's hardened parser")
+    error: str = Field(
+        "", description="why the attachment cannot be read (UPPER_SNAKE reason); the page is still read"
+    )
+
+
 class ParsedDocument(BaseModel):
     pages: list[Page]
     hidden_chars_dropped: int = Field(0, description="characters a reader cannot see, never shown to the model")
+    einvoice: EInvoiceXml | None = Field(None, description="the e-invoice XML, when the upload carries one")
+    xml_only: bool = Field(
+        False, description="the upload was the XML alone: the pages are docai's rendering of its content"
+    )
 
     @property
     def text(self) -> str:

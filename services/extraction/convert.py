@@ -16,7 +16,8 @@ def field_to_pb(name: str, field: ExtractedField) -> pb.Field:
         value=field.value,
         confidence=field.confidence,
         provenance=pb.Provenance(
-            page=prov.page or 0, bbox=list(prov.bbox or ()), source_text=prov.source_text, derived=prov.derived
+            page=prov.page or 0, bbox=list(prov.bbox or ()), source_text=prov.source_text, derived=prov.derived,
+            source=prov.source,
         ),
     )
 

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,docai/extraction/v1/extraction_service.proto\x12\x13\x64ocai.extraction.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"N\n\nProvenance\x12\x0c\n\x04page\x18\x01 \x01(\x05\x12\x0c\n\x04\x62\x62ox\x18\x02 \x03(\x02\x12\x13\n\x0bsource_text\x18\x03 \x01(\t\x12\x0f\n\x07\x64\x65rived\x18\x04 \x01(\t\"m\n\x05\x46ield\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x02\x12\x33\n\nprovenance\x18\x04 \x01(\x0b\x32\x1f.docai.extraction.v1.Provenance\"6\n\x08LineItem\x12*\n\x06\x66ields\x18\x01 \x03(\x0b\x32\x1a.docai.extraction.v1.Field\"7\n\tTaxDetail\x12*\n\x06\x66ields\x18\x01 \x03(\x0b\x32\x1a.docai.extraction.v1.Field\"K\n\x0b\x43heckResult\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06passed\x18\x02 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x0e\n\x06\x66ields\x18\x04 \x03(\t\"\xb1\x02\n\nExtraction\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x06\x66ields\x18\x02 \x03(\x0b\x32\x1a.docai.extraction.v1.Field\x12\x31\n\nline_items\x18\x03 \x03(\x0b\x32\x1d.docai.extraction.v1.LineItem\x12\x33\n\x0btax_details\x18\x04 \x03(\x0b\x32\x1e.docai.extraction.v1.TaxDetail\x12\x30\n\x06\x63hecks\x18\x05 \x03(\x0b\x32 .docai.extraction.v1.CheckResult\x12\r\n\x05model\x18\x06 \x01(\t\x12\x0f\n\x07\x61\x64\x61pter\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x16\x45xtractDocumentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x61pter\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"N\n\x17\x45xtractDocumentResponse\x12\x33\n\nextraction\x18\x01 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction\"$\n\x14GetExtractionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"L\n\x15GetExtractionResponse\x12\x33\n\nextraction\x18\x01 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction2\xe9\x01\n\x11\x45xtractionService\x12l\n\x0f\x45xtractDocument\x12+.docai.extraction.v1.ExtractDocumentRequest\x1a,.docai.extraction.v1.ExtractDocumentResponse\x12\x66\n\rGetExtraction\x12).docai.extraction.v1.GetExtractionRequest\x1a*.docai.extraction.v1.GetExtractionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,docai/extraction/v1/extraction_service.proto\x12\x13\x64ocai.extraction.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"^\n\nProvenance\x12\x0c\n\x04page\x18\x01 \x01(\x05\x12\x0c\n\x04\x62\x62ox\x18\x02 \x03(\x02\x12\x13\n\x0bsource_text\x18\x03 \x01(\t\x12\x0f\n\x07\x64\x65rived\x18\x04 \x01(\t\x12\x0e\n\x06source\x18\x05 \x01(\t\"m\n\x05\x46ield\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x02\x12\x33\n\nprovenance\x18\x04 \x01(\x0b\x32\x1f.docai.extraction.v1.Provenance\"6\n\x08LineItem\x12*\n\x06\x66ields\x18\x01 \x03(\x0b\x32\x1a.docai.extraction.v1.Field\"7\n\tTaxDetail\x12*\n\x06\x66ields\x18\x01 \x03(\x0b\x32\x1a.docai.extraction.v1.Field\"K\n\x0b\x43heckResult\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06passed\x18\x02 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x0e\n\x06\x66ields\x18\x04 \x03(\t\"\xb1\x02\n\nExtraction\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x06\x66ields\x18\x02 \x03(\x0b\x32\x1a.docai.extraction.v1.Field\x12\x31\n\nline_items\x18\x03 \x03(\x0b\x32\x1d.docai.extraction.v1.LineItem\x12\x33\n\x0btax_details\x18\x04 \x03(\x0b\x32\x1e.docai.extraction.v1.TaxDetail\x12\x30\n\x06\x63hecks\x18\x05 \x03(\x0b\x32 .docai.extraction.v1.CheckResult\x12\r\n\x05model\x18\x06 \x01(\t\x12\x0f\n\x07\x61\x64\x61pter\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x16\x45xtractDocumentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x61pter\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"N\n\x17\x45xtractDocumentResponse\x12\x33\n\nextraction\x18\x01 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction\"$\n\x14GetExtractionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"L\n\x15GetExtractionResponse\x12\x33\n\nextraction\x18\x01 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction2\xe9\x01\n\x11\x45xtractionService\x12l\n\x0f\x45xtractDocument\x12+.docai.extraction.v1.ExtractDocumentRequest\x1a,.docai.extraction.v1.ExtractDocumentResponse\x12\x66\n\rGetExtraction\x12).docai.extraction.v1.GetExtractionRequest\x1a*.docai.extraction.v1.GetExtractionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,25 +33,25 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'docai.extraction.v1.extract
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_PROVENANCE']._serialized_start=102
-  _globals['_PROVENANCE']._serialized_end=180
-  _globals['_FIELD']._serialized_start=182
-  _globals['_FIELD']._serialized_end=291
-  _globals['_LINEITEM']._serialized_start=293
-  _globals['_LINEITEM']._serialized_end=347
-  _globals['_TAXDETAIL']._serialized_start=349
-  _globals['_TAXDETAIL']._serialized_end=404
-  _globals['_CHECKRESULT']._serialized_start=406
-  _globals['_CHECKRESULT']._serialized_end=481
-  _globals['_EXTRACTION']._serialized_start=484
-  _globals['_EXTRACTION']._serialized_end=789
-  _globals['_EXTRACTDOCUMENTREQUEST']._serialized_start=791
-  _globals['_EXTRACTDOCUMENTREQUEST']._serialized_end=866
-  _globals['_EXTRACTDOCUMENTRESPONSE']._serialized_start=868
-  _globals['_EXTRACTDOCUMENTRESPONSE']._serialized_end=946
-  _globals['_GETEXTRACTIONREQUEST']._serialized_start=948
-  _globals['_GETEXTRACTIONREQUEST']._serialized_end=984
-  _globals['_GETEXTRACTIONRESPONSE']._serialized_start=986
-  _globals['_GETEXTRACTIONRESPONSE']._serialized_end=1062
-  _globals['_EXTRACTIONSERVICE']._serialized_start=1065
-  _globals['_EXTRACTIONSERVICE']._serialized_end=1298
+  _globals['_PROVENANCE']._serialized_end=196
+  _globals['_FIELD']._serialized_start=198
+  _globals['_FIELD']._serialized_end=307
+  _globals['_LINEITEM']._serialized_start=309
+  _globals['_LINEITEM']._serialized_end=363
+  _globals['_TAXDETAIL']._serialized_start=365
+  _globals['_TAXDETAIL']._serialized_end=420
+  _globals['_CHECKRESULT']._serialized_start=422
+  _globals['_CHECKRESULT']._serialized_end=497
+  _globals['_EXTRACTION']._serialized_start=500
+  _globals['_EXTRACTION']._serialized_end=805
+  _globals['_EXTRACTDOCUMENTREQUEST']._serialized_start=807
+  _globals['_EXTRACTDOCUMENTREQUEST']._serialized_end=882
+  _globals['_EXTRACTDOCUMENTRESPONSE']._serialized_start=884
+  _globals['_EXTRACTDOCUMENTRESPONSE']._serialized_end=962
+  _globals['_GETEXTRACTIONREQUEST']._serialized_start=964
+  _globals['_GETEXTRACTIONREQUEST']._serialized_end=1000
+  _globals['_GETEXTRACTIONRESPONSE']._serialized_start=1002
+  _globals['_GETEXTRACTIONRESPONSE']._serialized_end=1078
+  _globals['_EXTRACTIONSERVICE']._serialized_start=1081
+  _globals['_EXTRACTIONSERVICE']._serialized_end=1314
 # @@protoc_insertion_point(module_scope)

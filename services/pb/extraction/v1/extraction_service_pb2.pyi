@@ -10,16 +10,18 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Provenance(_message.Message):
-    __slots__ = ("page", "bbox", "source_text", "derived")
+    __slots__ = ("page", "bbox", "source_text", "derived", "source")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     BBOX_FIELD_NUMBER: _ClassVar[int]
     SOURCE_TEXT_FIELD_NUMBER: _ClassVar[int]
     DERIVED_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     page: int
     bbox: _containers.RepeatedScalarFieldContainer[float]
     source_text: str
     derived: str
-    def __init__(self, page: _Optional[int] = ..., bbox: _Optional[_Iterable[float]] = ..., source_text: _Optional[str] = ..., derived: _Optional[str] = ...) -> None: ...
+    source: str
+    def __init__(self, page: _Optional[int] = ..., bbox: _Optional[_Iterable[float]] = ..., source_text: _Optional[str] = ..., derived: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
 
 class Field(_message.Message):
     __slots__ = ("name", "value", "confidence", "provenance")

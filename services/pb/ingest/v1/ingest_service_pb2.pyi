@@ -24,6 +24,11 @@ class DocumentState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOCUMENT_STATE_REJECTED: _ClassVar[DocumentState]
     DOCUMENT_STATE_EXPORTED: _ClassVar[DocumentState]
     DOCUMENT_STATE_FAILED: _ClassVar[DocumentState]
+
+class ExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXPORT_FORMAT_UNSPECIFIED: _ClassVar[ExportFormat]
+    EXPORT_FORMAT_CII_XML: _ClassVar[ExportFormat]
 DOCUMENT_STATE_UNSPECIFIED: DocumentState
 DOCUMENT_STATE_RECEIVED: DocumentState
 DOCUMENT_STATE_PARSED: DocumentState
@@ -34,6 +39,8 @@ DOCUMENT_STATE_APPROVED: DocumentState
 DOCUMENT_STATE_REJECTED: DocumentState
 DOCUMENT_STATE_EXPORTED: DocumentState
 DOCUMENT_STATE_FAILED: DocumentState
+EXPORT_FORMAT_UNSPECIFIED: ExportFormat
+EXPORT_FORMAT_CII_XML: ExportFormat
 
 class Failure(_message.Message):
     __slots__ = ("reason", "message")
@@ -148,15 +155,21 @@ class WatchDocumentsResponse(_message.Message):
     def __init__(self, event_id: _Optional[int] = ..., document: _Optional[_Union[Document, _Mapping]] = ...) -> None: ...
 
 class ExportDocumentRequest(_message.Message):
-    __slots__ = ("name", "request_id")
+    __slots__ = ("name", "request_id", "format")
     NAME_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
     name: str
     request_id: str
-    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    format: ExportFormat
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ..., format: _Optional[_Union[ExportFormat, str]] = ...) -> None: ...
 
 class ExportDocumentResponse(_message.Message):
-    __slots__ = ("document",)
+    __slots__ = ("document", "content", "content_type")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     document: Document
-    def __init__(self, document: _Optional[_Union[Document, _Mapping]] = ...) -> None: ...
+    content: bytes
+    content_type: str
+    def __init__(self, document: _Optional[_Union[Document, _Mapping]] = ..., content: _Optional[bytes] = ..., content_type: _Optional[str] = ...) -> None: ...
