@@ -9,6 +9,8 @@
     │   ├── TooManyGlyphsError                        TOO_MANY_GLYPHS
     │   ├── DecompressionBombError                    DECOMPRESSION_BOMB
     │   ├── ParseTimeoutError                         PARSE_TIMEOUT
+    │   ├── MalformedXmlError                         MALFORMED_XML / XML_DTD_FORBIDDEN / XML_TOO_DEEP
+    │   ├── NotAnEInvoiceError                        NOT_AN_EINVOICE
     │   └── InvalidFieldError                         INVALID_FIELD
     ├── ResourceExhaustedError      RESOURCE_EXHAUSTED
     │   ├── DocumentTooLargeError                     DOCUMENT_TOO_LARGE
@@ -80,6 +82,18 @@ class DecompressionBombError(InvalidArgumentError):
 
 class ParseTimeoutError(InvalidArgumentError):
     reason = "PARSE_TIMEOUT"
+
+
+class MalformedXmlError(InvalidArgumentError):
+    """XML that is not well-formed, declares a DTD (entities: XXE, billion laughs) or nests too deep."""
+
+    reason = "MALFORMED_XML"
+
+
+class NotAnEInvoiceError(InvalidArgumentError):
+    """Well-formed XML that is neither a CII nor a UBL invoice or credit note."""
+
+    reason = "NOT_AN_EINVOICE"
 
 
 class InvalidFieldError(InvalidArgumentError):
