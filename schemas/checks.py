@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class CheckResult(BaseModel):
@@ -10,3 +10,4 @@ class CheckResult(BaseModel):
     passed: bool
     detail: str = ""
     fields: list[str] = []
+    reason: str = Field("", description="the review reason its failure gives; CHECK_FAILED when empty")

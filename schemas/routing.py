@@ -54,7 +54,8 @@ class ReviewReason(BaseModel):
 
     Attributes:
         code: UPPER_SNAKE reason code: ``MISSING_FIELD``, ``LOW_CONFIDENCE``, ``CHECK_FAILED``,
-            ``ROUTE_UNCOVERED``, ``LOW_ROUTE_CONFIDENCE``, ``BANK_DETAILS_CHANGED``, ``CREDIT_NOTE``.
+            ``ROUTE_UNCOVERED``, ``LOW_ROUTE_CONFIDENCE``, ``BANK_DETAILS_CHANGED``, ``CREDIT_NOTE``,
+            and for e-invoices ``XML_PAGE_MISMATCH``, ``XML_INVALID``, ``XML_UNREADABLE``.
         field: The canonical field concerned, if any; comma-separated when a failed check
             spans several fields (``"total_net,total_tax,total_gross"``).
         detail: Human-readable explanation for the reviewer.

@@ -16,6 +16,7 @@ from docai.services.common.settings import Settings
 from docai.services.common.tenants import Caller, authenticate
 from docai.services.extraction import servicer as extraction_servicer
 from docai.services.extraction.chooser import Chooser
+from docai.services.extraction.einvoice_reader import EInvoiceReader
 from docai.services.extraction.extractor import ExtractionOutcome
 from docai.services.extraction.reader import InvoiceReader
 from docai.services.extraction.service import ExtractionService
@@ -23,7 +24,7 @@ from docai.services.extraction.vendor_memory import VendorMemoryStore, memory_ca
 from docai.services.ingest import servicer as ingest_servicer
 from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_limits import ParseLimits
-from docai.services.ingest.pdf_parse import parse_pdf, shutdown_pdf_worker
+from docai.services.ingest.pdf_parse import parse_upload, shutdown_pdf_worker
 from docai.services.models.backend import TextGenerator
 from docai.services.models.base_model import ensure_base_model
 from docai.services.pipeline.worker import Pipeline, PipelineThread
@@ -55,12 +56,14 @@ def load_backend(settings: Settings) -> TextGenerator:
     return create_backend(settings.backend, model_dir=model_dir)
 
 
-def build_reader(settings: Settings, backend: TextGenerator, *, calibrate: Any = None) -> InvoiceReader:
-    """The page reader as the settings want it: calibrated confidences, and the model's choice when enabled."""
-    return InvoiceReader(
+def build_reader(settings: Settings, backend: TextGenerator, *, calibrate: Any = None) -> EInvoiceReader:
+    """The reader as the settings want it: an e-invoice's XML exactly, else the page with calibrated
+    confidences and the model's choice when enabled."""
+    page_reader = InvoiceReader(
         chooser=Chooser(backend) if settings.chooser else None,
         calibrate=calibrate if calibrate is not None else load_calibrator(settings).apply,
     )
+    return EInvoiceReader(page_reader)
 
 
 class AdapterChoice:
@@ -146,7 +149,7 @@ async def start_suite(
         )
 
     policy = RoutingPolicy.load(settings.policy_path) if settings.policy_path else RoutingPolicy.default()
-    pipeline = PipelineThread(Pipeline(db=db, extract=extract, policy=policy))
+    pipeline = PipelineThread(Pipeline(db=db, extract=extract, policy=policy, memory=memory))
     limits = ParseLimits(
         max_bytes=settings.max_upload_bytes, max_pages=settings.max_pages, wall_seconds=settings.parse_wall_seconds
     )
@@ -155,7 +158,7 @@ async def start_suite(
     registrations = [
         ingest_servicer.registration(
             ingest_servicer.IngestServicer(
-                store=store, parse=partial(parse_pdf, limits=limits), max_bytes=settings.max_upload_bytes,
+                store=store, parse=partial(parse_upload, limits=limits), max_bytes=settings.max_upload_bytes,
                 on_upload=pipeline.notify,
             )
         ),

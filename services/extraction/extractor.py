@@ -50,6 +50,7 @@ class ExtractionOutcome:
     extraction: Extraction
     checks: list[CheckResult]
     timings: Timings = field(default_factory=Timings)
+    path: str = "page"  # what read it: "page" (the visible page) or "xml" (the e-invoice's XML)
 
 
 class Extractor:

@@ -12,6 +12,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
 from docai.schemas.parsed import ParsedDocument
@@ -47,6 +48,15 @@ Recall = Callable[[ParsedDocument, Layout], Sequence[Candidate]]
 Calibrate = Callable[[str, float], float]
 
 
+@dataclass(frozen=True)
+class PageReading:
+    """What reading the page produced: the outcome, and the layout and candidates it chose from."""
+
+    outcome: ExtractionOutcome
+    layout: Layout
+    candidates: Candidates
+
+
 class InvoiceReader:
     """Extraction without generation: the fields are chosen from the page's typed candidates."""
 
@@ -62,6 +72,13 @@ class InvoiceReader:
     ) -> ExtractionOutcome:
         """Reads `document`; `recall` gives what the tenant's vendor memory reads on it, weighed first;
         `own_names` are the tenant's own company names (folded), never the vendor, likely the customer."""
+        return self.read(document, adapter=adapter, recall=recall, own_names=own_names).outcome
+
+    def read(
+        self, document: ParsedDocument, *, adapter: str | None = None, recall: Recall | None = None,
+        own_names: Sequence[str] = (),
+    ) -> PageReading:
+        """:meth:`extract`, keeping the layout and every candidate (to locate or cross-check other values)."""
         timings = Timings()
         started = time.perf_counter()
         layout, candidates = gather(document)
@@ -82,7 +99,7 @@ class InvoiceReader:
             extraction.line_items = read_line_items(layout, decimal=candidates.decimal)
         checks = run_checks(extraction)
         timings.validation_s = time.perf_counter() - started
-        return ExtractionOutcome(extraction=extraction, checks=checks, timings=timings)
+        return PageReading(ExtractionOutcome(extraction=extraction, checks=checks, timings=timings), layout, candidates)
 
     def _ask_model(self, layout: Layout, candidates: Candidates, *, adapter: str | None, timings: Timings) -> None:
         """The model's choice adds to the chosen candidate's evidence, by how sure the model was."""

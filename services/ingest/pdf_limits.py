@@ -1,8 +1,11 @@
-"""Limits for parsing untrusted PDFs, and the wire format that carries them to the worker.
+"""Limits for parsing untrusted uploads, and the wire format that carries them to the worker.
 
 The parent (``pdf_parse``) and the sandbox helper (``pdf_worker``) talk over a Unix socket in
-length-prefixed frames of JSON or raw bytes. Only JSON ever comes back from the sandbox, never
-a pickle: what a compromised parser can send is data, not code.
+length-prefixed frames of JSON or raw bytes. A request is a JSON header
+``{"kind": "pdf" | "xml", "limits": {...}}`` (see :func:`request_header`) and the upload's
+bytes; the kind says what the child parses (a PDF, or an e-invoice XML uploaded on its own).
+Only JSON ever comes back from the sandbox, never a pickle: what a compromised parser can send
+is data, not code.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 _FRAME_HEADER = struct.Struct(">Q")
+
+REQUEST_KINDS = ("pdf", "xml")
+"""What the sandbox can be asked to parse: a PDF, or an e-invoice XML uploaded on its own."""
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 # How the parse child reports an outcome the monitor cannot carry as JSON.
 EXIT_NO_MEMORY = 86
@@ -52,6 +59,40 @@ class ParseLimits:
         """Builds limits from :meth:`to_json` output, ignoring unknown keys."""
         names = {field.name for field in dataclasses.fields(cls)}
         return cls(**{key: value for key, value in raw.items() if key in names})
+
+
+def request_header(kind: str, limits: ParseLimits) -> dict[str, Any]:
+    """The JSON header of a sandbox request: what to parse, under which limits."""
+    if kind not in REQUEST_KINDS:
+        raise ValueError(f"unknown request kind {kind!r}")
+    return {"kind": kind, "limits": limits.to_json()}
+
+
+def read_request_header(raw: bytes) -> tuple[str, ParseLimits]:
+    """Reads :func:`request_header` output back.
+
+    Raises:
+        ValueError: Not JSON, or an unknown kind (the helper then drops the connection).
+    """
+    header = json.loads(raw)
+    kind = header.get("kind") if isinstance(header, dict) else None
+    if kind not in REQUEST_KINDS or not isinstance(header.get("limits"), dict):
+        raise ValueError("bad sandbox request header")
+    return kind, ParseLimits.from_json(header["limits"])
+
+
+def looks_like_xml(head: bytes) -> bool:
+    """Whether bytes start like XML: ``<`` after an optional byte-order mark and whitespace.
+
+    Both sides use it: the parent to sniff an upload without a content type, the sandbox to
+    tell an embedded XML from, say, a PNG named ``factur-x.xml``.
+    """
+    text = head[:1024].decode("latin-1")
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            text = head[len(bom) : 1024].decode(encoding, errors="ignore")
+            break
+    return text.lstrip(" \t\r\n").startswith("<")
 
 
 def send_frame(sock: socket.socket, payload: bytes) -> None:

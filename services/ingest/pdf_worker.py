@@ -14,7 +14,9 @@ back. Forking from this single-threaded helper costs about 2 ms and carries JSON
 
 The second half of the module is what runs inside the child: pdfminer hardened against
 decompression bombs (capped, linear Flate/LZW/RunLength decoders), a page device that
-counts glyphs and records text render modes, the visible-text filter and the line builder.
+counts glyphs and records text render modes, the visible-text filter, the line builder, and
+the search for an embedded e-invoice XML (Factur-X, ZUGFeRD, XRechnung). A request of kind
+``xml`` (an e-invoice uploaded on its own) is parsed by the same child, under the same limits.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ import time
 import unicodedata
 import warnings
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
 import pdfminer.pdftypes
+from lxml import etree
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTPage
 from pdfminer.lzw import LZWDecoder
@@ -46,10 +49,22 @@ from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import PDFObjRef, PDFStream
 from pdfminer.psexceptions import PSException
+from pdfminer.utils import decode_text
 from pdfplumber.utils.text import extract_words
 
-from docai.services.ingest.pdf_limits import EXIT_NO_MEMORY, ParseLimits, recv_frame, send_frame, send_json
+from docai.services.common.errors import DocAIError, DocumentTooLargeError, NotAnEInvoiceError
+from docai.services.einvoice.safe_xml import MAX_XML_BYTES, parse_xml, to_text
+from docai.services.ingest.pdf_limits import (
+    EXIT_NO_MEMORY,
+    ParseLimits,
+    looks_like_xml,
+    read_request_header,
+    recv_frame,
+    send_frame,
+    send_json,
+)
 
 _REQUEST_HEADER_MAX = 64 * 1024
 _RESULT_MAX = 512 * 1024 * 1024
@@ -111,7 +126,7 @@ def _accept_until_stdin_closes(listener: socket.socket) -> None:
 def _monitor(conn: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # we wait for our child ourselves
     conn.settimeout(30.0)  # a client that connects and never sends
-    limits = ParseLimits.from_json(json.loads(recv_frame(conn, max_size=_REQUEST_HEADER_MAX)))
+    kind, limits = read_request_header(recv_frame(conn, max_size=_REQUEST_HEADER_MAX))
     data = recv_frame(conn, max_size=limits.max_bytes + 1024)
     conn.settimeout(None)
     read_fd, write_fd = os.pipe()
@@ -120,7 +135,7 @@ def _monitor(conn: socket.socket) -> None:
     if pid == 0:
         os.close(read_fd)
         conn.close()
-        _run_child(data, limits, write_fd)
+        _run_child(kind, data, limits, write_fd)
     os.close(write_fd)
     del data
     chunks: list[bytes] = []
@@ -162,13 +177,14 @@ def _monitor(conn: socket.socket) -> None:
     send_frame(conn, b"".join(chunks) if not (timed_out or oversized) else b"")
 
 
-def _run_child(data: bytes, limits: ParseLimits, write_fd: int) -> NoReturn:
+def _run_child(kind: str, data: bytes, limits: ParseLimits, write_fd: int) -> NoReturn:
     status = 0
     try:
         _apply_rlimits(limits)
         # Kernel-enforced backstop to the monitor's clock: SIGALRM's default action kills.
         signal.setitimer(signal.ITIMER_REAL, limits.wall_seconds + 1.0)
-        payload = json.dumps(extract(data, limits=limits), separators=(",", ":")).encode()
+        result = extract(data, limits=limits) if kind == "pdf" else extract_xml(data)
+        payload = json.dumps(result, separators=(",", ":")).encode()
         view = memoryview(payload)
         while view:
             view = view[os.write(write_fd, view) :]
@@ -224,6 +240,21 @@ class _DecodeBudget:
 
     def give_back(self, n: int) -> None:
         self.remaining += n
+
+    @contextlib.contextmanager
+    def limited(self, cap: int) -> Iterator[None]:
+        """Lets the block decode at most ``cap`` of the remaining bytes.
+
+        Running out inside raises ``_Refused`` there but leaves the document's budget as it
+        was less what the block used: an oversized attachment must not fail the page parse.
+        """
+        outer, was_exceeded = self.remaining, self.exceeded
+        granted = self.remaining = max(0, min(cap, outer))
+        try:
+            yield
+        finally:
+            self.remaining = outer - (granted - max(self.remaining, 0))
+            self.exceeded = was_exceeded
 
 
 _BUDGET = _DecodeBudget()
@@ -393,6 +424,8 @@ def extract(data: bytes, *, limits: ParseLimits) -> dict[str, Any]:
     Returns:
         ``{"pages": [...], "hidden_chars_dropped": n}`` where each page is
         ``{"number", "width", "height", "text", "words": [[text, x0, top, x1, bottom], ...]}``,
+        plus ``"einvoice": {"filename", "xml"}`` (or ``{"filename", "xml": "", "error": REASON}``)
+        when the PDF carries an XML attachment,
         or ``{"error": "<DocAIError subclass name>", "metadata": {...}, "detail": "<type>"}``.
 
     Raises:
@@ -411,8 +444,15 @@ def extract(data: bytes, *, limits: ParseLimits) -> dict[str, Any]:
     return result
 
 
-def _error(kind: str, *, detail: str = "", **metadata: object) -> dict[str, Any]:
-    return {"error": kind, "detail": detail, "metadata": {k: str(v) for k, v in metadata.items()}}
+def _error(kind: str, *, detail: str = "", reason: str = "", **metadata: object) -> dict[str, Any]:
+    error: dict[str, Any] = {
+        "error": kind,
+        "detail": detail,
+        "metadata": {k: str(v) for k, v in metadata.items()},
+    }
+    if reason:
+        error["reason"] = reason  # an error class with several reasons (MalformedXmlError)
+    return error
 
 
 def _error_for(exc: BaseException, data: bytes) -> dict[str, Any]:
@@ -494,7 +534,11 @@ def _extract(data: bytes, limits: ParseLimits) -> dict[str, Any]:
                 "text": build_text(words),
             }
         )
-    return {"pages": pages, "hidden_chars_dropped": hidden_total}
+    result: dict[str, Any] = {"pages": pages, "hidden_chars_dropped": hidden_total}
+    einvoice = _embedded_einvoice(document)
+    if einvoice is not None:
+        result["einvoice"] = einvoice
+    return result
 
 
 def _words(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -598,6 +642,184 @@ def _visible_box(
     if x1 - x0 < 1 or y1 - y0 < 1:
         return (0.0, 0.0, width, height)  # a CropBox outside the MediaBox is ignored
     return (x0, height - y1, x1, height - y0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the child: the e-invoice XML, embedded in the PDF or uploaded on its own.
+# ---------------------------------------------------------------------------------------------
+
+EINVOICE_ROOTS = frozenset({"CrossIndustryInvoice", "CrossIndustryDocument", "Invoice", "CreditNote"})
+"""Local names of the root element of CII (ZUGFeRD 1 and 2, Factur-X) and UBL invoices."""
+EINVOICE_NAMES = frozenset({"factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml"})
+"""What the standards name the embedded XML, case-folded."""
+ATTACHMENT_NOT_XML = "ATTACHMENT_NOT_XML"
+ATTACHMENT_UNREADABLE = "ATTACHMENT_UNREADABLE"
+_MAX_CANDIDATES = 8  # attachments tried, best first, before the best one's error is reported
+_ATTACHMENTS_DECODE_BYTES = 4 * MAX_XML_BYTES  # all of them together, object streams included
+_MAX_NAME_TREE_NODES = 256
+_MAX_ATTACHMENT_ENTRIES = 4096
+_MAX_REF_HOPS = 16
+_MAX_FILENAME = 255
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class _Unusable(Exception):
+    """An attachment that is not an XML file, or cannot be read at all."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def extract_xml(data: bytes) -> dict[str, Any]:
+    """Parses an e-invoice XML uploaded on its own; call it only inside the sandbox child.
+
+    Returns:
+        ``{"xml": text}`` (re-serialised by ``safe_xml``), or ``{"error": "<DocAIError subclass
+        name>", "reason": REASON, "metadata": {...}}``.
+    """
+    try:
+        return {"xml": _einvoice_text(data)}
+    except DocAIError as exc:
+        return _error(type(exc).__name__, reason=exc.reason, **exc.metadata)
+
+
+def _einvoice_text(data: bytes) -> str:
+    root = parse_xml(data)
+    if etree.QName(root).localname not in EINVOICE_ROOTS:
+        raise NotAnEInvoiceError("the XML is not a CII or UBL invoice")
+    return to_text(root)
+
+
+def _embedded_einvoice(document: PDFDocument) -> dict[str, str] | None:
+    """The PDF's e-invoice attachment as result JSON, or None when it attaches no XML.
+
+    Candidates are tried best first; the first that is an e-invoice wins, else the best one's
+    error is returned with its name. Nothing here raises: a broken or hostile attachment must
+    never fail the pages, so its error travels with them. Its decoding has a budget of its
+    own, so running out there does not turn the whole document into a bomb either.
+    """
+    best: dict[str, str] | None = None
+    with _BUDGET.limited(_ATTACHMENTS_DECODE_BYTES):
+        for name, spec in _xml_attachments(document)[:_MAX_CANDIDATES]:
+            found = _read_attachment(name, spec)
+            if "error" not in found:
+                return found
+            best = best or found
+    return best
+
+
+def _xml_attachments(document: PDFDocument) -> list[tuple[str, dict[str, Any]]]:
+    """File specifications named ``*.xml``, best first.
+
+    First the associated files (catalog ``/AF``: PDF/A-3, how Factur-X and ZUGFeRD 2 attach
+    the XML), whatever else their name, the standards' names first among them; then the
+    standards' names in ``/Names /EmbeddedFiles`` (ZUGFeRD 1 has no ``/AF``); then the rest.
+    """
+    catalog = document.catalog if isinstance(document.catalog, dict) else {}
+    associated = _resolve(catalog.get("AF"))
+    entries: list[tuple[bool, object, object]] = [
+        (True, None, spec)
+        for spec in (associated if isinstance(associated, list) else [])[:_MAX_ATTACHMENT_ENTRIES]
+    ]
+    names = _resolve(catalog.get("Names"))
+    if isinstance(names, dict):
+        entries += [(False, key, spec) for key, spec in _name_tree(names.get("EmbeddedFiles"))]
+    seen: set[int] = set()  # /AF and the name tree usually list the same file specification
+    ranked: list[tuple[tuple[bool, bool, int], str, dict[str, Any]]] = []
+    for index, (is_associated, key, spec_ref) in enumerate(entries):
+        spec = _resolve(spec_ref)
+        if not isinstance(spec, dict) or id(spec) in seen:
+            continue
+        seen.add(id(spec))
+        name = _filename(spec, key)
+        if name.casefold().endswith(".xml"):
+            ranked.append(((not is_associated, name.casefold() not in EINVOICE_NAMES, index), name, spec))
+    ranked.sort(key=lambda entry: entry[0])
+    return [(name, spec) for _, name, spec in ranked]
+
+
+def _name_tree(root: object) -> Iterator[tuple[object, object]]:
+    """The (key, value) pairs of a name tree, bounded: a hostile tree may loop or be huge."""
+    stack: list[object] = [root]
+    visited: set[int] = set()
+    entries = 0
+    while stack and len(visited) < _MAX_NAME_TREE_NODES:
+        node = _resolve(stack.pop())
+        if not isinstance(node, dict) or id(node) in visited:
+            continue
+        visited.add(id(node))
+        pairs = _resolve(node.get("Names"))
+        if isinstance(pairs, list):
+            for key, value in zip(pairs[::2], pairs[1::2], strict=False):
+                entries += 1
+                if entries > _MAX_ATTACHMENT_ENTRIES:
+                    return
+                yield key, value
+        kids = _resolve(node.get("Kids"))
+        if isinstance(kids, list):
+            stack.extend(reversed(kids[:_MAX_NAME_TREE_NODES]))
+
+
+def _filename(spec: dict[str, Any], key: object) -> str:
+    """``/UF``, else ``/F``, else the name-tree key: its last path component, printable only."""
+    for raw in (spec.get("UF"), spec.get("F"), key):
+        raw = _resolve(raw)
+        if not isinstance(raw, bytes):
+            continue
+        text = raw[3:].decode("utf-8", "replace") if raw.startswith(_UTF8_BOM) else decode_text(raw)
+        name = "".join(ch for ch in text.replace("\\", "/").rsplit("/", 1)[-1] if ch.isprintable())
+        if name.strip():
+            return name.strip()[:_MAX_FILENAME]
+    return ""
+
+
+def _read_attachment(name: str, spec: dict[str, Any]) -> dict[str, str]:
+    try:
+        return {"filename": name, "xml": _einvoice_text(_attachment_bytes(spec))}
+    except DocAIError as exc:  # safe_xml's refusals, and not an e-invoice
+        reason = exc.reason
+    except _Unusable as exc:
+        reason = exc.reason
+    except (_Refused, MemoryError):
+        # Out of decode budget or memory on this attachment: the pages are done, keep them.
+        reason = DocumentTooLargeError.reason
+    except Exception:  # noqa: BLE001 - whatever pdfminer raises on a broken stream
+        reason = ATTACHMENT_UNREADABLE
+    return {"filename": name, "xml": "", "error": reason}
+
+
+def _attachment_bytes(spec: dict[str, Any]) -> bytes:
+    """The embedded file, decoded; refused over ``MAX_XML_BYTES`` by its declared and its real size."""
+    files = _resolve(spec.get("EF"))
+    streams = [_resolve(files.get(key)) for key in ("F", "UF")] if isinstance(files, dict) else []
+    stream = next((s for s in streams if isinstance(s, PDFStream)), None)
+    if stream is None:
+        raise _Unusable(ATTACHMENT_UNREADABLE)
+    params = _resolve(stream.get("Params"))
+    size = _resolve(params.get("Size")) if isinstance(params, dict) else None
+    if isinstance(size, int) and size > MAX_XML_BYTES:
+        raise DocumentTooLargeError("the attachment declares more than MAX_XML_BYTES")
+    with _BUDGET.limited(MAX_XML_BYTES + 1):
+        data = stream.get_data()
+    if len(data) > MAX_XML_BYTES:
+        raise DocumentTooLargeError("the attachment is larger than MAX_XML_BYTES")
+    if not looks_like_xml(data):
+        raise _Unusable(ATTACHMENT_NOT_XML)
+    return data
+
+
+def _resolve(obj: object) -> Any:
+    """Follows indirect references like pdfminer's ``resolve1``, but a bounded number of hops
+    (``1 0 obj 1 0 R`` loops ``resolve1`` forever); a broken one reads as absent, as in readers."""
+    for _ in range(_MAX_REF_HOPS):
+        if not isinstance(obj, PDFObjRef):
+            return obj
+        try:
+            obj = obj.resolve()
+        except Exception:  # noqa: BLE001 - a damaged object, or an object stream over budget
+            return None
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

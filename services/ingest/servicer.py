@@ -13,7 +13,7 @@ from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.schemas.routing import Route
 from docai.services.common import paging
-from docai.services.common.errors import DocumentTooLargeError, InvalidArgumentError, NotAPdfError
+from docai.services.common.errors import DocumentTooLargeError, InvalidArgumentError
 from docai.services.common.names import parse_name, require
 from docai.services.common.server import caller
 from docai.services.extraction.convert import extraction_to_pb
@@ -33,7 +33,7 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         self,
         *,
         store: DocumentStore,
-        parse: Callable[[bytes], ParsedDocument],
+        parse: Callable[..., ParsedDocument],
         max_bytes: int,
         on_upload: Callable[[], None] = lambda: None,
     ) -> None:
@@ -57,7 +57,9 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                 metadata = message.metadata
             else:
                 if metadata is None:
-                    raise InvalidArgumentError("the first message must carry metadata", reason="METADATA_NOT_FIRST")
+                    raise InvalidArgumentError(
+                        "the first message must carry metadata", reason="METADATA_NOT_FIRST"
+                    )
                 size += len(message.chunk)
                 if size > self.max_bytes:
                     raise DocumentTooLargeError(
@@ -68,11 +70,13 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             raise InvalidArgumentError("the upload is empty", reason="METADATA_NOT_FIRST")
         require(metadata.request_id, field="request_id")
         require(metadata.filename, field="filename")
-        if metadata.content_type and metadata.content_type != "application/pdf":
-            raise NotAPdfError("only application/pdf is accepted", content_type=metadata.content_type)
         data = b"".join(chunks)
         async with self._parsing:
-            parsed = await asyncio.to_thread(self.parse, data)
+            # ``parse`` is ``pdf_parse.parse_upload`` with limits bound: it dispatches on the
+            # content type (PDF or e-invoice XML) and refuses any other.
+            parsed = await asyncio.to_thread(
+                self.parse, data, content_type=metadata.content_type, filename=metadata.filename
+            )
         record = await asyncio.to_thread(
             self.store.create,
             tenant_id=tenant,
@@ -85,7 +89,9 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         self.on_upload()
         return pb.UploadDocumentResponse(document=document_to_pb(record))
 
-    async def GetDocument(self, request: pb.GetDocumentRequest, context: grpc.aio.ServicerContext) -> pb.GetDocumentResponse:
+    async def GetDocument(
+        self, request: pb.GetDocumentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetDocumentResponse:
         document_id = parse_name(request.name, collection="documents")
         record, extraction, checks, route = await asyncio.to_thread(
             self.store.get, tenant_id=caller().tenant_id, document_id=document_id
@@ -103,7 +109,9 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             response.route.CopyFrom(route_to_pb(document_id, Route.model_validate(route)))
         return response
 
-    async def ListDocuments(self, request: pb.ListDocumentsRequest, context: grpc.aio.ServicerContext) -> pb.ListDocumentsResponse:
+    async def ListDocuments(
+        self, request: pb.ListDocumentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListDocumentsResponse:
         size = paging.page_size(request.page_size)
         offset = paging.decode_token(request.page_token)
         state = state_from_pb(request.state) if request.state else None
@@ -131,18 +139,29 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             )
             for event in events:
                 cursor = event.event_id
-                yield pb.WatchDocumentsResponse(event_id=event.event_id, document=document_to_pb(event.document))
+                yield pb.WatchDocumentsResponse(
+                    event_id=event.event_id, document=document_to_pb(event.document)
+                )
             if not events:
                 await asyncio.sleep(WATCH_POLL_SECONDS)
 
-    async def ExportDocument(self, request: pb.ExportDocumentRequest, context: grpc.aio.ServicerContext) -> pb.ExportDocumentResponse:
+    async def ExportDocument(
+        self, request: pb.ExportDocumentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExportDocumentResponse:
         document_id = parse_name(request.name, collection="documents")
         require(request.request_id, field="request_id")
         record = await asyncio.to_thread(
-            self.store.export, tenant_id=caller().tenant_id, document_id=document_id, request_id=request.request_id
+            self.store.export,
+            tenant_id=caller().tenant_id,
+            document_id=document_id,
+            request_id=request.request_id,
         )
         return pb.ExportDocumentResponse(document=document_to_pb(record))
 
 
 def registration(servicer: IngestServicer) -> tuple[Any, Any, str]:
-    return pb_grpc.add_IngestServiceServicer_to_server, servicer, pb.DESCRIPTOR.services_by_name["IngestService"].full_name
+    return (
+        pb_grpc.add_IngestServiceServicer_to_server,
+        servicer,
+        pb.DESCRIPTOR.services_by_name["IngestService"].full_name,
+    )

@@ -23,7 +23,9 @@ from docai.schemas.parsed import ParsedDocument
 from docai.schemas.routing import Decision, Thresholds
 from docai.services.common.errors import DocAIError
 from docai.services.extraction.extractor import ExtractionOutcome
+from docai.services.extraction.vendor_memory import VendorMemoryStore
 from docai.services.ingest.documents import transition
+from docai.services.pipeline import free_labels
 from docai.services.routing.decision import decide
 from docai.services.routing.policy import RoutingPolicy
 from docai.services.storage import models
@@ -41,6 +43,7 @@ class Pipeline:
     # extract(parsed, tenant_id=...) -> ExtractionOutcome: the Extractor bound to the tenant's adapter.
     extract: Callable[..., ExtractionOutcome]
     policy: RoutingPolicy
+    memory: VendorMemoryStore
 
     def process_next(self) -> bool:
         """Processes the oldest waiting document; returns False when the queue is empty."""
@@ -129,6 +132,11 @@ class Pipeline:
             assert row is not None
             transition(session, row, DocumentState.ROUTED, route=route.model_dump())
             self._apply(session, row, decision)
+            if decision.outcome == "auto_approve":
+                free_labels.learn(
+                    session, self.memory, row=row, parsed=parsed, outcome=outcome,
+                    vendor_key=vendor_key(outcome.extraction.value("vendor_name")),
+                )
             item = session.get(models.WorkItem, item_id)
             if item is not None:
                 session.delete(item)

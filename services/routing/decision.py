@@ -6,7 +6,9 @@ An invoice is auto-approved only when all of these hold; otherwise it goes to re
 * each required field is present, non-empty (``MISSING_FIELD``) and at least
   ``field_confidence`` confident (``LOW_CONFIDENCE``); fields in ``confident_if_present``
   (IBAN, due date, ...) need not be there, but when they are, they must be confident too;
-* every validation check passed (``CHECK_FAILED``, one reason per failed check, naming it);
+* every validation check passed (``CHECK_FAILED``, one reason per failed check, naming it; a
+  check may name its own reason: an e-invoice whose XML and page disagree gives
+  ``XML_PAGE_MISMATCH``, an XML invalid against its schema ``XML_INVALID``);
 * the route is covered (``ROUTE_UNCOVERED``) and at least ``route_confidence`` confident
   (``LOW_ROUTE_CONFIDENCE``);
 * the bank account is the one on file: when ``previous_iban`` is known for the vendor and the
@@ -100,7 +102,7 @@ def _field_reasons(extraction: Extraction, thresholds: Thresholds) -> list[Revie
 def _check_reasons(checks: list[CheckResult]) -> list[ReviewReason]:
     return [
         ReviewReason(
-            code=CHECK_FAILED,
+            code=check.reason or CHECK_FAILED,
             field=",".join(check.fields),
             detail=check.detail or f"check {check.name} failed",
             check=check.name,

@@ -140,6 +140,8 @@ class ApprovedExample(Base):
     confirmed_fields: Mapped[list[Any]] = mapped_column(default=list)
     changed_fields: Mapped[list[Any]] = mapped_column(default=list)
     reviewer: Mapped[str] = mapped_column(String(200))
+    # "review" (a person approved it) or "einvoice" (its XML and page agreed; no person saw it).
+    source: Mapped[str] = mapped_column(String(32), default="review", server_default="review")
     # Set when bank details changed: a second approver must confirm before it trains anything.
     needs_second_approval: Mapped[bool] = mapped_column(default=False)
     second_approver: Mapped[str] = mapped_column(String(200), default="")

@@ -52,6 +52,9 @@ CHECK_LABELS = {
     "tax_details_sum": "Tax breakdown adds up",
     "iban_checksum": "IBAN checksum",
     "due_date_not_before_invoice_date": "Due date after invoice date",
+    "xml_matches_page": "E-invoice XML matches the page",
+    "xml_schema_valid": "E-invoice XML is valid",
+    "xml_readable": "E-invoice XML readable",
 }
 # Checks the page re-computes while the reviewer types; the others show the saved result.
 LIVE_CHECKS = frozenset({"line_items_sum_to_net", "net_plus_tax_equals_gross", "line_quantity_times_price"})
@@ -63,6 +66,9 @@ REASON_LABELS = {
     "LOW_ROUTE_CONFIDENCE": "Unsure route",
     "BANK_DETAILS_CHANGED": "Bank details changed",
     "CREDIT_NOTE": "Credit note",
+    "XML_PAGE_MISMATCH": "XML and page disagree",
+    "XML_INVALID": "Invalid e-invoice XML",
+    "XML_UNREADABLE": "Unreadable e-invoice XML",
 }
 STATE_LABELS = {
     pb.REVIEW_TASK_STATE_OPEN: "open",

@@ -11,6 +11,7 @@ from docai.schemas.document import DocumentState
 from docai.schemas.invoice import ExtractedField, Extraction
 from docai.services.common.tenants import create_tenant
 from docai.services.extraction.extractor import ExtractionOutcome
+from docai.services.extraction.vendor_memory import VendorMemoryStore
 from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_parse import parse_pdf
 from docai.services.pipeline.worker import MAX_ATTEMPTS, Pipeline
@@ -48,7 +49,7 @@ def test_a_crashing_model_is_retried_then_the_document_fails_with_a_reason(store
         calls.append(1)
         raise RuntimeError("CUDA out of memory")
 
-    pipeline = Pipeline(db=store.db, extract=crash, policy=RoutingPolicy.default())
+    pipeline = Pipeline(db=store.db, extract=crash, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))
     for _ in range(MAX_ATTEMPTS):
         assert pipeline.process_next()
         with store.db.transaction() as session:  # skip the back-off
@@ -75,7 +76,7 @@ def test_a_worker_that_died_mid_document_leaves_it_to_the_next(store):
             checks=[],
         )
 
-    assert Pipeline(db=store.db, extract=extract, policy=RoutingPolicy.default()).process_next()
+    assert Pipeline(db=store.db, extract=extract, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)).process_next()
     assert _state(store, document_id) == DocumentState.IN_REVIEW
     with store.db.transaction() as session:
         assert session.query(models.WorkItem).count() == 0
@@ -91,7 +92,7 @@ def test_an_unusable_model_answer_still_reaches_a_reviewer(store):
     def broken(parsed, *, tenant_id, adapter=None):
         raise UnavailableError("no answer", reason="MODEL_OUTPUT_INVALID")
 
-    Pipeline(db=store.db, extract=broken, policy=RoutingPolicy.default()).process_next()
+    Pipeline(db=store.db, extract=broken, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)).process_next()
     record = store.get(tenant_id="acme", document_id=document_id)[0]
     assert record.state == DocumentState.IN_REVIEW
     assert any(reason.startswith("MISSING_FIELD") for reason in record.review_reasons)
