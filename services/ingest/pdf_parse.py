@@ -125,8 +125,9 @@ def parse_upload(
         limits: As for ``parse_pdf``; an XML is also capped at ``safe_xml.MAX_XML_BYTES``.
 
     Returns:
-        For a PDF, what ``parse_pdf`` returns. For XML, a document without pages whose
-        ``einvoice`` holds the XML re-serialised by the hardened parser and ``xml_only`` set.
+        For a PDF, what ``parse_pdf`` returns. For XML, ``xml_only`` set, ``einvoice`` holding
+        the XML re-serialised by the hardened parser, and as pages docai's rendering of it
+        (:func:`with_rendered_pages`).
 
     Raises:
         NotAPdfError: Neither a PDF nor XML (the message names the accepted types).
@@ -142,8 +143,26 @@ def parse_upload(
     if media_type == PDF_TYPE or (not media_type and data.find(b"%PDF-", 0, HEADER_SEARCH_BYTES + 5) >= 0):
         return parse_pdf(data, limits=limits)
     if media_type in XML_TYPES or (not media_type and looks_like_xml(data[:HEADER_SEARCH_BYTES])):
-        return _parse_xml(data, filename=filename, limits=limits)
+        return with_rendered_pages(_parse_xml(data, filename=filename, limits=limits), limits=limits)
     raise NotAPdfError(f"only {ACCEPTED_TYPES} is accepted", content_type=content_type[:100])
+
+
+def with_rendered_pages(document: ParsedDocument, *, limits: ParseLimits = ParseLimits()) -> ParsedDocument:
+    """An XML-only e-invoice with docai's rendering of its content as its pages.
+
+    The rendering is read like any PDF, so the review page shows it with each field's box and
+    nothing downstream needs a page-less special case. It is made again from the stored XML
+    when the review page shows it (:mod:`docai.services.review.pages`); both are deterministic.
+
+    Raises:
+        NotAnEInvoiceError, MalformedXmlError: The XML cannot be read as an invoice.
+    """
+    from docai.services.einvoice.read import read_einvoice
+    from docai.services.einvoice.render import render_pdf
+
+    assert document.einvoice is not None
+    rendered = render_pdf(read_einvoice(document.einvoice.xml))
+    return parse_pdf(rendered, limits=limits).model_copy(update={"einvoice": document.einvoice, "xml_only": True})
 
 
 def parse_pdf(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedDocument:

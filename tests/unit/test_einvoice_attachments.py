@@ -26,6 +26,7 @@ from docai.services.common.errors import (
 )
 from docai.services.einvoice.safe_xml import MAX_XML_BYTES
 from docai.services.ingest.pdf_parse import ParseLimits, parse_pdf, parse_upload
+from tests.unit.test_einvoice import written
 
 QUICK = 10.0  # seconds: well within the default 15 s wall limit
 
@@ -285,11 +286,11 @@ def upload(data: bytes, content_type: str = "application/xml", **limits: int) ->
     return parse_upload(data, content_type=content_type, filename="invoice.xml", limits=ParseLimits(**limits))
 
 
-def test_a_cii_upload_is_an_xml_only_document() -> None:
-    doc = upload(cii())
-    assert doc.xml_only and doc.pages == []
-    assert doc.einvoice is not None and (doc.einvoice.filename, doc.einvoice.error) == ("invoice.xml", "")
-    assert "<ram:ID>INV-2024-0042</ram:ID>" in doc.einvoice.xml
+def test_a_cii_upload_is_an_xml_only_document_with_its_rendering_as_pages() -> None:
+    doc = upload(written("factur-x"))
+    assert doc.xml_only and doc.einvoice is not None and (doc.einvoice.filename, doc.einvoice.error) == ("invoice.xml", "")
+    assert "<ram:ID>INV-2025-042</ram:ID>" in doc.einvoice.xml
+    assert doc.pages and "INV-2025-042" in doc.text  # the review page shows the rendering, the reader reads it
 
 
 @pytest.mark.parametrize(
@@ -302,18 +303,24 @@ def test_a_cii_upload_is_an_xml_only_document() -> None:
     ],
 )
 def test_xml_content_types_and_sniffing(prefix: bytes, content_type: str) -> None:
-    doc = upload(prefix + cii(), content_type)
-    assert doc.xml_only and doc.einvoice is not None and "INV-2024-0042" in doc.einvoice.xml
+    doc = upload(prefix + written("factur-x"), content_type)
+    assert doc.xml_only and doc.einvoice is not None and "INV-2025-042" in doc.einvoice.xml
 
 
 def test_xml_without_a_declaration_is_sniffed_after_whitespace() -> None:
-    doc = upload(b"\r\n  <Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>", "")
+    body = written("ubl-2.1").split(b"?>", 1)[1].lstrip()
+    doc = upload(b"\r\n  " + body, "")
     assert doc.xml_only and doc.einvoice is not None and doc.einvoice.xml.startswith("<Invoice")
 
 
 def test_a_ubl_credit_note_is_an_einvoice() -> None:
-    doc = upload(b'<CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"/>')
+    doc = upload(written("ubl-2.1", type_code="381"))
     assert doc.einvoice is not None and doc.einvoice.xml.startswith("<CreditNote")
+
+
+def test_an_invoice_root_without_an_invoice_inside_is_refused() -> None:
+    with pytest.raises(NotAnEInvoiceError):
+        upload(cii())  # a MINIMUM skeleton without currency or totals: nothing to read or show
 
 
 @pytest.mark.parametrize("content_type", ["application/pdf", ""])

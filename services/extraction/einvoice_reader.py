@@ -1,0 +1,176 @@
+"""E-invoices are read from their XML, exactly; the visible page is still read beside it.
+
+The XML states every field, so its values are taken as they are (confidence 1). The page
+is read all the same, for two reasons:
+
+* **to place each value**: the review page draws a box where the value is printed, and the
+  vendor memory learns the layout from those boxes (an e-invoice is a free labelled example);
+* **to cross-check**: an XML that pays a different account, or bills a different total, than
+  the page a person would read is a known fraud. A critical field *disagrees* when the XML's
+  value is printed nowhere on the page and the page reader read another value for it. A
+  value the page reader misread is not a disagreement as long as the XML's value is printed.
+
+XML-only uploads have no page of their own (their pages are docai's rendering of the XML),
+so they are not cross-checked.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from docai.schemas.checks import CheckResult
+from docai.schemas.invoice import AMOUNT_FIELDS, Extraction
+from docai.schemas.parsed import ParsedDocument
+from docai.services.common.errors import DocAIError
+from docai.services.einvoice.read import read_einvoice
+from docai.services.extraction.candidates import Candidate
+from docai.services.extraction.checks import run_checks
+from docai.services.extraction.extractor import ExtractionOutcome
+from docai.services.extraction.layout import fold
+from docai.services.extraction.normalize import parse_amount
+from docai.services.extraction.reader import InvoiceReader, PageReading, Recall
+
+__all__ = ["CROSS_CHECKED", "EInvoiceReader", "XML_CHECKS"]
+
+# The fields whose disagreement moves money or hides a forged invoice.
+CROSS_CHECKED: tuple[str, ...] = (
+    "iban", "total_net", "total_tax", "total_gross", "amount_due", "invoice_number", "invoice_date", "vendor_tax_id",
+)
+# The checks this module adds, each with the review reason its failure gives.
+XML_CHECKS = {
+    "xml_matches_page": "XML_PAGE_MISMATCH",
+    "xml_schema_valid": "XML_INVALID",
+    "xml_readable": "XML_UNREADABLE",
+}
+MODEL_NAME = "e-invoice XML"
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    field: str
+    xml: str
+    page: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: the XML says {self.xml}, the page shows {self.page}"
+
+
+class EInvoiceReader:
+    """Reads the XML when the upload carries one, else (or when it is unreadable) the page."""
+
+    def __init__(self, page_reader: InvoiceReader) -> None:
+        self.page_reader = page_reader
+        self.model_name = page_reader.model_name
+
+    def extract(
+        self, document: ParsedDocument, *, adapter: str | None = None, recall: Recall | None = None,
+        own_names: Sequence[str] = (),
+    ) -> ExtractionOutcome:
+        """Reads `document`: the XML's values placed on the page and cross-checked, or the page alone."""
+        reading = self.page_reader.read(document, adapter=adapter, recall=recall, own_names=own_names)
+        page = reading.outcome
+        attachment = document.einvoice
+        if attachment is None:
+            return page
+        if attachment.error:
+            return _page_with(page, _unreadable(attachment.filename, attachment.error))
+        started = time.perf_counter()
+        try:
+            einvoice = read_einvoice(attachment.xml)
+        except DocAIError as exc:
+            return _page_with(page, _unreadable(attachment.filename, exc.reason, exc.message))
+        extraction = einvoice.extraction.model_copy(deep=True, update={"model": MODEL_NAME, "adapter": ""})
+        place(extraction, reading)
+        checks = run_checks(extraction)
+        checks.append(
+            CheckResult(
+                name="xml_schema_valid",
+                passed=not einvoice.problems,
+                detail="; ".join(einvoice.problems) or f"{einvoice.flavor} XML, valid against its schema",
+                reason=XML_CHECKS["xml_schema_valid"],
+            )
+        )
+        if not document.xml_only:
+            checks.append(cross_check(extraction, reading))
+        page.timings.validation_s += time.perf_counter() - started
+        return ExtractionOutcome(extraction=extraction, checks=checks, timings=page.timings, path="xml")
+
+
+def place(extraction: Extraction, reading: PageReading) -> None:
+    """Gives each XML header value the page and box where the page prints it, when it does."""
+    for name, field in extraction.fields.items():
+        found = next(_printed(name, field.value, reading), None)
+        if found is not None:
+            extraction.fields[name] = field.model_copy(
+                update={"provenance": field.provenance.model_copy(update={"page": found[0], "bbox": found[1], "source_text": found[2]})}
+            )
+
+
+def cross_check(extraction: Extraction, reading: PageReading) -> CheckResult:
+    """Whether the page supports the XML's critical fields (see the module docstring)."""
+    read = reading.outcome.extraction
+    checked: list[str] = []
+    disagreements: list[Disagreement] = []
+    for name in CROSS_CHECKED:
+        field = extraction.fields.get(name)
+        if field is None:
+            continue
+        checked.append(name)
+        if field.provenance.bbox is not None:  # printed on the page
+            continue
+        page_value = read.value(name)
+        if page_value and not _same(name, field.value, page_value):
+            disagreements.append(Disagreement(name, field.value, page_value))
+    if disagreements:
+        return CheckResult(
+            name="xml_matches_page", passed=False, detail="; ".join(str(d) for d in disagreements),
+            fields=[d.field for d in disagreements], reason=XML_CHECKS["xml_matches_page"],
+        )
+    detail = f"the page prints the XML's {', '.join(checked)}" if checked else "no critical field to compare"
+    return CheckResult(name="xml_matches_page", passed=True, detail=detail, fields=checked)
+
+
+def _printed(name: str, value: str, reading: PageReading) -> Iterator[tuple[int, tuple[float, float, float, float], str]]:
+    """Where the page prints `value`: a candidate of the same value (of this field first), then any cell."""
+    by_field = reading.candidates.by_field
+    ordered: list[Candidate] = sorted(by_field.get(name, []), key=lambda c: -c.score)
+    ordered += [c for other, cs in by_field.items() if other != name for c in cs]
+    for candidate in ordered:
+        if candidate.how in ("default", "gross") or not candidate.raw:
+            continue
+        if _same(name, value, candidate.value):
+            yield candidate.page, candidate.box.as_tuple(), candidate.raw
+    if name in AMOUNT_FIELDS or name.endswith("_date"):
+        return  # typed values are found by their candidates; a text match would be a digit inside another number
+    wanted = _compact(value)
+    if len(wanted) < 2:
+        return
+    pattern = re.compile(rf"(?<![0-9a-z]){re.escape(wanted)}(?![0-9a-z])")
+    for cell in reading.layout.cells():
+        if pattern.search(_compact(cell.text)):
+            yield cell.page, cell.box.as_tuple(), cell.text
+
+
+def _same(name: str, a: str, b: str) -> bool:
+    if name in AMOUNT_FIELDS:
+        x, y = parse_amount(a, decimal="."), parse_amount(b, decimal=".")
+        return x is not None and y is not None and abs(x) == abs(y)
+    return _compact(a) == _compact(b)
+
+
+def _compact(text: str) -> str:
+    """Folded, without spaces and the punctuation printed inside ids ("DE 123 456" = "de123456")."""
+    return re.sub(r"[\s./\-]", "", fold(text))
+
+
+def _unreadable(filename: str, reason: str, message: str = "") -> CheckResult:
+    detail = f"the attached e-invoice {filename!r} could not be read ({reason}{': ' + message if message else ''}); the page was read instead"
+    return CheckResult(name="xml_readable", passed=False, detail=detail, reason=XML_CHECKS["xml_readable"])
+
+
+def _page_with(page: ExtractionOutcome, check: CheckResult) -> ExtractionOutcome:
+    return ExtractionOutcome(extraction=page.extraction, checks=[*page.checks, check], timings=page.timings)
+
