@@ -126,15 +126,16 @@ async def start_suite(
         backend: An inference backend to use instead of loading the one in the settings
             (tests pass a fake or a tiny model).
         port: Port to listen on instead of ``settings.grpc_port`` (0 picks a free one).
-        reader: An invoice reader to use instead of the one the settings describe (tests pass a
-            ``docai.services.testing.ScriptedReader`` to misread on purpose).
+        reader: A page reader to use instead of the one the settings describe (tests pass a
+            ``docai.services.testing.ScriptedReader`` to misread on purpose); e-invoices' XML is
+            read around it as always.
     """
     db = await asyncio.to_thread(open_database, settings.db_url)
     if backend is None:
         backend = await asyncio.to_thread(load_backend, settings)
     registry = AdapterRegistry(settings.adapter_dir)
     await asyncio.to_thread(registry.activate, backend, "extraction")  # the champion, loaded as "champion"
-    reader = reader or build_reader(settings, backend)
+    reader = EInvoiceReader(reader) if reader is not None else build_reader(settings, backend)
     choose = AdapterChoice(backend, configured=settings.adapter)
     memory = VendorMemoryStore(db)
 

@@ -2,6 +2,8 @@
 
 - ``extraction``: the stages of the generative path on a 1-page and a 3-page invoice, against
   plain ``model.generate`` on the same prompt.
+- ``einvoice``: the exact XML path, the page cross-check and tampered copies
+  (:mod:`docai.services.einvoice.bench`).
 - ``throughput``: the reader path (the model chooses among candidates read from the page) and
   the generative path (the model writes the JSON) on the same held-out synthetic invoices, in
   one process with one loaded model: invoices per minute, mean seconds per stage, micro-F1,
@@ -287,14 +289,18 @@ def write_section(out: Path, section: str, *, name: str = "extraction", heading:
     out.write_text(text)
 
 
+BENCHES = ("extraction", "throughput", "einvoice")
+
+
 def run_benchmarks(
-    *, settings: Settings, out: Path, which: str = "extraction,throughput", invoices: int = 12, generative_invoices: int = 3
+    *, settings: Settings, out: Path, which: str = "extraction,throughput", invoices: int = 12, generative_invoices: int = 3,
+    einvoice_data: Path | None = None,
 ) -> dict[str, Any]:
     """Run the chosen benches (comma-separated), print their JSON and write their sections of ``out``."""
     chosen = [name.strip() for name in which.split(",") if name.strip()]
-    unknown = sorted(set(chosen) - {"extraction", "throughput"})
+    unknown = sorted(set(chosen) - set(BENCHES))
     if unknown:
-        raise SystemExit(f"unknown bench {', '.join(unknown)}; known: extraction, throughput")
+        raise SystemExit(f"unknown bench {', '.join(unknown)}; known: {', '.join(BENCHES)}")
     reports: dict[str, Any] = {}
     if "extraction" in chosen:
         reports["extraction"] = bench_extraction(settings)
@@ -304,4 +310,12 @@ def run_benchmarks(
         reports["throughput"] = bench_throughput(settings, invoices=invoices, generative_invoices=generative_invoices)
         print(json.dumps(reports["throughput"], indent=2))
         write_section(out, render_throughput(reports["throughput"]), name="throughput", heading="Extraction throughput")
+    if "einvoice" in chosen:
+        from docai.services.einvoice import bench as einvoice_bench
+
+        if einvoice_data is None or not einvoice_data.is_dir():
+            raise SystemExit("the einvoice bench needs --einvoice-data: a folder of e-invoice PDFs with truth JSON")
+        reports["einvoice"] = einvoice_bench.bench_einvoice(settings, data=einvoice_data)
+        print(json.dumps(reports["einvoice"], indent=2))
+        write_section(out, einvoice_bench.render(reports["einvoice"]), name="einvoice", heading="E-invoices: the exact path")
     return reports

@@ -113,7 +113,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from docai.services.bench import run_benchmarks
 
     run_benchmarks(settings=_settings(args), out=Path(args.out), which=args.which, invoices=args.invoices,
-                   generative_invoices=args.generative_invoices)
+                   generative_invoices=args.generative_invoices,
+                   einvoice_data=Path(args.einvoice_data) if args.einvoice_data else None)
     return 0
 
 
@@ -182,10 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="docs/BENCHMARKS.md")
     p.add_argument("--which", default="extraction,throughput",
                    help="comma-separated: extraction (stages of one invoice vs plain generate), "
-                   "throughput (reader vs generative path, invoices per minute)")
+                   "throughput (reader vs generative path, invoices per minute), "
+                   "einvoice (the XML path, the page cross-check, tampered copies)")
     p.add_argument("--invoices", type=int, default=12, help="throughput: invoices the reader path reads")
     p.add_argument("--generative-invoices", type=int, default=3,
                    help="throughput: the first of those the generative path reads too (~50 s each on CPU)")
+    p.add_argument("--einvoice-data", default="",
+                   help="einvoice: e-invoice PDFs with truth JSON beside them (../shared/eval/einvoice)")
     p.set_defaults(func=cmd_bench)
 
     from docai.training.cli import register

@@ -97,13 +97,22 @@ class ScriptedReader:
     def add(self, truth: dict[str, Any], **changes: Any) -> None:
         self.changes[str(truth["invoice_number"])] = changes
 
+    @property
+    def model_name(self) -> str:
+        return self.reader.model_name
+
     def extract(self, document: Any, **options: Any) -> Any:
+        return self.read(document, **options).outcome
+
+    def read(self, document: Any, **options: Any) -> Any:
+        """The real reader's reading, with this invoice's scripted misreads applied to its outcome."""
         from docai.schemas.invoice import ExtractedField, LineItem, Provenance
         from docai.services.extraction.checks import run_checks
         from docai.services.extraction.normalize import normalize_field
 
         self.calls += 1
-        outcome = self.reader.extract(document, **options)
+        reading = self.reader.read(document, **options)
+        outcome = reading.outcome
         extraction = outcome.extraction
         for number, changes in self.changes.items():
             if number not in document.text:
@@ -125,4 +134,4 @@ class ScriptedReader:
                         provenance=kept.provenance if kept else Provenance(),
                     )
             outcome.checks = run_checks(extraction)
-        return outcome
+        return reading

@@ -1,4 +1,8 @@
-"""Page images for the review page, rendered with pdfium from the stored file."""
+"""Page images for the review page, rendered with pdfium from the stored file.
+
+An XML-only e-invoice has no page of its own: it is shown as docai's rendering of its content,
+made again from the stored XML (the rendering is deterministic, so the boxes still fit).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import threading
 import pypdfium2 as pdfium
 
 from docai.services.common.errors import InvalidArgumentError, MalformedDocumentError
+from docai.services.einvoice.read import read_einvoice
+from docai.services.einvoice.render import render_pdf
 from docai.services.ingest.documents import load
 from docai.services.storage.blobs import BlobStore
 from docai.services.storage.database import Database
@@ -27,9 +33,11 @@ class PageRenderer:
         """Returns (png, width in points, height in points, page count)."""
         with self.db.transaction() as session:
             row = load(session, tenant_id=tenant_id, document_id=document_id)
-            digest = row.sha256
+            digest, xml_only = row.sha256, bool((row.parsed or {}).get("xml_only"))
         dpi = min(dpi or DEFAULT_DPI, MAX_DPI)
         data = self.blobs.get(digest)
+        if xml_only:  # the upload was the XML alone: show the rendering its pages were read from
+            data = render_pdf(read_einvoice(data))
         with _PDFIUM:
             try:
                 pdf = pdfium.PdfDocument(data)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import facturx
 import grpc
 import pytest
 
+from docai.schemas.invoice import HEADER_FIELDS, ExtractedField, Extraction
 from docai.services.client import DocaiClient
+from docai.services.einvoice.export import to_cii
+from docai.services.einvoice.tamper import FOREIGN_IBAN, tamper_pdf
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
+from docai.services.pb.review.v1 import review_service_pb2 as review_pb
+from docai.services.pb.review.v1 import review_service_pb2_grpc as review_grpc
 from docai.training.synthetic import generate_invoice
 
-from .conftest import metadata, reason_of
+from .conftest import metadata, reason_of, wait_for_state
 
 CHUNK = 64 * 1024
 
@@ -29,13 +36,6 @@ BILLION_LAUGHS = (
     + b"]>\n<Invoice>&lol9;</Invoice>\n"
 )
 OVERSIZE = b"<Invoice>" + b" " * 2_100_000 + b"</Invoice>"  # the suite accepts 2,000,000 bytes
-UBL = b"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-    xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:ID>UBL-7</cbc:ID>
-  <cbc:IssueDate>2024-01-31</cbc:IssueDate>
-</Invoice>
-"""
 
 
 def upload_xml(stub: pb_grpc.IngestServiceStub, token: str, data: bytes, *, request_id: str) -> pb.Document:
@@ -75,9 +75,59 @@ def test_hostile_xml_gets_a_mapped_error_and_the_server_keeps_serving(running, d
         assert client.upload(generate_invoice(5).pdf, request_id="good").name.startswith("documents/")
 
 
-def test_a_valid_xml_upload_is_accepted(running):
+def einvoice_pdf(seed: int) -> tuple[bytes, bytes]:
+    """A synthetic invoice's PDF with the CII XML of its own truth embedded (page and XML agree), and the XML."""
+    invoice = generate_invoice(seed, layout=0, language="de", credit_note=False)
+    fields = {
+        name: ExtractedField(value=f"{value:.2f}" if isinstance(value, float) else str(value), confidence=1.0)
+        for name, value in invoice.truth.items() if name in HEADER_FIELDS
+    }
+    xml = to_cii(Extraction(fields=fields))
+    return facturx.generate_from_binary(invoice.pdf, xml, check_xsd=False), xml
+
+
+def reasons(response: Any) -> list[str]:
+    return [reason.split(":")[0] for reason in response.document.review_reasons]
+
+
+def test_an_e_invoice_is_read_from_its_xml_with_boxes_on_the_page(running):
     token = running.tenant("acme")
     stub = pb_grpc.IngestServiceStub(grpc.insecure_channel(running.address))
-    document = upload_xml(stub, token, UBL, request_id="xml")
-    assert document.name.startswith("documents/")
-    assert document.filename == "invoice.xml"
+    pdf, _ = einvoice_pdf(31)
+    with DocaiClient(running.address, token) as client:
+        name = client.upload(pdf, request_id="einvoice").name
+    response = wait_for_state(stub, name, token)
+    fields = {f.name: f for f in response.extraction.fields}
+    assert fields["iban"].provenance.source == "xml" and fields["iban"].confidence == 1.0
+    assert list(fields["total_gross"].provenance.bbox) and fields["total_gross"].provenance.page == 1
+    assert "XML_PAGE_MISMATCH" not in reasons(response)
+    assert {c.name: c.passed for c in response.extraction.checks}["xml_matches_page"]
+
+
+def test_an_iban_changed_in_the_xml_only_waits_in_review(running):
+    token = running.tenant("acme")
+    stub = pb_grpc.IngestServiceStub(grpc.insecure_channel(running.address))
+    pdf, _ = einvoice_pdf(31)
+    tampered = tamper_pdf(pdf, "iban")
+    assert tampered is not None
+    with DocaiClient(running.address, token) as client:
+        name = client.upload(tampered, request_id="tampered").name
+    response = wait_for_state(stub, name, token)
+    assert response.document.state == pb.DOCUMENT_STATE_IN_REVIEW
+    assert "XML_PAGE_MISMATCH" in reasons(response)
+    check = {c.name: c for c in response.extraction.checks}["xml_matches_page"]
+    assert not check.passed and FOREIGN_IBAN in check.detail
+
+
+def test_an_xml_only_upload_is_read_and_shown_as_a_rendering(running):
+    token = running.tenant("acme")
+    stub = pb_grpc.IngestServiceStub(grpc.insecure_channel(running.address))
+    _, xml = einvoice_pdf(31)
+    document = upload_xml(stub, token, xml, request_id="xml")
+    assert document.filename == "invoice.xml" and document.page_count >= 1
+    response = wait_for_state(stub, document.name, token)
+    fields = {f.name: f for f in response.extraction.fields}
+    assert fields["invoice_number"].provenance.source == "xml" and list(fields["invoice_number"].provenance.bbox)
+    review = review_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
+    page = review.RenderPage(review_pb.RenderPageRequest(document=document.name, page=1), metadata=metadata(token))
+    assert page.png.startswith(b"\x89PNG")
