@@ -42,8 +42,13 @@ test: setup node_modules/.bin/buf
 	$(VENV)/bin/docai setup-model
 	$(PY) -m pytest tests
 
+# The e-invoice bench runs where the evaluation e-invoices are (they are not in the repository).
+EINVOICES ?= ../shared/eval/einvoice
+COMMA := ,
+EINVOICE_BENCH = $(if $(wildcard $(EINVOICES)),--which extraction$(COMMA)throughput$(COMMA)einvoice --einvoice-data $(EINVOICES))
+
 bench: setup
-	$(VENV)/bin/docai bench --out docs/BENCHMARKS.md
+	$(VENV)/bin/docai bench --out docs/BENCHMARKS.md $(EINVOICE_BENCH)
 
 clean:
 	rm -rf $(VENV) build var node_modules

@@ -14,6 +14,7 @@ import pypdf
 from lxml import etree
 from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
+from docai.services.common.errors import DocAIError
 from docai.services.einvoice.safe_xml import parse_xml
 
 # A valid IBAN (checksum holds) that no test invoice uses.
@@ -21,7 +22,10 @@ FOREIGN_IBAN = "GB33BUKB20201555555555"
 
 # The element holding each tamperable value, by local name, CII then UBL (first match wins).
 _PATHS: dict[str, tuple[str, ...]] = {
-    "iban": ("//*[local-name()='IBANID']", "//*[local-name()='PayeeFinancialAccount']/*[local-name()='ID']"),
+    "iban": (
+        "//*[local-name()='PayeePartyCreditorFinancialAccount']/*[local-name()='IBANID']",
+        "//*[local-name()='PayeeFinancialAccount']/*[local-name()='ID']",
+    ),
     "total_gross": ("//*[local-name()='GrandTotalAmount']", "//*[local-name()='TaxInclusiveAmount']"),
     "invoice_number": (
         "/*/*[local-name()='ExchangedDocument' or local-name()='HeaderExchangedDocument']/*[local-name()='ID']",
@@ -59,14 +63,20 @@ def _changed(field: str, value: str) -> str:
 def _rewrite_attachment(pdf: bytes, edit: Callable[[bytes], bytes | None]) -> bytes | None:
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))
     changed = False
-    for spec in _file_specs(writer):
+    replaced: set[int] = set()  # file specifications may share their /EF dictionary: edit each stream once
+    for spec in _file_specs(writer):  # every XML attachment: a reader may take any of them
         name = str(spec.get("/UF") or spec.get("/F") or "")
         if not name.lower().endswith(".xml") or "/EF" not in spec:
             continue
+        if getattr(spec["/EF"].raw_get("/F"), "idnum", None) in replaced:
+            continue
         stream = spec["/EF"]["/F"].get_object()
-        new = edit(stream.get_data())
+        try:
+            new = edit(stream.get_data())
+        except DocAIError:  # an attachment that is not (well-formed) XML is left as it is
+            continue
         if new is None:
-            return None
+            continue
         replacement = StreamObject()
         replacement.set_data(new)
         for key in ("/Type", "/Subtype"):
@@ -77,10 +87,10 @@ def _rewrite_attachment(pdf: bytes, edit: Callable[[bytes], bytes | None]) -> by
         params[NameObject("/Size")] = pypdf.generic.NumberObject(len(new))
         replacement[NameObject("/Params")] = params
         ref = writer._add_object(replacement)
+        replaced.add(ref.idnum)
         for key in list(spec["/EF"]):  # /F and /UF name the same stream
             spec["/EF"][NameObject(key)] = ref
         changed = True
-        break
     if not changed:
         return None
     out = io.BytesIO()

@@ -7,8 +7,11 @@ is read all the same, for two reasons:
   vendor memory learns the layout from those boxes (an e-invoice is a free labelled example);
 * **to cross-check**: an XML that pays a different account, or bills a different total, than
   the page a person would read is a known fraud. A critical field *disagrees* when the XML's
-  value is printed nowhere on the page and the page reader read another value for it. A
-  value the page reader misread is not a disagreement as long as the XML's value is printed.
+  value is printed nowhere on the page (nor follows from printed totals) and the page reader
+  read another value for it, or, for what every invoice prints (gross total, number, date),
+  when the page does not show the XML's value at all. A value the page reader misread is not
+  a disagreement as long as the XML's value is printed. A field the page does not show at
+  all (an IBAN only in the XML) cannot be contradicted; the vendor's account on file guards it.
 
 XML-only uploads have no page of their own (their pages are docai's rendering of the XML),
 so they are not cross-checked.
@@ -20,6 +23,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import AMOUNT_FIELDS, Extraction
@@ -39,13 +43,21 @@ __all__ = ["CROSS_CHECKED", "EInvoiceReader", "XML_CHECKS"]
 CROSS_CHECKED: tuple[str, ...] = (
     "iban", "total_net", "total_tax", "total_gross", "amount_due", "invoice_number", "invoice_date", "vendor_tax_id",
 )
+# What every invoice page prints: when the XML's value is not on the page, the two disagree.
+ALWAYS_SHOWN = frozenset({"total_gross", "invoice_number", "invoice_date"})
+# Page arithmetic that EN 16931 defines otherwise: a line's amount is net of its own allowances
+# (not quantity × price) and the lines sum to the line total (BT-106), not to the net, which
+# also holds document-level allowances and charges. The XML's own sums rules check those
+# instead (docai.services.einvoice.read.arithmetic_problems, in ``xml_valid``).
+PAGE_ONLY_CHECKS = frozenset({"line_items_sum_to_net", "line_quantity_times_price"})
 # The checks this module adds, each with the review reason its failure gives.
 XML_CHECKS = {
     "xml_matches_page": "XML_PAGE_MISMATCH",
-    "xml_schema_valid": "XML_INVALID",
+    "xml_valid": "XML_INVALID",
     "xml_readable": "XML_UNREADABLE",
 }
 MODEL_NAME = "e-invoice XML"
+_SEPARATORS = re.compile(r"[\s./\-]+")
 
 
 @dataclass(frozen=True)
@@ -84,13 +96,13 @@ class EInvoiceReader:
             return _page_with(page, _unreadable(attachment.filename, exc.reason, exc.message))
         extraction = einvoice.extraction.model_copy(deep=True, update={"model": MODEL_NAME, "adapter": ""})
         place(extraction, reading)
-        checks = run_checks(extraction)
+        checks = [check for check in run_checks(extraction) if check.name not in PAGE_ONLY_CHECKS]
         checks.append(
             CheckResult(
-                name="xml_schema_valid",
+                name="xml_valid",
                 passed=not einvoice.problems,
-                detail="; ".join(einvoice.problems) or f"{einvoice.flavor} XML, valid against its schema",
-                reason=XML_CHECKS["xml_schema_valid"],
+                detail="; ".join(einvoice.problems) or f"{einvoice.flavor} XML, valid against its schema; its sums add up",
+                reason=XML_CHECKS["xml_valid"],
             )
         )
         if not document.xml_only:
@@ -110,31 +122,67 @@ def place(extraction: Extraction, reading: PageReading) -> None:
 
 
 def cross_check(extraction: Extraction, reading: PageReading) -> CheckResult:
-    """Whether the page supports the XML's critical fields (see the module docstring)."""
+    """Whether the page supports the XML's critical fields (see the module docstring).
+
+    A value is supported when the page prints it, or when it follows from printed values
+    (a tax of gross − net, an amount due equal to the printed gross): a page without VAT
+    prints no "0.00" tax. A page without any text cannot support anything, so it fails.
+    """
+    if not reading.layout.lines:
+        return CheckResult(
+            name="xml_matches_page", passed=False, detail="the page has no text to compare with the XML",
+            fields=[name for name in CROSS_CHECKED if name in extraction.fields], reason=XML_CHECKS["xml_matches_page"],
+        )
     read = reading.outcome.extraction
     checked: list[str] = []
+    unshown: list[str] = []
     disagreements: list[Disagreement] = []
     for name in CROSS_CHECKED:
         field = extraction.fields.get(name)
         if field is None:
             continue
         checked.append(name)
-        if field.provenance.bbox is not None:  # printed on the page
+        if field.provenance.bbox is not None or _follows(name, extraction):
             continue
         page_value = read.value(name)
         if page_value and not _same(name, field.value, page_value):
             disagreements.append(Disagreement(name, field.value, page_value))
+        elif name in ALWAYS_SHOWN:
+            disagreements.append(Disagreement(name, field.value, "it nowhere"))
+        else:
+            unshown.append(name)
     if disagreements:
         return CheckResult(
             name="xml_matches_page", passed=False, detail="; ".join(str(d) for d in disagreements),
             fields=[d.field for d in disagreements], reason=XML_CHECKS["xml_matches_page"],
         )
-    detail = f"the page prints the XML's {', '.join(checked)}" if checked else "no critical field to compare"
+    detail = f"the page shows the XML's {', '.join(n for n in checked if n not in unshown)}"
+    if unshown:
+        detail += f"; it does not show {', '.join(unshown)}, so nothing contradicts the XML there"
     return CheckResult(name="xml_matches_page", passed=True, detail=detail, fields=checked)
 
 
+def _follows(name: str, extraction: Extraction) -> bool:
+    """The value follows from printed totals: tax = gross − net, net = gross − tax, due = gross."""
+    def printed_amount(field: str) -> Decimal | None:
+        value = extraction.fields.get(field)
+        if value is None or value.provenance.bbox is None:
+            return None
+        return parse_amount(value.value, decimal=".")
+
+    own = parse_amount(extraction.fields[name].value, decimal=".")
+    net, tax, gross = printed_amount("total_net"), printed_amount("total_tax"), printed_amount("total_gross")
+    if own is None:
+        return False
+    if name == "total_tax" and net is not None and gross is not None:
+        return gross - net == own
+    if name == "total_net" and tax is not None and gross is not None:
+        return gross - tax == own
+    return name == "amount_due" and gross is not None and gross == own
+
+
 def _printed(name: str, value: str, reading: PageReading) -> Iterator[tuple[int, tuple[float, float, float, float], str]]:
-    """Where the page prints `value`: a candidate of the same value (of this field first), then any cell."""
+    """Where the page prints `value`: a candidate of the same value (of this field first), then any cell or line."""
     by_field = reading.candidates.by_field
     ordered: list[Candidate] = sorted(by_field.get(name, []), key=lambda c: -c.score)
     ordered += [c for other, cs in by_field.items() if other != name for c in cs]
@@ -143,15 +191,38 @@ def _printed(name: str, value: str, reading: PageReading) -> Iterator[tuple[int,
             continue
         if _same(name, value, candidate.value):
             yield candidate.page, candidate.box.as_tuple(), candidate.raw
-    if name in AMOUNT_FIELDS or name.endswith("_date"):
-        return  # typed values are found by their candidates; a text match would be a digit inside another number
-    wanted = _compact(value)
-    if len(wanted) < 2:
+    if name.endswith("_date") or name == "document_type":
+        return  # dates are found by their candidates; "invoice" is a word on every invoice
+    pattern = _amount_pattern(value) if name in AMOUNT_FIELDS else _text_pattern(value)
+    if pattern is None:
         return
-    pattern = re.compile(rf"(?<![0-9a-z]){re.escape(wanted)}(?![0-9a-z])")
     for cell in reading.layout.cells():
-        if pattern.search(_compact(cell.text)):
+        if pattern.search(fold(cell.text)):
             yield cell.page, cell.box.as_tuple(), cell.text
+    for line in reading.layout.lines:  # a value split over cells ("210111   mit LV")
+        if pattern.search(fold(line.text)):
+            yield line.page, line.box.as_tuple(), line.text
+
+
+def _text_pattern(value: str) -> re.Pattern[str] | None:
+    """The value's words in order, with any spacing or id punctuation between them, as whole words."""
+    tokens = [t for t in _SEPARATORS.split(fold(value)) if t]
+    if not tokens or sum(map(len, tokens)) < 2:
+        return None
+    return re.compile(r"(?<![0-9a-z])" + r"[\s./\-]*".join(map(re.escape, tokens)) + r"(?![0-9a-z])")
+
+
+def _amount_pattern(value: str) -> re.Pattern[str] | None:
+    """The amount as pages print it: either decimal mark, with or without thousands groups."""
+    amount = parse_amount(value, decimal=".")
+    if amount is None:
+        return None
+    whole, _, cents = f"{abs(amount):.2f}".partition(".")
+    groups = re.sub(r"(?<=\d)(?=(\d{3})+$)", "\0", whole).split("\0")
+    forms = {f"{whole}{mark}{cents}" for mark in ".,"}
+    forms |= {f"{sep.join(groups)}{mark}{cents}" for sep, mark in ((".", ","), (",", "."), (" ", ","), ("'", "."))}
+    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\d.,])(?:{alternatives})(?![\d]|[.,]\d)")
 
 
 def _same(name: str, a: str, b: str) -> bool:
@@ -163,7 +234,7 @@ def _same(name: str, a: str, b: str) -> bool:
 
 def _compact(text: str) -> str:
     """Folded, without spaces and the punctuation printed inside ids ("DE 123 456" = "de123456")."""
-    return re.sub(r"[\s./\-]", "", fold(text))
+    return _SEPARATORS.sub("", fold(text))
 
 
 def _unreadable(filename: str, reason: str, message: str = "") -> CheckResult:

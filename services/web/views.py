@@ -53,7 +53,7 @@ CHECK_LABELS = {
     "iban_checksum": "IBAN checksum",
     "due_date_not_before_invoice_date": "Due date after invoice date",
     "xml_matches_page": "E-invoice XML matches the page",
-    "xml_schema_valid": "E-invoice XML is valid",
+    "xml_valid": "E-invoice XML valid (schema, sums)",
     "xml_readable": "E-invoice XML readable",
 }
 # Checks the page re-computes while the reviewer types; the others show the saved result.
