@@ -226,10 +226,13 @@ def _tax_breakdown(extraction: Extraction, missing: list[str]) -> list[dict[str,
 
 
 def _stated_tax(index: int, detail: TaxDetail, missing: list[str]) -> dict[str, str]:
+    """A stated VAT category; without a rate it is written as the derived one is (docai reads such XML back)."""
     entry = {term: detail.fields[name].value for name, term in _REQUIRED_TAX.items() if name in detail.fields}
-    missing.extend(f"tax_details[{index}].{name}" for name in _REQUIRED_TAX if name not in detail.fields)
+    missing.extend(f"tax_details[{index}].{name}" for name in ("base", "amount") if name not in detail.fields)
     if "BT-119" in entry:
         entry["BT-118"] = _category(entry["BT-119"])
+    elif "BT-117" in entry:
+        entry["BT-118"] = "S" if Decimal(entry["BT-117"]) else "Z"
     return entry
 
 

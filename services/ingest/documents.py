@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from docai.schemas.document import DocumentEvent, DocumentRecord, DocumentState
+from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common import idempotency
 from docai.services.common.errors import FailedPreconditionError, NotFoundError
@@ -129,19 +131,28 @@ class DocumentStore:
             query = select(models.Event.id).where(models.Event.tenant_id == tenant_id).order_by(models.Event.id.desc())
             return session.scalar(query.limit(1)) or 0
 
-    def export(self, *, tenant_id: str, document_id: str, request_id: str) -> DocumentRecord:
+    def export(
+        self, *, tenant_id: str, document_id: str, request_id: str, render: Callable[[Extraction], bytes] | None = None
+    ) -> tuple[DocumentRecord, bytes]:
+        """Marks an approved document as taken over by the ERP; `render` also writes it in another form.
+
+        The form is written before the state changes, so an invoice that cannot be written
+        (``EXPORT_INCOMPLETE``) stays approved. A retry with the same request id writes it again.
+        """
         key = {"tenant_id": tenant_id, "method": "ExportDocument", "request_id": request_id, "fingerprint": document_id}
         with self.db.transaction() as session:
-            if idempotency.recall(session, **key) is not None:
-                return record(load(session, tenant_id=tenant_id, document_id=document_id))
             row = load(session, tenant_id=tenant_id, document_id=document_id)
-            if row.state != DocumentState.APPROVED.value:
+            retry = idempotency.recall(session, **key) is not None
+            if not retry and row.state != DocumentState.APPROVED.value:
                 raise FailedPreconditionError(
                     f"only approved documents can be exported; this one is {row.state}", reason="NOT_APPROVED"
                 )
+            content = render(Extraction.model_validate(row.extraction or {})) if render is not None else b""
+            if retry:
+                return record(row), content
             transition(session, row, DocumentState.EXPORTED)
             idempotency.remember(session, **key, resource=document_id)
             session.add(models.AuditEntry(tenant_id=tenant_id, document_id=document_id, actor="erp", action="exported"))
             session.flush()
-            return record(row)
+            return record(row), content
 

@@ -16,6 +16,7 @@ from docai.services.common import paging
 from docai.services.common.errors import DocumentTooLargeError, InvalidArgumentError
 from docai.services.common.names import parse_name, require
 from docai.services.common.server import caller
+from docai.services.einvoice.export import to_cii
 from docai.services.extraction.convert import extraction_to_pb
 from docai.services.ingest.convert import document_to_pb, state_from_pb
 from docai.services.ingest.documents import DocumentStore
@@ -24,6 +25,11 @@ from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from docai.services.routing.convert import route_to_pb
 
 WATCH_POLL_SECONDS = 0.25
+# What ExportDocument can hand over besides the Document message: (writer, media type).
+EXPORT_FORMATS: dict[int, tuple[Callable[[Extraction], bytes] | None, str]] = {
+    pb.EXPORT_FORMAT_UNSPECIFIED: (None, ""),
+    pb.EXPORT_FORMAT_CII_XML: (to_cii, "application/xml"),
+}
 # Each parse may use up to its memory limit (1 GiB by default): bound how many run at once.
 MAX_PARALLEL_PARSES = 2
 
@@ -150,13 +156,17 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
     ) -> pb.ExportDocumentResponse:
         document_id = parse_name(request.name, collection="documents")
         require(request.request_id, field="request_id")
-        record = await asyncio.to_thread(
+        render, content_type = EXPORT_FORMATS.get(request.format, (None, None))
+        if content_type is None:
+            raise InvalidArgumentError(f"unknown export format {request.format}", reason="INVALID_FIELD", field="format")
+        record, content = await asyncio.to_thread(
             self.store.export,
             tenant_id=caller().tenant_id,
             document_id=document_id,
             request_id=request.request_id,
+            render=render,
         )
-        return pb.ExportDocumentResponse(document=document_to_pb(record))
+        return pb.ExportDocumentResponse(document=document_to_pb(record), content=content, content_type=content_type)
 
 
 def registration(servicer: IngestServicer) -> tuple[Any, Any, str]:
