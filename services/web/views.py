@@ -180,7 +180,7 @@ def _box(field: ext_pb.Field) -> tuple[int, str]:
 
 def _cell(field: ext_pb.Field | None) -> dict[str, Any]:
     if field is None:
-        return {"value": "", "confidence": None, "page": 0, "bbox": "", "source": "", "low": False}
+        return {"value": "", "confidence": None, "page": 0, "bbox": "", "source": "", "xml": False, "low": False}
     page, bbox = _box(field)
     return {
         "value": field.value,
@@ -189,6 +189,7 @@ def _cell(field: ext_pb.Field | None) -> dict[str, Any]:
         "page": page,
         "bbox": bbox,
         "source": field.provenance.source_text or field.provenance.derived,
+        "xml": field.provenance.source == "xml",
         "low": field.confidence < LOW_CONFIDENCE,
     }
 
