@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
 XSS_VENDOR = "<script>alert(1)</script>"
 OTHER_USER, OTHER_PASSWORD = "reviewer@other", "other-secret-1"
 REVIEWER, REVIEWER_PASSWORD = "junior@demo", "junior-secret-1"
+EINVOICE_USER, EINVOICE_PASSWORD = "clerk@einv", "einvoice-secret-1"
 
 
 
@@ -93,6 +94,32 @@ def _wait_in_review(address: str, token: str, names: list[str], timeout: float =
     assert not pending, f"not in review after {timeout}s: {pending}"
 
 
+def _tampered_einvoice() -> bytes:
+    """A synthetic e-invoice whose embedded XML pays another account than its page prints."""
+    import facturx
+
+    from docai.schemas.invoice import HEADER_FIELDS, ExtractedField, Extraction
+    from docai.services.einvoice.export import to_cii
+    from docai.services.einvoice.tamper import tamper_pdf
+
+    invoice = generate_invoice(33, layout=0, language="de", credit_note=False)
+    fields = {
+        name: ExtractedField(value=f"{value:.2f}" if isinstance(value, float) else str(value), confidence=1.0)
+        for name, value in invoice.truth.items() if name in HEADER_FIELDS
+    }
+    pdf = facturx.generate_from_binary(invoice.pdf, to_cii(Extraction(fields=fields)), check_xsd=False)
+    tampered = tamper_pdf(pdf, "iban")
+    assert tampered is not None
+    return tampered
+
+
+def _upload_pdf(running: SuiteThread, token: str, role: str, pdf: bytes) -> dict[str, str]:
+    with DocaiClient(running.address, token) as client:
+        name = client.upload(pdf, filename=f"{role}.pdf", request_id=f"browser-{role}").name
+    _wait_in_review(running.address, token, [name])
+    return {role: name}
+
+
 def _upload(running: SuiteThread, token: str, items: list[tuple[str, Any]]) -> dict[str, str]:
     names = {}
     with DocaiClient(running.address, token) as client:
@@ -131,9 +158,11 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         service_token = running.tenant("review-web", scope="service")
         documents = _upload(running, demo_token, [("totals", totals), ("line", line), ("xss", xss), ("plain", plain)])
         documents |= _upload(running, other_token, [("other", other)])
+        documents |= _upload_pdf(running, running.tenant("einv"), "tampered", _tampered_einvoice())
         web = running.call(start_web(settings=settings, grpc_address=running.address, service_token=service_token))
         create_user(home, username=OTHER_USER, password=OTHER_PASSWORD, tenant="other", role="approver")
         create_user(home, username=REVIEWER, password=REVIEWER_PASSWORD, tenant="demo", role="reviewer")
+        create_user(home, username=EINVOICE_USER, password=EINVOICE_PASSWORD, tenant="einv", role="approver")
         truths = {"totals": t, "line": line.truth, "xss": xss.truth, "plain": plain.truth, "other": other.truth}
         try:
             yield Stage(

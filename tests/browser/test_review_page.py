@@ -19,7 +19,17 @@ from sqlalchemy import select
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.storage import models
 
-from .conftest import OTHER_PASSWORD, OTHER_USER, REVIEWER, REVIEWER_PASSWORD, XSS_VENDOR, Stage, sign_in
+from .conftest import (
+    EINVOICE_PASSWORD,
+    EINVOICE_USER,
+    OTHER_PASSWORD,
+    OTHER_USER,
+    REVIEWER,
+    REVIEWER_PASSWORD,
+    XSS_VENDOR,
+    Stage,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -411,3 +421,18 @@ def approved_example_of(stage: Stage, task_name: str) -> models.ApprovedExample:
         assert example is not None
         session.expunge(example)
         return example
+
+
+def test_an_e_invoice_whose_xml_pays_another_account_shows_why_it_waits(page: Any, stage: Stage) -> None:
+    from docai.services.einvoice.tamper import FOREIGN_IBAN
+
+    sign_in(page, EINVOICE_USER, EINVOICE_PASSWORD)
+    assert "XML and page disagree" in page.locator("table.queue tbody tr").first.inner_text()
+    page.goto(f"/tasks/{stage.task_id('tampered')}")
+    wait_ready(page)
+    assert page.locator("[data-row='iban'] .xml-badge").count() == 1  # the value the XML states
+    assert page.input_value("#f-iban") == FOREIGN_IBAN
+    assert "fail" in check_state(page, "xml_matches_page")
+    detail = page.locator("li[data-check='xml_matches_page']").inner_text()
+    assert FOREIGN_IBAN in detail and "the page shows" in detail
+    page.screenshot(path=str(SHOTS / "einvoice-mismatch.png"))
