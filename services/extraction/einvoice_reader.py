@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,6 +35,7 @@ from docai.services.extraction.checks import run_checks
 from docai.services.extraction.extractor import ExtractionOutcome
 from docai.services.extraction.layout import fold
 from docai.services.extraction.normalize import parse_amount
+from docai.services.extraction.provenance import DocumentLocator
 from docai.services.extraction.reader import InvoiceReader, PageReading, Recall
 
 __all__ = ["CROSS_CHECKED", "EInvoiceReader", "XML_CHECKS"]
@@ -95,7 +96,7 @@ class EInvoiceReader:
         except DocAIError as exc:
             return _page_with(page, _unreadable(attachment.filename, exc.reason, exc.message))
         extraction = einvoice.extraction.model_copy(deep=True, update={"model": MODEL_NAME, "adapter": ""})
-        place(extraction, reading)
+        place(extraction, reading, document)
         checks = [check for check in run_checks(extraction) if check.name not in PAGE_ONLY_CHECKS]
         checks.append(
             CheckResult(
@@ -111,10 +112,11 @@ class EInvoiceReader:
         return ExtractionOutcome(extraction=extraction, checks=checks, timings=page.timings, path="xml")
 
 
-def place(extraction: Extraction, reading: PageReading) -> None:
+def place(extraction: Extraction, reading: PageReading, document: ParsedDocument) -> None:
     """Gives each XML header value the page and box where the page prints it, when it does."""
+    locator = DocumentLocator(document)
     for name, field in extraction.fields.items():
-        found = next(_printed(name, field.value, reading), None)
+        found = _printed(name, field.value, reading, locator)
         if found is not None:
             extraction.fields[name] = field.model_copy(
                 update={"provenance": field.provenance.model_copy(update={"page": found[0], "bbox": found[1], "source_text": found[2]})}
@@ -181,48 +183,24 @@ def _follows(name: str, extraction: Extraction) -> bool:
     return name == "amount_due" and gross is not None and gross == own
 
 
-def _printed(name: str, value: str, reading: PageReading) -> Iterator[tuple[int, tuple[float, float, float, float], str]]:
-    """Where the page prints `value`: a candidate of the same value (of this field first), then any cell or line."""
+def _printed(
+    name: str, value: str, reading: PageReading, locator: DocumentLocator
+) -> tuple[int, tuple[float, float, float, float], str] | None:
+    """Where the page prints `value`: the reader's best candidate of that value (a labelled one
+    before a bare pattern; of this field before others), else wherever the locator finds it
+    (as it finds a reviewer's correction)."""
     by_field = reading.candidates.by_field
     ordered: list[Candidate] = sorted(by_field.get(name, []), key=lambda c: -c.score)
     ordered += [c for other, cs in by_field.items() if other != name for c in cs]
     for candidate in ordered:
-        if candidate.how in ("default", "gross") or not candidate.raw:
-            continue
-        if _same(name, value, candidate.value):
-            yield candidate.page, candidate.box.as_tuple(), candidate.raw
-    if name.endswith("_date") or name == "document_type":
-        return  # dates are found by their candidates; "invoice" is a word on every invoice
-    pattern = _amount_pattern(value) if name in AMOUNT_FIELDS else _text_pattern(value)
-    if pattern is None:
-        return
-    for cell in reading.layout.cells():
-        if pattern.search(fold(cell.text)):
-            yield cell.page, cell.box.as_tuple(), cell.text
-    for line in reading.layout.lines:  # a value split over cells ("210111   mit LV")
-        if pattern.search(fold(line.text)):
-            yield line.page, line.box.as_tuple(), line.text
-
-
-def _text_pattern(value: str) -> re.Pattern[str] | None:
-    """The value's words in order, with any spacing or id punctuation between them, as whole words."""
-    tokens = [t for t in _SEPARATORS.split(fold(value)) if t]
-    if not tokens or sum(map(len, tokens)) < 2:
+        if candidate.how not in ("default", "gross") and candidate.raw and _same(name, value, candidate.value):
+            return candidate.page, candidate.box.as_tuple(), candidate.raw
+    if name == "document_type":
+        return None  # "invoice" is a word on every invoice, not where its type is stated
+    found = locator.locate(value, field=name)
+    if found is None or found.page is None or found.bbox is None:
         return None
-    return re.compile(r"(?<![0-9a-z])" + r"[\s./\-]*".join(map(re.escape, tokens)) + r"(?![0-9a-z])")
-
-
-def _amount_pattern(value: str) -> re.Pattern[str] | None:
-    """The amount as pages print it: either decimal mark, with or without thousands groups."""
-    amount = parse_amount(value, decimal=".")
-    if amount is None:
-        return None
-    whole, _, cents = f"{abs(amount):.2f}".partition(".")
-    groups = re.sub(r"(?<=\d)(?=(\d{3})+$)", "\0", whole).split("\0")
-    forms = {f"{whole}{mark}{cents}" for mark in ".,"}
-    forms |= {f"{sep.join(groups)}{mark}{cents}" for sep, mark in ((".", ","), (",", "."), (" ", ","), ("'", "."))}
-    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![\d.,])(?:{alternatives})(?![\d]|[.,]\d)")
+    return found.page, found.bbox, found.source_text
 
 
 def _same(name: str, a: str, b: str) -> bool:
