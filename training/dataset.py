@@ -288,8 +288,12 @@ def correction_example(
     second_approver: str = "",
     vendor_key: str = "",
     tenant_id: str = "",
+    kind: str = "correction",
 ) -> SFTExample | SetAside:
     """Turn one approved invoice into an example, or say why it trains nothing.
+
+    ``kind`` marks where the labels came from: ``"correction"`` (a person approved them) or
+    ``"einvoice"`` (an e-invoice whose XML and page agreed; no person saw it).
 
     Only fields a person confirmed or changed become labels: they answer the reader's
     questions about the document (which candidate each field in doubt is).
@@ -314,7 +318,7 @@ def correction_example(
         parsed,
         truth,
         vendor=vendor_key or _vendor_key(extraction.value("vendor_name")),
-        source={"kind": "correction", "document": document_id, "reviewer": reviewer, "tenant": tenant_id},
+        source={"kind": kind, "document": document_id, "reviewer": reviewer, "tenant": tenant_id},
     )
     if example is None:
         return SetAside(document_id, "NO_CHOICE", "the reader had no doubt about any confirmed field")
@@ -349,6 +353,7 @@ def correction_examples(rows: Iterable[Any], parsed_by_document: Mapping[str, Pa
             second_approver=row.second_approver or "",
             vendor_key=row.vendor_key,
             tenant_id=row.tenant_id,
+            kind="einvoice" if getattr(row, "source", "review") == "einvoice" else "correction",
         )
         (aside if isinstance(made, SetAside) else examples).append(made)  # type: ignore[arg-type]
     return examples, aside

@@ -116,6 +116,7 @@ class Row:
     second_approver: str = ""
     vendor_key: str = "acme gmbh"
     tenant_id: str = "t"
+    source: str = "review"
 
 
 def test_rows_without_document_text_are_set_aside() -> None:
@@ -123,6 +124,14 @@ def test_rows_without_document_text_are_set_aside() -> None:
     examples, aside = correction_examples(rows, {"d1": DOC})
     assert [e.source["document"] for e in examples] == ["d1"]
     assert [(a.document, a.reason) for a in aside] == [("d2", "NO_DOCUMENT_TEXT")]
+
+
+def test_an_e_invoice_is_an_example_marked_as_such_and_belongs_to_no_reviewer() -> None:
+    rows = [Row("d1", _extraction().model_dump(), reviewer="", source="einvoice")]
+    examples, aside = correction_examples(rows, {"d1": DOC})
+    assert not aside and examples[0].source["kind"] == "einvoice"
+    kept, dropped = cap_reviewer_share(examples * 4, max_share=0.5)
+    assert len(kept) == 4 and not dropped  # no person to cap
 
 
 def test_no_reviewer_exceeds_the_share() -> None:
