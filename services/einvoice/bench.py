@@ -113,8 +113,10 @@ def render(report: dict[str, Any]) -> str:
     tampered = report["tampered"]
     lines = [
         "<!-- bench:einvoice:start -->",
-        f"`make bench` (`docai bench --which einvoice --einvoice-data {report['data']}`), {report['date']}, "
-        "this 2-core CPU, no model call on this path.",
+        (
+            f"`make bench` (`docai bench --which einvoice --einvoice-data {report['data']}`), {report['date']}, "
+            "this 2-core CPU, no model call on this path."
+        ),
         "",
         "| figure | value |",
         "|---|---|",

@@ -23,14 +23,13 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from facturx.generate_xml import generate_xml  # type: ignore[import-untyped]
-from lxml import etree
-
 from docai.schemas.invoice import Extraction, LineItem, TaxDetail
 from docai.services.common.errors import FailedPreconditionError
 from docai.services.einvoice.safe_xml import parse_xml
 from docai.services.einvoice.validate import schema_problems
 from docai.services.extraction.normalize import format_amount
+from facturx.generate_xml import generate_xml  # type: ignore[import-untyped]
+from lxml import etree
 
 __all__ = ["to_cii"]
 

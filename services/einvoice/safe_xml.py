@@ -11,9 +11,8 @@ Imports only lxml: the PDF sandbox child calls it on embedded attachments.
 
 from __future__ import annotations
 
-from lxml import etree
-
 from docai.services.common.errors import DocumentTooLargeError, MalformedXmlError
+from lxml import etree
 
 MAX_XML_BYTES = 10 * 1024 * 1024
 """Largest e-invoice XML accepted; real ones are kilobytes, a few MB with embedded attachments."""

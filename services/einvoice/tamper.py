@@ -11,11 +11,10 @@ import io
 from collections.abc import Callable
 
 import pypdf
-from lxml import etree
-from pypdf.generic import DictionaryObject, NameObject, StreamObject
-
 from docai.services.common.errors import DocAIError
 from docai.services.einvoice.safe_xml import parse_xml
+from lxml import etree
+from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
 # A valid IBAN (checksum holds) that no test invoice uses.
 FOREIGN_IBAN = "GB33BUKB20201555555555"

@@ -38,7 +38,7 @@ from docai.services.extraction.normalize import parse_amount
 from docai.services.extraction.provenance import DocumentLocator
 from docai.services.extraction.reader import InvoiceReader, PageReading, Recall
 
-__all__ = ["CROSS_CHECKED", "EInvoiceReader", "XML_CHECKS"]
+__all__ = ["CROSS_CHECKED", "XML_CHECKS", "EInvoiceReader"]
 
 # The fields whose disagreement moves money or hides a forged invoice.
 CROSS_CHECKED: tuple[str, ...] = (

@@ -7,10 +7,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from docai.schemas.document import DocumentEvent, DocumentRecord, DocumentState
 from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
@@ -19,6 +15,9 @@ from docai.services.common.errors import FailedPreconditionError, NotFoundError
 from docai.services.storage import models
 from docai.services.storage.blobs import BlobStore
 from docai.services.storage.database import Database
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 
 def record(row: models.Document) -> DocumentRecord:

@@ -27,8 +27,6 @@ import threading
 import time
 from typing import Any
 
-from pydantic import ValidationError
-
 from docai.schemas.parsed import EInvoiceXml, Page, ParsedDocument, Word
 from docai.services.common.errors import (
     DecompressionBombError,
@@ -55,6 +53,7 @@ from docai.services.ingest.pdf_limits import (
     send_frame,
     send_json,
 )
+from pydantic import ValidationError
 
 __all__ = ["ParseLimits", "parse_pdf", "parse_upload", "shutdown_pdf_worker"]
 

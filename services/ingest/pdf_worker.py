@@ -41,6 +41,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
 import pdfminer.pdftypes
+from docai.services.common.errors import DocAIError, DocumentTooLargeError, NotAnEInvoiceError
+from docai.services.einvoice.safe_xml import MAX_XML_BYTES, parse_xml, to_text
+from docai.services.ingest.pdf_limits import (
+    EXIT_NO_MEMORY,
+    ParseLimits,
+    looks_like_xml,
+    read_request_header,
+    recv_frame,
+    send_frame,
+    send_json,
+)
 from lxml import etree
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTPage
@@ -53,18 +64,6 @@ from pdfminer.pdftypes import PDFObjRef, PDFStream
 from pdfminer.psexceptions import PSException
 from pdfminer.utils import decode_text
 from pdfplumber.utils.text import extract_words
-
-from docai.services.common.errors import DocAIError, DocumentTooLargeError, NotAnEInvoiceError
-from docai.services.einvoice.safe_xml import MAX_XML_BYTES, parse_xml, to_text
-from docai.services.ingest.pdf_limits import (
-    EXIT_NO_MEMORY,
-    ParseLimits,
-    looks_like_xml,
-    read_request_header,
-    recv_frame,
-    send_frame,
-    send_json,
-)
 
 _REQUEST_HEADER_MAX = 64 * 1024
 _RESULT_MAX = 512 * 1024 * 1024

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
-
 from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument

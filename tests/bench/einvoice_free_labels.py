@@ -22,15 +22,19 @@ from typing import Any
 from docai.schemas.invoice import HEADER_FIELDS, ExtractedField, Extraction
 from docai.schemas.parsed import EInvoiceXml
 from docai.services.common.errors import FailedPreconditionError
+from docai.services.common.settings import Settings
 from docai.services.einvoice.export import to_cii
 from docai.services.extraction.einvoice_reader import EInvoiceReader
 from docai.services.extraction.reader import InvoiceReader
-from docai.services.extraction.vendor_memory import VendorTemplate, apply_template, memory_candidates, update_template
+from docai.services.extraction.vendor_memory import (
+    VendorTemplate,
+    apply_template,
+    memory_candidates,
+    update_template,
+)
 from docai.services.pipeline.free_labels import printed, teaches
 from docai.training.calibration import load_calibrator
 from docai.training.scoring import score_documents
-from docai.services.common.settings import Settings
-
 from vendor_memory_curve import VENDORS, sample, truth_text  # type: ignore[import-not-found]
 
 

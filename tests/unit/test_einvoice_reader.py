@@ -6,7 +6,6 @@ from functools import cache
 from typing import Any
 
 import pytest
-
 from docai.schemas.invoice import HEADER_FIELDS, ExtractedField, Extraction
 from docai.schemas.parsed import EInvoiceXml, ParsedDocument
 from docai.schemas.routing import Route, Thresholds
@@ -103,7 +102,7 @@ def test_an_xml_only_upload_is_not_cross_checked_against_its_own_rendering() -> 
 
 def test_a_page_misread_is_no_disagreement_while_the_xml_value_is_printed() -> None:
     """The cross-check asks whether the page prints the XML's value, not whether the reader chose it."""
-    parsed, truth, xml = _invoice(4201)
+    parsed, _, xml = _invoice(4201)
     reading = READER.page_reader.read(parsed)
     xml_read = READER.extract(_with_xml(parsed, xml)).extraction
     reading.outcome.extraction.fields["total_net"] = ExtractedField(value="1.00", confidence=0.4)
