@@ -1,14 +1,17 @@
 """Play the accountant: upload invoices of one new vendor, correct what the model got wrong, approve.
 
-Run against `make run`, then train on the corrections:
+Run against `make run`. The ERP's token uploads (``var/demo_token``); people review with their
+own tokens, since who acts comes from the credential (the README's "Who may do what"):
 
-    .venv/bin/python examples/correct_invoices.py --count 3 --second-approver controller@demo
-    .venv/bin/docai train --token "$(cat var/demo_token)" --steps 2 --synthetic 12 --dev-documents 1 --promote
+    .venv/bin/docai tokens create demo --scope person --actor accountant@demo --role admin --out var/accountant_token
+    .venv/bin/docai tokens create demo --scope person --actor controller@demo --role approver --out var/controller_token
+    .venv/bin/python examples/correct_invoices.py --count 3 --second-token-file var/controller_token
+    .venv/bin/docai train --token "$(cat var/accountant_token)" --steps 2 --synthetic 12 --dev-documents 1 --promote
     .venv/bin/python examples/correct_invoices.py --count 1 --first-seed 105   # read by the new champion?
 
 The invoices come from the project's synthetic generator (one vendor, so one layout), which
 also knows the right answers: the corrections are what a careful accountant would type. A
-corrected IBAN trains nothing until a second person confirms it (``--second-approver``).
+corrected IBAN trains nothing until a second person confirms it (``--second-token-file``).
 """
 
 from __future__ import annotations
@@ -100,21 +103,24 @@ def review_one(review: rpc.ReviewServiceStub, auth: Any, document: str, invoice:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--address", default="127.0.0.1:50051")
-    parser.add_argument("--token-file", type=Path, default=Path("var/demo_token"))
-    parser.add_argument("--actor", default="accountant@demo")
+    parser.add_argument("--token-file", type=Path, default=Path("var/demo_token"),
+                        help="the ERP system's token, which uploads the invoices")
+    parser.add_argument("--person-token-file", type=Path, default=Path("var/accountant_token"),
+                        help="the token of the person who corrects and approves (an approver or admin)")
     parser.add_argument("--count", type=int, default=5, help="invoices to upload and correct")
     parser.add_argument("--vendor-seed", type=int, default=4242, help="which synthetic vendor sends them")
     parser.add_argument("--first-seed", type=int, default=100, help="seed of the first invoice")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each extraction")
-    parser.add_argument("--second-approver", default="", help="a second person who confirms corrected bank details")
+    parser.add_argument("--second-token-file", type=Path, default=None,
+                        help="the token of a second approver, who confirms corrected bank details")
     args = parser.parse_args()
     token = args.token_file.read_text().strip()
-    auth = (("authorization", f"Bearer {token}"), ("x-docai-actor", args.actor))
-    second = (("authorization", f"Bearer {token}"), ("x-docai-actor", args.second_approver))
+    auth = (("authorization", f"Bearer {args.person_token_file.read_text().strip()}"),)
+    second = (("authorization", f"Bearer {args.second_token_file.read_text().strip()}"),) if args.second_token_file else None
     vendor = make_vendor(args.vendor_seed)
     print(f"vendor {vendor.name!r}, layout {vendor.layout}, language {vendor.language}")
     fixed_total = checked = 0
-    with DocaiClient(args.address, token, actor=args.actor) as client:
+    with DocaiClient(args.address, token) as client:
         review = rpc.ReviewServiceStub(client.channel)
         for seed in range(args.first_seed, args.first_seed + args.count):
             invoice = generate_invoice(seed, vendor=vendor)
@@ -129,9 +135,11 @@ def main() -> int:
             task, fixed = review_one(review, auth, document.name, invoice, settled.extraction)
             fixed_total, checked = fixed_total + fixed, checked + 1
             print(f"{document.name}: adapter {adapter}; {fixed} corrections (header fields, line items), approved")
-            if task.bank_details_unconfirmed and args.second_approver:
-                review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task.name, request_id=f"iban-{task.name}"), metadata=second)
-                print(f"{document.name}: corrected bank details confirmed by {args.second_approver}")
+            if task.bank_details_unconfirmed and second is not None:
+                confirmed = review.ConfirmBankDetails(
+                    pb.ConfirmBankDetailsRequest(name=task.name, request_id=f"iban-{task.name}"), metadata=second
+                ).review_task
+                print(f"{document.name}: corrected bank details confirmed by {confirmed.bank_details_confirmed_by}")
             elif task.bank_details_unconfirmed:
                 print(f"{document.name}: corrected bank details wait for a second person (ConfirmBankDetails)")
     print(f"{checked} invoices corrected and approved ({fixed_total} field corrections)")

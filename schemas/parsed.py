@@ -21,6 +21,12 @@ class Page(BaseModel):
     height: float
     words: list[Word] = []
     text: str = Field("", description="visible text, lines rebuilt from the words in reading order")
+    hidden_chars_by_kind: dict[str, int] = Field(
+        default_factory=dict,
+        description="non-blank characters on this page a reader cannot see, left out, by why: render_mode, "
+        "tiny, off_page, format (zero-width and other format characters), transparent, covered (by an "
+        "opaque shape or image painted over them), low_contrast",
+    )
 
 
 class EInvoiceXml(BaseModel):
@@ -36,6 +42,17 @@ class EInvoiceXml(BaseModel):
 class ParsedDocument(BaseModel):
     pages: list[Page]
     hidden_chars_dropped: int = Field(0, description="characters a reader cannot see, never shown to the model")
+    hidden_chars_by_kind: dict[str, int] = Field(
+        default_factory=dict, description="hidden_chars_dropped by why (the kinds of Page.hidden_chars_by_kind)"
+    )
+    revisions: int = Field(
+        1, ge=1, description="how many times the PDF was saved: more than 1 when incremental updates were appended"
+    )
+    first_revision_ibans: list[str] | None = Field(
+        None,
+        description="the IBAN-shaped strings (compact, as printed) that the PDF's first revision shows, when "
+        "it has later ones; None when it has none or the first revision could not be read",
+    )
     einvoice: EInvoiceXml | None = Field(None, description="the e-invoice XML, when the upload carries one")
     xml_only: bool = Field(
         False, description="the upload was the XML alone: the pages are docai's rendering of its content"

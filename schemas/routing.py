@@ -55,7 +55,14 @@ class ReviewReason(BaseModel):
     Attributes:
         code: UPPER_SNAKE reason code: ``MISSING_FIELD``, ``LOW_CONFIDENCE``, ``CHECK_FAILED``,
             ``ROUTE_UNCOVERED``, ``LOW_ROUTE_CONFIDENCE``, ``BANK_DETAILS_CHANGED``, ``CREDIT_NOTE``,
-            and for e-invoices ``XML_PAGE_MISMATCH``, ``XML_INVALID``, ``XML_UNREADABLE``.
+            and for e-invoices ``XML_PAGE_MISMATCH``, ``XML_INVALID``, ``XML_UNREADABLE``. For
+            documents that try to steer their reader (never auto-approved): ``HIDDEN_TEXT`` (text a
+            person cannot see, left out), ``DOCUMENT_MODIFIED`` (incremental updates after the first
+            save), ``BANK_DETAILS_MODIFIED`` (the IBANs changed between the first and the last
+            revision), ``LOOKALIKE_CHARACTERS`` (Cyrillic or Greek letters posing as Latin in a
+            vendor name, IBAN or id), ``INSTRUCTION_LIKE_TEXT`` (text addressed to a model or a
+            machine, not read) and ``BANK_DETAILS_UNREADABLE`` (an IBAN printed or read that fails
+            validation, so it cannot be compared with the account on file).
         field: The canonical field concerned, if any; comma-separated when a failed check
             spans several fields (``"total_net,total_tax,total_gross"``).
         detail: Human-readable explanation for the reviewer.

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import grpc
 from docai.schemas.parsed import ParsedDocument
-from docai.services.common.errors import NotFoundError
-from docai.services.common.server import start_server
+from docai.services.common.errors import DocAIError, NotFoundError
+from docai.services.common.server import start_server, stop_server
 from docai.services.common.settings import Settings
 from docai.services.common.tenants import Caller, authenticate
 from docai.services.extraction import servicer as extraction_servicer
@@ -38,7 +40,7 @@ from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import Database, open_database
 from docai.services.training import servicer as training_servicer
 from docai.training.jobs import JobManager, default_work_dir
-from docai.training.registry import AdapterRegistry
+from docai.training.registry import AdapterRegistry, served_name
 from docai.training.calibration import load_calibrator
 
 log = logging.getLogger("docai.app")
@@ -67,21 +69,48 @@ def build_reader(settings: Settings, backend: TextGenerator, *, calibrate: Any =
 
 
 class AdapterChoice:
-    """Which extraction adapter serves a tenant: the configured alias when the backend has it loaded."""
+    """Which extraction adapter serves a tenant: its own champion when it has one, else the configured alias.
 
-    def __init__(self, backend: TextGenerator, *, configured: str) -> None:
+    With the default ``champion`` a tenant that promoted a champion of its own is served with it
+    (``champion@<tenant>``), any other with the shared champion. A name asked for explicitly must be
+    one the tenant may use: a shared one, its own champion, or a version it can see in the
+    registry; another tenant's reads like a missing one.
+    """
+
+    def __init__(self, backend: TextGenerator, *, configured: str, registry: AdapterRegistry | None = None) -> None:
         self.backend = backend
         self.configured = configured
+        self.registry = registry
 
     def __call__(self, tenant_id: str, requested: str | None = None) -> str | None:
         wanted = requested or self.configured
         if not wanted or wanted == "none":
             return None
-        if wanted in self.backend.adapters():
+        loaded = self.backend.adapters()
+        if tenant_id and wanted == served_name("extraction"):
+            own = served_name("extraction", tenant_id)
+            if own in loaded:
+                return own
+        if wanted in loaded and self._allowed(tenant_id, wanted):
             return wanted
         if requested:  # asked for by name: say so rather than quietly using the base model
             raise NotFoundError(f"adapter {requested!r} is not loaded", reason="ADAPTER_NOT_FOUND")
         return None  # no champion yet: the base model serves
+
+    def _allowed(self, tenant_id: str, name: str) -> bool:
+        """Shared names (no ``@``), the tenant's own (``...@<tenant>``) and versions it can see (``task@vNNNN``)."""
+        task, at, suffix = name.partition("@")
+        if not at or not tenant_id:
+            return True
+        if suffix == tenant_id:
+            return True
+        if self.registry is None or not re.fullmatch(r"v\d{4,}", suffix):
+            return False
+        try:
+            self.registry.get(task, suffix, tenant=tenant_id)
+        except DocAIError:
+            return False
+        return True
 
 
 def _generation(settings: Settings, backend: TextGenerator, registry: AdapterRegistry) -> tuple[tuple[Any, Any, str], Any]:
@@ -110,7 +139,9 @@ class Suite:
     pipeline: PipelineThread
 
     async def stop(self, grace: float = 5.0) -> None:
-        await self.server.stop(grace)
+        """Drains: new calls get UNAVAILABLE, calls in progress get ``grace`` seconds, then the
+        pipeline finishes the document it is on (an unfinished one keeps its work item)."""
+        await stop_server(self.server, grace)
         await asyncio.to_thread(self.pipeline.stop)
         shutdown_pdf_worker()
         self.db.dispose()
@@ -130,13 +161,14 @@ async def start_suite(
             ``docai.services.testing.ScriptedReader`` to misread on purpose); e-invoices' XML is
             read around it as always.
     """
-    db = await asyncio.to_thread(open_database, settings.db_url)
+    db = await asyncio.to_thread(open_database, settings.db_url, busy_timeout=settings.database_busy_timeout_seconds)
     if backend is None:
         backend = await asyncio.to_thread(load_backend, settings)
     registry = AdapterRegistry(settings.adapter_dir)
-    await asyncio.to_thread(registry.activate, backend, "extraction")  # the champion, loaded as "champion"
+    # The shared champion, loaded as "champion", and each tenant's own as "champion@<tenant>".
+    await asyncio.to_thread(registry.activate_all, backend, "extraction")
     reader = EInvoiceReader(reader) if reader is not None else build_reader(settings, backend)
-    choose = AdapterChoice(backend, configured=settings.adapter)
+    choose = AdapterChoice(backend, configured=settings.adapter, registry=registry)
     memory = VendorMemoryStore(db)
 
     def extract(parsed: ParsedDocument, *, tenant_id: str, adapter: str | None = None) -> ExtractionOutcome:
@@ -150,7 +182,13 @@ async def start_suite(
         )
 
     policy = RoutingPolicy.load(settings.policy_path) if settings.policy_path else RoutingPolicy.default()
-    pipeline = PipelineThread(Pipeline(db=db, extract=extract, policy=policy, memory=memory))
+    pipeline = PipelineThread(
+        Pipeline(
+            db=db, extract=extract, policy=policy, memory=memory,
+            lease=dt.timedelta(seconds=settings.pipeline_lease_seconds),
+        )
+    )
+    await asyncio.to_thread(pipeline.pipeline.recover)  # what a crashed previous run held: free at once (SQLite)
     limits = ParseLimits(
         max_bytes=settings.max_upload_bytes, max_pages=settings.max_pages, wall_seconds=settings.parse_wall_seconds
     )
@@ -160,7 +198,9 @@ async def start_suite(
         ingest_servicer.registration(
             ingest_servicer.IngestServicer(
                 store=store, parse=partial(parse_upload, limits=limits), max_bytes=settings.max_upload_bytes,
-                on_upload=pipeline.notify,
+                on_upload=pipeline.notify, upload_dir=settings.upload_dir, idle_seconds=settings.upload_idle_seconds,
+                max_uploads=settings.max_concurrent_uploads,
+                max_uploads_per_tenant=settings.max_concurrent_uploads_per_tenant, limits=limits,
             )
         ),
         extraction_servicer.registration(

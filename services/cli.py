@@ -39,12 +39,71 @@ def cmd_tenants_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hand_out(token: str, out: str, what: str) -> None:
+    """The token on stdout (alone, for scripts) or in ``out`` (mode 600); what it is on stderr."""
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        path.write_text(token + "\n")
+        print(f"{what}; written to {path} (mode 600), shown nowhere else", file=sys.stderr)
+    else:
+        print(token)
+        print(f"{what}; shown once, stored only as a hash", file=sys.stderr)
+
+
+def _describe(scope: str, actor: str, role: str) -> str:
+    return f"person {actor} ({role})" if scope == "person" else f"{scope} token" + (f" ({actor})" if actor else "")
+
+
 def cmd_tokens_create(args: argparse.Namespace) -> int:
-    from docai.services.common.tenants import issue_token
+    from docai.services.common.tenants import create_token
     from docai.services.storage.database import open_database
 
     db = open_database(_settings(args).db_url)
-    print(issue_token(db, tenant_id=args.tenant, label=args.label, scope=args.scope))
+    token_id, token = create_token(
+        db, tenant_id=args.tenant, label=args.label, scope=args.scope, actor=args.actor or "", role=args.role or ""
+    )
+    _hand_out(token, args.out, f"token {token_id} of tenant {args.tenant}: {_describe(args.scope, args.actor or '', args.role or '')}")
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    from docai.services.common.tenants import list_tokens
+    from docai.services.storage.database import open_database
+
+    tokens = list_tokens(open_database(_settings(args).db_url), tenant_id=args.tenant)
+    if args.json:
+        print(json.dumps([{"id": t.id, "label": t.label, "scope": t.scope, "actor": t.actor, "role": t.role,
+                           "created": t.create_time.isoformat(timespec="seconds"), "revoked": t.revoked,
+                           "revoked_at": t.revoke_time.isoformat(timespec="seconds") if t.revoke_time else None}
+                          for t in tokens], indent=2))
+        return 0
+    print(f"{'ID':>5}  {'SCOPE':<8}  {'ACTOR':<24}  {'ROLE':<8}  {'CREATED':<19}  {'REVOKED':<19}  LABEL")
+    for t in tokens:
+        revoked = (t.revoke_time.strftime("%Y-%m-%d %H:%M:%S") if t.revoke_time else "yes") if t.revoked else "-"
+        print(f"{t.id:>5}  {t.scope:<8}  {t.actor or '-':<24}  {t.role or '-':<8}  "
+              f"{t.create_time.strftime('%Y-%m-%d %H:%M:%S'):<19}  {revoked:<19}  {t.label}")
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from docai.services.common.tenants import revoke_token
+    from docai.services.storage.database import open_database
+
+    info = revoke_token(open_database(_settings(args).db_url), token_id=args.id)
+    print(f"token {info.id} of tenant {info.tenant_id} ({_describe(info.scope, info.actor, info.role)}) is revoked")
+    return 0
+
+
+def cmd_tokens_rotate(args: argparse.Namespace) -> int:
+    from docai.services.common.tenants import rotate_token
+    from docai.services.storage.database import open_database
+
+    info, token = rotate_token(open_database(_settings(args).db_url), token_id=args.id)
+    _hand_out(token, args.out, f"token {info.id} replaces token {args.id} (now revoked): "
+              f"{_describe(info.scope, info.actor, info.role)} of tenant {info.tenant_id}")
     return 0
 
 
@@ -133,9 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     tenants = sub.add_parser("tenants", help="manage tenants").add_subparsers(dest="action", required=True)
     p = tenants.add_parser("create", help="create a tenant and print its first API token")
-    p.add_argument("tenant")
-    p.add_argument("--name", default="")
-    p.add_argument("--scope", default="erp", choices=["erp", "service"])
+    p.add_argument("tenant", help="the tenant's id: lowercase letters, digits and dashes")
+    p.add_argument("--name", default="", help="a display name (default: the id)")
+    p.add_argument("--scope", default="erp", choices=["erp", "service", "operator"],
+                   help="scope of the first token: erp (an ERP system, the default), service (a review page) "
+                   "or operator (changes the shared adapters); person tokens: docai tokens create")
     p.set_defaults(func=cmd_tenants_create)
 
     p = tenants.add_parser("thresholds", help="show or change a tenant's auto-approval thresholds")
@@ -143,12 +204,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="e.g. field_confidence=0.9")
     p.set_defaults(func=cmd_tenants_thresholds)
 
-    tokens = sub.add_parser("tokens", help="manage API tokens").add_subparsers(dest="action", required=True)
-    p = tokens.add_parser("create", help="issue another token for a tenant")
-    p.add_argument("tenant")
-    p.add_argument("--label", default="")
-    p.add_argument("--scope", default="erp", choices=["erp", "service"])
+    tokens = sub.add_parser(
+        "tokens", help="create, list, revoke and rotate API tokens (who a caller is comes from its token)"
+    ).add_subparsers(dest="action", required=True)
+    p = tokens.add_parser("create", help="issue a token for a tenant; it is printed once and stored only as a hash")
+    p.add_argument("tenant", help="the tenant the token acts for")
+    p.add_argument("--scope", default="erp", choices=["erp", "person", "service", "operator"],
+                   help="erp: an ERP system (upload, read, extract, route, export; no review actions); "
+                   "person: one named person with a role (--actor, --role); service: the review page, which names "
+                   "the tenant, person and role per call; operator: changes the shared adapters (default: erp)")
+    p.add_argument("--actor", default="", help="person tokens: the person's name, recorded in leases and the audit trail "
+                   "(3-120 letters, digits, . _ @ + -; names such as 'system' are reserved)")
+    p.add_argument("--role", default="", choices=["", "reviewer", "approver", "admin"],
+                   help="person tokens: reviewer (claim, release, correct), approver (also approve, reject, confirm "
+                   "bank details) or admin (also train, promote and roll back the tenant's models)")
+    p.add_argument("--label", default="", help="a note to tell tokens apart in 'docai tokens list'")
+    p.add_argument("--out", default="", metavar="FILE",
+                   help="write the token to FILE (mode 600) instead of printing it")
     p.set_defaults(func=cmd_tokens_create)
+
+    p = tokens.add_parser("list", help="a tenant's tokens: id, scope, person, role, created, revoked (never the token)")
+    p.add_argument("tenant", help="the tenant whose tokens to list")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_tokens_list)
+
+    p = tokens.add_parser("revoke", help="revoke a token: it authenticates nothing from now on")
+    p.add_argument("id", type=int, help="the token's id (see 'docai tokens list')")
+    p.set_defaults(func=cmd_tokens_revoke)
+
+    p = tokens.add_parser("rotate", help="replace a token with a new one of the same scope, person and role; "
+                          "the old one is revoked")
+    p.add_argument("id", type=int, help="the token's id (see 'docai tokens list')")
+    p.add_argument("--out", default="", metavar="FILE",
+                   help="write the new token to FILE (mode 600) instead of printing it")
+    p.set_defaults(func=cmd_tokens_rotate)
 
     p = sub.add_parser("eval", help="evaluate extraction on PDFs with ground-truth JSON beside them")
     p.add_argument("--data", required=True)
@@ -210,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, DocAIError):
             print(f"error: {exc.message} ({exc.reason})", file=sys.stderr)
             return 2
+        if args.command in ("tenants", "tokens"):  # e.g. the database is unreachable: one line, no traceback
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            print(f"error: {type(exc).__name__}: {first}", file=sys.stderr)
+            return 1
         raise
 
 

@@ -15,13 +15,14 @@ CHUNK = 256 * 1024
 
 
 class DocaiClient:
-    """Blocking client: `with DocaiClient("localhost:50051", token) as c: c.upload(Path("inv.pdf"))`."""
+    """Blocking client: `with DocaiClient("localhost:50051", token) as c: c.upload(Path("inv.pdf"))`.
 
-    def __init__(self, address: str, token: str, *, actor: str = "") -> None:
+    Who calls is what ``token`` says (an ERP system's token, or a person's); no header names anyone else.
+    """
+
+    def __init__(self, address: str, token: str) -> None:
         self.channel = grpc.insecure_channel(address)
         self.metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),)
-        if actor:
-            self.metadata += (("x-docai-actor", actor),)
         self.ingest = ingest_grpc.IngestServiceStub(self.channel)
 
     def __enter__(self) -> DocaiClient:

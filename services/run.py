@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
+from typing import Any
 
 from docai.services.app import Suite, start_suite
 from docai.services.common.settings import Settings
@@ -75,12 +77,36 @@ async def run_embedded(settings: Settings, *, seed: bool, web: bool) -> int:
         + "Press Ctrl+C to stop.",
         flush=True,
     )
+    await wait_for_signal()
+    await drain(suite, web_server, grace=settings.shutdown_grace_seconds)
+    return 0
+
+
+async def wait_for_signal() -> None:
+    """Returns on the first SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    if web_server is not None:
-        await web_server.stop()
-    await suite.stop()
-    return 0
+
+
+async def drain(suite: Suite, web_server: Any = None, *, grace: float) -> None:
+    """A graceful stop: calls in progress finish (for up to ``grace`` seconds), new ones get
+    UNAVAILABLE, the pipeline finishes its document. Nothing acknowledged is lost: an upload is
+    acknowledged after its commit, and a document the pipeline did not finish keeps its work item.
+    A second signal while draining stops at once.
+    """
+    log.info("stopping: draining calls in progress for up to %.0f s", grace)
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, lambda: task.cancel() if task is not None else None)
+    try:
+        if web_server is not None:
+            await web_server.stop()
+        await suite.stop(grace=grace)
+    except asyncio.CancelledError:  # the pipeline's document keeps its work item: it is done after the restart
+        log.warning("second signal: stopping without waiting")
+        await suite.server.stop(0)

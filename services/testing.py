@@ -10,7 +10,7 @@ from typing import Any
 
 from docai.services.app import Suite, start_suite
 from docai.services.common.settings import Settings
-from docai.services.common.tenants import create_tenant, issue_token
+from docai.services.common.tenants import create_tenant, ensure_tenant, issue_token
 from docai.services.models.backend import GenerationRequest, TextGenerator
 from docai.services.models.fake_backend import FakeTextGenerator
 
@@ -51,10 +51,20 @@ class SuiteThread:
         return f"127.0.0.1:{self.suite.port}"
 
     def tenant(self, tenant_id: str, *, scope: str = "erp") -> str:
-        """Creates a tenant and returns a fresh API token for it."""
+        """Creates a tenant and returns a fresh API token for it (an ERP system's, by default)."""
         assert self.suite is not None
         create_tenant(self.suite.db, tenant_id=tenant_id)
         return issue_token(self.suite.db, tenant_id=tenant_id, scope=scope)
+
+    def token(self, tenant_id: str, *, scope: str = "erp", actor: str = "", role: str = "") -> str:
+        """A fresh token of an existing tenant (created when missing) with any scope, person and role."""
+        assert self.suite is not None
+        ensure_tenant(self.suite.db, tenant_id=tenant_id)
+        return issue_token(self.suite.db, tenant_id=tenant_id, scope=scope, actor=actor, role=role)
+
+    def person(self, tenant_id: str, actor: str, role: str = "approver") -> str:
+        """A person token: ``actor`` of ``tenant_id`` (created when missing) with ``role``."""
+        return self.token(tenant_id, scope="person", actor=actor, role=role)
 
 
 def answer_from_truth(truth: dict[str, Any]) -> str:

@@ -172,8 +172,14 @@ class JobManager:
 
     # -- commands --------------------------------------------------------------------------
 
-    def create(self, *, tenant_id: str, options: JobOptions, request_id: str, start: bool = True) -> TuningJob:
+    def create(
+        self, *, tenant_id: str, options: JobOptions, request_id: str, start: bool = True, shared: bool = False
+    ) -> TuningJob:
         """Build the dataset, then start the job in a background thread.
+
+        The job trains on ``tenant_id``'s data, continues the champion that serves that tenant, and
+        its adapter belongs to that tenant: a promotion moves the tenant's own champion only. A
+        ``shared`` job (the operator's) registers a shared version and moves the shared champion.
 
         Raises:
             InvalidArgumentError: ``UNKNOWN_TASK`` (neither ``extraction`` nor ``brand-<brand>``).
@@ -186,7 +192,8 @@ class JobManager:
         known = self._recall(tenant_id=tenant_id, request_id=request_id, fingerprint=fingerprint)
         if known is not None:
             return known
-        spec = self._spec(options)
+        owner = "" if shared else tenant_id
+        spec = self._spec(options, owner)
         build = self.build_dataset(tenant_id=tenant_id, options=options, seed=spec.seed)
         build.require(min_examples=spec.min_examples)
         job = TuningJob(id=uuid.uuid4().hex[:16], tenant_id=tenant_id, task=options.task)
@@ -209,7 +216,8 @@ class JobManager:
             self._requests[(tenant_id, request_id)] = (fingerprint, job.id)
             self._cancel[job.id] = threading.Event()
         if start:
-            threading.Thread(target=self._run, args=(job.id, spec, options, build), name=f"tuning-{job.id}", daemon=True).start()
+            threading.Thread(target=self._run, args=(job.id, spec, options, build, owner), name=f"tuning-{job.id}",
+                             daemon=True).start()
         return replace(job)
 
     def _recall(self, *, tenant_id: str, request_id: str, fingerprint: str) -> TuningJob | None:
@@ -267,11 +275,12 @@ class JobManager:
 
     # -- the job ---------------------------------------------------------------------------
 
-    def _spec(self, options: JobOptions) -> TuningSpec:
-        """The job's training setup; it continues the task's champion, so corrections refine what serves."""
+    def _spec(self, options: JobOptions, owner: str = "") -> TuningSpec:
+        """The job's training setup; it continues the champion serving ``owner`` ("" shared), so corrections refine what serves."""
         changes: dict[str, Any] = {"task": options.task}
-        if self.registry.aliases(options.task).get("champion"):
-            changes["init_adapter"] = str(self.registry.get(options.task, "champion").path)
+        champion = self.registry.champion(options.task, tenant=owner or None)
+        if champion is not None:
+            changes["init_adapter"] = str(champion.path)
         if options.max_steps:
             changes["max_steps"] = options.max_steps
         if options.learning_rate:
@@ -316,7 +325,7 @@ class JobManager:
     def _cancelled(self, job_id: str) -> bool:
         return self._cancel[job_id].is_set()
 
-    def _run(self, job_id: str, spec: TuningSpec, options: JobOptions, build: DatasetBuild) -> None:
+    def _run(self, job_id: str, spec: TuningSpec, options: JobOptions, build: DatasetBuild, owner: str = "") -> None:
         directory = self.work_dir / job_id
         try:
             self._update(job_id, state="RUNNING", stage="training", start_time=dt.datetime.now(dt.UTC))
@@ -334,11 +343,12 @@ class JobManager:
             manifest = json.loads((directory / "dataset" / "manifest.json").read_text())
             version = self.registry.register(
                 spec.task, directory / "adapter", dataset_sha256=manifest["sha256"], metrics={"training": training},
-                extra={"dataset": manifest["counts"], "source": f"tuningJobs/{job_id}", "tenant": self.get_raw(job_id).tenant_id},
+                extra={"dataset": manifest["counts"], "source": f"tuningJobs/{job_id}", "tenant": self.get_raw(job_id).tenant_id,
+                       "owner": owner},
                 move=True,
             )
             self._update(job_id, stage="evaluating", adapter=version.name, metrics={**self.get_raw(job_id).metrics, "training": training})
-            report = self._gate(spec.task, version.loaded_name, version.path, build, options)
+            report = self._gate(spec.task, version.loaded_name, version.path, build, options, owner)
             if self._cancelled(job_id):
                 return
             self.registry.update_metadata(spec.task, version.version, gate=report.to_dict(),
@@ -346,8 +356,8 @@ class JobManager:
                                                                                   "challenger": report.challenger.get(report.metric)}})
             promoted = False
             if report.promote and options.auto_promote:
-                self.registry.promote(spec.task, version.version)
-                self.registry.activate(self.backend, spec.task)
+                self.registry.promote(spec.task, version.version, tenant=owner or None)
+                self.registry.activate(self.backend, spec.task, tenant=owner or None)
                 promoted = True
             self._update(job_id, state="SUCCEEDED", stage="done", promoted=promoted, gate_summary=report.summary(),
                          end_time=dt.datetime.now(dt.UTC),
@@ -370,30 +380,38 @@ class JobManager:
             self._written.pop(job_id, None)
             shutil.rmtree(directory / ".adapter.trainer", ignore_errors=True)
 
-    def _gate(self, task: str, challenger: str, path: Path, build: DatasetBuild, options: JobOptions) -> GateReport:
+    def _gate(
+        self, task: str, challenger: str, path: Path, build: DatasetBuild, options: JobOptions, owner: str = ""
+    ) -> GateReport:
         self.backend.load_adapter(challenger, path)
         brand = self._brand(task)
         if brand is not None:
-            return self._description_gate(task, brand, challenger, build, options)
+            return self._description_gate(task, brand, challenger, build, options, owner)
         champion = None
-        if self.registry.aliases(task).get("champion"):
-            champion = self.registry.load_into(self.backend, "champion", task=task)
+        found = self.registry.champion(task, tenant=owner or None)
+        if found is not None:
+            # Loaded under its versioned name only: what serves every tenant is left as it is.
+            champion = self.registry.load_into(self.backend, found.version, task=task, served_as=found.loaded_name,
+                                               tenant=owner or None)
         documents = {"heldout": heldout_documents(build.heldout)}
         if options.dev_documents >= 0:
             documents["dev"] = dev_documents(limit=options.dev_documents)
         return self.gate_fn(self.backend, champion=champion, challenger=challenger, documents=documents)
 
-    def _description_gate(self, task: str, brand: str, challenger: str, build: DatasetBuild, options: JobOptions) -> GateReport:
+    def _description_gate(
+        self, task: str, brand: str, challenger: str, build: DatasetBuild, options: JobOptions, owner: str = ""
+    ) -> GateReport:
         """Champion (or the base model) vs challenger on the held-out products.
 
         ``dev_documents`` adds items of the benchmark's held-out catalogue (0: ``DEV_PRODUCTS``),
         as the shared dev set does for extraction.
         """
         champion = None
-        if self.registry.aliases(task).get("champion"):
+        found = self.registry.champion(task, tenant=owner or None)
+        if found is not None:
             # Loaded under its versioned name only: the served brand-<brand> keeps serving sellers.
-            found = self.registry.get(task, "champion")
-            champion = self.registry.load_into(self.backend, found.version, task=task, served_as=found.loaded_name)
+            champion = self.registry.load_into(self.backend, found.version, task=task, served_as=found.loaded_name,
+                                               tenant=owner or None)
         products = heldout_products(build.heldout)
         if options.dev_documents >= 0:
             items = heldout_catalogue(options.dev_documents or DEV_PRODUCTS)

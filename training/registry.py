@@ -5,7 +5,15 @@ Layout under the registry root (``settings.adapter_dir``)::
     <task>/<version>/adapter_config.json         plain PEFT files, servable by vLLM unchanged
     <task>/<version>/adapter_model.safetensors
     <task>/<version>/docai_adapter.json          task, version, base model, dataset hash, metrics, gate report
-    <task>/aliases.json                          {"champion": "v0003", "previous": "v0002"}
+    <task>/aliases.json                          {"champion": "v0003", "previous": "v0002"}  (shared)
+    <task>/tenants/<tenant>/aliases.json         the tenant's own champion and previous, when it has one
+
+Models are per tenant. A version belongs to the tenant whose job trained it (``owner`` in its
+metadata) or to no one (shipped, or trained by the operator: shared). A tenant sees the shared
+versions and its own, never another tenant's; its champion is its own when it promoted one, else
+the shared champion. A tenant's promotion and rollback move only its own aliases; only the
+operator moves the shared ones, and only to shared versions, so nothing one tenant does changes
+what another tenant's invoices are read with.
 
 Promotion and rollback rewrite ``aliases.json`` atomically (write, fsync, rename) and never
 copy weights. An adapter is validated before it becomes champion: a garbled or missing
@@ -41,6 +49,8 @@ ALIASES_FILE = "aliases.json"
 SHIPPED_ADAPTERS = Path(__file__).resolve().parents[1] / "adapters"
 _VERSION = re.compile(r"^v(\d{4,})$")
 _TASK = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_TENANT = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+TENANTS_DIR = "tenants"
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,11 @@ class AdapterVersion:
     create_time: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+
+    @property
+    def owner(self) -> str:
+        """The tenant it belongs to (its training data was that tenant's); "" for a shared version."""
+        return str(self.extra.get("owner", self.extra.get("tenant", "")) or "")
 
     @property
     def name(self) -> str:
@@ -132,13 +147,15 @@ def validate_adapter_dir(path: Path, *, base_model: str | None = None) -> dict[s
     return config
 
 
-def served_name(task: str) -> str:
+def served_name(task: str, tenant: str | None = None) -> str:
     """The name a task's champion is served under in a backend.
 
     ``champion`` for extraction (the name ``settings.adapter`` configures), the task itself for
-    the others: each brand's champion is ``brand-<brand>``, the name its descriptions ask for.
+    the others: each brand's champion is ``brand-<brand>``, the name its descriptions ask for. A
+    tenant's own champion is served beside it as ``<that name>@<tenant>``.
     """
-    return "champion" if task == "extraction" else task
+    base = "champion" if task == "extraction" else task
+    return f"{base}@{tenant}" if tenant else base
 
 
 class AdapterRegistry:
@@ -178,46 +195,89 @@ class AdapterRegistry:
                 found.append(task)
         return found
 
-    def versions(self, task: str) -> list[AdapterVersion]:
-        """Every version of ``task``, oldest first."""
+    def versions(self, task: str, *, tenant: str | None = None) -> list[AdapterVersion]:
+        """Every version of ``task``, oldest first; for a ``tenant``, the shared ones and its own only.
+
+        Each version's ``aliases`` are those that serve the viewer: the tenant's own when it has
+        a champion of its own, else the shared ones (also the view of ``tenant=None``).
+        """
         self._ensure_task(task)
         task_dir = self.root / task
         if not task_dir.is_dir():
             return []
-        aliases = self.aliases(task)
+        aliases = self.effective_aliases(task, tenant)
         out = []
         for child in sorted(task_dir.iterdir()):
             if child.is_dir() and _VERSION.match(child.name) and (child / METADATA_FILE).is_file():
-                out.append(self._read(task, child.name, aliases))
+                found = self._read(task, child.name, aliases)
+                if _visible(found, tenant):
+                    out.append(found)
         return out
 
-    def aliases(self, task: str) -> dict[str, str]:
-        """``{"champion": version, "previous": version}`` (absent keys are unset)."""
-        file = self.root / _check_task(task) / ALIASES_FILE
+    def aliases(self, task: str, tenant: str | None = None) -> dict[str, str]:
+        """``{"champion": version, "previous": version}`` (absent keys are unset): the shared aliases,
+        or with ``tenant`` that tenant's own (empty when it has none)."""
+        file = self._aliases_file(task, tenant)
         if not file.is_file():
             return {}
         data = json.loads(file.read_text())
         return {k: str(v) for k, v in data.items() if k in ALIASES and v}
 
-    def get(self, task: str, version_or_alias: str) -> AdapterVersion:
-        """One version, by version or alias.
+    def effective_aliases(self, task: str, tenant: str | None = None) -> dict[str, str]:
+        """The aliases that serve ``tenant``: its own when it has a champion of its own, else the shared ones."""
+        if tenant:
+            own = self.aliases(task, tenant)
+            if own.get("champion"):
+                return own
+        return self.aliases(task)
+
+    def tenants(self, task: str) -> list[str]:
+        """Tenants with aliases of their own for ``task``."""
+        base = self.root / _check_task(task) / TENANTS_DIR
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if _TENANT.match(p.name) and (p / ALIASES_FILE).is_file())
+
+    def get(self, task: str, version_or_alias: str, *, tenant: str | None = None) -> AdapterVersion:
+        """One version, by version or alias (aliases as they serve ``tenant``).
+
+        With ``tenant``, another tenant's version reads exactly like a missing one.
 
         Raises:
             NotFoundError: ``ADAPTER_NOT_FOUND``.
         """
         self._ensure_task(task)
-        version = self.aliases(task).get(version_or_alias, version_or_alias)
+        aliases = self.effective_aliases(task, tenant)
+        version = aliases.get(version_or_alias, version_or_alias)
+        missing = NotFoundError(
+            f"adapter {task}/{version_or_alias} does not exist", reason="ADAPTER_NOT_FOUND", adapter=f"{task}/{version_or_alias}"
+        )
         if not _VERSION.match(version) or not (self.root / task / version / METADATA_FILE).is_file():
-            raise NotFoundError(
-                f"adapter {task}/{version_or_alias} does not exist", reason="ADAPTER_NOT_FOUND", adapter=f"{task}/{version_or_alias}"
-            )
-        return self._read(task, version, self.aliases(task))
+            raise missing
+        found = self._read(task, version, aliases)
+        if not _visible(found, tenant):
+            raise missing
+        return found
 
-    def resolve(self, name_or_alias: str, *, task: str = "extraction") -> AdapterVersion:
+    def champion(self, task: str, *, tenant: str | None = None) -> AdapterVersion | None:
+        """The version serving ``tenant`` (its own champion, else the shared one), or None.
+
+        None also when the shared champion is a version ``tenant`` may not see (one a tenant's job
+        trained before models were per tenant): nothing of another tenant's is handed to this one.
+        """
+        if not self.effective_aliases(task, tenant).get("champion"):
+            return None
+        try:
+            return self.get(task, "champion", tenant=tenant)
+        except NotFoundError:
+            return None
+
+    def resolve(self, name_or_alias: str, *, task: str = "extraction", tenant: str | None = None) -> AdapterVersion:
         """Find a version from the forms people type.
 
         Accepts ``champion``, ``v0003``, ``extraction@v0003``, ``extraction/champion`` and
-        ``adapters/extraction/versions/v0003``; a bare alias or version means ``task``.
+        ``adapters/extraction/versions/v0003``; a bare alias or version means ``task``. With
+        ``tenant``, only versions that tenant may see.
 
         Raises:
             NotFoundError: ``ADAPTER_NOT_FOUND``.
@@ -229,7 +289,7 @@ class AdapterRegistry:
             task, text = match.group(1), match.group(2)
         if not text:
             raise InvalidArgumentError("an adapter name is required", reason="INVALID_NAME", field="name")
-        return self.get(_check_task(task), text)
+        return self.get(_check_task(task), text, tenant=tenant)
 
     def _read(self, task: str, version: str, aliases: Mapping[str, str]) -> AdapterVersion:
         path = self.root / task / version
@@ -303,59 +363,74 @@ class AdapterRegistry:
             _atomic_write(file, json.dumps(meta, indent=2, sort_keys=True, default=str))
         return self.get(task, version)
 
-    def promote(self, task: str, version: str) -> AdapterVersion:
+    def promote(self, task: str, version: str, *, tenant: str | None = None) -> AdapterVersion:
         """Make ``version`` the champion; the old champion becomes ``previous``.
 
+        Without ``tenant`` the shared champion moves (the operator's call), and only to a shared
+        version. With ``tenant`` only that tenant's champion moves, to a shared version or one of
+        its own; its ``previous`` is what served it before (the shared champion the first time).
         Promoting the champion again changes nothing.
 
         Raises:
-            NotFoundError: ``ADAPTER_NOT_FOUND``.
-            FailedPreconditionError: ``ADAPTER_INVALID`` when its files do not validate.
+            NotFoundError: ``ADAPTER_NOT_FOUND`` (also another tenant's version).
+            FailedPreconditionError: ``ADAPTER_INVALID`` when its files do not validate,
+                ``ADAPTER_NOT_SHARED`` when a tenant's version would become the shared champion.
         """
-        candidate = self.get(task, version)
+        candidate = self.get(task, version, tenant=tenant)
+        if tenant is None and candidate.owner:
+            raise FailedPreconditionError(
+                f"{candidate.name} was trained on tenant {candidate.owner}'s data; it can be that tenant's champion, "
+                "not the shared one", reason="ADAPTER_NOT_SHARED", adapter=candidate.name,
+            )
         validate_adapter_dir(candidate.path, base_model=self.base_model or candidate.base_model or None)
         with self._locked(task):
-            aliases = self.aliases(task)
+            aliases = self.effective_aliases(task, tenant)
             if aliases.get("champion") != candidate.version:
                 previous = aliases.get("champion")
                 aliases = {"champion": candidate.version, **({"previous": previous} if previous else {})}
-                self._write_aliases(task, aliases)
-        return self.get(task, candidate.version)
+                self._write_aliases(task, aliases, tenant)
+        return self.get(task, candidate.version, tenant=tenant)
 
-    def rollback(self, task: str) -> AdapterVersion:
+    def rollback(self, task: str, *, tenant: str | None = None) -> AdapterVersion:
         """Swap ``champion`` and ``previous``: the previous champion serves again.
+
+        Without ``tenant`` the shared aliases swap; with ``tenant`` only that tenant's own.
 
         Raises:
             FailedPreconditionError: ``NO_PREVIOUS_ADAPTER`` when there is nothing to go back to,
                 ``ADAPTER_INVALID`` when the previous version's files do not validate.
         """
         with self._locked(task):
-            aliases = self.aliases(task)
+            aliases = self.aliases(task, tenant)
             previous = aliases.get("previous")
-            if not previous:
+            if not previous or not aliases.get("champion"):
+                whose = f"tenant {tenant!r}" if tenant else "the shared champion"
                 raise FailedPreconditionError(
-                    f"task {task!r} has no previous adapter to roll back to", reason="NO_PREVIOUS_ADAPTER", task=task
+                    f"task {task!r} has no previous adapter of {whose} to roll back to", reason="NO_PREVIOUS_ADAPTER", task=task
                 )
-            target = self.get(task, previous)
+            target = self.get(task, previous, tenant=tenant)
             validate_adapter_dir(target.path, base_model=self.base_model or target.base_model or None)
-            self._write_aliases(task, {"champion": previous, "previous": aliases["champion"]})
-        return self.get(task, previous)
+            self._write_aliases(task, {"champion": previous, "previous": aliases["champion"]}, tenant)
+        return self.get(task, previous, tenant=tenant)
 
     # -- serving ---------------------------------------------------------------------------
 
-    def load_into(self, backend: Any, name_or_alias: str, *, task: str = "extraction", served_as: str | None = None) -> str:
+    def load_into(
+        self, backend: Any, name_or_alias: str, *, task: str = "extraction", served_as: str | None = None,
+        tenant: str | None = None,
+    ) -> str:
         """Load a version into a backend and return the versioned name it is served under.
 
         It is loaded as ``task@version`` and under ``served_as`` (default: ``name_or_alias``
         when that is another name, an alias such as ``champion``), so a caller configured
         with that name picks the new version up on its next request (the backend swaps the
-        name atomically).
+        name atomically). Aliases are resolved as they serve ``tenant``.
 
         Raises:
             NotFoundError: ``ADAPTER_NOT_FOUND``.
             FailedPreconditionError: ``ADAPTER_INVALID``.
         """
-        found = self.resolve(name_or_alias, task=task)
+        found = self.resolve(name_or_alias, task=task, tenant=tenant)
         validate_adapter_dir(found.path, base_model=self.base_model or found.base_model or None)
         backend.load_adapter(found.loaded_name, found.path)
         alias = served_as or name_or_alias
@@ -363,16 +438,30 @@ class AdapterRegistry:
             backend.load_adapter(alias, found.path)
         return found.loaded_name
 
-    def activate(self, backend: Any, task: str = "extraction") -> str | None:
+    def activate(self, backend: Any, task: str = "extraction", *, tenant: str | None = None) -> str | None:
         """Hot swap: load the task's champion as :func:`served_name` (and ``task@version``); call after promotion or rollback.
 
+        With ``tenant``, that tenant's own champion, as ``served_name(task, tenant)``.
+
         Returns:
-            The versioned name now served as champion, or None when the task has none.
+            The versioned name now served as champion, or None when there is none (of the tenant's own).
         """
         self._ensure_task(task)
-        if not self.aliases(task).get("champion"):
+        own = self.aliases(task, tenant)
+        if not own.get("champion"):
             return None
-        return self.load_into(backend, "champion", task=task, served_as=served_name(task))
+        return self.load_into(backend, own["champion"], task=task, served_as=served_name(task, tenant), tenant=tenant)
+
+    def activate_all(self, backend: Any, task: str = "extraction") -> list[str]:
+        """Load the shared champion and every tenant's own (at start); returns the served names loaded."""
+        loaded = []
+        for tenant in [None, *self.tenants(task)]:
+            try:
+                if self.activate(backend, task, tenant=tenant) is not None:
+                    loaded.append(served_name(task, tenant))
+            except (NotFoundError, FailedPreconditionError):
+                continue  # a broken version is not served; the shared champion (or the base model) serves instead
+        return loaded
 
     # -- internals -------------------------------------------------------------------------
 
@@ -409,8 +498,15 @@ class AdapterRegistry:
         numbers = [int(m.group(1)) for p in (self.root / task).iterdir() if (m := _VERSION.match(p.name))]
         return f"v{(max(numbers) + 1 if numbers else 0):04d}"
 
-    def _write_aliases(self, task: str, aliases: Mapping[str, str]) -> None:
-        _atomic_write(self.root / task / ALIASES_FILE, json.dumps(dict(aliases), indent=2, sort_keys=True))
+    def _aliases_file(self, task: str, tenant: str | None) -> Path:
+        if not tenant:
+            return self.root / _check_task(task) / ALIASES_FILE
+        return self.root / _check_task(task) / TENANTS_DIR / _check_tenant(tenant) / ALIASES_FILE
+
+    def _write_aliases(self, task: str, aliases: Mapping[str, str], tenant: str | None = None) -> None:
+        file = self._aliases_file(task, tenant)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(file, json.dumps(dict(aliases), indent=2, sort_keys=True))
 
     @contextlib.contextmanager
     def _locked(self, task: str) -> Iterator[None]:
@@ -449,3 +545,14 @@ def _check_task(task: str) -> str:
     if not _TASK.match(task or ""):
         raise InvalidArgumentError(f"invalid task {task!r}", reason="INVALID_NAME", field="task")
     return task
+
+
+def _check_tenant(tenant: str) -> str:
+    if not _TENANT.match(tenant or ""):
+        raise InvalidArgumentError(f"invalid tenant {tenant!r}", reason="INVALID_NAME", field="tenant")
+    return tenant
+
+
+def _visible(found: AdapterVersion, tenant: str | None) -> bool:
+    """Whether ``tenant`` may see a version: shared ones and its own (None sees everything)."""
+    return tenant is None or found.owner in ("", tenant)

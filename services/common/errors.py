@@ -14,17 +14,20 @@
     │   └── InvalidFieldError                         INVALID_FIELD
     ├── ResourceExhaustedError      RESOURCE_EXHAUSTED
     │   ├── DocumentTooLargeError                     DOCUMENT_TOO_LARGE
-    │   └── TooManyPagesError                         TOO_MANY_PAGES
+    │   ├── TooManyPagesError                         TOO_MANY_PAGES
+    │   └── (reason given)                            TOO_MANY_UPLOADS / CHUNK_TOO_LARGE / DATABASE_FULL
     ├── UnauthenticatedError        UNAUTHENTICATED   MISSING_TOKEN / INVALID_TOKEN
     ├── PermissionDeniedError       PERMISSION_DENIED PERMISSION_DENIED
     ├── NotFoundError               NOT_FOUND         <RESOURCE>_NOT_FOUND
     ├── AlreadyExistsError          ALREADY_EXISTS    REQUEST_ID_REUSED
-    ├── AbortedError                ABORTED           STALE_ETAG / LEASE_HELD
+    ├── AbortedError                ABORTED           STALE_ETAG / LEASE_HELD / UPLOAD_IDLE
     ├── FailedPreconditionError     FAILED_PRECONDITION  <reason given>
-    └── UnavailableError            UNAVAILABLE       MODEL_UNAVAILABLE
+    ├── UnavailableError            UNAVAILABLE       MODEL_UNAVAILABLE / DATABASE_UNAVAILABLE
+    └── DeadlineExceededError       DEADLINE_EXCEEDED DEADLINE_EXCEEDED
 
 Every class carries its canonical status code and ErrorInfo reason; the interceptor in
-``docai.services.common.server`` is the only place that turns them into gRPC statuses.
+``docai.services.common.server`` is the only place that turns them into gRPC statuses (and the
+database's own operational errors, a lock or a full disk, into DATABASE_UNAVAILABLE / DATABASE_FULL).
 The message goes to the caller, so it must never contain internals such as ``str(exc)``
 of a library exception.
 """
@@ -138,3 +141,9 @@ class FailedPreconditionError(DocAIError):
 
 class UnavailableError(DocAIError):
     code, reason = grpc.StatusCode.UNAVAILABLE, "UNAVAILABLE"
+
+
+class DeadlineExceededError(DocAIError):
+    """The caller's deadline passed before the work was done; the server stops instead of finishing it."""
+
+    code, reason = grpc.StatusCode.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED"

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import grpc
@@ -17,13 +19,22 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
+from sqlalchemy import exc as sa_exc
 
-from docai.services.common.errors import DOMAIN, DocAIError, UnauthenticatedError
-from docai.services.common.tenants import Caller
+from docai.services.common.errors import (
+    DOMAIN,
+    DocAIError,
+    InvalidArgumentError,
+    PermissionDeniedError,
+    UnauthenticatedError,
+)
+from docai.services.common.errors import ResourceExhaustedError, UnavailableError
+from docai.services.common.tenants import Caller, check_actor, check_role
 
 log = logging.getLogger("docai.server")
 
 current_caller: contextvars.ContextVar[Caller] = contextvars.ContextVar("current_caller")
+# The person acting in the current RPC (``caller().actor``): set in one place, ``_enter``, from the credential.
 current_actor: contextvars.ContextVar[str] = contextvars.ContextVar("current_actor", default="")
 
 Authenticator = Callable[[str | None, str | None], Awaitable[Caller]]
@@ -38,7 +49,34 @@ def caller() -> Caller:
         raise UnauthenticatedError("no authenticated caller", reason="MISSING_TOKEN") from None
 
 
+# A locked database (SQLite's busy timeout ran out), a server that refuses connections or went
+# away, a full pool: the caller may retry later. A full disk needs an operator: RESOURCE_EXHAUSTED.
+_DATABASE_FULL = ("database or disk is full", "disk is full", "no space left", "disk full", "could not extend file")
+_DATABASE_FULL_SQLSTATES = {"53100"}  # PostgreSQL disk_full
+
+
+def database_error(exc: BaseException) -> DocAIError | None:
+    """The domain error a database failure stands for, or None when ``exc`` is not one.
+
+    This is the one place where SQLAlchemy's operational errors become statuses: a locked or
+    unreachable database is ``UNAVAILABLE DATABASE_UNAVAILABLE`` (retry later), a full one
+    ``RESOURCE_EXHAUSTED DATABASE_FULL``; never a generic INTERNAL. The driver's text goes
+    to the log, not to the caller.
+    """
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return UnavailableError("the database is busy; retry later", reason="DATABASE_UNAVAILABLE")
+    invalidated = isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+    if not isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)) and not invalidated:
+        return None
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).lower()
+    if getattr(original, "sqlstate", None) in _DATABASE_FULL_SQLSTATES or any(s in text for s in _DATABASE_FULL):
+        return ResourceExhaustedError("the database has no space left", reason="DATABASE_FULL")
+    return UnavailableError("the database is unavailable (locked or unreachable); retry later", reason="DATABASE_UNAVAILABLE")
+
+
 def _status_for(exc: BaseException) -> grpc.Status:
+    exc = database_error(exc) or exc
     if isinstance(exc, DocAIError):
         code, reason, message, metadata = exc.code, exc.reason, exc.message, exc.metadata
     else:
@@ -69,10 +107,38 @@ class DocAIInterceptor(grpc.aio.ServerInterceptor):
 
 
 async def _enter(metadata: dict[str, Any], authenticate: Authenticator) -> None:
+    """Decides who the caller is: the credential says it; only the review page's service token may add a person.
+
+    A person token is its person (actor and role come with the token). The service token of the
+    review page, which signs its own users in, names the tenant (``x-docai-tenant``), the person
+    (``x-docai-actor``) and their role (``x-docai-role``) on each call. Any other credential that
+    sends those headers is refused (PERMISSION_DENIED ``ACTOR_NOT_ALLOWED`` / ``TENANT_NOT_ALLOWED``)
+    rather than ignored, so a client that relied on them notices.
+    """
     auth = str(metadata.get("authorization", ""))
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-    current_caller.set(await authenticate(token, metadata.get("x-docai-tenant")))
-    current_actor.set(str(metadata.get("x-docai-actor", "")))
+    tenant = str(metadata.get("x-docai-tenant", "") or "")
+    actor = str(metadata.get("x-docai-actor", "") or "")
+    role = str(metadata.get("x-docai-role", "") or "")
+    found = await authenticate(token, tenant or None)
+    if found.scope != "service":
+        if actor or role:
+            raise PermissionDeniedError(
+                "only the review page's service token may name the acting person or role; this credential is "
+                f"{found.actor or 'an ' + found.scope + ' token'} (send no x-docai-actor / x-docai-role)",
+                reason="ACTOR_NOT_ALLOWED", scope=found.scope,
+            )
+        if tenant and tenant != found.tenant_id:
+            raise PermissionDeniedError(
+                "this credential acts for its own tenant only (send no x-docai-tenant)", reason="TENANT_NOT_ALLOWED",
+                scope=found.scope,
+            )
+    elif actor:
+        found = replace(found, actor=check_actor(actor), role=check_role(role) if role else "")
+    elif role:
+        raise InvalidArgumentError("x-docai-role names the role of the x-docai-actor; send both", reason="ROLE_WITHOUT_ACTOR")
+    current_caller.set(found)
+    current_actor.set(found.actor)
 
 
 # Not failures to report: an abort already sent, a client that went away (the stream is closed
@@ -83,6 +149,8 @@ _PASS_THROUGH = (grpc.aio.AbortError, GeneratorExit, asyncio.CancelledError)
 async def _fail(context: grpc.aio.ServicerContext, method: str, exc: BaseException) -> None:
     if isinstance(exc, DocAIError):
         log.info("%s -> %s %s", method, exc.code.name, exc.reason)
+    elif (mapped := database_error(exc)) is not None:
+        log.warning("%s -> %s %s: %s", method, mapped.code.name, mapped.reason, getattr(exc, "orig", None) or exc)
     else:
         log.exception("%s failed unexpectedly", method)
     status = _status_for(exc)
@@ -132,6 +200,15 @@ def _wrap(
 
 Registration = tuple[Callable[[Any, grpc.aio.Server], None], Any, str]
 
+# The largest message the transport accepts. UploadDocument's chunks are at most
+# docai.services.ingest.servicer.MAX_CHUNK_BYTES (1 MiB, protos/docai/ingest/v1); a chunk up to
+# this size still reaches the servicer, which refuses it with RESOURCE_EXHAUSTED CHUNK_TOO_LARGE
+# and an ErrorInfo. A larger message is refused by gRPC core before any docai code runs, with
+# RESOURCE_EXHAUSTED and no ErrorInfo (there is no hook to add one); the margin keeps that for
+# clients far off the documented size, and bounds what one half-sent message holds in memory.
+MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024
+_HEALTH: weakref.WeakKeyDictionary[grpc.aio.Server, Any] = weakref.WeakKeyDictionary()
+
 
 async def start_server(
     registrations: Iterable[Registration], *, authenticate: Authenticator, address: str
@@ -148,10 +225,11 @@ async def start_server(
     """
     server = grpc.aio.server(
         interceptors=[DocAIInterceptor(authenticate)],
-        options=[("grpc.max_receive_message_length", 8 * 1024 * 1024)],
+        options=[("grpc.max_receive_message_length", MAX_RECEIVE_MESSAGE_BYTES)],
     )
     health_servicer = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    _HEALTH[server] = health_servicer
     names = [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
     for add, servicer, name in registrations:
         add(servicer, server)
@@ -169,3 +247,18 @@ async def _set_serving(servicer: Any, name: str) -> None:
     result = servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if hasattr(result, "__await__"):
         await result
+
+
+async def stop_server(server: grpc.aio.Server, grace: float) -> None:
+    """Drains the server: health says NOT_SERVING, new calls are refused (UNAVAILABLE), and the
+    calls in progress get ``grace`` seconds to finish before they are cancelled.
+
+    A call cancelled at the end of the grace period was never acknowledged: an upload is
+    acknowledged only after its document is committed, so nothing acknowledged is lost.
+    """
+    health_servicer = _HEALTH.pop(server, None)
+    if health_servicer is not None:
+        result = health_servicer.enter_graceful_shutdown()
+        if hasattr(result, "__await__"):
+            await result
+    await server.stop(grace)

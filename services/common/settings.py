@@ -29,10 +29,29 @@ class Settings(BaseSettings):
         None, description="per-field confidence calibration JSON (docai calibrate); empty = services/extraction/calibration.json"
     )
     max_upload_bytes: int = 20 * 1024 * 1024
+    upload_idle_seconds: float = Field(
+        30.0, description="an upload stream that sends nothing for this long is closed (ABORTED UPLOAD_IDLE)"
+    )
+    max_concurrent_uploads: int = Field(
+        32, description="uploads in progress at once in this process; more get RESOURCE_EXHAUSTED TOO_MANY_UPLOADS"
+    )
+    max_concurrent_uploads_per_tenant: int = Field(
+        8, description="uploads in progress at once per tenant; more get RESOURCE_EXHAUSTED TOO_MANY_UPLOADS"
+    )
     max_pages: int = 50
     parse_wall_seconds: float = 15.0
     review_lease_seconds: int = 600
     pipeline_workers: int = 1
+    pipeline_lease_seconds: float = Field(
+        30.0, description="a work item's lease, renewed every third of it while a worker processes the item; "
+        "a crashed worker's document is taken up again when its lease runs out (SQLite: at once on restart)",
+    )
+    shutdown_grace_seconds: float = Field(
+        20.0, description="on SIGTERM, calls in progress get this long to finish; new calls get UNAVAILABLE"
+    )
+    database_busy_timeout_seconds: float = Field(
+        30.0, description="SQLite: how long a call waits for a locked database before UNAVAILABLE DATABASE_UNAVAILABLE"
+    )
     max_new_tokens: int = 512
 
     @model_validator(mode="after")
@@ -47,6 +66,11 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.home / "blobs"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Uploads in progress, spooled to disk chunk by chunk (each file removed when its call ends)."""
+        return self.home / "uploads"
 
     @property
     def model_cache(self) -> Path:

@@ -11,6 +11,7 @@ retrained.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ from dataclasses import dataclass
 from docai.services.extraction.candidates import Candidate
 from docai.services.extraction.layout import Layout, fold
 from docai.services.models.backend import GenerationRequest, GenerationResult, TextGenerator
+
+log = logging.getLogger("docai.chooser")
+# The model's answer is a handful of tokens; anything much longer is not an answer (and is not parsed).
+MAX_ANSWER_CHARS = 4096
 
 # Fields whose candidates the evidence often leaves close, in the order they are asked.
 CHOICE_FIELDS: tuple[str, ...] = ("vendor_name", "customer_name", "invoice_number", "invoice_date", "due_date", "purchase_order")
@@ -96,17 +101,23 @@ def enum_schema(counts: Mapping[str, int]) -> dict[str, object]:
 
 
 def read_letters(text: str, counts: Mapping[str, int]) -> dict[str, int]:
-    """The option index each field's answered letter stands for; fields with no valid letter are left out."""
+    """The option index each field's answered letter stands for; fields with no valid letter are left out.
+
+    The text is the model's, so untrusted: anything that is not a JSON object of single letters
+    among those offered (too long, nested too deep to parse, HTML, other types) answers nothing.
+    """
+    if not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS:
+        return {}
     try:
         answer = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError; deep nesting recurses
         return {}
     if not isinstance(answer, dict):
         return {}
     out = {}
     for name, count in counts.items():
         letter = answer.get(name)
-        if isinstance(letter, str) and letter in LETTERS[:count]:
+        if isinstance(letter, str) and len(letter) == 1 and letter in LETTERS[:count]:
             out[name] = LETTERS.index(letter)
     return out
 
@@ -135,8 +146,12 @@ class Chooser:
                 json_schema=answer_schema(asked),
             )
         )
-        picked = read_letters(result.text, {q.field: len(q.options) for q in asked})
-        probabilities = _letter_probabilities(result)
+        try:
+            picked = read_letters(result.text, {q.field: len(q.options) for q in asked})
+            probabilities = _letter_probabilities(result) if picked else {}
+        except Exception:  # noqa: BLE001 - no model output may crash the reader: the evidence decides
+            log.warning("the model's answer could not be read; the page's evidence decides", exc_info=True)
+            return {}, result
         chosen = {
             q.field: (q.options[picked[q.field]], probabilities.get(q.field, 0.5)) for q in asked if q.field in picked
         }
@@ -150,8 +165,15 @@ def _letter_probabilities(result: GenerationResult) -> dict[str, float]:
     for token in result.tokens:
         if token.forced or not token.text.strip().strip('"'):
             continue
-        key_end = text.rfind('":', 0, token.start)
+        key_end = text.rfind('":', 0, max(token.start, 0))
         key_start = text.rfind('"', 0, key_end)
         if key_end > 0 and key_start >= 0:
-            out[text[key_start + 1 : key_end]] = math.exp(token.logprob)
+            out[text[key_start + 1 : key_end]] = _probability(token.logprob)
     return out
+
+
+def _probability(logprob: float) -> float:
+    """exp(logprob) within [0, 1]; a log-probability that is not a number says nothing (0.5)."""
+    if not isinstance(logprob, (int, float)) or math.isnan(logprob):
+        return 0.5
+    return math.exp(min(float(logprob), 0.0))

@@ -37,6 +37,7 @@ from docai.services.extraction.layout import fold
 from docai.services.extraction.normalize import parse_amount
 from docai.services.extraction.provenance import DocumentLocator
 from docai.services.extraction.reader import InvoiceReader, PageReading, Recall
+from docai.services.extraction.steering import FLAG_CHECKS, flag_checks
 
 __all__ = ["CROSS_CHECKED", "XML_CHECKS", "EInvoiceReader"]
 
@@ -108,6 +109,7 @@ class EInvoiceReader:
         )
         if not document.xml_only:
             checks.append(cross_check(extraction, reading))
+        checks += _flags(reading, extraction)
         page.timings.validation_s += time.perf_counter() - started
         return ExtractionOutcome(extraction=extraction, checks=checks, timings=page.timings, path="xml")
 
@@ -218,6 +220,14 @@ def _compact(text: str) -> str:
 def _unreadable(filename: str, reason: str, message: str = "") -> CheckResult:
     detail = f"the attached e-invoice {filename!r} could not be read ({reason}{': ' + message if message else ''}); the page was read instead"
     return CheckResult(name="xml_readable", passed=False, detail=detail, reason=XML_CHECKS["xml_readable"])
+
+
+def _flags(reading: PageReading, extraction: Extraction) -> list[CheckResult]:
+    """The page's flags (hidden text, revisions, instruction-like text...), with look-alike letters
+    and unreadable bank details judged on the XML's values rather than the page reader's."""
+    if reading.guard is not None:
+        return flag_checks(reading.guard, extraction)
+    return [check for check in reading.outcome.checks if check.name in FLAG_CHECKS]
 
 
 def _page_with(page: ExtractionOutcome, check: CheckResult) -> ExtractionOutcome:

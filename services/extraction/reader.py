@@ -1,7 +1,9 @@
 """Reads an invoice by choosing among what the page shows: layout → candidates → consistency → choice.
 
 Nothing here writes a value: every field is a candidate read from the page (with its page
-and box) or, for the amount due, the gross when no other amount is due. The small model
+and box) or, for the amount due, the gross when no other amount is due. The page is read
+normalised and without text addressed to a machine, and documents that try to steer the
+reader are flagged (`steering`). The small model
 (`chooser`) only breaks ties between candidates that the evidence leaves close.
 """
 
@@ -23,6 +25,7 @@ from docai.services.extraction.extractor import ExtractionOutcome, Timings
 from docai.services.extraction.layout import Box, Layout, fold
 from docai.services.extraction.line_items import read_line_items
 from docai.services.extraction.parties import address_below, party_candidates
+from docai.services.extraction.steering import Guard, flag_checks, prepare
 from docai.services.extraction.totals import choose_totals
 from docai.services.extraction.values import decimal_separator
 
@@ -50,11 +53,13 @@ Calibrate = Callable[[str, float], float]
 
 @dataclass(frozen=True)
 class PageReading:
-    """What reading the page produced: the outcome, and the layout and candidates it chose from."""
+    """What reading the page produced: the outcome, the layout and candidates it chose from, and
+    what :func:`~docai.services.extraction.steering.prepare` found before reading."""
 
     outcome: ExtractionOutcome
     layout: Layout
     candidates: Candidates
+    guard: Guard | None = None
 
 
 class InvoiceReader:
@@ -81,8 +86,10 @@ class InvoiceReader:
         """:meth:`extract`, keeping the layout and every candidate (to locate or cross-check other values)."""
         timings = Timings()
         started = time.perf_counter()
-        layout, candidates = gather(document)
-        for candidate in recall(document, layout) if recall is not None else ():
+        # Normalised text, without what is addressed to a machine: nothing printed there is read.
+        guard = prepare(document)
+        layout, candidates = gather(guard.reading, layout=guard.layout)
+        for candidate in recall(guard.reading, layout) if recall is not None else ():
             candidates.add(candidate)
         timings.prompt_s = time.perf_counter() - started
         if self.chooser is not None:
@@ -97,9 +104,9 @@ class InvoiceReader:
             extraction.fields[name] = _field(candidate, self.calibrate(name, confidence))
         if self.line_items:
             extraction.line_items = read_line_items(layout, decimal=candidates.decimal)
-        checks = run_checks(extraction)
+        checks = [*run_checks(extraction), *flag_checks(guard, extraction)]
         timings.validation_s = time.perf_counter() - started
-        return PageReading(ExtractionOutcome(extraction=extraction, checks=checks, timings=timings), layout, candidates)
+        return PageReading(ExtractionOutcome(extraction=extraction, checks=checks, timings=timings), layout, candidates, guard)
 
     def _ask_model(self, layout: Layout, candidates: Candidates, *, adapter: str | None, timings: Timings) -> None:
         """The model's choice adds to the chosen candidate's evidence, by how sure the model was."""
@@ -237,9 +244,10 @@ def _in_doubt(options: Sequence[Candidate]) -> bool:
     return best - second < DOUBT_MARGIN
 
 
-def gather(document: ParsedDocument) -> tuple[Layout, Candidates]:
-    """The document's layout and every candidate of every field: what the model chooses among."""
-    layout = Layout(document)
+def gather(document: ParsedDocument, *, layout: Layout | None = None) -> tuple[Layout, Candidates]:
+    """The document's layout (``layout`` when already built from it) and every candidate of
+    every field: what the model chooses among."""
+    layout = layout if layout is not None else Layout(document)
     candidates = Candidates(layout, decimal=decimal_separator(document.text))
     party_candidates(layout, candidates)
     return layout, candidates

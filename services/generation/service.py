@@ -74,14 +74,14 @@ def adapter_name(brand_id: str) -> str:
 
 
 def activate_brand_adapters(backend: TextGenerator, registry: AdapterRegistry, brands: BrandBook) -> list[str]:
-    """Serve each brand's champion adapter (task ``brand-<brand>`` in ``registry``) as ``brand-<brand>``.
+    """Serve each brand's champion adapter (task ``brand-<brand>`` in ``registry``) as ``brand-<brand>``,
+    and each tenant's own champion of the brand as ``brand-<brand>@<tenant>``.
 
     Brands without an adapter are left out (they use the base model); returns the names loaded.
     """
     loaded = []
     for brand in brands.list():
-        if registry.activate(backend, adapter_name(brand.id)) is not None:
-            loaded.append(adapter_name(brand.id))
+        loaded += registry.activate_all(backend, adapter_name(brand.id))
     return loaded
 
 
@@ -130,17 +130,26 @@ class DescriptionService:
         """Raises NotFoundError (``BRAND_NOT_FOUND``) for an unknown brand."""
         return self.brands.get(brand_id)
 
-    def adapter_for(self, brand_id: str) -> str | None:
-        """``brand-<brand>`` when the backend has it loaded, else None (base model + style prompt)."""
-        name = adapter_name(brand_id)
-        return name if self.use_adapters and name in self.backend.adapters() else None
+    def adapter_for(self, brand_id: str, tenant_id: str = "") -> str | None:
+        """The brand adapter serving ``tenant_id``: its own champion (``brand-<brand>@<tenant>``) when loaded,
+        else ``brand-<brand>`` when loaded, else None (base model + style prompt)."""
+        if not self.use_adapters:
+            return None
+        loaded = self.backend.adapters()
+        for name in ([f"{adapter_name(brand_id)}@{tenant_id}"] if tenant_id else []) + [adapter_name(brand_id)]:
+            if name in loaded:
+                return name
+        return None
 
     # -- generation -----------------------------------------------------------------------
 
-    def prepare(self, product: Product, *, brand_id: str, request_id: str = "", adapter: str | None = None) -> Prepared:
+    def prepare(
+        self, product: Product, *, brand_id: str, request_id: str = "", adapter: str | None = None, tenant_id: str = ""
+    ) -> Prepared:
         """Validate and build the model request. Raises before anything is generated.
 
-        ``adapter`` overrides the brand's adapter (the training gate compares two versions).
+        ``adapter`` overrides the brand's adapter (the training gate compares two versions); else
+        the adapter serving ``tenant_id`` writes (:meth:`adapter_for`).
 
         Raises:
             NotFoundError: Unknown brand (``BRAND_NOT_FOUND``).
@@ -164,7 +173,7 @@ class DescriptionService:
                 "request_id must be 1-64 letters, digits, '-' or '_'", reason="INVALID_REQUEST_ID", field="request_id"
             )
         raw = prepare_raw_text(product.raw_text, max_chars=self.limits.max_raw_text_chars)
-        adapter = adapter or self.adapter_for(brand.id)
+        adapter = adapter or self.adapter_for(brand.id, tenant_id)
         messages = build_generation_messages(
             product, brand, few_shot=ADAPTER_FEW_SHOT if adapter else self.limits.few_shot, max_raw_chars=self.limits.max_raw_text_chars
         )
@@ -210,7 +219,8 @@ class DescriptionService:
     def generate(self, product: Product, *, brand_id: str, tenant_id: str, request_id: str = "") -> Description:
         """Write one description (the non-streaming form of :meth:`prepare` + :meth:`run`)."""
         result = None
-        for item in self.run(self.prepare(product, brand_id=brand_id, request_id=request_id), tenant_id=tenant_id):
+        prepared = self.prepare(product, brand_id=brand_id, request_id=request_id, tenant_id=tenant_id)
+        for item in self.run(prepared, tenant_id=tenant_id):
             result = item
         assert isinstance(result, Description)
         return result

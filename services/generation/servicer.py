@@ -86,7 +86,8 @@ class GenerationServicer(pb_grpc.GenerationServiceServicer):
         tenant = caller().tenant_id
         brand_id = parse_name(request.brand, collection="brands")
         prepared = await asyncio.to_thread(
-            self.service.prepare, product_from_pb(request.product), brand_id=brand_id, request_id=request.request_id
+            self.service.prepare, product_from_pb(request.product), brand_id=brand_id, request_id=request.request_id,
+            tenant_id=tenant,
         )
         async for item in _in_thread(lambda: self.service.run(prepared, tenant_id=tenant)):
             if isinstance(item, Description):
@@ -127,13 +128,13 @@ class GenerationServicer(pb_grpc.GenerationServiceServicer):
         page = brands[offset : offset + size]
         more = offset + size < len(brands)
         return pb.ListBrandsResponse(
-            brands=[brand_to_pb(b, adapter=self.service.adapter_for(b.id)) for b in page],
+            brands=[brand_to_pb(b, adapter=self.service.adapter_for(b.id, caller().tenant_id)) for b in page],
             next_page_token=paging.encode_token(offset + size) if more else "",
         )
 
     async def GetBrand(self, request: pb.GetBrandRequest, context: grpc.aio.ServicerContext) -> pb.GetBrandResponse:
         brand = self.service.get_brand(parse_name(request.name, collection="brands"))
-        return pb.GetBrandResponse(brand=brand_to_pb(brand, adapter=self.service.adapter_for(brand.id)))
+        return pb.GetBrandResponse(brand=brand_to_pb(brand, adapter=self.service.adapter_for(brand.id, caller().tenant_id)))
 
 
 def registration(servicer: GenerationServicer) -> tuple[Any, Any, str]:

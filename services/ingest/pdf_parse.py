@@ -175,7 +175,10 @@ def parse_pdf(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedDocu
         One ``Page`` per page with its visible words (boxes in points, origin top-left) and
         its text rebuilt as lines. A scanned page has no words; that is not an error.
         ``hidden_chars_dropped`` counts glyphs a reader cannot see (white, tiny, off-page,
-        render mode 3), which are never returned.
+        render mode 3, transparent, covered by an opaque shape or image), which are never
+        returned; ``hidden_chars_by_kind`` (of the document and of each page) says why.
+        ``revisions`` counts the PDF's saves (incremental updates add one each); when there
+        are several, ``first_revision_ibans`` lists the IBAN-shaped strings the first one shows.
 
     Raises:
         EmptyDocumentError: ``data`` is empty or the document has no pages.
@@ -269,6 +272,7 @@ def _to_document(payload: dict[str, Any]) -> ParsedDocument:
                 height=page["height"],
                 text=page["text"],
                 words=[Word(text=w[0], x0=w[1], top=w[2], x1=w[3], bottom=w[4]) for w in page["words"]],
+                hidden_chars_by_kind=page.get("hidden") or {},
             )
             for page in payload["pages"]
         ]
@@ -284,6 +288,9 @@ def _to_document(payload: dict[str, Any]) -> ParsedDocument:
         return ParsedDocument(
             pages=pages,
             hidden_chars_dropped=payload["hidden_chars_dropped"],
+            hidden_chars_by_kind=payload.get("hidden_chars_by_kind") or {},
+            revisions=payload.get("revisions") or 1,
+            first_revision_ibans=payload.get("first_revision_ibans"),
             einvoice=einvoice,
             xml_only=False,
         )

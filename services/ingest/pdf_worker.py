@@ -14,9 +14,12 @@ back. Forking from this single-threaded helper costs about 2 ms and carries JSON
 
 The second half of the module is what runs inside the child: pdfminer hardened against
 decompression bombs (capped, linear Flate/LZW/RunLength decoders), a page device that
-counts glyphs and records text render modes, the visible-text filter, the line builder, and
-the search for an embedded e-invoice XML (Factur-X, ZUGFeRD, XRechnung). A request of kind
-``xml`` (an e-invoice uploaded on its own) is parsed by the same child, under the same limits.
+counts glyphs and records text render modes, paint order and transparency, the visible-text
+filter (which also drops text painted over by opaque shapes and images, and counts what it
+drops by why), the line builder, the search for an embedded e-invoice XML (Factur-X,
+ZUGFeRD, XRechnung), and the count of the PDF's revisions, with the IBANs its first revision
+shows when it was updated incrementally. A request of kind ``xml`` (an e-invoice uploaded on
+its own) is parsed by the same child, under the same limits.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import json
 import logging
 import math
 import os
+import re
 import resource
 import select
 import signal
@@ -37,12 +41,14 @@ import time
 import unicodedata
 import warnings
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
 import pdfminer.pdftypes
 from docai.services.common.errors import DocAIError, DocumentTooLargeError, NotAnEInvoiceError
 from docai.services.einvoice.safe_xml import MAX_XML_BYTES, parse_xml, to_text
+from docai.services.extraction.lookalikes import iban_like
 from docai.services.ingest.pdf_limits import (
     EXIT_NO_MEMORY,
     ParseLimits,
@@ -54,7 +60,7 @@ from docai.services.ingest.pdf_limits import (
 )
 from lxml import etree
 from pdfminer.converter import PDFPageAggregator
-from pdfminer.layout import LTChar, LTContainer, LTCurve, LTPage
+from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage, LTPage, LTRect
 from pdfminer.lzw import LZWDecoder
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
@@ -62,6 +68,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFObjRef, PDFStream
 from pdfminer.psexceptions import PSException
+from pdfminer.psparser import PSLiteral, literal_name
 from pdfminer.utils import decode_text
 from pdfplumber.utils.text import extract_words
 
@@ -359,19 +366,48 @@ def install_pdfminer_guards() -> None:
 
 
 class _Device(PDFPageAggregator):
-    """Page device that caps glyphs and stamps each object with its draw order and render mode.
+    """Page device that caps glyphs and stamps each object with its draw order and paint state.
 
-    pdfminer keeps the text render mode (``Tr``) only in its text state; the visibility filter
-    needs it per glyph, and the draw order to know which filled shape lies behind a glyph.
+    pdfminer keeps the text render mode (``Tr``) only in its text state and ignores the fill
+    alpha, blend mode and soft mask that ``gs`` sets; the visibility filter needs them per
+    glyph, shape and image, and the draw order to know which filled shape lies behind a glyph
+    and which opaque shape or image is painted over it. ``_Interpreter`` keeps the transparency
+    state here, saved and restored with ``q``/``Q`` and around form XObjects.
     """
 
-    def __init__(self, rsrcmgr: PDFResourceManager, *, pageno: int, max_glyphs: int) -> None:
+    def __init__(
+        self, rsrcmgr: PDFResourceManager, *, pageno: int, max_glyphs: int, deadline: float | None = None
+    ) -> None:
         super().__init__(rsrcmgr, pageno=pageno, laparams=None)
         self.page_ctm: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         self._max_glyphs = max_glyphs
+        self._deadline = deadline
         self._glyphs = 0
         self._seq = 0
         self._render_mode = 0
+        self.fill_alpha = 1.0
+        self.blend_normal = True
+        self.soft_masked = False
+        self._saved: list[tuple[float, bool, bool]] = []
+
+    @property
+    def composited(self) -> bool:
+        """A blend mode other than Normal, or a soft mask: what is painted may not cover."""
+        return not self.blend_normal or self.soft_masked
+
+    def save_paint(self) -> int:
+        """Saves the transparency state (``q``); returns the depth to restore to."""
+        if len(self._saved) < _MAX_SAVED_STATES:
+            self._saved.append((self.fill_alpha, self.blend_normal, self.soft_masked))
+        return len(self._saved) - 1
+
+    def restore_paint(self, depth: int | None = None) -> None:
+        """Restores the last saved state (``Q``), or the one saved at ``depth`` (after a form
+        XObject, whatever its own ``q``/``Q`` left unbalanced)."""
+        if depth is not None:
+            del self._saved[depth + 1 :]
+        if self._saved:
+            self.fill_alpha, self.blend_normal, self.soft_masked = self._saved.pop()
 
     def begin_page(self, page: PDFPage, ctm: Any) -> None:
         self.page_ctm = tuple(ctm)  # not self.ctm: PDFDevice tracks the current one there
@@ -385,6 +421,8 @@ class _Device(PDFPageAggregator):
         self._glyphs += 1
         if self._glyphs > self._max_glyphs:
             raise _Refused("TooManyGlyphsError", page=self.pageno, max_glyphs_per_page=self._max_glyphs)
+        if self._deadline is not None and self._glyphs % 512 == 0 and time.monotonic() > self._deadline:
+            raise _Refused("ParseTimeoutError")
         adv: float = super().render_char(*args, **kwargs)
         self._stamp(render_mode=self._render_mode)
         return adv
@@ -395,6 +433,12 @@ class _Device(PDFPageAggregator):
         if len(self.cur_item._objs) > before:
             self._stamp(render_mode=None)
 
+    def render_image(self, name: str, stream: PDFStream) -> None:
+        before = len(self.cur_item._objs)
+        super().render_image(name, stream)
+        if len(self.cur_item._objs) > before:
+            self._stamp(render_mode=None)
+
     def handle_undefined_char(self, font: Any, cid: int) -> str:
         return "\ufffd"  # pdfminer's "(cid:7)" would read as text to the model
 
@@ -402,7 +446,54 @@ class _Device(PDFPageAggregator):
         obj = self.cur_item._objs[-1]
         obj.seq = self._seq  # type: ignore[attr-defined]
         obj.render_mode = render_mode  # type: ignore[attr-defined]
+        obj.fill_alpha = self.fill_alpha  # type: ignore[attr-defined]
+        obj.composited = self.composited  # type: ignore[attr-defined]
         self._seq += 1
+
+
+_MAX_SAVED_STATES = 4096  # q nesting kept for the transparency state; deeper saves are not tracked
+
+
+class _Interpreter(PDFPageInterpreter):
+    """pdfminer's interpreter, plus what ``gs`` says about transparency (pdfminer ignores ``gs``)."""
+
+    device: _Device
+
+    def do_q(self) -> None:
+        super().do_q()
+        self.device.save_paint()
+
+    def do_Q(self) -> None:
+        super().do_Q()
+        self.device.restore_paint()
+
+    def do_Do(self, xobjid_arg: Any) -> None:
+        mark = self.device.save_paint()  # a form XObject runs inside an implicit q/Q
+        try:
+            super().do_Do(xobjid_arg)
+        finally:
+            self.device.restore_paint(mark)
+
+    def do_gs(self, name: Any) -> None:
+        states = _resolve(self.resources.get("ExtGState")) if isinstance(self.resources, dict) else None
+        key = literal_name(name) if isinstance(name, PSLiteral) else name
+        params = _resolve(states.get(key)) if isinstance(states, dict) and isinstance(key, str) else None
+        if not isinstance(params, dict):
+            return
+        alpha = _resolve(params.get("ca"))
+        if isinstance(alpha, int | float) and not isinstance(alpha, bool) and math.isfinite(alpha):
+            self.device.fill_alpha = min(1.0, max(0.0, float(alpha)))
+        if "BM" in params:
+            blend = _resolve(params.get("BM"))
+            if isinstance(blend, list):
+                blend = _resolve(blend[0]) if blend else None
+            self.device.blend_normal = isinstance(blend, PSLiteral) and literal_name(blend) in (
+                "Normal",
+                "Compatible",
+            )
+        if "SMask" in params:
+            mask = _resolve(params.get("SMask"))
+            self.device.soft_masked = not (isinstance(mask, PSLiteral) and literal_name(mask) == "None")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,19 +512,23 @@ def extract(data: bytes, *, limits: ParseLimits) -> dict[str, Any]:
         limits: Page, glyph and decode caps (memory, CPU and time are enforced by the caller).
 
     Returns:
-        ``{"pages": [...], "hidden_chars_dropped": n}`` where each page is
-        ``{"number", "width", "height", "text", "words": [[text, x0, top, x1, bottom], ...]}``,
-        plus ``"einvoice": {"filename", "xml"}`` (or ``{"filename", "xml": "", "error": REASON}``)
-        when the PDF carries an XML attachment,
+        ``{"pages": [...], "hidden_chars_dropped": n, "hidden_chars_by_kind": {kind: n},
+        "revisions": n}`` where each page is ``{"number", "width", "height", "text",
+        "words": [[text, x0, top, x1, bottom], ...], "hidden": {kind: n}}`` (kinds as
+        :func:`hidden_kind` names them; revisions as :func:`revision_ends` counts them), plus
+        ``"first_revision_ibans": [...]`` (or None when it could not be read) when there is
+        more than one revision, and ``"einvoice": {"filename", "xml"}`` (or ``{"filename",
+        "xml": "", "error": REASON}``) when the PDF carries an XML attachment,
         or ``{"error": "<DocAIError subclass name>", "metadata": {...}, "detail": "<type>"}``.
 
     Raises:
         MemoryError: Left to the caller, which reports it by exit status.
     """
+    started = time.monotonic()
     install_pdfminer_guards()
     _BUDGET.reset(limits.max_decompressed_bytes)
     try:
-        result = _extract(data, limits)
+        result = _extract(data, limits, started=started)
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - the boundary: every type becomes a domain error
@@ -488,42 +583,16 @@ def _causes(exc: BaseException) -> Iterable[BaseException]:
         current = wrapped or current.__cause__ or current.__context__
 
 
-def _extract(data: bytes, limits: ParseLimits) -> dict[str, Any]:
-    try:
-        document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
-    except Exception as exc:
-        raise _OpenFailed() from exc
-    page_objs: list[PDFPage] = []
-    for page_obj in PDFPage.create_pages(document):
-        if len(page_objs) == limits.max_pages:
-            raise _Refused("TooManyPagesError", max_pages=limits.max_pages)
-        page_objs.append(page_obj)
-    if not page_objs:
-        raise _Refused("EmptyDocumentError")
+def _extract(data: bytes, limits: ParseLimits, *, started: float | None = None) -> dict[str, Any]:
+    started = time.monotonic() if started is None else started
+    document = _open(data)
+    page_objs = _page_list(document, limits)
     rsrcmgr = PDFResourceManager()
     pages: list[dict[str, Any]] = []
-    hidden_total = 0
+    hidden_by_kind: Counter[str] = Counter()
     for number, page_obj in enumerate(page_objs, start=1):
-        _normalize_boxes(page_obj)
-        device = _Device(rsrcmgr, pageno=number, max_glyphs=limits.max_glyphs_per_page)
-        PDFPageInterpreter(rsrcmgr, device).process_page(page_obj)
-        layout = device.get_result()
-        chars, shapes = _page_objects(layout)
-        box = _visible_box(page_obj, device.page_ctm, layout.width, layout.height)
-        visible, hidden = split_visible(chars, shapes, box)
-        hidden_total += hidden
-        # Boxes relative to the visible area's top-left corner: what a viewer shows as the page.
-        left, top = box[0], box[1]
-        words = [
-            [
-                w["text"],
-                round(w["x0"] - left, 2),
-                round(w["top"] - top, 2),
-                round(w["x1"] - left, 2),
-                round(w["bottom"] - top, 2),
-            ]
-            for w in _words(visible)
-        ]
+        words, box, hidden = _read_page(rsrcmgr, page_obj, number, limits)
+        hidden_by_kind.update(hidden)
         pages.append(
             {
                 "number": number,
@@ -531,13 +600,139 @@ def _extract(data: bytes, limits: ParseLimits) -> dict[str, Any]:
                 "height": round(box[3] - box[1], 2),
                 "words": words,
                 "text": build_text(words),
+                "hidden": dict(hidden),
             }
         )
-    result: dict[str, Any] = {"pages": pages, "hidden_chars_dropped": hidden_total}
+    result: dict[str, Any] = {
+        "pages": pages,
+        "hidden_chars_dropped": sum(hidden_by_kind.values()),
+        "hidden_chars_by_kind": dict(hidden_by_kind),
+    }
     einvoice = _embedded_einvoice(document)
     if einvoice is not None:
         result["einvoice"] = einvoice
+    ends = revision_ends(data)
+    result["revisions"] = len(ends)
+    if len(ends) > 1:
+        deadline = started + FIRST_REVISION_SHARE * min(limits.wall_seconds, limits.cpu_seconds)
+        result["first_revision_ibans"] = _first_revision_ibans(data[: ends[0]], limits, deadline=deadline)
     return result
+
+
+def _open(data: bytes) -> PDFDocument:
+    try:
+        return PDFDocument(PDFParser(io.BytesIO(data)), password="")
+    except Exception as exc:
+        raise _OpenFailed() from exc
+
+
+def _page_list(document: PDFDocument, limits: ParseLimits) -> list[PDFPage]:
+    page_objs: list[PDFPage] = []
+    for page_obj in PDFPage.create_pages(document):
+        if len(page_objs) == limits.max_pages:
+            raise _Refused("TooManyPagesError", max_pages=limits.max_pages)
+        page_objs.append(page_obj)
+    if not page_objs:
+        raise _Refused("EmptyDocumentError")
+    return page_objs
+
+
+def _read_page(
+    rsrcmgr: PDFResourceManager,
+    page_obj: PDFPage,
+    number: int,
+    limits: ParseLimits,
+    *,
+    deadline: float | None = None,
+) -> tuple[list[list[Any]], tuple[float, float, float, float], Counter[str]]:
+    """One page's visible words (boxes relative to the visible area), that area, and the
+    non-blank glyphs left out, by why (:func:`hidden_kind`)."""
+    _normalize_boxes(page_obj)
+    device = _Device(rsrcmgr, pageno=number, max_glyphs=limits.max_glyphs_per_page, deadline=deadline)
+    _Interpreter(rsrcmgr, device).process_page(page_obj)
+    layout = device.get_result()
+    chars, shapes = _page_objects(layout)
+    box = _visible_box(page_obj, device.page_ctm, layout.width, layout.height)
+    visible, hidden = sort_glyphs(chars, shapes, box)
+    # Boxes relative to the visible area's top-left corner: what a viewer shows as the page.
+    left, top = box[0], box[1]
+    words = [
+        [
+            w["text"],
+            round(w["x0"] - left, 2),
+            round(w["top"] - top, 2),
+            round(w["x1"] - left, 2),
+            round(w["bottom"] - top, 2),
+        ]
+        for w in _words(visible)
+    ]
+    return words, box, hidden
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the child: revisions (incremental updates).
+# ---------------------------------------------------------------------------------------------
+
+FIRST_REVISION_SHARE = 0.75
+"""The first revision of a changed PDF is read only while less than this share of the time
+limit has passed since the parse began; it gives up, unread, when the share runs out."""
+_REVISION_END = re.compile(rb"startxref\s{0,64}\d{1,20}\s{0,64}%%EOF")
+_OBJECT_HEADER = re.compile(rb"(?<![0-9])\d{1,10}[ \t\r\n]{1,16}\d{1,5}[ \t\r\n]{1,16}obj\b")
+_LINEARIZED = re.compile(rb"/Linearized\b")
+_MAX_REVISIONS = 10_000
+_MAX_FIRST_REVISION_IBANS = 100
+
+
+def revision_ends(data: bytes) -> list[int]:
+    """Where each revision of the PDF ends: just past its ``startxref … %%EOF``.
+
+    A PDF saved once has one; every incremental update (a later revision appended to the file,
+    as editors, form fillers and signers do) adds one. The first-page section of a linearized
+    file ends with a ``%%EOF`` of its own but is no revision. Objects appended after the last
+    ``%%EOF`` without a cross-reference section of their own count as one more revision:
+    readers that rebuild the cross-references find them.
+
+    Args:
+        data: The PDF from its ``%PDF-`` header.
+
+    Returns:
+        Offsets, in file order; ``[len(data)]`` when no ``%%EOF`` marks an end.
+    """
+    ends: list[int] = []
+    for match in _REVISION_END.finditer(data):
+        ends.append(match.end())
+        if len(ends) == _MAX_REVISIONS:
+            break
+    if len(ends) > 1 and _LINEARIZED.search(data, 0, 1024 + 5):
+        ends = ends[1:]
+    if ends and _OBJECT_HEADER.search(data, ends[-1]):
+        ends.append(len(data))
+    return ends or [len(data)]
+
+
+def _first_revision_ibans(prefix: bytes, limits: ParseLimits, *, deadline: float) -> list[str] | None:
+    """The IBAN-shaped strings the first revision shows, compact; None when it cannot be read.
+
+    Read like the whole file (visible glyphs only, same caps), but with what is left of the
+    decode budget and until ``deadline``; nothing it raises fails the parse of the document.
+    """
+    if time.monotonic() > deadline:
+        return None
+    found: list[str] = []
+    try:
+        with _BUDGET.limited(_BUDGET.remaining):
+            document = _open(prefix)
+            rsrcmgr = PDFResourceManager()
+            for number, page_obj in enumerate(_page_list(document, limits), start=1):
+                words, _, _ = _read_page(rsrcmgr, page_obj, number, limits, deadline=deadline)
+                found += [iban.raw for iban in iban_like(build_text(words))]
+                if time.monotonic() > deadline:
+                    return None
+    except MemoryError:
+        return None
+    except Exception:  # noqa: BLE001 - a first revision that cannot be read is only not compared
+        return None
+    return list(dict.fromkeys(found))[:_MAX_FIRST_REVISION_IBANS]
 
 
 def _words(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -558,7 +753,11 @@ def _words(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _page_objects(layout: LTPage) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Glyphs and filled shapes of a page as dicts in top-left coordinates (pdfplumber's keys)."""
+    """Glyphs, filled shapes and images of a page as dicts in top-left coordinates (pdfplumber's keys).
+
+    A shape or image is ``opaque`` when whatever it is painted over cannot show through: full
+    fill alpha, normal blending, no soft mask, and for an image no mask of its own.
+    """
     height = layout.height
     chars: list[dict[str, Any]] = []
     shapes: list[dict[str, Any]] = []
@@ -589,24 +788,64 @@ def _page_objects(layout: LTPage) -> tuple[list[dict[str, Any]], list[dict[str, 
                         "ncs": getattr(obj.ncs, "name", None),
                         "render_mode": getattr(obj, "render_mode", 0),
                         "seq": getattr(obj, "seq", 0),
+                        "fill_alpha": getattr(obj, "fill_alpha", 1.0),
+                        "composited": getattr(obj, "composited", False),
                     }
                 )
             elif isinstance(obj, LTCurve):
                 if obj.fill:
-                    shapes.append(
-                        {
-                            "fill": True,
-                            "x0": obj.x0,
-                            "x1": obj.x1,
-                            "top": height - obj.y1,
-                            "bottom": height - obj.y0,
-                            "non_stroking_color": obj.non_stroking_color,
-                            "seq": getattr(obj, "seq", 0),
-                        }
-                    )
+                    shape = {
+                        "fill": True,
+                        "x0": obj.x0,
+                        "x1": obj.x1,
+                        "top": height - obj.y1,
+                        "bottom": height - obj.y0,
+                        "non_stroking_color": obj.non_stroking_color,
+                        "seq": getattr(obj, "seq", 0),
+                        "opaque": _paints_opaque(obj),
+                    }
+                    if not isinstance(obj, LTRect):
+                        points = obj.pts if len(obj.pts) <= _MAX_OUTLINE_POINTS else []
+                        shape["outline"] = [(x, height - y) for x, y in points]
+                    shapes.append(shape)
+            elif isinstance(obj, LTImage):
+                shapes.append(
+                    {
+                        "fill": False,  # its colors are unknown: never a background for the contrast test
+                        "x0": obj.x0,
+                        "x1": obj.x1,
+                        "top": height - obj.y1,
+                        "bottom": height - obj.y0,
+                        "seq": getattr(obj, "seq", 0),
+                        "opaque": _paints_opaque(obj) and not _image_masked(obj),
+                    }
+                )
             elif isinstance(obj, LTContainer):
-                stack.append(obj)  # form XObjects arrive as LTFigure
+                stack.append(obj)  # form XObjects and images arrive as LTFigure
     return chars, shapes
+
+
+_MAX_OUTLINE_POINTS = 256  # a filled path with more points (a logo, a glyph drawn as a path) covers nothing
+OPAQUE_ALPHA = 0.9
+"""Fill alpha from which a shape or image hides what it is painted over."""
+
+
+def _paints_opaque(obj: Any) -> bool:
+    alpha = getattr(obj, "fill_alpha", 1.0)
+    return not getattr(obj, "composited", False) and isinstance(alpha, float | int) and alpha >= OPAQUE_ALPHA
+
+
+def _image_masked(image: LTImage) -> bool:
+    """Whether parts of the image are transparent: a soft mask, a mask, or a stencil mask."""
+    stream = image.stream
+    try:
+        return bool(
+            _resolve(stream.get("SMask")) is not None
+            or _resolve(stream.get("Mask")) is not None
+            or _resolve(stream.get_any(("IM", "ImageMask")))
+        )
+    except Exception:  # noqa: BLE001 - a damaged image dictionary: assume it lets text show through
+        return True
 
 
 def _normalize_boxes(page_obj: PDFPage) -> None:
@@ -871,21 +1110,29 @@ def to_rgb(color: object, space: str | None = None) -> RGB | None:
 
 
 class _Backgrounds:
-    """Filled shapes of a page, to find the color behind a glyph."""
+    """Filled shapes of a page, to find the color behind a glyph and what is painted over it."""
 
     def __init__(self, shapes: Sequence[dict[str, Any]]) -> None:
         self._bands: dict[int, list[tuple[int, float, float, float, float, RGB | None]]] = {}
+        self._covers: dict[
+            int, list[tuple[int, float, float, float, float, Sequence[tuple[float, float]] | None]]
+        ] = {}
         for shape in shapes:
-            if not shape.get("fill"):
-                continue
             x0, top, x1, bottom = (float(shape[k]) for k in ("x0", "top", "x1", "bottom"))
             if not all(math.isfinite(v) for v in (x0, top, x1, bottom)) or x1 - x0 < 2 or bottom - top < 2:
-                continue  # rules and hairlines are not backgrounds
-            entry = (int(shape.get("seq") or 0), x0, top, x1, bottom, to_rgb(shape.get("non_stroking_color")))
+                continue  # rules and hairlines are neither backgrounds nor covers
+            seq = int(shape.get("seq") or 0)
             # Clamped: a shape a billion points tall must not become a billion bands.
-            first, last = max(int(top // _BAND), -1), min(int(bottom // _BAND), 1000)
-            for band in range(first, last + 1):
-                self._bands.setdefault(band, []).append(entry)
+            bands = range(max(int(top // _BAND), -1), min(int(bottom // _BAND), 1000) + 1)
+            if shape.get("fill"):
+                entry = (seq, x0, top, x1, bottom, to_rgb(shape.get("non_stroking_color")))
+                for band in bands:
+                    self._bands.setdefault(band, []).append(entry)
+            if shape.get("opaque"):
+                outline = shape.get("outline")
+                cover = (seq, x0, top, x1, bottom, outline if outline is not None else None)
+                for band in bands:
+                    self._covers.setdefault(band, []).append(cover)
         for entries in self._bands.values():
             entries.sort(key=lambda entry: -entry[0])
 
@@ -896,39 +1143,155 @@ class _Backgrounds:
                 return rgb
         return _WHITE
 
+    def covered(self, char: dict[str, Any], seq: int) -> bool:
+        """Whether an opaque shape or image painted after ``seq`` hides the glyph's ink.
 
-def is_hidden(
+        The ink is taken as the glyph box less :data:`COVER_MARGIN_X` of its width and
+        :data:`COVER_MARGIN_Y` of its height on each side (the box holds the font's whole
+        ascent and descent); a covering path that is not a rectangle must hold the ink's
+        corners and centre inside its outline.
+        """
+        x0, x1, top, bottom = char["x0"], char["x1"], char["top"], char["bottom"]
+        dx, dy = (x1 - x0) * COVER_MARGIN_X, (bottom - top) * COVER_MARGIN_Y
+        ink = (x0 + dx, top + dy, x1 - dx, bottom - dy)
+        if not all(math.isfinite(v) for v in ink):
+            return False
+        for shape_seq, sx0, stop, sx1, sbottom, outline in self._covers.get(
+            int(((top + bottom) / 2) // _BAND), ()
+        ):
+            if shape_seq <= seq or not (
+                sx0 <= ink[0] and ink[2] <= sx1 and stop <= ink[1] and ink[3] <= sbottom
+            ):
+                continue
+            if outline is None:
+                return True
+            corners = ((ink[0], ink[1]), (ink[2], ink[1]), (ink[0], ink[3]), (ink[2], ink[3]))
+            centre = ((ink[0] + ink[2]) / 2, (ink[1] + ink[3]) / 2)
+            if all(_inside(point, outline) for point in (*corners, centre)):
+                return True
+        return False
+
+
+COVER_MARGIN_X = 0.2
+"""Share of a glyph box's width on each side that a covering shape may leave uncovered."""
+COVER_MARGIN_Y = 0.25
+"""Share of a glyph box's height on each side (ascent and descent) a covering shape may leave uncovered."""
+MIN_ALPHA = 0.1
+"""Fill alpha below which a filled glyph is transparent, hence hidden."""
+WATERMARK_SIZE = 36.0
+"""Font size (points) from which a glyph too faint to read is counted as a watermark..."""
+WATERMARK_CONTRAST = 0.03
+"""... as long as it differs from its background this much: faint, not invisible (white on white)."""
+_FILL_RENDER_MODES = {0, 2, 4, 6}
+
+
+def _inside(point: tuple[float, float], outline: Sequence[tuple[float, float]]) -> bool:
+    """Even-odd test of a point against a closed polygon."""
+    x, y = point
+    inside = False
+    n = len(outline)
+    for i in range(n):
+        (ax, ay), (bx, by) = outline[i], outline[(i + 1) % n]
+        if (ay > y) != (by > y) and x < ax + (y - ay) * (bx - ax) / (by - ay):
+            inside = not inside
+    return inside
+
+
+HIDDEN_KINDS = (
+    "render_mode",
+    "tiny",
+    "off_page",
+    "format",
+    "transparent",
+    "covered",
+    "low_contrast",
+    "watermark",
+)
+"""Why a glyph is hidden, as :func:`hidden_kind` names it; ``format`` characters (zero-width
+marks, direction overrides) are part of the text a generator writes, not drawn text."""
+
+
+def hidden_kind(
     char: dict[str, Any], box: tuple[float, float, float, float], backgrounds: _Backgrounds
-) -> bool:
-    """Whether a reader cannot see this glyph.
+) -> str | None:
+    """Why a reader cannot see this glyph, or None when it can.
 
-    Hidden means: render mode 3 or 7, smaller than :data:`MIN_FONT_SIZE`, centre outside the
-    visible page box, a control or format character (zero-width tricks), or a color within
-    :data:`MIN_CONTRAST` of what lies behind it (white on white, black on a black box).
+    ``render_mode``: render mode 3 or 7. ``tiny``: smaller than :data:`MIN_FONT_SIZE`.
+    ``off_page``: centre outside the visible page box. ``format``: a control or format
+    character (zero-width tricks). ``transparent``: filled with an alpha below
+    :data:`MIN_ALPHA`. ``covered``: an opaque filled shape or image is painted over it later.
+    ``low_contrast``: a color within :data:`MIN_CONTRAST` of what lies behind it (white on
+    white, black on a black box); ``watermark`` when such a glyph is at least
+    :data:`WATERMARK_SIZE` tall and not quite invisible (a faint "DRAFT" or "Trial" across the page).
     """
     mode = char.get("render_mode") or 0
     if mode in _INVISIBLE_RENDER_MODES:
-        return True
+        return "render_mode"
     size = char.get("size")
     if not isinstance(size, int | float) or not size >= MIN_FONT_SIZE:
-        return True
+        return "tiny"
     x = (char["x0"] + char["x1"]) / 2
     y = (char["top"] + char["bottom"]) / 2
     if not (box[0] <= x <= box[2] and box[1] <= y <= box[3]):  # also false for NaN
-        return True
+        return "off_page"
     text = char.get("text") or ""
     if all(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
-        return True
+        return "format"
+    alpha = char.get("fill_alpha", 1.0)
+    if mode in _FILL_RENDER_MODES and isinstance(alpha, int | float) and alpha < MIN_ALPHA:
+        return "transparent"
+    seq = int(char.get("seq") or 0)
+    if backgrounds.covered(char, seq):
+        return "covered"
     if mode in _STROKE_ONLY_RENDER_MODES:
         color = to_rgb(char.get("stroking_color"))
     else:
         color = to_rgb(char.get("non_stroking_color"), char.get("ncs"))
     if color is None:
-        return False  # patterns and exotic spaces: assume the reader sees it
-    background = backgrounds.behind(x, y, int(char.get("seq") or 0))
+        return None  # patterns and exotic spaces: assume the reader sees it
+    background = backgrounds.behind(x, y, seq)
     if background is None:
-        return False
-    return max(abs(a - b) for a, b in zip(color, background, strict=True)) < MIN_CONTRAST
+        return None
+    contrast = max(abs(a - b) for a, b in zip(color, background, strict=True))
+    if contrast < MIN_CONTRAST:
+        return "watermark" if size >= WATERMARK_SIZE and contrast >= WATERMARK_CONTRAST else "low_contrast"
+    return None
+
+
+def is_hidden(
+    char: dict[str, Any], box: tuple[float, float, float, float], backgrounds: _Backgrounds
+) -> bool:
+    """Whether a reader cannot see this glyph (:func:`hidden_kind` names why)."""
+    return hidden_kind(char, box, backgrounds) is not None
+
+
+def sort_glyphs(
+    chars: Sequence[dict[str, Any]],
+    shapes: Sequence[dict[str, Any]],
+    box: tuple[float, float, float, float],
+) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """Separates the glyphs a reader sees from the rest, counting the rest by why.
+
+    Args:
+        chars: Glyph dicts (text, box, size, colors, ``seq``, ``render_mode``, ``fill_alpha``).
+        shapes: Filled shapes (box, ``non_stroking_color``, ``seq``; ``opaque`` and, for a path
+            that is no rectangle, ``outline``) and images (``fill`` false), for background
+            colors and for what covers a glyph.
+        box: The visible page area (x0, top, x1, bottom), top-left origin.
+
+    Returns:
+        The visible chars, and how many non-blank chars were hidden, by :data:`HIDDEN_KINDS`.
+    """
+    backgrounds = _Backgrounds(shapes)
+    visible: list[dict[str, Any]] = []
+    hidden: Counter[str] = Counter()
+    for char in chars:
+        kind = hidden_kind(char, box, backgrounds)
+        if kind is None:
+            visible.append(char)
+        elif (char.get("text") or "").strip():
+            hidden[kind] += 1
+    return visible, hidden
 
 
 def split_visible(
@@ -936,26 +1299,9 @@ def split_visible(
     shapes: Sequence[dict[str, Any]],
     box: tuple[float, float, float, float],
 ) -> tuple[list[dict[str, Any]], int]:
-    """Separates the glyphs a reader sees from the rest.
-
-    Args:
-        chars: Glyph dicts (text, box, size, colors, ``seq`` and ``render_mode``).
-        shapes: Filled shapes (box, ``non_stroking_color``, ``seq``), for background colors.
-        box: The visible page area (x0, top, x1, bottom), top-left origin.
-
-    Returns:
-        The visible chars, and how many non-blank chars were hidden.
-    """
-    backgrounds = _Backgrounds(shapes)
-    visible: list[dict[str, Any]] = []
-    hidden = 0
-    for char in chars:
-        if is_hidden(char, box, backgrounds):
-            if (char.get("text") or "").strip():
-                hidden += 1
-        else:
-            visible.append(char)
-    return visible, hidden
+    """:func:`sort_glyphs` with one count: the visible chars, and how many non-blank chars were hidden."""
+    visible, hidden = sort_glyphs(chars, shapes, box)
+    return visible, sum(hidden.values())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ class GrammarCache:
 
 
 def decode(
-    model: PreTrainedModel,
+    model: PreTrainedModel | Runner,
     tokenizer: PreTrainedTokenizerBase,
     prompt_ids: list[int],
     *,
@@ -139,7 +139,7 @@ def decode(
     after rolling back ``stats.rolled_back_tokens`` trailing tokens, which the caller drops).
 
     Args:
-        model: A causal LM.
+        model: A causal LM, or a :class:`Runner` (another engine's forward pass and KV cache).
         tokenizer: Its tokenizer (used to tokenise forced text).
         prompt_ids: The tokenised prompt.
         max_new_tokens: Budget of generated tokens, forced ones included.
@@ -156,14 +156,13 @@ def decode(
     """
     import xgrammar as xgr
 
-    device = model.device
+    runner = as_runner(model)
     stops = set(stop_token_ids)
-    cache = _new_cache(model)
-    vocab_size = int(model.config.vocab_size)
+    vocab_size = runner.vocab_size
     bitmask = xgr.allocate_token_bitmask(1, vocab_size) if matcher is not None else None
 
     started = time.perf_counter()
-    logits = _forward(model, prompt_ids, cache, device)
+    logits = runner.forward(prompt_ids)
     stats.forward_passes += 1
     stats.prefill_s = time.perf_counter() - started
     decode_started = time.perf_counter()
@@ -186,7 +185,7 @@ def decode(
                     generated += len(forced)
                     if generated >= max_new_tokens:
                         break
-                    logits = _forward(model, forced, cache, device)
+                    logits = runner.forward(forced)
                     stats.forward_passes += 1
                     continue
                 tick = time.perf_counter()
@@ -209,7 +208,7 @@ def decode(
             generated += 1
             if generated >= max_new_tokens:
                 break
-            logits = _forward(model, [token], cache, device)
+            logits = runner.forward([token])
             stats.forward_passes += 1
         if generated >= max_new_tokens and (matcher is None or not _finished(matcher)):
             stats.finish_reason = "length"
@@ -221,6 +220,58 @@ def decode(
         stats.generated_tokens = generated
         stats.decode_s = time.perf_counter() - decode_started
         stats.grammar_s = grammar_s
+
+
+class Runner:
+    """One sequence's forward passes and KV cache, for engines other than a transformers model.
+
+    :func:`decode` and :func:`~.guarded.decode_guarded` take either a transformers model (wrapped
+    in :class:`TorchRunner`) or a subclass of this, so every engine shares one decode loop:
+    the same grammar, jump-forward, guard and sampling, hence the same greedy output.
+
+    Attributes:
+        vocab_size: Width of the logits.
+    """
+
+    vocab_size: int
+
+    def forward(self, ids: list[int]) -> torch.Tensor:
+        """Append ``ids`` to the sequence; return the logits after the last one, ``[1, vocab]`` float32 on CPU."""
+        raise NotImplementedError
+
+    def length(self) -> int:
+        """Tokens in the KV cache."""
+        raise NotImplementedError
+
+    def crop(self, length: int) -> None:
+        """Keep only the first ``length`` tokens of the KV cache."""
+        raise NotImplementedError
+
+
+class TorchRunner(Runner):
+    """A transformers causal LM with a :class:`~transformers.DynamicCache`."""
+
+    def __init__(self, model: PreTrainedModel) -> None:
+        self._model = model
+        self._device = model.device
+        self._cache = _new_cache(model)
+        self.vocab_size = int(model.config.vocab_size)
+
+    def forward(self, ids: list[int]) -> torch.Tensor:
+        return _forward(self._model, ids, self._cache, self._device)
+
+    def length(self) -> int:
+        return int(self._cache.get_seq_length())
+
+    def crop(self, length: int) -> None:
+        surplus = self.length() - length
+        if surplus > 0:
+            self._cache.crop(-surplus)  # transformers 5: a negative count removes that many tokens
+
+
+def as_runner(model: PreTrainedModel | Runner) -> Runner:
+    """``model`` itself when it is a :class:`Runner`, else a fresh :class:`TorchRunner` (new cache) for it."""
+    return model if isinstance(model, Runner) else TorchRunner(model)
 
 
 def _new_cache(model: PreTrainedModel) -> Any:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from docai.services.models.decoding import DecodeStats, Step, _choose, _forward, _new_cache
+from docai.services.models.decoding import DecodeStats, Runner, Step, _choose, as_runner
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -34,7 +34,7 @@ _SPACE = re.compile(r"\s")
 
 
 def decode_guarded(
-    model: PreTrainedModel,
+    model: PreTrainedModel | Runner,
     tokenizer: PreTrainedTokenizerBase,
     prompt_ids: list[int],
     *,
@@ -53,7 +53,7 @@ def decode_guarded(
     Must run under ``torch.inference_mode()`` with the caller holding the model.
 
     Args:
-        model: A causal LM.
+        model: A causal LM, or a :class:`~.decoding.Runner` (another engine).
         tokenizer: Its tokenizer (to turn tokens into the text the guard reads).
         prompt_ids: The tokenised prompt.
         guard: Spans of text that must not be generated.
@@ -69,11 +69,10 @@ def decode_guarded(
     Yields:
         :class:`Step` s of released tokens, in order; together they are the final text.
     """
-    device = model.device
+    runner = as_runner(model)
     stops = set(stop_token_ids)
-    cache = _new_cache(model)
     started = time.perf_counter()
-    logits = _forward(model, prompt_ids, cache, device)
+    logits = runner.forward(prompt_ids)
     stats.forward_passes += 1
     stats.prefill_s = time.perf_counter() - started
     decode_started = time.perf_counter()
@@ -95,12 +94,10 @@ def decode_guarded(
         del tokens[to:], logprobs[to:], ends[to:]
         text = text[: ends[-1]] if ends else ""
         # The cache keeps prompt + tokens[: to - 1]; the last kept token is fed again for its logits.
-        surplus = cache.get_seq_length() - (len(prompt_ids) + to - 1)
-        if surplus > 0:
-            cache.crop(-surplus)  # transformers 5: a negative count removes that many tokens
+        runner.crop(len(prompt_ids) + to - 1)
         last = tokens[-1] if tokens else prompt_ids[-1]
         stats.forward_passes += 1
-        return _forward(model, [last], cache, device)
+        return runner.forward([last])
 
     def cut(to: int) -> None:
         """End the text before tokens[to] (never released: rewinds only reach unreleased text)."""
@@ -169,7 +166,7 @@ def decode_guarded(
                     released = upto
             if len(tokens) >= max_new_tokens:
                 break
-            logits = _forward(model, [token], cache, device)
+            logits = runner.forward([token])
             stats.forward_passes += 1
         if len(tokens) >= max_new_tokens:
             stats.finish_reason = "length"

@@ -45,7 +45,89 @@ class _Adapter:
     params: dict[str, torch.nn.Parameter]  # saved-file key (without base_model.model.) -> parameter
 
 
-class HFTextGenerator:
+class LoopBackend:
+    """What every in-process engine shares: prompts, results and streaming around one decode loop.
+
+    Subclasses set ``model_name``, ``_tokenizer`` and ``_max_positions`` and implement
+    :meth:`_run` (yield the :class:`Step` s of one request, filling ``stats``).
+    """
+
+    model_name: str
+    _tokenizer: Any
+    _max_positions: int
+
+    def _run(self, request: GenerationRequest, stats: DecodeStats) -> Iterator[Step]:
+        raise NotImplementedError
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in this model's tokenizer (benchmarks report tokens per second from it)."""
+        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        """Run ``request`` to completion (see :class:`TextGenerator`).
+
+        Raises:
+            NotFoundError: The adapter is not loaded.
+            InvalidArgumentError: The JSON schema cannot be compiled.
+            ResourceExhaustedError: Prompt plus ``max_new_tokens`` exceed the model's context.
+        """
+        collector = _Collector(self._tokenizer)
+        stats = DecodeStats()
+        for step in self._run(request, stats):
+            collector.add(step)
+        collector.finish(stats)
+        decode_s = stats.decode_s
+        count = len(collector.tokens)
+        return GenerationResult(
+            text=collector.text,
+            tokens=collector.tokens,
+            prompt_tokens=stats.prompt_tokens,
+            timings=Timings(prefill_s=stats.prefill_s, decode_s=decode_s, grammar_s=stats.grammar_s),
+            tokens_per_s=count / decode_s if decode_s > 0 else 0.0,
+            finish_reason="length" if stats.finish_reason == "length" else "stop",
+            truncated_at=collector.truncated_at,
+            model=self.model_name,
+            adapter=request.adapter,
+        )
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        """Yield text pieces as they are decoded (see :class:`TextGenerator`).
+
+        A schema-constrained output cut by ``max_new_tokens`` may differ from ``generate``'s
+        at its end: pieces already sent cannot be rolled back, so the closing text is
+        appended to them as is. The model is held (other requests wait) until the iterator
+        is exhausted or closed: close it when the client goes away.
+        """
+        collector = _Collector(self._tokenizer)
+        stats = DecodeStats()
+        for step in self._run(request, stats):
+            sent = len(collector.text)
+            collector.add(step)
+            if len(collector.text) > sent:
+                yield collector.text[sent:]
+        sent = len(collector.text)
+        collector.flush()
+        if stats.closing_text:
+            collector.text += stats.closing_text
+        if len(collector.text) > sent:
+            yield collector.text[sent:]
+
+    def _prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
+        text = self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
+        return ids
+
+    def _check_length(self, prompt_ids: list[int], max_new_tokens: int) -> None:
+        limit = self._max_positions
+        if limit and len(prompt_ids) + max_new_tokens > limit:
+            raise ResourceExhaustedError(
+                f"prompt of {len(prompt_ids)} tokens plus {max_new_tokens} new tokens exceeds "
+                f"the model's context of {limit}",
+                reason="PROMPT_TOO_LONG",
+            )
+
+
+class HFTextGenerator(LoopBackend):
     """A :class:`TextGenerator` running a Hugging Face model in this process.
 
     Build it with :meth:`load`. Thread-safe: requests run one at a time.
@@ -219,6 +301,9 @@ class HFTextGenerator:
         if old is not None:
             self._delete(old.internal)
         self._refresh_layers()
+        # Injection leaves the new adapter's layers enabled: a base-model request (adapter None)
+        # right after a load must disable them again, so the state is unknown rather than None.
+        self._active = "?"
 
     def unload_adapter(self, name: str) -> None:
         """Forget adapter ``name``.
@@ -285,69 +370,10 @@ class HFTextGenerator:
 
     # -- generation -----------------------------------------------------------------------
 
-    def count_tokens(self, text: str) -> int:
-        """Tokens of ``text`` in this model's tokenizer (benchmarks report tokens per second from it)."""
-        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
-
-    def generate(self, request: GenerationRequest) -> GenerationResult:
-        """Run ``request`` to completion (see :class:`TextGenerator`).
-
-        Raises:
-            NotFoundError: The adapter is not loaded.
-            InvalidArgumentError: The JSON schema cannot be compiled.
-            ResourceExhaustedError: Prompt plus ``max_new_tokens`` exceed the model's context.
-        """
-        collector = _Collector(self._tokenizer)
-        stats = DecodeStats()
-        for step in self._run(request, stats):
-            collector.add(step)
-        collector.finish(stats)
-        decode_s = stats.decode_s
-        count = len(collector.tokens)
-        return GenerationResult(
-            text=collector.text,
-            tokens=collector.tokens,
-            prompt_tokens=stats.prompt_tokens,
-            timings=Timings(prefill_s=stats.prefill_s, decode_s=decode_s, grammar_s=stats.grammar_s),
-            tokens_per_s=count / decode_s if decode_s > 0 else 0.0,
-            finish_reason="length" if stats.finish_reason == "length" else "stop",
-            truncated_at=collector.truncated_at,
-            model=self.model_name,
-            adapter=request.adapter,
-        )
-
-    def stream(self, request: GenerationRequest) -> Iterator[str]:
-        """Yield text pieces as they are decoded (see :class:`TextGenerator`).
-
-        A schema-constrained output cut by ``max_new_tokens`` may differ from ``generate``'s
-        at its end: pieces already sent cannot be rolled back, so the closing text is
-        appended to them as is. The model is held (other requests wait) until the iterator
-        is exhausted or closed: close it when the client goes away.
-        """
-        collector = _Collector(self._tokenizer)
-        stats = DecodeStats()
-        for step in self._run(request, stats):
-            sent = len(collector.text)
-            collector.add(step)
-            if len(collector.text) > sent:
-                yield collector.text[sent:]
-        sent = len(collector.text)
-        collector.flush()
-        if stats.closing_text:
-            collector.text += stats.closing_text
-        if len(collector.text) > sent:
-            yield collector.text[sent:]
-
     def _run(self, request: GenerationRequest, stats: DecodeStats) -> Iterator[Step]:
         prompt_ids = self._prompt_ids(request.messages)
         stats.prompt_tokens = len(prompt_ids)
-        limit = self._max_positions
-        if limit and len(prompt_ids) + request.max_new_tokens > limit:
-            raise ResourceExhaustedError(
-                f"prompt of {len(prompt_ids)} tokens plus {request.max_new_tokens} new tokens exceeds "
-                f"the model's context of {limit}",
-                reason="PROMPT_TOO_LONG",
-            )
+        self._check_length(prompt_ids, request.max_new_tokens)
         grammar = self._grammars.compile(request.json_schema) if request.json_schema is not None else None
         generator = None
         if request.temperature > 0 and request.seed is not None:
@@ -374,12 +400,6 @@ class HFTextGenerator:
                 banned_token_ids=self._grammars.banned_token_ids if matcher is not None else None,
                 stats=stats,
             )
-
-    def _prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
-        text = self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
-        return ids
-
 
 class _Collector:
     """Turns steps into text and per-token offsets, decoding incrementally (UTF-8 safe)."""

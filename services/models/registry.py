@@ -7,6 +7,7 @@ light: torch, transformers and xgrammar are imported only when ``create_backend(
     name    factory                                          what it is
     ======  ===============================================  =====================================
     hf      docai.services.models.hf_backend:HFTextGenerator.load   in-process transformers (CPU/CUDA)
+    onnx    docai.services.models.onnx_backend:OnnxTextGenerator.load  ONNX Runtime (CPU/CUDA), exported once
     fake    docai.services.models.fake_backend:FakeTextGenerator    handler function, for tests
     vllm    docai.services.models.vllm_backend:VLLMTextGenerator    OpenAI-compatible HTTP client
     ======  ===============================================  =====================================
@@ -122,6 +123,7 @@ def _unknown(name: str) -> NotFoundError:
 
 
 register_backend("hf", "docai.services.models.hf_backend:HFTextGenerator.load")
+register_backend("onnx", "docai.services.models.onnx_backend:OnnxTextGenerator.load")
 register_backend("fake", "docai.services.models.fake_backend:FakeTextGenerator")
 # Untested against a real server on this CPU-only machine: see vllm_backend.py.
 register_backend("vllm", "docai.services.models.vllm_backend:VLLMTextGenerator")

@@ -1,4 +1,21 @@
-"""The review queue: leases, corrections with optimistic concurrency, approval, and the audit trail."""
+"""The review queue: leases, corrections with optimistic concurrency, approval, and the audit trail.
+
+Every change is a compare-and-set on the task row, on SQLite and PostgreSQL alike:
+
+* the transaction first locks the task row: ``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite
+  every transaction already holds the database's write lock from ``BEGIN IMMEDIATE``
+  (``docai.services.storage.database``), so a second writer waits before it reads anything;
+* under the lock it reads the task afresh and checks the lease, the state and the etag (the
+  task's version), and recalls an earlier answer to the same request id;
+* the winner's version bump is itself conditional (``UPDATE ... WHERE id = ? AND version = ?``),
+  and it is the row count of that update that decides the winner, whatever the locks did.
+
+So of two requests made with the same etag exactly one changes the invoice; the other waits,
+then sees the new version or state and is told why (ABORTED ``STALE_ETAG`` / ``LEASE_HELD``,
+FAILED_PRECONDITION ``TASK_CLOSED`` / ``ALREADY_CONFIRMED``), never INTERNAL.
+
+Listing filters, counts and pages in SQL (indexes on tenant, state, create time).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +23,10 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, cast, exists, func, or_, select, true, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, load_only
+from sqlalchemy.types import Float
 
 from docai.schemas.checks import CheckResult
 from docai.schemas.document import DocumentState
@@ -103,6 +122,78 @@ def _version(etag: str) -> int:
     return int(digits)
 
 
+# -- listing in SQL ------------------------------------------------------------------------------
+
+
+def _live_lease(now: dt.datetime) -> ColumnElement[bool]:
+    task = models.ReviewTask
+    return and_(task.state == "claimed", task.lease_until > now)
+
+
+def _lapsed_or_open(now: dt.datetime) -> ColumnElement[bool]:
+    """Open, or claimed with a lease that ran out (the effective state "open" of `_effective_state`)."""
+    task = models.ReviewTask
+    return or_(
+        task.state == "open",
+        and_(task.state == "claimed", or_(task.lease_until.is_(None), task.lease_until <= now)),
+    )
+
+
+def _in_state(state: str, now: dt.datetime) -> ColumnElement[bool]:
+    if state == "open":
+        return _lapsed_or_open(now)
+    if state == "claimed":
+        return _live_lease(now)
+    return models.ReviewTask.state == state
+
+
+def _bank_details_unconfirmed(tenant_id: str) -> ColumnElement[bool]:
+    task, example = models.ReviewTask, models.ApprovedExample
+    return and_(
+        task.state == "approved",
+        exists().where(
+            example.tenant_id == tenant_id,
+            example.document_id == task.document_id,
+            example.needs_second_approval == true(),
+            example.second_approver == "",
+        ),
+    )
+
+
+def _has_reason(dialect: str, code: str) -> ColumnElement[bool]:
+    """The task has a review reason with this code (reasons is a JSON list of objects)."""
+    task = models.ReviewTask
+    if dialect == "postgresql":
+        return cast(task.reasons, JSONB).contains([{"code": code}])
+    reasons = func.json_each(task.reasons).table_valued("value").alias("reason")
+    return exists(select(1).select_from(reasons).where(func.json_extract(reasons.c.value, "$.code") == code))
+
+
+def _extracted(name: str) -> ColumnElement[str]:
+    """The value of one extracted header field, as text (NULL when the field is missing)."""
+    return models.Document.extraction[("fields", name, "value")].as_string()
+
+
+def _lower(dialect: str, text: ColumnElement[str]) -> ColumnElement[str]:
+    # SQLite's own lower() folds ASCII only; "müller" must find "MÜLLER GmbH" as Python's did.
+    return func.docai_lower(text) if dialect == "sqlite" else func.lower(text)
+
+
+def _register_sqlite_lower(session: Session) -> None:
+    connection = session.connection().connection.dbapi_connection
+    assert connection is not None
+    connection.create_function(  # type: ignore[attr-defined]
+        "docai_lower", 1, lambda text: text.lower() if isinstance(text, str) else text, deterministic=True
+    )
+
+
+def _amount(dialect: str, text: ColumnElement[str]) -> ColumnElement[float]:
+    """A normalised amount ('1234.56') as a number to sort by; 0 when missing or not a number."""
+    if dialect == "postgresql":
+        return case((text.op("~")(r"^-?[0-9]+(\.[0-9]+)?$"), cast(text, Float)), else_=0.0)
+    return func.coalesce(cast(text, Float), 0.0)
+
+
 class ReviewQueue:
     def __init__(self, *, db: Database, lease_seconds: int = 600) -> None:
         self.db = db
@@ -110,9 +201,20 @@ class ReviewQueue:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _load(self, session: Session, tenant_id: str, task_id: str) -> tuple[models.ReviewTask, models.Document]:
-        task = session.get(models.ReviewTask, task_id)
-        if task is None or task.tenant_id != tenant_id:  # another tenant's task reads as missing
+    def _load(
+        self, session: Session, tenant_id: str, task_id: str, *, lock: bool = False
+    ) -> tuple[models.ReviewTask, models.Document]:
+        """The task and its document; with `lock`, the task row stays locked until the transaction ends.
+
+        A change reads the task only under the lock: on PostgreSQL ``SELECT ... FOR UPDATE`` makes a
+        second writer wait here and then read what the first one committed; on SQLite the
+        transaction holds the write lock since ``BEGIN IMMEDIATE``.
+        """
+        query = select(models.ReviewTask).where(
+            models.ReviewTask.id == task_id, models.ReviewTask.tenant_id == tenant_id  # another tenant's reads as missing
+        )
+        task = session.scalar(query.with_for_update() if lock else query, execution_options={"populate_existing": True})
+        if task is None:
             raise NotFoundError(f"reviewTasks/{task_id} not found", reason="REVIEW_TASK_NOT_FOUND")
         doc = session.get(models.Document, task.document_id)
         assert doc is not None
@@ -127,34 +229,70 @@ class ReviewQueue:
         vendor_contains: str = "",
         order_by: str = "",
         bank_details_unconfirmed: bool = False,
+        claimed_by: str = "",
         page_size: int = 50,
         offset: int = 0,
     ) -> tuple[list[ReviewTaskView], int]:
+        """One page of the tenant's tasks and how many match; filtered, counted and paged in SQL.
+
+        Args:
+            state: "open" (a lapsed lease counts as open), "claimed", "approved" or "rejected";
+                open and claimed when empty (approved with ``bank_details_unconfirmed``).
+            reason_code: Only tasks with a reason of this code.
+            vendor_contains: Only invoices whose vendor name contains this (case-insensitive).
+            order_by: One of ``ORDERS``; oldest first when empty.
+            bank_details_unconfirmed: Only approved invoices whose changed bank details wait for
+                a second person.
+            claimed_by: Only tasks this person holds a live lease on.
+        """
         if order_by not in ORDERS:
             raise InvalidArgumentError(f"order_by must be one of {sorted(ORDERS - {''})}", reason="INVALID_ORDER_BY")
+        task, doc = models.ReviewTask, models.Document
         now = models.utcnow()
-        with self.db.transaction() as session:
-            rows = session.execute(
-                select(models.ReviewTask, models.Document)
-                .join(models.Document, models.Document.id == models.ReviewTask.document_id)
-                .where(models.ReviewTask.tenant_id == tenant_id)
-                .order_by(models.ReviewTask.create_time, models.ReviewTask.id)
-            ).all()
-            examples = _examples(session, tenant_id, [task.document_id for task, _ in rows if task.state == "approved"])
-            views = [_view(task, doc, now, examples.get(task.document_id)) for task, doc in rows]
-        wanted = (state,) if state else ("approved",) if bank_details_unconfirmed else ACTIVE
-        views = [v for v in views if v.state in wanted]
+        dialect = self.db.engine.dialect.name
+        wanted = state or ("approved" if bank_details_unconfirmed else "")
+        where: list[ColumnElement[bool]] = [
+            task.tenant_id == tenant_id,
+            _in_state(wanted, now) if wanted else task.state.in_(ACTIVE),
+        ]
         if bank_details_unconfirmed:
-            views = [v for v in views if v.bank_details_unconfirmed]
+            where.append(_bank_details_unconfirmed(tenant_id))
+        if claimed_by:
+            where += [_live_lease(now), task.claimed_by == claimed_by]
         if reason_code:
-            views = [v for v in views if any(r.code == reason_code for r in v.reasons)]
+            where.append(_has_reason(dialect, reason_code))
         if vendor_contains:
-            views = [v for v in views if vendor_contains.lower() in v.vendor_name.lower()]
+            where.append(_lower(dialect, _extracted("vendor_name")).contains(vendor_contains.lower(), autoescape=True))
         if order_by.lstrip("-") == "total_gross":
-            views.sort(key=lambda v: float(v.total_gross or 0), reverse=order_by.startswith("-"))
+            amount = _amount(dialect, _extracted("total_gross"))
+            order = [amount.desc() if order_by.startswith("-") else amount, task.create_time, task.id]
         elif order_by == "-create_time":
-            views.reverse()
-        return views[offset : offset + page_size], len(views)
+            order = [task.create_time.desc(), task.id.desc()]
+        else:
+            order = [task.create_time, task.id]
+        # The page is cut on the tasks alone (the index), and only its rows read their documents;
+        # a document is joined for every candidate only to filter by vendor or sort by amount.
+        page = select(task.id).select_from(task)
+        counted = select(func.count()).select_from(task)
+        if vendor_contains:
+            counted = counted.join(doc, doc.id == task.document_id)
+        if vendor_contains or order_by.lstrip("-") == "total_gross":
+            page = page.join(doc, doc.id == task.document_id)
+        page = page.where(*where).order_by(*order).offset(max(offset, 0)).limit(max(page_size, 0))
+        with self.db.transaction() as session:
+            if vendor_contains and dialect == "sqlite":
+                _register_sqlite_lower(session)
+            total = session.scalar(counted.where(*where)) or 0
+            rows = session.execute(
+                select(task, doc)
+                .join(doc, doc.id == task.document_id)
+                .where(task.id.in_(page))
+                .order_by(*order)
+                .options(load_only(doc.filename, doc.page_count, doc.extraction))
+            ).all()
+            examples = _examples(session, tenant_id, [t.document_id for t, _ in rows if t.state == "approved"])
+            views = [_view(t, d, now, examples.get(t.document_id)) for t, d in rows]
+        return views, total
 
     def get(self, *, tenant_id: str, task_id: str) -> tuple[ReviewTaskView, Extraction, list[CheckResult], Route | None]:
         with self.db.transaction() as session:
@@ -190,33 +328,45 @@ class ReviewQueue:
         lease = dt.timedelta(seconds=lease_seconds) if lease_seconds > 0 else self.lease
         with self.db.transaction() as session:
             if task_id:
-                task, doc = self._load(session, tenant_id, task_id)
+                task, doc = self._load(session, tenant_id, task_id, lock=True)
             else:
-                candidates = session.scalars(
+                # The oldest open task nobody else is claiming right now: SKIP LOCKED lets two
+                # people claiming "the next one" at once get two different tasks (PostgreSQL).
+                oldest = session.scalar(
                     select(models.ReviewTask)
-                    .where(models.ReviewTask.tenant_id == tenant_id, models.ReviewTask.state.in_(ACTIVE))
+                    .where(models.ReviewTask.tenant_id == tenant_id, _lapsed_or_open(now))
                     .order_by(models.ReviewTask.create_time, models.ReviewTask.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True),
+                    execution_options={"populate_existing": True},
                 )
-                task = next((t for t in candidates if _effective_state(t, now) == "open"), None)  # type: ignore[assignment]
-                if task is None:
+                if oldest is None:
                     raise NotFoundError("no open review task", reason="NO_OPEN_TASK")
+                task = oldest
                 doc = session.get(models.Document, task.document_id)  # type: ignore[assignment]
             state = _effective_state(task, now)
             if state in ("approved", "rejected"):
                 raise FailedPreconditionError(f"the task is already {state}", reason="TASK_CLOSED")
             if state == "claimed" and task.claimed_by != actor:
-                raise AbortedError(f"{task.claimed_by} is working on this invoice", reason="LEASE_HELD", holder=task.claimed_by)
-            task.state, task.claimed_by, task.lease_until = "claimed", actor, now + lease
-            task.update_time = now
+                raise _lease_held(task)
+            _compare_and_set(
+                session, task,
+                expect={"state": task.state, "claimed_by": task.claimed_by, "version": task.version},
+                values={"state": "claimed", "claimed_by": actor, "lease_until": now + lease, "update_time": now},
+            )
             session.add(models.AuditEntry(tenant_id=tenant_id, document_id=task.document_id, actor=actor, action="claimed"))
             return _view(task, doc, now)
 
     def release(self, *, tenant_id: str, actor: str, task_id: str) -> ReviewTaskView:
         now = models.utcnow()
         with self.db.transaction() as session:
-            task, doc = self._load(session, tenant_id, task_id)
+            task, doc = self._load(session, tenant_id, task_id, lock=True)
             self._require_lease(task, actor, now)
-            task.state, task.claimed_by, task.lease_until = "open", "", None
+            _compare_and_set(
+                session, task,
+                expect={"state": "claimed", "claimed_by": actor, "version": task.version},
+                values={"state": "open", "claimed_by": "", "lease_until": None, "update_time": now},
+            )
             session.add(models.AuditEntry(tenant_id=tenant_id, document_id=task.document_id, actor=actor, action="released"))
             return _view(task, doc, now)
 
@@ -226,14 +376,26 @@ class ReviewQueue:
         if state in ("approved", "rejected"):
             raise FailedPreconditionError(f"the task is already {state}", reason="TASK_CLOSED")
         if state == "claimed" and task.claimed_by != actor:
-            raise AbortedError(f"{task.claimed_by} is working on this invoice", reason="LEASE_HELD", holder=task.claimed_by)
+            raise _lease_held(task)
         if state != "claimed":
             raise FailedPreconditionError("claim the task before changing it", reason="TASK_NOT_CLAIMED")
 
-    def _guard(self, task: models.ReviewTask, *, actor: str, etag: str, now: dt.datetime) -> None:
+    def _guard(self, task: models.ReviewTask, *, actor: str, etag: str, now: dt.datetime) -> int:
+        """Checks, under the task's lock, that `actor` holds the lease and loaded the current version."""
         self._require_lease(task, actor, now)
-        if _version(etag) != task.version:
-            raise AbortedError("the invoice changed since you loaded it; reload it", reason="STALE_ETAG")
+        version = _version(etag)
+        if version != task.version:
+            raise _stale()
+        return version
+
+    @staticmethod
+    def _advance(session: Session, task: models.ReviewTask, *, actor: str, version: int, now: dt.datetime, **values: Any) -> None:
+        """The change's compare-and-set: the version moves on only from the one the caller loaded."""
+        _compare_and_set(
+            session, task,
+            expect={"state": "claimed", "claimed_by": actor, "version": version},
+            values={"version": version + 1, "update_time": now, **values},
+        )
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -245,10 +407,10 @@ class ReviewQueue:
         key = {"tenant_id": tenant_id, "method": "SubmitCorrections", "request_id": request_id, "fingerprint": fingerprint}
         now = models.utcnow()
         with self.db.transaction() as session:
-            task, doc = self._load(session, tenant_id, task_id)
+            task, doc = self._load(session, tenant_id, task_id, lock=True)
             if idempotency.recall(session, **key) is None:
-                self._guard(task, actor=actor, etag=etag, now=now)
-                self._apply(session, task, doc, actor=actor, corrections=corrections)
+                version = self._guard(task, actor=actor, etag=etag, now=now)
+                self._apply(session, task, doc, actor=actor, corrections=corrections, version=version)
                 idempotency.remember(session, **key, resource=task_id)
             return (
                 _view(task, doc, now),
@@ -257,7 +419,14 @@ class ReviewQueue:
             )
 
     def _apply(
-        self, session: Session, task: models.ReviewTask, doc: models.Document, *, actor: str, corrections: Corrections
+        self,
+        session: Session,
+        task: models.ReviewTask,
+        doc: models.Document,
+        *,
+        actor: str,
+        corrections: Corrections,
+        version: int,
     ) -> None:
         extraction = Extraction.model_validate(doc.extraction or {})
         parsed = ParsedDocument.model_validate(doc.parsed or {"pages": []})
@@ -311,8 +480,7 @@ class ReviewQueue:
         doc.extraction = extraction.model_dump()
         doc.checks = [check.model_dump() for check in run_checks(extraction)]
         doc.update_time = models.utcnow()
-        task.version += 1
-        task.update_time = doc.update_time
+        self._advance(session, task, actor=actor, version=version, now=doc.update_time)
         for action, field, old, new in audit:
             session.add(
                 models.AuditEntry(
@@ -326,18 +494,17 @@ class ReviewQueue:
         key = {"tenant_id": tenant_id, "method": "ApproveReviewTask", "request_id": request_id, "fingerprint": task_id}
         now = models.utcnow()
         with self.db.transaction() as session:
-            task, doc = self._load(session, tenant_id, task_id)
+            task, doc = self._load(session, tenant_id, task_id, lock=True)
             if idempotency.recall(session, **key) is not None:
                 return _view(task, doc, now, _example(session, tenant_id, doc.id))
-            self._guard(task, actor=actor, etag=etag, now=now)
+            version = self._guard(task, actor=actor, etag=etag, now=now)
             checks = [CheckResult.model_validate(c) for c in doc.checks or []]
             extraction = Extraction.model_validate(doc.extraction or {})
             changed = sorted({entry.field for entry in _corrections(session, doc.id)})
             bank_change = bool(BANK_FIELDS & set(changed)) or any(
                 r.get("code") == "BANK_DETAILS_CHANGED" for r in task.reasons or []
             )
-            task.state, task.lease_until = "approved", None
-            task.version += 1
+            self._advance(session, task, actor=actor, version=version, now=now, state="approved", lease_until=None)
             transition(session, doc, DocumentState.APPROVED, review_reasons=doc.review_reasons)
             example = models.ApprovedExample(
                 tenant_id=tenant_id,
@@ -375,7 +542,7 @@ class ReviewQueue:
         key = {"tenant_id": tenant_id, "method": "ConfirmBankDetails", "request_id": request_id, "fingerprint": task_id}
         now = models.utcnow()
         with self.db.transaction() as session:
-            task, doc = self._load(session, tenant_id, task_id)
+            task, doc = self._load(session, tenant_id, task_id, lock=True)
             example = _example(session, tenant_id, doc.id) if task.state == "approved" else None
             if idempotency.recall(session, **key) is not None:
                 return _view(task, doc, now, example)
@@ -392,7 +559,14 @@ class ReviewQueue:
                 raise FailedPreconditionError(
                     "whoever changed or approved the bank details cannot also confirm them", reason="SECOND_PERSON_REQUIRED"
                 )
-            example.second_approver = actor
+            confirmed = session.execute(
+                update(models.ApprovedExample)
+                .where(models.ApprovedExample.id == example.id, models.ApprovedExample.second_approver == "")
+                .values(second_approver=actor),
+                execution_options={"synchronize_session": "evaluate"},
+            )
+            if confirmed.rowcount != 1:  # type: ignore[attr-defined]
+                raise FailedPreconditionError("someone else already confirmed these bank details", reason="ALREADY_CONFIRMED")
             extraction = Extraction.model_validate(doc.extraction or {})
             session.add(
                 models.AuditEntry(
@@ -409,12 +583,11 @@ class ReviewQueue:
         key = {"tenant_id": tenant_id, "method": "RejectReviewTask", "request_id": request_id, "fingerprint": task_id}
         now = models.utcnow()
         with self.db.transaction() as session:
-            task, doc = self._load(session, tenant_id, task_id)
+            task, doc = self._load(session, tenant_id, task_id, lock=True)
             if idempotency.recall(session, **key) is not None:
                 return _view(task, doc, now)
-            self._guard(task, actor=actor, etag=etag, now=now)
-            task.state, task.lease_until = "rejected", None
-            task.version += 1
+            version = self._guard(task, actor=actor, etag=etag, now=now)
+            self._advance(session, task, actor=actor, version=version, now=now, state="rejected", lease_until=None)
             transition(session, doc, DocumentState.REJECTED, failure_reason="REJECTED_BY_REVIEWER", failure_message=reason)
             session.add(models.AuditEntry(tenant_id=tenant_id, document_id=doc.id, actor=actor, action="rejected", new_value=reason))
             idempotency.remember(session, **key, resource=task_id)
@@ -439,3 +612,28 @@ def _reviewed(name: str, value: str, typed: str, parsed: ParsedDocument) -> Extr
 def _rows_text(rows: list[dict[str, Any]]) -> str:
     return "; ".join(" | ".join(f"{k}={v}" for k, v in row.items()) for row in rows)
 
+
+def _stale() -> AbortedError:
+    return AbortedError("the invoice changed since you loaded it; reload it", reason="STALE_ETAG")
+
+
+def _lease_held(task: models.ReviewTask) -> AbortedError:
+    return AbortedError(f"{task.claimed_by} is working on this invoice", reason="LEASE_HELD", holder=task.claimed_by)
+
+
+def _compare_and_set(session: Session, task: models.ReviewTask, *, expect: dict[str, Any], values: dict[str, Any]) -> None:
+    """``UPDATE review_tasks SET values WHERE id = ? AND expect``: the row count decides the winner.
+
+    Under the row lock the caller's checks already hold, so this only fails if something wrote
+    the row without taking the lock; the loser is then told its view was stale, never INTERNAL.
+    The in-memory task takes the new values.
+    """
+    columns = models.ReviewTask
+    result = session.execute(
+        update(columns)
+        .where(columns.id == task.id, *(getattr(columns, name) == value for name, value in expect.items()))
+        .values(**values),
+        execution_options={"synchronize_session": "evaluate"},
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _stale()

@@ -9,7 +9,9 @@ import grpc
 
 from docai.services.common import paging
 from docai.services.common.names import parse_name, require
-from docai.services.common.server import caller, current_actor
+from docai.services.common.access import require_role
+from docai.services.common.server import caller
+from docai.services.common.tenants import Caller
 from docai.services.extraction.convert import extraction_to_pb
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
@@ -19,9 +21,18 @@ from docai.services.review.queue import ReviewQueue
 from docai.services.routing.convert import route_to_pb
 
 
-def _actor() -> str:
-    """The person acting: named by the client in `x-docai-actor`, else the tenant's API identity."""
-    return current_actor.get() or f"api:{caller().tenant_id}"
+def _reader() -> Caller:
+    """Anyone of the tenant may read its review tasks, audit trail and pages (ERP systems included)."""
+    return caller()
+
+
+def _person(role: str, action: str) -> Caller:
+    """The authenticated person acting, with at least ``role`` (PERMISSION_DENIED ``ROLE_REQUIRED`` otherwise).
+
+    The actor recorded in leases, the audit trail and the four-eyes check is the credential's
+    person (a person token, or the one the review page signed in), never a name the client chose.
+    """
+    return require_role(role, action=action)
 
 
 class ReviewServicer(pb_grpc.ReviewServiceServicer):
@@ -34,7 +45,7 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
         offset = paging.decode_token(request.page_token)
         tasks, total = await asyncio.to_thread(
             self.queue.list,
-            tenant_id=caller().tenant_id,
+            tenant_id=_reader().tenant_id,
             state=state_from_pb(request.state),
             reason_code=request.reason_code,
             vendor_contains=request.vendor_contains,
@@ -52,7 +63,7 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
 
     async def GetReviewTask(self, request: pb.GetReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.GetReviewTaskResponse:
         task_id = parse_name(request.name, collection="reviewTasks")
-        task, extraction, checks, route = await asyncio.to_thread(self.queue.get, tenant_id=caller().tenant_id, task_id=task_id)
+        task, extraction, checks, route = await asyncio.to_thread(self.queue.get, tenant_id=_reader().tenant_id, task_id=task_id)
         response = pb.GetReviewTaskResponse(
             review_task=task_to_pb(task), extraction=extraction_to_pb(task.document_id, extraction, checks)
         )
@@ -61,24 +72,27 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
         return response
 
     async def ClaimReviewTask(self, request: pb.ClaimReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ClaimReviewTaskResponse:
+        me = _person("reviewer", "claim a review task")
         task_id = parse_name(request.name, collection="reviewTasks") if request.name else ""
         task = await asyncio.to_thread(
-            self.queue.claim, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id, lease_seconds=request.lease_seconds
+            self.queue.claim, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id, lease_seconds=request.lease_seconds
         )
         return pb.ClaimReviewTaskResponse(review_task=task_to_pb(task))
 
     async def ReleaseReviewTask(self, request: pb.ReleaseReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ReleaseReviewTaskResponse:
+        me = _person("reviewer", "release a review task")
         task_id = parse_name(request.name, collection="reviewTasks")
-        task = await asyncio.to_thread(self.queue.release, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id)
+        task = await asyncio.to_thread(self.queue.release, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id)
         return pb.ReleaseReviewTaskResponse(review_task=task_to_pb(task))
 
     async def SubmitCorrections(self, request: pb.SubmitCorrectionsRequest, context: grpc.aio.ServicerContext) -> pb.SubmitCorrectionsResponse:
+        me = _person("reviewer", "correct an invoice")
         task_id = parse_name(request.name, collection="reviewTasks")
         require(request.request_id, field="request_id")
         task, extraction, checks = await asyncio.to_thread(
             self.queue.correct,
-            tenant_id=caller().tenant_id,
-            actor=_actor(),
+            tenant_id=me.tenant_id,
+            actor=me.actor,
             task_id=task_id,
             etag=request.etag,
             corrections=corrections_from_pb(request),
@@ -89,41 +103,44 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
         )
 
     async def ApproveReviewTask(self, request: pb.ApproveReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ApproveReviewTaskResponse:
+        me = _person("approver", "approve an invoice")
         task_id = parse_name(request.name, collection="reviewTasks")
         require(request.request_id, field="request_id")
         task = await asyncio.to_thread(
-            self.queue.approve, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id,
+            self.queue.approve, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id,
             etag=request.etag, request_id=request.request_id,
         )
         return pb.ApproveReviewTaskResponse(review_task=task_to_pb(task))
 
     async def RejectReviewTask(self, request: pb.RejectReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.RejectReviewTaskResponse:
+        me = _person("approver", "reject an invoice")
         task_id = parse_name(request.name, collection="reviewTasks")
         require(request.request_id, field="request_id")
         task = await asyncio.to_thread(
-            self.queue.reject, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id,
+            self.queue.reject, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id,
             etag=request.etag, reason=request.reason, request_id=request.request_id,
         )
         return pb.RejectReviewTaskResponse(review_task=task_to_pb(task))
 
     async def ConfirmBankDetails(self, request: pb.ConfirmBankDetailsRequest, context: grpc.aio.ServicerContext) -> pb.ConfirmBankDetailsResponse:
+        me = _person("approver", "confirm changed bank details")
         task_id = parse_name(request.name, collection="reviewTasks")
         require(request.request_id, field="request_id")
         task = await asyncio.to_thread(
-            self.queue.confirm_bank_details, tenant_id=caller().tenant_id, actor=_actor(), task_id=task_id,
+            self.queue.confirm_bank_details, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id,
             request_id=request.request_id,
         )
         return pb.ConfirmBankDetailsResponse(review_task=task_to_pb(task))
 
     async def ListAuditEntries(self, request: pb.ListAuditEntriesRequest, context: grpc.aio.ServicerContext) -> pb.ListAuditEntriesResponse:
         document_id = parse_name(request.parent, collection="documents")
-        entries = await asyncio.to_thread(self.queue.audit, tenant_id=caller().tenant_id, document_id=document_id)
+        entries = await asyncio.to_thread(self.queue.audit, tenant_id=_reader().tenant_id, document_id=document_id)
         return pb.ListAuditEntriesResponse(audit_entries=[audit_to_pb(e) for e in entries])
 
     async def RenderPage(self, request: pb.RenderPageRequest, context: grpc.aio.ServicerContext) -> pb.RenderPageResponse:
         document_id = parse_name(request.document, collection="documents")
         png, width, height, count = await asyncio.to_thread(
-            self.pages.render, tenant_id=caller().tenant_id, document_id=document_id, page=request.page or 1, dpi=request.dpi
+            self.pages.render, tenant_id=_reader().tenant_id, document_id=document_id, page=request.page or 1, dpi=request.dpi
         )
         return pb.RenderPageResponse(png=png, width_points=width, height_points=height, page_count=count)
 

@@ -14,7 +14,13 @@ An invoice is auto-approved only when all of these hold; otherwise it goes to re
 * the bank account is the one on file: when ``previous_iban`` is known for the vendor and the
   extracted IBAN differs, the invoice never auto-approves (``BANK_DETAILS_CHANGED``), the
   classic payment-diversion fraud. An invoice without an IBAN is not a change: payment then
-  uses the account on file;
+  uses the account on file. An extracted IBAN that fails the length or mod-97 check cannot be
+  compared with anything, so it is no "no change" either (``BANK_DETAILS_UNREADABLE``, unless
+  a failed check already gives that reason: the page printing an IBAN that fails validation);
+* the document does not try to steer its reader: the reader's flags are failed checks with a
+  reason of their own (``HIDDEN_TEXT``, ``DOCUMENT_MODIFIED``, ``BANK_DETAILS_MODIFIED``,
+  ``LOOKALIKE_CHARACTERS``, ``INSTRUCTION_LIKE_TEXT``, ``BANK_DETAILS_UNREADABLE``; see
+  ``docai.services.extraction.steering``), so each keeps the invoice in review;
 * it is not a credit note (``CREDIT_NOTE``): credit notes must be matched against the invoice
   they correct, which nothing automates yet, so they go to review unless the tenant sets
   ``Thresholds.auto_approve_credit_notes``. A negative gross total counts as a credit note.
@@ -28,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import Extraction
 from docai.schemas.routing import Decision, ReviewReason, Route, Thresholds
+from docai.services.extraction.normalize import iban_is_valid
 
 MISSING_FIELD = "MISSING_FIELD"
 LOW_CONFIDENCE = "LOW_CONFIDENCE"
@@ -35,6 +42,7 @@ CHECK_FAILED = "CHECK_FAILED"
 ROUTE_UNCOVERED = "ROUTE_UNCOVERED"
 LOW_ROUTE_CONFIDENCE = "LOW_ROUTE_CONFIDENCE"
 BANK_DETAILS_CHANGED = "BANK_DETAILS_CHANGED"
+BANK_DETAILS_UNREADABLE = "BANK_DETAILS_UNREADABLE"
 CREDIT_NOTE = "CREDIT_NOTE"
 
 
@@ -69,7 +77,7 @@ def decide(
         *_field_reasons(extraction, thresholds),
         *_check_reasons(checks),
         *_route_reasons(route, thresholds),
-        *_bank_reasons(extraction, previous_iban),
+        *_bank_reasons(extraction, previous_iban, checks),
     ]
     if not thresholds.auto_approve_credit_notes and _is_credit_note(extraction):
         reasons.append(
@@ -126,9 +134,21 @@ def _route_reasons(route: Route, thresholds: Thresholds) -> list[ReviewReason]:
     return []
 
 
-def _bank_reasons(extraction: Extraction, previous_iban: str | None) -> list[ReviewReason]:
+def _bank_reasons(extraction: Extraction, previous_iban: str | None, checks: list[CheckResult]) -> list[ReviewReason]:
     current = _normalise_iban(extraction.value("iban") or "")
     previous = _normalise_iban(previous_iban or "")
+    if current and not iban_is_valid(current):
+        # Unreadable is not "unchanged": it cannot be compared with the account on file.
+        if any(not check.passed and check.reason == BANK_DETAILS_UNREADABLE for check in checks):
+            return []  # the reader's check already says so
+        return [
+            ReviewReason(
+                code=BANK_DETAILS_UNREADABLE,
+                field="iban",
+                detail=f"the IBAN ...{current[-4:]} fails the length or mod-97 check, so it cannot be "
+                "compared with the account on file",
+            )
+        ]
     if previous and current and current != previous:
         # Mask the accounts: the detail is shown in UIs and logs.
         return [

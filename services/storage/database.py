@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from functools import partial
 from typing import Any
 
 from alembic import command
@@ -15,31 +16,33 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout: float = 30.0) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer; FULL fsyncs every commit, so an
     # acknowledged upload survives a power cut.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    # How long a transaction waits for another's write lock; past it the call is answered
+    # UNAVAILABLE DATABASE_UNAVAILABLE (docai.services.common.server), not left hanging.
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     cursor.close()
 
 
 class Database:
     """One engine and session factory per process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 30.0) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"future": True}
         if self.is_sqlite:
-            options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            options["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
         else:
             options["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **options)
         if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", partial(_sqlite_pragmas, busy_timeout=busy_timeout))
             # SQLite takes the write lock at BEGIN IMMEDIATE, so two writers queue instead of deadlocking.
             event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -63,15 +66,16 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str) -> Database:
+def open_database(url: str, *, busy_timeout: float = 30.0) -> Database:
     """Opens the database at `url` and migrates it.
 
     Args:
         url: SQLAlchemy URL, e.g. ``sqlite:////var/docai/docai.db`` or
             ``postgresql+psycopg://docai@127.0.0.1:5432/docai``.
+        busy_timeout: SQLite only: seconds a transaction waits for another's lock.
     """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    database = Database(url)
+    database = Database(url, busy_timeout=busy_timeout)
     database.migrate()
     return database

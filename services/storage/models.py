@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -33,10 +44,16 @@ class ApiToken(Base):
     # SHA-256 of the token: tokens are 256-bit random, so a fast hash is enough (no dictionary to attack).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(200), default="")
-    # "erp" tokens act for their tenant; "service" tokens (the review page) may name a tenant per call.
+    # "erp": an ERP system of the tenant; "person": one named person (actor) with a role; "service": the
+    # review page, which names the tenant, person and role per call; "operator": the deployment's operator
+    # (docai.services.common.tenants).
     scope: Mapped[str] = mapped_column(String(20), default="erp")
+    # The person a "person" token is (and the role they have); empty for the other scopes.
+    actor: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    role: Mapped[str] = mapped_column(String(20), default="", server_default="")
     revoked: Mapped[bool] = mapped_column(default=False)
     create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoke_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Document(Base):
@@ -206,3 +223,11 @@ class VendorTemplateRecord(Base):
 
 Index("ix_events_tenant_id_id", Event.tenant_id, Event.id)
 Index("ix_tuning_jobs_tenant_id_create_time", TuningJob.tenant_id, TuningJob.create_time)
+# The review queue lists, counts and claims a tenant's tasks by state, oldest first (in SQL).
+Index(
+    "ix_review_tasks_tenant_id_state_create_time",
+    ReviewTask.tenant_id,
+    ReviewTask.state,
+    ReviewTask.create_time,
+    ReviewTask.id,
+)

@@ -3,14 +3,19 @@
 Pages are rendered with Jinja2 (autoescape on); the JavaScript in ``static/`` reads the data
 from ``data-`` attributes and calls the small JSON API under ``/api/``. Every POST checks
 the session's CSRF token; every response carries a strict Content-Security-Policy.
+Sign-in opens a server-side session (:class:`~docai.services.web.users.UserStore`) whose
+id rides in the signed cookie; sign-out ends it, and :class:`~docai.services.web.users.LoginThrottle`
+slows password guessing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,22 +26,22 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.web import views
 from docai.services.web.review_client import ReviewCallError, ReviewClient, request_id
-from docai.services.web.security import SecurityHeaders, csrf_protected, csrf_token
+from docai.services.web.security import SecurityHeaders, SessionCookie, csrf_protected, csrf_token
 from docai.services.web.users import LoginThrottle, User, UserStore
 
 log = logging.getLogger("docai.web")
 HERE = Path(__file__).parent
 DPI = 130
-SESSION_SECONDS = 10 * 3600
+SESSION_COOKIE = "docai_review"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _MAX_SKIPPED = 30
 REASON_CODES = tuple(views.REASON_LABELS)
@@ -144,18 +149,30 @@ def build_templates() -> Environment:
     return env
 
 
-def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starlette:
+def create_app(
+    *,
+    client: ReviewClient,
+    users: UserStore,
+    secret: str,
+    trusted_proxies: Sequence[str] = (),
+    throttle: LoginThrottle | None = None,
+) -> Starlette:
     """Builds the review page application.
 
     Args:
         client: The ReviewService client (service-scope token).
-        users: The review page's accounts.
+        users: The review page's accounts and sessions.
         secret: Key that signs the session cookie.
+        trusted_proxies: Addresses (or networks like ``10.0.0.0/8``) of reverse proxies whose
+            ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed: the scheme decides the
+            cookie's ``Secure`` flag, the address is what the sign-in throttle counts. Empty
+            (the default): no forwarded header is believed.
+        throttle: The sign-in throttle; a default :class:`LoginThrottle` if None.
 
     Returns:
         The ASGI application.
     """
-    state = WebState(client=client, users=users)
+    state = WebState(client=client, users=users, throttle=throttle or LoginThrottle())
     env = build_templates()
 
     def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -163,8 +180,15 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
         return HTMLResponse(env.get_template(template).render(**context), status_code=status_code)
 
     def _user(request: Request) -> User | None:
-        username = request.session.get("user")
-        return state.users.get(username) if username else None
+        """The user of the request's server-side session (looked up once per request)."""
+        if "docai.user" not in request.scope:
+            sid = request.session.get("sid")
+            user = state.users.session_user(sid) if isinstance(sid, str) else None
+            if user is None and sid is not None:
+                del request.session["sid"]  # ended, expired or revoked: the cookie forgets it
+            request.scope["docai.user"] = user
+        found: User | None = request.scope["docai.user"]
+        return found
 
     def page_user(request: Request) -> User:
         user = _user(request)
@@ -196,19 +220,34 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
         form = await request.form()
         username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
         target = _safe_next(str(form.get("next", "")))
-        if state.throttle.locked(username):
-            return render(request, "login.html", 429, error="Too many attempts. Wait a few minutes.", next=target)
+        address = request.client.host if request.client else ""
+        wait = state.throttle.retry_after(username, address)
+        if wait > 0:  # no password is checked while the guesser waits
+            seconds = math.ceil(wait)
+            response = render(
+                request, "login.html", 429, username=username, next=target,
+                error=f"Too many failed sign-ins from here. Try again in {_duration(seconds)}.",
+            )
+            response.headers["retry-after"] = str(seconds)
+            return response
         user = await asyncio.to_thread(state.users.verify, username, password)
         if user is None:
-            state.throttle.failed(username)
+            state.throttle.failed(username, address)
             return render(request, "login.html", 401, error="Wrong username or password.", username=username, next=target)
-        state.throttle.succeeded(username)
+        state.throttle.succeeded(username, address)
+        old = request.session.get("sid")
+        if isinstance(old, str):
+            await asyncio.to_thread(state.users.end_session, old)
+        sid = await asyncio.to_thread(state.users.start_session, user.username)
         request.session.clear()  # a fresh session (and CSRF token) at every sign-in
-        request.session["user"] = user.username
+        request.session["sid"] = sid
         return RedirectResponse(target or "/", 303)
 
     @csrf_protected
     async def logout(request: Request) -> Response:
+        sid = request.session.get("sid")
+        if isinstance(sid, str):
+            await asyncio.to_thread(state.users.end_session, sid)  # copies of the cookie die with it
         request.session.clear()
         return RedirectResponse("/login", 303)
 
@@ -482,18 +521,23 @@ def create_app(*, client: ReviewClient, users: UserStore, secret: str) -> Starle
         Route("/api/tasks/{task_id}/reject", reject_api, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+    # Outermost first: the proxy's scheme and address are known before the cookie is written.
     middleware = [
+        *([Middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))] if trusted_proxies else []),
         Middleware(SecurityHeaders),
-        Middleware(
-            SessionMiddleware, secret_key=secret, session_cookie="docai_review", max_age=SESSION_SECONDS,
-            same_site="lax", https_only=False,
-        ),
+        Middleware(SessionCookie, secret_key=secret, cookie=SESSION_COOKIE, max_age=int(users.max_seconds)),
     ]
     return Starlette(
         routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: http_error, ReviewCallError: call_error},
     )
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def _safe_next(target: str) -> str:

@@ -73,6 +73,7 @@ class ReviewClient:
             ("authorization", f"Bearer {self._token}"),
             ("x-docai-tenant", user.tenant),
             ("x-docai-actor", user.username),
+            ("x-docai-role", user.role),
         )
 
     async def _call(self, method: str, request: Any, user: User) -> Any:

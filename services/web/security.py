@@ -1,4 +1,4 @@
-"""Browser-facing protections: the session secret, CSRF tokens and strict response headers."""
+"""Browser-facing protections: the session secret and cookie, CSRF tokens and strict response headers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -101,3 +102,25 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class SessionCookie:
+    """Starlette's signed session cookie, always ``HttpOnly`` and ``SameSite=Lax``, and ``Secure``
+    whenever the request came over https.
+
+    The scheme is the request's own, or, behind a proxy named in ``trusted_proxies`` (see
+    :func:`docai.services.web.app.create_app`), its ``X-Forwarded-Proto``. The cookie carries
+    the session id, the CSRF token and a few view preferences; who is signed in is decided by
+    the server-side session the id names.
+    """
+
+    def __init__(self, app: ASGIApp, *, secret_key: str, cookie: str, max_age: int) -> None:
+        options: dict[str, Any] = {
+            "secret_key": secret_key, "session_cookie": cookie, "max_age": max_age, "same_site": "lax",
+        }
+        self.plain = SessionMiddleware(app, https_only=False, **options)
+        self.secure = SessionMiddleware(app, https_only=True, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        chosen = self.secure if scope.get("scheme") in ("https", "wss") else self.plain
+        await chosen(scope, receive, send)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import uvicorn
@@ -16,6 +18,13 @@ from docai.services.web.security import secret_key
 from docai.services.web.users import DB_NAME, UserStore
 
 log = logging.getLogger("docai.web")
+TRUSTED_PROXIES_ENV = "DOCAI_WEB_TRUSTED_PROXIES"
+
+
+def trusted_proxies_from_env() -> tuple[str, ...]:
+    """Reverse proxies whose X-Forwarded-Proto/-For the page believes: ``DOCAI_WEB_TRUSTED_PROXIES``,
+    comma-separated addresses or networks (e.g. ``127.0.0.1`` for a TLS proxy on the same host)."""
+    return tuple(item.strip() for item in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if item.strip())
 
 
 @dataclass
@@ -40,7 +49,9 @@ class WebServer:
         await self.client.close()
 
 
-async def start_web(*, settings: Settings, grpc_address: str, service_token: str) -> WebServer:
+async def start_web(
+    *, settings: Settings, grpc_address: str, service_token: str, trusted_proxies: Sequence[str] | None = None
+) -> WebServer:
     """Serves the review page on ``127.0.0.1:settings.web_port`` until `WebServer.stop()`.
 
     Creates ``home/web_users.db`` with the demo account (``accountant@demo`` / ``review-demo``,
@@ -50,6 +61,9 @@ async def start_web(*, settings: Settings, grpc_address: str, service_token: str
         settings: The process settings (``home``, ``web_port``).
         grpc_address: ``host:port`` of the ReviewService.
         service_token: A service-scope API token; the page names tenant and user on each call.
+        trusted_proxies: Reverse proxies (addresses or networks) whose ``X-Forwarded-Proto`` and
+            ``X-Forwarded-For`` are believed, e.g. ``["127.0.0.1"]`` behind a TLS proxy on the same
+            host; None reads ``DOCAI_WEB_TRUSTED_PROXIES``; empty believes no forwarded header.
 
     Returns:
         The running server.
@@ -66,10 +80,12 @@ async def start_web(*, settings: Settings, grpc_address: str, service_token: str
     await asyncio.to_thread(users.ensure_demo)
     secret = await asyncio.to_thread(secret_key, settings.home)
     client = ReviewClient(address=grpc_address, service_token=service_token)
-    app = create_app(client=client, users=users, secret=secret)
+    proxies = trusted_proxies_from_env() if trusted_proxies is None else tuple(trusted_proxies)
+    app = create_app(client=client, users=users, secret=secret, trusted_proxies=proxies)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=settings.web_port, log_level="warning", access_log=False, lifespan="off",
         server_header=False,
+        proxy_headers=False,  # the app believes forwarded headers only from `proxies`
     )
     server = uvicorn.Server(config)
     # uvicorn's own signal handlers would replace those of `docai run`, which stops everything in order.

@@ -69,6 +69,12 @@ REASON_LABELS = {
     "XML_PAGE_MISMATCH": "XML and page disagree",
     "XML_INVALID": "Invalid e-invoice XML",
     "XML_UNREADABLE": "Unreadable e-invoice XML",
+    "HIDDEN_TEXT": "Hidden text",
+    "DOCUMENT_MODIFIED": "PDF modified after saving",
+    "BANK_DETAILS_MODIFIED": "Bank details modified in the PDF",
+    "LOOKALIKE_CHARACTERS": "Look-alike characters",
+    "INSTRUCTION_LIKE_TEXT": "Text addressed to a machine",
+    "BANK_DETAILS_UNREADABLE": "Bank details unreadable",
 }
 STATE_LABELS = {
     pb.REVIEW_TASK_STATE_OPEN: "open",

@@ -68,9 +68,12 @@ class Stage:
 
         return pb_grpc.ReviewServiceStub(grpc.insecure_channel(self.running.address))
 
-    def as_user(self, actor: str, tenant: str = "demo") -> tuple[tuple[str, str], ...]:
-        """Call metadata of the review page acting for `actor` of `tenant`."""
-        return (("authorization", f"Bearer {self.service_token}"), ("x-docai-tenant", tenant), ("x-docai-actor", actor))
+    def as_user(self, actor: str, tenant: str = "demo", role: str = "approver") -> tuple[tuple[str, str], ...]:
+        """Call metadata of the review page acting for `actor` (with `role`) of `tenant`."""
+        return (
+            ("authorization", f"Bearer {self.service_token}"), ("x-docai-tenant", tenant), ("x-docai-actor", actor),
+            ("x-docai-role", role),
+        )
 
 
 def _free_port() -> int:

@@ -286,6 +286,35 @@ def test_every_post_needs_the_csrf_token(page: Any, stage: Stage) -> None:
     assert accepted.status == 200 and "url" in accepted.json()
 
 
+def test_a_cookie_copied_before_sign_out_is_refused_after_it(page: Any, browser: Any, stage: Stage) -> None:
+    sign_in(page, REVIEWER, REVIEWER_PASSWORD)
+    copied = page.context.cookies()
+    session = next(c for c in copied if c["name"] == "docai_review")
+    assert session["httpOnly"] and session["sameSite"] == "Lax" and not session["secure"]  # plain http here
+    elsewhere = browser.new_context(base_url=stage.url)  # e.g. a shared computer, or a stolen cookie
+    try:
+        elsewhere.add_cookies(copied)
+        tab = elsewhere.new_page()
+        tab.goto("/")
+        assert "/login" not in tab.url  # the copy works while the session lives
+        token = tab.get_attribute("body", "data-csrf")
+
+        page.click("header button:has-text('Sign out')")
+        page.wait_for_url(re.compile(r".*/login$"))
+        tab.goto("/")
+        assert "/login" in tab.url  # sign-out ended the session on the server, for every copy
+        refused = elsewhere.request.post(
+            "/api/next", data="{}", headers={"Content-Type": "application/json", "X-CSRF-Token": token or ""}
+        )
+        assert refused.status == 401
+        page.context.clear_cookies()  # the signed-out browser itself, given its old cookie back: refused too
+        page.context.add_cookies(copied)
+        page.goto("/")
+        assert "/login" in page.url
+    finally:
+        elsewhere.close()
+
+
 def test_colleague_lease_and_stale_etag_are_explained(page: Any, stage: Stage) -> None:
     review = stage.review_stub()
     me, bob = stage.as_user("accountant@demo"), stage.as_user("bob@demo")

@@ -37,9 +37,16 @@ def running(database_url: str, tmp_path: Path, answers: ScriptedReader) -> Itera
         yield suite
 
 
-def metadata(token: str, actor: str = "") -> tuple[tuple[str, str], ...]:
+def metadata(token: str, actor: str = "", role: str = "") -> tuple[tuple[str, str], ...]:
+    """Call metadata with ``token``; ``actor``/``role`` go in x-docai-actor/x-docai-role, which only a
+    service token (the review page) may send: a person is otherwise who their own token says."""
     pairs: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),)
-    return pairs + ((("x-docai-actor", actor),) if actor else ())
+    return pairs + ((("x-docai-actor", actor),) if actor else ()) + ((("x-docai-role", role),) if role else ())
+
+
+def as_person(running: SuiteThread, actor: str, role: str = "approver", tenant: str = "acme") -> tuple[tuple[str, str], ...]:
+    """Call metadata of a fresh person token: ``actor`` of ``tenant`` with ``role``."""
+    return metadata(running.person(tenant, actor, role))
 
 
 def reason_of(error: grpc.RpcError) -> str:

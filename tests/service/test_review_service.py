@@ -17,7 +17,7 @@ from docai.services.ingest.pdf_parse import parse_pdf
 from docai.training.dataset import correction_examples
 from docai.training.synthetic import generate_invoice
 
-from .conftest import metadata, reason_of, wait_for_state
+from .conftest import as_person, reason_of, wait_for_state
 
 
 @pytest.fixture
@@ -34,9 +34,9 @@ def in_review(running, answers):
 
 
 def test_correct_and_approve_with_audit_and_training_data(running, in_review):
-    invoice, document, token = in_review
+    invoice, document, _ = in_review
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
-    alice, bob = metadata(token, "alice@acme"), metadata(token, "bob@acme")
+    alice, bob = as_person(running, "alice@acme"), as_person(running, "bob@acme")
 
     listed = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice)
     assert listed.total_size == 1
@@ -100,9 +100,9 @@ def test_correct_and_approve_with_audit_and_training_data(running, in_review):
 
 
 def test_invalid_values_and_unknown_fields_are_refused(running, in_review):
-    _, _, token = in_review
+    _ = in_review
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
-    me = metadata(token, "carol@acme")
+    me = as_person(running, "carol@acme", "reviewer")  # a reviewer may claim and correct
     task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(), metadata=me).review_task
     for field, value, reason in [("invoice_date", "not a date", "INVALID_FIELD_VALUE"), ("colour", "red", "UNKNOWN_FIELD")]:
         with pytest.raises(grpc.RpcError) as error:
@@ -117,9 +117,9 @@ def test_invalid_values_and_unknown_fields_are_refused(running, in_review):
 
 
 def test_line_items_and_route_corrections_and_rejection(running, in_review):
-    _, document, token = in_review
+    _, document, _ = in_review
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
-    me = metadata(token, "dave@acme")
+    me = as_person(running, "dave@acme")
     task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(), metadata=me).review_task
     row = ext_pb.LineItem(fields=[ext_pb.Field(name="description", value="Widget"), ext_pb.Field(name="amount", value="10,00")])
     result = review.SubmitCorrections(
@@ -160,9 +160,9 @@ def _approve(review, task_name: str, who, fields: list[pb.FieldCorrection], appr
 
 
 def test_changed_bank_details_train_nothing_until_a_second_person_confirms(running, in_review):
-    invoice, document, token = in_review
+    invoice, document, _ = in_review
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
-    alice, bob, carol, dan = (metadata(token, who) for who in ("alice@acme", "bob@acme", "carol@acme", "dan@acme"))
+    alice, bob, carol, dan = (as_person(running, who) for who in ("alice@acme", "bob@acme", "carol@acme", "dan@acme"))
     task_name = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice).review_tasks[0].name
     gross = f"{invoice.truth['total_gross']:.2f}"
     iban = "DE89 3704 0044 0532 0130 00"
@@ -203,9 +203,9 @@ def test_changed_bank_details_train_nothing_until_a_second_person_confirms(runni
 
 
 def test_only_a_changed_bank_account_can_be_confirmed(running, in_review):
-    invoice, _, token = in_review
+    invoice, _, _ = in_review
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
-    alice, bob = metadata(token, "alice@acme"), metadata(token, "bob@acme")
+    alice, bob = as_person(running, "alice@acme"), as_person(running, "bob@acme")
     task_name = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice).review_tasks[0].name
     with pytest.raises(grpc.RpcError) as open_task:
         review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-open"), metadata=bob)
@@ -222,9 +222,9 @@ def test_only_a_changed_bank_account_can_be_confirmed(running, in_review):
 
 
 def test_a_changed_bic_also_waits_for_a_second_person(running, in_review):
-    invoice, _, token = in_review
+    invoice, _, _ = in_review
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
-    alice = metadata(token, "alice@acme")
+    alice = as_person(running, "alice@acme")
     task_name = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice).review_tasks[0].name
     approved = _approve(review, task_name, alice, [pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}"),
                                                    pb.FieldCorrection(name="bic", value="COBADEFFXXX")])

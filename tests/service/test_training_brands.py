@@ -74,8 +74,9 @@ def suite(tmp_path: Path) -> Iterator[Suite]:
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
 
-    async def auth(token: str | None, tenant: str | None) -> Caller:
-        return Caller(tenant_id="empty" if token == "empty" else "acme")
+    async def auth(token: str | None, tenant: str | None) -> Caller:  # each tenant's admin
+        tenant_id = "empty" if token == "empty" else "acme"
+        return Caller(tenant_id=tenant_id, scope="person", actor=f"ada@{tenant_id}", role="admin")
 
     servicer = TrainingServicer(jobs=jobs, registry=registry, backend=backend)
     server, port = asyncio.run_coroutine_threadsafe(
@@ -109,22 +110,25 @@ def test_feedback_trains_a_brand_adapter_that_is_promoted_and_served(suite: Suit
     assert job.gate_summary.startswith("PROMOTE: description score 0.000 -> ")
     assert job.metrics["dataset"]["train"] == 10 and job.metrics["dataset"]["heldout"] == 2
     assert job.metrics["gate"]["champion_mean_score"] == 0 and job.metrics["gate"]["challenger_mean_score"] > 0.5
-    champion = suite.registry.get("brand-nordkraft", "champion")
+    champion = suite.registry.get("brand-nordkraft", "champion", tenant="acme")
     assert champion.version == "v0000" and champion.gate["metric"] == "mean_score"
     assert champion.gate["documents"] == {"total": 5, "heldout": 2, "catalogue": 3}, "dev_documents adds benchmark products"
-    assert suite.backend.adapter_paths["brand-nordkraft"] == champion.path, "promotion hot-swaps the served brand adapter"
+    assert suite.backend.adapter_paths["brand-nordkraft@acme"] == champion.path, "promotion hot-swaps acme's brand adapter"
     assert "champion" not in suite.backend.adapters(), "extraction's served name is left alone"
-    assert suite.descriptions.adapter_for("nordkraft") == "brand-nordkraft"
+    assert suite.descriptions.adapter_for("nordkraft", "acme") == "brand-nordkraft@acme"
     product = suite.script.products[0]
-    assert suite.descriptions.generate(product, brand_id="nordkraft", tenant_id="acme").adapter == "brand-nordkraft"
+    assert suite.descriptions.generate(product, brand_id="nordkraft", tenant_id="acme").adapter == "brand-nordkraft@acme"
+    # acme's sellers' feedback trained acme's adapter: no other tenant is served with it.
+    assert suite.registry.aliases("brand-nordkraft") == {} and "brand-nordkraft" not in suite.backend.adapters()
+    assert suite.descriptions.generate(product, brand_id="nordkraft", tenant_id="globex").adapter is None
 
     # A challenger that invents facts is refused; the served adapter stays the champion's.
     suite.script.inventing = {"brand-nordkraft@v0001"}
     second = _run(suite.stub, "b2")
     assert second.state == pb.TUNING_JOB_STATE_SUCCEEDED and not second.promoted
     assert second.gate_summary.startswith("KEEP CHAMPION") and "MORE_INVENTED_FACTS" in second.gate_summary
-    assert suite.registry.aliases("brand-nordkraft") == {"champion": "v0000"}
-    assert suite.backend.adapter_paths["brand-nordkraft"] == champion.path
+    assert suite.registry.aliases("brand-nordkraft", "acme") == {"champion": "v0000"}
+    assert suite.backend.adapter_paths["brand-nordkraft@acme"] == champion.path
 
 
 def test_a_brand_without_feedback_is_a_failed_precondition(suite: Suite) -> None:
@@ -155,4 +159,4 @@ def test_docai_train_takes_a_brand_task(suite: Suite, capsys: pytest.CaptureFixt
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "gate: PROMOTE: description score" in out and "adapters/brand-nordkraft/versions/v0000 (promoted)" in out
-    assert suite.descriptions.adapter_for("nordkraft") == "brand-nordkraft"
+    assert suite.descriptions.adapter_for("nordkraft", "acme") == "brand-nordkraft@acme"

@@ -31,7 +31,15 @@ from docai.training.registry import AdapterRegistry
 
 from .conftest import reason_of
 
-AUTH = (("authorization", "Bearer t"),)
+AUTH = (("authorization", "Bearer t"),)  # acme's admin
+# Who each test token is: admins of their tenants, a reviewer, an ERP system, the operator.
+CALLERS = {
+    "t": Caller(tenant_id="acme", scope="person", actor="ada@acme", role="admin"),
+    "empty": Caller(tenant_id="empty", scope="person", actor="eve@empty", role="admin"),
+    "reviewer": Caller(tenant_id="acme", scope="person", actor="rita@acme", role="reviewer"),
+    "erp": Caller(tenant_id="acme", scope="erp"),
+    "operator": Caller(tenant_id="ops", scope="operator"),
+}
 
 
 def _write_adapter(path: Path, seed: int = 0) -> Path:
@@ -102,7 +110,7 @@ def service(tmp_path: Path) -> Iterator[tuple[pb_grpc.TrainingServiceStub, Scrip
     thread.start()
 
     async def auth(token: str | None, tenant: str | None) -> Caller:
-        return Caller(tenant_id="empty" if token == "empty" else "acme")
+        return CALLERS[token or "t"]
 
     server, port = asyncio.run_coroutine_threadsafe(
         start_server([registration(servicer)], authenticate=auth, address="127.0.0.1:0"), loop).result(10)
@@ -137,8 +145,12 @@ def test_job_trains_gates_promotes_and_hot_swaps(service: Any) -> None:
     done = stub.GetTuningJob(pb.GetTuningJobRequest(name=job.name), metadata=AUTH).tuning_job
     assert done.promoted and done.adapter == "adapters/extraction/versions/v0001"
     assert "PROMOTE" in done.gate_summary and done.metrics["training"]["train_loss"] == 0.4
-    assert registry.aliases("extraction") == {"champion": "v0001", "previous": "v0000"}
-    assert backend.adapter_paths["champion"] == registry.get("extraction", "v0001").path
+    # acme's job trained on acme's corrections: acme's champion moves, the shared one does not.
+    assert registry.aliases("extraction", "acme") == {"champion": "v0001", "previous": "v0000"}
+    assert registry.aliases("extraction") == {"champion": "v0000"}
+    assert backend.adapter_paths["champion@acme"] == registry.get("extraction", "v0001").path
+    assert "champion" not in backend.adapter_paths, "what serves the other tenants is left alone"
+    assert registry.get("extraction", "v0001").owner == "acme"
     adapters = stub.ListAdapters(pb.ListAdaptersRequest(parent="adapters/extraction"), metadata=AUTH).adapters
     assert [(a.version, list(a.aliases)) for a in adapters] == [("v0000", ["previous"]), ("v0001", ["champion"])]
     assert adapters[1].gate_report["promote"] is True
@@ -158,8 +170,9 @@ def test_rollback_and_promote_move_the_champion(service: Any) -> None:
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION and reason_of(raised.value) == "NO_PREVIOUS_ADAPTER"
     promoted = stub.PromoteAdapter(pb.PromoteAdapterRequest(name=done.adapter, request_id="p1"), metadata=AUTH).adapter
     assert list(promoted.aliases) == ["champion"]
+    assert registry.aliases("extraction") == {"champion": "v0000"}, "the shared champion is the operator's"
     back = stub.RollbackAdapter(pb.RollbackAdapterRequest(parent="adapters/extraction", request_id="b1"), metadata=AUTH).adapter
-    assert back.version == "v0000" and backend.adapter_paths["champion"] == registry.get("extraction", "v0000").path
+    assert back.version == "v0000" and backend.adapter_paths["champion@acme"] == registry.get("extraction", "v0000").path
     got = stub.GetAdapter(pb.GetAdapterRequest(name="adapters/extraction/versions/champion"), metadata=AUTH).adapter
     assert got.version == "v0000"
 

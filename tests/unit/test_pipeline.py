@@ -96,3 +96,71 @@ def test_an_unusable_model_answer_still_reaches_a_reviewer(store):
     record = store.get(tenant_id="acme", document_id=document_id)[0]
     assert record.state == DocumentState.IN_REVIEW
     assert any(reason.startswith("MISSING_FIELD") for reason in record.review_reasons)
+
+
+def _fixed(parsed, *, tenant_id, adapter=None):
+    return ExtractionOutcome(
+        extraction=Extraction(fields={"vendor_name": ExtractedField(value="Nordlicht GmbH", confidence=0.99)}), checks=[]
+    )
+
+
+def test_a_live_workers_short_lease_is_renewed_and_never_taken_over(store):
+    """Two workers (as two processes on PostgreSQL would be): while one processes a document for
+    several lease lengths, its heartbeat keeps the lease, and the other finds nothing to take."""
+    import threading
+    import time
+
+    document_id = _upload(store)
+    lease = dt.timedelta(seconds=0.3)
+    calls: list[str] = []
+    inside = threading.Event()
+
+    def slow(parsed, *, tenant_id, adapter=None):
+        calls.append(tenant_id)
+        inside.set()
+        time.sleep(1.5)  # five leases
+        return _fixed(parsed, tenant_id=tenant_id)
+
+    first = Pipeline(db=store.db, extract=slow, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db), lease=lease)
+    second = Pipeline(db=store.db, extract=slow, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db), lease=lease)
+    worker = threading.Thread(target=first.process_next)
+    worker.start()
+    assert inside.wait(30)
+    while worker.is_alive():
+        assert not second.process_next(), "the live worker's document was taken over"
+        time.sleep(0.05)
+    worker.join()
+    assert len(calls) == 1
+    assert _state(store, document_id) == DocumentState.IN_REVIEW
+
+
+def test_a_worker_that_lost_its_lease_writes_nothing(store):
+    """A worker stalled past its lease; another took the document over and finished it. The first
+    one's late writes are refused by the fencing token: no second set of state changes."""
+    document_id = _upload(store)
+    stalled = Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))
+    item_id, _, token = stalled._claim()  # type: ignore[misc]
+    with store.db.transaction() as session:  # its lease ran out while it stalled
+        session.get(models.WorkItem, item_id).locked_until = models.utcnow() - dt.timedelta(seconds=1)
+    assert Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)).process_next()
+    assert not stalled.renew(item_id, token=token)
+    from docai.services.pipeline.worker import LeaseLost
+
+    with pytest.raises(LeaseLost):
+        stalled.process(document_id, item_id=item_id, token=token)
+    with store.db.transaction() as session:
+        states = [e.state for e in session.query(models.Event).order_by(models.Event.id)]
+    assert states == ["received", "parsed", "extracted", "routed", "in_review"]
+
+
+def test_leases_left_by_a_previous_run_are_freed_at_start_on_sqlite_only(store):
+    _upload(store)
+    crashed = Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))
+    assert crashed._claim() is not None  # then the process died
+    restarted = Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))
+    if store.db.is_sqlite:
+        assert restarted.recover() == 1
+        assert restarted.process_next()
+    else:  # another live worker may hold it: only its lease running out frees it
+        assert restarted.recover() == 0
+        assert not restarted.process_next()

@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from docai.services.common.errors import FailedPreconditionError, NotFoundError
+from docai.services.common.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 from docai.services.models.fake_backend import FakeTextGenerator
 from docai.training.registry import AdapterRegistry, validate_adapter_dir
 
@@ -122,3 +122,37 @@ def test_unknown_versions_are_not_found(registry: AdapterRegistry) -> None:
         registry.get("extraction", "v0042")
     assert raised.value.reason == "ADAPTER_NOT_FOUND"
     assert registry.activate(FakeTextGenerator(lambda r: "{}"), "extraction") is None
+
+
+def test_each_tenant_promotes_and_rolls_back_its_own_champion(registry: AdapterRegistry, tmp_path: Path) -> None:
+    shared = registry.register("extraction", make_adapter(tmp_path / "s"))
+    registry.promote("extraction", shared.version)
+    acme = registry.register("extraction", make_adapter(tmp_path / "a", seed=1), extra={"owner": "acme", "tenant": "acme"})
+    assert acme.owner == "acme" and shared.owner == ""
+    # Another tenant cannot see, promote or serve acme's version; the shared champion cannot become it.
+    assert [v.version for v in registry.versions("extraction", tenant="globex")] == [shared.version]
+    with pytest.raises(NotFoundError):
+        registry.get("extraction", acme.version, tenant="globex")
+    with pytest.raises(NotFoundError):
+        registry.promote("extraction", acme.version, tenant="globex")
+    with pytest.raises(FailedPreconditionError) as raised:
+        registry.promote("extraction", acme.version)
+    assert raised.value.reason == "ADAPTER_NOT_SHARED"
+
+    registry.promote("extraction", acme.version, tenant="acme")
+    assert registry.aliases("extraction", "acme") == {"champion": acme.version, "previous": shared.version}
+    assert registry.aliases("extraction") == {"champion": shared.version}
+    assert registry.champion("extraction", tenant="acme").version == acme.version
+    assert registry.champion("extraction", tenant="globex").version == shared.version
+    assert registry.get("extraction", acme.version, tenant="acme").aliases == ("champion",)
+    with pytest.raises(FailedPreconditionError):
+        registry.rollback("extraction", tenant="globex")  # globex has nothing of its own to roll back
+
+    backend = FakeTextGenerator(lambda r: "{}")
+    assert sorted(registry.activate_all(backend, "extraction")) == ["champion", "champion@acme"]
+    assert backend.adapter_paths["champion@acme"] == acme.path and backend.adapter_paths["champion"] == shared.path
+    assert registry.rollback("extraction", tenant="acme").version == shared.version
+    assert registry.aliases("extraction", "acme") == {"champion": shared.version, "previous": acme.version}
+    assert registry.aliases("extraction") == {"champion": shared.version}
+    with pytest.raises(InvalidArgumentError):
+        registry.aliases("extraction", "../../etc")

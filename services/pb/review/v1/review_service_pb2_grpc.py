@@ -27,7 +27,9 @@ if _version_not_supported:
 
 class ReviewServiceStub:
     """The review queue where accountants check and correct extractions.
-    The acting person is named in the `x-docai-actor` call metadata.
+    The acting person is the one the call's credential names: a person token, or the review
+    page's service token with `x-docai-actor` and `x-docai-role`. Each call checks that person's
+    role (reviewer: claim, release, correct; approver: also approve, reject, confirm bank details).
     """
 
     def __init__(self, channel):
@@ -90,7 +92,9 @@ class ReviewServiceStub:
 
 class ReviewServiceServicer:
     """The review queue where accountants check and correct extractions.
-    The acting person is named in the `x-docai-actor` call metadata.
+    The acting person is the one the call's credential names: a person token, or the review
+    page's service token with `x-docai-actor` and `x-docai-role`. Each call checks that person's
+    role (reviewer: claim, release, correct; approver: also approve, reject, confirm bank details).
     """
 
     def ListReviewTasks(self, request, context):
@@ -227,7 +231,9 @@ def add_ReviewServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class ReviewService:
     """The review queue where accountants check and correct extractions.
-    The acting person is named in the `x-docai-actor` call metadata.
+    The acting person is the one the call's credential names: a person token, or the review
+    page's service token with `x-docai-actor` and `x-docai-role`. Each call checks that person's
+    role (reviewer: claim, release, correct; approver: also approve, reject, confirm bank details).
     """
 
     @staticmethod
