@@ -189,7 +189,8 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         self.on_upload = on_upload
         self.upload_dir = Path(upload_dir or tempfile.gettempdir())
         self.upload_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        sweep_spools(self.upload_dir)
+        if upload_dir is not None:  # docai's own directory: what a crashed run left there goes
+            sweep_spools(self.upload_dir)
         self.idle_seconds = idle_seconds
         self.limits = limits
         self.slots = UploadSlots(total=max_uploads, per_tenant=max_uploads_per_tenant)

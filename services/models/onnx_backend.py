@@ -1,34 +1,35 @@
 """The ONNX Runtime backend: the base model exported once to ONNX, LoRA adapters fed per request.
 
-The decoder runs in ONNX Runtime through onnxruntime-genai (``og.Model`` and one
-``og.Generator`` per request, which holds that request's KV cache; the CPU execution provider
-here, CUDA with ``onnxruntime-gpu``/``onnxruntime-genai-cuda`` on a GPU host). The decode loop
-is the one the hf backend runs (:func:`~.decoding.decode`, :func:`~.guarded.decode_guarded`)
-over a :class:`~.decoding.Runner` whose forward pass is ``append_tokens`` + ``get_logits``
-and whose rewind is ``rewind_to``: the same xgrammar schemas with jump-forward (forced text
-in one pass), the same guarded decoding of descriptions (rewind and re-decode, nothing is
-filtered afterwards), the same sampling, hence the same greedy text for the same logits.
+The decoder (:mod:`.onnx_export`: exported at setup by onnxruntime-genai's builder, with a
+GroupQueryAttention KV cache and a LoRA branch on every projection) runs in a plain ONNX
+Runtime ``InferenceSession``: the CPU execution provider here, CUDA with ``onnxruntime-gpu`` on
+a GPU host. Each request owns KV buffers of ``prompt + max_new_tokens`` positions, bound as
+both the past input and the present output of every layer (I/O binding, so nothing is copied
+between steps); rewinding is shortening the attention mask. ONNX Runtime releases the GIL
+while it computes, so the gRPC threads keep answering during a long prefill (onnxruntime-genai's
+Python generator, measured, holds it: that is why it only builds the model here).
 
-Adapters: :mod:`.onnx_export` gives the exported graph a LoRA branch on every projection whose
-weights are overridable inputs; a PEFT directory is converted into an ONNX Runtime adapter
-file (milliseconds) and loaded into ``og.Adapters``; each request's generator activates its
-adapter (``set_active_adapter``), so switching is free and the base model is never reloaded.
-A new version of a loaded adapter is loaded under a fresh internal name and swapped in
-atomically; the old one is released when no request holds it (promotion and rollback
-without a restart).
+The decode loop is the one the hf backend runs (:func:`~.decoding.decode`,
+:func:`~.guarded.decode_guarded`) over a :class:`~.decoding.Runner`: the same xgrammar schemas
+with jump-forward (forced text in one pass), the same guarded decoding of descriptions (rewind
+and re-decode; nothing is filtered afterwards), the same sampling, so the same logits give the
+same text, and ``stream`` yields pieces as they are decoded.
 
-Concurrency: a lock runs one request at a time, as in the hf backend. ONNX Runtime could run
-two sessions at once, but on a 2-core machine they only split the same cores; requests do not
-share forward passes (onnxruntime-genai's batched generation needs one adapter and one
-schedule for the whole batch, and its continuous-batching engine has no hook for the
-grammar or the guard).
+Adapters: a PEFT directory becomes the inputs of the LoRA branches (:func:`~.onnx_export.convert_adapter`,
+milliseconds), held in memory and bound per request: switching adapters costs nothing and the
+base model is never reloaded. A new version replaces the old one atomically; a running request
+finishes with the version it started with (promotion and rollback without a restart).
+
+Concurrency: a lock runs one request at a time, as in the hf backend. Two requests could run
+at once (sessions are thread-safe), but on a 2-core machine they only split the same cores;
+requests do not share forward passes (no continuous batching: see docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import tempfile
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -51,30 +52,62 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class _Adapter:
-    internal: str  # the name in og.Adapters: a fresh one per load, so a failed load never touches the old
     path: Path
     load_s: float
     rank: int
+    inputs: dict[str, Any]  # LoRA branch input name -> OrtValue
 
 
-class _GenaiRunner(Runner):
-    """One request's sequence in an onnxruntime-genai generator."""
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    layers: int
+    kv_heads: int
+    head_size: int
+    vocab_size: int
+    dtype: Any  # numpy dtype of the KV cache
+    past: tuple[str, str]  # name templates, e.g. "past_key_values.%d.key"
+    present: tuple[str, str]
 
-    def __init__(self, generator: Any, vocab_size: int) -> None:
-        self._generator = generator
-        self.vocab_size = vocab_size
+
+class _OrtRunner(Runner):
+    """One request's sequence: KV buffers shared by past and present, rewound by the mask length."""
+
+    def __init__(self, session: Any, layout: _Layout, *, max_length: int, inputs: dict[str, Any], device: str) -> None:
+        import onnxruntime as ort
+
+        self.vocab_size = layout.vocab_size
+        self._session = session
+        self._length = 0
+        self._max_length = max_length
+        self._binding = session.io_binding()
+        shape = (1, layout.kv_heads, max_length, layout.head_size)
+        for layer in range(layout.layers):
+            for past, present in zip(layout.past, layout.present, strict=True):
+                buffer = ort.OrtValue.ortvalue_from_shape_and_type(shape, layout.dtype, device, 0)
+                self._binding.bind_ortvalue_input(past % layer, buffer)
+                self._binding.bind_ortvalue_output(present % layer, buffer)
+        for name, value in inputs.items():
+            self._binding.bind_ortvalue_input(name, value)
+        self._binding.bind_output("logits", "cpu")  # bound last: get_outputs()[-1]
 
     def forward(self, ids: list[int]) -> torch.Tensor:
-        self._generator.append_tokens(ids)
-        logits = np.asarray(self._generator.get_logits(), dtype=np.float32)
-        return torch.from_numpy(logits.reshape(1, -1)[:, : self.vocab_size].copy())
+        total = self._length + len(ids)
+        if total > self._max_length:
+            raise RuntimeError(f"sequence of {total} tokens exceeds its KV buffers of {self._max_length}")
+        binding = self._binding
+        binding.bind_cpu_input("input_ids", np.asarray([ids], dtype=np.int64))
+        binding.bind_cpu_input("attention_mask", np.ones((1, total), dtype=np.int64))
+        self._session.run_with_iobinding(binding)
+        logits = binding.get_outputs()[-1].numpy()
+        self._length = total
+        return torch.from_numpy(np.array(logits, dtype=np.float32).reshape(1, -1)[:, : self.vocab_size])
 
     def length(self) -> int:
-        return int(self._generator.token_count())
+        return self._length
 
     def crop(self, length: int) -> None:
-        if length < self.length():
-            self._generator.rewind_to(length)
+        # Positions past the mask are never read, and the next forward overwrites them.
+        self._length = min(self._length, max(0, length))
 
 
 class OnnxTextGenerator(LoopBackend):
@@ -86,8 +119,8 @@ class OnnxTextGenerator(LoopBackend):
         model_name: Name reported in results.
         onnx_dir: The exported model directory.
         precision: ``fp32``, ``int8`` or ``int4`` weights.
-        load_s: Seconds :meth:`load` took to load the model (export excluded).
-        export_s: Seconds the export took, when :meth:`load` had to export (0 when cached).
+        load_s: Seconds :meth:`load` took to load the model (the export excluded).
+        export_s: Seconds :meth:`load` spent exporting (0 when the export was cached).
     """
 
     def __init__(
@@ -98,37 +131,34 @@ class OnnxTextGenerator(LoopBackend):
         model_name: str,
         precision: str,
         provider: str = "cpu",
+        threads: int | None = None,
+        spinning: bool = True,
         stop_token_ids: list[int],
         max_positions: int,
-        load_s: float = 0.0,
-        export_s: float = 0.0,
     ) -> None:
-        import onnxruntime_genai as og
+        import onnxruntime as ort
 
         self.model_name = model_name
         self.onnx_dir = Path(onnx_dir)
         self.precision = precision
-        self.load_s = load_s
-        self.export_s = export_s
-        self._og = og
-        config = og.Config(str(onnx_dir))
-        config.clear_providers()
-        if provider != "cpu":
-            config.append_provider(provider)
-        self._model = og.Model(config)
-        self._og_adapters = og.Adapters(self._model)
+        self.load_s = 0.0
+        self.export_s = 0.0
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # the LoRA inputs are overridable initializers on purpose
+        options.intra_op_num_threads = int(threads or os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if provider == "cuda" else ["CPUExecutionProvider"]
+        self._device = "cuda" if provider == "cuda" else "cpu"
+        self._session = ort.InferenceSession(str(self.onnx_dir / "model.onnx"), options, providers=providers)
+        self._layout = _layout(self.onnx_dir, self._session)
         self._manifest = load_manifest(self.onnx_dir)
         self._tokenizer = tokenizer
         self._stop_ids = stop_token_ids
         self._max_positions = max_positions
-        genai_config = json.loads((self.onnx_dir / "genai_config.json").read_text())
-        self._vocab_size = int(genai_config["model"]["vocab_size"])
-        self._grammars = GrammarCache(tokenizer, vocab_size=self._vocab_size, stop_token_ids=stop_token_ids)
+        self._grammars = GrammarCache(tokenizer, vocab_size=self._layout.vocab_size, stop_token_ids=stop_token_ids)
         self._lock = threading.Lock()
         self._adapters: dict[str, _Adapter] = {}
-        self._retired: list[str] = []  # internal names still held by a running request
-        self._serial = 0
-        self._files = tempfile.TemporaryDirectory(prefix="docai-onnx-adapters-")
 
     @classmethod
     def load(
@@ -139,6 +169,7 @@ class OnnxTextGenerator(LoopBackend):
         precision: str = "int8",
         provider: str = "cpu",
         threads: int | None = None,
+        spinning: bool = True,
         adapters: Mapping[str, Path] | None = None,
         model_name: str | None = None,
     ) -> OnnxTextGenerator:
@@ -148,17 +179,22 @@ class OnnxTextGenerator(LoopBackend):
             model_dir: The Hugging Face model directory (``ensure_base_model``'s result): its
                 tokenizer and chat template are used as they are, so prompts match the hf backend's.
             cache_dir: Where the export is kept; ``None`` = beside ``model_dir`` (the model cache).
-            precision: ``"fp32"``, ``"int8"`` (default: the fastest that keeps the greedy outputs
-                of the shipped adapters, docs/BENCHMARKS.md) or ``"int4"``.
-            provider: ``"cpu"`` or ``"cuda"``.
+            precision: ``"fp32"``, ``"int8"`` (default) or ``"int4"`` weights (docs/BENCHMARKS.md
+                has what each measured).
+            provider: ``"cpu"`` or ``"cuda"`` (``onnxruntime-gpu``).
             threads: ONNX Runtime intra-op threads; ``None`` = one per core.
+            spinning: Whether idle ONNX Runtime threads spin between operators (faster on an
+                idle machine, a waste of cores on a busy one).
             adapters: Adapters to load at start, name to directory.
             model_name: Name reported in results; defaults to the directory name.
+
+        Raises:
+            FailedPreconditionError: The export failed.
 
         Example:
             >>> backend = OnnxTextGenerator.load(ensure_base_model(cache_dir=cache), adapters={"invoice": path})
         """
-        from transformers import AutoTokenizer, GenerationConfig
+        from transformers import AutoTokenizer
 
         model_dir = Path(model_dir)
         started = time.perf_counter()
@@ -167,39 +203,24 @@ class OnnxTextGenerator(LoopBackend):
             cache_dir=Path(cache_dir) if cache_dir is not None else model_dir.parent,
             precision=precision,
             provider=provider,
-            threads=threads,
         )
         export_s = time.perf_counter() - started
         started = time.perf_counter()
-        if threads is not None:
-            from docai.services.models.onnx_export import set_session_options
-
-            set_session_options(onnx_dir, threads=threads)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         config = json.loads((model_dir / "config.json").read_text())
-        stops: set[int] = set()
-        sources: list[Any] = [config, tokenizer]
-        try:
-            sources.insert(0, GenerationConfig.from_pretrained(model_dir))
-        except OSError:
-            pass
-        for source in sources:
-            value = source.get("eos_token_id") if isinstance(source, dict) else getattr(source, "eos_token_id", None)
-            if isinstance(value, int):
-                stops.add(value)
-            elif isinstance(value, (list, tuple)):
-                stops.update(int(v) for v in value)
         backend = cls(
             onnx_dir,
             tokenizer,
             model_name=model_name or model_dir.name,
             precision=precision,
             provider=provider,
-            stop_token_ids=sorted(stops),
+            threads=threads,
+            spinning=spinning,
+            stop_token_ids=_stop_token_ids(model_dir, config, tokenizer),
             max_positions=int(config.get("max_position_embeddings") or 0),
-            export_s=export_s,
         )
         backend.load_s = time.perf_counter() - started
+        backend.export_s = export_s
         for name, path in (adapters or {}).items():
             backend.load_adapter(name, path)
         return backend
@@ -218,38 +239,33 @@ class OnnxTextGenerator(LoopBackend):
     def load_adapter(self, name: str, path: Path) -> None:
         """Load the PEFT LoRA adapter in ``path`` as ``name``; a loaded ``name`` is replaced.
 
-        The conversion and the load happen outside the lock, so requests keep being served;
-        requests that start after this returns use the new version, a running one finishes
-        with the version it started with.
+        The conversion happens outside the lock, so requests keep being served; requests that
+        start after this returns use the new version, a running one finishes with the version
+        it started with.
 
         Raises:
             InvalidArgumentError: Bad name, or not a plain LoRA adapter for this model (``INVALID_ADAPTER``).
             NotFoundError: ``path`` holds no adapter (``ADAPTER_NOT_FOUND``).
         """
+        import onnxruntime as ort
+
         if not _ADAPTER_NAME.match(name):
             raise InvalidArgumentError(f"invalid adapter name {name!r}", reason="INVALID_ADAPTER_NAME")
         started = time.perf_counter()
         path = Path(path)
-        with self._lock:
-            self._serial += 1
-            internal = f"{name}#{self._serial}"
-        file = Path(self._files.name) / f"{self._serial}.onnx_adapter"
         try:
-            try:
-                converted = convert_adapter(path, file, manifest=self._manifest)
-            except (NotFoundError, InvalidArgumentError) as exc:
-                exc.metadata.setdefault("adapter", name)
-                raise
-            self._og_adapters.load(str(file), internal)
-        finally:
-            file.unlink(missing_ok=True)  # og.Adapters holds the weights in memory
+            converted = convert_adapter(path, manifest=self._manifest)
+        except (NotFoundError, InvalidArgumentError) as exc:
+            exc.metadata.setdefault("adapter", name)
+            raise
+        inputs = {
+            key: ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(value), self._device, 0)
+            for key, value in converted.parameters.items()
+        }
+        adapter = _Adapter(path, time.perf_counter() - started, converted.rank, inputs)
         with self._lock:
-            old = self._adapters.get(name)
-            self._adapters[name] = _Adapter(internal, path, time.perf_counter() - started, converted.rank)
-            if old is not None:
-                self._retired.append(old.internal)
-            self._release_retired()
-        _log.info("adapter %s loaded from %s in %.3fs", name, path, time.perf_counter() - started)
+            self._adapters[name] = adapter
+        _log.info("adapter %s loaded from %s in %.3fs", name, path, adapter.load_s)
 
     def unload_adapter(self, name: str) -> None:
         """Forget adapter ``name``.
@@ -258,47 +274,27 @@ class OnnxTextGenerator(LoopBackend):
             NotFoundError: ``name`` is not loaded (``ADAPTER_NOT_FOUND``).
         """
         with self._lock:
-            adapter = self._adapters.pop(name, None)
-            if adapter is None:
+            if self._adapters.pop(name, None) is None:
                 raise NotFoundError(f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name)
-            self._retired.append(adapter.internal)
-            self._release_retired()
-
-    def _release_retired(self) -> None:
-        """Unload replaced adapters no request holds any more. Caller holds the lock."""
-        still: list[str] = []
-        for internal in self._retired:
-            try:
-                self._og_adapters.unload(internal)
-            except Exception:  # "Adapter still in use": a generator not yet collected holds it
-                still.append(internal)
-        self._retired = still
 
     def switch_adapter_s(self, adapter: str | None) -> float:
-        """Seconds to start a request with ``adapter`` active (for the swap-cost benchmark)."""
+        """Seconds to start a request with ``adapter`` (its inputs bound), for the swap-cost benchmark."""
         with self._lock:
             started = time.perf_counter()
-            generator = self._new_generator(adapter, max_length=8)
-            elapsed = time.perf_counter() - started
-            del generator
-            return elapsed
+            self._runner(adapter, max_length=8)
+            return time.perf_counter() - started
 
     # -- generation -----------------------------------------------------------------------
 
-    def _new_generator(self, adapter: str | None, *, max_length: int) -> Any:
-        """A generator with ``adapter`` active. Caller holds the lock."""
-        internal = None
+    def _runner(self, adapter: str | None, *, max_length: int) -> _OrtRunner:
+        """A fresh sequence with ``adapter`` bound. Caller holds the lock."""
+        inputs: dict[str, Any] = {}
         if adapter is not None:
             entry = self._adapters.get(adapter)
             if entry is None:
                 raise NotFoundError(f"adapter {adapter!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=adapter)
-            internal = entry.internal
-        params = self._og.GeneratorParams(self._model)
-        params.set_search_options(max_length=max_length, do_sample=False, batch_size=1)
-        generator = self._og.Generator(self._model, params)
-        if internal is not None:
-            generator.set_active_adapter(self._og_adapters, internal)
-        return generator
+            inputs = entry.inputs
+        return _OrtRunner(self._session, self._layout, max_length=max_length, inputs=inputs, device=self._device)
 
     def _run(self, request: GenerationRequest, stats: DecodeStats) -> Iterator[Step]:
         prompt_ids = self._prompt_ids(request.messages)
@@ -309,33 +305,59 @@ class OnnxTextGenerator(LoopBackend):
         if request.temperature > 0 and request.seed is not None:
             sampler = torch.Generator().manual_seed(request.seed)
         with self._lock, torch.inference_mode():
-            generator = self._new_generator(request.adapter, max_length=len(prompt_ids) + request.max_new_tokens + 1)
-            runner = _GenaiRunner(generator, self._vocab_size)
-            try:
-                if request.guard is not None:
-                    yield from decode_guarded(
-                        runner, self._tokenizer, prompt_ids, guard=request.guard,
-                        max_new_tokens=request.max_new_tokens, stop_token_ids=self._stop_ids,
-                        temperature=request.temperature, generator=sampler, stats=stats,
-                    )
-                    return
-                matcher = self._grammars.matcher(grammar) if grammar is not None else None
-                yield from decode(
-                    runner,
-                    self._tokenizer,
-                    prompt_ids,
-                    max_new_tokens=request.max_new_tokens,
-                    stop_token_ids=self._stop_ids,
-                    matcher=matcher,
-                    temperature=request.temperature,
-                    generator=sampler,
-                    banned_token_ids=self._grammars.banned_token_ids if matcher is not None else None,
-                    stats=stats,
+            runner = self._runner(request.adapter, max_length=len(prompt_ids) + request.max_new_tokens + 1)
+            if request.guard is not None:
+                yield from decode_guarded(
+                    runner, self._tokenizer, prompt_ids, guard=request.guard,
+                    max_new_tokens=request.max_new_tokens, stop_token_ids=self._stop_ids,
+                    temperature=request.temperature, generator=sampler, stats=stats,
                 )
-            finally:
-                del runner, generator  # releases its hold on the adapter
-                if self._retired:
-                    self._release_retired()
+                return
+            matcher = self._grammars.matcher(grammar) if grammar is not None else None
+            yield from decode(
+                runner,
+                self._tokenizer,
+                prompt_ids,
+                max_new_tokens=request.max_new_tokens,
+                stop_token_ids=self._stop_ids,
+                matcher=matcher,
+                temperature=request.temperature,
+                generator=sampler,
+                banned_token_ids=self._grammars.banned_token_ids if matcher is not None else None,
+                stats=stats,
+            )
+
+
+def _layout(onnx_dir: Path, session: Any) -> _Layout:
+    decoder = json.loads((onnx_dir / "genai_config.json").read_text())["model"]
+    spec = decoder["decoder"]
+    inputs, outputs = spec["inputs"], spec["outputs"]
+    past_type = next(i.type for i in session.get_inputs() if i.name == inputs["past_key_names"] % 0)
+    return _Layout(
+        layers=int(spec["num_hidden_layers"]),
+        kv_heads=int(spec["num_key_value_heads"]),
+        head_size=int(spec["head_size"]),
+        vocab_size=int(decoder["vocab_size"]),
+        dtype=np.float16 if "float16" in past_type else np.float32,
+        past=(inputs["past_key_names"], inputs["past_value_names"]),
+        present=(outputs["present_key_names"], outputs["present_value_names"]),
+    )
+
+
+def _stop_token_ids(model_dir: Path, config: dict[str, Any], tokenizer: Any) -> list[int]:
+    """End-of-sequence ids from the generation config, the model config and the tokenizer (as the hf backend)."""
+    ids: set[int] = set()
+    sources: list[Any] = [config, {"eos_token_id": getattr(tokenizer, "eos_token_id", None)}]
+    generation = model_dir / "generation_config.json"
+    if generation.is_file():
+        sources.insert(0, json.loads(generation.read_text()))
+    for source in sources:
+        value = source.get("eos_token_id")
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, (list, tuple)):
+            ids.update(int(v) for v in value)
+    return sorted(ids)
 
 
 _check: type[TextGenerator] = OnnxTextGenerator

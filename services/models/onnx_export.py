@@ -180,6 +180,11 @@ def add_lora_inputs(onnx_dir: Path, *, model_dir: Path) -> dict[str, Any]:
     path = Path(onnx_dir) / "model.onnx"
     model = onnx.load(str(path), load_external_data=False)
     graph = model.graph
+    # The branches compute in the graph's activation type (float32 on CPU, float16 for CUDA builds).
+    io_type = next(
+        (i.type.tensor_type.elem_type for i in graph.input if i.name.startswith("past_key_values.")),
+        TensorProto.FLOAT,
+    )
     branches: dict[str, dict[str, Any]] = {}
     new_nodes: list[Any] = []
     for node in list(graph.node):
@@ -203,10 +208,10 @@ def add_lora_inputs(onnx_dir: Path, *, model_dir: Path) -> dict[str, Any]:
             helper.make_node("Add", [base_out, f"{prefix}/B/output_0"], [y], name=f"{prefix}/Add"),
         ]
         # Overridable initializers: empty by default (rank 0: the branch adds zeros), fed by an adapter.
-        graph.initializer.append(helper.make_tensor(a_name, TensorProto.FLOAT, [in_features, 0], []))
-        graph.initializer.append(helper.make_tensor(b_name, TensorProto.FLOAT, [0, out_features], []))
-        graph.input.append(helper.make_tensor_value_info(a_name, TensorProto.FLOAT, [in_features, rank]))
-        graph.input.append(helper.make_tensor_value_info(b_name, TensorProto.FLOAT, [rank, out_features]))
+        graph.initializer.append(helper.make_tensor(a_name, io_type, [in_features, 0], []))
+        graph.initializer.append(helper.make_tensor(b_name, io_type, [0, out_features], []))
+        graph.input.append(helper.make_tensor_value_info(a_name, io_type, [in_features, rank]))
+        graph.input.append(helper.make_tensor_value_info(b_name, io_type, [rank, out_features]))
         branches[key] = {
             "layer": layer,
             "proj": proj,
@@ -222,7 +227,8 @@ def add_lora_inputs(onnx_dir: Path, *, model_dir: Path) -> dict[str, Any]:
     graph.node.extend(new_nodes)
     _toposort(graph)
     onnx.save(model, str(path))  # external data stays in model.onnx.data: only the graph changed
-    manifest = {"version": _EXPORT_VERSION, "branches": branches}
+    dtype = "float16" if io_type == TensorProto.FLOAT16 else "float32"
+    manifest = {"version": _EXPORT_VERSION, "dtype": dtype, "branches": branches}
     (Path(onnx_dir) / MANIFEST).write_text(json.dumps(manifest, indent=1))
     return manifest
 
@@ -381,8 +387,9 @@ def convert_adapter(adapter_dir: Path, *, manifest: dict[str, Any]) -> Converted
             b_packed[column : column + rank, offset : offset + width] = b.T
             column += rank
             max_rank = max(max_rank, rank)
-        parameters[branch["A"]] = a_packed
-        parameters[branch["B"]] = b_packed
+        dtype = manifest.get("dtype", "float32")
+        parameters[branch["A"]] = a_packed.astype(dtype, copy=False)
+        parameters[branch["B"]] = b_packed.astype(dtype, copy=False)
     return ConvertedAdapter(parameters, len(feeds), max_rank)
 
 

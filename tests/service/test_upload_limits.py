@@ -221,3 +221,15 @@ def test_a_call_past_its_deadline_stops_and_stores_nothing(tmp_path):
         record = server.stub.UploadDocument(parts(data, request_id="r3"), metadata=auth("acme"), timeout=30).document
         assert record.name.startswith("documents/")
         assert server.documents() == 1
+
+
+def test_spool_files_left_by_a_crashed_process_are_removed_at_start(tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    dead = uploads / "upload-999999999-abc.part"  # no such process
+    live = uploads / "upload-1-def.part"  # pid 1 is alive: another server sharing the directory
+    dead.write_bytes(b"x")
+    live.write_bytes(b"x")
+    with IngestServer(tmp_path):
+        assert not dead.exists()
+        assert live.exists()
