@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import torch
-
 from docai.services.common.errors import InvalidArgumentError
 
 if TYPE_CHECKING:

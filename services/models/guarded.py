@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import torch
-
 from docai.services.models.decoding import DecodeStats, Runner, Step, _choose, as_runner
 
 if TYPE_CHECKING:

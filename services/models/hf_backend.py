@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
 from docai.services.common.errors import InvalidArgumentError, NotFoundError, ResourceExhaustedError
 from docai.services.models.backend import (
     GenerationRequest,

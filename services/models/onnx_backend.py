@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import torch
-
 from docai.services.common.errors import InvalidArgumentError, NotFoundError
 from docai.services.models.backend import GenerationRequest, TextGenerator
 from docai.services.models.decoding import DecodeStats, GrammarCache, Runner, Step, decode

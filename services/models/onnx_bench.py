@@ -156,8 +156,10 @@ def _stream_ttft(backend: Any, count: int) -> dict[str, Any]:
 
 
 def _interleaving(backend: Any, request: Any, *, count: int = 8) -> float:
-    """Tokens/s with 4 adapters in turn over tokens/s with one (same requests, greedy)."""
+    """Tokens/s with 4 adapters in turn over tokens/s with one (same requests, greedy, 32 tokens)."""
     from dataclasses import replace
+
+    request = replace(request, max_new_tokens=32)
 
     def run(adapters: Sequence[str]) -> float:
         tokens, seconds = 0, 0.0
@@ -189,7 +191,8 @@ def run_bench(
     description = replace(description, max_new_tokens=decode_tokens)
     invoice = replace(_invoice_requests(1, max_new_tokens=1)[0], json_schema=None)
     rows: dict[str, dict[str, list[float]]] = {name: {"prefill": [], "decode": [], "switch": []} for name in engines}
-    for _ in range(rounds):
+    for round_ in range(rounds):
+        _progress(f"round {round_ + 1} of {rounds}")
         for name, backend in loaded.items():
             result = backend.generate(invoice)
             rows[name]["prefill"].append(result.prompt_tokens / result.timings.prefill_s)
@@ -209,6 +212,11 @@ def run_bench(
         }
         for name, r in rows.items()
     }
+    _progress("interleaving")
+    interleaved = {name: _interleaving(loaded[name], description) for name in loaded}
+    _progress("streaming")
+    streaming = {name: _stream_ttft(loaded[name], 4) for name in loaded}
+    _progress("parity")
     report: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
@@ -216,8 +224,8 @@ def run_bench(
         "prefill_prompt_tokens": loaded[engines[0]].generate(invoice).prompt_tokens,
         "rounds": rounds,
         "speed": speed,
-        "interleaved_4_over_1": {name: _interleaving(loaded[name], description) for name in loaded},
-        "streaming": {name: _stream_ttft(loaded[name], 4) for name in loaded},
+        "interleaved_4_over_1": interleaved,
+        "streaming": streaming,
         "parity_vs_hf_fp32": parity(
             loaded,
             _description_requests(parity_prompts, max_new_tokens=48, guarded=False)
@@ -225,6 +233,10 @@ def run_bench(
         ) if "hf-fp32" in loaded else {},
     }
     return report
+
+
+def _progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def rss_of(engine: str, *, model_dir: Path, cache_dir: Path) -> float:

@@ -94,9 +94,8 @@ def test_a_graceful_stop_finishes_the_upload_in_progress_and_refuses_new_calls(t
         assert suite is not None
         health = health_pb2_grpc.HealthStub(grpc.insecure_channel(address)).Watch(health_pb2.HealthCheckRequest(service=""))
         assert next(health).status == health_pb2.HealthCheckResponse.SERVING
-        upload = pb_grpc.IngestServiceStub(grpc.insecure_channel(address)).UploadDocument.future(
-            slow_parts(), metadata=metadata(token)
-        )
+        channel = grpc.insecure_channel(address)  # held: a collected channel cancels its calls
+        upload = pb_grpc.IngestServiceStub(channel).UploadDocument.future(slow_parts(), metadata=metadata(token))
         assert sending.wait(10)
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             stopping = pool.submit(running.call, suite.stop(grace=10.0))
@@ -181,9 +180,8 @@ def test_sigterm_drains_docai_run(tmp_path):
                 time.sleep(0.3)
                 yield pb.UploadDocumentRequest(chunk=data[start : start + step])
 
-        upload = pb_grpc.IngestServiceStub(grpc.insecure_channel(address)).UploadDocument.future(
-            slow_parts(), metadata=metadata(token)
-        )
+        channel = grpc.insecure_channel(address)  # held: a collected channel cancels its calls
+        upload = pb_grpc.IngestServiceStub(channel).UploadDocument.future(slow_parts(), metadata=metadata(token))
         assert sending.wait(10)
         process.send_signal(signal.SIGTERM)
         time.sleep(0.5)

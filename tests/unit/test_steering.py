@@ -377,6 +377,17 @@ def test_an_incremental_update_that_swaps_the_iban_is_flagged() -> None:
     assert "DOCUMENT_MODIFIED" in codes and "BANK_DETAILS_MODIFIED" in codes
 
 
+def test_an_update_that_garbles_the_iban_is_neither_no_change_nor_unmodified() -> None:
+    base, printed = invoice()
+    garbled = printed["iban"][:-1] + ("1" if printed["iban"][-1] != "1" else "2")
+    document, reading = read(incremental(base, swap_text(printed["iban"], garbled)))
+    assert document.revisions == 2
+    raised = flags(reading.outcome.checks)
+    assert {"DOCUMENT_MODIFIED", "BANK_DETAILS_MODIFIED", "BANK_DETAILS_UNREADABLE"} <= set(raised)
+    codes = review_codes(reading, previous_iban=printed["iban"])
+    assert "BANK_DETAILS_UNREADABLE" in codes and "BANK_DETAILS_MODIFIED" in codes
+
+
 def test_an_update_that_keeps_the_bank_details_is_still_a_modified_document() -> None:
     base, _ = invoice()
     document, reading = read(incremental(base, lambda w: w.add_metadata({"/Title": "signed"})))
