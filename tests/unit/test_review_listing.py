@@ -15,7 +15,7 @@ from docai.services.storage import models
 from docai.services.storage.database import open_database
 from sqlalchemy import event
 
-NOW = models.utcnow()
+NOW = models.utcnow()  # at import: leases below are set far enough from it to outlast a long run
 
 
 def _extraction(vendor: str | None, total: str | None) -> dict[str, Any] | None:
@@ -30,7 +30,7 @@ def _extraction(vendor: str | None, total: str | None) -> dict[str, Any] | None:
 # id: (tenant, state, claimed_by, lease in seconds from now, reason codes, vendor, total gross)
 TASKS: dict[str, tuple[str, str, str, int | None, list[str], str | None, str | None]] = {
     "t0": ("acme", "open", "", None, ["CHECK_FAILED"], "Müller GmbH", "100.00"),
-    "t1": ("acme", "claimed", "ann", 600, ["LOW_CONFIDENCE"], "Acme 100% Supplies", "2500.50"),
+    "t1": ("acme", "claimed", "ann", 86_400, ["LOW_CONFIDENCE"], "Acme 100% Supplies", "2500.50"),
     "t2": ("acme", "claimed", "bob", -5, ["CHECK_FAILED", "CREDIT_NOTE"], "Beta_Corp", "-50.00"),  # lease lapsed
     "t3": ("acme", "approved", "", None, ["BANK_DETAILS_CHANGED"], "Gamma", "10"),  # waits for a 2nd person
     "t4": ("acme", "approved", "", None, ["BANK_DETAILS_CHANGED"], "Gamma", "10"),  # confirmed
