@@ -25,7 +25,7 @@ class Page(BaseModel):
         default_factory=dict,
         description="non-blank characters on this page a reader cannot see, left out, by why: render_mode, "
         "tiny, off_page, format (zero-width and other format characters), transparent, covered (by an "
-        "opaque shape or image painted over them), low_contrast",
+        "opaque shape or image painted over them), low_contrast, watermark (faint text of 36 pt or more)",
     )
 
 

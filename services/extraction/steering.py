@@ -36,8 +36,8 @@ from docai.schemas.parsed import Page, ParsedDocument, Word
 from docai.services.extraction.layout import Layout, _group_lines, fold
 from docai.services.extraction.lookalikes import IbanLike, clean_text, iban_like, lookalike_words, skeleton
 from docai.services.extraction.normalize import iban_is_valid
+from docai.services.extraction.values import iban_length, valid_iban_prefix
 from stdnum import iban as stdnum_iban
-from stdnum import numdb
 
 __all__ = [
     "FLAG_CHECKS",
@@ -354,12 +354,10 @@ def _modified(guard: Guard) -> list[CheckResult]:
             }
         )
         return checks
-    first = {
-        clean_text(value)
-        for value in document.first_revision_ibans
-        if _plausible(skeleton(value), labelled=False)
-    }
-    last = {found.raw for found in _page_ibans(guard.cleaned) if _plausible(found.value, labelled=False)}
+    first = {_as_read(clean_text(value)) for value in document.first_revision_ibans}
+    last = {_as_read(found.raw) for found in _page_ibans(guard.cleaned)}
+    first = {value for value in first if _plausible(skeleton(value), labelled=False)}
+    last = {value for value in last if _plausible(skeleton(value), labelled=False)}
     if first != last:
         checks.append(
             _flag(
@@ -425,7 +423,7 @@ def _instructions(guard: Guard) -> CheckResult | None:
 def _bank_unreadable(guard: Guard, extraction: Extraction) -> CheckResult | None:
     found: list[str] = []
     for iban, labelled in _page_ibans_with_label(guard.cleaned):
-        if _plausible(iban.value, labelled=labelled) and not stdnum_iban.is_valid(iban.raw):
+        if _plausible(iban.value, labelled=labelled) and not stdnum_iban.is_valid(_as_read(iban.raw)):
             found.append(f"the page prints an IBAN ...{iban.value[-4:]} that fails validation")
     read = extraction.value("iban")
     if read and not iban_is_valid(read):
@@ -456,23 +454,16 @@ def _page_ibans_with_label(document: ParsedDocument) -> list[tuple[IbanLike, boo
     return out
 
 
-@cache
-def _iban_length(country: str) -> int | None:
-    """The IBAN length of a country in the IBAN registry python-stdnum ships, None if it has none."""
-    try:
-        info = numdb.get("iban").info(country + "00")
-    except Exception:  # noqa: BLE001 - an unexpected registry format: lengths unknown
-        return None
-    if not info or info[0][0] != country:
-        return None
-    structure = info[0][1].get("bban", "")
-    lengths = [int(n) for n in re.findall(r"(\d+)!?[nac]", structure)]
-    return 4 + sum(lengths) if lengths else None
+def _as_read(compact: str) -> str:
+    """The IBAN in an IBAN-shaped string: itself, or its valid prefix when the pattern took in
+    what follows it ("AT39…5462" and the "FN" of the company register number after it)."""
+    end = valid_iban_prefix(compact)
+    return compact[:end] if end else compact
 
 
 def _plausible(value: str, *, labelled: bool) -> bool:
     """An IBAN-shaped string that is meant as an IBAN: its country has IBANs, and it has that
     country's length or an "IBAN" label before it (a VAT number like NL123456789B01 has the
     shape, neither the length nor the label)."""
-    length = _iban_length(value[:2])
+    length = iban_length(value[:2])
     return length is not None and (len(value) == length or labelled)

@@ -10,10 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-
-from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
-from stdnum.eu import vat as stdnum_vat
+from functools import cache
 
 from docai.services.extraction.normalize import (
     format_amount,
@@ -22,6 +19,10 @@ from docai.services.extraction.normalize import (
     parse_amount,
     parse_date,
 )
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum import numdb
+from stdnum.eu import vat as stdnum_vat
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,40 @@ def dates(text: str, *, day_first: bool = True) -> Iterator[Span]:
 
 def ibans(text: str) -> Iterator[Span]:
     for m in _IBAN.finditer(text):
-        compact = stdnum_iban.compact(m.group(0))
-        yield Span(m.start(), m.end(), m.group(0), compact, stdnum_iban.is_valid(compact))
+        raw = m.group(0)
+        compact = stdnum_iban.compact(raw)
+        valid = stdnum_iban.is_valid(compact)
+        if not valid and (end := valid_iban_prefix(raw)):
+            raw, compact, valid = raw[:end], stdnum_iban.compact(raw[:end]), True  # "AT39 … 5462 FN 322847p"
+        yield Span(m.start(), m.start() + len(raw), raw, compact, valid)
+
+
+def valid_iban_prefix(raw: str) -> int:
+    """Where a valid IBAN ends inside ``raw`` when what follows it was read as part of it (a
+    register's "FN" after an Austrian IBAN); 0 when no shorter prefix is a valid IBAN."""
+    length = iban_length(raw[:2])
+    if length is None:
+        return 0
+    count = 0
+    for end, ch in enumerate(raw, start=1):
+        if not ch.isspace():
+            count += 1
+        if count == length:
+            return end if end < len(raw.rstrip()) and stdnum_iban.is_valid(raw[:end]) else 0
+    return 0
+
+
+@cache
+def iban_length(country: str) -> int | None:
+    """The length of a country's IBANs, from the registry python-stdnum ships; None when it has none."""
+    try:
+        info = numdb.get("iban").info(country + "00")
+    except Exception:  # noqa: BLE001 - an unexpected registry format: lengths unknown
+        return None
+    if not info or info[0][0] != country:
+        return None
+    lengths = [int(n) for n in re.findall(r"(\d+)!?[nac]", info[0][1].get("bban", ""))]
+    return 4 + sum(lengths) if lengths else None
 
 
 def bics(text: str) -> Iterator[Span]:

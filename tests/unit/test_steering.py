@@ -30,6 +30,7 @@ from docai.services.extraction.steering import (
     instruction_regions,
     prepare,
 )
+from docai.services.extraction.values import ibans
 from docai.services.ingest.pdf_parse import parse_pdf
 from docai.services.ingest.pdf_worker import revision_ends, sort_glyphs
 from docai.services.routing.decision import decide
@@ -666,6 +667,15 @@ def test_a_printed_iban_that_fails_validation_is_never_no_change() -> None:
     assert "BANK_DETAILS_UNREADABLE" in raised and raised["BANK_DETAILS_UNREADABLE"].fields == ["iban"]
     codes = review_codes(reading, previous_iban=printed["iban"])
     assert codes.count("BANK_DETAILS_UNREADABLE") == 1 and "BANK_DETAILS_CHANGED" not in codes
+
+
+def test_text_after_a_valid_iban_is_not_read_as_part_of_it() -> None:
+    [span] = ibans("IBAN: AT39 1200 0403 2562 5462 FN 322847p, Landesgericht Klagenfurt")
+    assert (span.value, span.raw, span.valid) == ("AT391200040325625462", "AT39 1200 0403 2562 5462", True)
+    document = words_document(["Huber OG", "IBAN: AT39 1200 0403 2562 5462 FN 322847p"])
+    assert flag_checks(prepare(document), Extraction()) == []
+    [span] = ibans("IBAN: AT39 1200 0403 2562 5463 FN")  # no valid prefix: still one unreadable IBAN
+    assert not span.valid
 
 
 def test_decide_treats_an_invalid_extracted_iban_as_unreadable() -> None:
