@@ -55,6 +55,11 @@ def load_backend(settings: Settings) -> TextGenerator:
 
         return FakeTextGenerator(lambda request: "{}")
     model_dir = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
+    if settings.backend == "onnx":
+        return create_backend(
+            "onnx", model_dir=model_dir, cache_dir=settings.model_cache,
+            precision=settings.onnx_precision, provider=settings.onnx_provider,
+        )
     return create_backend(settings.backend, model_dir=model_dir)
 
 

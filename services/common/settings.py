@@ -17,7 +17,11 @@ class Settings(BaseSettings):
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50051
     web_port: int = 8080
-    backend: str = Field("hf", description="inference backend: hf (in-process transformers) or fake")
+    backend: str = Field(
+        "hf", description="inference backend: hf (in-process transformers), onnx (ONNX Runtime, exported once), vllm or fake"
+    )
+    onnx_precision: str = Field("int8", description="weights of the ONNX export: int8, fp32 or int4")
+    onnx_provider: str = Field("cpu", description="ONNX Runtime execution provider: cpu, or cuda with onnxruntime-gpu")
     base_model: str = Field("", description="a Hugging Face model directory; empty = bundled SmolLM2-135M")
     adapter: str = Field("champion", description="extraction adapter alias or name; 'none' = base model only")
     policy_path: Path | None = Field(None, description="routing policy YAML; empty = the bundled example")

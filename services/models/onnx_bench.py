@@ -230,7 +230,7 @@ def run_bench(
             loaded,
             _description_requests(parity_prompts, max_new_tokens=48, guarded=False)
             + _invoice_requests(2, max_new_tokens=64),
-        ) if "hf-fp32" in loaded else {},
+        ) if "hf-fp32" in loaded and parity_prompts else {},
     }
     return report
 
@@ -252,6 +252,40 @@ def rss_of(engine: str, *, model_dir: Path, cache_dir: Path) -> float:
     return round(float(done.stdout.strip().splitlines()[-1]), 0)
 
 
+def render_markdown(report: dict[str, Any]) -> str:
+    """The report as the tables of docs/BENCHMARKS.md."""
+    speed = report["speed"]
+    lines = [
+        (
+            f"Measured {report['date']} on {report['machine']}; model {report['model']}, "
+            f"median of {report['rounds']} rounds, engines in turn within each round. Command: `{report['command']}`."
+        ),
+        "",
+        "| engine | prefill tok/s | decode tok/s | load s | adapter switch s | switch / load | 4 adapters / 1 | first piece s | descriptions/min | RSS MiB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, row in speed.items():
+        stream = report["streaming"].get(name, {})
+        lines.append(
+            f"| {name} | {row['prefill_tokens_per_s']:.0f} | {row['decode_tokens_per_s']:.1f} | {row['load_s']:.2f} | "
+            f"{row['switch_s']:.4f} | {row['switch_over_load']:.4f} | {report['interleaved_4_over_1'].get(name, '')} | "
+            f"{stream.get('ttft_s_p50', '')} | {stream.get('descriptions_per_min', '')} | "
+            f"{report.get('rss_mib', {}).get(name, '')} |"
+        )
+    parity = report.get("parity_vs_hf_fp32", {})
+    if parity:
+        lines += [
+            "",
+            "Greedy parity against hf in float32 (description prompts with the brand adapters, invoice JSON with the extraction adapter):",
+            "",
+            "| engine | identical texts | shared token prefix |",
+            "| --- | ---: | ---: |",
+        ]
+        for name, row in parity.items():
+            lines.append(f"| {name} | {row['identical']} of {row['of']} | {row['common_prefix_share']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default=",".join(ENGINES))
@@ -260,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--cache-dir", type=Path, default=REPO / "var" / "models")
     parser.add_argument("--no-rss", action="store_true")
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--out", type=Path, help="the report as JSON")
+    parser.add_argument("--markdown", type=Path, help="the report as the tables of docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     from docai.services.models.base_model import ensure_base_model
 
@@ -277,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
+    if args.markdown:
+        args.markdown.write_text(render_markdown(report))
     return 0
 
 
