@@ -54,6 +54,17 @@ class LoopBackend:
     model_name: str
     _tokenizer: Any
     _max_positions: int
+    _lock: threading.Lock
+    _adapters: dict[str, Any]  # name -> the engine's loaded adapter, which has a ``load_s``
+
+    @property
+    def adapter_load_s(self) -> dict[str, float]:
+        return {name: adapter.load_s for name, adapter in self._adapters.items()}
+
+    def adapters(self) -> list[str]:
+        """Names of the loaded adapters, sorted."""
+        with self._lock:
+            return sorted(self._adapters)
 
     def _run(self, request: GenerationRequest, stats: DecodeStats) -> Iterator[Step]:
         raise NotImplementedError
@@ -202,15 +213,6 @@ class HFTextGenerator(LoopBackend):
         return backend
 
     # -- adapters -----------------------------------------------------------------------
-
-    @property
-    def adapter_load_s(self) -> dict[str, float]:
-        return {name: adapter.load_s for name, adapter in self._adapters.items()}
-
-    def adapters(self) -> list[str]:
-        """Names of the loaded adapters, sorted."""
-        with self._lock:
-            return sorted(self._adapters)
 
     def load_adapter(self, name: str, path: Path) -> None:
         """Load the PEFT LoRA adapter in ``path`` as ``name``; a loaded ``name`` is replaced.

@@ -226,15 +226,6 @@ class OnnxTextGenerator(LoopBackend):
 
     # -- adapters -----------------------------------------------------------------------
 
-    @property
-    def adapter_load_s(self) -> dict[str, float]:
-        return {name: adapter.load_s for name, adapter in self._adapters.items()}
-
-    def adapters(self) -> list[str]:
-        """Names of the loaded adapters, sorted."""
-        with self._lock:
-            return sorted(self._adapters)
-
     def load_adapter(self, name: str, path: Path) -> None:
         """Load the PEFT LoRA adapter in ``path`` as ``name``; a loaded ``name`` is replaced.
 

@@ -27,6 +27,7 @@ from pypdf.generic import NameObject, TextStringObject
 from reportlab.pdfgen import canvas
 
 from tests.unit.test_einvoice import written
+from tests.raw_pdf import serialize
 
 QUICK = 10.0  # seconds: well within the default 15 s wall limit
 
@@ -128,16 +129,7 @@ def hand_pdf(catalog: bytes, extra: Sequence[bytes]) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         *extra,
     ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return serialize(objects, header=b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
 
 def flate_attachment_pdf(data: bytes, *, size: int | None = None) -> bytes:

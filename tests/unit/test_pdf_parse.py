@@ -28,6 +28,7 @@ from docai.services.common.errors import (
 )
 from docai.services.ingest.pdf_parse import ParseLimits, parse_pdf, shutdown_pdf_worker
 from docai.services.ingest.pdf_worker import build_text, inflate, split_visible, to_rgb
+from tests.raw_pdf import serialize
 
 QUICK = 10.0  # seconds: every refusal must come back well within the default 15 s wall limit
 
@@ -59,16 +60,7 @@ def hand_pdf(
         flt = b" /Filter /FlateDecode" if flate or raw_streams is not None else b""
         objects.append(b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(body), flt, body))
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return serialize(objects)
 
 
 def deflate_repeated(unit: bytes, times: int, *, head: bytes = b"", tail: bytes = b"") -> bytes:

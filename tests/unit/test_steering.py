@@ -41,6 +41,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
+from tests.raw_pdf import serialize
 
 READER = InvoiceReader()
 EREADER = EInvoiceReader(READER)
@@ -473,16 +474,7 @@ def unicode_pdf(lines: Sequence[tuple[float, bytes]], mapping: dict[int, str]) -
         f"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 0 /LastChar 255 /Widths [{widths}] /ToUnicode 6 0 R >>".encode(),
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(cmap), cmap),
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return serialize(objects, header=b"%PDF-1.4\n")
 
 
 CYRILLIC = {
