@@ -82,12 +82,18 @@ def _sum_check(
 
 
 def _line_items_sum_to_net(extraction: Extraction, tolerance: Decimal) -> list[CheckResult]:
+    # A row without an amount (an empty row a reviewer added, a text-only line) counts as zero:
+    # it must not switch the check off, or 5 lines of 13 could be approved against the net.
     net = extraction.value("total_net")
     items = extraction.line_items
-    if net is None or not items or any("amount" not in item.fields for item in items):
+    parts = [(f"line_items[{i}].amount", item.fields["amount"].value) for i, item in enumerate(items) if "amount" in item.fields]
+    if net is None or not parts:
         return []
-    parts = [(f"line_items[{i}].amount", item.fields["amount"].value) for i, item in enumerate(items)]
-    return [_sum_check("line_items_sum_to_net", parts, ("total_net", net), tolerance)]
+    result = _sum_check("line_items_sum_to_net", parts, ("total_net", net), tolerance)
+    missing = [str(i + 1) for i, item in enumerate(items) if "amount" not in item.fields]
+    if missing and not result.passed:
+        result = result.model_copy(update={"detail": f"{result.detail} (line {', '.join(missing)} without an amount)"})
+    return [result]
 
 
 def _net_plus_tax_equals_gross(extraction: Extraction, tolerance: Decimal) -> list[CheckResult]:

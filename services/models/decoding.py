@@ -161,7 +161,7 @@ def decode(
     bitmask = xgr.allocate_token_bitmask(1, vocab_size) if matcher is not None else None
 
     started = time.perf_counter()
-    logits = runner.forward(prompt_ids)
+    logits = runner.prefill(prompt_ids)
     stats.forward_passes += 1
     stats.prefill_s = time.perf_counter() - started
     decode_started = time.perf_counter()
@@ -237,6 +237,10 @@ class Runner:
     def forward(self, ids: list[int]) -> torch.Tensor:
         """Append ``ids`` to the sequence; return the logits after the last one, ``[1, vocab]`` float32 on CPU."""
         raise NotImplementedError
+
+    def prefill(self, prompt_ids: list[int]) -> torch.Tensor:
+        """Start the (empty) sequence with the prompt; engines with a prefix cache reuse what they can."""
+        return self.forward(prompt_ids)
 
     def length(self) -> int:
         """Tokens in the KV cache."""

@@ -71,7 +71,7 @@ def decode_guarded(
     runner = as_runner(model)
     stops = set(stop_token_ids)
     started = time.perf_counter()
-    logits = runner.forward(prompt_ids)
+    logits = runner.prefill(prompt_ids)
     stats.forward_passes += 1
     stats.prefill_s = time.perf_counter() - started
     decode_started = time.perf_counter()

@@ -23,6 +23,8 @@ finishes with the version it started with (promotion and rollback without a rest
 Concurrency: a lock runs one request at a time, as in the hf backend. Two requests could run
 at once (sessions are thread-safe), but on a 2-core machine they only split the same cores;
 requests do not share forward passes (no continuous batching: see docs/BENCHMARKS.md).
+A prompt that starts like a recent one (the same brand's system prompt, the same invoice
+instructions) prefills only the rest (:mod:`.prefix_cache`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from docai.services.models.decoding import DecodeStats, GrammarCache, Runner, St
 from docai.services.models.guarded import decode_guarded
 from docai.services.models.hf_backend import _ADAPTER_NAME, LoopBackend
 from docai.services.models.onnx_export import convert_adapter, ensure_onnx_model, load_manifest
+from docai.services.models.prefix_cache import PrefixCache
 
 _log = logging.getLogger(__name__)
 
@@ -69,9 +72,23 @@ class _Layout:
 
 
 class _OrtRunner(Runner):
-    """One request's sequence: KV buffers shared by past and present, rewound by the mask length."""
+    """One request's sequence: KV buffers shared by past and present, rewound by the mask length.
 
-    def __init__(self, session: Any, layout: _Layout, *, max_length: int, inputs: dict[str, Any], device: str) -> None:
+    On the CPU the buffers are numpy arrays that ONNX Runtime reads and writes in place, so the
+    prompt's start can come from the :class:`~.prefix_cache.PrefixCache` and go back into it.
+    """
+
+    def __init__(
+        self,
+        session: Any,
+        layout: _Layout,
+        *,
+        max_length: int,
+        inputs: dict[str, Any],
+        device: str,
+        prefixes: PrefixCache | None = None,
+        owner: object = None,
+    ) -> None:
         import onnxruntime as ort
 
         self.vocab_size = layout.vocab_size
@@ -79,15 +96,35 @@ class _OrtRunner(Runner):
         self._length = 0
         self._max_length = max_length
         self._binding = session.io_binding()
+        self._prefixes = prefixes if device == "cpu" else None
+        self._owner = owner
+        self._arrays: list[np.ndarray] = []
         shape = (1, layout.kv_heads, max_length, layout.head_size)
         for layer in range(layout.layers):
             for past, present in zip(layout.past, layout.present, strict=True):
-                buffer = ort.OrtValue.ortvalue_from_shape_and_type(shape, layout.dtype, device, 0)
+                if device == "cpu":
+                    array = np.empty(shape, dtype=layout.dtype)
+                    self._arrays.append(array)
+                    buffer = ort.OrtValue.ortvalue_from_numpy(array)
+                else:
+                    buffer = ort.OrtValue.ortvalue_from_shape_and_type(shape, layout.dtype, device, 0)
                 self._binding.bind_ortvalue_input(past % layer, buffer)
                 self._binding.bind_ortvalue_output(present % layer, buffer)
         for name, value in inputs.items():
             self._binding.bind_ortvalue_input(name, value)
         self._binding.bind_output("logits", "cpu")  # bound last: get_outputs()[-1]
+
+    def prefill(self, prompt_ids: list[int]) -> torch.Tensor:
+        if self._prefixes is None:
+            return self.forward(prompt_ids)
+        hit = self._prefixes.lookup(self._owner, prompt_ids)
+        if hit is not None:
+            for array, cached in zip(self._arrays, hit.arrays, strict=True):
+                array[:, :, : hit.length, :] = cached
+            self._length = hit.length
+        logits = self.forward(prompt_ids[self._length :])
+        self._prefixes.store(self._owner, prompt_ids, tuple(self._arrays))
+        return logits
 
     def forward(self, ids: list[int]) -> torch.Tensor:
         total = self._length + len(ids)
@@ -132,6 +169,7 @@ class OnnxTextGenerator(LoopBackend):
         provider: str = "cpu",
         threads: int | None = None,
         spinning: bool = True,
+        prefix_cache_tokens: int = 4096,
         stop_token_ids: list[int],
         max_positions: int,
     ) -> None:
@@ -158,6 +196,7 @@ class OnnxTextGenerator(LoopBackend):
         self._grammars = GrammarCache(tokenizer, vocab_size=self._layout.vocab_size, stop_token_ids=stop_token_ids)
         self._lock = threading.Lock()
         self._adapters: dict[str, _Adapter] = {}
+        self.prefixes = PrefixCache(prefix_cache_tokens)
 
     @classmethod
     def load(
@@ -169,6 +208,7 @@ class OnnxTextGenerator(LoopBackend):
         provider: str = "cpu",
         threads: int | None = None,
         spinning: bool = True,
+        prefix_cache_tokens: int = 4096,
         adapters: Mapping[str, Path] | None = None,
         model_name: str | None = None,
     ) -> OnnxTextGenerator:
@@ -184,6 +224,8 @@ class OnnxTextGenerator(LoopBackend):
             threads: ONNX Runtime intra-op threads; ``None`` = one per core.
             spinning: Whether idle ONNX Runtime threads spin between operators (faster on an
                 idle machine, a waste of cores on a busy one).
+            prefix_cache_tokens: Prompt positions whose KV cache is kept for the next prompt that
+                starts the same way (:mod:`.prefix_cache`; about 46 KiB each for SmolLM2-135M; 0 = off).
             adapters: Adapters to load at start, name to directory.
             model_name: Name reported in results; defaults to the directory name.
 
@@ -215,6 +257,7 @@ class OnnxTextGenerator(LoopBackend):
             provider=provider,
             threads=threads,
             spinning=spinning,
+            prefix_cache_tokens=prefix_cache_tokens,
             stop_token_ids=_stop_token_ids(model_dir, config, tokenizer),
             max_positions=int(config.get("max_position_embeddings") or 0),
         )
@@ -254,7 +297,10 @@ class OnnxTextGenerator(LoopBackend):
         }
         adapter = _Adapter(path, time.perf_counter() - started, converted.rank, inputs)
         with self._lock:
+            replaced = self._adapters.get(name)
             self._adapters[name] = adapter
+        if replaced is not None:
+            self.prefixes.clear(replaced)
         _log.info("adapter %s loaded from %s in %.3fs", name, path, adapter.load_s)
 
     def unload_adapter(self, name: str) -> None:
@@ -264,8 +310,10 @@ class OnnxTextGenerator(LoopBackend):
             NotFoundError: ``name`` is not loaded (``ADAPTER_NOT_FOUND``).
         """
         with self._lock:
-            if self._adapters.pop(name, None) is None:
-                raise NotFoundError(f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name)
+            removed = self._adapters.pop(name, None)
+        if removed is None:
+            raise NotFoundError(f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name)
+        self.prefixes.clear(removed)
 
     def switch_adapter_s(self, adapter: str | None) -> float:
         """Seconds to start a request with ``adapter`` (its inputs bound), for the swap-cost benchmark."""
@@ -278,13 +326,15 @@ class OnnxTextGenerator(LoopBackend):
 
     def _runner(self, adapter: str | None, *, max_length: int) -> _OrtRunner:
         """A fresh sequence with ``adapter`` bound. Caller holds the lock."""
-        inputs: dict[str, Any] = {}
+        entry = None
         if adapter is not None:
             entry = self._adapters.get(adapter)
             if entry is None:
                 raise NotFoundError(f"adapter {adapter!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=adapter)
-            inputs = entry.inputs
-        return _OrtRunner(self._session, self._layout, max_length=max_length, inputs=inputs, device=self._device)
+        return _OrtRunner(
+            self._session, self._layout, max_length=max_length, inputs=entry.inputs if entry else {},
+            device=self._device, prefixes=self.prefixes, owner=entry,
+        )
 
     def _run(self, request: GenerationRequest, stats: DecodeStats) -> Iterator[Step]:
         prompt_ids = self._prompt_ids(request.messages)

@@ -90,9 +90,18 @@ def test_line_items_sum_to_net_fails_with_the_sum() -> None:
     assert result.fields == ["line_items[0].amount", "line_items[1].amount", "total_net"]
 
 
-def test_line_items_sum_skipped_when_a_line_lacks_an_amount() -> None:
+def test_a_line_without_an_amount_counts_as_zero_and_keeps_the_check() -> None:
     ex = _extraction({"total_net": "90.00"}, [{"amount": "90.00"}, {"description": "note"}])
-    assert "line_items_sum_to_net" not in _by_name(run_checks(ex))
+    assert _by_name(run_checks(ex))["line_items_sum_to_net"].passed
+
+
+def test_empty_rows_do_not_switch_off_the_lines_against_net_check() -> None:
+    # 5 of 13 lines read, 8 rows left empty: the sum is far from the net and must fail.
+    lines = [{"amount": "2500.00"}] * 5 + [{}] * 8
+    result = _by_name(run_checks(_extraction({"total_net": "31593.00"}, lines)))["line_items_sum_to_net"]
+    assert not result.passed
+    assert "12,500.00" in result.detail or "12500.00" in result.detail
+    assert "without an amount" in result.detail
 
 
 def test_quantity_times_price_reports_only_failing_lines() -> None:

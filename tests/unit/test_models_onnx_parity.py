@@ -91,3 +91,19 @@ def test_default_precision_stays_within_the_measured_tolerance() -> None:
     for a, b in zip(mine[:-1], reference[:-1], strict=True):  # descriptions
         assert a.text.split()[:1] == b.text.split()[:1]  # the same first word: drift, not another answer
     json.loads(mine[-1].text)
+
+
+def test_the_prefix_cache_changes_nothing_but_the_work() -> None:
+    from docai.services.models.onnx_bench import load_engine
+
+    backend: Any = load_engine(f"onnx-{DEFAULT_PRECISION}", model_dir=_model_dir(), cache_dir=CACHE)
+    requests = _requests()
+    backend.prefixes.budget_tokens = 0
+    uncached = [backend.generate(request) for request in requests]
+    backend.prefixes.budget_tokens = 4096
+    cached = [backend.generate(request) for request in requests]
+    # Two descriptions per brand: the second starts like the first (the brand's system prompt).
+    assert backend.prefixes.hits >= 2 and backend.prefixes.reused_tokens >= 2 * 100
+    for a, b in zip(cached, uncached, strict=True):
+        assert a.text == b.text
+        assert [t.logprob for t in a.tokens] == pytest.approx([t.logprob for t in b.tokens], abs=1e-4)
