@@ -35,8 +35,9 @@ protos: $(STAMP)
 lint: node_modules/.bin/buf
 	cd protos && ../node_modules/.bin/buf lint
 
+# Demo mode: a demo tenant, sample invoices and the review page's demo account (never in a deployment).
 run: setup
-	$(VENV)/bin/docai run
+	$(VENV)/bin/docai run --demo
 
 test: setup node_modules/.bin/buf
 	$(VENV)/bin/docai setup-model

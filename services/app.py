@@ -12,7 +12,8 @@ from typing import Any
 
 import grpc
 from docai.schemas.parsed import ParsedDocument
-from docai.services.common.errors import DocAIError, NotFoundError
+from docai.services.common.errors import DocAIError, FailedPreconditionError, NotFoundError
+from docai.services.common.observability import start_observability, stop_observability
 from docai.services.common.server import start_server, stop_server
 from docai.services.common.settings import Settings
 from docai.services.common.tenants import Caller, authenticate
@@ -29,6 +30,7 @@ from docai.services.ingest.pdf_limits import ParseLimits
 from docai.services.ingest.pdf_parse import parse_upload, shutdown_pdf_worker
 from docai.services.models.backend import TextGenerator
 from docai.services.models.base_model import ensure_base_model
+from docai.services.pipeline.progress import ProgressReader
 from docai.services.pipeline.worker import Pipeline, PipelineThread
 from docai.services.review import servicer as review_servicer
 from docai.services.review.pages import PageRenderer
@@ -54,6 +56,10 @@ def load_backend(settings: Settings) -> TextGenerator:
         from docai.services.models.fake_backend import FakeTextGenerator
 
         return FakeTextGenerator(lambda request: "{}")
+    if settings.backend == "vllm":  # the model lives in the vLLM server; nothing is loaded here
+        if not settings.vllm_url:
+            raise FailedPreconditionError("DOCAI_BACKEND=vllm needs DOCAI_VLLM_URL", reason="MODEL_UNAVAILABLE")
+        return create_backend("vllm", base_url=settings.vllm_url, model_name=settings.vllm_model)
     model_dir = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
     if settings.backend == "onnx":
         return create_backend(
@@ -135,37 +141,25 @@ def _generation(settings: Settings, backend: TextGenerator, registry: AdapterReg
 
 
 @dataclass
-class Suite:
-    settings: Settings
+class Core:
+    """What every role that reads documents shares: the database, the model and the extraction path."""
+
     db: Database
     backend: TextGenerator
-    server: grpc.aio.Server
-    port: int
-    pipeline: PipelineThread
+    registry: AdapterRegistry
+    extract: Any  # extract(parsed, *, tenant_id, adapter=None) -> ExtractionOutcome
+    policy: RoutingPolicy
+    memory: VendorMemoryStore
 
-    async def stop(self, grace: float = 5.0) -> None:
-        """Drains: new calls get UNAVAILABLE, calls in progress get ``grace`` seconds, then the
-        pipeline finishes the document it is on (an unfinished one keeps its work item)."""
-        await stop_server(self.server, grace)
-        await asyncio.to_thread(self.pipeline.stop)
-        shutdown_pdf_worker()
-        self.db.dispose()
+    def pipeline(self, settings: Settings) -> Pipeline:
+        return Pipeline(
+            db=self.db, extract=self.extract, policy=self.policy, memory=self.memory,
+            lease=dt.timedelta(seconds=settings.pipeline_lease_seconds),
+        )
 
 
-async def start_suite(
-    settings: Settings, *, backend: TextGenerator | None = None, port: int | None = None, reader: Any = None
-) -> Suite:
-    """Starts every service on one gRPC port plus the pipeline worker.
-
-    Args:
-        settings: The process settings.
-        backend: An inference backend to use instead of loading the one in the settings
-            (tests pass a fake or a tiny model).
-        port: Port to listen on instead of ``settings.grpc_port`` (0 picks a free one).
-        reader: A page reader to use instead of the one the settings describe (tests pass a
-            ``docai.services.testing.ScriptedReader`` to misread on purpose); e-invoices' XML is
-            read around it as always.
-    """
+async def open_core(settings: Settings, *, backend: TextGenerator | None = None, reader: Any = None) -> Core:
+    """Opens (and migrates) the database, loads the model and its champion adapters, builds the reader."""
     db = await asyncio.to_thread(open_database, settings.db_url, busy_timeout=settings.database_busy_timeout_seconds)
     if backend is None:
         backend = await asyncio.to_thread(load_backend, settings)
@@ -187,13 +181,54 @@ async def start_suite(
         )
 
     policy = RoutingPolicy.load(settings.policy_path) if settings.policy_path else RoutingPolicy.default()
-    pipeline = PipelineThread(
-        Pipeline(
-            db=db, extract=extract, policy=policy, memory=memory,
-            lease=dt.timedelta(seconds=settings.pipeline_lease_seconds),
-        )
-    )
-    await asyncio.to_thread(pipeline.pipeline.recover)  # what a crashed previous run held: free at once (SQLite)
+    return Core(db=db, backend=backend, registry=registry, extract=extract, policy=policy, memory=memory)
+
+
+@dataclass
+class Suite:
+    settings: Settings
+    db: Database
+    backend: TextGenerator
+    server: grpc.aio.Server
+    port: int
+    pipeline: PipelineThread | None  # None in the api role: worker processes take the documents
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Drains: new calls get UNAVAILABLE, calls in progress get ``grace`` seconds, then the
+        pipeline finishes the document it is on (an unfinished one keeps its work item)."""
+        await stop_server(self.server, grace)
+        if self.pipeline is not None:
+            await asyncio.to_thread(self.pipeline.stop)
+        shutdown_pdf_worker()
+        stop_observability(self.db)
+        self.db.dispose()
+
+
+async def start_suite(
+    settings: Settings, *, backend: TextGenerator | None = None, port: int | None = None, reader: Any = None,
+    pipeline: bool = True,
+) -> Suite:
+    """Starts every service on one gRPC port plus the pipeline worker.
+
+    Args:
+        settings: The process settings.
+        backend: An inference backend to use instead of loading the one in the settings
+            (tests pass a fake or a tiny model).
+        port: Port to listen on instead of ``settings.grpc_port`` (0 picks a free one).
+        reader: A page reader to use instead of the one the settings describe (tests pass a
+            ``docai.services.testing.ScriptedReader`` to misread on purpose); e-invoices' XML is
+            read around it as always.
+        pipeline: False for the api role: uploads are queued for worker processes
+            (:func:`docai.services.pipeline.process.start_workers`) sharing the database.
+    """
+    core = await open_core(settings, backend=backend, reader=reader)
+    db, backend, registry, extract, policy = core.db, core.backend, core.registry, core.extract, core.policy
+    start_observability(settings, db)  # /metrics and tracing; before the gRPC server, which tracing wraps
+    worker = PipelineThread(core.pipeline(settings)) if pipeline else None
+    if worker is not None:
+        await asyncio.to_thread(worker.pipeline.recover)  # what a crashed previous run held: free at once (SQLite)
+    # Queue positions and estimates for the ingest API and the review page (one estimator for both).
+    progress = ProgressReader(db, workers=settings.pipeline_workers)
     limits = ParseLimits(
         max_bytes=settings.max_upload_bytes, max_pages=settings.max_pages, wall_seconds=settings.parse_wall_seconds
     )
@@ -203,9 +238,11 @@ async def start_suite(
         ingest_servicer.registration(
             ingest_servicer.IngestServicer(
                 store=store, parse=partial(parse_upload, limits=limits), max_bytes=settings.max_upload_bytes,
-                on_upload=pipeline.notify, upload_dir=settings.upload_dir, idle_seconds=settings.upload_idle_seconds,
+                on_upload=worker.notify if worker is not None else _queued, upload_dir=settings.upload_dir,
+                idle_seconds=settings.upload_idle_seconds,
                 max_uploads=settings.max_concurrent_uploads,
                 max_uploads_per_tenant=settings.max_concurrent_uploads_per_tenant, limits=limits,
+                progress=progress,
             )
         ),
         extraction_servicer.registration(
@@ -218,6 +255,7 @@ async def start_suite(
             review_servicer.ReviewServicer(
                 queue=ReviewQueue(db=db, lease_seconds=settings.review_lease_seconds),
                 pages=PageRenderer(db=db, blobs=blobs),
+                progress=progress,
             )
         ),
     ]
@@ -242,7 +280,12 @@ async def start_suite(
 
     listen = port if port is not None else settings.grpc_port
     server, bound = await start_server(registrations, authenticate=auth, address=f"{settings.grpc_host}:{listen}")
-    pipeline.start()
-    pipeline.notify()
-    log.info("gRPC listening on %s:%d", settings.grpc_host, bound)
-    return Suite(settings=settings, db=db, backend=backend, server=server, port=bound, pipeline=pipeline)
+    if worker is not None:
+        worker.start()
+        worker.notify()
+    log.info("gRPC listening on %s:%d%s", settings.grpc_host, bound, "" if worker is not None else " (no pipeline: api role)")
+    return Suite(settings=settings, db=db, backend=backend, server=server, port=bound, pipeline=worker)
+
+
+def _queued() -> None:
+    """The api role's upload hook: the work item is in the database, where the workers poll for it."""

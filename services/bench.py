@@ -28,6 +28,7 @@ from typing import Any
 
 import psutil
 
+from docai.services.common.progress_bar import line, progress_bar
 from docai.services.common.settings import Settings
 
 SECTION_START = "<!-- bench:extraction:start -->"
@@ -67,6 +68,7 @@ def bench_extraction(settings: Settings, *, repeats: int = 2, max_new_tokens: in
     model, tokenizer = backend._model, backend._tokenizer  # type: ignore[attr-defined]
     cases = {"1 page": generate_invoice(5, n_items=4), "3 pages": generate_invoice(6, n_items=30)}
     results: dict[str, Any] = {}
+    bar = progress_bar(total=len(cases) * repeats * 2, desc="bench extraction", unit="run")
     for label, invoice in cases.items():
         runs = []
         for _ in range(repeats):
@@ -82,6 +84,7 @@ def bench_extraction(settings: Settings, *, repeats: int = 2, max_new_tokens: in
                     "tokens_per_s": t.tokens_per_s, "total_s": time.perf_counter() - t0,
                 }
             )
+            bar.update(1)
         ours = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
         # The baseline: plain transformers generate on the same prompt, greedy, no grammar,
         # for the same number of new tokens our path produced.
@@ -99,6 +102,7 @@ def bench_extraction(settings: Settings, *, repeats: int = 2, max_new_tokens: in
                     pad_token_id=tokenizer.eos_token_id,
                 )
                 baseline_runs.append((time.perf_counter() - t0, output.shape[1] - inputs["input_ids"].shape[1]))
+                bar.update(1)
         base_s = statistics.median(r[0] for r in baseline_runs)
         base_tokens = baseline_runs[0][1]
         results[label] = {
@@ -106,6 +110,7 @@ def bench_extraction(settings: Settings, *, repeats: int = 2, max_new_tokens: in
             "generate": {"total_s": base_s, "tokens": base_tokens, "tokens_per_s_incl_prefill": base_tokens / base_s},
             "ratio_model_time_generate_over_ours": base_s / max(ours["prefill_s"] + ours["decode_s"], 1e-9),
         }
+    bar.close()
     return {
         "date": dt.date.today().isoformat(),
         "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
@@ -193,19 +198,21 @@ def bench_throughput(
         if warmup:
             extractors[path][0].extract(parse_pdf(generate_invoice(seed - 1).pdf), adapter=adapter)
     runs: dict[str, list[dict[str, Any]]] = {path: [] for path in extractors}
-    for index, case in enumerate(cases):
-        for path, (extractor, _) in extractors.items():
-            if index >= counts[path]:
-                continue
-            started = time.perf_counter()
-            parsed = parse_pdf(case.pdf)
-            parse_s = time.perf_counter() - started
-            outcome = extractor.extract(parsed, adapter=adapter)
-            runs[path].append({
-                "seconds": time.perf_counter() - started, "stages": {"parse_s": parse_s, **stage_seconds(outcome.timings)},
-                "prediction": outcome.extraction.flat(), "read_by": read_path(outcome),
-            })
-            print(f"{path} {index + 1}/{counts[path]} {runs[path][-1]['seconds']:.2f}s", flush=True)
+    with progress_bar(total=sum(counts[path] for path in extractors), desc="bench throughput", unit="invoice") as bar:
+        for index, case in enumerate(cases):
+            for path, (extractor, _) in extractors.items():
+                if index >= counts[path]:
+                    continue
+                started = time.perf_counter()
+                parsed = parse_pdf(case.pdf)
+                parse_s = time.perf_counter() - started
+                outcome = extractor.extract(parsed, adapter=adapter)
+                runs[path].append({
+                    "seconds": time.perf_counter() - started, "stages": {"parse_s": parse_s, **stage_seconds(outcome.timings)},
+                    "prediction": outcome.extraction.flat(), "read_by": read_path(outcome),
+                })
+                line(bar, f"{path} {index + 1}/{counts[path]} {runs[path][-1]['seconds']:.2f}s")
+                bar.update(1)
     for path, done in runs.items():
         seconds = [run["seconds"] for run in done]
         scored = score_documents({str(i): run["prediction"] for i, run in enumerate(done)},

@@ -1,21 +1,64 @@
-"""The `docai` command: run the suite, manage tenants, evaluate and benchmark."""
+"""The `docai` command: run the suite, manage tenants, tokens and review-page users, evaluate and benchmark."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 from docai.services.common.settings import Settings
+
+
+def _version() -> str:
+    """The installed ``docai`` distribution's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("docai")
+    except PackageNotFoundError:
+        return "unknown (the docai distribution is not installed)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line too (its subcommands' parsers are of this class)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: INVALID_ARGUMENT: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _suite_db(settings: Settings, *, must_exist: bool = True) -> Any:
+    """The suite's database. With SQLite in ``home`` (the embedded default) a home without a
+    database is refused, naming the home, instead of quietly starting an empty suite there.
+
+    Raises:
+        FailedPreconditionError: ``NO_SUITE_HOME``.
+    """
+    from docai.services.common.errors import FailedPreconditionError
+    from docai.services.storage.database import open_database
+
+    if must_exist and not settings.database_url and not (settings.home / "docai.db").exists():
+        raise FailedPreconditionError(
+            f"no docai suite in {settings.home} (no docai.db there): set DOCAI_HOME to the suite's home, "
+            "or start it there first ('docai run')", reason="NO_SUITE_HOME",
+        )
+    return open_database(settings.db_url)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
     if getattr(args, "adapter", None):
         overrides["adapter"] = args.adapter
+    if getattr(args, "demo", False):
+        overrides["demo"] = True
+    if getattr(args, "role", None) and args.command in ("run", "healthcheck"):
+        overrides["role"] = args.role
     return Settings(**overrides)
 
 
@@ -25,14 +68,20 @@ def cmd_setup_model(args: argparse.Namespace) -> int:
     settings = _settings(args)
     path = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
     print(f"base model ready: {path}")
+    if settings.backend == "onnx":  # the engine's export, once, so the first start does not wait for it
+        from docai.services.models.onnx_export import ensure_onnx_model
+
+        exported = ensure_onnx_model(
+            path, cache_dir=settings.model_cache, precision=settings.onnx_precision, provider=settings.onnx_provider
+        )
+        print(f"ONNX export ready: {exported}")
     return 0
 
 
 def cmd_tenants_create(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import create_tenant, issue_token
-    from docai.services.storage.database import open_database
 
-    db = open_database(_settings(args).db_url)
+    db = _suite_db(_settings(args), must_exist=False)  # a new suite's first tenant may come before its first run
     create_tenant(db, tenant_id=args.tenant, name=args.name or args.tenant)
     token = issue_token(db, tenant_id=args.tenant, label="created by docai tenants create", scope=args.scope)
     print(f"tenant {args.tenant} created. Its API token (shown once, stored only as a hash):\n{token}")
@@ -59,9 +108,8 @@ def _describe(scope: str, actor: str, role: str) -> str:
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import create_token
-    from docai.services.storage.database import open_database
 
-    db = open_database(_settings(args).db_url)
+    db = _suite_db(_settings(args))
     token_id, token = create_token(
         db, tenant_id=args.tenant, label=args.label, scope=args.scope, actor=args.actor or "", role=args.role or ""
     )
@@ -71,9 +119,8 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
 
 def cmd_tokens_list(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import list_tokens
-    from docai.services.storage.database import open_database
 
-    tokens = list_tokens(open_database(_settings(args).db_url), tenant_id=args.tenant)
+    tokens = list_tokens(_suite_db(_settings(args)), tenant_id=args.tenant)
     if args.json:
         print(json.dumps([{"id": t.id, "label": t.label, "scope": t.scope, "actor": t.actor, "role": t.role,
                            "created": t.create_time.isoformat(timespec="seconds"), "revoked": t.revoked,
@@ -90,18 +137,16 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
 
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import revoke_token
-    from docai.services.storage.database import open_database
 
-    info = revoke_token(open_database(_settings(args).db_url), token_id=args.id)
+    info = revoke_token(_suite_db(_settings(args)), token_id=args.id)
     print(f"token {info.id} of tenant {info.tenant_id} ({_describe(info.scope, info.actor, info.role)}) is revoked")
     return 0
 
 
 def cmd_tokens_rotate(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import rotate_token
-    from docai.services.storage.database import open_database
 
-    info, token = rotate_token(open_database(_settings(args).db_url), token_id=args.id)
+    info, token = rotate_token(_suite_db(_settings(args)), token_id=args.id)
     _hand_out(token, args.out, f"token {info.id} replaces token {args.id} (now revoked): "
               f"{_describe(info.scope, info.actor, info.role)} of tenant {info.tenant_id}")
     return 0
@@ -111,22 +156,160 @@ def cmd_tenants_thresholds(args: argparse.Namespace) -> int:
     import json
 
     from docai.services.common.tenants import set_thresholds
-    from docai.services.storage.database import open_database
 
     changes: dict[str, object] = {}
     for item in args.set or []:
         key, _, value = item.partition("=")
         changes[key] = json.loads(value) if value[:1] in "[{0123456789.tf" else value
-    db = open_database(_settings(args).db_url)
+    db = _suite_db(_settings(args))
     print(json.dumps(set_thresholds(db, tenant_id=args.tenant, changes=changes), indent=2))
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from docai.services.run import run_embedded
+def _when(value: dt.datetime | float) -> str:
+    if isinstance(value, (int, float)):
+        value = dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M:%S")
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return asyncio.run(run_embedded(_settings(args), seed=not args.no_seed, web=not args.no_web))
+
+def cmd_tenants_list(args: argparse.Namespace) -> int:
+    from docai.services.common.tenants import list_tenants
+
+    tenants = list_tenants(_suite_db(_settings(args)))
+    if args.json:
+        print(json.dumps([{"id": t.id, "name": t.name, "created": t.create_time.isoformat(timespec="seconds"),
+                           "active_tokens": t.active_tokens} for t in tenants], indent=2))
+        return 0
+    print(f"{'ID':<24}  {'CREATED':<19}  {'TOKENS':>6}  NAME")
+    for t in tenants:
+        print(f"{t.id:<24}  {_when(t.create_time):<19}  {t.active_tokens:>6}  {t.name}")
+    return 0
+
+
+# -- review-page users (home/web_users.db) -------------------------------------------------------
+
+
+def _has_suite_db(settings: Settings) -> bool:
+    return bool(settings.database_url) or (settings.home / "docai.db").exists()
+
+
+def _user_store(settings: Settings) -> Any:
+    """The review page's accounts in ``home``: where a review page has run, or a suite's home (else
+    refused, naming the home: an account nobody's review page reads helps nobody)."""
+    from docai.services.web.users import DB_NAME, UserStore
+
+    if not (settings.home / DB_NAME).exists():
+        _suite_db(settings).dispose()
+    return UserStore(settings.home / DB_NAME)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """The new password: one line from stdin with --password-stdin, else asked twice on the terminal."""
+    from docai.services.common.errors import InvalidArgumentError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("new password: ")
+        if getpass.getpass("again: ") != password:
+            raise InvalidArgumentError("the two passwords differ", reason="PASSWORD_MISMATCH")
+    else:
+        raise InvalidArgumentError("no terminal to ask for the password: pipe it in with --password-stdin",
+                                   reason="PASSWORD_REQUIRED")
+    if len(password) < 8:
+        raise InvalidArgumentError("the password must have at least 8 characters", reason="PASSWORD_TOO_SHORT")
+    return password
+
+
+def _user_not_found(username: str) -> Exception:
+    from docai.services.common.errors import NotFoundError
+
+    return NotFoundError(f'no user "{username}" (see docai users list)', reason="USER_NOT_FOUND")
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from docai.services.common.errors import AlreadyExistsError, NotFoundError
+    from docai.services.common.tenants import list_tenants
+
+    settings = _settings(args)
+    store = _user_store(settings)
+    # A review page's home without the suite's database (a web-only host) cannot check the tenant.
+    if _has_suite_db(settings) and args.tenant not in {t.id for t in list_tenants(_suite_db(settings))}:
+        raise NotFoundError(f'no tenant "{args.tenant}" (docai tenants create {args.tenant})', reason="TENANT_NOT_FOUND")
+    if store.get(args.username) is not None:
+        raise AlreadyExistsError(f'user "{args.username}" exists (a new password: docai users passwd {args.username})',
+                                 reason="USER_EXISTS")
+    user = store.create(username=args.username, password=_read_password(args), tenant=args.tenant, role=args.role)
+    print(f"user {user.username} added: {user.role} of tenant {user.tenant}")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    accounts = _user_store(_settings(args)).accounts(tenant=args.tenant)
+    if args.json:
+        print(json.dumps([{"username": a.username, "tenant": a.tenant, "role": a.role, "disabled": a.disabled,
+                           "created": dt.datetime.fromtimestamp(a.created_at, tz=dt.timezone.utc).isoformat(timespec="seconds")}
+                          for a in accounts], indent=2))
+        return 0
+    print(f"{'USERNAME':<32}  {'TENANT':<24}  {'ROLE':<8}  {'STATUS':<8}  CREATED")
+    for a in accounts:
+        print(f"{a.username:<32}  {a.tenant:<24}  {a.role:<8}  {'disabled' if a.disabled else 'active':<8}  "
+              f"{_when(a.created_at)}")
+    return 0
+
+
+def cmd_users_passwd(args: argparse.Namespace) -> int:
+    store = _user_store(_settings(args))
+    if store.get(args.username) is None:  # before asking for a password
+        raise _user_not_found(args.username)
+    try:
+        store.set_password(args.username, _read_password(args))
+    except KeyError:
+        raise _user_not_found(args.username) from None
+    print(f"password of {args.username} changed; its sessions have ended")
+    return 0
+
+
+def cmd_users_disable(args: argparse.Namespace) -> int:
+    enable = args.action == "enable"
+    try:
+        _user_store(_settings(args)).set_disabled(args.username, not enable)
+    except KeyError:
+        raise _user_not_found(args.username) from None
+    print(f"user {args.username} " + ("enabled" if enable else "disabled; its sessions have ended"))
+    return 0
+
+
+def _check_ports(settings: Settings, *, web: bool) -> None:
+    """Before the model loads: the ports this process will listen on are free (one suite per port)."""
+    from docai.services.common.ports import ensure_port_free
+
+    role = getattr(settings, "role", "all")
+    if role in ("all", "api"):
+        ensure_port_free(settings.grpc_host, settings.grpc_port)
+    if (web and role == "all") or role == "web":
+        ensure_port_free(getattr(settings, "web_host", "127.0.0.1"), settings.web_port, "docai review page")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from docai.services.common.observability import configure_logging, serving_defaults
+    from docai.services.roles import run_role
+
+    settings = serving_defaults(_settings(args))  # /metrics on 9464 unless DOCAI_METRICS_PORT says otherwise
+    _check_ports(settings, web=not args.no_web)
+    configure_logging(settings)  # text or JSON lines (DOCAI_LOG_FORMAT); no model-loading bars or library warnings
+    return asyncio.run(run_role(settings, seed=not args.no_seed, web=not args.no_web))
+
+
+def cmd_healthcheck(args: argparse.Namespace) -> int:
+    from docai.services.roles import healthcheck
+
+    healthy, why = healthcheck(_settings(args))
+    if not healthy:
+        print(f"unhealthy: {why}", file=sys.stderr)
+    return 0 if healthy else 1
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -178,16 +361,34 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="docai", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="docai", description=__doc__,
+        epilog="The suite's state (database, blobs, review-page accounts) is in DOCAI_HOME; unset, the checkout's "
+        "var/ (what make run uses) or ~/.local/share/docai, from whatever directory docai is called.",
+    )
+    parser.add_argument("--version", action="version", version=f"docai {_version()}",
+                        help="print the installed docai version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="start the whole suite on localhost (embedded defaults)")
-    p.add_argument("--no-seed", action="store_true", help="do not upload sample invoices")
+    p.add_argument("--demo", action="store_true",
+                   help="demo mode (make run): a demo tenant with its token in DOCAI_HOME/demo_token, a few sample "
+                   "invoices and the review page's demo account; never in a deployment (also DOCAI_DEMO=1)")
+    p.add_argument("--no-seed", action="store_true", help="demo mode: do not upload the sample invoices")
     p.add_argument("--no-web", action="store_true", help="do not start the review page")
     p.add_argument("--adapter", help="extraction adapter (alias, name or 'none')")
+    p.add_argument("--role", choices=["all", "api", "worker", "web"],
+                   help="what this process runs (default DOCAI_ROLE, else all): all = the whole suite in one process; "
+                   "api = the gRPC services without the pipeline; worker = the pipeline only (scale these); "
+                   "web = the review page only, a client of DOCAI_API_ADDRESS")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("setup-model", help="convert the bundled base model into the local cache once")
+    p = sub.add_parser("healthcheck", help="exit 0 when this host's docai process of the role is healthy (compose)")
+    p.add_argument("--role", choices=["all", "api", "worker", "web"], help="default DOCAI_ROLE, else all")
+    p.set_defaults(func=cmd_healthcheck)
+
+    p = sub.add_parser("setup-model", help="convert the bundled base model into the local cache once "
+                       "(and export it to ONNX when the backend is onnx, the default)")
     p.set_defaults(func=cmd_setup_model)
 
     tenants = sub.add_parser("tenants", help="manage tenants").add_subparsers(dest="action", required=True)
@@ -199,8 +400,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "or operator (changes the shared adapters); person tokens: docai tokens create")
     p.set_defaults(func=cmd_tenants_create)
 
+    p = tenants.add_parser("list", help="every tenant: id, created, active tokens, name")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_tenants_list)
+
     p = tenants.add_parser("thresholds", help="show or change a tenant's auto-approval thresholds")
-    p.add_argument("tenant")
+    p.add_argument("tenant", help="the tenant whose thresholds to show or change")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="e.g. field_confidence=0.9")
     p.set_defaults(func=cmd_tenants_thresholds)
 
@@ -239,9 +444,43 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the new token to FILE (mode 600) instead of printing it")
     p.set_defaults(func=cmd_tokens_rotate)
 
+    users = sub.add_parser(
+        "users", help="add, list and disable the review page's accounts, and set their passwords"
+    ).add_subparsers(dest="action", required=True)
+    p = users.add_parser("add", help="add an account; the password is asked twice on the terminal "
+                         "(or read from stdin with --password-stdin) and stored only as an argon2 hash")
+    p.add_argument("username", help="the sign-in name, recorded as the actor in the audit trail "
+                   "(3-120 letters, digits, . _ @ + -), e.g. alice@acme")
+    p.add_argument("--tenant", required=True, help="the tenant whose invoices the account reviews (docai tenants list)")
+    p.add_argument("--role", required=True, choices=["reviewer", "approver", "admin"],
+                   help="reviewer (claim, release, correct), approver (also approve, reject, confirm bank details) "
+                   "or admin (also train, promote and roll back the tenant's models)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password (8 characters or more) from the first line of stdin, for scripts")
+    p.set_defaults(func=cmd_users_add)
+
+    p = users.add_parser("list", help="the accounts: username, tenant, role, active or disabled, created")
+    p.add_argument("--tenant", default="", help="only this tenant's accounts")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_users_list)
+
+    p = users.add_parser("passwd", help="set an account's password; its sessions end")
+    p.add_argument("username", help="the account (see 'docai users list')")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the new password from the first line of stdin instead of asking on the terminal")
+    p.set_defaults(func=cmd_users_passwd)
+
+    p = users.add_parser("disable", help="disable an account: it cannot sign in and its sessions end")
+    p.add_argument("username", help="the account (see 'docai users list')")
+    p.set_defaults(func=cmd_users_disable)
+
+    p = users.add_parser("enable", help="enable a disabled account again")
+    p.add_argument("username", help="the account (see 'docai users list')")
+    p.set_defaults(func=cmd_users_disable)
+
     p = sub.add_parser("eval", help="evaluate extraction on PDFs with ground-truth JSON beside them")
-    p.add_argument("--data", required=True)
-    p.add_argument("--out", required=True)
+    p.add_argument("--data", required=True, help="folder of *.pdf with ground-truth *.json beside them (eval/README.md)")
+    p.add_argument("--out", required=True, help="the report (JSON), rewritten as the run goes")
     p.add_argument("--adapter", default="", help="adapter alias or name, or 'none' for the base model")
     p.add_argument("--limit", type=int, default=0, help="evaluate at most this many documents")
     p.add_argument("--resume", action="store_true", help="keep the documents an unfinished report at --out holds")
@@ -269,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval_compare)
 
     p = sub.add_parser("bench", help="measure speed and memory; writes a section of docs/BENCHMARKS.md")
-    p.add_argument("--out", default="docs/BENCHMARKS.md")
+    p.add_argument("--out", default="docs/BENCHMARKS.md", help="the Markdown file whose section is (re)written")
     p.add_argument("--which", default="extraction,throughput",
                    help="comma-separated: extraction (stages of one invoice vs plain generate), "
                    "throughput (reader vs generative path, invoices per minute), "
@@ -287,23 +526,87 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: str, limit: int = 500) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _error_line(exc: BaseException) -> tuple[str, int]:
+    """What a failed command prints (one line, no traceback) and its exit status.
+
+    docai's typed errors: ``error: STATUS REASON: message`` (exit 2); a gRPC error from a running
+    suite: its status and ErrorInfo reason (exit 2); a database failure as the suite would answer
+    it, with the driver's first line; OSError and ValueError: their message (exit 1); anything
+    else: its type and message (exit 1; ``DOCAI_DEBUG=1`` shows the traceback instead).
+    """
+    import grpc
+
+    from docai.services.common.errors import DocAIError
+
+    if isinstance(exc, DocAIError):
+        return f"error: {exc.code.name} {exc.reason}: {_one_line(exc.message)}", 2
+    if isinstance(exc, grpc.RpcError):
+        code = exc.code() if callable(getattr(exc, "code", None)) else None
+        details = exc.details() if callable(getattr(exc, "details", None)) else ""
+        reason = _error_info_reason(exc)
+        status = code.name if code is not None else "UNKNOWN"
+        return f"error: {status}{' ' + reason if reason else ''}: {_one_line(details or 'no details')}", 2
+    from docai.services.common.server import database_error
+
+    mapped = database_error(exc)
+    if mapped is not None:
+        driver = _one_line((str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0], 200)
+        return f"error: {mapped.code.name} {mapped.reason}: {mapped.message}" + (f" ({driver})" if driver else ""), 2
+    if isinstance(exc, OSError):
+        if exc.strerror:
+            where = f": {exc.filename}" if exc.filename else ""
+            return f"error: {_one_line(exc.strerror)}{where}", 1
+        return f"error: {type(exc).__name__}: {_one_line(str(exc))}", 1
+    if isinstance(exc, ValueError):
+        errors = getattr(exc, "errors", None)  # pydantic: a DOCAI_ setting that does not parse
+        if callable(errors):
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            return f"error: INVALID_ARGUMENT: {'DOCAI_' + where.upper() + ': ' if where else ''}{first.get('msg', exc)}", 1
+        return f"error: INVALID_ARGUMENT: {_one_line(str(exc))}", 1
+    return f"error: INTERNAL {type(exc).__name__}: {_one_line(str(exc)) or 'no message'} (DOCAI_DEBUG=1 shows where)", 1
+
+
+def _error_info_reason(exc: BaseException) -> str:
+    """The google.rpc.ErrorInfo reason in a gRPC error's status details, if it has one."""
+    try:
+        from google.rpc import error_details_pb2
+        from grpc_status import rpc_status
+
+        status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - no details (or an aio error): the status alone
+        return ""
+    for detail in status.details if status is not None else ():
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return info.reason
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The ``docai`` command. A failed command prints one line to stderr and exits non-zero."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - a CLI prints the domain message, not a traceback
-        from docai.services.common.errors import DocAIError
-
-        if isinstance(exc, DocAIError):
-            print(f"error: {exc.message} ({exc.reason})", file=sys.stderr)
-            return 2
-        if args.command in ("tenants", "tokens"):  # e.g. the database is unreachable: one line, no traceback
-            first = (str(exc).strip().splitlines() or [""])[0][:300]
-            print(f"error: {type(exc).__name__}: {first}", file=sys.stderr)
+    except SystemExit as exc:  # e.g. raise SystemExit("an API token is needed ...")
+        if isinstance(exc.code, str):
+            print(f"error: {_one_line(exc.code)}", file=sys.stderr)
             return 1
         raise
+    except Exception as exc:  # noqa: BLE001 - the one place a failed command becomes one line
+        if os.environ.get("DOCAI_DEBUG"):
+            raise
+        line, status = _error_line(exc)
+        print(line, file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`docai run`: the embedded suite with a demo tenant and a few sample invoices."""
+"""`docai run`: the embedded suite; with ``--demo`` (``make run``) a demo tenant and a few sample invoices."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ SAMPLE_COUNT = 4
 
 
 def demo_token(suite: Suite) -> str:
-    """The demo tenant's token, created on first start and kept in `home/demo_token` (mode 600)."""
+    """Demo mode only: the demo tenant's token, created on first start and kept in `home/demo_token` (mode 600)."""
     path = suite.settings.home / "demo_token"
     ensure_tenant(suite.db, tenant_id=DEMO_TENANT, name="Demo ERP")
     if path.exists():
@@ -57,7 +57,8 @@ def seed_samples(address: str, token: str) -> None:
 async def run_embedded(settings: Settings, *, seed: bool, web: bool) -> int:
     settings.home.mkdir(parents=True, exist_ok=True)
     suite = await start_suite(settings)
-    token = await asyncio.to_thread(demo_token, suite)
+    # The demo tenant, its token and the sample invoices exist in demo mode only (make run: --demo).
+    token = await asyncio.to_thread(demo_token, suite) if settings.demo else ""
     address = f"{settings.grpc_host}:{suite.port}"
     web_server = None
     if web:
@@ -68,11 +69,12 @@ async def run_embedded(settings: Settings, *, seed: bool, web: bool) -> int:
         else:
             service_token = await asyncio.to_thread(web_service_token, suite)
             web_server = await start_web(settings=settings, grpc_address=address, service_token=service_token)
-    if seed:
+    if seed and token:
         await asyncio.to_thread(seed_samples, address, token)
     print(
         f"\ndocai is running.\n  gRPC (every service, health, reflection): {address}\n"
-        f"  demo tenant token: {token}  (also in {settings.home / 'demo_token'})\n"
+        + (f"  demo tenant token: {token}  (also in {settings.home / 'demo_token'})\n" if token else
+           f"  home: {settings.home}  (no demo tenant: docai tenants create / tokens create / users add)\n")
         + (f"  review page: http://127.0.0.1:{settings.web_port}/  (see README for the sign-in)\n" if web_server else "")
         + "Press Ctrl+C to stop.",
         flush=True,

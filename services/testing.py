@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -145,3 +146,30 @@ class ScriptedReader:
                     )
             outcome.checks = run_checks(extraction)
         return reading
+
+
+class GatedReader(ScriptedReader):
+    """A :class:`ScriptedReader` that takes ``delay`` seconds per document and waits at a gate while
+    ``gate`` is cleared, so a test can hold documents in the pipeline (``waiting`` is set once one
+    is held there).
+
+    Example:
+        >>> reader = GatedReader(delay=0.3)
+        >>> reader.gate.clear()  # uploads from now on stay in processing until reader.gate.set()
+    """
+
+    def __init__(self, *, delay: float = 0.0) -> None:
+        super().__init__()
+        self.delay = delay
+        self.gate = threading.Event()
+        self.gate.set()
+        self.waiting = threading.Event()
+
+    def read(self, document: Any, **options: Any) -> Any:
+        if not self.gate.is_set():
+            self.waiting.set()
+            if not self.gate.wait(300):
+                raise TimeoutError("the test never opened the gate")
+        if self.delay:
+            time.sleep(self.delay)
+        return super().read(document, **options)

@@ -11,6 +11,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+# Suites the tests start (in process or as `docai run`) serve no /metrics unless a test asks:
+# several of them run at once, and a developer's own suite may hold the default port.
+os.environ.setdefault("DOCAI_METRICS_PORT", "0")
 PG_ADMIN_URL = os.environ.get("DOCAI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

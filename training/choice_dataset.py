@@ -76,16 +76,23 @@ def _synthetic_one(job: tuple[int, int | None]) -> dict[str, Any] | None:
     return choice_record(parse_pdf(invoice.pdf), invoice.truth, seed=seed, layout=invoice.layout, language=invoice.language)
 
 
-def synthetic_choice_records(seeds: Iterable[int], *, workers: int = 2, layouts: Sequence[int] = ()) -> list[dict[str, Any]]:
+def synthetic_choice_records(
+    seeds: Iterable[int], *, workers: int = 2, layouts: Sequence[int] = (), progress: bool = False
+) -> list[dict[str, Any]]:
     """Records from synthetic invoices (parsed in worker processes); invoices with no question are skipped.
 
     ``layouts`` are cycled through, one per invoice (repeat one to weight it); empty: each
-    vendor's own layout.
+    vendor's own layout. ``progress`` shows a bar with an ETA on stderr when it is a terminal
+    (the command line; the training service leaves it off).
     """
+    from docai.services.common.progress_bar import progress_bar
+
     jobs = [(seed, layouts[i % len(layouts)] if layouts else None) for i, seed in enumerate(seeds)]
+    show = {} if progress else {"disable": True}
     if workers <= 1:
-        made = [_synthetic_one(job) for job in jobs]
+        made = [_synthetic_one(job) for job in progress_bar(jobs, desc="synthetic invoices", unit="invoice", **show)]
     else:
         with ProcessPoolExecutor(workers) as pool:
-            made = list(pool.map(_synthetic_one, jobs, chunksize=8))
+            made = list(progress_bar(pool.map(_synthetic_one, jobs, chunksize=8), total=len(jobs),
+                                     desc="synthetic invoices", unit="invoice", **show))
     return [record for record in made if record is not None]

@@ -34,9 +34,46 @@ def _stub(args: argparse.Namespace) -> tuple[Any, tuple[tuple[str, str], ...]]:
     return pb_grpc.TrainingServiceStub(channel), (("authorization", f"Bearer {token}"),)
 
 
-def _bar(step: int, total: int, width: int = 30) -> str:
-    filled = int(width * step / total) if total else 0
-    return "[" + "#" * filled + "." * (width - filled) + "]"
+class StepProgress:
+    """Training steps as a tqdm bar with an ETA on stderr when it is a terminal; in logs and pipes
+    (no bar) a plain line at each new stage and every tenth of the steps instead."""
+
+    def __init__(self, desc: str) -> None:
+        self.desc = desc
+        self.bar: Any = None
+        self.stage = ""
+        self.logged = -1
+
+    def __enter__(self) -> StepProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def show(self, stage: str, step: int, total: int, *, loss: float, eta_s: float) -> None:
+        from docai.services.common.progress_bar import progress_bar
+
+        if self.bar is None:
+            self.bar = progress_bar(total=total or None, desc=self.desc, unit="step")
+        bar = self.bar
+        if total and bar.total != total:
+            bar.total = total
+        if bar.disable:
+            tenth = step * 10 // total if total else 0
+            if stage != self.stage or tenth > self.logged:
+                self.logged = tenth
+                print(f"{stage or self.desc} step {step}/{total} loss {loss:.4f} eta {eta_s:.0f}s", flush=True)
+        else:
+            if stage and stage != self.stage:
+                bar.set_description_str(f"{self.desc} {stage}", refresh=False)
+            bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+            if step >= bar.n:
+                bar.update(step - bar.n)
+            else:  # a new stage counts from 0 again
+                bar.reset(total=total or None)
+                bar.update(step)
+        self.stage = stage
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -52,13 +89,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         metadata=metadata,
     ).tuning_job
     print(f"{job.name} created (dataset {job.dataset_sha256[:12]})")
-    for update in stub.WatchTuningJob(pb.WatchTuningJobRequest(name=job.name), metadata=metadata):
-        job = update.tuning_job
-        progress = job.progress
-        line = f"\r{progress.stage:<10} {_bar(progress.step, progress.total_steps)} {progress.step}/{progress.total_steps}"
-        line += f" loss {progress.loss:.4f} eta {progress.eta_seconds:.0f}s"
-        print(line, end="", flush=True)
-    print()
+    with StepProgress("train") as steps:
+        for update in stub.WatchTuningJob(pb.WatchTuningJobRequest(name=job.name), metadata=metadata):
+            job = update.tuning_job
+            progress = job.progress
+            steps.show(progress.stage, progress.step, progress.total_steps, loss=progress.loss, eta_s=progress.eta_seconds)
     state = pb.TuningJobState.Name(job.state)
     print(f"{job.name}: {state}")
     if job.error.reason:
@@ -117,7 +152,7 @@ def _synthetic_records(
         # The extraction model chooses among the reader's candidates: its records are the reader's questions.
         from docai.training.choice_dataset import synthetic_choice_records
 
-        records = synthetic_choice_records(range(seed, seed + count), workers=workers, layouts=layouts)
+        records = synthetic_choice_records(range(seed, seed + count), workers=workers, layouts=layouts, progress=True)
         digest = hashlib.sha256("\n".join(json.dumps(r, sort_keys=True) for r in records).encode()).hexdigest()
         return [{"prompt": r["prompt"], "completion": r["completion"]} for r in records], {
             "sha256": digest, "synthetic_seeds": f"{seed}..{seed + count - 1}", "train": len(records), "format": "choice",
@@ -156,11 +191,11 @@ def cmd_train_synthetic(args: argparse.Namespace) -> int:
         )
         print(f"dataset {dataset['sha256'][:12]}: {dataset}", flush=True)
 
-        def show(progress: Any) -> None:
-            print(f"\rstep {progress.step}/{progress.total_steps} loss {progress.loss:.4f} eta {progress.eta_s:.0f}s", end="", flush=True)
+        with StepProgress("train-synthetic") as steps:
+            def show(progress: Any) -> None:
+                steps.show("training", progress.step, progress.total_steps, loss=progress.loss, eta_s=progress.eta_s)
 
-        result = train_adapter(spec, train=records, model_dir=model_dir, out_dir=work / "adapter", on_progress=show)
-        print()
+            result = train_adapter(spec, train=records, model_dir=model_dir, out_dir=work / "adapter", on_progress=show)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for name in ("adapter_config.json", "adapter_model.safetensors"):
@@ -204,8 +239,10 @@ def register(subparsers: Any) -> None:
     """Add ``train``, ``adapters`` and ``train-synthetic`` to the ``docai`` command's subparsers."""
 
     def connection(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--address", default=os.environ.get("DOCAI_ADDRESS", "127.0.0.1:50051"))
-        p.add_argument("--token", default="")
+        p.add_argument("--address", default=os.environ.get("DOCAI_ADDRESS", "127.0.0.1:50051"),
+                       help="host:port of the running suite (default DOCAI_ADDRESS, else 127.0.0.1:50051)")
+        p.add_argument("--token", default="", help="an API token (default DOCAI_TOKEN): a person admin of the tenant, "
+                       "or the operator for the shared adapters")
         p.add_argument("--task", default="extraction", help="extraction or brand-<brand>")
 
     p = subparsers.add_parser("train", help="retrain an adapter from approved corrections or seller feedback (a tuning job)")
@@ -213,42 +250,43 @@ def register(subparsers: Any) -> None:
     p.add_argument("--steps", type=int, default=0, help="optimiser steps (0 = one epoch)")
     p.add_argument("--synthetic", type=int, default=0,
                    help="synthetic invoices (catalogue items for --task brand-<brand>) to add to the corrections or feedback")
-    p.add_argument("--learning-rate", type=float, default=0.0)
+    p.add_argument("--learning-rate", type=float, default=0.0, help="optimiser learning rate (0 = the trainer's default)")
     p.add_argument("--dev-documents", type=int, default=0,
                    help="dev-set documents in the gate (0 none, -1 all); brand tasks: benchmark held-out products (-1: 40)")
     p.add_argument("--promote", action="store_true", help="promote when the gate passes")
-    p.add_argument("--request-id", default="")
+    p.add_argument("--request-id", default="", help="makes a retried call create one job, not two (default: a new one)")
     p.set_defaults(func=cmd_train)
 
     adapters = subparsers.add_parser("adapters", help="list, promote and roll back adapter versions")
     actions = adapters.add_subparsers(dest="action", required=True)
-    p = actions.add_parser("list")
+    p = actions.add_parser("list", help="the task's adapter versions and which one is champion")
     connection(p)
     p.set_defaults(func=cmd_adapters_list)
-    p = actions.add_parser("promote")
+    p = actions.add_parser("promote", help="make a version the champion (hot-swapped, no restart)")
     connection(p)
     p.add_argument("name", help="version (v0003) or adapters/{task}/versions/{version}")
     p.set_defaults(func=cmd_adapters_promote)
-    p = actions.add_parser("rollback")
+    p = actions.add_parser("rollback", help="make the previous champion the champion again")
     connection(p)
     p.set_defaults(func=cmd_adapters_rollback)
 
     p = subparsers.add_parser("train-synthetic", help="train an adapter from synthetic data (reproduces the shipped ones)")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="directory the PEFT adapter is written to")
     p.add_argument("--task", default="extraction", help="extraction (synthetic invoices) or brand-<brand> (synthetic catalogue)")
-    p.add_argument("--count", type=int, default=4000)
-    p.add_argument("--steps", type=int, default=450)
-    p.add_argument("--method", default="auto", choices=["auto", "qlora", "lora"])
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--count", type=int, default=4000, help="synthetic examples to generate")
+    p.add_argument("--steps", type=int, default=450, help="optimiser steps")
+    p.add_argument("--method", default="auto", choices=["auto", "qlora", "lora"],
+                   help="qlora (4-bit base), lora, or auto (qlora on a GPU, else lora)")
+    p.add_argument("--batch-size", type=int, default=8, help="examples per micro-batch")
     p.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimiser step (saves memory)")
     p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations (saves memory)")
-    p.add_argument("--learning-rate", type=float, default=3e-4)
-    p.add_argument("--rank", type=int, default=16)
+    p.add_argument("--learning-rate", type=float, default=3e-4, help="optimiser learning rate")
+    p.add_argument("--rank", type=int, default=16, help="LoRA rank (alpha is twice the rank)")
     p.add_argument("--layers", type=int, default=0, help="adapt only the top N transformer layers (0: all)")
     p.add_argument("--modules", default="attention", choices=["attention", "all"], help="attention projections, or MLP too")
-    p.add_argument("--max-length", type=int, default=3072)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-length", type=int, default=3072, help="longest training example in tokens")
+    p.add_argument("--seed", type=int, default=0, help="first synthetic seed (examples use seed .. seed+count-1)")
     p.add_argument("--layouts", default="", help="extraction: layout names to cycle through (repeat one to weight it)")
     p.add_argument("--init-adapter", default="", help="continue training this adapter directory instead of a new one")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes generating examples (default: CPUs)")
     p.set_defaults(func=cmd_train_synthetic)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from docai.services.common.errors import DocAIError, InvalidArgumentError
+from docai.services.common.progress_bar import line, progress_bar
 from docai.services.common.settings import Settings
 from docai.training.calibration import (
     POOLED,
@@ -58,13 +59,14 @@ def documents_in(data: Path, *, limit: int = 0) -> list[tuple[Path, Path]]:
     """:func:`pairs`, but a missing or empty folder is an error: a report of 0 documents says nothing.
 
     Raises:
-        InvalidArgumentError: When ``data`` is not a directory or holds no PDF with truth beside it.
+        InvalidArgumentError: ``EVAL_DATA_MISSING`` when ``data`` is not a directory, ``NO_DOCUMENTS``
+            when it holds no PDF with truth beside it.
     """
     if not data.is_dir():
-        raise InvalidArgumentError(f"{data} is not a directory")
+        raise InvalidArgumentError(f"{data} is not a directory", reason="EVAL_DATA_MISSING")
     found = pairs(data)[: limit or None]
     if not found:
-        raise InvalidArgumentError(f"{data} holds no *.pdf with a ground-truth *.json beside it")
+        raise InvalidArgumentError(f"{data} holds no *.pdf with a ground-truth *.json beside it", reason="NO_DOCUMENTS")
     return found
 
 
@@ -241,40 +243,47 @@ def evaluate_directory(
     last_written = time.perf_counter()
 
     earlier = _unfinished_report(out, adapter=chosen or "none", path=path) if resume and out is not None else {}
-    for pdf, truth_path in documents:
-        key = str(pdf.relative_to(data))
-        truths[key] = json.loads(truth_path.read_text())
-        if key in earlier.get("predictions", {}):
-            predictions[key] = earlier["predictions"][key]
-            for kept, holder in ((earlier.get("confidences", {}), confidences), (earlier.get("paths", {}), paths),
-                                 (earlier.get("errors", {}), errors)):
-                if key in kept:
-                    holder[key] = kept[key]
-            continue
-        started = time.perf_counter()
-        try:
-            parsed = parse_pdf(pdf.read_bytes())
-            parse_s = time.perf_counter() - started
-            outcome = extractor.extract(parsed, adapter=chosen)
-        except DocAIError as exc:
-            errors[key] = exc.reason
-            predictions[key], confidences[key], paths[key] = {}, {}, "error"
-            continue
-        except Exception as exc:  # noqa: BLE001 - one bad document must not end a long evaluation
-            log.exception("extracting %s failed", key)
-            errors[key] = f"INTERNAL_ERROR: {type(exc).__name__}"
-            predictions[key], confidences[key], paths[key] = {}, {}, "error"
-            continue
-        latencies.append(time.perf_counter() - started)
-        predictions[key] = outcome.extraction.flat()
-        confidences[key] = {name: f.confidence for name, f in outcome.extraction.fields.items()}
-        paths[key] = read_path(outcome)
-        for stage, seconds in {"parse_s": parse_s, **stage_seconds(outcome.timings)}.items():
-            stages.setdefault(stage, []).append(seconds)
-        print(f"{len(predictions):3d}/{len(documents)} {key} {latencies[-1]:.1f}s", flush=True)
-        if out is not None and time.perf_counter() - last_written >= PARTIAL_REPORT_S:
-            write_report(complete=False)
-            last_written = time.perf_counter()
+    kept_keys = set(earlier.get("predictions", {}))
+    # A bar with an ETA on stderr when it is a terminal; the documents a resumed run keeps are not counted.
+    to_read = sum(str(pdf.relative_to(data)) not in kept_keys for pdf, _ in documents)
+    with progress_bar(total=to_read, desc=f"eval {path}") as bar:
+        for pdf, truth_path in documents:
+            key = str(pdf.relative_to(data))
+            truths[key] = json.loads(truth_path.read_text())
+            if key in kept_keys:
+                predictions[key] = earlier["predictions"][key]
+                for kept, holder in ((earlier.get("confidences", {}), confidences), (earlier.get("paths", {}), paths),
+                                     (earlier.get("errors", {}), errors)):
+                    if key in kept:
+                        holder[key] = kept[key]
+                continue
+            started = time.perf_counter()
+            try:
+                parsed = parse_pdf(pdf.read_bytes())
+                parse_s = time.perf_counter() - started
+                outcome = extractor.extract(parsed, adapter=chosen)
+            except DocAIError as exc:
+                errors[key] = exc.reason
+                predictions[key], confidences[key], paths[key] = {}, {}, "error"
+                bar.update(1)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad document must not end a long evaluation
+                log.exception("extracting %s failed", key)
+                errors[key] = f"INTERNAL_ERROR: {type(exc).__name__}"
+                predictions[key], confidences[key], paths[key] = {}, {}, "error"
+                bar.update(1)
+                continue
+            latencies.append(time.perf_counter() - started)
+            predictions[key] = outcome.extraction.flat()
+            confidences[key] = {name: f.confidence for name, f in outcome.extraction.fields.items()}
+            paths[key] = read_path(outcome)
+            for stage, seconds in {"parse_s": parse_s, **stage_seconds(outcome.timings)}.items():
+                stages.setdefault(stage, []).append(seconds)
+            line(bar, f"{len(predictions):3d}/{len(documents)} {key} {latencies[-1]:.1f}s")
+            bar.update(1)
+            if out is not None and time.perf_counter() - last_written >= PARTIAL_REPORT_S:
+                write_report(complete=False)
+                last_written = time.perf_counter()
     return write_report(complete=True)
 
 

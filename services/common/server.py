@@ -29,6 +29,8 @@ from docai.services.common.errors import (
     UnauthenticatedError,
 )
 from docai.services.common.errors import ResourceExhaustedError, UnavailableError
+from docai.services.common.observability import REQUEST_ID_HEADER, RpcLog, annotate
+from docai.services.common.ports import ensure_port_free, port_in_use, split_address
 from docai.services.common.tenants import Caller, check_actor, check_role
 
 log = logging.getLogger("docai.server")
@@ -146,15 +148,38 @@ async def _enter(metadata: dict[str, Any], authenticate: Authenticator) -> None:
 _PASS_THROUGH = (grpc.aio.AbortError, GeneratorExit, asyncio.CancelledError)
 
 
-async def _fail(context: grpc.aio.ServicerContext, method: str, exc: BaseException) -> None:
+async def _fail(context: grpc.aio.ServicerContext, method: str, exc: BaseException, call: RpcLog | None = None) -> None:
+    """Answers ``exc`` as its status; the call's one log line (written when it ends) gets the code and reason."""
+    mapped = exc if isinstance(exc, DocAIError) else database_error(exc)
+    if call is None:
+        call = RpcLog(method, {})
     if isinstance(exc, DocAIError):
-        log.info("%s -> %s %s", method, exc.code.name, exc.reason)
-    elif (mapped := database_error(exc)) is not None:
-        log.warning("%s -> %s %s: %s", method, mapped.code.name, mapped.reason, getattr(exc, "orig", None) or exc)
+        call.failed(exc.code.name, exc.reason)
+    elif mapped is not None:  # the driver's text goes to the log, never to the caller
+        call.failed(mapped.code.name, mapped.reason, detail=str(getattr(exc, "orig", None) or exc))
     else:
-        log.exception("%s failed unexpectedly", method)
+        call.failed("INTERNAL", "INTERNAL_ERROR", exc=exc)
     status = _status_for(exc)
-    await context.abort(status.code, status.details, status.trailing_metadata)
+    trailing = tuple(status.trailing_metadata or ()) + ((REQUEST_ID_HEADER, call.request_id),)
+    await context.abort(status.code, status.details, trailing)
+
+
+async def _begin(method: str, metadata: dict[str, Any], context: grpc.aio.ServicerContext) -> RpcLog:
+    """The call's request id (the client's ``x-request-id`` or a new one), sent back at once in the
+    initial metadata (and in the trailers of a failure)."""
+    call = RpcLog(method, metadata)
+    try:
+        await context.send_initial_metadata(((REQUEST_ID_HEADER, call.request_id),))
+    except Exception:  # noqa: BLE001 - a call already closing: its line is still written
+        pass
+    return call
+
+
+def _entered() -> None:
+    """The tenant of an authenticated call goes on its line."""
+    found = current_caller.get(None)
+    if found is not None:
+        annotate(tenant=found.tenant_id)
 
 
 def _wrap(
@@ -162,26 +187,40 @@ def _wrap(
 ) -> grpc.RpcMethodHandler:
     def unary(behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            call = await _begin(method, metadata, context)
             try:
+                call.note(request)
                 await _enter(metadata, authenticate)
-                return await behavior(request, context)
-            except _PASS_THROUGH:
+                _entered()
+                response = await behavior(request, context)
+                call.note(response)
+                return response
+            except _PASS_THROUGH as exc:
+                call.ended_by(exc, context)
                 raise
             except BaseException as exc:  # noqa: BLE001 - the one boundary where everything is mapped
-                await _fail(context, method, exc)
+                await _fail(context, method, exc, call)
+            finally:
+                call.finish()
 
         return run
 
     def streaming(behavior: Callable[..., AsyncIterator[Any]]) -> Callable[..., AsyncIterator[Any]]:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            call = await _begin(method, metadata, context)
             try:
+                call.note(request)
                 await _enter(metadata, authenticate)
+                _entered()
                 async for item in behavior(request, context):
                     yield item
-            except _PASS_THROUGH:
+            except _PASS_THROUGH as exc:
+                call.ended_by(exc, context)
                 raise
             except BaseException as exc:  # noqa: BLE001
-                await _fail(context, method, exc)
+                await _fail(context, method, exc, call)
+            finally:
+                call.finish()
 
         return run
 
@@ -222,10 +261,14 @@ async def start_server(
 
     Returns:
         The started server and the port it listens on.
+
+    Raises:
+        OSError: ``EADDRINUSE`` when another process (another suite) listens on the port.
     """
     server = grpc.aio.server(
         interceptors=[DocAIInterceptor(authenticate)],
-        options=[("grpc.max_receive_message_length", MAX_RECEIVE_MESSAGE_BYTES)],
+        # One suite per port: gRPC's default SO_REUSEPORT would let a second suite share it silently.
+        options=[("grpc.max_receive_message_length", MAX_RECEIVE_MESSAGE_BYTES), ("grpc.so_reuseport", 0)],
     )
     health_servicer = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -235,7 +278,14 @@ async def start_server(
         add(servicer, server)
         names.append(name)
     reflection.enable_server_reflection(names, server)
-    port = server.add_insecure_port(address)
+    host, wanted = split_address(address)
+    ensure_port_free(host, wanted)  # the usual case, as one line (gRPC core would log its own)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError:  # grpcio >= 1.6x raises when nothing could be bound
+        port = 0
+    if not port:  # lost a race with another process, or an older grpcio that returns 0
+        raise port_in_use(wanted)
     await server.start()
     for name in names:
         await _set_serving(health_servicer, name)

@@ -276,3 +276,30 @@ def set_thresholds(db: Database, *, tenant_id: str, changes: dict[str, object]) 
             raise InvalidArgumentError(f"invalid thresholds: {exc}", reason="INVALID_THRESHOLDS") from None
         tenant.thresholds = merged.model_dump(mode="json")
         return dict(tenant.thresholds)
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """A tenant as the operator sees it (``docai tenants list``)."""
+
+    id: str
+    name: str
+    create_time: dt.datetime
+    active_tokens: int
+
+
+def list_tenants(db: Database) -> list[TenantInfo]:
+    """Every tenant, by id, with how many of its tokens are not revoked."""
+    from sqlalchemy import func
+
+    with db.transaction() as session:
+        active = dict(
+            session.execute(
+                select(models.ApiToken.tenant_id, func.count()).where(~models.ApiToken.revoked).group_by(models.ApiToken.tenant_id)
+            ).all()
+        )
+        rows = session.scalars(select(models.Tenant).order_by(models.Tenant.id)).all()
+        return [
+            TenantInfo(id=row.id, name=row.name, create_time=row.create_time, active_tokens=int(active.get(row.id, 0)))
+            for row in rows
+        ]

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from docai.services.common.progress_bar import progress_bar
 from docai.services.common.settings import Settings
 from docai.services.einvoice.read import read_einvoice
 from docai.services.einvoice.tamper import TAMPERABLE, tamper_pdf
@@ -47,7 +48,7 @@ def bench_einvoice(settings: Settings, *, data: Path) -> dict[str, Any]:
     tampered = caught = 0
     missed: list[str] = []
     unshown: list[str] = []
-    for pdf, truth_path in documents_in(data):
+    for pdf, truth_path in progress_bar(documents_in(data), desc="bench einvoice"):
         key = str(pdf.relative_to(data))
         truths[key] = json.loads(truth_path.read_text())
         original = pdf.read_bytes()

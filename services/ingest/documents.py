@@ -12,6 +12,7 @@ from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common import idempotency
 from docai.services.common.errors import FailedPreconditionError, NotFoundError
+from docai.services.common.observability import work_item_context
 from docai.services.storage import models
 from docai.services.storage.blobs import BlobStore
 from docai.services.storage.database import Database
@@ -83,7 +84,8 @@ class DocumentStore:
                 session.add(row)
                 session.add(models.Event(tenant_id=tenant_id, document_id=document_id, state=row.state))
                 transition(session, row, DocumentState.PARSED, parsed=parsed.model_dump(), page_count=len(parsed.pages))
-                session.add(models.WorkItem(document_id=document_id))
+                # The upload's request id and span context go with it to the pipeline.
+                session.add(models.WorkItem(document_id=document_id, **work_item_context()))
                 idempotency.remember(session, **key, resource=document_id)
                 session.flush()
                 return record(row)

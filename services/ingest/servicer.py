@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import os
 import tempfile
@@ -35,6 +36,7 @@ from docai.services.common.errors import (
     ResourceExhaustedError,
 )
 from docai.services.common.names import parse_name, require
+from docai.services.common.observability import annotate, step
 from docai.services.common.server import caller
 from docai.services.einvoice.export import to_cii
 from docai.services.extraction.convert import extraction_to_pb
@@ -43,6 +45,7 @@ from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_limits import ParseLimits
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
+from docai.services.pipeline.progress import Progress, ProgressReader
 from docai.services.routing.convert import route_to_pb
 
 WATCH_POLL_SECONDS = 0.25
@@ -171,6 +174,7 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         max_uploads: int = 32,
         max_uploads_per_tenant: int = 8,
         limits: ParseLimits | None = None,
+        progress: ProgressReader | None = None,
     ) -> None:
         """
         Args:
@@ -182,6 +186,7 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             idle_seconds: An upload that sends nothing for this long is closed (ABORTED UPLOAD_IDLE).
             max_uploads, max_uploads_per_tenant: Uploads in progress at once (RESOURCE_EXHAUSTED TOO_MANY_UPLOADS).
             limits: The parse limits; when given, a parse's wall clock is cut to the call's deadline.
+            progress: Where documents' queue positions and estimates come from; None reports none.
         """
         self.store = store
         self.parse = parse
@@ -193,6 +198,7 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             sweep_spools(self.upload_dir)
         self.idle_seconds = idle_seconds
         self.limits = limits
+        self.progress = progress
         self.slots = UploadSlots(total=max_uploads, per_tenant=max_uploads_per_tenant)
         self._parsing = asyncio.Semaphore(MAX_PARALLEL_PARSES)
 
@@ -212,8 +218,11 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                 abandoned = threading.Event()
                 await self._parsing.acquire()
                 try:
+                    # In the call's context (unlike run_in_executor's default): its request id and span
+                    # reach the parse's log line and span and the work item.
                     work = asyncio.get_running_loop().run_in_executor(
-                        None, partial(self._ingest, spool, metadata, tenant=tenant, deadline=deadline, abandoned=abandoned)
+                        None, contextvars.copy_context().run,
+                        partial(self._ingest, spool, metadata, tenant=tenant, deadline=deadline, abandoned=abandoned),
                     )
                 except BaseException:
                     self._parsing.release()
@@ -229,7 +238,8 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                 if not handed_over:
                     spool.discard()
         self.on_upload()
-        return pb.UploadDocumentResponse(document=document_to_pb(record))
+        progress = await self._progress([record.id])
+        return pb.UploadDocumentResponse(document=document_to_pb(record, progress.get(record.id)))
 
     async def _receive(self, request_iterator: AsyncIterator[pb.UploadDocumentRequest], spool: Spool) -> pb.UploadMetadata:
         """Writes the chunks to ``spool`` as they come; returns the metadata."""
@@ -292,9 +302,10 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                 options["limits"] = dataclasses.replace(self.limits, wall_seconds=wall)
             # ``parse`` is ``pdf_parse.parse_upload`` with limits bound: it dispatches on the
             # content type (PDF or e-invoice XML) and refuses any other.
-            parsed = self.parse(data, content_type=metadata.content_type, filename=metadata.filename, **options)
+            with step("parse", tenant=tenant):
+                parsed = self.parse(data, content_type=metadata.content_type, filename=metadata.filename, **options)
             _check_deadline(deadline, abandoned)
-            return self.store.create(
+            record = self.store.create(
                 tenant_id=tenant,
                 request_id=metadata.request_id,
                 filename=metadata.filename,
@@ -302,8 +313,16 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                 data=data,
                 parsed=parsed,
             )
+            annotate(document=record.id)
+            return record
         finally:
             spool.discard()
+
+    async def _progress(self, document_ids: list[str]) -> dict[str, Progress]:
+        """Queue positions and estimates of these documents (none when the servicer has no reader)."""
+        if self.progress is None or not document_ids:
+            return {}
+        return await asyncio.to_thread(self.progress.of, document_ids)
 
     def _parse_done(self, future: asyncio.Future[Any]) -> None:
         self._parsing.release()
@@ -317,7 +336,8 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         record, extraction, checks, route = await asyncio.to_thread(
             self.store.get, tenant_id=caller().tenant_id, document_id=document_id
         )
-        response = pb.GetDocumentResponse(document=document_to_pb(record))
+        progress = await self._progress([record.id])
+        response = pb.GetDocumentResponse(document=document_to_pb(record, progress.get(record.id)))
         if extraction is not None:
             response.extraction.CopyFrom(
                 extraction_to_pb(
@@ -339,8 +359,9 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         records, more = await asyncio.to_thread(
             self.store.list, tenant_id=caller().tenant_id, page_size=size, offset=offset, state=state
         )
+        progress = await self._progress([r.id for r in records])
         return pb.ListDocumentsResponse(
-            documents=[document_to_pb(r) for r in records],
+            documents=[document_to_pb(r, progress.get(r.id)) for r in records],
             next_page_token=paging.encode_token(offset + size) if more else "",
         )
 
@@ -358,10 +379,12 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             events = await asyncio.to_thread(
                 self.store.events_after, tenant_id=tenant, after_id=cursor, document_id=document_id
             )
+            # Positions and estimates are as of now, like the rest of the document in an event.
+            progress = await self._progress([event.document.id for event in events])
             for event in events:
                 cursor = event.event_id
                 yield pb.WatchDocumentsResponse(
-                    event_id=event.event_id, document=document_to_pb(event.document)
+                    event_id=event.event_id, document=document_to_pb(event.document, progress.get(event.document.id))
                 )
             if not events:
                 await asyncio.sleep(WATCH_POLL_SECONDS)

@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 from docai.services.common.errors import InvalidArgumentError, NotFoundError, ResourceExhaustedError
+from docai.services.common.observability import record_generation
 from docai.services.models.backend import (
     GenerationRequest,
     GenerationResult,
@@ -88,6 +89,7 @@ class LoopBackend:
         collector.finish(stats)
         decode_s = stats.decode_s
         count = len(collector.tokens)
+        record_generation(self.model_name, tokens=stats.generated_tokens or count, seconds=decode_s)
         return GenerationResult(
             text=collector.text,
             tokens=collector.tokens,
@@ -110,11 +112,14 @@ class LoopBackend:
         """
         collector = _Collector(self._tokenizer)
         stats = DecodeStats()
-        for step in self._run(request, stats):
-            sent = len(collector.text)
-            collector.add(step)
-            if len(collector.text) > sent:
-                yield collector.text[sent:]
+        try:
+            for step in self._run(request, stats):
+                sent = len(collector.text)
+                collector.add(step)
+                if len(collector.text) > sent:
+                    yield collector.text[sent:]
+        finally:  # once per request, also when the client went away mid-stream
+            record_generation(self.model_name, tokens=stats.generated_tokens or len(collector.tokens), seconds=stats.decode_s)
         sent = len(collector.text)
         collector.flush()
         if stats.closing_text:

@@ -25,10 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 
@@ -37,10 +38,11 @@ from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.schemas.routing import Decision, Thresholds
 from docai.services.common.errors import DocAIError
+from docai.services.common.observability import annotate, document_span, record_decision, step
 from docai.services.extraction.extractor import ExtractionOutcome
 from docai.services.extraction.vendor_memory import VendorMemoryStore
 from docai.services.ingest.documents import transition
-from docai.services.pipeline import free_labels
+from docai.services.pipeline import free_labels, progress
 from docai.services.routing.decision import decide
 from docai.services.routing.policy import RoutingPolicy
 from docai.services.storage import models
@@ -50,6 +52,16 @@ log = logging.getLogger("docai.pipeline")
 
 MAX_ATTEMPTS = 3
 LEASE = dt.timedelta(seconds=30)
+
+
+class Claimed(NamedTuple):
+    """A work item this worker leased, with what its upload left for the logs and traces."""
+
+    id: int
+    document_id: str
+    attempts: int
+    request_id: str = ""
+    traceparent: str = ""
 
 
 class LeaseLost(Exception):
@@ -81,26 +93,30 @@ class Pipeline:
 
     def process_next(self) -> bool:
         """Processes the oldest waiting document; returns False when the queue is empty."""
-        claimed = self._claim()
+        claimed = self._claim_item()
         if claimed is None:
             return False
-        item_id, document_id, attempts = claimed
+        item_id, document_id, attempts = claimed.id, claimed.document_id, claimed.attempts
         heartbeat = Heartbeat(self, item_id, token=attempts)
         heartbeat.start()
-        try:
-            self.process(document_id, item_id=item_id, token=attempts)
-        except LeaseLost:
-            log.warning("documents/%s was taken over by another worker; leaving it", document_id)
-        except DocAIError as exc:
-            self._fail(document_id, item_id, reason=exc.reason, message=exc.message, token=attempts)
-        except Exception:  # noqa: BLE001 - a bug or a crash in the model must not lose the document
-            log.exception("processing documents/%s failed (attempt %d)", document_id, attempts)
-            if attempts >= MAX_ATTEMPTS:
-                self._fail(document_id, item_id, reason="INTERNAL_ERROR", message="processing failed repeatedly", token=attempts)
-            else:
-                self._release(item_id, delay=dt.timedelta(seconds=5 * attempts), token=attempts)
-        finally:
-            heartbeat.stop()
+        # The document's lines carry its upload's request id; its spans are children of the upload's.
+        with document_span(document_id, request_id=claimed.request_id, traceparent=claimed.traceparent, attempt=attempts):
+            try:
+                self.process(document_id, item_id=item_id, token=attempts)
+            except LeaseLost:
+                log.warning("documents/%s was taken over by another worker; leaving it", document_id)
+            except DocAIError as exc:
+                self._fail(document_id, item_id, reason=exc.reason, message=exc.message, token=attempts)
+            except Exception:  # noqa: BLE001 - a bug or a crash in the model must not lose the document
+                log.exception("processing documents/%s failed (attempt %d)", document_id, attempts)
+                if attempts >= MAX_ATTEMPTS:
+                    self._fail(
+                        document_id, item_id, reason="INTERNAL_ERROR", message="processing failed repeatedly", token=attempts
+                    )
+                else:
+                    self._release(item_id, delay=dt.timedelta(seconds=5 * attempts), token=attempts)
+            finally:
+                heartbeat.stop()
         return True
 
     def renew(self, item_id: int, *, token: int) -> bool:
@@ -123,6 +139,11 @@ class Pipeline:
         return item
 
     def _claim(self) -> tuple[int, str, int] | None:
+        """The oldest free item, leased to this worker: ``(item id, document id, attempt)``."""
+        claimed = self._claim_item()
+        return None if claimed is None else (claimed.id, claimed.document_id, claimed.attempts)
+
+    def _claim_item(self) -> Claimed | None:
         now = models.utcnow()
         with self.db.transaction() as session:
             query = (
@@ -138,7 +159,7 @@ class Pipeline:
                 return None
             item.locked_until = now + self.lease
             item.attempts += 1
-            return item.id, item.document_id, item.attempts
+            return Claimed(item.id, item.document_id, item.attempts, item.request_id or "", item.traceparent or "")
 
     def _release(self, item_id: int, *, delay: dt.timedelta, token: int | None = None) -> None:
         try:
@@ -162,28 +183,32 @@ class Pipeline:
             log.warning("documents/%s was taken over by another worker; not failing it here", document_id)
 
     def process(self, document_id: str, *, item_id: int, token: int | None = None) -> None:
+        started = time.monotonic()
         with self.db.transaction() as session:
             row = session.get(models.Document, document_id)
             if row is None or row.parsed is None:
                 raise DocAIError("document vanished before processing")
             tenant_id, parsed = row.tenant_id, ParsedDocument.model_validate(row.parsed)
             thresholds = Thresholds.model_validate(session.get(models.Tenant, tenant_id).thresholds or {})  # type: ignore[union-attr]
-        try:
-            outcome = self.extract(parsed, tenant_id=tenant_id)
-        except DocAIError as exc:
-            # The file is fine but the model gave no usable answer: a person can still read it.
-            log.warning("extraction of documents/%s failed: %s", document_id, exc.reason)
-            outcome = ExtractionOutcome(extraction=Extraction(), checks=[])
-        with self.db.transaction() as session:
-            self._held(session, item_id, token)
-            row = session.get(models.Document, document_id)
-            transition(
-                session,
-                row,  # type: ignore[arg-type]
-                DocumentState.EXTRACTED,
-                extraction=outcome.extraction.model_dump(),
-                checks=[check.model_dump() for check in outcome.checks],
-            )
+        annotate(tenant=tenant_id)
+        with step("extract", tenant=tenant_id, document=document_id) as extracted:
+            try:
+                outcome = self.extract(parsed, tenant_id=tenant_id)
+            except DocAIError as exc:
+                # The file is fine but the model gave no usable answer: a person can still read it.
+                log.warning("extraction of documents/%s failed: %s", document_id, exc.reason)
+                extracted["code"], extracted["reason"] = "FALLBACK", exc.reason
+                outcome = ExtractionOutcome(extraction=Extraction(), checks=[])
+        with step("route", tenant=tenant_id, document=document_id) as routed:
+            decision = self._route(document_id, item_id, token, tenant_id, parsed, outcome, thresholds, started)
+            routed["decision"] = decision.outcome
+        record_decision(decision.outcome)
+
+    def _route(
+        self, document_id: str, item_id: int, token: int | None, tenant_id: str, parsed: ParsedDocument,
+        outcome: ExtractionOutcome, thresholds: Thresholds, started: float,
+    ) -> Decision:
+        """Routes and decides, and writes everything processing decided in one transaction."""
         route = self.policy.route(outcome.extraction, text=parsed.text)
         previous_iban = known_iban(self.db, tenant_id=tenant_id, vendor=outcome.extraction.value("vendor_name"))
         decision = decide(
@@ -193,10 +218,21 @@ class Pipeline:
             thresholds=thresholds,
             previous_iban=previous_iban,
         )
+        # One transaction writes everything the document's processing decided (extracted, routed,
+        # approved or sent to review, with their events and audit entry) and deletes its work item:
+        # a worker killed at any point before the commit leaves no trace, and the one that takes
+        # the item over writes each of these exactly once.
         with self.db.transaction() as session:
             item = self._held(session, item_id, token)
             row = session.get(models.Document, document_id)
             assert row is not None
+            transition(
+                session,
+                row,
+                DocumentState.EXTRACTED,
+                extraction=outcome.extraction.model_dump(),
+                checks=[check.model_dump() for check in outcome.checks],
+            )
             transition(session, row, DocumentState.ROUTED, route=route.model_dump())
             self._apply(session, row, decision)
             if decision.outcome == "auto_approve":
@@ -206,6 +242,9 @@ class Pipeline:
                 )
             if item is not None:
                 session.delete(item)
+            # What progress estimates are made of (docai.services.pipeline.progress).
+            progress.record(session, document_id=document_id, seconds=time.monotonic() - started)
+        return decision
 
     @staticmethod
     def _apply(session: Any, row: models.Document, decision: Decision) -> None:
@@ -290,14 +329,19 @@ class Heartbeat:
 class PipelineThread:
     """Runs the pipeline in a background thread until stopped; wakes on new uploads."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, *, name: str = "docai-pipeline") -> None:
         self.pipeline = pipeline
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="docai-pipeline", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        """The loop runs (it survives errors of single documents; False after stop() or a fatal error)."""
+        return self._thread.is_alive()
 
     def notify(self) -> None:
         self._wake.set()

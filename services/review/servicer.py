@@ -15,6 +15,7 @@ from docai.services.common.tenants import Caller
 from docai.services.extraction.convert import extraction_to_pb
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
+from docai.services.pipeline.progress import ProgressReader
 from docai.services.review.convert import audit_to_pb, corrections_from_pb, state_from_pb, task_to_pb
 from docai.services.review.pages import PageRenderer
 from docai.services.review.queue import ReviewQueue
@@ -36,9 +37,10 @@ def _person(role: str, action: str) -> Caller:
 
 
 class ReviewServicer(pb_grpc.ReviewServiceServicer):
-    def __init__(self, *, queue: ReviewQueue, pages: PageRenderer) -> None:
+    def __init__(self, *, queue: ReviewQueue, pages: PageRenderer, progress: ProgressReader | None = None) -> None:
         self.queue = queue
         self.pages = pages
+        self.progress = progress
 
     async def ListReviewTasks(self, request: pb.ListReviewTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListReviewTasksResponse:
         size = paging.page_size(request.page_size)
@@ -143,6 +145,15 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
             self.pages.render, tenant_id=_reader().tenant_id, document_id=document_id, page=request.page or 1, dpi=request.dpi
         )
         return pb.RenderPageResponse(png=png, width_points=width, height_points=height, page_count=count)
+
+    async def GetPipelineStatus(self, request: pb.GetPipelineStatusRequest, context: grpc.aio.ServicerContext) -> pb.GetPipelineStatusResponse:
+        tenant = _reader().tenant_id
+        if self.progress is None:
+            return pb.GetPipelineStatusResponse()
+        status = await asyncio.to_thread(self.progress.status, tenant_id=tenant)
+        return pb.GetPipelineStatusResponse(
+            processing_count=status.processing, estimated_seconds=round(status.estimated_seconds, 1)
+        )
 
 
 def registration(servicer: ReviewServicer) -> tuple[Any, Any, str]:

@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# PostgreSQL advisory lock key that serialises migrations of processes sharing a database.
+MIGRATION_LOCK = 0x646F6361_69  # "docai"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout: float = 30.0) -> None:
@@ -53,6 +55,10 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection_url"] = self.url
         with self.engine.begin() as connection:
+            if not self.is_sqlite:
+                # api and worker processes starting together on a fresh database: one migrates, the
+                # others wait here (the lock is held until this transaction commits), then find it done.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -87,6 +87,24 @@ class WorkItem(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The upload's x-request-id and W3C traceparent: the pipeline's log lines and spans of the
+    # document carry them (docai.services.common.observability); empty when not known.
+    request_id: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    traceparent: Mapped[str] = mapped_column(String(128), default="", server_default="")
+
+
+class ProcessingTime(Base):
+    """How long the pipeline took over one document (claim to decision): what progress estimates read.
+
+    Append-only and kept short: docai.services.pipeline.progress writes one row per processed
+    document and drops the oldest beyond a few hundred, so the newest rows are read by primary key.
+    """
+
+    __tablename__ = "processing_times"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(String(36))
+    seconds: Mapped[float] = mapped_column(Float)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Event(Base):

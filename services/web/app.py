@@ -267,6 +267,12 @@ def create_app(
                 raise
             listed = await state.client.list_tasks(user, reason_code=reason, vendor=vendor, order_by=order)
         tasks = [views.task_summary(t, user) for t in listed.review_tasks]
+        try:  # documents not yet read: shown instead of "All clear" while the pipeline works on them
+            processing = views.processing_view(await state.client.pipeline_status(user))
+        except ReviewCallError as error:
+            if error.code != grpc.StatusCode.UNIMPLEMENTED:  # an older server: the queue without it
+                raise
+            processing = None
         bank: list[dict[str, Any]] = []
         if user.can_approve:
             waiting = await state.client.bank_details_unconfirmed(user)
@@ -280,7 +286,7 @@ def create_app(
         )
         return render(
             request, "queue.html", tasks=tasks, total=listed.total_size, reason=reason, vendor=vendor, order=order,
-            orders=ORDERS, reasons=views.REASON_LABELS, next_link=next_link, bank=bank,
+            orders=ORDERS, reasons=views.REASON_LABELS, next_link=next_link, bank=bank, processing=processing,
         )
 
     async def claim_next(user: User, skipped: list[str]) -> str | None:

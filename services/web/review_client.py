@@ -156,6 +156,10 @@ class ReviewClient:
         request = pb.ListAuditEntriesRequest(parent=document)
         return list((await self._call("ListAuditEntries", request, user)).audit_entries)
 
+    async def pipeline_status(self, user: User) -> pb.GetPipelineStatusResponse:
+        """The user's tenant's documents still in processing, and about how long until they are done."""
+        return await self._call("GetPipelineStatus", pb.GetPipelineStatusRequest(), user)
+
     async def render(self, user: User, document: str, page: int, dpi: int) -> pb.RenderPageResponse:
         request = pb.RenderPageRequest(document=document, page=page, dpi=dpi)
         return await self._call("RenderPage", request, user)

@@ -89,6 +89,17 @@ class User:
         return self.role in ("approver", "admin")
 
 
+@dataclass(frozen=True)
+class Account:
+    """An account as the operator sees it (``docai users list``): a user, whether it is disabled, since when."""
+
+    username: str
+    tenant: str
+    role: str
+    disabled: bool
+    created_at: float
+
+
 class UserStore:
     """The user and session tables in a SQLite file; safe to share between threads.
 
@@ -176,6 +187,45 @@ class UserStore:
         if not changed:
             raise KeyError(username)
 
+    def set_password(self, username: str, password: str) -> None:
+        """Gives an account a new password; every session of it ends.
+
+        Raises:
+            ValueError: For a password shorter than 8 characters.
+            KeyError: For an unknown username.
+        """
+        if len(password) < 8:
+            raise ValueError("password must have at least 8 characters")
+        password_hash = _HASHER.hash(password)
+        with self._connect() as conn:
+            changed = conn.execute(
+                "UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)
+            ).rowcount
+            conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+        if not changed:
+            raise KeyError(username)
+
+    def accounts(self, *, tenant: str = "") -> list[Account]:
+        """Every account (of ``tenant`` when given), by tenant and username; never a password hash."""
+        query = "SELECT username, tenant, role, disabled, created_at FROM users"
+        params: tuple[str, ...] = ()
+        if tenant:
+            query, params = query + " WHERE tenant = ?", (tenant,)
+        with self._connect() as conn:
+            rows = conn.execute(query + " ORDER BY tenant, username", params).fetchall()
+        return [Account(username=r[0], tenant=r[1], role=r[2], disabled=bool(r[3]), created_at=float(r[4])) for r in rows]
+
+    def retire_demo(self) -> bool:
+        """Outside demo mode: disables the demo account (its password is published) if it is enabled.
+
+        Returns:
+            Whether it was enabled (and is now disabled).
+        """
+        with self._connect() as conn:
+            changed = conn.execute("UPDATE users SET disabled = 1 WHERE username = ? AND disabled = 0", (DEMO_USERNAME,)).rowcount
+            conn.execute("DELETE FROM sessions WHERE username = ?", (DEMO_USERNAME,))
+        return bool(changed)
+
     # -- sessions ------------------------------------------------------------------------------
 
     def start_session(self, username: str) -> str:
@@ -247,9 +297,13 @@ class UserStore:
         return User(username=row[0], tenant=row[1], role=row[2])
 
     def ensure_demo(self) -> None:
-        """Creates the documented demo account (approver of tenant ``demo``) unless it exists."""
+        """Demo mode only: creates the documented demo account (approver of tenant ``demo``) unless it
+        exists, and enables it again if a run without demo mode disabled it."""
         if self.get(DEMO_USERNAME) is None:
             self.create(username=DEMO_USERNAME, password=DEMO_PASSWORD, tenant=DEMO_TENANT, role="approver")
+        else:
+            with self._connect() as conn:
+                conn.execute("UPDATE users SET disabled = 0 WHERE username = ?", (DEMO_USERNAME,))
 
 
 def create_user(home: Path, *, username: str, password: str, tenant: str, role: str, replace: bool = False) -> User:

@@ -100,6 +100,30 @@ def age(created: dt.datetime, now: dt.datetime | None = None) -> str:
     return f"{seconds // 86400} d"
 
 
+def about(seconds: float) -> str:
+    """A rough duration for people: "about 40 s", "about 3 min", "about 2 h"."""
+    if seconds < 60:
+        return f"about {max(1, round(seconds))} s"
+    if seconds < 3600:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.0f} h"
+
+
+def processing_view(status: pb.GetPipelineStatusResponse | None) -> dict[str, Any] | None:
+    """The tenant's documents still in processing, as the queue shows them: "3 in processing, about 40 s".
+
+    None when none are. Without a measured estimate (a suite that has not finished a document
+    yet) only the count is shown; ``refresh_s`` is when the queue page looks again.
+    """
+    if status is None or status.processing_count <= 0:
+        return None
+    text = f"{status.processing_count} in processing"
+    if status.estimated_seconds > 0:
+        text += f", {about(status.estimated_seconds)}"
+    refresh = min(30, max(5, round(status.estimated_seconds or 10)))
+    return {"count": status.processing_count, "text": text, "refresh_s": refresh}
+
+
 def money(amount: str, currency: str = "") -> str:
     try:
         text = f"{Decimal(amount):,.2f}"

@@ -140,7 +140,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
     home = tmp_path_factory.mktemp("web") / "home"
     settings = Settings(
         home=home, database_url=f"sqlite:///{home.parent / 'docai.db'}", backend="fake",
-        web_port=_free_port(), max_upload_bytes=2_000_000,
+        web_port=_free_port(), max_upload_bytes=2_000_000, demo=True,  # the demo account signs in
     )
     answers = ScriptedReader()  # the real reader, with the misreadings below
     totals = generate_invoice(21, n_items=3, language="en", credit_note=False)

@@ -154,7 +154,7 @@ def test_sigterm_drains_docai_run(tmp_path):
     env = {**os.environ, "DOCAI_HOME": str(tmp_path / "home"), "DOCAI_BACKEND": "fake", "DOCAI_GRPC_PORT": str(port),
            "DOCAI_SHUTDOWN_GRACE_SECONDS": "15"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "docai.services.cli", "run", "--no-seed", "--no-web"],
+        [sys.executable, "-m", "docai.services.cli", "run", "--demo", "--no-seed", "--no-web"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

@@ -10,6 +10,13 @@
     });
   });
 
+  // Documents still in processing and nothing to review: look again when they should be done.
+  const pending = document.querySelector("[data-refresh-after]");
+  if (pending) {
+    const seconds = Math.min(30, Math.max(5, Number(pending.dataset.refreshAfter) || 10));
+    window.setTimeout(() => window.location.reload(), seconds * 1000);
+  }
+
   const form = document.getElementById("next-form");
   docai.on("n", () => {
     const button = form && form.querySelector("button");

@@ -51,7 +51,7 @@ class Failure(_message.Message):
     def __init__(self, reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Document(_message.Message):
-    __slots__ = ("name", "filename", "state", "sha256", "size_bytes", "page_count", "external_id", "create_time", "update_time", "failure", "review_reasons", "decision")
+    __slots__ = ("name", "filename", "state", "sha256", "size_bytes", "page_count", "external_id", "create_time", "update_time", "failure", "review_reasons", "decision", "queue_position", "estimated_seconds")
     NAME_FIELD_NUMBER: _ClassVar[int]
     FILENAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -64,6 +64,8 @@ class Document(_message.Message):
     FAILURE_FIELD_NUMBER: _ClassVar[int]
     REVIEW_REASONS_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_SECONDS_FIELD_NUMBER: _ClassVar[int]
     name: str
     filename: str
     state: DocumentState
@@ -76,7 +78,9 @@ class Document(_message.Message):
     failure: Failure
     review_reasons: _containers.RepeatedScalarFieldContainer[str]
     decision: str
-    def __init__(self, name: _Optional[str] = ..., filename: _Optional[str] = ..., state: _Optional[_Union[DocumentState, str]] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ..., page_count: _Optional[int] = ..., external_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ..., review_reasons: _Optional[_Iterable[str]] = ..., decision: _Optional[str] = ...) -> None: ...
+    queue_position: int
+    estimated_seconds: float
+    def __init__(self, name: _Optional[str] = ..., filename: _Optional[str] = ..., state: _Optional[_Union[DocumentState, str]] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ..., page_count: _Optional[int] = ..., external_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ..., review_reasons: _Optional[_Iterable[str]] = ..., decision: _Optional[str] = ..., queue_position: _Optional[int] = ..., estimated_seconds: _Optional[float] = ...) -> None: ...
 
 class UploadMetadata(_message.Message):
     __slots__ = ("request_id", "filename", "external_id", "content_type")

@@ -282,3 +282,15 @@ class RenderPageResponse(_message.Message):
     height_points: float
     page_count: int
     def __init__(self, png: _Optional[bytes] = ..., width_points: _Optional[float] = ..., height_points: _Optional[float] = ..., page_count: _Optional[int] = ...) -> None: ...
+
+class GetPipelineStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetPipelineStatusResponse(_message.Message):
+    __slots__ = ("processing_count", "estimated_seconds")
+    PROCESSING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    processing_count: int
+    estimated_seconds: float
+    def __init__(self, processing_count: _Optional[int] = ..., estimated_seconds: _Optional[float] = ...) -> None: ...

@@ -88,6 +88,11 @@ class ReviewServiceStub:
                 request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageRequest.SerializeToString,
                 response_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageResponse.FromString,
                 _registered_method=True)
+        self.GetPipelineStatus = channel.unary_unary(
+                '/docai.review.v1.ReviewService/GetPipelineStatus',
+                request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.GetPipelineStatusRequest.SerializeToString,
+                response_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.GetPipelineStatusResponse.FromString,
+                _registered_method=True)
 
 
 class ReviewServiceServicer:
@@ -168,6 +173,14 @@ class ReviewServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPipelineStatus(self, request, context):
+        """How many of the tenant's documents are still being processed (not yet decided), and about
+        how long until they are: what the review page shows when the review queue is empty.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReviewServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -220,6 +233,11 @@ def add_ReviewServiceServicer_to_server(servicer, server):
                     servicer.RenderPage,
                     request_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageRequest.FromString,
                     response_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageResponse.SerializeToString,
+            ),
+            'GetPipelineStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPipelineStatus,
+                    request_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.GetPipelineStatusRequest.FromString,
+                    response_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.GetPipelineStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -496,6 +514,33 @@ class ReviewService:
             '/docai.review.v1.ReviewService/RenderPage',
             docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageRequest.SerializeToString,
             docai_dot_review_dot_v1_dot_review__service__pb2.RenderPageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPipelineStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/docai.review.v1.ReviewService/GetPipelineStatus',
+            docai_dot_review_dot_v1_dot_review__service__pb2.GetPipelineStatusRequest.SerializeToString,
+            docai_dot_review_dot_v1_dot_review__service__pb2.GetPipelineStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,
