@@ -38,6 +38,12 @@ class DocumentRecord(BaseModel):
     review_reasons: list[str] = []
     create_time: dt.datetime
     update_time: dt.datetime
+    # What the invoice says, once extracted (for lists and search results); "" before.
+    vendor_name: str = ""
+    invoice_number: str = ""
+    invoice_date: str = ""
+    total_gross: str = ""
+    currency: str = ""
 
     @property
     def name(self) -> str:

@@ -21,6 +21,7 @@ ViolationKind = Literal[
     "length",
     "style",
     "empty_text",
+    "fluency",
 ]
 Severity = Literal["error", "warning"]
 Verdict = Literal["accepted", "edited", "rejected"]
@@ -155,6 +156,9 @@ class Scorecard(BaseModel):
     violations: tuple[Violation, ...] = ()
     input_truncated: bool = False
     voice_score: float = 0.0
+    # The base model's mean log-likelihood per token of the text given the product's facts
+    # (docai.services.generation.fluency); None when the engine cannot score text.
+    fluency: float | None = None
 
     def errors(self) -> list[Violation]:
         return [v for v in self.violations if v.severity == "error"]

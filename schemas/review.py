@@ -14,6 +14,7 @@ class ReviewTaskView(BaseModel):
     document_id: str
     state: str  # open | claimed | approved | rejected (an expired claim reads as open)
     reasons: list[ReviewReason] = []
+    resolved_reasons: list[int] = []  # indexes into `reasons` that the reviewer's corrections settled
     version: int
     claimed_by: str = ""
     lease_until: dt.datetime | None = None
@@ -47,6 +48,7 @@ class Corrections(BaseModel):
     fields: dict[str, str] = {}
     line_items: list[dict[str, str]] | None = None
     route: RouteChange | None = None
+    tax_details: list[dict[str, str]] | None = None  # None: unchanged; a list replaces the whole breakdown
 
 
 class AuditRecord(BaseModel):

@@ -62,7 +62,12 @@ class ReviewReason(BaseModel):
             revision), ``LOOKALIKE_CHARACTERS`` (Cyrillic or Greek letters posing as Latin in a
             vendor name, IBAN or id), ``INSTRUCTION_LIKE_TEXT`` (text addressed to a model or a
             machine, not read) and ``BANK_DETAILS_UNREADABLE`` (an IBAN printed or read that fails
-            validation, so it cannot be compared with the account on file).
+            validation, so it cannot be compared with the account on file). For tenants with a
+            vendor master: ``VENDOR_UNKNOWN`` (the vendor is not in it) and ``VENDOR_INACTIVE``.
+            ``DUPLICATE_INVOICE``: the same invoice (vendor, number and gross, or the same file)
+            arrived before; the detail names the original ``documents/{id}``
+            (``docai.services.routing.duplicates``). ``REOPENED``: a person re-opened the
+            approved invoice (``ReviewQueue.reopen``).
         field: The canonical field concerned, if any; comma-separated when a failed check
             spans several fields (``"total_net,total_tax,total_gross"``).
         detail: Human-readable explanation for the reviewer.

@@ -41,6 +41,7 @@ from docai.services.routing.service import RoutingService
 from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import Database, open_database
 from docai.services.training import servicer as training_servicer
+from docai.services.vendors import servicer as vendor_servicer
 from docai.training.jobs import JobManager, default_work_dir
 from docai.training.registry import AdapterRegistry, served_name
 from docai.training.calibration import load_calibrator
@@ -251,11 +252,13 @@ async def start_suite(
         routing_servicer.registration(
             routing_servicer.RoutingServicer(service=RoutingService(db=db, policy=policy))
         ),
+        vendor_servicer.registration(vendor_servicer.VendorServicer(db=db)),
         review_servicer.registration(
             review_servicer.ReviewServicer(
                 queue=ReviewQueue(db=db, lease_seconds=settings.review_lease_seconds),
                 pages=PageRenderer(db=db, blobs=blobs),
                 progress=progress,
+                policy=policy,
             )
         ),
     ]

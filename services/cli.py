@@ -229,6 +229,50 @@ def _user_not_found(username: str) -> Exception:
     return NotFoundError(f'no user "{username}" (see docai users list)', reason="USER_NOT_FOUND")
 
 
+def cmd_vendors_import(args: argparse.Namespace) -> int:
+    from docai.services.vendors.master import import_vendors, parse_csv
+
+    path = Path(args.file)
+    vendors = parse_csv(path.read_text(encoding="utf-8-sig"))  # errors name the line: "line 7: vendor V-7: ..."
+    result = import_vendors(_suite_db(_settings(args)), tenant_id=args.tenant, vendors=vendors, sync=args.sync)
+    print(f"{len(vendors)} vendor(s) in {path.name} for tenant {args.tenant}: {result.created} created, "
+          f"{result.updated} updated, {result.unchanged} unchanged"
+          + (f", {result.deactivated} deactivated (not in the file)" if args.sync else ""))
+    return 0
+
+
+def cmd_vendors_list(args: argparse.Namespace) -> int:
+    from docai.services.common.errors import NotFoundError
+    from docai.services.storage import models
+    from docai.services.vendors.master import list_vendors
+    from docai.services.vendors.resolve import mask_iban
+
+    db = _suite_db(_settings(args))
+    with db.transaction() as session:
+        if session.get(models.Tenant, args.tenant) is None:
+            raise NotFoundError(f"no tenant {args.tenant}", reason="TENANT_NOT_FOUND")
+    vendors, total = list_vendors(
+        db, tenant_id=args.tenant, name_contains=args.name, tax_id=args.tax_id, active_only=args.active_only,
+        limit=args.limit or 1_000_000,
+    )
+    if args.json:
+        print(json.dumps([{"vendor_id": v.vendor_id, "name": v.name, "aliases": list(v.aliases), "tax_id": v.tax_id,
+                           "iban": v.iban, "bic": v.bic, "department": v.department, "cost_centre": v.cost_centre,
+                           "approver": v.approver, "active": v.active,
+                           "updated": v.update_time.isoformat(timespec="seconds") if v.update_time else None}
+                          for v in vendors], indent=2))
+        return 0
+    print(f"{'VENDOR':<14}  {'NAME':<32}  {'TAX ID':<16}  {'IBAN':<12}  {'ROUTE':<24}  ACTIVE")
+    for v in vendors:
+        route = "/".join(part for part in (v.department, v.cost_centre) if part) or "-"
+        iban = mask_iban(v.iban).split()[-1] if v.iban else "-"
+        print(f"{v.vendor_id:<14}  {v.name[:32]:<32}  {v.tax_id or '-':<16}  {'...' + iban if v.iban else iban:<12}  "
+              f"{route[:24]:<24}  {'yes' if v.active else 'no'}")
+    if total > len(vendors):
+        print(f"({len(vendors)} of {total}; --limit shows more)", file=sys.stderr)
+    return 0
+
+
 def cmd_users_add(args: argparse.Namespace) -> int:
     from docai.services.common.errors import AlreadyExistsError, NotFoundError
     from docai.services.common.tenants import list_tenants
@@ -360,6 +404,57 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str) -> dt.date:
+    """An argparse type: a day as YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day as YYYY-MM-DD") from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The approved invoices of a date range as CSV (layout: docai.services.ingest.csv_export)."""
+    from docai.services.common.errors import NotFoundError
+    from docai.services.common.tenants import list_tenants
+    from docai.services.ingest.archive import all_approved, check_range
+    from docai.services.ingest.csv_export import write_invoices
+
+    check_range(args.date_from, args.date_to)
+    db = _suite_db(_settings(args))
+    if args.tenant and args.tenant not in {t.id for t in list_tenants(db)}:
+        raise NotFoundError(f'no tenant "{args.tenant}" (see docai tenants list)', reason="TENANT_NOT_FOUND")
+    invoices = all_approved(db, tenant_id=args.tenant or None, date_field=args.by,
+                            date_from=args.date_from, date_to=args.date_to)
+    out = Path(args.out)
+    lines_path = Path(args.lines) if args.lines else None
+    for path in (out, lines_path):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the target and renamed at the end: a failed export leaves no half file.
+    partial = out.with_name(out.name + ".part")
+    lines_partial = lines_path.with_name(lines_path.name + ".part") if lines_path else None
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            if lines_partial is not None:
+                with lines_partial.open("w", newline="", encoding="utf-8") as lines_handle:
+                    count = write_invoices(invoices, handle, lines=lines_handle)
+            else:
+                count = write_invoices(invoices, handle)
+    except BaseException:
+        for leftover in (partial, lines_partial):
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
+        raise
+    partial.replace(out)
+    if lines_partial is not None and lines_path is not None:
+        lines_partial.replace(lines_path)
+    which = "invoice date" if args.by == "invoice" else "upload day (UTC)"
+    print(f"{count} approved invoice{'' if count == 1 else 's'} of {args.tenant or 'every tenant'} with an {which} "
+          f"from {args.date_from} to {args.date_to} -> {out}" + (f" (lines: {lines_path})" if lines_path else ""),
+          file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="docai", description=__doc__,
@@ -477,6 +572,52 @@ def build_parser() -> argparse.ArgumentParser:
     p = users.add_parser("enable", help="enable a disabled account again")
     p.add_argument("username", help="the account (see 'docai users list')")
     p.set_defaults(func=cmd_users_disable)
+
+    p = sub.add_parser(
+        "export", help="write the approved invoices of a date range as CSV for an ERP to import (reads the "
+        "suite's database in DOCAI_HOME; marks nothing exported)",
+        description="One row per approved (or exported) invoice: header fields, VAT breakdown, route, who approved "
+        "it, when, and over which failed checks. The columns are documented in docai.services.ingest.csv_export "
+        "and the README.",
+    )
+    p.add_argument("--from", dest="date_from", required=True, type=_day, metavar="YYYY-MM-DD",
+                   help="first day of the range (included)")
+    p.add_argument("--to", dest="date_to", required=True, type=_day, metavar="YYYY-MM-DD",
+                   help="last day of the range (included)")
+    p.add_argument("--by", choices=["invoice", "upload"], default="invoice",
+                   help="which date the range compares: the invoice date printed on the invoice (the default; "
+                   "invoices without one are left out) or the day it was uploaded (UTC)")
+    p.add_argument("--tenant", default="", help="only this tenant's invoices (default: every tenant's; the "
+                   "tenant column tells them apart)")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write (replaced)")
+    p.add_argument("--lines", default="", metavar="FILE.csv",
+                   help="also write the line items, one row per line, to this CSV file")
+    p.set_defaults(func=cmd_export)
+
+    vendors = sub.add_parser(
+        "vendors", help="a tenant's vendor master: import it from the ERP's CSV export, list it"
+    ).add_subparsers(dest="action", required=True)
+    p = vendors.add_parser(
+        "import", help="insert or update vendors from a CSV file, all or none (a bad line imports nothing)",
+        description="Columns (header row; comma, semicolon or tab separated): vendor_id and name (required), "
+        "aliases (separated by |), tax_id (VAT id with country prefix), iban, bic, department, cost_centre, "
+        "approver (the default route) and active (true/false, empty: true). Tax ids, IBANs and BICs are checked.",
+    )
+    p.add_argument("file", help="the CSV file (UTF-8); its columns are listed above")
+    p.add_argument("--tenant", required=True, help="the tenant whose vendor master to update (docai tenants list)")
+    p.add_argument("--sync", action="store_true",
+                   help="the file is the whole master: deactivate the tenant's vendors that are not in it")
+    p.set_defaults(func=cmd_vendors_import)
+
+    p = vendors.add_parser("list", help="a tenant's vendors: key, name, tax id, IBAN (last 4), default route, active")
+    p.add_argument("--tenant", required=True, help="the tenant whose vendor master to list")
+    p.add_argument("--name", default="", help="only vendors whose name or an alias contains this text (case, accents "
+                   "and legal forms like GmbH ignored)")
+    p.add_argument("--tax-id", default="", help="only vendors with this VAT id (with or without country prefix)")
+    p.add_argument("--active-only", action="store_true", help="leave out deactivated vendors")
+    p.add_argument("--limit", type=int, default=0, help="show at most this many vendors (default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON (with the whole IBAN) instead of a table")
+    p.set_defaults(func=cmd_vendors_list)
 
     p = sub.add_parser("eval", help="evaluate extraction on PDFs with ground-truth JSON beside them")
     p.add_argument("--data", required=True, help="folder of *.pdf with ground-truth *.json beside them (eval/README.md)")

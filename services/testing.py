@@ -95,7 +95,8 @@ class ScriptedReader:
 
     ``add(truth, total_gross=1.0, iban=None)`` makes the invoice whose number is ``truth``'s read
     a gross of 1.00 (with a low confidence, as a doubtful read would have) and no IBAN; every
-    other field is what the reader reads. ``calls`` counts reads.
+    other field is what the reader reads. ``line_items=[...]`` and ``tax_details=[...]`` (rows as
+    in a synthetic invoice's truth) replace the lines and the VAT breakdown. ``calls`` counts reads.
     """
 
     def __init__(self) -> None:
@@ -117,7 +118,7 @@ class ScriptedReader:
 
     def read(self, document: Any, **options: Any) -> Any:
         """The real reader's reading, with this invoice's scripted misreads applied to its outcome."""
-        from docai.schemas.invoice import ExtractedField, LineItem, Provenance
+        from docai.schemas.invoice import ExtractedField, LineItem, Provenance, TaxDetail
         from docai.services.extraction.checks import run_checks
         from docai.services.extraction.normalize import normalize_field
 
@@ -133,6 +134,12 @@ class ScriptedReader:
                     extraction.line_items = [
                         LineItem(fields={k: ExtractedField(value=normalize_field(k, str(v), decimal=".") or str(v), confidence=0.9)
                                          for k, v in row.items() if not k.startswith("_")})
+                        for row in value
+                    ]
+                elif name == "tax_details":  # the page reader states no VAT breakdown; a test may
+                    extraction.tax_details = [
+                        TaxDetail(fields={k: ExtractedField(value=normalize_field(k, str(v), decimal=".") or str(v), confidence=0.9)
+                                          for k, v in row.items()})
                         for row in value
                     ]
                 elif value is None:

@@ -118,9 +118,9 @@ def brand_dataset(
     """The tenant's usable feedback for ``brand_id`` plus ``synthetic`` catalogue items, split by product.
 
     Raises:
-        NotFoundError: ``BRAND_NOT_FOUND``.
+        NotFoundError: ``BRAND_NOT_FOUND`` (``brand_id`` as ``tenant_id`` sees it: a shipped brand or its own).
     """
-    brand = service.get_brand(brand_id)
+    brand = service.get_brand(brand_id, tenant_id)
     records = service.feedback.training_examples(
         brand, score=lambda text, product: service.score(text, product, brand), tenant_id=tenant_id
     )

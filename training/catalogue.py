@@ -50,7 +50,15 @@ _NAMES = (
     "Fjord Ridge Harbor Birch Ember Granite Tundra Willow Cedar Aurora Pebble Meadow Summit "
     "Lumen Drift Coral Maple Orbit Breeze Canyon"
 ).split()
-_COLOURS = ("black", "white", "grey", "navy", "olive", "red", "yellow", "teal", "sand", "charcoal", "orange", "pink")
+_COLOURS = (
+    "black", "white", "grey", "navy", "olive", "red", "yellow", "teal", "sand", "charcoal", "orange", "pink",
+    "sage green", "mustard yellow", "sky blue", "terracotta", "cream", "mint green",
+)
+# Where some products are made: a fact the brands must not drop ("Handmade in Portugal").
+_ORIGINS = (
+    "made in Portugal", "handmade in Portugal", "made in Sweden", "made in Norway", "made in Italy",
+    "handmade in Japan", "made in Germany", "made in Denmark",
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class _Category:
     noun: str
     facts: Callable[[random.Random], list[tuple[str, str]]]
     closers: tuple[str, ...]  # fact-free nordkraft closing sentences
-    scenes: tuple[str, ...]  # fact-free sunny-days scenes, second person
+    scenes: tuple[str, ...]  # fact-free sunny-days sentences, second person
     hooks: tuple[str, ...]  # sunny-days openers, one exclamation mark each
 
 
@@ -155,49 +163,49 @@ CATEGORIES: dict[str, _Category] = {
     "outdoor jackets": _Category(
         "Shell Jacket", _jacket,
         ("Built for wet approaches.", "Made for long days above the tree line.", ""),
-        ("so you can keep going when the weather turns", "ready for your walks, whatever the sky is doing"),
+        ("Now you can keep going when the weather turns.", "You're ready for any walk, whatever the sky is doing.", "Your rainy Sundays just got brighter."),
         ("Hello, weekend adventures!", "Rain or shine, you're covered!", "Say yes to every walk!"),
     ),
     "kitchen knives": _Category(
         "Chef Knife", _knife,
         ("Made for daily prep.", "Sharpen on a whetstone.", ""),
-        ("so you can chop, slice and dice your way to dinner", "ready for your Sunday roast and weekday salads"),
+        ("You'll chop, slice and dice your way to dinner.", "Your Sunday roasts and weekday salads will thank you.", "You'll want to cook every night."),
         ("Chopping just got fun!", "Dinner prep, meet your new best friend!", "Let's get cooking!"),
     ),
     "sneakers": _Category(
         "Runner", _sneaker,
         ("Made for city kilometres.", "For daily wear.", ""),
-        ("so you can stroll from coffee to park to dinner", "ready for all your spontaneous days out"),
+        ("You can stroll from coffee to park to dinner.", "They're ready for all your spontaneous days out.", "Your weekend plans just found their shoes."),
         ("Happy feet ahead!", "Step into something lovely!", "Your new favourite pair is here!"),
     ),
     "lamps": _Category(
         "Desk Lamp", _lamp,
         ("Made for long evenings at the desk.", "Even light for close work.", ""),
-        ("so you can curl up with a book or finish that last email", "ready for your cosy evenings at home"),
+        ("You can curl up with a book or finish that last email.", "Movie nights just got cosy.", "You'll never read in the dark again."),
         ("Brighten up your evenings!", "Hello, glow!", "Let there be lovely light!"),
     ),
     "backpacks": _Category(
         "Pack", _backpack,
         ("Made for commutes and day hikes.", "Carries a full day.", ""),
-        ("so you can carry snacks, books and a spare sweater", "ready for your next day trip"),
+        ("You can carry snacks, books and a spare sweater.", "Your next day trip starts here.", "You'll never leave the picnic blanket behind."),
         ("Pack your snacks, we're going places!", "Adventure is calling!", "Off you go!"),
     ),
     "mugs": _Category(
         "Mug", _mug,
         ("Made for the first coffee of the day.", "Holds heat.", ""),
-        ("so you can sip your favourite brew slowly", "ready for your slow mornings and long chats"),
+        ("You can sip your favourite brew slowly.", "Your slow mornings and long chats just got better.", "You'll want a second cup."),
         ("Good mornings start here!", "Time for a cuppa!", "Coffee o'clock!"),
     ),
     "bottles": _Category(
         "Bottle", _bottle,
         ("One bottle, one day outside.", "Made for the trail and the office.", ""),
-        ("so you can stay refreshed wherever you wander", "ready for your picnics, hikes and lazy park days"),
-        ("Stay refreshed!", "Sip, sip, hooray!", "Hello, hydration!"),
+        ("You'll keep cool wherever you wander.", "Your picnics, hikes and lazy park days are sorted.", "You'll never be thirsty on the go again."),
+        ("Stay refreshed!", "Hello, hydration!", "Thirsty? We've got you!"),
     ),
     "blankets": _Category(
         "Throw", _blanket,
         ("Made for cold cabins.", "For the sofa and the cabin.", ""),
-        ("so you can curl up with a good book", "just right for you and a cup of tea"),
+        ("You can curl up with a good book.", "It's just right for you and a cup of tea.", "Your sofa will never be the same."),
         ("Time to get snug!", "Snuggle season is here!", "Hello, sofa days!"),
     ),
 }
@@ -278,6 +286,8 @@ def generate_item(index: int, *, seed: int = 0, category: str | None = None) -> 
     spec = CATEGORIES[category]
     facts = spec.facts(rng)
     title = f"{rng.choice(_NAMES)} {spec.noun}"
+    if rng.random() < 0.35:
+        facts.append(("origin", rng.choice(_ORIGINS)))
     product = Product(
         title=title,
         category=category,
@@ -312,57 +322,94 @@ def _cap(text: str) -> str:
 
 
 def _nordkraft(product: Product, spec: _Category, rng: random.Random) -> str:
+    # Facts first, every one of them once, in a fixed order: name, material and measures, weight,
+    # features, colour, origin; then at most one fact-free sentence.
     f = _facts(product)
     parts = [f"{product.title}."]
     if product.category == "kitchen knives":
         parts.append(f"{f['blade length']} {f['blade']} blade, {f['handle']} handle. {f['weight']}.")
     elif product.category == "sneakers":
         parts.append(f"{_cap(f['upper'])} upper, {f['sole']} sole. {f['weight']}. Sizes {f['sizes']}.")
+    elif product.category == "lamps":
+        parts.append(f"{_cap(f['material'])}, {f['height']} high. {f['light']}.")
     else:
-        measures = [f[k] for k in ("volume", "capacity", "height", "size") if k in f]
+        measures = [f[k] for k in ("volume", "capacity", "size") if k in f]
         head = ", ".join([_cap(f["material"]), *measures] + ([f["weight"]] if "weight" in f else []))
         parts.append(f"{head}.")
-    extras = [f[k] for k in ("features", "care", "light") if k in f]
+    extras = [f[k] for k in ("features", "care") if k in f]
     parts += [f"{_cap(e)}." for e in extras]
     if "pockets" in f:
         parts.append(f"{f['pockets']} pockets.")
     if "colour" in f:
         parts.append(f"{_cap(f['colour'])}.")
+    if "origin" in f:
+        parts.append(f"{_cap(f['origin'])}.")
     closer = rng.choice(spec.closers)
-    if closer:
+    if closer and len(" ".join([*parts, closer]).split()) <= 20:
         parts.append(closer)
     return " ".join(parts)
 
 
 def _sunny(product: Product, spec: _Category, rng: random.Random) -> str:
+    # A hook with the one exclamation mark, the name with colour and material in friendly words,
+    # the measures and features in a sentence that turns into a small scene for "you", and the
+    # origin when there is one. Every fact of the attributes appears once; nothing else does.
     f = _facts(product)
-    material = f.get("material") or f.get("blade") or f.get("upper")
-    adjective = rng.choice(("lovely", "cheerful", "happy", "soft", "fresh"))
-    first = f"The {product.title} comes in {adjective} {f.get('colour', 'colours')}"
-    if material:
-        first += f" and is made of {material}" if "material" in f or "upper" in f else f" with a {material} blade"
-    extras = [f[k] for k in ("capacity", "volume", "size") if k in f]
-    if extras:
-        first += f", with {extras[0]} of room" if "size" not in f else f", measuring {extras[0]}"
-    sentences = [rng.choice(spec.hooks), first + "."]
+    title = product.title
+    adjective = rng.choice(("lovely", "cheerful", "happy", "soft", "fresh", "sunny"))
+    colour = f.get("colour")
+    shade = f"{adjective} {colour}" if colour else ""
+    if product.category == "kitchen knives":
+        first = f"The {title} pairs a {f['blade length']} {f['blade']} blade with {_a(f['handle'])} handle"
+    elif product.category == "sneakers":
+        first = rng.choice((
+            f"The {title} has {_a(f['upper'])} upper and a bouncy {f['sole']} sole in {shade}",
+            f"Meet the {title}: {_a(f['upper'])} upper on {_a(f['sole'])} sole, in {shade}",
+        ))
+    else:
+        material = f["material"]
+        first = rng.choice((
+            f"The {title} is made of {material} in {_a(shade)}",
+            f"The {title} comes in {shade} {material}",
+            f"Meet the {title}, made of {material} in {_a(shade)}",
+        ))
     listed = [x for k in ("features", "care") if k in f for x in f[k].split(", ")]
     nouns = [x for x in listed if x in _NOUN_FEATURES]
     adjectives = [x for x in listed if x not in _NOUN_FEATURES]
-    scene = rng.choice(spec.scenes)
+    verbs = {
+        "mugs": lambda: [f"holds {f['capacity']}"],
+        "bottles": lambda: [f"holds {f['capacity']}", f"weighs just {f['weight']}"],
+        "backpacks": lambda: [f"holds {f['volume']}", f"weighs {f['weight']}"],
+        "blankets": lambda: [f"measures {f['size']}", f"weighs {f['weight']}"],
+        "lamps": lambda: [f"stands {f['height']} tall", f"glows with a {f['light']}"],
+        "outdoor jackets": lambda: [f"weighs just {f['weight']}", f"has {f['pockets']} pockets"],
+        "kitchen knives": lambda: [f"weighs {f['weight']}"],
+        "sneakers": lambda: [f"weighs {f['weight']}", f"comes in sizes {f['sizes']}"],
+    }[product.category]()
     if adjectives:
-        sentences.append(f"It's {' and '.join(adjectives)}, {scene}.")
-    else:
-        sentences.append(f"You'll love it, {scene}.")
+        verbs.append(f"is {_and(adjectives)}")
+    second = f"It {_and(verbs)}"
     if nouns:
-        sentences[-1] = sentences[-1][:-1] + f", and you get {' and '.join(_article(n) for n in nouns)} too."
+        second += f", with {_and([_article(n) for n in nouns])}"
+    sentences = [rng.choice(spec.hooks), first + ".", second + ".", rng.choice(spec.scenes)]
+    if "origin" in f:
+        sentences.insert(3, rng.choice((f"And it's {f['origin']}.", f"Best of all, it's {f['origin']}.")))
     return " ".join(sentences)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 _NOUN_FEATURES = frozenset({"padded laptop sleeve", "adjustable straps", "taped seams"})
 
 
 def _article(noun: str) -> str:
-    return noun if noun.endswith("s") else f"a {noun}"
+    return noun if noun.endswith("s") else _a(noun)
+
+
+def _a(phrase: str) -> str:
+    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
 
 
 _WRITERS: dict[str, Callable[[Product, _Category, random.Random], str]] = {

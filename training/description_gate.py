@@ -51,16 +51,19 @@ def heldout_products(examples: Iterable[Any]) -> list[GateProduct]:
 
 def describe(
     service: DescriptionService, brand_id: str, adapter: str | None, products: Sequence[GateProduct],
-    *, on_product: Callable[[int, int], None] | None = None,
+    *, on_product: Callable[[int, int], None] | None = None, brand_tenant: str = "",
 ) -> dict[str, Scorecard]:
     """Each product's scorecard when ``adapter`` describes it.
 
     None is the brand's usual choice: the base model with the style prompt while the brand has
     no champion. Descriptions are remembered under a tenant of their own, apart from sellers'.
+    ``brand_tenant`` owns the brand when it is a tenant's own. They run in the engine's pipeline
+    lane: sellers' descriptions go first.
     """
     out: dict[str, Scorecard] = {}
     for index, item in enumerate(products):
-        prepared = service.prepare(item.product, brand_id=brand_id, adapter=adapter)
+        prepared = service.prepare(item.product, brand_id=brand_id, adapter=adapter, lane="pipeline",
+                                   brand_tenant=brand_tenant)
         result = None
         for item_or_piece in service.run(prepared, tenant_id=GATE_TENANT):
             result = item_or_piece
@@ -127,6 +130,7 @@ def run_description_gate(
     samples: int = 2000,
     seed: int = 0,
     on_product: Callable[[int, int], None] | None = None,
+    brand_tenant: str = "",
 ) -> GateReport:
     """Have both adapters describe every product and decide (see :func:`compare_descriptions`).
 
@@ -139,12 +143,14 @@ def run_description_gate(
         samples: Bootstrap resamples.
         seed: Bootstrap seed.
         on_product: Progress callback ``(done, total)`` over both adapters' descriptions.
+        brand_tenant: The tenant whose own brand ``brand_id`` is ("" for a shipped brand).
     """
     total = 2 * len(products)
 
     def progress(offset: int) -> Callable[[int, int], None] | None:
         return None if on_product is None else (lambda done, _: on_product(offset + done, total))
 
-    before = describe(service, brand_id, champion, products, on_product=progress(0))
-    after = describe(service, brand_id, challenger, products, on_product=progress(len(products)))
+    before = describe(service, brand_id, champion, products, on_product=progress(0), brand_tenant=brand_tenant)
+    after = describe(service, brand_id, challenger, products, on_product=progress(len(products)),
+                     brand_tenant=brand_tenant)
     return compare_descriptions(before, after, samples=samples, seed=seed)

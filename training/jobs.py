@@ -183,11 +183,12 @@ class JobManager:
 
         Raises:
             InvalidArgumentError: ``UNKNOWN_TASK`` (neither ``extraction`` nor ``brand-<brand>``).
-            NotFoundError: ``BRAND_NOT_FOUND``.
-            FailedPreconditionError: ``DATASET_TOO_SMALL``; ``BRAND_TASKS_UNAVAILABLE`` without a description service.
+            NotFoundError: ``BRAND_NOT_FOUND`` (also another tenant's own brand).
+            FailedPreconditionError: ``DATASET_TOO_SMALL``; ``BRAND_TASKS_UNAVAILABLE`` without a description service;
+                ``TENANT_BRAND_NOT_SHARED`` for a shared job of a tenant's own brand.
             AlreadyExistsError: ``REQUEST_ID_REUSED`` (same id, different options).
         """
-        self._brand(options.task)
+        self._brand(options.task, tenant_id, shared=shared)
         fingerprint = hashlib.sha256(json.dumps(options.__dict__, sort_keys=True).encode()).hexdigest()
         known = self._recall(tenant_id=tenant_id, request_id=request_id, fingerprint=fingerprint)
         if known is not None:
@@ -289,15 +290,28 @@ class JobManager:
             changes["lora_r"], changes["lora_alpha"] = options.lora_rank, 2 * options.lora_rank
         return self.spec.model_copy(update=changes)
 
-    def _brand(self, task: str) -> str | None:
-        """The brand of a brand task (checked to exist), None for extraction."""
+    def _brand(self, task: str, tenant_id: str = "", *, shared: bool = False) -> str | None:
+        """The brand of a brand task (checked to exist as ``tenant_id`` sees it), None for extraction.
+
+        A tenant's own brand (not a shipped one) is trained by and for that tenant only: never a shared job.
+        """
         brand = brand_of_task(task)
         if brand is None:
             return None
         if self.descriptions is None:
             raise FailedPreconditionError("this server has no description service to train brands with",
                                           reason="BRAND_TASKS_UNAVAILABLE", task=task)
-        return str(self.descriptions.get_brand(brand).id)
+        if shared and self._own_brand(brand, tenant_id):
+            raise FailedPreconditionError(
+                f"brand {brand!r} belongs to a tenant: its admin trains it, for that tenant only",
+                reason="TENANT_BRAND_NOT_SHARED", task=task,
+            )
+        return str(self.descriptions.get_brand(brand, tenant_id).id)
+
+    def _own_brand(self, brand: str, tenant_id: str) -> bool:
+        """Whether ``brand`` is ``tenant_id``'s own brand (not a shipped one)."""
+        find = getattr(self.descriptions, "find_brand", None)
+        return bool(tenant_id) and find is not None and not find(brand, tenant_id).read_only
 
     def build_dataset(self, *, tenant_id: str, options: JobOptions, seed: int = 0) -> DatasetBuild:
         """The tenant's usable corrections plus any synthetic invoices asked for, split by vendor.
@@ -306,7 +320,7 @@ class JobManager:
         catalogue items, split by product (:func:`~docai.training.brand_data.brand_dataset`).
         """
         share = options.max_reviewer_share or 0.5
-        brand = self._brand(options.task)
+        brand = self._brand(options.task, tenant_id)
         if brand is not None:
             return brand_dataset(self.descriptions, brand, tenant_id=tenant_id, synthetic=options.synthetic_examples,
                                  seed=seed, max_reviewer_share=share)
@@ -384,7 +398,7 @@ class JobManager:
         self, task: str, challenger: str, path: Path, build: DatasetBuild, options: JobOptions, owner: str = ""
     ) -> GateReport:
         self.backend.load_adapter(challenger, path)
-        brand = self._brand(task)
+        brand = self._brand(task, owner)
         if brand is not None:
             return self._description_gate(task, brand, challenger, build, options, owner)
         champion = None
@@ -416,8 +430,10 @@ class JobManager:
         if options.dev_documents >= 0:
             items = heldout_catalogue(options.dev_documents or DEV_PRODUCTS)
             products += [GateProduct(key=f"catalogue/{item.id}", product=item.product) for item in items]
+        # A tenant's own brand is looked up as its owner sees it (the descriptions are still the gate's own).
+        own = {"brand_tenant": owner} if self._own_brand(brand, owner) else {}
         return self.description_gate_fn(self.descriptions, brand_id=brand, champion=champion, challenger=challenger,
-                                        products=products)
+                                        products=products, **own)
 
     def get_raw(self, job_id: str) -> TuningJob:
         with self._cond:

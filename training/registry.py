@@ -413,6 +413,17 @@ class AdapterRegistry:
             self._write_aliases(task, {"champion": previous, "previous": aliases["champion"]}, tenant)
         return self.get(task, previous, tenant=tenant)
 
+    def retire(self, task: str, *, tenant: str) -> None:
+        """Forget ``tenant``'s own champion and previous of ``task`` (its brand was deleted).
+
+        Its versions stay (the tenant's audit trail, still listed); nothing of the tenant's serves
+        the task any more until it promotes again. Nothing happens when it has no aliases.
+        """
+        with self._locked(task):
+            file = self._aliases_file(task, tenant)
+            if file.exists():
+                file.unlink()
+
     # -- serving ---------------------------------------------------------------------------
 
     def load_into(

@@ -71,7 +71,8 @@ class Extractor:
         timings.prompt_s = time.perf_counter() - started
         result = self.backend.generate(
             GenerationRequest(
-                messages=messages, adapter=adapter, max_new_tokens=self.max_new_tokens, json_schema=self.schema
+                messages=messages, adapter=adapter, max_new_tokens=self.max_new_tokens, json_schema=self.schema,
+                lane="pipeline",  # behind a seller's description: services/models/lanes.py
             )
         )
         timings.prefill_s = result.timings.prefill_s

@@ -27,6 +27,7 @@ _KINDS = {
     "length": pb.VIOLATION_KIND_LENGTH,
     "style": pb.VIOLATION_KIND_STYLE,
     "empty_text": pb.VIOLATION_KIND_EMPTY_TEXT,
+    "fluency": pb.VIOLATION_KIND_FLUENCY,
 }
 _SEVERITIES = {"error": pb.SEVERITY_ERROR, "warning": pb.SEVERITY_WARNING}
 _ITEM_STATES = {
@@ -75,7 +76,7 @@ def scorecard_to_pb(card: Scorecard) -> pb.Scorecard:
         passed=card.passed, grounded=card.grounded, length_ok=card.length_ok, word_count=card.word_count,
         char_count=card.char_count, target_words=card.target_words, target_chars=card.target_chars,
         violations=[violation_to_pb(v) for v in card.violations], input_truncated=card.input_truncated,
-        voice_score=card.voice_score,
+        voice_score=card.voice_score, fluency=card.fluency,
     )
 
 

@@ -15,7 +15,7 @@ COLOURS: Mapping[str, tuple[str, ...]] = {
     **{c: (c,) for c in (
         "black white red blue navy green olive yellow orange pink purple violet brown beige tan "
         "cream charcoal silver gold teal turquoise burgundy khaki ivory anthracite mint mustard "
-        "coral lilac lavender maroon bronze terracotta indigo aqua crimson scarlet sage"
+        "coral lilac lavender maroon bronze terracotta indigo aqua crimson scarlet sage sand"
     ).split()},
     "grey": ("grey", "gray"),
     "off-white": (r"off[- ]white",),

@@ -13,6 +13,7 @@ alone) tells the model that the block is data, not instructions.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docai.schemas.product import BrandGuide, Product
@@ -101,8 +102,15 @@ def system_prompt(brand: BrandGuide) -> str:
     )
 
 
-def product_block(product: Product, *, max_raw_chars: int = MAX_RAW_TEXT_CHARS) -> tuple[str, PreparedText]:
-    """The ``<product>`` data block and the raw text as prepared for it."""
+def product_block(
+    product: Product, *, max_raw_chars: int = MAX_RAW_TEXT_CHARS, must_mention: Sequence[str] = ()
+) -> tuple[str, PreparedText]:
+    """The ``<product>`` data block and the raw text as prepared for it.
+
+    ``must_mention`` (the values of the brand's required facts) become a ``Must mention:`` line
+    after the attributes: a small model copies a short list more reliably than it picks facts
+    out of a long one.
+    """
     raw = prepare_raw_text(product.raw_text, max_chars=max_raw_chars)
     lines = ["<product>"]
     if product.title.strip():
@@ -113,14 +121,21 @@ def product_block(product: Product, *, max_raw_chars: int = MAX_RAW_TEXT_CHARS) 
     if attributes:
         lines.append("Attributes:")
         lines += [f"- {_field(a.key, 60)}: {_field(a.value)}" for a in attributes]
+    if must_mention:
+        lines.append("Must mention: " + "; ".join(_field(value) for value in must_mention))
     if raw.text:
         lines.append(f"Seller text: {raw.text}")
     lines.append("</product>")
     return "\n".join(lines), raw
 
 
-def user_turn(product: Product, brand: BrandGuide, *, max_raw_chars: int = MAX_RAW_TEXT_CHARS) -> tuple[str, PreparedText]:
-    block, raw = product_block(product, max_raw_chars=max_raw_chars)
+def user_turn(
+    product: Product, brand: BrandGuide, *, max_raw_chars: int = MAX_RAW_TEXT_CHARS, list_required: bool = True
+) -> tuple[str, PreparedText]:
+    from docai.services.generation.scorecard import required_facts
+
+    must = [value for _, value in required_facts(product, brand)] if list_required else []
+    block, raw = product_block(product, max_raw_chars=max_raw_chars, must_mention=must)
     language = "" if product.language in ("", "en") else f" in the language {_field(product.language, 16)}"
     head = f"Write a product description of {target_phrase(product, brand)}{language} from this product data."
     return f"{head}\n{block}", raw
@@ -132,6 +147,7 @@ def build_generation_messages(
     *,
     few_shot: int = DEFAULT_FEW_SHOT,
     max_raw_chars: int = MAX_RAW_TEXT_CHARS,
+    list_required: bool = True,
 ) -> list[dict[str, str]]:
     """Build the chat messages asking for ``product``'s description in ``brand``'s voice.
 
@@ -140,6 +156,9 @@ def build_generation_messages(
         brand: The brand (trusted: its guide becomes the system prompt).
         few_shot: How many of the brand's examples to show first as earlier turns.
         max_raw_chars: Limit of the seller's raw text (see :func:`prepare_raw_text`).
+        list_required: List the values of the brand's required facts in the data block
+            (``Must mention:``); False gives the prompt of adapters trained before that line
+            existed (issue 16's "before" benchmark).
 
     Returns:
         ``[system, (user, assistant) per example..., user]``.
@@ -151,7 +170,9 @@ def build_generation_messages(
     """
     messages = [{"role": "system", "content": system_prompt(brand)}]
     for example in brand.examples[:few_shot]:
-        messages.append({"role": "user", "content": user_turn(example.product, brand)[0]})
+        messages.append({"role": "user", "content": user_turn(example.product, brand, list_required=list_required)[0]})
         messages.append({"role": "assistant", "content": example.description})
-    messages.append({"role": "user", "content": user_turn(product, brand, max_raw_chars=max_raw_chars)[0]})
+    messages.append(
+        {"role": "user", "content": user_turn(product, brand, max_raw_chars=max_raw_chars, list_required=list_required)[0]}
+    )
     return messages

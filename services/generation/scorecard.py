@@ -6,9 +6,15 @@ text by the lexicons of :mod:`docai.services.generation.lexicon` must also be in
 title, category, attributes or raw text, with the same polarity ("not dishwasher safe" does not
 ground "dishwasher safe"). Anything else is an invented fact and fails the scorecard.
 
-Severity: grounding, banned words and claims, required facts, a text that loops and empty
-text are errors (``passed`` is False); length and the other style rules are warnings (worth
-an edit, not a block).
+Required facts are a hard check: each attribute the brand requires (``required_facts``, by key
+or an alias of it, :data:`REQUIRED_FACT_ALIASES`) that the product has must be stated: all its
+numbers with their unit ("350 ml"), one of its colours or materials, or all its words
+("Handmade in Portugal"). Fluency (:mod:`.fluency`: made-up words, repeated phrases, misused
+colours and materials, the base model's likelihood) is checked against calibrated thresholds.
+
+Severity: grounding, banned words and claims, required facts, fluency, a text that loops and
+empty text are errors (``passed`` is False); length and the other style rules are warnings
+(worth an edit, not a block).
 """
 
 from __future__ import annotations
@@ -20,11 +26,25 @@ from dataclasses import dataclass, field
 
 from docai.schemas.product import BrandGuide, Product, Scorecard, Violation
 from docai.services.generation import lexicon
+from docai.services.generation.fluency import FluencyChecker, brand_words
 from docai.services.generation.lexicon import Quantity, Term
 
 # Length is fine between these fractions of the target.
 LENGTH_TOLERANCE = (0.5, 1.5)
-_KEY_ALIASES = {"color": "colour"}
+# Attribute keys sellers use for a fact a brand may require, by the key the brand guide names.
+REQUIRED_FACT_ALIASES: dict[str, tuple[str, ...]] = {
+    "colour": ("colour", "color"),
+    "material": ("material", "materials", "fabric", "upper", "blade", "body"),
+    "capacity": ("capacity",),
+    "volume": ("volume",),
+    "size": ("size", "dimensions"),
+    "weight": ("weight",),
+    "height": ("height",),
+    "blade length": ("blade length",),
+    "origin": ("origin", "made in", "country of origin", "provenance"),
+}
+# "Handmade in Portugal" says where it is made too: it grounds "made in Portugal".
+_HANDMADE_IN = re.compile(r"\bhand[- ]?(?:made|crafted)\s+in\b", re.IGNORECASE)
 _STOPWORDS = frozenset("the a an and or of with for in on to from by per x".split())
 
 
@@ -58,7 +78,8 @@ class SourceFacts:
             text=text,
             colours=lexicon.expand(lexicon.colours(text), lexicon.COLOURS),
             materials=lexicon.expand(lexicon.materials(text), lexicon.MATERIALS),
-            claims={(t.canonical, t.negated) for t in lexicon.claims(text)},
+            claims={(t.canonical, t.negated) for t in lexicon.claims(text)}
+            | {(t.canonical, t.negated) for t in lexicon.claims(_HANDMADE_IN.sub("handmade, made in", text))},
             quantities=lexicon.quantities(text),
         )
 
@@ -83,6 +104,7 @@ def score_description(
     raw_text_used: str | None = None,
     input_truncated: bool = False,
     voice: Callable[[str], float] | None = None,
+    fluency: FluencyChecker | None = None,
 ) -> Scorecard:
     """Check ``text`` against the product's facts and the brand's rules.
 
@@ -93,6 +115,7 @@ def score_description(
         raw_text_used: The raw text the model saw, when it was cleaned or cut.
         input_truncated: Whether the raw text was cut (reported in the scorecard).
         voice: Returns the probability that a text is in ``brand``'s voice.
+        fluency: The fluency checks (with the engine's scorer when it has one); None skips them.
 
     Returns:
         The scorecard; ``passed`` is False when any violation is an error.
@@ -113,6 +136,11 @@ def score_description(
     if length_violation is not None:
         violations.append(length_violation)
     violations += _style(text, brand)
+    fluency_score = None
+    if fluency is not None and text.strip():
+        report = fluency.check(text, product=product, known=brand_words(brand))
+        violations += fluency.violations(report)
+        fluency_score = report.mean_logprob
     violations.sort(key=lambda v: (v.start, v.end, v.kind))
     grounded = not any(v.kind.startswith("ungrounded_") for v in violations)
     return Scorecard(
@@ -126,15 +154,18 @@ def score_description(
         violations=tuple(violations),
         input_truncated=input_truncated,
         voice_score=round(voice(text), 4) if voice is not None and text.strip() else 0.0,
+        fluency=fluency_score,
     )
 
 
 def grounding_guard(
-    product: Product, brand: BrandGuide, *, raw_text_used: str | None = None
+    product: Product, brand: BrandGuide, *, raw_text_used: str | None = None, fluency: FluencyChecker | None = None
 ) -> Callable[[str], list[tuple[int, int]]]:
     """The guard of guarded decoding: spans of a text that would fail grounding, the brand's bans or repeat.
 
-    The product's facts are read once; the guard is then called after every generated word.
+    With ``fluency``, made-up words, phrases said twice and misused colours or materials are
+    rewound too (:meth:`.FluencyChecker.guard_spans`). The product's facts are read once; the
+    guard is then called after every generated word.
 
     Example:
         >>> guard = grounding_guard(mug_350ml, nordkraft)
@@ -142,9 +173,12 @@ def grounding_guard(
         [(11, 17)]
     """
     facts = SourceFacts.of(source_text(product, raw_text=raw_text_used))
+    known = brand_words(brand) | {w.lower() for w in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)*", facts.text)}
 
     def guard(text: str) -> list[tuple[int, int]]:
         found = [(v.start, v.end) for v in (*_grounding(text, facts), *_banned(text, brand))]
+        if fluency is not None:
+            found += fluency.guard_spans(text, known)
         return found + _repetitions(text)
 
     return guard
@@ -192,13 +226,30 @@ def _banned(text: str, brand: BrandGuide) -> list[Violation]:
     return found
 
 
+def required_facts(product: Product, brand: BrandGuide) -> list[tuple[str, str]]:
+    """The ``(fact, value)`` pairs ``brand`` requires that ``product`` has, in the brand's order.
+
+    A fact is found under its own key or one of its :data:`REQUIRED_FACT_ALIASES` (first match).
+
+    Example:
+        >>> required_facts(mug, sunny_days)
+        [('colour', 'sage green'), ('material', 'stoneware'), ('capacity', '350 ml'), ('origin', 'Handmade in Portugal')]
+    """
+    found: list[tuple[str, str]] = []
+    for key in brand.required_facts:
+        names = REQUIRED_FACT_ALIASES.get(key.strip().lower(), (key,))
+        value = next((v for name in names if (v := product.attribute(name))), None)
+        if value and value.strip() and value.strip() not in [v for _, v in found]:
+            found.append((key, value.strip()))
+    return found
+
+
 def _required_facts(text: str, product: Product, brand: BrandGuide) -> list[Violation]:
     found: list[Violation] = []
-    for key in brand.required_facts:
-        value = product.attribute(key) or next(
-            (a.value for a in product.attributes if _KEY_ALIASES.get(a.key.strip().lower()) == key), None
-        )
-        if value and not _mentions(text, value):
+    # The product's name states nothing: "The Sage Mug" does not say the mug is sage green.
+    said = re.sub(re.escape(product.title.strip()), " ", text, flags=re.IGNORECASE) if product.title.strip() else text
+    for key, value in required_facts(product, brand):
+        if not _mentions(said, value):
             found.append(Violation(kind="missing_fact", span=key, detail=f"the {key} ({value!r}) is not mentioned"))
     return found
 
@@ -217,9 +268,11 @@ def _mentions(text: str, value: str) -> bool:
             lexicon.materials(text), lexicon.MATERIALS
         )
         return bool(terms & said)
+    # Every word of the value: "Handmade in Portugal" is not said by "made in Portugal".
     words = [w for w in re.findall(r"[^\W\d_]{3,}", value.lower()) if w not in _STOPWORDS]
     lowered = text.lower()
-    return any(re.search(rf"\b{re.escape(w)}", lowered) for w in words) if words else True
+    joined = re.sub(r"(?<=\w)-(?=\w)", "", lowered)  # "hand-made" says "handmade"
+    return all(re.search(rf"\b{re.escape(w)}", lowered) or re.search(rf"\b{re.escape(w)}", joined) for w in words)
 
 
 def _length(text: str, product: Product, brand: BrandGuide) -> tuple[Violation | None, int, int]:

@@ -3,6 +3,14 @@
 Proto-free. The servicer translates; this module decides. A brand uses its adapter
 ``brand-<brand>`` when the backend has it loaded, else the base model with the brand's
 style prompt and a few of its example descriptions (see :mod:`.prompt`).
+
+Brands are the shipped ones (read-only, seen by every tenant) and each tenant's own
+(:class:`~.brands.TenantBrands`): a tenant's brand is seen, changed, written for and trained
+for that tenant only, and its adapter is served as ``brand-<brand>@<tenant>`` alone.
+
+A seller's streamed description runs in the engine's ``interactive`` lane (it takes the engine
+between two forward passes of invoice work, :mod:`docai.services.models.lanes`); batches and
+training gates run in the ``pipeline`` lane.
 """
 
 from __future__ import annotations
@@ -12,11 +20,19 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from docai.schemas.product import BatchItem, BrandGuide, Description, FeedbackRecord, Product, Scorecard, Verdict
-from docai.services.common.errors import DocAIError, InvalidArgumentError
-from docai.services.generation.brands import BrandBook
+from docai.services.common.errors import (
+    AlreadyExistsError,
+    DocAIError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from docai.services.generation.brands import UPDATABLE, BrandBook, StoredBrand, TenantBrands, guide_fields, validate_brand
 from docai.services.generation.feedback import FeedbackStore
 from docai.services.generation.prompt import (
     ADAPTER_FEW_SHOT,
@@ -25,9 +41,11 @@ from docai.services.generation.prompt import (
     build_generation_messages,
     prepare_raw_text,
 )
+from docai.services.generation.fluency import FluencyChecker
 from docai.services.generation.scorecard import grounding_guard, score_description
 from docai.services.generation.voice import VoiceClassifier
 from docai.services.models.backend import GenerationRequest, TextGenerator
+from docai.services.models.lanes import INTERACTIVE, PIPELINE, Lane
 from docai.training.registry import AdapterRegistry
 
 ADAPTER_PREFIX = "brand-"
@@ -48,6 +66,10 @@ class GenerationLimits:
         few_shot: Brand examples shown to the base model (an adapter learned the voice
             from them and gets none: a shorter prompt, a faster first token).
         remembered: Recent descriptions kept in memory, so feedback need not resend the product.
+        retries: Extra attempts of a non-streamed description whose scorecard failed (a dropped
+            required fact, a fluency error...): each samples again (temperature 0.5, a new seed)
+            and the best scorecard wins. A streamed text cannot be taken back: its scorecard
+            reports the failure instead.
     """
 
     max_raw_text_chars: int = MAX_RAW_TEXT_CHARS
@@ -55,6 +77,7 @@ class GenerationLimits:
     max_new_tokens: int = 160
     few_shot: int = 2
     remembered: int = 2000
+    retries: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +96,24 @@ def adapter_name(brand_id: str) -> str:
     return ADAPTER_PREFIX + brand_id
 
 
-def activate_brand_adapters(backend: TextGenerator, registry: AdapterRegistry, brands: BrandBook) -> list[str]:
+def activate_brand_adapters(
+    backend: TextGenerator, registry: AdapterRegistry, brands: BrandBook, tenant_brands: TenantBrands | None = None
+) -> list[str]:
     """Serve each brand's champion adapter (task ``brand-<brand>`` in ``registry``) as ``brand-<brand>``,
-    and each tenant's own champion of the brand as ``brand-<brand>@<tenant>``.
+    and each tenant's own champion of the brand as ``brand-<brand>@<tenant>``; a tenant's own brand
+    only its owner's champion, as ``brand-<brand>@<tenant>``.
 
     Brands without an adapter are left out (they use the base model); returns the names loaded.
     """
     loaded = []
     for brand in brands.list():
         loaded += registry.activate_all(backend, adapter_name(brand.id))
+    for own in tenant_brands.all() if tenant_brands is not None else []:
+        try:
+            if registry.activate(backend, adapter_name(own.guide.id), tenant=own.tenant_id) is not None:
+                loaded.append(f"{adapter_name(own.guide.id)}@{own.tenant_id}")
+        except (NotFoundError, FailedPreconditionError):
+            continue  # a broken version is not served: the base model writes for the brand
     return loaded
 
 
@@ -97,6 +129,11 @@ class DescriptionService:
             for benchmarks).
         guarded: Decode with the scorecard's grounding guard, which rewinds invented facts and
             banned words as they are written (False for benchmarks of the plain model).
+        fluency: The scorecard's fluency checks; by default the calibrated thresholds with the
+            engine's ``score_text`` when it has one (the in-process engines).
+        tenant_brands: Tenants' own brands; None offers the shipped ones only (CreateBrand fails
+            FAILED_PRECONDITION ``TENANT_BRANDS_UNAVAILABLE``).
+        registry: The adapter registry; a deleted brand's adapter stops being its tenant's champion.
 
     Example:
         >>> service = DescriptionService(backend=fake, brands=BrandBook.load(), feedback=FeedbackStore(tmp))
@@ -113,6 +150,9 @@ class DescriptionService:
         limits: GenerationLimits = GenerationLimits(),
         use_adapters: bool = True,
         guarded: bool = True,
+        fluency: FluencyChecker | None = None,
+        tenant_brands: TenantBrands | None = None,
+        registry: AdapterRegistry | None = None,
     ) -> None:
         self.backend = backend
         self.brands = brands
@@ -120,23 +160,121 @@ class DescriptionService:
         self.limits = limits
         self.use_adapters = use_adapters
         self.guarded = guarded
+        self.fluency = fluency or FluencyChecker(scorer=getattr(backend, "score_text", None))
         self.voice = _train_voice(brands)
+        self.tenant_brands = tenant_brands
+        self.registry = registry
+        self._voices: OrderedDict[BrandGuide, VoiceClassifier | None] = OrderedDict()  # tenant brands'
         self._recent: OrderedDict[tuple[str, str, str], tuple[Product, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- brands ---------------------------------------------------------------------------
 
-    def get_brand(self, brand_id: str) -> BrandGuide:
-        """Raises NotFoundError (``BRAND_NOT_FOUND``) for an unknown brand."""
-        return self.brands.get(brand_id)
+    def get_brand(self, brand_id: str, tenant_id: str = "") -> BrandGuide:
+        """The brand as ``tenant_id`` sees it: its own brand of that id, else the shipped one.
+
+        Raises:
+            NotFoundError: ``BRAND_NOT_FOUND`` (also another tenant's brand).
+        """
+        return self.find_brand(brand_id, tenant_id).guide
+
+    def find_brand(self, brand_id: str, tenant_id: str = "") -> StoredBrand:
+        """:meth:`get_brand` with whose it is, its revision and times."""
+        if self.tenant_brands is not None and tenant_id:
+            own = self.tenant_brands.get(tenant_id, brand_id)
+            if own is not None:
+                return own
+        return StoredBrand(guide=self.brands.get(brand_id))
+
+    def list_brands(self, tenant_id: str = "") -> list[StoredBrand]:
+        """The shipped brands and ``tenant_id``'s own, by id."""
+        found = {brand.id: StoredBrand(guide=brand) for brand in self.brands.list()}
+        for own in self.tenant_brands.list(tenant_id) if self.tenant_brands is not None and tenant_id else []:
+            found[own.guide.id] = own
+        return [found[key] for key in sorted(found)]
+
+    def _shipped(self, brand_id: str) -> bool:
+        try:
+            self.brands.get(brand_id)
+        except NotFoundError:
+            return False
+        return True
+
+    def _own_store(self) -> TenantBrands:
+        if self.tenant_brands is None:
+            raise FailedPreconditionError("this server keeps no brands of tenants", reason="TENANT_BRANDS_UNAVAILABLE")
+        return self.tenant_brands
+
+    def create_brand(self, tenant_id: str, brand_id: str, fields: dict[str, Any]) -> StoredBrand:
+        """Create a brand of ``tenant_id`` from the :data:`~.brands.UPDATABLE` ``fields``.
+
+        Raises:
+            InvalidArgumentError: See :func:`~.brands.validate_brand`.
+            AlreadyExistsError: ``BRAND_EXISTS`` (the tenant's, or a shipped brand's id).
+        """
+        store = self._own_store()
+        guide = validate_brand(brand_id, fields)
+        if self._shipped(brand_id):
+            raise AlreadyExistsError(
+                f"brand {brand_id!r} is a shipped brand; choose another id", reason="BRAND_EXISTS", brand=brand_id
+            )
+        return store.create(tenant_id, guide)
+
+    def update_brand(
+        self, tenant_id: str, brand_id: str, fields: dict[str, Any], *, paths: Sequence[str] = (), etag: str = ""
+    ) -> StoredBrand:
+        """Change the fields named by ``paths`` (all of :data:`~.brands.UPDATABLE` when empty or ``*``).
+
+        Raises:
+            NotFoundError: ``BRAND_NOT_FOUND``.
+            PermissionDeniedError: ``BRAND_READ_ONLY`` for a shipped brand.
+            InvalidArgumentError: ``INVALID_UPDATE_MASK``, or see :func:`~.brands.validate_brand`.
+            AbortedError: ``STALE_ETAG``.
+        """
+        store = self._own_store()
+        current = self.find_brand(brand_id, tenant_id)
+        _writable(current)
+        wanted = list(UPDATABLE) if not paths or list(paths) == ["*"] else list(paths)
+        unknown = [p for p in wanted if p not in UPDATABLE]
+        if unknown:
+            raise InvalidArgumentError(
+                f"update_mask may name {', '.join(UPDATABLE)}; not {', '.join(unknown)}",
+                reason="INVALID_UPDATE_MASK", field="update_mask",
+            )
+        merged = guide_fields(current.guide) | {path: fields[path] for path in wanted if path in fields}
+        return store.update(tenant_id, validate_brand(brand_id, merged), etag=etag)
+
+    def delete_brand(self, tenant_id: str, brand_id: str, *, etag: str = "") -> StoredBrand:
+        """Delete a brand of ``tenant_id``; its adapter stops being served (its versions stay in the registry).
+
+        Raises:
+            NotFoundError: ``BRAND_NOT_FOUND``.
+            PermissionDeniedError: ``BRAND_READ_ONLY`` for a shipped brand.
+            AbortedError: ``STALE_ETAG``.
+        """
+        store = self._own_store()
+        _writable(self.find_brand(brand_id, tenant_id))
+        deleted = store.delete(tenant_id, brand_id, etag=etag)
+        served = f"{adapter_name(brand_id)}@{tenant_id}"
+        if self.registry is not None:
+            self.registry.retire(adapter_name(brand_id), tenant=tenant_id)
+        if served in self.backend.adapters():
+            try:
+                self.backend.unload_adapter(served)
+            except NotFoundError:
+                pass  # unloaded meanwhile
+        return deleted
 
     def adapter_for(self, brand_id: str, tenant_id: str = "") -> str | None:
         """The brand adapter serving ``tenant_id``: its own champion (``brand-<brand>@<tenant>``) when loaded,
-        else ``brand-<brand>`` when loaded, else None (base model + style prompt)."""
+        else ``brand-<brand>`` when loaded (never for a tenant's own brand), else None (base model + style prompt)."""
         if not self.use_adapters:
             return None
         loaded = self.backend.adapters()
-        for name in ([f"{adapter_name(brand_id)}@{tenant_id}"] if tenant_id else []) + [adapter_name(brand_id)]:
+        names = [f"{adapter_name(brand_id)}@{tenant_id}"] if tenant_id else []
+        if self._shipped(brand_id):
+            names.append(adapter_name(brand_id))
+        for name in names:
             if name in loaded:
                 return name
         return None
@@ -144,19 +282,23 @@ class DescriptionService:
     # -- generation -----------------------------------------------------------------------
 
     def prepare(
-        self, product: Product, *, brand_id: str, request_id: str = "", adapter: str | None = None, tenant_id: str = ""
+        self, product: Product, *, brand_id: str, request_id: str = "", adapter: str | None = None, tenant_id: str = "",
+        lane: Lane = INTERACTIVE, brand_tenant: str | None = None,
     ) -> Prepared:
         """Validate and build the model request. Raises before anything is generated.
 
         ``adapter`` overrides the brand's adapter (the training gate compares two versions); else
-        the adapter serving ``tenant_id`` writes (:meth:`adapter_for`).
+        the adapter serving ``tenant_id`` writes (:meth:`adapter_for`). The brand is looked up as
+        ``brand_tenant`` sees it (default ``tenant_id``: the gate writes for a tenant's brand under
+        a tenant of its own). ``lane``: ``interactive`` for a seller waiting on the stream,
+        ``pipeline`` for batches and gates.
 
         Raises:
             NotFoundError: Unknown brand (``BRAND_NOT_FOUND``).
             InvalidArgumentError: Empty product (``EMPTY_PRODUCT``), bad target (``INVALID_TARGET``)
                 or request id (``INVALID_REQUEST_ID``).
         """
-        brand = self.brands.get(brand_id)
+        brand = self.get_brand(brand_id, tenant_id if brand_tenant is None else brand_tenant)
         if product.is_empty():
             raise InvalidArgumentError(
                 "the product has no title, attribute or raw text", reason="EMPTY_PRODUCT", field="product"
@@ -177,9 +319,9 @@ class DescriptionService:
         messages = build_generation_messages(
             product, brand, few_shot=ADAPTER_FEW_SHOT if adapter else self.limits.few_shot, max_raw_chars=self.limits.max_raw_text_chars
         )
-        guard = grounding_guard(product, brand, raw_text_used=raw.text) if self.guarded else None
+        guard = grounding_guard(product, brand, raw_text_used=raw.text, fluency=self.fluency) if self.guarded else None
         request = GenerationRequest(
-            messages=messages, adapter=adapter, max_new_tokens=self._token_budget(product, brand), guard=guard
+            messages=messages, adapter=adapter, max_new_tokens=self._token_budget(product, brand), guard=guard, lane=lane
         )
         return Prepared(request_id or uuid.uuid4().hex[:16], brand, product, raw, request)
 
@@ -208,18 +350,40 @@ class DescriptionService:
             # The stream reports no finish reason: a budget used to the last piece means the cut.
             finish_reason="length" if len(pieces) >= prepared.request.max_new_tokens else "stop",
         )
+        self._remember(tenant_id, prepared, text)
+        yield description
+
+    def _remember(self, tenant_id: str, prepared: Prepared, text: str) -> None:
         with self._lock:
             key = (tenant_id, prepared.brand.id, prepared.id)
             self._recent[key] = (prepared.product, text)
             self._recent.move_to_end(key)
             while len(self._recent) > self.limits.remembered:
                 self._recent.popitem(last=False)
-        yield description
 
-    def generate(self, product: Product, *, brand_id: str, tenant_id: str, request_id: str = "") -> Description:
-        """Write one description (the non-streaming form of :meth:`prepare` + :meth:`run`)."""
+    def generate(
+        self, product: Product, *, brand_id: str, tenant_id: str, request_id: str = "", lane: Lane = INTERACTIVE
+    ) -> Description:
+        """Write one description (the non-streaming form of :meth:`prepare` + :meth:`run`).
+
+        A description whose scorecard fails is written again up to ``limits.retries`` times,
+        sampled (temperature 0.5, seed 1, 2...), and the best scorecard is returned: the first
+        that passes, else the one with the fewest errors (its violations say what is wrong).
+        """
+        prepared = self.prepare(product, brand_id=brand_id, request_id=request_id, tenant_id=tenant_id, lane=lane)
+        best = self._complete(prepared, tenant_id)
+        for attempt in range(1, self.limits.retries + 1):
+            if best.scorecard.passed:
+                break
+            retry = replace(prepared, request=replace(prepared.request, temperature=0.5, seed=attempt))
+            candidate = self._complete(retry, tenant_id)
+            if candidate.scorecard.passed or len(candidate.scorecard.errors()) < len(best.scorecard.errors()):
+                best = candidate
+        self._remember(tenant_id, prepared, best.text)
+        return best
+
+    def _complete(self, prepared: Prepared, tenant_id: str) -> Description:
         result = None
-        prepared = self.prepare(product, brand_id=brand_id, request_id=request_id, tenant_id=tenant_id)
         for item in self.run(prepared, tenant_id=tenant_id):
             result = item
         assert isinstance(result, Description)
@@ -228,7 +392,7 @@ class DescriptionService:
     def score(self, text: str, product: Product, brand: BrandGuide, *, raw: PreparedText | None = None) -> Scorecard:
         """The scorecard of ``text`` for ``product`` in ``brand``'s voice."""
         raw = raw or prepare_raw_text(product.raw_text, max_chars=self.limits.max_raw_text_chars)
-        voice = self.voice
+        voice = self._voice_for(brand)
         return score_description(
             text,
             product=product,
@@ -236,7 +400,24 @@ class DescriptionService:
             raw_text_used=raw.text,
             input_truncated=raw.truncated,
             voice=(lambda t: voice.score(t, brand.id)) if voice is not None else None,
+            fluency=self.fluency,
         )
+
+    def _voice_for(self, brand: BrandGuide) -> VoiceClassifier | None:
+        """The shipped brands' voice classifier; for a tenant's brand, one fitted on the shipped brands'
+        examples and its own (once per version of the brand; None without examples: voice score 0)."""
+        if self._shipped(brand.id) and self.brands.get(brand.id) == brand:
+            return self.voice
+        with self._lock:
+            if brand in self._voices:
+                self._voices.move_to_end(brand)
+                return self._voices[brand]
+        fitted = _train_voice(BrandBook([*self.brands.list(), brand])) if brand.examples else None
+        with self._lock:
+            self._voices[brand] = fitted
+            while len(self._voices) > 64:
+                self._voices.popitem(last=False)
+        return fitted
 
     def batch(
         self, products: Sequence[Product], *, brand_id: str, tenant_id: str, request_id: str = ""
@@ -247,7 +428,7 @@ class DescriptionService:
             NotFoundError: Unknown brand (``BRAND_NOT_FOUND``).
             InvalidArgumentError: No products or more than ``limits.max_batch`` (``INVALID_BATCH_SIZE``).
         """
-        self.brands.get(brand_id)
+        self.get_brand(brand_id, tenant_id)
         if not products or len(products) > self.limits.max_batch:
             raise InvalidArgumentError(
                 f"a batch holds 1 to {self.limits.max_batch} products", reason="INVALID_BATCH_SIZE", field="products"
@@ -258,7 +439,9 @@ class DescriptionService:
         for index, product in enumerate(products):
             item_id = f"{request_id[:56]}-{index}" if request_id else ""
             try:
-                description = self.generate(product, brand_id=brand_id, tenant_id=tenant_id, request_id=item_id)
+                description = self.generate(
+                    product, brand_id=brand_id, tenant_id=tenant_id, request_id=item_id, lane=PIPELINE
+                )
             except DocAIError as exc:
                 results.append(BatchItem(index=index, state="failed", error_reason=exc.reason, error_message=exc.message))
                 continue
@@ -303,7 +486,7 @@ class DescriptionService:
                 "description must look like brands/{brand}/descriptions/{description}",
                 reason="INVALID_NAME", field="description",
             )
-        brand = self.brands.get(match.group(1))
+        brand = self.get_brand(match.group(1), tenant_id)
         if not request_id:
             raise InvalidArgumentError("request_id is required", reason="MISSING_REQUEST_ID", field="request_id")
         if verdict == "edited" and not edited_text.strip():
@@ -320,6 +503,14 @@ class DescriptionService:
             tenant_id=tenant_id, brand=brand.id, description_id=match.group(2), verdict=verdict,
             request_id=request_id, edited_text=edited_text if verdict == "edited" else "", comment=comment,
             product=product, generated_text=generated_text, edited_scorecard=edited_scorecard,
+        )
+
+
+def _writable(brand: StoredBrand) -> None:
+    if brand.read_only:
+        raise PermissionDeniedError(
+            f"brand {brand.guide.id!r} is shipped with docai: read-only; create a brand of your own from it",
+            reason="BRAND_READ_ONLY", brand=brand.guide.id,
         )
 
 

@@ -7,22 +7,29 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from docai.schemas.archive import ApprovedInvoice, DocumentFilter
 from docai.schemas.document import DocumentEvent, DocumentRecord, DocumentState
 from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common import idempotency
 from docai.services.common.errors import FailedPreconditionError, NotFoundError
 from docai.services.common.observability import work_item_context
+from docai.services.ingest.archive import approved_invoices, filtered
 from docai.services.storage import models
 from docai.services.storage.blobs import BlobStore
+from docai.services.storage.document_index import field_value
 from docai.services.storage.database import Database
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 
+_SUMMARY = ("vendor_name", "invoice_number", "invoice_date", "total_gross", "currency")
+
+
 def record(row: models.Document) -> DocumentRecord:
-    return DocumentRecord.model_validate(row, from_attributes=True)
+    found = DocumentRecord.model_validate(row, from_attributes=True)
+    return found.model_copy(update={name: field_value(row.extraction, name) for name in _SUMMARY})
 
 
 def load(session: Session, *, tenant_id: str, document_id: str) -> models.Document:
@@ -104,12 +111,13 @@ class DocumentStore:
             return record(row), row.extraction, list(row.checks or []), row.route
 
     def list(
-        self, *, tenant_id: str, page_size: int, offset: int, state: DocumentState | None
+        self, *, tenant_id: str, page_size: int, offset: int, state: DocumentState | None = None,
+        where: DocumentFilter | None = None,
     ) -> tuple[list[DocumentRecord], bool]:
+        """One page of the tenant's documents, newest first, narrowed in SQL (docai.services.ingest.archive)."""
+        where = (where or DocumentFilter()).model_copy(update={"state": state} if state is not None else {})
         with self.db.transaction() as session:
-            query = select(models.Document).where(models.Document.tenant_id == tenant_id)
-            if state is not None:
-                query = query.where(models.Document.state == state.value)
+            query = filtered(select(models.Document).where(models.Document.tenant_id == tenant_id), where)
             query = query.order_by(models.Document.create_time.desc(), models.Document.id).offset(offset)
             rows = list(session.scalars(query.limit(page_size + 1)))
             return [record(row) for row in rows[:page_size]], len(rows) > page_size
@@ -134,8 +142,9 @@ class DocumentStore:
 
     def export(
         self, *, tenant_id: str, document_id: str, request_id: str, render: Callable[[Extraction], bytes] | None = None
-    ) -> tuple[DocumentRecord, bytes]:
-        """Marks an approved document as taken over by the ERP; `render` also writes it in another form.
+    ) -> tuple[DocumentRecord, ApprovedInvoice, bytes]:
+        """Marks an approved document as taken over by the ERP and returns the approved invoice
+        (docai.services.ingest.archive); `render` also writes it in another form.
 
         The form is written before the state changes, so an invoice that cannot be written
         (``EXPORT_INCOMPLETE``) stays approved. A retry with the same request id writes it again.
@@ -149,11 +158,10 @@ class DocumentStore:
                     f"only approved documents can be exported; this one is {row.state}", reason="NOT_APPROVED"
                 )
             content = render(Extraction.model_validate(row.extraction or {})) if render is not None else b""
-            if retry:
-                return record(row), content
-            transition(session, row, DocumentState.EXPORTED)
-            idempotency.remember(session, **key, resource=document_id)
-            session.add(models.AuditEntry(tenant_id=tenant_id, document_id=document_id, actor="erp", action="exported"))
-            session.flush()
-            return record(row), content
+            if not retry:
+                transition(session, row, DocumentState.EXPORTED)
+                idempotency.remember(session, **key, resource=document_id)
+                session.add(models.AuditEntry(tenant_id=tenant_id, document_id=document_id, actor="erp", action="exported"))
+                session.flush()
+            return record(row), approved_invoices(session, [row])[0], content
 

@@ -40,19 +40,28 @@ from docai.services.common.observability import annotate, step
 from docai.services.common.server import caller
 from docai.services.einvoice.export import to_cii
 from docai.services.extraction.convert import extraction_to_pb
-from docai.services.ingest.convert import document_to_pb, state_from_pb
+from docai.services.ingest.archive import list_approved, parse_day
+from docai.services.ingest.convert import (
+    approved_invoice_to_pb,
+    date_field_from_pb,
+    document_to_pb,
+    filter_from_pb,
+)
 from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_limits import ParseLimits
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
+from google.protobuf import json_format
 from docai.services.pipeline.progress import Progress, ProgressReader
 from docai.services.routing.convert import route_to_pb
 
 WATCH_POLL_SECONDS = 0.25
-# What ExportDocument can hand over besides the Document message: (writer, media type).
+# What ExportDocument can hand over in `content` besides the structured ApprovedInvoice: (writer of
+# the extraction, media type). JSON is the ApprovedInvoice message itself, written by the servicer.
 EXPORT_FORMATS: dict[int, tuple[Callable[[Extraction], bytes] | None, str]] = {
     pb.EXPORT_FORMAT_UNSPECIFIED: (None, ""),
     pb.EXPORT_FORMAT_CII_XML: (to_cii, "application/xml"),
+    pb.EXPORT_FORMAT_JSON: (None, "application/json"),
 }
 # Each parse may use up to its memory limit (1 GiB by default), and each holds its upload in
 # memory once (up to max_bytes): bound how many run at once.
@@ -355,9 +364,8 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
     ) -> pb.ListDocumentsResponse:
         size = paging.page_size(request.page_size)
         offset = paging.decode_token(request.page_token)
-        state = state_from_pb(request.state) if request.state else None
         records, more = await asyncio.to_thread(
-            self.store.list, tenant_id=caller().tenant_id, page_size=size, offset=offset, state=state
+            self.store.list, tenant_id=caller().tenant_id, page_size=size, offset=offset, where=filter_from_pb(request)
         )
         progress = await self._progress([r.id for r in records])
         return pb.ListDocumentsResponse(
@@ -397,14 +405,39 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         render, content_type = EXPORT_FORMATS.get(request.format, (None, None))
         if content_type is None:
             raise InvalidArgumentError(f"unknown export format {request.format}", reason="INVALID_FIELD", field="format")
-        record, content = await asyncio.to_thread(
+        record, invoice, content = await asyncio.to_thread(
             self.store.export,
             tenant_id=caller().tenant_id,
             document_id=document_id,
             request_id=request.request_id,
             render=render,
         )
-        return pb.ExportDocumentResponse(document=document_to_pb(record), content=content, content_type=content_type)
+        message = approved_invoice_to_pb(invoice)
+        if request.format == pb.EXPORT_FORMAT_JSON:
+            content = json_format.MessageToJson(message, preserving_proto_field_name=True).encode()
+        return pb.ExportDocumentResponse(
+            document=document_to_pb(record), content=content, content_type=content_type, invoice=message
+        )
+
+    async def ListApprovedInvoices(
+        self, request: pb.ListApprovedInvoicesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListApprovedInvoicesResponse:
+        size = paging.page_size(request.page_size)
+        offset = paging.decode_token(request.page_token)
+        invoices, more = await asyncio.to_thread(
+            list_approved,
+            self.store.db,
+            tenant_id=caller().tenant_id,
+            date_field=date_field_from_pb(request.date_field),
+            date_from=parse_day(request.date_from, field="date_from"),
+            date_to=parse_day(request.date_to, field="date_to"),
+            page_size=size,
+            offset=offset,
+        )
+        return pb.ListApprovedInvoicesResponse(
+            invoices=[approved_invoice_to_pb(invoice) for invoice in invoices],
+            next_page_token=paging.encode_token(offset + size) if more else "",
+        )
 
 
 def registration(servicer: IngestServicer) -> tuple[Any, Any, str]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from docai.services.models.lanes import LANES, PIPELINE, Lane
+
 FinishReason = Literal["stop", "length"]
 
 
@@ -31,6 +33,11 @@ class GenerationRequest:
         guard: For free text: returns the spans of a text that must not be generated; the
             in-process backend rewinds and re-decodes them (:mod:`.guarded`). Backends that
             cannot (vLLM) ignore it, so callers still check the final text.
+        lane: Who waits for the answer (:mod:`.lanes`): ``"interactive"`` for a person reading
+            the text as it is written (a seller's streamed description), which the in-process
+            engines serve first and hand the engine to between two forward passes of other work;
+            ``"pipeline"`` (the default) for work nobody watches token by token (invoices,
+            batches, gates).
     """
 
     messages: list[dict[str, str]]
@@ -40,8 +47,11 @@ class GenerationRequest:
     temperature: float = 0.0
     seed: int | None = None
     guard: Callable[[str], Sequence[tuple[int, int]]] | None = None
+    lane: Lane = PIPELINE
 
     def __post_init__(self) -> None:
+        if self.lane not in LANES:
+            raise ValueError(f"lane must be one of {', '.join(LANES)}")
         if self.max_new_tokens < 1:
             raise ValueError("max_new_tokens must be at least 1")
         if self.temperature < 0:

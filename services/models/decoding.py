@@ -17,7 +17,7 @@ import inspect
 import json
 import string
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 _CLOSERS = ('"', "}", "]", "null", "0", "false", *string.ascii_letters, *string.digits, "-", "_", " ")
 _MAX_CLOSING_STEPS = 400
 _MAX_ROLLBACK_TOKENS = 32
+# Longest prefill pass of the in-process engines, in tokens: a lane checkpoint comes between two,
+# so an invoice prompt (~1,000 tokens) holds the engine a fraction of a second at a time.
+PREFILL_CHUNK = 256
 
 
 @dataclass(slots=True)
@@ -238,9 +241,16 @@ class Runner:
         """Append ``ids`` to the sequence; return the logits after the last one, ``[1, vocab]`` float32 on CPU."""
         raise NotImplementedError
 
-    def prefill(self, prompt_ids: list[int]) -> torch.Tensor:
-        """Start the (empty) sequence with the prompt; engines with a prefix cache reuse what they can."""
-        return self.forward(prompt_ids)
+    def prefill(
+        self, prompt_ids: list[int], *, pause: Callable[[], None] | None = None, chunk: int = 0
+    ) -> torch.Tensor:
+        """Start the (empty) sequence with the prompt; engines with a prefix cache reuse what they can.
+
+        With ``chunk``, the prompt goes in passes of at most ``chunk`` tokens with ``pause()``
+        between them (a lane checkpoint: a long invoice prompt does not hold the engine for its
+        whole prefill).
+        """
+        return forward_in_chunks(self, prompt_ids, pause=pause, chunk=chunk)
 
     def length(self) -> int:
         """Tokens in the KV cache."""
@@ -270,6 +280,52 @@ class TorchRunner(Runner):
         surplus = self.length() - length
         if surplus > 0:
             self._cache.crop(-surplus)  # transformers 5: a negative count removes that many tokens
+
+
+def forward_in_chunks(
+    runner: Runner, ids: list[int], *, pause: Callable[[], None] | None = None, chunk: int = 0
+) -> torch.Tensor:
+    """``runner.forward(ids)`` in passes of at most ``chunk`` tokens (0: one pass), ``pause()`` between them."""
+    if chunk <= 0 or len(ids) <= chunk:
+        return runner.forward(ids)
+    logits = None
+    for start in range(0, len(ids), chunk):
+        if start and pause is not None:
+            pause()
+        logits = runner.forward(ids[start : start + chunk])
+    assert logits is not None
+    return logits
+
+
+class PausingRunner(Runner):
+    """Another runner whose every forward pass starts with ``pause()``: a lane checkpoint (:mod:`.lanes`).
+
+    Between two passes the request may hand the engine to another one and wait for it back; its
+    own KV cache is untouched meanwhile. Long prompts are prefilled in passes of ``prefill_chunk``
+    tokens, with a checkpoint between them.
+    """
+
+    def __init__(self, inner: Runner, pause: Callable[[], None], *, prefill_chunk: int = 0) -> None:
+        self.inner = inner
+        self.vocab_size = inner.vocab_size
+        self._pause = pause
+        self._chunk = prefill_chunk
+
+    def prefill(
+        self, prompt_ids: list[int], *, pause: Callable[[], None] | None = None, chunk: int = 0
+    ) -> torch.Tensor:
+        self._pause()
+        return self.inner.prefill(prompt_ids, pause=self._pause, chunk=chunk or self._chunk)
+
+    def forward(self, ids: list[int]) -> torch.Tensor:
+        self._pause()
+        return self.inner.forward(ids)
+
+    def length(self) -> int:
+        return self.inner.length()
+
+    def crop(self, length: int) -> None:
+        self.inner.crop(length)
 
 
 def as_runner(model: PreTrainedModel | Runner) -> Runner:

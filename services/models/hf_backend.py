@@ -2,9 +2,12 @@
 
 Adapters are injected into the one base model with PEFT's functional API and selected per
 request (``set_adapter``), or all disabled for the base model: switching costs a walk over
-the LoRA layers, loading one costs reading a few MB; the base model is never reloaded. A
-lock serialises generation (one request at a time is the right thing on a small CPU box;
-on a GPU host use the vLLM backend for batching).
+the LoRA layers, loading one costs reading a few MB; the base model is never reloaded. One
+forward pass runs at a time, handed out by a :class:`~.lanes.LaneScheduler`: a seller's
+description (``interactive``) takes the engine between two passes of pipeline work, each
+request keeping its own KV cache and re-enabling its adapter when it resumes; loading or
+unloading an adapter waits until no request is running or paused (on a GPU host use the
+vLLM backend for batching).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +33,18 @@ from docai.services.models.backend import (
     Timings,
     TokenInfo,
 )
-from docai.services.models.decoding import DecodeStats, GrammarCache, Step, decode
+from docai.services.models.decoding import (
+    PREFILL_CHUNK,
+    DecodeStats,
+    GrammarCache,
+    PausingRunner,
+    Runner,
+    Step,
+    TorchRunner,
+    decode,
+)
 from docai.services.models.guarded import decode_guarded
+from docai.services.models.lanes import LaneScheduler
 
 _log = logging.getLogger(__name__)
 _ADAPTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$")
@@ -55,7 +69,9 @@ class LoopBackend:
     model_name: str
     _tokenizer: Any
     _max_positions: int
-    _lock: threading.Lock
+    _lock: threading.Lock  # the adapter table
+    engine: LaneScheduler  # who runs the next forward pass
+    prefill_chunk: int
     _adapters: dict[str, Any]  # name -> the engine's loaded adapter, which has a ``load_s``
 
     @property
@@ -68,6 +84,36 @@ class LoopBackend:
             return sorted(self._adapters)
 
     def _run(self, request: GenerationRequest, stats: DecodeStats) -> Iterator[Step]:
+        raise NotImplementedError
+
+    def score_text(
+        self, messages: list[dict[str, str]], text: str, *, adapter: str | None = None, lane: str = "pipeline"
+    ) -> list[float]:
+        """Log-probability of each token of ``text`` as the assistant's answer to ``messages`` (teacher-forced).
+
+        The scorecard's fluency check reads the base model's likelihood of a description from it
+        (:mod:`docai.services.generation.fluency`). One forward pass per token, like decoding.
+
+        Raises:
+            NotFoundError: The adapter is not loaded.
+            ResourceExhaustedError: Prompt plus text exceed the model's context.
+        """
+        prompt_ids = self._prompt_ids(messages)
+        ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
+        if not ids:
+            return []
+        self._check_length(prompt_ids, len(ids))
+        with self._scoring_runner(adapter, lane=lane, max_length=len(prompt_ids) + len(ids) + 1) as runner:
+            logits = runner.prefill(prompt_ids)
+            scores: list[float] = []
+            for index, token in enumerate(ids):
+                scores.append(float(torch.log_softmax(logits[0].float(), dim=-1)[token].item()))
+                if index + 1 < len(ids):
+                    logits = runner.forward([token])
+            return scores
+
+    def _scoring_runner(self, adapter: str | None, *, lane: str, max_length: int) -> Any:
+        """A context manager holding the engine and yielding a fresh :class:`Runner` with ``adapter``."""
         raise NotImplementedError
 
     def count_tokens(self, text: str) -> int:
@@ -107,8 +153,9 @@ class LoopBackend:
 
         A schema-constrained output cut by ``max_new_tokens`` may differ from ``generate``'s
         at its end: pieces already sent cannot be rolled back, so the closing text is
-        appended to them as is. The model is held (other requests wait) until the iterator
-        is exhausted or closed: close it when the client goes away.
+        appended to them as is. The request keeps its turn on the engine (other requests of
+        its lane wait; interactive ones still get the engine between two passes of a pipeline
+        request's) until the iterator is exhausted or closed: close it when the client goes away.
         """
         collector = _Collector(self._tokenizer)
         stats = DecodeStats()
@@ -145,10 +192,11 @@ class LoopBackend:
 class HFTextGenerator(LoopBackend):
     """A :class:`TextGenerator` running a Hugging Face model in this process.
 
-    Build it with :meth:`load`. Thread-safe: requests run one at a time.
+    Build it with :meth:`load`. Thread-safe: requests take turns on the engine by lane.
 
     Attributes:
         model_name: Name reported in results (the model directory's name by default).
+        engine: Hands the engine to requests, interactive ones first (:mod:`.lanes`).
         load_s: Seconds :meth:`load` took to load the base model (for the swap-cost ratio).
         adapter_load_s: Seconds each loaded adapter took to load and inject, by name.
     """
@@ -159,6 +207,8 @@ class HFTextGenerator(LoopBackend):
         self._model = model
         self._tokenizer = tokenizer
         self._lock = threading.Lock()
+        self.engine = LaneScheduler()
+        self.prefill_chunk = PREFILL_CHUNK
         self._adapters: dict[str, _Adapter] = {}
         self._serial = 0
         self._active: str | None = None  # internal name of the enabled adapter, None = base
@@ -222,9 +272,9 @@ class HFTextGenerator(LoopBackend):
     def load_adapter(self, name: str, path: Path) -> None:
         """Load the PEFT LoRA adapter in ``path`` as ``name``; a loaded ``name`` is replaced.
 
-        Reading the files happens outside the lock, so requests keep being served; the swap
-        waits for the running request to finish, and requests that arrive after this returns
-        use the new version. A new version of a loaded adapter with the same LoRA shape (rank,
+        Reading the files happens first, so requests keep being served; the swap waits until
+        no request is running or paused (the model is shared), and requests that arrive after
+        this returns use the new version. A new version of a loaded adapter with the same LoRA shape (rank,
         alpha, target modules) is copied into the live tensors (milliseconds); anything else
         is injected with PEFT as a new adapter beside the old one, which is dropped only once
         the new one loaded cleanly (~0.3 s for r=16 on every projection of SmolLM2-135M).
@@ -253,7 +303,7 @@ class HFTextGenerator(LoopBackend):
         config.inference_mode = True
         weights = _read_adapter_weights(path, device=self._model.device, dtype=self._model.dtype)
         shape = _config_shape(config)
-        with self._lock:
+        with self.engine.exclusive(), self._lock:
             old = self._adapters.get(name)
             if old is not None and old.shape == shape and _same_tensors(old.params, weights):
                 # Hot swap of a new version: copy into the live tensors, no PEFT injection
@@ -317,7 +367,7 @@ class HFTextGenerator(LoopBackend):
         Raises:
             NotFoundError: ``name`` is not loaded (``ADAPTER_NOT_FOUND``).
         """
-        with self._lock:
+        with self.engine.exclusive(), self._lock:
             adapter = self._adapters.pop(name, None)
             if adapter is None:
                 raise NotFoundError(
@@ -367,9 +417,15 @@ class HFTextGenerator(LoopBackend):
                 layer.enable_adapters(True)
         self._active = internal
 
+    @contextmanager
+    def _scoring_runner(self, adapter: str | None, *, lane: str, max_length: int) -> Iterator[Runner]:
+        with self.engine.turn(lane, on_resume=lambda: self._activate(adapter)) as turn, torch.inference_mode():  # type: ignore[arg-type]
+            self._activate(adapter)
+            yield PausingRunner(TorchRunner(self._model), turn.checkpoint, prefill_chunk=self.prefill_chunk)
+
     def switch_adapter_s(self, adapter: str | None) -> float:
         """Seconds to make ``adapter`` the active one (for the swap-cost benchmark)."""
-        with self._lock:
+        with self.engine.exclusive():
             started = time.perf_counter()
             self._activate(adapter)
             return time.perf_counter() - started
@@ -384,18 +440,21 @@ class HFTextGenerator(LoopBackend):
         generator = None
         if request.temperature > 0 and request.seed is not None:
             generator = torch.Generator().manual_seed(request.seed)
-        with self._lock, torch.inference_mode():
+        with self.engine.turn(request.lane, on_resume=lambda: self._activate(request.adapter)) as turn, \
+                torch.inference_mode():
             self._activate(request.adapter)
+            # Each request its own KV cache; another request may run between two of its passes.
+            runner = PausingRunner(TorchRunner(self._model), turn.checkpoint, prefill_chunk=self.prefill_chunk)
             if request.guard is not None:
                 yield from decode_guarded(
-                    self._model, self._tokenizer, prompt_ids, guard=request.guard,
+                    runner, self._tokenizer, prompt_ids, guard=request.guard,
                     max_new_tokens=request.max_new_tokens, stop_token_ids=self._stop_ids,
                     temperature=request.temperature, generator=generator, stats=stats,
                 )
                 return
             matcher = self._grammars.matcher(grammar) if grammar is not None else None
             yield from decode(
-                self._model,
+                runner,
                 self._tokenizer,
                 prompt_ids,
                 max_new_tokens=request.max_new_tokens,

@@ -20,9 +20,13 @@ milliseconds), held in memory and bound per request: switching adapters costs no
 base model is never reloaded. A new version replaces the old one atomically; a running request
 finishes with the version it started with (promotion and rollback without a restart).
 
-Concurrency: a lock runs one request at a time, as in the hf backend. Two requests could run
-at once (sessions are thread-safe), but on a 2-core machine they only split the same cores;
-requests do not share forward passes (no continuous batching: see docs/BENCHMARKS.md).
+Concurrency: one forward pass at a time, handed out by a :class:`~.lanes.LaneScheduler` with two
+lanes: a seller's streamed description (``interactive``) takes the engine between two forward
+passes of pipeline work (an invoice being read), which waits with its KV buffers as they are and
+goes on where it stopped; long prompts are prefilled in chunks of ``prefill_chunk`` tokens with a
+checkpoint between them. Two requests could run at once (sessions are thread-safe), but on a
+2-core machine they only split the same cores (measured: docs/BENCHMARKS.md), so the engine is
+handed over instead; requests do not share forward passes (no continuous batching).
 A prompt that starts like a recent one (the same brand's system prompt, the same invoice
 instructions) prefills only the rest (:mod:`.prefix_cache`).
 """
@@ -34,7 +38,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,9 +48,19 @@ import numpy as np
 import torch
 from docai.services.common.errors import InvalidArgumentError, NotFoundError
 from docai.services.models.backend import GenerationRequest, TextGenerator
-from docai.services.models.decoding import DecodeStats, GrammarCache, Runner, Step, decode
+from docai.services.models.decoding import (
+    PREFILL_CHUNK,
+    DecodeStats,
+    GrammarCache,
+    PausingRunner,
+    Runner,
+    Step,
+    decode,
+    forward_in_chunks,
+)
 from docai.services.models.guarded import decode_guarded
 from docai.services.models.hf_backend import _ADAPTER_NAME, LoopBackend
+from docai.services.models.lanes import LaneScheduler
 from docai.services.models.onnx_export import convert_adapter, ensure_onnx_model, load_manifest
 from docai.services.models.prefix_cache import PrefixCache
 
@@ -114,15 +129,17 @@ class _OrtRunner(Runner):
             self._binding.bind_ortvalue_input(name, value)
         self._binding.bind_output("logits", "cpu")  # bound last: get_outputs()[-1]
 
-    def prefill(self, prompt_ids: list[int]) -> torch.Tensor:
+    def prefill(
+        self, prompt_ids: list[int], *, pause: Callable[[], None] | None = None, chunk: int = 0
+    ) -> torch.Tensor:
         if self._prefixes is None:
-            return self.forward(prompt_ids)
+            return forward_in_chunks(self, prompt_ids, pause=pause, chunk=chunk)
         hit = self._prefixes.lookup(self._owner, prompt_ids)
         if hit is not None:
             for array, cached in zip(self._arrays, hit.arrays, strict=True):
                 array[:, :, : hit.length, :] = cached
             self._length = hit.length
-        logits = self.forward(prompt_ids[self._length :])
+        logits = forward_in_chunks(self, prompt_ids[self._length :], pause=pause, chunk=chunk)
         self._prefixes.store(self._owner, prompt_ids, tuple(self._arrays))
         return logits
 
@@ -149,10 +166,13 @@ class _OrtRunner(Runner):
 class OnnxTextGenerator(LoopBackend):
     """A :class:`TextGenerator` running an ONNX export of the base model with ONNX Runtime.
 
-    Build it with :meth:`load`. Thread-safe: requests run one at a time.
+    Build it with :meth:`load`. Thread-safe: requests take turns on the engine by lane
+    (:attr:`engine`, see the module docstring).
 
     Attributes:
         model_name: Name reported in results.
+        engine: Hands the engine to requests, interactive ones first.
+        prefill_chunk: Longest prefill pass, in tokens (a checkpoint between two); 0 = one pass.
         onnx_dir: The exported model directory.
         precision: ``fp32``, ``int8`` or ``int4`` weights.
         load_s: Seconds :meth:`load` took to load the model (the export excluded).
@@ -170,6 +190,7 @@ class OnnxTextGenerator(LoopBackend):
         threads: int | None = None,
         spinning: bool = True,
         prefix_cache_tokens: int = 4096,
+        prefill_chunk: int = PREFILL_CHUNK,
         stop_token_ids: list[int],
         max_positions: int,
     ) -> None:
@@ -194,9 +215,11 @@ class OnnxTextGenerator(LoopBackend):
         self._stop_ids = stop_token_ids
         self._max_positions = max_positions
         self._grammars = GrammarCache(tokenizer, vocab_size=self._layout.vocab_size, stop_token_ids=stop_token_ids)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the adapter table; the engine itself is self.engine's
         self._adapters: dict[str, _Adapter] = {}
         self.prefixes = PrefixCache(prefix_cache_tokens)
+        self.engine = LaneScheduler()
+        self.prefill_chunk = prefill_chunk
 
     @classmethod
     def load(
@@ -272,9 +295,8 @@ class OnnxTextGenerator(LoopBackend):
     def load_adapter(self, name: str, path: Path) -> None:
         """Load the PEFT LoRA adapter in ``path`` as ``name``; a loaded ``name`` is replaced.
 
-        The conversion happens outside the lock, so requests keep being served; requests that
-        start after this returns use the new version, a running one finishes with the version
-        it started with.
+        Requests keep being served meanwhile; requests that start after this returns use the
+        new version, a running one finishes with the version it started with.
 
         Raises:
             InvalidArgumentError: Bad name, or not a plain LoRA adapter for this model (``INVALID_ADAPTER``).
@@ -317,18 +339,23 @@ class OnnxTextGenerator(LoopBackend):
 
     def switch_adapter_s(self, adapter: str | None) -> float:
         """Seconds to start a request with ``adapter`` (its inputs bound), for the swap-cost benchmark."""
-        with self._lock:
-            started = time.perf_counter()
-            self._runner(adapter, max_length=8)
-            return time.perf_counter() - started
+        started = time.perf_counter()
+        self._runner(adapter, max_length=8)
+        return time.perf_counter() - started
 
     # -- generation -----------------------------------------------------------------------
 
+    @contextmanager
+    def _scoring_runner(self, adapter: str | None, *, lane: str, max_length: int) -> Iterator[Runner]:
+        with self.engine.turn(lane) as turn, torch.inference_mode():  # type: ignore[arg-type]
+            yield PausingRunner(self._runner(adapter, max_length=max_length), turn.checkpoint, prefill_chunk=self.prefill_chunk)
+
     def _runner(self, adapter: str | None, *, max_length: int) -> _OrtRunner:
-        """A fresh sequence with ``adapter`` bound. Caller holds the lock."""
+        """A fresh sequence with ``adapter`` (the version loaded now) bound."""
         entry = None
         if adapter is not None:
-            entry = self._adapters.get(adapter)
+            with self._lock:
+                entry = self._adapters.get(adapter)
             if entry is None:
                 raise NotFoundError(f"adapter {adapter!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=adapter)
         return _OrtRunner(
@@ -344,8 +371,11 @@ class OnnxTextGenerator(LoopBackend):
         sampler = None
         if request.temperature > 0 and request.seed is not None:
             sampler = torch.Generator().manual_seed(request.seed)
-        with self._lock, torch.inference_mode():
-            runner = self._runner(request.adapter, max_length=len(prompt_ids) + request.max_new_tokens + 1)
+        with self.engine.turn(request.lane) as turn, torch.inference_mode():
+            runner = PausingRunner(
+                self._runner(request.adapter, max_length=len(prompt_ids) + request.max_new_tokens + 1),
+                turn.checkpoint, prefill_chunk=self.prefill_chunk,
+            )
             if request.guard is not None:
                 yield from decode_guarded(
                     runner, self._tokenizer, prompt_ids, guard=request.guard,

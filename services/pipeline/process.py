@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import text
 
 from docai.services.app import Core, open_core
+from docai.services.common.observability import start_observability, stop_observability
 from docai.services.common.settings import Settings
 from docai.services.ingest.pdf_parse import shutdown_pdf_worker
 from docai.services.models.backend import TextGenerator
@@ -41,7 +42,9 @@ ADAPTER_POLL_SECONDS = 30.0
 class Liveness:
     """Touches ``path`` every ``interval`` seconds while every pipeline thread runs and the database answers."""
 
-    def __init__(self, path: Path, *, threads: list[PipelineThread], core: Core, interval: float = BEAT_SECONDS) -> None:
+    def __init__(
+        self, path: Path, *, threads: list[PipelineThread], core: Core, interval: float = BEAT_SECONDS
+    ) -> None:
         self.path = path
         self.threads = threads
         self.core = core
@@ -148,6 +151,7 @@ class Workers:
         self.liveness.stop()
         await asyncio.gather(*(asyncio.to_thread(thread.stop) for thread in self.threads))
         shutdown_pdf_worker()
+        stop_observability(self.core.db)
         self.core.db.dispose()
 
 
@@ -160,6 +164,9 @@ async def start_workers(
     A crashed worker's document waits for its lease (``pipeline_lease_seconds``) to run out.
     """
     core = await open_core(settings, backend=backend, reader=reader)
+    # /metrics of this process (the pipeline's stage times and decisions) and tracing: the
+    # pipeline's spans join the trace of each document's upload, stored with its work item.
+    start_observability(settings, core.db)
     threads = [
         PipelineThread(core.pipeline(settings), name=f"docai-pipeline-{index}")
         for index in range(max(1, count if count is not None else settings.pipeline_workers))
@@ -170,7 +177,9 @@ async def start_workers(
     liveness.start()
     watch = AdapterWatch(core)
     watch.start()
-    log.info("worker: %d pipeline thread(s) on %s; alive file %s", len(threads), _safe(settings.db_url), settings.health_file)
+    log.info(
+        "worker: %d pipeline thread(s) on %s; alive file %s", len(threads), _safe(settings.db_url), settings.health_file
+    )
     return Workers(settings=settings, core=core, threads=threads, liveness=liveness, watch=watch)
 
 

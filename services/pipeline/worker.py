@@ -44,9 +44,11 @@ from docai.services.extraction.vendor_memory import VendorMemoryStore
 from docai.services.ingest.documents import transition
 from docai.services.pipeline import free_labels, progress
 from docai.services.routing.decision import decide
+from docai.services.routing.duplicates import flag_duplicate
 from docai.services.routing.policy import RoutingPolicy
 from docai.services.storage import models
 from docai.services.storage.database import Database
+from docai.services.vendors.resolve import master_route, resolve_extraction
 
 log = logging.getLogger("docai.pipeline")
 
@@ -209,14 +211,23 @@ class Pipeline:
         outcome: ExtractionOutcome, thresholds: Thresholds, started: float,
     ) -> Decision:
         """Routes and decides, and writes everything processing decided in one transaction."""
-        route = self.policy.route(outcome.extraction, text=parsed.text)
-        previous_iban = known_iban(self.db, tenant_id=tenant_id, vendor=outcome.extraction.value("vendor_name"))
+        # The tenant's vendor master, when it has one: the account on file, the default route and
+        # whether the vendor is known at all (docai.services.vendors.resolve).
+        vendor = resolve_extraction(self.db, tenant_id, outcome.extraction)
+        route = master_route(
+            self.policy.route(outcome.extraction, text=parsed.text), vendor, policy=self.policy,
+            extraction=outcome.extraction,
+        )
+        previous_iban = None if vendor.vendor is not None and vendor.vendor.iban else known_iban(
+            self.db, tenant_id=tenant_id, vendor=outcome.extraction.value("vendor_name")
+        )
         decision = decide(
             extraction=outcome.extraction,
             checks=outcome.checks,
             route=route,
             thresholds=thresholds,
             previous_iban=previous_iban,
+            vendor=vendor,
         )
         # One transaction writes everything the document's processing decided (extracted, routed,
         # approved or sent to review, with their events and audit entry) and deletes its work item:
@@ -234,6 +245,8 @@ class Pipeline:
                 checks=[check.model_dump() for check in outcome.checks],
             )
             transition(session, row, DocumentState.ROUTED, route=route.model_dump())
+            # The same invoice sent twice never auto-approves (docai.services.routing.duplicates).
+            decision = flag_duplicate(session, row, decision)
             self._apply(session, row, decision)
             if decision.outcome == "auto_approve":
                 free_labels.learn(

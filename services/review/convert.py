@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from docai.schemas.review import AuditRecord, Corrections, ReviewTaskView, RouteChange
 from docai.services.pb.review.v1 import review_service_pb2 as pb
+from docai.services.review.route_options import DepartmentChoice
 
 _STATES = {
     "open": pb.REVIEW_TASK_STATE_OPEN,
@@ -19,11 +20,15 @@ def state_from_pb(value: int) -> str:
 
 
 def task_to_pb(task: ReviewTaskView) -> pb.ReviewTask:
+    settled = set(task.resolved_reasons)
     message = pb.ReviewTask(
         name=task.name,
         document=f"documents/{task.document_id}",
         state=_STATES[task.state],
-        reasons=[pb.ReviewReason(code=r.code, field=r.field, detail=r.detail) for r in task.reasons],
+        reasons=[
+            pb.ReviewReason(code=r.code, field=r.field, detail=r.detail, check=r.check, resolved=i in settled)
+            for i, r in enumerate(task.reasons)
+        ],
         etag=task.etag,
         claimed_by=task.claimed_by,
         vendor_name=task.vendor_name,
@@ -46,6 +51,9 @@ def corrections_from_pb(request: pb.SubmitCorrectionsRequest) -> Corrections:
         line_items=[{cell.name: cell.value for cell in item.fields} for item in request.line_items]
         if request.replace_line_items
         else None,
+        tax_details=[{cell.name: cell.value for cell in tax.fields} for tax in request.tax_details]
+        if request.replace_tax_details
+        else None,
         route=RouteChange(
             department=request.route.department, cost_centre=request.route.cost_centre, approver=request.route.approver
         )
@@ -61,3 +69,14 @@ def audit_to_pb(entry: AuditRecord) -> pb.AuditEntry:
     )
     message.create_time.FromDatetime(entry.create_time)
     return message
+
+
+def route_options_to_pb(options: list[DepartmentChoice]) -> pb.RouteOptions:
+    return pb.RouteOptions(
+        departments=[
+            pb.RouteDepartment(
+                department=o.department, cost_centres=list(o.cost_centres), approvers=list(o.approvers), approver=o.approver
+            )
+            for o in options
+        ]
+    )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, cast, exists, func, or_, select, true, update
@@ -30,13 +31,23 @@ from sqlalchemy.types import Float
 
 from docai.schemas.checks import CheckResult
 from docai.schemas.document import DocumentState
-from docai.schemas.invoice import BANK_FIELDS, HEADER_FIELDS, LINE_ITEM_FIELDS, ExtractedField, Extraction, LineItem, Provenance
+from docai.schemas.invoice import (
+    BANK_FIELDS,
+    HEADER_FIELDS,
+    LINE_ITEM_FIELDS,
+    TAX_DETAIL_FIELDS,
+    ExtractedField,
+    Extraction,
+    LineItem,
+    Provenance,
+    TaxDetail,
+)
 from docai.schemas.parsed import ParsedDocument
 from docai.schemas.review import AuditRecord, Corrections, ReviewTaskView
 from docai.schemas.routing import ReviewReason, Route
 from docai.services.common import idempotency
 from docai.services.common.errors import AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError
-from docai.services.extraction.checks import run_checks
+from docai.services.extraction.checks import CHECK_NAMES, run_checks
 from docai.services.extraction.normalize import normalize_field
 from docai.services.extraction.provenance import locate
 from docai.services.extraction.vendor_memory import VendorMemoryStore
@@ -62,18 +73,51 @@ def _effective_state(task: models.ReviewTask, now: dt.datetime) -> str:
     return task.state
 
 
+# Reasons a correction can settle; the others (bank details changed, credit note, a document that
+# steers its reader...) need a person's decision, which approving or rejecting is.
+_FIELD_REASONS = frozenset({"LOW_CONFIDENCE", "MISSING_FIELD"})
+_ROUTE_REASONS = frozenset({"ROUTE_UNCOVERED", "LOW_ROUTE_CONFIDENCE"})
+
+
+def _resolved(reasons: list[ReviewReason], extraction: Extraction, checks: list[Any], route: Any) -> list[int]:
+    """Indexes of the reasons the current fields, checks and route settle.
+
+    A failed check is settled when it runs again and passes (not when its inputs were deleted);
+    a missing or unsure field when a person entered it (a reviewed value has confidence 1); an
+    uncovered or unsure route when a person chose it.
+    """
+    passed = {c.get("name"): bool(c.get("passed")) for c in checks or [] if isinstance(c, dict)}
+    route_by_person = isinstance(route, dict) and "reviewer" in (route.get("reasons") or [])
+    settled = []
+    for index, reason in enumerate(reasons):
+        if reason.check:
+            done = passed.get(reason.check, False)
+        elif reason.code in _FIELD_REASONS:
+            field = extraction.fields.get(reason.field)
+            done = field is not None and bool(field.value.strip()) and field.confidence >= 1.0
+        elif reason.code in _ROUTE_REASONS:
+            done = route_by_person
+        else:
+            done = False
+        if done:
+            settled.append(index)
+    return settled
+
+
 def _view(
     task: models.ReviewTask, doc: models.Document, now: dt.datetime, example: models.ApprovedExample | None = None
 ) -> ReviewTaskView:
     extraction = Extraction.model_validate(doc.extraction or {})
     state = _effective_state(task, now)
+    reasons = [ReviewReason.model_validate(reason) for reason in task.reasons or []]
     bank_change = example is not None and example.needs_second_approval
     confirmed_by = (example.second_approver or "") if example is not None and bank_change else ""
     return ReviewTaskView(
         id=task.id,
         document_id=task.document_id,
         state=state,
-        reasons=[ReviewReason.model_validate(reason) for reason in task.reasons or []],
+        reasons=reasons,
+        resolved_reasons=_resolved(reasons, extraction, doc.checks or [], doc.route),
         version=task.version,
         claimed_by=task.claimed_by if state == "claimed" else "",
         lease_until=aware(task.lease_until) if state == "claimed" else None,
@@ -288,7 +332,7 @@ class ReviewQueue:
                 .join(doc, doc.id == task.document_id)
                 .where(task.id.in_(page))
                 .order_by(*order)
-                .options(load_only(doc.filename, doc.page_count, doc.extraction))
+                .options(load_only(doc.filename, doc.page_count, doc.extraction, doc.checks, doc.route))
             ).all()
             examples = _examples(session, tenant_id, [t.document_id for t, _ in rows if t.state == "approved"])
             views = [_view(t, d, now, examples.get(t.document_id)) for t, d in rows]
@@ -460,6 +504,23 @@ class ReviewQueue:
             if new_rows != old_rows:
                 extraction.line_items = rows
                 audit.append(("line_items_corrected", "line_items", _rows_text(old_rows), _rows_text(new_rows)))
+        if corrections.tax_details is not None:
+            old_taxes = [{k: f.value for k, f in tax.fields.items()} for tax in extraction.tax_details]
+            taxes = []
+            for typed_row in corrections.tax_details:
+                cells = {}
+                for key, typed in typed_row.items():
+                    if key not in TAX_DETAIL_FIELDS:
+                        raise InvalidArgumentError(f"unknown tax detail field {key!r}", reason="UNKNOWN_FIELD", field=key)
+                    value = _normalised(key, typed)
+                    if value:
+                        cells[key] = _reviewed(key, value, typed, parsed)
+                if cells:
+                    taxes.append(TaxDetail(fields=cells))
+            new_taxes = [{k: f.value for k, f in tax.fields.items()} for tax in taxes]
+            if new_taxes != old_taxes:
+                extraction.tax_details = taxes
+                audit.append(("tax_details_corrected", "tax_details", _rows_text(old_taxes), _rows_text(new_taxes)))
         if corrections.route is not None:
             route = Route.model_validate(doc.route) if doc.route else Route(department="", cost_centre="", approver="", confidence=0, covered=False)
             for attr in ("department", "cost_centre", "approver"):
@@ -478,7 +539,10 @@ class ReviewQueue:
         if not audit:
             return
         doc.extraction = extraction.model_dump()
-        doc.checks = [check.model_dump() for check in run_checks(extraction)]
+        # The arithmetic checks run again on the corrected values; what only the reader could
+        # check (the e-invoice XML against the page, text that steers its reader) stays as read.
+        kept = [c for c in doc.checks or [] if isinstance(c, dict) and c.get("name") not in CHECK_NAMES]
+        doc.checks = [check.model_dump() for check in run_checks(extraction)] + kept
         doc.update_time = models.utcnow()
         self._advance(session, task, actor=actor, version=version, now=doc.update_time)
         for action, field, old, new in audit:
@@ -576,6 +640,73 @@ class ReviewQueue:
             )
             idempotency.remember(session, **key, resource=task_id)
             return _view(task, doc, now, example)
+
+    def reopen(self, *, tenant_id: str, actor: str, document_id: str, reason: str, request_id: str) -> ReviewTaskView:
+        """Re-opens an approved invoice: back to IN_REVIEW with an open task and an audit entry.
+
+        The document's review task (a document has one) opens again with a new version, reason
+        ``REOPENED`` first and the reasons it had after; an invoice approved automatically gets
+        its first task. Its approved example goes (the approval it recorded no longer stands, so it
+        trains nothing; the next approval writes a new one, four eyes on bank details included).
+        What an approval taught the vendor memory stays: it is merged, not kept per invoice.
+        Exported invoices are refused (``ALREADY_EXPORTED``): the ERP has booked them.
+        """
+        reason = reason.strip()
+        if not reason:
+            raise InvalidArgumentError("say why the invoice is re-opened", reason="MISSING_FIELD", field="reason")
+        key = {"tenant_id": tenant_id, "method": "ReopenDocument", "request_id": request_id, "fingerprint": document_id}
+        now = models.utcnow()
+        with self.db.transaction() as session:
+            doc = session.get(models.Document, document_id, with_for_update=not self.db.is_sqlite)
+            if doc is None or doc.tenant_id != tenant_id:
+                raise NotFoundError(f"documents/{document_id} not found", reason="DOCUMENT_NOT_FOUND")
+            task = session.scalar(
+                select(models.ReviewTask).where(models.ReviewTask.document_id == document_id),
+                execution_options={"populate_existing": True},
+            )
+            if idempotency.recall(session, **key) is not None and task is not None:
+                return _view(task, doc, now)
+            if doc.state == DocumentState.EXPORTED.value:
+                raise FailedPreconditionError(
+                    "the ERP has already exported this invoice; correct it there (a credit note), not here",
+                    reason="ALREADY_EXPORTED",
+                )
+            if doc.state != DocumentState.APPROVED.value:
+                raise FailedPreconditionError(
+                    f"only approved invoices can be re-opened; this one is {doc.state}", reason="NOT_APPROVED"
+                )
+            reopened = ReviewReason(code="REOPENED", detail=f"re-opened by {actor}: {reason}")
+            earlier = [r for r in (task.reasons if task is not None else []) or [] if r.get("code") != "REOPENED"]
+            reasons = [reopened.model_dump(), *earlier]
+            if task is None:
+                task = models.ReviewTask(
+                    id=uuid.uuid4().hex, tenant_id=tenant_id, document_id=document_id, state="open", reasons=reasons,
+                    create_time=now, update_time=now,
+                )
+                session.add(task)
+            else:
+                _compare_and_set(
+                    session, task,
+                    expect={"state": task.state, "version": task.version},
+                    # Queued as a new task: its age in the queue starts now.
+                    values={"state": "open", "claimed_by": "", "lease_until": None, "reasons": reasons,
+                            "version": task.version + 1, "create_time": now, "update_time": now},
+                )
+            for example in session.scalars(
+                select(models.ApprovedExample).where(models.ApprovedExample.document_id == document_id)
+            ):
+                session.delete(example)
+            summary = [f"{r['code']}{':' + r['field'] if r.get('field') else ''}" for r in reasons]
+            transition(session, doc, DocumentState.IN_REVIEW, decision="review", review_reasons=summary)
+            session.add(
+                models.AuditEntry(
+                    tenant_id=tenant_id, document_id=document_id, actor=actor, action="reopened",
+                    old_value=DocumentState.APPROVED.value, new_value=reason,
+                )
+            )
+            idempotency.remember(session, **key, resource=task.id)
+            session.flush()
+            return _view(task, doc, now)
 
     def reject(self, *, tenant_id: str, actor: str, task_id: str, etag: str, reason: str, request_id: str) -> ReviewTaskView:
         if not reason.strip():

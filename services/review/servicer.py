@@ -16,10 +16,20 @@ from docai.services.extraction.convert import extraction_to_pb
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
 from docai.services.pipeline.progress import ProgressReader
-from docai.services.review.convert import audit_to_pb, corrections_from_pb, state_from_pb, task_to_pb
+from docai.services.review.convert import (
+    audit_to_pb,
+    corrections_from_pb,
+    route_options_to_pb,
+    state_from_pb,
+    task_to_pb,
+)
 from docai.services.review.pages import PageRenderer
 from docai.services.review.queue import ReviewQueue
+from docai.services.review.route_options import route_choices
 from docai.services.routing.convert import route_to_pb
+from docai.services.routing.policy import RoutingPolicy
+from docai.services.vendors.resolve import resolve_extraction
+from docai.services.vendors.servicer import match_to_pb
 
 
 def _reader() -> Caller:
@@ -37,10 +47,14 @@ def _person(role: str, action: str) -> Caller:
 
 
 class ReviewServicer(pb_grpc.ReviewServiceServicer):
-    def __init__(self, *, queue: ReviewQueue, pages: PageRenderer, progress: ProgressReader | None = None) -> None:
+    def __init__(
+        self, *, queue: ReviewQueue, pages: PageRenderer, progress: ProgressReader | None = None,
+        policy: RoutingPolicy | None = None,
+    ) -> None:
         self.queue = queue
         self.pages = pages
         self.progress = progress
+        self.policy = policy  # the routing policy whose departments a reviewer picks from
 
     async def ListReviewTasks(self, request: pb.ListReviewTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListReviewTasksResponse:
         size = paging.page_size(request.page_size)
@@ -71,6 +85,11 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
         )
         if route is not None:
             response.route.CopyFrom(route_to_pb(task.document_id, route))
+        if self.policy is not None:
+            response.route_options.CopyFrom(route_options_to_pb(route_choices(self.policy, extraction)))
+        # The vendor master's record beside the invoice (its IBAN masked): resolved now, from the current fields.
+        vendor = await asyncio.to_thread(resolve_extraction, self.queue.db, _reader().tenant_id, extraction)
+        response.vendor_match.CopyFrom(match_to_pb(vendor, mask=True))
         return response
 
     async def ClaimReviewTask(self, request: pb.ClaimReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ClaimReviewTaskResponse:
@@ -134,6 +153,16 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
         )
         return pb.ConfirmBankDetailsResponse(review_task=task_to_pb(task))
 
+    async def ReopenDocument(self, request: pb.ReopenDocumentRequest, context: grpc.aio.ServicerContext) -> pb.ReopenDocumentResponse:
+        me = _person("approver", "re-open an approved invoice")
+        document_id = parse_name(request.name, collection="documents")
+        require(request.request_id, field="request_id")
+        task = await asyncio.to_thread(
+            self.queue.reopen, tenant_id=me.tenant_id, actor=me.actor, document_id=document_id,
+            reason=request.reason[:2000], request_id=request.request_id,
+        )
+        return pb.ReopenDocumentResponse(review_task=task_to_pb(task))
+
     async def ListAuditEntries(self, request: pb.ListAuditEntriesRequest, context: grpc.aio.ServicerContext) -> pb.ListAuditEntriesResponse:
         document_id = parse_name(request.parent, collection="documents")
         entries = await asyncio.to_thread(self.queue.audit, tenant_id=_reader().tenant_id, document_id=document_id)
@@ -141,10 +170,13 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
 
     async def RenderPage(self, request: pb.RenderPageRequest, context: grpc.aio.ServicerContext) -> pb.RenderPageResponse:
         document_id = parse_name(request.document, collection="documents")
-        png, width, height, count = await asyncio.to_thread(
+        rendered = await asyncio.to_thread(
             self.pages.render, tenant_id=_reader().tenant_id, document_id=document_id, page=request.page or 1, dpi=request.dpi
         )
-        return pb.RenderPageResponse(png=png, width_points=width, height_points=height, page_count=count)
+        return pb.RenderPageResponse(
+            png=rendered.png, width_points=rendered.width, height_points=rendered.height, page_count=rendered.page_count,
+            words=[pb.PageWord(text=w.text, bbox=[w.x0, w.top, w.x1, w.bottom]) for w in rendered.words],
+        )
 
     async def GetPipelineStatus(self, request: pb.GetPipelineStatusRequest, context: grpc.aio.ServicerContext) -> pb.GetPipelineStatusResponse:
         tenant = _reader().tenant_id

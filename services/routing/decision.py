@@ -21,6 +21,10 @@ An invoice is auto-approved only when all of these hold; otherwise it goes to re
   reason of their own (``HIDDEN_TEXT``, ``DOCUMENT_MODIFIED``, ``BANK_DETAILS_MODIFIED``,
   ``LOOKALIKE_CHARACTERS``, ``INSTRUCTION_LIKE_TEXT``, ``BANK_DETAILS_UNREADABLE``; see
   ``docai.services.extraction.steering``), so each keeps the invoice in review;
+* the vendor is one the tenant's vendor master knows, when the tenant has a master
+  (``VENDOR_UNKNOWN``; ``docai.services.vendors``), and an active one (``VENDOR_INACTIVE``). When
+  the vendor is in the master with an IBAN, that IBAN is the account on file: an invoice paying
+  another gives ``BANK_DETAILS_CHANGED`` naming the master record;
 * it is not a credit note (``CREDIT_NOTE``): credit notes must be matched against the invoice
   they correct, which nothing automates yet, so they go to review unless the tenant sets
   ``Thresholds.auto_approve_credit_notes``. A negative gross total counts as a credit note.
@@ -35,6 +39,7 @@ from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import Extraction
 from docai.schemas.routing import Decision, ReviewReason, Route, Thresholds
 from docai.services.extraction.normalize import iban_is_valid
+from docai.services.vendors.resolve import VendorMatch, route_gap
 
 MISSING_FIELD = "MISSING_FIELD"
 LOW_CONFIDENCE = "LOW_CONFIDENCE"
@@ -44,6 +49,8 @@ LOW_ROUTE_CONFIDENCE = "LOW_ROUTE_CONFIDENCE"
 BANK_DETAILS_CHANGED = "BANK_DETAILS_CHANGED"
 BANK_DETAILS_UNREADABLE = "BANK_DETAILS_UNREADABLE"
 CREDIT_NOTE = "CREDIT_NOTE"
+VENDOR_UNKNOWN = "VENDOR_UNKNOWN"
+VENDOR_INACTIVE = "VENDOR_INACTIVE"
 
 
 def decide(
@@ -53,6 +60,7 @@ def decide(
     route: Route,
     thresholds: Thresholds,
     previous_iban: str | None = None,
+    vendor: VendorMatch | None = None,
 ) -> Decision:
     """Decide whether an invoice may be auto-approved.
 
@@ -61,12 +69,14 @@ def decide(
         checks: Results of the validation checks run on it.
         route: Its route from ``RoutingPolicy.route``.
         thresholds: The tenant's thresholds.
-        previous_iban: The IBAN on file for this vendor, if any.
+        previous_iban: The IBAN on file for this vendor, if any (its last approved invoice's).
+        vendor: The vendor master's record of the invoice's vendor (``docai.services.vendors.resolve``);
+            its IBAN, when it has one, is the account on file instead of ``previous_iban``.
 
     Returns:
         ``auto_approve`` with no reasons, or ``review`` with every reason found, in this order:
         field reasons (in ``required_fields`` order, then ``confident_if_present``), failed
-        checks (in the given order), route, bank details, credit note.
+        checks (in the given order), route, bank details, vendor master, credit note.
 
     Example:
         >>> decision = decide(extraction=ex, checks=results, route=route, thresholds=Thresholds())
@@ -76,8 +86,9 @@ def decide(
     reasons = [
         *_field_reasons(extraction, thresholds),
         *_check_reasons(checks),
-        *_route_reasons(route, thresholds),
-        *_bank_reasons(extraction, previous_iban, checks),
+        *_route_reasons(route, thresholds, vendor),
+        *_bank_reasons(extraction, previous_iban, checks, vendor),
+        *_vendor_reasons(extraction, vendor),
     ]
     if not thresholds.auto_approve_credit_notes and _is_credit_note(extraction):
         reasons.append(
@@ -120,9 +131,11 @@ def _check_reasons(checks: list[CheckResult]) -> list[ReviewReason]:
     ]
 
 
-def _route_reasons(route: Route, thresholds: Thresholds) -> list[ReviewReason]:
+def _route_reasons(route: Route, thresholds: Thresholds, vendor: VendorMatch | None = None) -> list[ReviewReason]:
     if not route.covered:
-        return [ReviewReason(code=ROUTE_UNCOVERED, detail="no routing rule matched this invoice")]
+        gap = route_gap(vendor) if vendor is not None else ""
+        detail = "no routing rule matched this invoice" + (f", and {gap}" if gap else "")
+        return [ReviewReason(code=ROUTE_UNCOVERED, detail=detail)]
     if route.confidence < thresholds.route_confidence:
         return [
             ReviewReason(
@@ -134,9 +147,12 @@ def _route_reasons(route: Route, thresholds: Thresholds) -> list[ReviewReason]:
     return []
 
 
-def _bank_reasons(extraction: Extraction, previous_iban: str | None, checks: list[CheckResult]) -> list[ReviewReason]:
+def _bank_reasons(
+    extraction: Extraction, previous_iban: str | None, checks: list[CheckResult], vendor: VendorMatch | None = None
+) -> list[ReviewReason]:
     current = _normalise_iban(extraction.value("iban") or "")
-    previous = _normalise_iban(previous_iban or "")
+    master = vendor.vendor if vendor is not None and vendor.vendor is not None and vendor.vendor.iban else None
+    previous = _normalise_iban(master.iban if master is not None else previous_iban or "")
     if current and not iban_is_valid(current):
         # Unreadable is not "unchanged": it cannot be compared with the account on file.
         if any(not check.passed and check.reason == BANK_DETAILS_UNREADABLE for check in checks):
@@ -151,11 +167,42 @@ def _bank_reasons(extraction: Extraction, previous_iban: str | None, checks: lis
         ]
     if previous and current and current != previous:
         # Mask the accounts: the detail is shown in UIs and logs.
+        if master is not None:
+            return [
+                ReviewReason(
+                    code=BANK_DETAILS_CHANGED,
+                    field="iban",
+                    detail=f"IBAN ...{current[-4:]} is not the account ...{previous[-4:]} of the vendor master "
+                    f"record {master.vendor_id} ({master.name})",
+                )
+            ]
         return [
             ReviewReason(
                 code=BANK_DETAILS_CHANGED,
                 field="iban",
                 detail=f"IBAN changed from ...{previous[-4:]} to ...{current[-4:]} for this vendor",
+            )
+        ]
+    return []
+
+
+def _vendor_reasons(extraction: Extraction, vendor: VendorMatch | None) -> list[ReviewReason]:
+    """An unknown vendor, for tenants with a vendor master; a vendor the master deactivated."""
+    if vendor is None or not vendor.master_exists:
+        return []  # no master: as before there was one
+    if vendor.vendor is None:
+        who = extraction.value("vendor_name") or extraction.value("vendor_tax_id") or "the vendor"
+        return [
+            ReviewReason(
+                code=VENDOR_UNKNOWN, field="vendor_name",
+                detail=f"{who} is not in the vendor master (by tax id, IBAN or name)",
+            )
+        ]
+    if not vendor.vendor.active:
+        return [
+            ReviewReason(
+                code=VENDOR_INACTIVE, field="vendor_name",
+                detail=f"the vendor master record {vendor.vendor.vendor_id} ({vendor.vendor.name}) is inactive",
             )
         ]
     return []

@@ -13,6 +13,7 @@ from docai.services.ingest.documents import load
 from docai.services.routing.policy import RoutingPolicy
 from docai.services.storage import models
 from docai.services.storage.database import Database
+from docai.services.vendors.resolve import master_route, resolve
 
 
 class RoutingService:
@@ -37,7 +38,12 @@ class RoutingService:
             if row.extraction is None:
                 raise FailedPreconditionError("the document has not been extracted yet", reason="NOT_EXTRACTED")
             text = ParsedDocument.model_validate(row.parsed).text if row.parsed else ""
-            route = self.policy.route(Extraction.model_validate(row.extraction), text=text)
+            extraction = Extraction.model_validate(row.extraction)
+            route = self.policy.route(extraction, text=text)
+            # An uncovered route is filled from the vendor master's default route, as the pipeline does.
+            vendor = resolve(session, tenant_id, name=extraction.value("vendor_name") or "",
+                             tax_id=extraction.value("vendor_tax_id") or "", iban=extraction.value("iban") or "")
+            route = master_route(route, vendor, policy=self.policy, extraction=extraction)
             old = row.route or {}
             row.route = route.model_dump()
             session.add(models.AuditEntry(tenant_id=tenant_id, document_id=document_id, actor="system",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -16,8 +17,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from docai.services.storage.document_index import index_values
 
 
 def utcnow() -> dt.datetime:
@@ -76,6 +80,20 @@ class Document(Base):
     route: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Derived from `extraction` whenever it is set (docai.services.storage.document_index): what
+    # ListDocuments filters on and the duplicate rule looks up, by index instead of reading JSON.
+    search_vendor: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    search_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    search_gross: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    search_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    duplicate_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+@event.listens_for(Document.extraction, "set")
+def _index_extraction(target: Document, value: dict[str, Any] | None, _old: Any, _initiator: Any) -> None:
+    """Keeps the search and duplicate columns in step with the extraction, whoever sets it."""
+    for column, derived in index_values(value).items():
+        setattr(target, column, derived)
 
 
 class WorkItem(Base):
@@ -240,6 +258,15 @@ class VendorTemplateRecord(Base):
 
 
 Index("ix_events_tenant_id_id", Event.tenant_id, Event.id)
+# Search and duplicates (ListDocuments filters, docai.services.routing.duplicates): one indexed
+# lookup per filter within the tenant. A vendor substring cannot use a B-tree; it scans the
+# tenant's rows of the other filters' index, not the JSON.
+Index("ix_documents_tenant_id_duplicate_key", Document.tenant_id, Document.duplicate_key)
+Index("ix_documents_tenant_id_sha256", Document.tenant_id, Document.sha256)
+Index("ix_documents_tenant_id_search_number", Document.tenant_id, Document.search_number)
+Index("ix_documents_tenant_id_search_gross", Document.tenant_id, Document.search_gross)
+Index("ix_documents_tenant_id_search_date", Document.tenant_id, Document.search_date)
+Index("ix_documents_tenant_id_create_time", Document.tenant_id, Document.create_time)
 Index("ix_tuning_jobs_tenant_id_create_time", TuningJob.tenant_id, TuningJob.create_time)
 # The review queue lists, counts and claims a tenant's tasks by state, oldest first (in SQL).
 Index(
@@ -249,3 +276,67 @@ Index(
     ReviewTask.create_time,
     ReviewTask.id,
 )
+
+
+class Vendor(Base):
+    """One vendor of a tenant's vendor master, as the tenant's ERP knows it (docai.services.vendors).
+
+    ``vendor_id`` is the ERP's own key; ``tax_id``, ``iban`` and ``bic`` are stored validated and
+    compact (``DE129273398``, ``DE89370400440532013000``), ``tax_number`` is the tax id without its
+    country prefix (invoices often print it so). Deactivated vendors (``docai vendors import --sync``)
+    are kept: an invoice of one is still recognised, and reviewed.
+    """
+
+    __tablename__ = "vendors"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "vendor_id"),
+        Index("ix_vendors_tenant_id_tax_id", "tenant_id", "tax_id"),
+        Index("ix_vendors_tenant_id_tax_number", "tenant_id", "tax_number"),
+        Index("ix_vendors_tenant_id_iban", "tenant_id", "iban"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    vendor_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    tax_id: Mapped[str] = mapped_column(String(40), default="")
+    tax_number: Mapped[str] = mapped_column(String(40), default="")
+    iban: Mapped[str] = mapped_column(String(34), default="")
+    bic: Mapped[str] = mapped_column(String(11), default="")
+    department: Mapped[str] = mapped_column(String(100), default="")
+    cost_centre: Mapped[str] = mapped_column(String(100), default="")
+    approver: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VendorName(Base):
+    """A vendor master record's name or alias in the form invoices are matched by (normalised:
+    folded, punctuation and legal forms dropped; docai.services.vendors.resolve.name_key)."""
+
+    __tablename__ = "vendor_names"
+    __table_args__ = (Index("ix_vendor_names_tenant_id_name_key", "tenant_id", "name_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    vendor: Mapped[int] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"), index=True)
+    name_key: Mapped[str] = mapped_column(String(300))
+
+
+class TenantBrand(Base):
+    """A brand a tenant created (docai.services.generation.brands.TenantBrands): its voice and rules.
+
+    ``guide`` is a docai.schemas.product.BrandGuide as JSON (examples included). The shipped
+    brands are files, never rows; a tenant's brand id is unique within the tenant and never one
+    of a shipped brand. ``revision`` is bumped on every update (the etag).
+    """
+
+    __tablename__ = "tenant_brands"
+    __table_args__ = (UniqueConstraint("tenant_id", "brand_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    brand_id: Mapped[str] = mapped_column(String(63))
+    guide: Mapped[dict[str, Any]] = mapped_column()
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from docai.services.pb.review.v1 import review_service_pb2 as pb
-from docai.services.web import views
+from docai.services.web import search, views
 from docai.services.web.review_client import ReviewCallError, ReviewClient, request_id
 from docai.services.web.security import SecurityHeaders, SessionCookie, csrf_protected, csrf_token
 from docai.services.web.users import LoginThrottle, User, UserStore
@@ -41,6 +41,7 @@ from docai.services.web.users import LoginThrottle, User, UserStore
 log = logging.getLogger("docai.web")
 HERE = Path(__file__).parent
 DPI = 130
+HD_DPI = 200  # what a zoomed-in page asks for, so its text stays sharp
 SESSION_COOKIE = "docai_review"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _MAX_SKIPPED = 30
@@ -69,7 +70,7 @@ class WebState:
     client: ReviewClient
     users: UserStore
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
-    pages: OrderedDict[tuple[str, str, int], asyncio.Future[Any]] = field(default_factory=OrderedDict)
+    pages: OrderedDict[tuple[str, str, int, int], asyncio.Future[Any]] = field(default_factory=OrderedDict)
 
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -91,13 +92,18 @@ class WebState:
         self.background.add(job)
         job.add_done_callback(self.background.discard)
 
-    async def page(self, user: User, document: str, number: int) -> tuple[bytes, float, float]:
+    async def page(self, user: User, document: str, number: int, dpi: int = DPI) -> tuple[bytes, float, float]:
         """Page `number` as (png, width, height in points), rendered once and shared by concurrent callers."""
+        rendered = await self.rendered(user, document, number, dpi)
+        return rendered.png, rendered.width_points, rendered.height_points
+
+    async def rendered(self, user: User, document: str, number: int, dpi: int = DPI) -> pb.RenderPageResponse:
+        """The RenderPage answer for page `number` (image, size, words), cached and shared like `page`."""
         # Keyed by tenant too, so a cached image never crosses tenants.
-        key = (user.tenant, document, number)
+        key = (user.tenant, document, number, dpi)
         job = self.pages.get(key)
         if job is None:
-            job = asyncio.ensure_future(self.client.render(user, document, number, DPI))
+            job = asyncio.ensure_future(self.client.render(user, document, number, dpi))
             self.pages[key] = job
             while len(self.pages) > 24:
                 self.pages.popitem(last=False)
@@ -109,7 +115,8 @@ class WebState:
             if self.pages.get(key) is job:
                 del self.pages[key]  # failures are not cached
             raise
-        return rendered.png, rendered.width_points, rendered.height_points
+        response: pb.RenderPageResponse = rendered
+        return response
 
 
 def friendly(error: ReviewCallError) -> str:
@@ -145,7 +152,10 @@ def build_templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(item_columns=views.ITEM_COLUMNS, item_labels=views.ITEM_LABELS, reason_labels=views.REASON_LABELS)
+    env.globals.update(
+        item_columns=views.ITEM_COLUMNS, item_labels=views.ITEM_LABELS, reason_labels=views.REASON_LABELS,
+        tax_columns=views.TAX_COLUMNS, tax_labels=views.TAX_LABELS,
+    )
     return env
 
 
@@ -284,13 +294,19 @@ def create_app(
                                                   "page": listed.next_page_token}.items() if v})
             if listed.next_page_token else ""
         )
-        return render(
+        response = render(
             request, "queue.html", tasks=tasks, total=listed.total_size, reason=reason, vendor=vendor, order=order,
             orders=ORDERS, reasons=views.REASON_LABELS, next_link=next_link, bank=bank, processing=processing,
         )
+        response.headers["cache-control"] = "no-store"  # back to the queue after an approval shows it gone
+        return response
 
-    async def claim_next(user: User, skipped: list[str]) -> str | None:
-        """Resumes the user's own claimed invoice, else claims the oldest open one not skipped."""
+    async def claim_next(user: User, skipped: list[str], *, claim: bool = True) -> str | None:
+        """Resumes the user's own claimed invoice, else claims the oldest open one not skipped.
+
+        With ``claim=False`` the oldest open one is only found, not claimed: opening an invoice
+        does not take it away from colleagues, its first edit does.
+        """
         active = await state.client.list_tasks(user, page_size=500)
         for task in active.review_tasks:
             tid = views.task_id(task.name)
@@ -300,6 +316,8 @@ def create_app(
             tid = views.task_id(task.name)
             if task.state != pb.REVIEW_TASK_STATE_OPEN or tid in skipped:
                 continue
+            if not claim:
+                return tid
             try:
                 await state.client.claim(user, tid)
             except ReviewCallError as error:
@@ -309,15 +327,15 @@ def create_app(
             return tid
         return None
 
-    async def next_task(request: Request, user: User, skip: str) -> str | None:
+    async def next_task(request: Request, user: User, skip: str, *, claim: bool = True) -> str | None:
         skipped = [s for s in request.session.get("skipped", []) if isinstance(s, str)]
         if skip and _ID.match(skip) and skip not in skipped:
             skipped = [*skipped, skip][-_MAX_SKIPPED:]
-        found = await claim_next(user, skipped)
+        found = await claim_next(user, skipped, claim=claim)
         if found is None and skipped:
             # Everything left was skipped earlier: go round again, the just-skipped one last.
             skipped = [skip] if skip else []
-            found = await claim_next(user, skipped)
+            found = await claim_next(user, skipped, claim=claim)
         request.session["skipped"] = skipped
         return found
 
@@ -334,7 +352,7 @@ def create_app(
     async def next_api(request: Request) -> Response:
         user = api_user(request)
         body = await _json(request)
-        found = await next_task(request, user, str(body.get("skip", "")))
+        found = await next_task(request, user, str(body.get("skip", "")), claim=body.get("claim", True) is not False)
         if found is None:
             request.session["flash"] = "Nothing else is waiting for review. Nice work."
             return JSONResponse({"url": "/", "empty": True})
@@ -363,7 +381,10 @@ def create_app(
             doc_id=views.task_id(document),
             groups=views.grouped(views.field_views(detail.extraction, list(detail.review_task.reasons))),
             items=views.item_views(detail.extraction),
+            taxes=views.tax_views(detail.extraction),
+            route_options=views.route_options_view(detail.route_options, route),
             checks=views.check_views(detail.extraction),
+            vendor_master=views.vendor_master_view(detail),
             route={
                 "department": route.department, "cost_centre": route.cost_centre, "approver": route.approver,
                 "covered": route.covered,
@@ -389,8 +410,19 @@ def create_app(
         number = int(request.path_params["page"])
         if not 1 <= number <= 500:
             raise HTTPException(404)
-        png, _, _ = await state.page(user, f"documents/{doc_id}", number)
+        dpi = HD_DPI if request.query_params.get("hd") == "1" else DPI
+        png, _, _ = await state.page(user, f"documents/{doc_id}", number, dpi)
         return Response(png, media_type="image/png", headers={"cache-control": "private, max-age=300"})
+
+    async def page_words(request: Request) -> Response:
+        """The page's words and their boxes in points, for picking a value off the page."""
+        user = api_user(request)
+        doc_id = checked_id(request.path_params["doc_id"])
+        number = int(request.path_params["page"])
+        if not 1 <= number <= 500:
+            raise HTTPException(404)
+        rendered = await state.rendered(user, f"documents/{doc_id}", number)
+        return JSONResponse(views.words_view(rendered), headers={"cache-control": "private, max-age=300"})
 
     # -- JSON actions ------------------------------------------------------------------------
 
@@ -420,8 +452,10 @@ def create_app(
         tid = checked_id(request.path_params["task_id"])
         body = await _json(request)
         raw_fields, line_items, route = body.get("fields"), body.get("line_items"), body.get("route")
-        if not isinstance(raw_fields, dict | None) or not isinstance(line_items, list | None) or not (
-            line_items is None or all(isinstance(row, dict) for row in line_items)
+        taxes = body.get("tax_details")
+        if not isinstance(raw_fields, dict | None) or not all(
+            isinstance(rows, list | None) and (rows is None or all(isinstance(row, dict) for row in rows))
+            for rows in (line_items, taxes)
         ):
             return JSONResponse({"error": "INVALID_ARGUMENT", "message": "Malformed corrections."}, 400)
         fields = {str(k): str(v) for k, v in (raw_fields or {}).items()}
@@ -429,17 +463,26 @@ def create_app(
             [{str(k): str(v) for k, v in row.items() if k in views.LINE_ITEM_KEYS} for row in line_items]
             if line_items is not None else None
         )
+        tax_rows = (
+            [{str(k): str(v) for k, v in row.items() if k in views.TAX_DETAIL_KEYS} for row in taxes]
+            if taxes is not None else None
+        )
         route_change = (
             {k: str(route.get(k, "")) for k in ("department", "cost_centre", "approver")} if isinstance(route, dict) else None
         )
         try:
             response = await state.client.correct(
                 user, tid, etag=str(body.get("etag", "")), fields=fields, line_items=rows, route=route_change,
-                request_id=request_id(body.get("request_id")),
+                tax_details=tax_rows, request_id=request_id(body.get("request_id")),
             )
         except ReviewCallError as error:
             return _error_json(error)
-        return JSONResponse(views.corrected_payload(response, user))
+        payload = views.corrected_payload(response, user)
+        try:  # the history shows the correction at once
+            payload["audit"] = views.audit_views(await state.client.audit(user, response.review_task.document))
+        except ReviewCallError:
+            log.debug("history not refreshed after a correction", exc_info=True)
+        return JSONResponse(payload)
 
     @csrf_protected
     async def approve_api(request: Request) -> Response:
@@ -519,12 +562,14 @@ def create_app(
         Route("/tasks/{task_id}/history", history_page),
         Route("/tasks/{task_id}/confirm-bank", confirm_bank_form, methods=["POST"]),
         Route("/documents/{doc_id}/pages/{page:int}.png", page_image),
+        Route("/api/documents/{doc_id}/pages/{page:int}/words", page_words),
         Route("/api/next", next_api, methods=["POST"]),
         Route("/api/tasks/{task_id}/claim", claim_api, methods=["POST"]),
         Route("/api/tasks/{task_id}/release", release_api, methods=["POST"]),
         Route("/api/tasks/{task_id}/corrections", corrections_api, methods=["POST"]),
         Route("/api/tasks/{task_id}/approve", approve_api, methods=["POST"]),
         Route("/api/tasks/{task_id}/reject", reject_api, methods=["POST"]),
+        *search.routes(client=client, render=render, page_user=page_user),  # search, history, re-open, CSV
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     # Outermost first: the proxy's scheme and address are known before the cookie is written.

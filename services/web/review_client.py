@@ -116,6 +116,7 @@ class ReviewClient:
         line_items: list[dict[str, str]] | None,
         route: dict[str, str] | None,
         request_id: str,
+        tax_details: list[dict[str, str]] | None = None,
     ) -> pb.SubmitCorrectionsResponse:
         request = pb.SubmitCorrectionsRequest(
             name=f"reviewTasks/{task_id}",
@@ -129,6 +130,12 @@ class ReviewClient:
                 item = request.line_items.add()
                 for key, value in row.items():
                     item.fields.add(name=key, value=value)
+        if tax_details is not None:
+            request.replace_tax_details = True
+            for row in tax_details:
+                tax = request.tax_details.add()
+                for key, value in row.items():
+                    tax.fields.add(name=key, value=value)
         if route is not None:
             request.route.CopyFrom(pb.RouteCorrection(**route))
         return await self._call("SubmitCorrections", request, user)

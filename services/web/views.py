@@ -7,7 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from docai.schemas.invoice import BANK_FIELDS, HEADER_FIELDS, LINE_ITEM_FIELDS
+from docai.schemas.invoice import BANK_FIELDS, HEADER_FIELDS, LINE_ITEM_FIELDS, TAX_DETAIL_FIELDS
 from docai.services.pb.extraction.v1 import extraction_service_pb2 as ext_pb
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.web.users import User
@@ -45,6 +45,8 @@ ITEM_LABELS = {
 }
 # Shown in the line-item table, in this order; product_code stays editable but narrow.
 ITEM_COLUMNS: tuple[str, ...] = ("description", "quantity", "unit", "unit_price", "amount", "tax_rate", "product_code")
+TAX_LABELS = {"rate": "Rate %", "base": "Taxable amount", "amount": "Tax"}
+TAX_COLUMNS: tuple[str, ...] = TAX_DETAIL_FIELDS
 CHECK_LABELS = {
     "line_items_sum_to_net": "Line items add up to net",
     "net_plus_tax_equals_gross": "Net + tax = gross",
@@ -57,7 +59,9 @@ CHECK_LABELS = {
     "xml_readable": "E-invoice XML readable",
 }
 # Checks the page re-computes while the reviewer types; the others show the saved result.
-LIVE_CHECKS = frozenset({"line_items_sum_to_net", "net_plus_tax_equals_gross", "line_quantity_times_price"})
+LIVE_CHECKS = frozenset(
+    {"line_items_sum_to_net", "net_plus_tax_equals_gross", "line_quantity_times_price", "tax_details_sum"}
+)
 REASON_LABELS = {
     "LOW_CONFIDENCE": "Low confidence",
     "CHECK_FAILED": "Failed check",
@@ -75,7 +79,50 @@ REASON_LABELS = {
     "LOOKALIKE_CHARACTERS": "Look-alike characters",
     "INSTRUCTION_LIKE_TEXT": "Text addressed to a machine",
     "BANK_DETAILS_UNREADABLE": "Bank details unreadable",
+    "DUPLICATE_INVOICE": "Duplicate invoice",
+    "REOPENED": "Re-opened",
 }
+# Why an invoice waits, as a sentence: the one wording of each reason code, used by the chips'
+# tooltips, the queue and the history. "{subject}" is what the reason is about (a field, a check).
+REASON_SENTENCES = {
+    "LOW_CONFIDENCE": "{subject} was read with low confidence",
+    "CHECK_FAILED": "the check \u201c{subject}\u201d failed",
+    "MISSING_FIELD": "{subject} was not found on the invoice",
+    "ROUTE_UNCOVERED": "no routing rule matched the invoice",
+    "LOW_ROUTE_CONFIDENCE": "the routing rules disagree about the department",
+    "BANK_DETAILS_CHANGED": "the bank details differ from this vendor's earlier invoices",
+    "CREDIT_NOTE": "credit notes are always reviewed",
+    "XML_PAGE_MISMATCH": "the e-invoice's XML and its printed page disagree",
+    "XML_INVALID": "the e-invoice's XML is invalid",
+    "XML_UNREADABLE": "the e-invoice's XML cannot be read",
+    "HIDDEN_TEXT": "the PDF contains text a reader cannot see",
+    "DOCUMENT_MODIFIED": "the PDF was changed after it was first saved",
+    "BANK_DETAILS_MODIFIED": "the bank details were changed in a later revision of the PDF",
+    "LOOKALIKE_CHARACTERS": "{subject} contains look-alike characters from another alphabet",
+    "INSTRUCTION_LIKE_TEXT": "the PDF contains text addressed to a machine",
+    "BANK_DETAILS_UNREADABLE": "the bank details fail validation and cannot be compared",
+    "DUPLICATE_INVOICE": "the same invoice arrived before",
+    "REOPENED": "the invoice was re-opened after its approval",
+}
+# What each audit action says in the history; the actor's name comes first.
+ACTION_SENTENCES = {
+    "sent_to_review": "sent the invoice to review",
+    "auto_approved": "approved the invoice automatically (every field sure, every check passed)",
+    "claimed": "started working on the invoice",
+    "released": "gave the invoice back to the queue",
+    "field_corrected": "corrected {field}",
+    "line_items_corrected": "corrected the line items",
+    "tax_details_corrected": "corrected the tax breakdown",
+    "route_corrected": "changed the route's {field}",
+    "approved": "approved the invoice",
+    "rejected": "rejected the invoice",
+    "bank_details_confirmed": "confirmed the changed bank details as the second person",
+    "re_extracted": "read the invoice again",
+    "rerouted": "routed the invoice again",
+    "exported": "the ERP fetched the approved invoice",
+    "reopened": "re-opened the approved invoice",
+}
+ROUTE_LABELS = {"department": "Department", "cost_centre": "Cost centre", "approver": "Approver"}
 STATE_LABELS = {
     pb.REVIEW_TASK_STATE_OPEN: "open",
     pb.REVIEW_TASK_STATE_CLAIMED: "claimed",
@@ -83,6 +130,7 @@ STATE_LABELS = {
     pb.REVIEW_TASK_STATE_REJECTED: "rejected",
 }
 _ITEM_FIELD = re.compile(r"^line_items\[(\d+)\]\.(\w+)$")
+_TAX_FIELD = re.compile(r"^tax_details\[(\d+)\]\.(\w+)$")
 
 
 def task_id(name: str) -> str:
@@ -153,13 +201,54 @@ def _subject(reason: pb.ReviewReason) -> str:
     return ", ".join(LABELS.get(f, f.replace("_", " ")) for f in fields[:3])
 
 
-def reason_view(reason: pb.ReviewReason) -> dict[str, str]:
+def _check_of(reason: pb.ReviewReason) -> str:
+    """The check a failed-check reason is about, from the fields it names (older reasons name no check)."""
+    text = reason.field
+    if "quantity" in text or "unit_price" in text:
+        return "line_quantity_times_price"
+    if "line_items" in text:
+        return "line_items_sum_to_net"
+    if "tax_details" in text:
+        return "tax_details_sum"
+    if "total_gross" in text:
+        return "net_plus_tax_equals_gross"
+    if "due_date" in text:
+        return "due_date_not_before_invoice_date"
+    if text == "iban":
+        return "iban_checksum"
+    return ""
+
+
+def reason_sentence(reason: pb.ReviewReason) -> str:
+    """Why the invoice waits, in one sentence ("the check “Net + tax = gross” failed")."""
+    check = reason.check or (_check_of(reason) if reason.code == "CHECK_FAILED" else "")
+    subject = CHECK_LABELS.get(check) or _subject(reason) or "a value"
+    template = REASON_SENTENCES.get(reason.code)
+    if template is None:
+        return reason.detail or reason.code.replace("_", " ").lower()
+    text = template.format(subject=subject)
+    return text[0].upper() + text[1:]
+
+
+_EARLIER_DOCUMENT = re.compile(r"\bdocuments/([A-Za-z0-9_-]{1,64})\b")
+
+
+def earlier_document_link(reason: pb.ReviewReason) -> str:
+    """A duplicate's link to the invoice it duplicates (its detail names ``documents/{id}``); "" otherwise."""
+    found = _EARLIER_DOCUMENT.search(reason.detail) if reason.code == "DUPLICATE_INVOICE" else None
+    return f"/documents/{found.group(1)}" if found else ""
+
+
+def reason_view(reason: pb.ReviewReason) -> dict[str, Any]:
     return {
         "code": reason.code,
         "label": REASON_LABELS.get(reason.code, reason.code.replace("_", " ").capitalize()),
         "field": reason.field,
         "subject": _subject(reason),
         "detail": reason.detail,
+        "sentence": reason_sentence(reason),
+        "resolved": reason.resolved,
+        "link": earlier_document_link(reason),
     }
 
 
@@ -180,6 +269,7 @@ def task_summary(task: pb.ReviewTask, user: User) -> dict[str, Any]:
         "filename": task.filename,
         "page_count": max(task.page_count, 1),
         "reasons": [reason_view(r) for r in task.reasons],
+        "open_reasons": sum(1 for r in task.reasons if not r.resolved),
     }
 
 
@@ -281,6 +371,59 @@ def item_views(extraction: ext_pb.Extraction) -> list[dict[str, Any]]:
     return rows
 
 
+def tax_views(extraction: ext_pb.Extraction) -> list[dict[str, Any]]:
+    """The tax breakdown's rows (rate, base, amount), each cell like a line item's."""
+    failing: dict[int, set[str]] = {}
+    for name in _failing_fields(extraction):
+        match = _TAX_FIELD.match(name)
+        if match:
+            failing.setdefault(int(match.group(1)), set()).add(match.group(2))
+    rows = []
+    for index, tax in enumerate(extraction.tax_details):
+        cells = {f.name: f for f in tax.fields}
+        row = {}
+        for column in TAX_COLUMNS:
+            cell = _cell(cells.get(column))
+            cell["failing"] = column in failing.get(index, set())
+            row[column] = cell
+        rows.append(row)
+    return rows
+
+
+def route_options_view(options: pb.RouteOptions, route: Any) -> dict[str, Any]:
+    """The picklists of the route fields: the policy's departments, cost centres and approvers.
+
+    A current value the policy does not know (an older policy, a value set over the API) stays
+    selectable, marked as such, so opening an invoice never changes its route.
+    """
+    departments = [
+        {"name": d.department, "cost_centres": list(d.cost_centres), "approvers": list(d.approvers), "approver": d.approver}
+        for d in options.departments
+    ]
+    lists: dict[str, list[str]] = {
+        "department": [d["name"] for d in departments],
+        "cost_centre": list(dict.fromkeys(c for d in departments for c in d["cost_centres"])),
+        "approver": list(dict.fromkeys(a for d in departments for a in d["approvers"])),
+    }
+    choices = {}
+    for key, values in lists.items():
+        current = getattr(route, key, "") if route is not None else ""
+        entries = [{"value": v, "label": v, "known": True} for v in values]
+        if current and current not in values:
+            entries.insert(0, {"value": current, "label": f"{current} (not in the policy)", "known": False})
+        choices[key] = entries
+    return {"departments": departments, "choices": choices, "present": bool(departments)}
+
+
+def words_view(rendered: pb.RenderPageResponse) -> dict[str, Any]:
+    """A page's words for the browser: [text, x0, top, x1, bottom] in points, with the page size."""
+    return {
+        "width": round(rendered.width_points, 2),
+        "height": round(rendered.height_points, 2),
+        "words": [[w.text, *(round(v, 2) for v in w.bbox)] for w in rendered.words if len(w.bbox) == 4],
+    }
+
+
 def corrected_payload(response: pb.SubmitCorrectionsResponse, user: User) -> dict[str, Any]:
     """The JSON the page gets back after saving: new etag, normalised values, boxes and checks."""
     extraction = response.extraction
@@ -289,22 +432,71 @@ def corrected_payload(response: pb.SubmitCorrectionsResponse, user: User) -> dic
         "fields": {f["name"]: f for f in field_views(extraction, list(response.review_task.reasons))},
         "line_items": [{k: {"value": c["value"], "page": c["page"], "bbox": c["bbox"], "confidence": c["confidence"]}
                         for k, c in row.items()} for row in item_views(extraction)],
+        "tax_details": [{k: {"value": c["value"], "page": c["page"], "bbox": c["bbox"], "confidence": c["confidence"]}
+                         for k, c in row.items()} for row in tax_views(extraction)],
         "checks": check_views(extraction),
         "task": task_summary(response.review_task, user),
     }
+
+
+def _field_label(name: str) -> str:
+    return LABELS.get(name) or ITEM_LABELS.get(name) or ROUTE_LABELS.get(name) or name.replace("_", " ")
+
+
+def _summary_reasons(summary: str) -> list[pb.ReviewReason]:
+    """The reasons of a "sent_to_review" entry, written as "CODE:field,field, CODE, CODE:field"."""
+    reasons = []
+    for part in re.split(r",\s*(?=[A-Z][A-Z_]+(?::|,|$))", summary.strip()):
+        code, _, fields = part.strip().partition(":")
+        if code:
+            reasons.append(pb.ReviewReason(code=code, field=fields))
+    return reasons
+
+
+def _checks_text(names: str) -> str:
+    return ", ".join(CHECK_LABELS.get(n.strip(), n.strip().replace("_", " ")) for n in names.split(",") if n.strip())
+
+
+def audit_sentence(entry: pb.AuditEntry) -> tuple[str, str]:
+    """What happened, as (sentence after the actor's name, a note under it); no codes."""
+    field = _field_label(entry.field)
+    template = ACTION_SENTENCES.get(entry.action)
+    if entry.action == "route_corrected":
+        field = field.lower()
+    sentence = template.format(field=field) if template else entry.action.replace("_", " ")
+    note = "" if entry.action.endswith("_corrected") else entry.new_value
+    if entry.action == "sent_to_review" and entry.new_value:
+        note = " ".join(reason_sentence(r) + "." for r in _summary_reasons(entry.new_value))
+    elif entry.action == "approved" and entry.new_value.startswith("failed checks:"):
+        failed = entry.new_value.split(":", 1)[1]
+        count = len([n for n in failed.split(",") if n.strip()])
+        sentence += f" although {count} check{'s' if count != 1 else ''} failed"
+        note = _checks_text(failed)
+    elif entry.action in ("rejected", "reopened") and entry.new_value:
+        note = f"Reason: {entry.new_value}"
+    elif entry.action == "re_extracted" and entry.new_value:
+        note = f"With {entry.new_value}."
+    elif entry.action == "rerouted":
+        note = f"{entry.old_value or 'no department'} \u2192 {entry.new_value or 'no department'}"
+    elif entry.action == "bank_details_confirmed" and entry.new_value:
+        note = f"IBAN {entry.new_value}"
+    return sentence, note
 
 
 def audit_views(entries: list[pb.AuditEntry]) -> list[dict[str, str]]:
     views = []
     for entry in reversed(entries):  # newest first: what a reviewer wants to see
         when = entry.create_time.ToDatetime(tzinfo=dt.UTC)
+        sentence, note = audit_sentence(entry)
         views.append(
             {
                 "actor": entry.actor,
-                "action": entry.action.replace("_", " "),
-                "field": LABELS.get(entry.field, ITEM_LABELS.get(entry.field, entry.field.replace("_", " "))),
+                "code": entry.action,
+                "action": sentence,
+                "field": _field_label(entry.field),
                 "old": entry.old_value,
                 "new": entry.new_value,
+                "note": note,
                 "when": when.strftime("%Y-%m-%d %H:%M"),
                 "iso": when.isoformat(timespec="seconds"),
                 "change": bool(entry.old_value or entry.new_value) and entry.action.endswith("_corrected"),
@@ -314,6 +506,7 @@ def audit_views(entries: list[pb.AuditEntry]) -> list[dict[str, str]]:
 
 
 LINE_ITEM_KEYS = frozenset(LINE_ITEM_FIELDS)
+TAX_DETAIL_KEYS = frozenset(TAX_DETAIL_FIELDS)
 
 # Amounts first: they are what the checks are about and what most corrections touch.
 FIELD_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -331,3 +524,28 @@ def grouped(fields: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]
     known = {n for _, names in FIELD_GROUPS for n in names}
     other = [f for f in fields if f["name"] not in known]
     return groups + ([("Other", other)] if other else [])
+
+
+_MATCHED_BY = {"tax_id": "tax id", "iban": "IBAN", "name": "name", "fuzzy_name": "similar name"}
+
+
+def vendor_master_view(response: Any) -> dict[str, Any]:
+    """The vendor master panel (templates/_vendor_master.html) from GetReviewTask's ``vendor_match``
+    (the IBAN arrives masked but for its last 4 characters)."""
+    if not response.HasField("vendor_match"):
+        return {"exists": False, "found": False}
+    match = response.vendor_match
+    vendor = match.vendor
+    found = match.HasField("vendor")
+    route = " / ".join(part for part in (vendor.department, vendor.cost_centre, vendor.approver) if part)
+    return {
+        "exists": match.master_exists,
+        "found": found,
+        "matched_by": _MATCHED_BY.get(match.matched_by, match.matched_by),
+        "vendor_id": vendor.vendor_id,
+        "name": vendor.display_name,
+        "tax_id": vendor.tax_id,
+        "iban": vendor.iban,
+        "route": route if vendor.department else "",
+        "active": vendor.active if found else True,
+    }

@@ -119,9 +119,11 @@ def test_correct_totals_and_line_item_then_approve(page: Any, stage: Stage) -> N
     assert page.locator("#boxes .box").count() > 5  # fields drawn on the page image
     assert page.evaluate("document.getElementById('page-img').naturalWidth") > 500
 
-    # Clicking a field highlights its box; clicking a box focuses its field.
+    # Clicking a field highlights its box; out of the fields (Esc), clicking a box focuses its field.
+    # (In a field, a click on the page picks the word under it instead: test_review_page_daily.)
     page.click("#f-invoice_number")
     assert page.locator("#boxes .box.box-active").count() == 1
+    page.keyboard.press("Escape")
     page.locator("#boxes .box").nth(0).click()
     assert page.evaluate("document.activeElement.dataset.field || document.activeElement.dataset.itemField") is not None
 
@@ -334,11 +336,12 @@ def test_colleague_lease_and_stale_etag_are_explained(page: Any, stage: Stage) -
     page.goto(f"/{line.replace('reviewTasks', 'tasks')}")
     wait_ready(page)
     page.wait_for_selector("body[data-mine]:not(.readonly)")
-    assert "claimed" in page.locator("#state-label").inner_text()
-    # Typing letters that are shortcuts must not trigger them.
+    assert page.locator("#state-label").inner_text() == "open"  # opening it claimed nothing
+    # Typing letters that are shortcuts must not trigger them; the first one claims the invoice.
     page.click("#f-payment_terms")
     page.keyboard.press("Control+A")
     page.keyboard.type("net 30 days, pay as agreed; no skonto")
+    page.locator("#state-label", has_text="claimed by you").wait_for()
     assert page.url.endswith(line.split("/")[1]) and not page.locator("#reject-dialog[open]").count()
     # Meanwhile the same invoice changes on the server (another tab of the same user).
     current = review.GetReviewTask(pb.GetReviewTaskRequest(name=line), metadata=me).review_task
@@ -387,15 +390,18 @@ def test_a_reviewer_corrects_but_cannot_approve(page: Any, stage: Stage) -> None
     page.keyboard.press("Escape")
     assert page.locator("#help[open]").count() == 0
 
-    # A reviewer may correct: the route here, saved with Enter.
-    page.fill("#r-department", "Facilities")
+    # A reviewer may correct: the route here (a picklist of the policy's departments), saved with Enter.
+    page.select_option("#r-department", "Facilities")
     page.keyboard.press("Enter")
     page.locator("#message-text").filter(has_text="Saved").wait_for()
     entries = review.ListAuditEntries(
         pb.ListAuditEntriesRequest(parent=stage.documents["xss"]), metadata=stage.as_user(REVIEWER)
     ).audit_entries
     route = [e for e in entries if e.action == "route_corrected"]
-    assert [(e.actor, e.field, e.new_value) for e in route] == [(REVIEWER, "department", "Facilities")]
+    assert {e.actor for e in route} == {REVIEWER}
+    # The department's own cost centre comes with it (the policy's default for Facilities).
+    changed = {e.field: e.new_value for e in route}
+    assert (changed["department"], changed["cost_centre"]) == ("Facilities", "CC-2100")
 
     token = page.get_attribute("body", "data-csrf")
     refused = page.request.post(

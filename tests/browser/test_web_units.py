@@ -89,6 +89,34 @@ def test_reasons_read_as_words() -> None:
     assert views.money("30167.5", "EUR") == "30,167.50 EUR"
 
 
+def test_every_reason_code_and_audit_action_reads_as_a_sentence() -> None:
+    # One wording per reason code: the chips' tooltips, the queue and the history all use it.
+    assert set(views.REASON_SENTENCES) == set(views.REASON_LABELS)
+    for code in views.REASON_LABELS:
+        sentence = views.reason_sentence(pb.ReviewReason(code=code, field="iban"))
+        assert code not in sentence and "_" not in sentence and sentence[0].isupper()
+    summary = "LOW_CONFIDENCE:total_gross, CHECK_FAILED:total_net,total_tax,total_gross, ROUTE_UNCOVERED"
+    entries = [
+        pb.AuditEntry(actor="system", action="sent_to_review", new_value=summary),
+        pb.AuditEntry(actor="ann@demo", action="field_corrected", field="total_gross", old_value="1.00", new_value="2.00"),
+        pb.AuditEntry(actor="ann@demo", action="tax_details_corrected", field="tax_details", old_value="a", new_value="b"),
+        pb.AuditEntry(actor="ann@demo", action="route_corrected", field="cost_centre", new_value="CC-1"),
+        pb.AuditEntry(actor="ann@demo", action="approved", new_value="failed checks: tax_details_sum, iban_checksum"),
+    ]
+    shown = views.audit_views(entries)[::-1]
+    assert shown[0]["note"] == (
+        "Gross total was read with low confidence. The check \u201cNet + tax = gross\u201d failed. "
+        "No routing rule matched the invoice."
+    )
+    assert [v["action"] for v in shown[1:]] == [
+        "corrected Gross total", "corrected the tax breakdown", "changed the route's cost centre",
+        "approved the invoice although 2 checks failed",
+    ]
+    assert shown[-1]["note"] == "Tax breakdown adds up, IBAN checksum"
+    for view in shown:
+        assert not re.search(r"[A-Z]{2,}_|[a-z]_[a-z]", view["action"] + view["note"]), view
+
+
 def test_bank_change_view_names_who_may_not_confirm() -> None:
     task = pb.ReviewTask(name="reviewTasks/t1", document="documents/d1", state=pb.REVIEW_TASK_STATE_APPROVED,
                          bank_details_unconfirmed=True)

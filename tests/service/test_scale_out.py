@@ -98,7 +98,9 @@ def test_three_workers_process_every_document_exactly_once_while_one_is_killed(t
     with fresh_database() as url:
         with Cluster(database_url=url, root=tmp_path, lease_seconds=LEASE_S) as cluster:
             (tmp_path / "web").mkdir()
-            create_user(tmp_path / "web", username="reviewer@acme", password="scale-out-pw", tenant="acme", role="approver")
+            create_user(
+                tmp_path / "web", username="reviewer@acme", password="scale-out-pw", tenant="acme", role="approver"
+            )
             # Every role at once on a fresh database: one process migrates it, the others wait for it.
             names = [cluster.start("api"), *cluster.start_workers(3), cluster.start("web")]
             cluster.wait_ready(names)

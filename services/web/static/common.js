@@ -74,9 +74,11 @@ const docai = (() => {
     if (button) openHelp();
   });
 
-  // Goes to the next invoice: the server claims it (skipping `skip`) and answers with its URL.
-  async function next(skip) {
-    const result = await post("/api/next", { skip: skip || "" });
+  // Goes to the next invoice (skipping `skip`): the server answers with its URL. "n" on the queue
+  // claims it; moving on from an invoice (skip, after approving) only opens it: its first edit claims it.
+  async function next(skip, options) {
+    const claim = !(options && options.claim === false);
+    const result = await post("/api/next", { skip: skip || "", claim });
     if (result.ok && result.body.url) {
       window.location.assign(result.body.url);
       return result;

@@ -10,6 +10,17 @@
     });
   });
 
+  // Coming back to the queue (the back button after an approval, another tab): show it as it is now,
+  // not as the browser kept it.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) window.location.reload();
+  });
+  let hiddenSince = 0;
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") hiddenSince = Date.now();
+    else if (hiddenSince && Date.now() - hiddenSince > 2000) window.location.reload();
+  });
+
   // Documents still in processing and nothing to review: look again when they should be done.
   const pending = document.querySelector("[data-refresh-after]");
   if (pending) {

@@ -1,5 +1,7 @@
-// One invoice: page image with boxes, editable fields and line items, live checks, save/approve/reject/skip.
-// Everything the document says is attacker-controlled: it is only ever set with .value / .textContent.
+// One invoice: page image with boxes (zoom, pan, pick a word), editable fields, line items and tax
+// breakdown, live checks, save/approve/reject/skip. Opening an invoice does not claim it: the first
+// edit (or "c") does. Everything the document says is attacker-controlled: it is only ever set with
+// .value / .textContent.
 "use strict";
 
 (() => {
@@ -15,15 +17,23 @@
     page: 1,
     busy: false,
     warnedDiscard: false,
-    warnedApprove: false,
     itemsOriginal: "",
+    taxesOriginal: "",
+    claiming: null, // the claim in flight, so edits, saves and approvals wait for the same one
+    zoom: 1,
+    hd: false,
+    words: null, // {page, width, height, words: [[text, x0, top, x1, bottom], ...]}
   };
+  // Open and not ours: editable, and the first edit claims it.
+  const claimable = () => !state.mine && state.status === "open";
   const TOLERANCE = 0.02;
 
   const $ = (selector, root) => (root || document).querySelector(selector);
   const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
   const pageEl = $("#page");
+  const wrapEl = $("#page-wrap");
   const img = $("#page-img");
+  const taxesBody = $("#taxes-body");
   const boxesEl = $("#boxes");
   const itemsBody = $("#items-body");
   const checksEl = $("#checks");
@@ -110,6 +120,32 @@
       .filter((row) => Object.keys(row).length > 0);
   }
 
+  function taxRows() {
+    return $$("tr.tax", taxesBody).map((tr) => {
+      const cells = {};
+      $$("[data-tax-field]", tr).forEach((input) => {
+        cells[input.dataset.taxField] = input;
+      });
+      return cells;
+    });
+  }
+
+  function taxValues() {
+    return taxRows()
+      .map((cells) => {
+        const row = {};
+        Object.entries(cells).forEach(([key, input]) => {
+          if (input.value.trim()) row[key] = input.value.trim();
+        });
+        return row;
+      })
+      .filter((row) => Object.keys(row).length > 0);
+  }
+
+  function taxesDirty() {
+    return JSON.stringify(taxValues()) !== state.taxesOriginal;
+  }
+
   function dirtyFields() {
     const changed = {};
     $$("[data-field]").forEach((input) => {
@@ -135,17 +171,16 @@
   }
 
   function isDirty() {
-    return Object.keys(dirtyFields()).length > 0 || itemsDirty() || routeDirty();
+    return Object.keys(dirtyFields()).length > 0 || itemsDirty() || taxesDirty() || routeDirty();
   }
 
   function refreshDirty() {
     const dirty = isDirty();
-    saveButton.disabled = !dirty || !state.mine;
-    $$("[data-field], [data-route], [data-item-field]").forEach((input) => {
+    saveButton.disabled = !dirty || !(state.mine || claimable());
+    $$("[data-field], [data-route], [data-item-field], [data-tax-field]").forEach((input) => {
       input.classList.toggle("edited", input.value.trim() !== (input.dataset.original || "").trim());
     });
     state.warnedDiscard = false;
-    state.warnedApprove = false;
     return dirty;
   }
 
@@ -189,6 +224,22 @@
         const sum = amounts.reduce((a, b) => a + b, 0);
         const ok = Math.abs(sum - n) <= TOLERANCE + 1e-9;
         results.push(result("line_items_sum_to_net", ok, `lines add up to ${money(sum)}${ok ? "" : `, not ${money(n)}`}`, inputs));
+      }
+    }
+
+    // The tax breakdown: its tax amounts add up to the tax total (as the server checks it).
+    const taxes = taxRows().filter((cells) => Object.values(cells).some((i) => i.value.trim()));
+    if (tax !== null && taxes.length && taxes.every((cells) => cells.amount.value.trim())) {
+      const amounts = taxes.map((cells) => parseAmount(cells.amount.value));
+      const t = parseAmount(tax);
+      const inputs = [fieldInput("total_tax"), ...taxes.map((cells) => cells.amount)];
+      if ([t, ...amounts].some(Number.isNaN)) {
+        results.push(result("tax_details_sum", false, "an amount is not a number", inputs));
+      } else {
+        const sum = amounts.reduce((a, b) => a + b, 0);
+        const ok = Math.abs(sum - t) <= TOLERANCE + 1e-9;
+        const terms = amounts.map(money).join(" + ");
+        results.push(result("tax_details_sum", ok, `${terms} = ${money(sum)}${ok ? "" : `, not ${money(t)}`}`, inputs));
       }
     }
 
@@ -246,6 +297,7 @@
     line_items_sum_to_net: "Line items add up to net",
     net_plus_tax_equals_gross: "Net + tax = gross",
     line_quantity_times_price: "Qty × unit price = amount",
+    tax_details_sum: "Tax breakdown adds up",
   };
 
   function runChecks() {
@@ -273,12 +325,14 @@
       const bad = input.classList.contains("failing-live") || savedFailing.has(input.dataset.field);
       input.closest(".field").classList.toggle("failing", bad);
     });
-    $$("[data-item-field]").forEach((input) => input.classList.toggle("failing", input.classList.contains("failing-live")));
+    $$("[data-item-field], [data-tax-field]").forEach((input) => input.classList.toggle("failing", input.classList.contains("failing-live")));
     // Saved checks that the page cannot recompute are marked as "as saved" while edits are pending.
     const dirty = isDirty();
     $$("li[data-live='0']", checksEl).forEach((li) => li.classList.toggle("stale", dirty));
     const sum = itemValues().reduce((total, row) => total + (parseAmount(row.amount) || 0), 0);
     $("#items-sum").textContent = itemRows().length ? money(sum) : "—";
+    const taxSum = taxValues().reduce((total, row) => total + (parseAmount(row.amount) || 0), 0);
+    $("#taxes-sum").textContent = taxRows().length ? money(taxSum) : "—";
     drawBoxes();
   }
 
@@ -293,7 +347,9 @@
   }
 
   function boxedInputs() {
-    return $$("[data-field], [data-item-field]").filter((input) => input.dataset.bbox && Number(input.dataset.page) === state.page);
+    return $$("[data-field], [data-item-field], [data-tax-field]").filter(
+      (input) => input.dataset.bbox && Number(input.dataset.page) === state.page,
+    );
   }
 
   function drawBoxes() {
@@ -331,8 +387,8 @@
   }
 
   function highlight(input) {
-    $$(".field.active, tr.item.active").forEach((el) => el.classList.remove("active"));
-    const row = input.closest(".field, tr.item");
+    $$(".field.active, tr.item.active, tr.tax.active").forEach((el) => el.classList.remove("active"));
+    const row = input.closest(".field, tr.item, tr.tax");
     if (row) row.classList.add("active");
     const page = Number(input.dataset.page);
     if (input.dataset.bbox && page && page !== state.page) {
@@ -345,7 +401,25 @@
       box.classList.toggle("box-active", on);
       if (on) found = box;
     });
-    if (found) found.scrollIntoView({ block: "nearest", inline: "nearest", behavior: "smooth" });
+    if (found) reveal(found);
+  }
+
+  // Scrolls the page viewer (only it: scrollIntoView would also move the page's own layout) so `el` is in view.
+  function reveal(el) {
+    const view = wrapEl.getBoundingClientRect();
+    const box = el.getBoundingClientRect();
+    const margin = 24;
+    let dx = 0;
+    let dy = 0;
+    if (box.left < view.left + margin) dx = box.left - view.left - margin;
+    else if (box.right > view.right - margin) dx = Math.min(box.right - view.right + margin, box.left - view.left - margin);
+    if (box.top < view.top + margin) dy = box.top - view.top - margin;
+    else if (box.bottom > view.bottom - margin) dy = Math.min(box.bottom - view.bottom + margin, box.top - view.top - margin);
+    if (dx || dy) wrapEl.scrollBy({ left: dx, top: dy, behavior: "smooth" });
+  }
+
+  function pageSrc(page) {
+    return `/documents/${encodeURIComponent(docId)}/pages/${page}.png${state.hd ? "?hd=1" : ""}`;
   }
 
   function showPage(page) {
@@ -353,11 +427,267 @@
     state.page = page;
     pageEl.dataset.page = String(page);
     img.alt = `Page ${page}`;
-    img.src = `/documents/${encodeURIComponent(docId)}/pages/${page}.png`;
+    img.src = pageSrc(page);
     $$("[data-page-button]").forEach((b) => b.classList.toggle("current", Number(b.dataset.pageButton) === page));
+    loadWords(page);
   }
 
-  // ---------------------------------------------------------------- line items
+  // ---------------------------------------------------------------- zoom and pan
+
+  const ZOOM_STEPS = [0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4];
+  const ZOOM_MIN = ZOOM_STEPS[0];
+  const ZOOM_MAX = ZOOM_STEPS[ZOOM_STEPS.length - 1];
+  const ZOOM_KEY = "docai.zoom";
+
+  // The page's width at 100%: the viewer's width (at most 900 px), as the page is shown unzoomed.
+  function fitWidth() {
+    const style = window.getComputedStyle(wrapEl);
+    const inner = wrapEl.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return Math.max(200, Math.min(inner, 900));
+  }
+
+  // Zooms to `level`, keeping the point under (clientX, clientY) where it is (the viewer's centre by default).
+  // The boxes are placed in percent of the page, so they scale with it and stay on their words.
+  function setZoom(level, clientX, clientY) {
+    const zoom = Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, Math.round(level * 100) / 100));
+    const wrapRect = wrapEl.getBoundingClientRect();
+    const x = clientX === undefined ? wrapRect.left + wrapEl.clientWidth / 2 : clientX;
+    const y = clientY === undefined ? wrapRect.top + wrapEl.clientHeight / 2 : clientY;
+    const before = pageEl.getBoundingClientRect();
+    const fx = before.width ? (x - before.left) / before.width : 0.5;
+    const fy = before.height ? (y - before.top) / before.height : 0.5;
+    state.zoom = zoom;
+    if (zoom === 1) {
+      pageEl.style.width = "";
+      pageEl.style.maxWidth = "";
+    } else {
+      pageEl.style.width = `${Math.round(fitWidth() * zoom)}px`;
+      pageEl.style.maxWidth = "none";
+    }
+    pageEl.classList.toggle("zoomed", zoom > 1);
+    const after = pageEl.getBoundingClientRect();
+    wrapEl.scrollLeft += after.left + fx * after.width - x;
+    wrapEl.scrollTop += after.top + fy * after.height - y;
+    $("#zoom-level").textContent = `${Math.round(zoom * 100)}%`;
+    $$("[data-zoom]").forEach((b) => {
+      b.disabled = (b.dataset.zoom === "in" && zoom >= ZOOM_MAX) || (b.dataset.zoom === "out" && zoom <= ZOOM_MIN);
+    });
+    body.dataset.zoom = String(zoom);
+    try {
+      window.localStorage.setItem(ZOOM_KEY, String(zoom));
+    } catch (error) {
+      // private mode: the zoom is simply not remembered
+    }
+    // Zoomed past the image's own pixels: ask for the sharper rendering once.
+    if (!state.hd && img.naturalWidth && after.width > img.naturalWidth * 1.05) {
+      state.hd = true;
+      img.src = pageSrc(state.page);
+    }
+  }
+
+  function zoomStep(direction) {
+    const next =
+      direction > 0
+        ? ZOOM_STEPS.find((z) => z > state.zoom + 0.001) || ZOOM_MAX
+        : [...ZOOM_STEPS].reverse().find((z) => z < state.zoom - 0.001) || ZOOM_MIN;
+    setZoom(next);
+  }
+
+  $$("[data-zoom]").forEach((button) => {
+    button.addEventListener("mousedown", (event) => event.preventDefault()); // the field keeps the focus
+    button.addEventListener("click", () => {
+      const how = button.dataset.zoom;
+      if (how === "in") zoomStep(1);
+      else if (how === "out") zoomStep(-1);
+      else setZoom(1);
+    });
+  });
+
+  // Ctrl + wheel (and a touchpad's pinch, which the browser reports as one) zooms around the pointer.
+  wrapEl.addEventListener(
+    "wheel",
+    (event) => {
+      if (!event.ctrlKey) return;
+      event.preventDefault();
+      const factor = Math.exp(-Math.max(-100, Math.min(100, event.deltaY)) * 0.004);
+      setZoom(state.zoom * factor, event.clientX, event.clientY);
+    },
+    { passive: false },
+  );
+
+  // ---------------------------------------------------------------- picking words off the page
+
+  async function loadWords(page) {
+    try {
+      const response = await fetch(`/api/documents/${encodeURIComponent(docId)}/pages/${page}/words`, {
+        credentials: "same-origin",
+      });
+      if (!response.ok) return;
+      const data = await response.json();
+      if (page === state.page) state.words = { page, ...data };
+    } catch (error) {
+      // without words the page still shows; picking just finds nothing
+    }
+  }
+
+  function fillable(element) {
+    return !!element && element.matches && element.matches("[data-field], [data-item-field], [data-tax-field]");
+  }
+
+  // The field the page fills: the one the cursor is in.
+  function fillTarget() {
+    const active = document.activeElement;
+    return fillable(active) && !active.readOnly ? active : null;
+  }
+
+  // Client coordinates → PDF points of the current page.
+  function toPoints(clientX, clientY) {
+    const rect = img.getBoundingClientRect();
+    const [width, height] = state.words ? [state.words.width, state.words.height] : pagePoints();
+    return [((clientX - rect.left) / rect.width) * width, ((clientY - rect.top) / rect.height) * height];
+  }
+
+  function wordAt(clientX, clientY) {
+    if (!state.words || state.words.page !== state.page) return null;
+    const [x, y] = toPoints(clientX, clientY);
+    let best = null;
+    state.words.words.forEach((word) => {
+      const [, x0, top, x1, bottom] = word;
+      if (x >= x0 - 1 && x <= x1 + 1 && y >= top - 1 && y <= bottom + 1) {
+        const area = (x1 - x0) * (bottom - top);
+        if (!best || area < best.area) best = { word, area };
+      }
+    });
+    return best ? best.word : null;
+  }
+
+  // The words whose centre lies in the rectangle, in reading order (lines top to bottom, left to right).
+  function wordsIn(a, b) {
+    if (!state.words || state.words.page !== state.page) return [];
+    const [ax, ay] = toPoints(a[0], a[1]);
+    const [bx, by] = toPoints(b[0], b[1]);
+    const [left, right, top, bottom] = [Math.min(ax, bx), Math.max(ax, bx), Math.min(ay, by), Math.max(ay, by)];
+    const inside = state.words.words.filter(([, x0, t, x1, bt]) => {
+      const cx = (x0 + x1) / 2;
+      const cy = (t + bt) / 2;
+      return cx >= left && cx <= right && cy >= top && cy <= bottom;
+    });
+    inside.sort((p, q) => {
+      const sameLine = Math.abs(p[2] - q[2]) < Math.min(p[4] - p[2], q[4] - q[2]) / 2;
+      return sameLine ? p[1] - q[1] : p[2] - q[2];
+    });
+    return inside;
+  }
+
+  function placeInPoints(el, x0, top, x1, bottom) {
+    const [width, height] = state.words ? [state.words.width, state.words.height] : pagePoints();
+    el.style.left = `${(x0 / width) * 100}%`;
+    el.style.top = `${(top / height) * 100}%`;
+    el.style.width = `${((x1 - x0) / width) * 100}%`;
+    el.style.height = `${((bottom - top) / height) * 100}%`;
+  }
+
+  // Puts the words' text into the field (or after its text with Ctrl/⌘), as if typed, and moves its box there.
+  function fill(input, words, append) {
+    if (!words.length) return;
+    const text = words.map((w) => w[0]).join(" ");
+    input.value = append && input.value.trim() ? `${input.value.trim()} ${text}` : text;
+    const box = [
+      Math.min(...words.map((w) => w[1])),
+      Math.min(...words.map((w) => w[2])),
+      Math.max(...words.map((w) => w[3])),
+      Math.max(...words.map((w) => w[4])),
+    ];
+    input.dataset.page = String(state.page);
+    input.dataset.bbox = box.map((v) => v.toFixed(2)).join(",");
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.classList.add("picked");
+    window.setTimeout(() => input.classList.remove("picked"), 600);
+    const label = input.dataset.label || "the field";
+    say(`${label}: “${text}” from the page. Enter saves.`, "info");
+  }
+
+  const hoverEl = $("#word-hover");
+  const lassoEl = $("#lasso");
+  let drag = null;
+
+  // In a field, clicks on the page pick words (the field boxes let them through); outside one, a
+  // click on a box jumps to its field. Dragging moves a zoomed page; Shift+drag picks an area.
+  document.addEventListener("focusin", () => pageEl.classList.toggle("picking", !!fillTarget()));
+  document.addEventListener("focusout", () => window.setTimeout(() => pageEl.classList.toggle("picking", !!fillTarget()), 0));
+
+  wrapEl.addEventListener("mousedown", (event) => {
+    if (event.button !== 0) return;
+    if (event.target === wrapEl && (event.offsetX >= wrapEl.clientWidth || event.offsetY >= wrapEl.clientHeight)) return; // a scrollbar
+    event.preventDefault(); // keep the cursor in its field, and no image drag or text selection
+    drag = {
+      x: event.clientX,
+      y: event.clientY,
+      left: wrapEl.scrollLeft,
+      top: wrapEl.scrollTop,
+      lasso: event.shiftKey,
+      moved: false,
+      onBox: !!event.target.closest(".box"),
+    };
+  });
+
+  window.addEventListener("mousemove", (event) => {
+    if (!drag) {
+      if (!event.target.closest || !event.target.closest("#page")) {
+        hoverEl.hidden = true;
+        return;
+      }
+      const word = fillTarget() ? wordAt(event.clientX, event.clientY) : null;
+      hoverEl.hidden = !word;
+      if (word) placeInPoints(hoverEl, word[1], word[2], word[3], word[4]);
+      return;
+    }
+    const dx = event.clientX - drag.x;
+    const dy = event.clientY - drag.y;
+    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
+    drag.moved = true;
+    hoverEl.hidden = true;
+    if (drag.lasso) {
+      const rect = pageEl.getBoundingClientRect();
+      const left = Math.min(drag.x, event.clientX) - rect.left;
+      const top = Math.min(drag.y, event.clientY) - rect.top;
+      lassoEl.hidden = false;
+      lassoEl.style.left = `${(left / rect.width) * 100}%`;
+      lassoEl.style.top = `${(top / rect.height) * 100}%`;
+      lassoEl.style.width = `${(Math.abs(dx) / rect.width) * 100}%`;
+      lassoEl.style.height = `${(Math.abs(dy) / rect.height) * 100}%`;
+    } else {
+      wrapEl.classList.add("panning");
+      wrapEl.scrollLeft = drag.left - dx;
+      wrapEl.scrollTop = drag.top - dy;
+    }
+  });
+
+  window.addEventListener("mouseup", (event) => {
+    if (!drag) return;
+    const done = drag;
+    drag = null;
+    wrapEl.classList.remove("panning");
+    lassoEl.hidden = true;
+    const target = fillTarget();
+    if (done.lasso && done.moved) {
+      if (!target) {
+        say("Click into a field first, then pick its value on the page.", "info");
+        return;
+      }
+      const words = wordsIn([done.x, done.y], [event.clientX, event.clientY]);
+      if (words.length) fill(target, words, event.ctrlKey || event.metaKey);
+      else say("No words in that area.", "info");
+      return;
+    }
+    if (done.moved || done.onBox) return; // a pan, or a box's own click (it focuses its field)
+    const word = wordAt(event.clientX, event.clientY);
+    if (!word) return;
+    if (target) fill(target, [word], event.ctrlKey || event.metaKey);
+    else say("Click into a field first, then click its value on the page.", "info");
+  });
+
+  // ---------------------------------------------------------------- line items and tax rows
 
   function addRow(focus) {
     const fragment = $("#item-row").content.cloneNode(true);
@@ -385,19 +715,72 @@
     state.itemsOriginal = JSON.stringify(itemValues());
   }
 
+  function addTax(focus) {
+    const fragment = $("#tax-row").content.cloneNode(true);
+    const tr = fragment.querySelector("tr");
+    taxesBody.append(fragment);
+    wire(tr);
+    if (focus) $("input", tr).focus();
+    refreshDirty();
+    runChecks();
+    return tr;
+  }
+
+  function setTaxes(rows) {
+    taxesBody.replaceChildren();
+    rows.forEach((row) => {
+      const tr = addTax(false);
+      $$("[data-tax-field]", tr).forEach((input) => {
+        const cell = row[input.dataset.taxField] || {};
+        input.value = cell.value || "";
+        input.dataset.original = cell.value || "";
+        input.dataset.page = String(cell.page || 0);
+        input.dataset.bbox = cell.bbox || "";
+      });
+    });
+    state.taxesOriginal = JSON.stringify(taxValues());
+  }
+
+  // ---------------------------------------------------------------- route picklists
+
+  const policy = (() => {
+    const holder = $("#route-policy");
+    try {
+      return holder ? JSON.parse(holder.dataset.departments || "[]") : [];
+    } catch (error) {
+      return [];
+    }
+  })();
+
+  // Choosing a department proposes its cost centre and the approver its ladder picks for this amount,
+  // unless the ones chosen already belong to it.
+  function departmentChanged() {
+    const department = policy.find((d) => d.name === $("#r-department").value);
+    if (!department) return;
+    const centre = $("#r-cost_centre");
+    const approver = $("#r-approver");
+    if (centre && !department.cost_centres.includes(centre.value)) centre.value = department.cost_centres[0] || centre.value;
+    if (approver && !department.approvers.includes(approver.value)) approver.value = department.approver || approver.value;
+  }
+
   // ---------------------------------------------------------------- editing rights
 
   function setEditable(editable) {
     $$("#fields-form input").forEach((input) => {
       input.readOnly = !editable;
     });
-    $$("[data-action='add-row'], [data-action='remove-row']").forEach((button) => {
+    $$("#fields-form select").forEach((select) => {
+      select.disabled = !editable;
+    });
+    $$("[data-action='add-row'], [data-action='remove-row'], [data-action='add-tax'], [data-action='remove-tax']").forEach((button) => {
       button.disabled = !editable;
     });
     $$("#actions [data-action]").forEach((button) => {
       const needsApprover = ["approve", "reject"].includes(button.dataset.action);
       button.disabled = !editable || (needsApprover && !canApprove) || (button.dataset.action === "save" && !isDirty());
     });
+    $("#claim-btn").hidden = !claimable();
+    $("#claim-btn").disabled = !claimable();
     body.classList.toggle("readonly", !editable);
   }
 
@@ -405,15 +788,132 @@
     $("#state-label").textContent = text;
   }
 
+  // ---------------------------------------------------------------- reasons and history
+
+  function renderReasons(reasons) {
+    const list = $("#reasons");
+    list.replaceChildren();
+    reasons.forEach((r) => {
+      const li = document.createElement("li");
+      li.className = `chip chip-${r.code.toLowerCase()}${r.resolved ? " resolved" : ""}`;
+      li.dataset.code = r.code;
+      li.title = r.sentence || "";
+      const strong = document.createElement("strong");
+      strong.textContent = r.subject ? `${r.label}: ${r.subject}` : r.label;
+      li.append(strong);
+      if (r.detail) li.append(document.createTextNode(` — ${r.detail}`));
+      if (r.resolved) {
+        const note = document.createElement("span");
+        note.className = "resolved-note";
+        note.textContent = " (resolved)";
+        li.append(note);
+      }
+      list.append(li);
+    });
+    list.hidden = reasons.length === 0;
+  }
+
+  function renderHistory(entries) {
+    const history = $("#history");
+    $$("ol.history, p.muted", history).forEach((el) => el.remove());
+    if (!entries.length) return;
+    const list = document.createElement("ol");
+    list.className = "history";
+    entries.forEach((entry) => {
+      const li = document.createElement("li");
+      li.className = entry.change ? "change" : "event";
+      li.dataset.action = entry.code;
+      const head = document.createElement("div");
+      head.className = "history-head";
+      const actor = document.createElement("span");
+      actor.className = "actor";
+      actor.textContent = entry.actor;
+      const action = document.createElement("span");
+      action.className = "action";
+      action.textContent = entry.action;
+      const when = document.createElement("time");
+      when.dateTime = entry.iso;
+      when.textContent = entry.when;
+      head.append(actor, document.createTextNode(" "), action, document.createTextNode(" "), when);
+      li.append(head);
+      if (entry.change) {
+        const diff = document.createElement("div");
+        diff.className = "diff";
+        const del = document.createElement("del");
+        del.textContent = entry.old || "(empty)";
+        const arrow = document.createElement("span");
+        arrow.className = "arrow";
+        arrow.setAttribute("aria-label", "changed to");
+        arrow.textContent = "→";
+        const ins = document.createElement("ins");
+        ins.textContent = entry.new || "(empty)";
+        diff.append(del, document.createTextNode(" "), arrow, document.createTextNode(" "), ins);
+        li.append(diff);
+      } else if (entry.note) {
+        const note = document.createElement("div");
+        note.className = "note";
+        note.textContent = entry.note;
+        li.append(note);
+      }
+      list.append(li);
+    });
+    history.append(list);
+  }
+
+  // ---------------------------------------------------------------- claiming
+
+  // Claims the invoice once (the first edit, "c", or an action that needs it); resolves to true when it is ours.
+  function ensureClaimed() {
+    if (state.mine) return Promise.resolve(true);
+    if (!claimable()) return Promise.resolve(false);
+    if (!state.claiming) {
+      state.claiming = claim().finally(() => {
+        state.claiming = null;
+      });
+    }
+    return state.claiming;
+  }
+
+  async function claim() {
+    const result = await docai.post(`/api/tasks/${encodeURIComponent(taskId)}/claim`, {});
+    if (!result.ok) {
+      sayError(result);
+      state.status = "claimed";
+      revertEdits();
+      setEditable(false);
+      return false;
+    }
+    state.etag = result.body.task.etag;
+    state.mine = true;
+    state.status = "claimed";
+    body.dataset.mine = "1";
+    setStatusLabel("claimed by you");
+    setEditable(true);
+    refreshDirty();
+    return true;
+  }
+
+  // A colleague was faster: what was typed before the claim failed is not kept.
+  function revertEdits() {
+    $$("[data-field], [data-route]").forEach((input) => {
+      input.value = input.dataset.original || "";
+    });
+    setItems(JSON.parse(state.itemsOriginal || "[]").map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, { value: v }]))));
+    setTaxes(JSON.parse(state.taxesOriginal || "[]").map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, { value: v }]))));
+    refreshDirty();
+    runChecks();
+  }
+
   // ---------------------------------------------------------------- actions
 
   async function save() {
-    if (!state.mine) return false;
+    if (!(await ensureClaimed())) return false;
     const fields = dirtyFields();
     const payload = { etag: state.etag, fields, request_id: docai.requestId() };
     if (itemsDirty()) payload.line_items = itemValues();
+    if (taxesDirty()) payload.tax_details = taxValues();
     if (routeDirty()) payload.route = routeValues();
-    if (!Object.keys(fields).length && !payload.line_items && !payload.route) return true;
+    if (!Object.keys(fields).length && !payload.line_items && !payload.tax_details && !payload.route) return true;
     say("Saving…", "info");
     $$(".invalid").forEach((input) => input.classList.remove("invalid"));
     const result = await docai.post(`/api/tasks/${encodeURIComponent(taskId)}/corrections`, payload);
@@ -443,6 +943,7 @@
       conf.textContent = f.confidence === null ? "" : `${f.percent}%`;
     });
     setItems(data.line_items);
+    setTaxes(data.tax_details || []);
     $$("[data-route]").forEach((input) => {
       input.dataset.original = input.value.trim();
     });
@@ -457,25 +958,53 @@
       li.classList.toggle("pass", c.passed);
       li.classList.toggle("fail", !c.passed);
     });
+    if (data.task) {
+      renderReasons(data.task.reasons || []);
+      if (data.task.amount) $(".panel-head .amount").textContent = data.task.amount;
+      if (data.task.vendor) $("#vendor-title").textContent = data.task.vendor;
+    }
+    if (data.audit) renderHistory(data.audit);
     refreshDirty();
     runChecks();
   }
 
+  function failingChecks() {
+    return $$("li.check.fail", checksEl).filter((li) => !li.hidden);
+  }
+
   async function approve() {
-    if (state.busy || !state.mine) return;
+    if (state.busy || !(state.mine || claimable())) return;
     if (!canApprove) {
       say("Your role cannot approve invoices; ask an approver.", "bad");
       return;
     }
-    const failing = $$("li.check.fail", checksEl).filter((li) => !li.hidden);
-    if (failing.length && !state.warnedApprove) {
-      state.warnedApprove = true;
-      const names = failing.map((li) => $(".check-label", li).textContent).join(", ");
-      say(`${failing.length} check(s) still fail: ${names}. Press a again to approve anyway.`, "warn");
+    const failing = failingChecks();
+    if (failing.length) {
+      // Asked where the accountant is looking: a modal over the page, focused for the keyboard.
+      const list = $("#approve-failing");
+      list.replaceChildren();
+      failing.forEach((li) => {
+        const item = document.createElement("li");
+        const strong = document.createElement("strong");
+        strong.textContent = $(".check-label", li).textContent;
+        item.append(strong, document.createTextNode(` — ${$(".check-detail", li).textContent}`));
+        list.append(item);
+      });
+      $("#approve-title").textContent =
+        failing.length === 1 ? "Approve although a check fails?" : `Approve although ${failing.length} checks fail?`;
+      const dialog = $("#approve-dialog");
+      if (!dialog.open) dialog.showModal();
+      $("[data-action='cancel-approve']").focus();
       return;
     }
+    await approveNow();
+  }
+
+  async function approveNow() {
+    if (state.busy) return;
     state.busy = true;
     try {
+      if (!(await ensureClaimed())) return;
       if (isDirty() && !(await save())) return;
       say("Approving…", "info");
       const result = await docai.post(`/api/tasks/${encodeURIComponent(taskId)}/approve`, {
@@ -487,6 +1016,7 @@
         return;
       }
       state.mine = false;
+      state.status = "approved";
       setEditable(false);
       setStatusLabel("approved");
       say("Approved. Opening the next invoice…", "ok");
@@ -497,9 +1027,10 @@
   }
 
   async function reject(reason) {
-    if (state.busy || !state.mine) return;
+    if (state.busy) return;
     state.busy = true;
     try {
+      if (!(await ensureClaimed())) return;
       const result = await docai.post(`/api/tasks/${encodeURIComponent(taskId)}/reject`, {
         etag: state.etag,
         reason,
@@ -510,6 +1041,7 @@
         return;
       }
       state.mine = false;
+      state.status = "rejected";
       setEditable(false);
       setStatusLabel("rejected");
       say("Rejected. Opening the next invoice…", "ok");
@@ -519,21 +1051,23 @@
     }
   }
 
+  // Moving on opens the next invoice without claiming it: a colleague may take it until it is edited.
   async function goNext(skip) {
-    const result = await docai.next(skip);
+    const result = await docai.next(skip, { claim: false });
     if (!result.ok) sayError(result);
   }
 
   // s and n: give the invoice back (if it is ours) and move on. Unsaved edits need a second press.
   async function skip() {
     if (state.busy) return;
-    if (state.mine && isDirty() && !state.warnedDiscard) {
+    if ((state.mine || claimable()) && isDirty() && !state.warnedDiscard) {
       state.warnedDiscard = true;
       say("You have unsaved corrections. Press again to discard them, or Enter in a field to save.", "warn");
       return;
     }
     state.busy = true;
     try {
+      if (state.claiming) await state.claiming;
       if (state.mine) {
         const released = await docai.post(`/api/tasks/${encodeURIComponent(taskId)}/release`, {});
         if (!released.ok && released.status !== 409) {
@@ -549,7 +1083,7 @@
   }
 
   function openReject() {
-    if (!state.mine) return;
+    if (!(state.mine || claimable())) return;
     if (!canApprove) {
       say("Your role cannot reject invoices; ask an approver.", "bad");
       return;
@@ -560,23 +1094,10 @@
     $("#reject-reason").focus();
   }
 
-  async function claim() {
-    const result = await docai.post(`/api/tasks/${encodeURIComponent(taskId)}/claim`, {});
-    if (!result.ok) {
-      sayError(result);
-      setEditable(false);
-      return;
-    }
-    state.etag = result.body.task.etag;
-    state.mine = true;
-    setStatusLabel("claimed by you");
-    setEditable(true);
-  }
-
   // "e": into the fields, at the value most likely wrong: the first unsure one, else the first
   // one a check complains about. Never automatic on load, so "a" can never land in a text box.
   function focusFirst() {
-    const inputs = $$("[data-field], [data-item-field]");
+    const inputs = $$("[data-field], [data-item-field], [data-tax-field]");
     const unsure = inputs.find((i) => i.classList.contains("low") || (i.closest(".field.low") && !i.classList.contains("edited")));
     const failing = inputs.find((i) => i.classList.contains("failing-live") || i.classList.contains("failing") || i.closest(".field.failing"));
     const target = unsure || failing || $("[data-field]");
@@ -588,13 +1109,19 @@
 
   // ---------------------------------------------------------------- wiring
 
+  function edited() {
+    refreshDirty();
+    runChecks();
+    if (claimable()) ensureClaimed(); // the first edit claims the invoice
+  }
+
   function wire(root) {
-    $$("input", root).forEach((input) => {
+    $$("input, select", root).forEach((input) => {
       input.addEventListener("focus", () => highlight(input));
-      input.addEventListener("input", () => {
+      input.addEventListener(input.tagName === "SELECT" ? "change" : "input", () => {
         input.classList.remove("invalid");
-        refreshDirty();
-        runChecks();
+        if (input.dataset.route === "department") departmentChanged();
+        edited();
       });
       input.addEventListener("keydown", (event) => {
         if (event.key === "Enter" && !event.isComposing) {
@@ -613,13 +1140,19 @@
     else if (action === "approve") approve();
     else if (action === "reject") openReject();
     else if (action === "skip") skip();
+    else if (action === "claim") ensureClaimed();
     else if (action === "reload") window.location.reload();
-    else if (action === "add-row") addRow(true);
-    else if (action === "cancel-reject") $("#reject-dialog").close();
-    else if (action === "remove-row") {
+    else if (action === "add-row") {
+      addRow(true);
+      edited();
+    } else if (action === "add-tax") {
+      addTax(true);
+      edited();
+    } else if (action === "cancel-reject") $("#reject-dialog").close();
+    else if (action === "cancel-approve") $("#approve-dialog").close();
+    else if (action === "remove-row" || action === "remove-tax") {
       target.closest("tr").remove();
-      refreshDirty();
-      runChecks();
+      edited();
     }
   });
 
@@ -637,11 +1170,26 @@
     reject(reason);
   });
 
+  $("#approve-form").addEventListener("submit", () => approveNow());
+  // In the warning, "a" again approves anyway (as Enter on its button does); Esc goes back.
+  $("#approve-dialog").addEventListener("keydown", (event) => {
+    if (event.key === "a" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      $("#approve-dialog").close();
+      approveNow();
+    }
+  });
+
   docai.on("a", approve);
+  docai.on("c", () => ensureClaimed());
   docai.on("e", focusFirst);
   docai.on("r", openReject);
   docai.on("s", skip);
   docai.on("n", skip);
+  docai.on("+", () => zoomStep(1));
+  docai.on("=", () => zoomStep(1));
+  docai.on("-", () => zoomStep(-1));
+  docai.on("0", () => setZoom(1));
   docai.on("h", () => {
     const history = $("#history");
     history.open = !history.open;
@@ -660,18 +1208,31 @@
     say("The page image could not be loaded.", "warn");
     body.dataset.ready = "1";
   });
-  window.addEventListener("resize", drawBoxes);
+  window.addEventListener("resize", () => {
+    if (state.zoom !== 1) setZoom(state.zoom);
+    drawBoxes();
+  });
 
   wire(document.getElementById("fields-form"));
   state.itemsOriginal = JSON.stringify(itemValues());
+  state.taxesOriginal = JSON.stringify(taxValues());
   runChecks();
   refreshDirty();
+  loadWords(1);
+  try {
+    const remembered = Number(window.localStorage.getItem(ZOOM_KEY));
+    if (remembered && remembered !== 1) setZoom(remembered);
+  } catch (error) {
+    // no storage: start at 100%
+  }
+  if (state.zoom === 1) $("#zoom-level").textContent = "100%";
 
+  // Opening an invoice never claims it: an open one is editable and its first edit claims it.
   if (state.mine) {
     setEditable(true);
   } else if (state.status === "open") {
-    setEditable(false);
-    claim();
+    setEditable(true);
+    say("Nobody is working on this invoice yet: your first change claims it (or press c).", "info");
   } else {
     setEditable(false);
     if (state.status === "claimed") say(`${body.dataset.claimedBy || "A colleague"} is working on this invoice.`, "warn");

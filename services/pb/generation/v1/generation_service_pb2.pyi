@@ -23,6 +23,7 @@ class ViolationKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VIOLATION_KIND_LENGTH: _ClassVar[ViolationKind]
     VIOLATION_KIND_STYLE: _ClassVar[ViolationKind]
     VIOLATION_KIND_EMPTY_TEXT: _ClassVar[ViolationKind]
+    VIOLATION_KIND_FLUENCY: _ClassVar[ViolationKind]
 
 class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -54,6 +55,7 @@ VIOLATION_KIND_MISSING_FACT: ViolationKind
 VIOLATION_KIND_LENGTH: ViolationKind
 VIOLATION_KIND_STYLE: ViolationKind
 VIOLATION_KIND_EMPTY_TEXT: ViolationKind
+VIOLATION_KIND_FLUENCY: ViolationKind
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_ERROR: Severity
 SEVERITY_WARNING: Severity
@@ -149,7 +151,7 @@ class Violation(_message.Message):
     def __init__(self, kind: _Optional[_Union[ViolationKind, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., span: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Scorecard(_message.Message):
-    __slots__ = ("passed", "grounded", "length_ok", "word_count", "char_count", "target_words", "target_chars", "violations", "input_truncated", "voice_score")
+    __slots__ = ("passed", "grounded", "length_ok", "word_count", "char_count", "target_words", "target_chars", "violations", "input_truncated", "voice_score", "fluency")
     PASSED_FIELD_NUMBER: _ClassVar[int]
     GROUNDED_FIELD_NUMBER: _ClassVar[int]
     LENGTH_OK_FIELD_NUMBER: _ClassVar[int]
@@ -160,6 +162,7 @@ class Scorecard(_message.Message):
     VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
     INPUT_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     VOICE_SCORE_FIELD_NUMBER: _ClassVar[int]
+    FLUENCY_FIELD_NUMBER: _ClassVar[int]
     passed: bool
     grounded: bool
     length_ok: bool
@@ -170,7 +173,8 @@ class Scorecard(_message.Message):
     violations: _containers.RepeatedCompositeFieldContainer[Violation]
     input_truncated: bool
     voice_score: float
-    def __init__(self, passed: _Optional[bool] = ..., grounded: _Optional[bool] = ..., length_ok: _Optional[bool] = ..., word_count: _Optional[int] = ..., char_count: _Optional[int] = ..., target_words: _Optional[int] = ..., target_chars: _Optional[int] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., input_truncated: _Optional[bool] = ..., voice_score: _Optional[float] = ...) -> None: ...
+    fluency: float
+    def __init__(self, passed: _Optional[bool] = ..., grounded: _Optional[bool] = ..., length_ok: _Optional[bool] = ..., word_count: _Optional[int] = ..., char_count: _Optional[int] = ..., target_words: _Optional[int] = ..., target_chars: _Optional[int] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., input_truncated: _Optional[bool] = ..., voice_score: _Optional[float] = ..., fluency: _Optional[float] = ...) -> None: ...
 
 class BatchGenerateDescriptionsRequest(_message.Message):
     __slots__ = ("brand", "products", "request_id")

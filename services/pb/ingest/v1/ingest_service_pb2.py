@@ -27,43 +27,59 @@ from docai.services.pb.routing.v1 import routing_service_pb2 as docai_dot_routin
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$docai/ingest/v1/ingest_service.proto\x12\x0f\x64ocai.ingest.v1\x1a,docai/extraction/v1/extraction_service.proto\x1a&docai/routing/v1/routing_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"*\n\x07\x46\x61ilure\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x90\x03\n\x08\x44ocument\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12-\n\x05state\x18\x03 \x01(\x0e\x32\x1e.docai.ingest.v1.DocumentState\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x12\n\nsize_bytes\x18\x05 \x01(\x03\x12\x12\n\npage_count\x18\x06 \x01(\x05\x12\x13\n\x0b\x65xternal_id\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x07\x66\x61ilure\x18\n \x01(\x0b\x32\x18.docai.ingest.v1.Failure\x12\x16\n\x0ereview_reasons\x18\x0b \x03(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x0c \x01(\t\x12\x16\n\x0equeue_position\x18\r \x01(\x05\x12\x19\n\x11\x65stimated_seconds\x18\x0e \x01(\x01\"a\n\x0eUploadMetadata\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\"e\n\x15UploadDocumentRequest\x12\x33\n\x08metadata\x18\x01 \x01(\x0b\x32\x1f.docai.ingest.v1.UploadMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"E\n\x16UploadDocumentResponse\x12+\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.docai.ingest.v1.Document\"\"\n\x12GetDocumentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x9f\x01\n\x13GetDocumentResponse\x12+\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.docai.ingest.v1.Document\x12\x33\n\nextraction\x18\x02 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction\x12&\n\x05route\x18\x03 \x01(\x0b\x32\x17.docai.routing.v1.Route\"l\n\x14ListDocumentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12-\n\x05state\x18\x03 \x01(\x0e\x32\x1e.docai.ingest.v1.DocumentState\"^\n\x15ListDocumentsResponse\x12,\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.docai.ingest.v1.Document\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"=\n\x15WatchDocumentsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_event_id\x18\x02 \x01(\x03\"W\n\x16WatchDocumentsResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12+\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.docai.ingest.v1.Document\"h\n\x15\x45xportDocumentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12-\n\x06\x66ormat\x18\x03 \x01(\x0e\x32\x1d.docai.ingest.v1.ExportFormat\"l\n\x16\x45xportDocumentResponse\x12+\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.docai.ingest.v1.Document\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t*\xb0\x02\n\rDocumentState\x12\x1e\n\x1a\x44OCUMENT_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44OCUMENT_STATE_RECEIVED\x10\x01\x12\x19\n\x15\x44OCUMENT_STATE_PARSED\x10\x02\x12\x1c\n\x18\x44OCUMENT_STATE_EXTRACTED\x10\x03\x12\x19\n\x15\x44OCUMENT_STATE_ROUTED\x10\x04\x12\x1c\n\x18\x44OCUMENT_STATE_IN_REVIEW\x10\x05\x12\x1b\n\x17\x44OCUMENT_STATE_APPROVED\x10\x06\x12\x1b\n\x17\x44OCUMENT_STATE_REJECTED\x10\x07\x12\x1b\n\x17\x44OCUMENT_STATE_EXPORTED\x10\x08\x12\x19\n\x15\x44OCUMENT_STATE_FAILED\x10\t*H\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45XPORT_FORMAT_CII_XML\x10\x01\x32\xf6\x03\n\rIngestService\x12\x63\n\x0eUploadDocument\x12&.docai.ingest.v1.UploadDocumentRequest\x1a\'.docai.ingest.v1.UploadDocumentResponse(\x01\x12X\n\x0bGetDocument\x12#.docai.ingest.v1.GetDocumentRequest\x1a$.docai.ingest.v1.GetDocumentResponse\x12^\n\rListDocuments\x12%.docai.ingest.v1.ListDocumentsRequest\x1a&.docai.ingest.v1.ListDocumentsResponse\x12\x63\n\x0eWatchDocuments\x12&.docai.ingest.v1.WatchDocumentsRequest\x1a\'.docai.ingest.v1.WatchDocumentsResponse0\x01\x12\x61\n\x0e\x45xportDocument\x12&.docai.ingest.v1.ExportDocumentRequest\x1a\'.docai.ingest.v1.ExportDocumentResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$docai/ingest/v1/ingest_service.proto\x12\x0f\x64ocai.ingest.v1\x1a,docai/extraction/v1/extraction_service.proto\x1a&docai/routing/v1/routing_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"*\n\x07\x46\x61ilure\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xfa\x03\n\x08\x44ocument\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12-\n\x05state\x18\x03 \x01(\x0e\x32\x1e.docai.ingest.v1.DocumentState\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x12\n\nsize_bytes\x18\x05 \x01(\x03\x12\x12\n\npage_count\x18\x06 \x01(\x05\x12\x13\n\x0b\x65xternal_id\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x07\x66\x61ilure\x18\n \x01(\x0b\x32\x18.docai.ingest.v1.Failure\x12\x16\n\x0ereview_reasons\x18\x0b \x03(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x0c \x01(\t\x12\x16\n\x0equeue_position\x18\r \x01(\x05\x12\x19\n\x11\x65stimated_seconds\x18\x0e \x01(\x01\x12\x13\n\x0bvendor_name\x18\x0f \x01(\t\x12\x16\n\x0einvoice_number\x18\x10 \x01(\t\x12\x14\n\x0cinvoice_date\x18\x11 \x01(\t\x12\x13\n\x0btotal_gross\x18\x12 \x01(\t\x12\x10\n\x08\x63urrency\x18\x13 \x01(\t\"a\n\x0eUploadMetadata\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\"e\n\x15UploadDocumentRequest\x12\x33\n\x08metadata\x18\x01 \x01(\x0b\x32\x1f.docai.ingest.v1.UploadMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"E\n\x16UploadDocumentResponse\x12+\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.docai.ingest.v1.Document\"\"\n\x12GetDocumentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x9f\x01\n\x13GetDocumentResponse\x12+\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.docai.ingest.v1.Document\x12\x33\n\nextraction\x18\x02 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction\x12&\n\x05route\x18\x03 \x01(\x0b\x32\x17.docai.routing.v1.Route\"\x86\x02\n\x14ListDocumentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12-\n\x05state\x18\x03 \x01(\x0e\x32\x1e.docai.ingest.v1.DocumentState\x12\x17\n\x0fvendor_contains\x18\x04 \x01(\t\x12\x16\n\x0einvoice_number\x18\x05 \x01(\t\x12\x13\n\x0btotal_gross\x18\x06 \x01(\t\x12.\n\ndate_field\x18\x07 \x01(\x0e\x32\x1a.docai.ingest.v1.DateField\x12\x11\n\tdate_from\x18\x08 \x01(\t\x12\x0f\n\x07\x64\x61te_to\x18\t \x01(\t\"^\n\x15ListDocumentsResponse\x12,\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.docai.ingest.v1.Document\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"=\n\x15WatchDocumentsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_event_id\x18\x02 \x01(\x03\"W\n\x16WatchDocumentsResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12+\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.docai.ingest.v1.Document\"h\n\x15\x45xportDocumentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12-\n\x06\x66ormat\x18\x03 \x01(\x0e\x32\x1d.docai.ingest.v1.ExportFormat\"\x9f\x01\n\x16\x45xportDocumentResponse\x12+\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.docai.ingest.v1.Document\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x31\n\x07invoice\x18\x04 \x01(\x0b\x32 .docai.ingest.v1.ApprovedInvoice\"\x8e\x01\n\x0bInvoiceLine\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\x12\n\nunit_price\x18\x04 \x01(\t\x12\x0e\n\x06\x61mount\x18\x05 \x01(\t\x12\x10\n\x08tax_rate\x18\x06 \x01(\t\x12\x14\n\x0cproduct_code\x18\x07 \x01(\t\":\n\x0cTaxBreakdown\x12\x0c\n\x04rate\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61se\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\"\x85\x03\n\rInvoiceHeader\x12\x13\n\x0bvendor_name\x18\x01 \x01(\t\x12\x16\n\x0evendor_address\x18\x02 \x01(\t\x12\x15\n\rvendor_tax_id\x18\x03 \x01(\t\x12\x15\n\rcustomer_name\x18\x04 \x01(\t\x12\x17\n\x0f\x63ustomer_tax_id\x18\x05 \x01(\t\x12\x16\n\x0einvoice_number\x18\x06 \x01(\t\x12\x14\n\x0cinvoice_date\x18\x07 \x01(\t\x12\x10\n\x08\x64ue_date\x18\x08 \x01(\t\x12\x16\n\x0epurchase_order\x18\t \x01(\t\x12\x15\n\rpayment_terms\x18\n \x01(\t\x12\x10\n\x08\x63urrency\x18\x0b \x01(\t\x12\x11\n\ttotal_net\x18\x0c \x01(\t\x12\x11\n\ttotal_tax\x18\r \x01(\t\x12\x13\n\x0btotal_gross\x18\x0e \x01(\t\x12\x12\n\namount_due\x18\x0f \x01(\t\x12\x0c\n\x04iban\x18\x10 \x01(\t\x12\x0b\n\x03\x62ic\x18\x11 \x01(\t\x12\x15\n\rdocument_type\x18\x12 \x01(\t\"\xf7\x01\n\x08\x41pproval\x12\x13\n\x0b\x61pproved_by\x18\x01 \x01(\t\x12\x30\n\x0c\x61pprove_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tautomatic\x18\x03 \x01(\x08\x12\x19\n\x11\x63hecks_overridden\x18\x04 \x01(\x08\x12\x19\n\x11overridden_checks\x18\x05 \x03(\t\x12\x16\n\x0ereview_reasons\x18\x06 \x03(\t\x12 \n\x18\x62\x61nk_details_unconfirmed\x18\x07 \x01(\x08\x12!\n\x19\x62\x61nk_details_confirmed_by\x18\x08 \x01(\t\"\x95\x03\n\x0f\x41pprovedInvoice\x12\x10\n\x08\x64ocument\x18\x01 \x01(\t\x12-\n\x05state\x18\x02 \x01(\x0e\x32\x1e.docai.ingest.v1.DocumentState\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x04 \x01(\t\x12/\n\x0bupload_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\x06header\x18\x06 \x01(\x0b\x32\x1e.docai.ingest.v1.InvoiceHeader\x12\x30\n\nline_items\x18\x07 \x03(\x0b\x32\x1c.docai.ingest.v1.InvoiceLine\x12\x32\n\x0btax_details\x18\x08 \x03(\x0b\x32\x1d.docai.ingest.v1.TaxBreakdown\x12&\n\x05route\x18\t \x01(\x0b\x32\x17.docai.routing.v1.Route\x12+\n\x08\x61pproval\x18\n \x01(\x0b\x32\x19.docai.ingest.v1.Approval\"\x98\x01\n\x1bListApprovedInvoicesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12.\n\ndate_field\x18\x03 \x01(\x0e\x32\x1a.docai.ingest.v1.DateField\x12\x11\n\tdate_from\x18\x04 \x01(\t\x12\x0f\n\x07\x64\x61te_to\x18\x05 \x01(\t\"k\n\x1cListApprovedInvoicesResponse\x12\x32\n\x08invoices\x18\x01 \x03(\x0b\x32 .docai.ingest.v1.ApprovedInvoice\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xb0\x02\n\rDocumentState\x12\x1e\n\x1a\x44OCUMENT_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44OCUMENT_STATE_RECEIVED\x10\x01\x12\x19\n\x15\x44OCUMENT_STATE_PARSED\x10\x02\x12\x1c\n\x18\x44OCUMENT_STATE_EXTRACTED\x10\x03\x12\x19\n\x15\x44OCUMENT_STATE_ROUTED\x10\x04\x12\x1c\n\x18\x44OCUMENT_STATE_IN_REVIEW\x10\x05\x12\x1b\n\x17\x44OCUMENT_STATE_APPROVED\x10\x06\x12\x1b\n\x17\x44OCUMENT_STATE_REJECTED\x10\x07\x12\x1b\n\x17\x44OCUMENT_STATE_EXPORTED\x10\x08\x12\x19\n\x15\x44OCUMENT_STATE_FAILED\x10\t*`\n\tDateField\x12\x1a\n\x16\x44\x41TE_FIELD_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x41TE_FIELD_INVOICE_DATE\x10\x01\x12\x1a\n\x16\x44\x41TE_FIELD_UPLOAD_DATE\x10\x02*`\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45XPORT_FORMAT_CII_XML\x10\x01\x12\x16\n\x12\x45XPORT_FORMAT_JSON\x10\x02\x32\xeb\x04\n\rIngestService\x12\x63\n\x0eUploadDocument\x12&.docai.ingest.v1.UploadDocumentRequest\x1a\'.docai.ingest.v1.UploadDocumentResponse(\x01\x12X\n\x0bGetDocument\x12#.docai.ingest.v1.GetDocumentRequest\x1a$.docai.ingest.v1.GetDocumentResponse\x12^\n\rListDocuments\x12%.docai.ingest.v1.ListDocumentsRequest\x1a&.docai.ingest.v1.ListDocumentsResponse\x12\x63\n\x0eWatchDocuments\x12&.docai.ingest.v1.WatchDocumentsRequest\x1a\'.docai.ingest.v1.WatchDocumentsResponse0\x01\x12\x61\n\x0e\x45xportDocument\x12&.docai.ingest.v1.ExportDocumentRequest\x1a\'.docai.ingest.v1.ExportDocumentResponse\x12s\n\x14ListApprovedInvoices\x12,.docai.ingest.v1.ListApprovedInvoicesRequest\x1a-.docai.ingest.v1.ListApprovedInvoicesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'docai.ingest.v1.ingest_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DOCUMENTSTATE']._serialized_start=1669
-  _globals['_DOCUMENTSTATE']._serialized_end=1973
-  _globals['_EXPORTFORMAT']._serialized_start=1975
-  _globals['_EXPORTFORMAT']._serialized_end=2047
+  _globals['_DOCUMENTSTATE']._serialized_start=3501
+  _globals['_DOCUMENTSTATE']._serialized_end=3805
+  _globals['_DATEFIELD']._serialized_start=3807
+  _globals['_DATEFIELD']._serialized_end=3903
+  _globals['_EXPORTFORMAT']._serialized_start=3905
+  _globals['_EXPORTFORMAT']._serialized_end=4001
   _globals['_FAILURE']._serialized_start=176
   _globals['_FAILURE']._serialized_end=218
   _globals['_DOCUMENT']._serialized_start=221
-  _globals['_DOCUMENT']._serialized_end=621
-  _globals['_UPLOADMETADATA']._serialized_start=623
-  _globals['_UPLOADMETADATA']._serialized_end=720
-  _globals['_UPLOADDOCUMENTREQUEST']._serialized_start=722
-  _globals['_UPLOADDOCUMENTREQUEST']._serialized_end=823
-  _globals['_UPLOADDOCUMENTRESPONSE']._serialized_start=825
-  _globals['_UPLOADDOCUMENTRESPONSE']._serialized_end=894
-  _globals['_GETDOCUMENTREQUEST']._serialized_start=896
-  _globals['_GETDOCUMENTREQUEST']._serialized_end=930
-  _globals['_GETDOCUMENTRESPONSE']._serialized_start=933
-  _globals['_GETDOCUMENTRESPONSE']._serialized_end=1092
-  _globals['_LISTDOCUMENTSREQUEST']._serialized_start=1094
-  _globals['_LISTDOCUMENTSREQUEST']._serialized_end=1202
-  _globals['_LISTDOCUMENTSRESPONSE']._serialized_start=1204
-  _globals['_LISTDOCUMENTSRESPONSE']._serialized_end=1298
-  _globals['_WATCHDOCUMENTSREQUEST']._serialized_start=1300
-  _globals['_WATCHDOCUMENTSREQUEST']._serialized_end=1361
-  _globals['_WATCHDOCUMENTSRESPONSE']._serialized_start=1363
-  _globals['_WATCHDOCUMENTSRESPONSE']._serialized_end=1450
-  _globals['_EXPORTDOCUMENTREQUEST']._serialized_start=1452
-  _globals['_EXPORTDOCUMENTREQUEST']._serialized_end=1556
-  _globals['_EXPORTDOCUMENTRESPONSE']._serialized_start=1558
-  _globals['_EXPORTDOCUMENTRESPONSE']._serialized_end=1666
-  _globals['_INGESTSERVICE']._serialized_start=2050
-  _globals['_INGESTSERVICE']._serialized_end=2552
+  _globals['_DOCUMENT']._serialized_end=727
+  _globals['_UPLOADMETADATA']._serialized_start=729
+  _globals['_UPLOADMETADATA']._serialized_end=826
+  _globals['_UPLOADDOCUMENTREQUEST']._serialized_start=828
+  _globals['_UPLOADDOCUMENTREQUEST']._serialized_end=929
+  _globals['_UPLOADDOCUMENTRESPONSE']._serialized_start=931
+  _globals['_UPLOADDOCUMENTRESPONSE']._serialized_end=1000
+  _globals['_GETDOCUMENTREQUEST']._serialized_start=1002
+  _globals['_GETDOCUMENTREQUEST']._serialized_end=1036
+  _globals['_GETDOCUMENTRESPONSE']._serialized_start=1039
+  _globals['_GETDOCUMENTRESPONSE']._serialized_end=1198
+  _globals['_LISTDOCUMENTSREQUEST']._serialized_start=1201
+  _globals['_LISTDOCUMENTSREQUEST']._serialized_end=1463
+  _globals['_LISTDOCUMENTSRESPONSE']._serialized_start=1465
+  _globals['_LISTDOCUMENTSRESPONSE']._serialized_end=1559
+  _globals['_WATCHDOCUMENTSREQUEST']._serialized_start=1561
+  _globals['_WATCHDOCUMENTSREQUEST']._serialized_end=1622
+  _globals['_WATCHDOCUMENTSRESPONSE']._serialized_start=1624
+  _globals['_WATCHDOCUMENTSRESPONSE']._serialized_end=1711
+  _globals['_EXPORTDOCUMENTREQUEST']._serialized_start=1713
+  _globals['_EXPORTDOCUMENTREQUEST']._serialized_end=1817
+  _globals['_EXPORTDOCUMENTRESPONSE']._serialized_start=1820
+  _globals['_EXPORTDOCUMENTRESPONSE']._serialized_end=1979
+  _globals['_INVOICELINE']._serialized_start=1982
+  _globals['_INVOICELINE']._serialized_end=2124
+  _globals['_TAXBREAKDOWN']._serialized_start=2126
+  _globals['_TAXBREAKDOWN']._serialized_end=2184
+  _globals['_INVOICEHEADER']._serialized_start=2187
+  _globals['_INVOICEHEADER']._serialized_end=2576
+  _globals['_APPROVAL']._serialized_start=2579
+  _globals['_APPROVAL']._serialized_end=2826
+  _globals['_APPROVEDINVOICE']._serialized_start=2829
+  _globals['_APPROVEDINVOICE']._serialized_end=3234
+  _globals['_LISTAPPROVEDINVOICESREQUEST']._serialized_start=3237
+  _globals['_LISTAPPROVEDINVOICESREQUEST']._serialized_end=3389
+  _globals['_LISTAPPROVEDINVOICESRESPONSE']._serialized_start=3391
+  _globals['_LISTAPPROVEDINVOICESRESPONSE']._serialized_end=3498
+  _globals['_INGESTSERVICE']._serialized_start=4004
+  _globals['_INGESTSERVICE']._serialized_end=4623
 # @@protoc_insertion_point(module_scope)

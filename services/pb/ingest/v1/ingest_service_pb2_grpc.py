@@ -61,6 +61,11 @@ class IngestServiceStub:
                 request_serializer=docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ExportDocumentRequest.SerializeToString,
                 response_deserializer=docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ExportDocumentResponse.FromString,
                 _registered_method=True)
+        self.ListApprovedInvoices = channel.unary_unary(
+                '/docai.ingest.v1.IngestService/ListApprovedInvoices',
+                request_serializer=docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ListApprovedInvoicesRequest.SerializeToString,
+                response_deserializer=docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ListApprovedInvoicesResponse.FromString,
+                _registered_method=True)
 
 
 class IngestServiceServicer:
@@ -84,7 +89,8 @@ class IngestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDocuments(self, request, context):
-        """Lists the tenant's documents, newest first.
+        """Lists the tenant's documents, newest first; filters find one again by vendor, invoice number,
+        gross total, a range of invoice dates or upload days, and state.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -98,7 +104,17 @@ class IngestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExportDocument(self, request, context):
-        """Marks an approved document as taken over by the ERP.
+        """Marks an approved document as taken over by the ERP and returns the approved invoice:
+        header fields, line items, VAT breakdown, route, who approved it, when, and over which
+        failed checks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApprovedInvoices(self, request, context):
+        """Lists the approved invoices (APPROVED or EXPORTED) of a date range as ExportDocument returns
+        them, oldest first, without marking them exported: reports, CSV exports, reconciliation.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -131,6 +147,11 @@ def add_IngestServiceServicer_to_server(servicer, server):
                     servicer.ExportDocument,
                     request_deserializer=docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ExportDocumentRequest.FromString,
                     response_serializer=docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ExportDocumentResponse.SerializeToString,
+            ),
+            'ListApprovedInvoices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApprovedInvoices,
+                    request_deserializer=docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ListApprovedInvoicesRequest.FromString,
+                    response_serializer=docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ListApprovedInvoicesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -270,6 +291,33 @@ class IngestService:
             '/docai.ingest.v1.IngestService/ExportDocument',
             docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ExportDocumentRequest.SerializeToString,
             docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ExportDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApprovedInvoices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/docai.ingest.v1.IngestService/ListApprovedInvoices',
+            docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ListApprovedInvoicesRequest.SerializeToString,
+            docai_dot_ingest_dot_v1_dot_ingest__service__pb2.ListApprovedInvoicesResponse.FromString,
             options,
             channel_credentials,
             insecure,

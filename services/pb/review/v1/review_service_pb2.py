@@ -24,72 +24,83 @@ _sym_db = _symbol_database.Default()
 
 from docai.services.pb.extraction.v1 import extraction_service_pb2 as docai_dot_extraction_dot_v1_dot_extraction__service__pb2
 from docai.services.pb.routing.v1 import routing_service_pb2 as docai_dot_routing_dot_v1_dot_routing__service__pb2
+from docai.services.pb.vendors.v1 import vendor_service_pb2 as docai_dot_vendors_dot_v1_dot_vendor__service__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$docai/review/v1/review_service.proto\x12\x0f\x64ocai.review.v1\x1a,docai/extraction/v1/extraction_service.proto\x1a&docai/routing/v1/routing_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\";\n\x0cReviewReason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xbe\x03\n\nReviewTask\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08\x64ocument\x18\x02 \x01(\t\x12/\n\x05state\x18\x03 \x01(\x0e\x32 .docai.review.v1.ReviewTaskState\x12.\n\x07reasons\x18\x04 \x03(\x0b\x32\x1d.docai.review.v1.ReviewReason\x12\x0c\n\x04\x65tag\x18\x05 \x01(\t\x12\x12\n\nclaimed_by\x18\x06 \x01(\t\x12\x35\n\x11lease_expire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bvendor_name\x18\x08 \x01(\t\x12\x13\n\x0btotal_gross\x18\t \x01(\t\x12\x10\n\x08\x63urrency\x18\n \x01(\t\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x66ilename\x18\x0c \x01(\t\x12\x12\n\npage_count\x18\r \x01(\x05\x12 \n\x18\x62\x61nk_details_unconfirmed\x18\x0e \x01(\x08\x12!\n\x19\x62\x61nk_details_confirmed_by\x18\x0f \x01(\t\"\xd2\x01\n\x16ListReviewTasksRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12/\n\x05state\x18\x03 \x01(\x0e\x32 .docai.review.v1.ReviewTaskState\x12\x13\n\x0breason_code\x18\x04 \x01(\t\x12\x17\n\x0fvendor_contains\x18\x05 \x01(\t\x12\x10\n\x08order_by\x18\x06 \x01(\t\x12 \n\x18\x62\x61nk_details_unconfirmed\x18\x07 \x01(\x08\"y\n\x17ListReviewTasksResponse\x12\x31\n\x0creview_tasks\x18\x01 \x03(\x0b\x32\x1b.docai.review.v1.ReviewTask\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"$\n\x14GetReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\xa6\x01\n\x15GetReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\x12\x33\n\nextraction\x18\x02 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction\x12&\n\x05route\x18\x03 \x01(\x0b\x32\x17.docai.routing.v1.Route\"=\n\x16\x43laimReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x15\n\rlease_seconds\x18\x02 \x01(\x05\"K\n\x17\x43laimReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\"(\n\x18ReleaseReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"M\n\x19ReleaseReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\".\n\x0f\x46ieldCorrection\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"L\n\x0fRouteCorrection\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x13\n\x0b\x63ost_centre\x18\x02 \x01(\t\x12\x10\n\x08\x61pprover\x18\x03 \x01(\t\"\xfc\x01\n\x18SubmitCorrectionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\x12\x30\n\x06\x66ields\x18\x03 \x03(\x0b\x32 .docai.review.v1.FieldCorrection\x12\x1a\n\x12replace_line_items\x18\x04 \x01(\x08\x12\x31\n\nline_items\x18\x05 \x03(\x0b\x32\x1d.docai.extraction.v1.LineItem\x12/\n\x05route\x18\x06 \x01(\x0b\x32 .docai.review.v1.RouteCorrection\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"\x82\x01\n\x19SubmitCorrectionsResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\x12\x33\n\nextraction\x18\x02 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction\"J\n\x18\x41pproveReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"M\n\x19\x41pproveReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\"Y\n\x17RejectReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"L\n\x18RejectReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\"=\n\x19\x43onfirmBankDetailsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"N\n\x1a\x43onfirmBankDetailsResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\"\x9d\x01\n\nAuditEntry\x12\n\n\x02id\x18\x01 \x01(\x03\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12/\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\r\n\x05\x66ield\x18\x05 \x01(\t\x12\x11\n\told_value\x18\x06 \x01(\t\x12\x11\n\tnew_value\x18\x07 \x01(\t\")\n\x17ListAuditEntriesRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\"N\n\x18ListAuditEntriesResponse\x12\x32\n\raudit_entries\x18\x01 \x03(\x0b\x32\x1b.docai.review.v1.AuditEntry\"@\n\x11RenderPageRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x0b\n\x03\x64pi\x18\x03 \x01(\x05\"b\n\x12RenderPageResponse\x12\x0b\n\x03png\x18\x01 \x01(\x0c\x12\x14\n\x0cwidth_points\x18\x02 \x01(\x02\x12\x15\n\rheight_points\x18\x03 \x01(\x02\x12\x12\n\npage_count\x18\x04 \x01(\x05\"\x1a\n\x18GetPipelineStatusRequest\"P\n\x19GetPipelineStatusResponse\x12\x18\n\x10processing_count\x18\x01 \x01(\x05\x12\x19\n\x11\x65stimated_seconds\x18\x02 \x01(\x01*\xaf\x01\n\x0fReviewTaskState\x12!\n\x1dREVIEW_TASK_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16REVIEW_TASK_STATE_OPEN\x10\x01\x12\x1d\n\x19REVIEW_TASK_STATE_CLAIMED\x10\x02\x12\x1e\n\x1aREVIEW_TASK_STATE_APPROVED\x10\x03\x12\x1e\n\x1aREVIEW_TASK_STATE_REJECTED\x10\x04\x32\x83\t\n\rReviewService\x12\x64\n\x0fListReviewTasks\x12\'.docai.review.v1.ListReviewTasksRequest\x1a(.docai.review.v1.ListReviewTasksResponse\x12^\n\rGetReviewTask\x12%.docai.review.v1.GetReviewTaskRequest\x1a&.docai.review.v1.GetReviewTaskResponse\x12\x64\n\x0f\x43laimReviewTask\x12\'.docai.review.v1.ClaimReviewTaskRequest\x1a(.docai.review.v1.ClaimReviewTaskResponse\x12j\n\x11ReleaseReviewTask\x12).docai.review.v1.ReleaseReviewTaskRequest\x1a*.docai.review.v1.ReleaseReviewTaskResponse\x12j\n\x11SubmitCorrections\x12).docai.review.v1.SubmitCorrectionsRequest\x1a*.docai.review.v1.SubmitCorrectionsResponse\x12j\n\x11\x41pproveReviewTask\x12).docai.review.v1.ApproveReviewTaskRequest\x1a*.docai.review.v1.ApproveReviewTaskResponse\x12g\n\x10RejectReviewTask\x12(.docai.review.v1.RejectReviewTaskRequest\x1a).docai.review.v1.RejectReviewTaskResponse\x12m\n\x12\x43onfirmBankDetails\x12*.docai.review.v1.ConfirmBankDetailsRequest\x1a+.docai.review.v1.ConfirmBankDetailsResponse\x12g\n\x10ListAuditEntries\x12(.docai.review.v1.ListAuditEntriesRequest\x1a).docai.review.v1.ListAuditEntriesResponse\x12U\n\nRenderPage\x12\".docai.review.v1.RenderPageRequest\x1a#.docai.review.v1.RenderPageResponse\x12j\n\x11GetPipelineStatus\x12).docai.review.v1.GetPipelineStatusRequest\x1a*.docai.review.v1.GetPipelineStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$docai/review/v1/review_service.proto\x12\x0f\x64ocai.review.v1\x1a,docai/extraction/v1/extraction_service.proto\x1a&docai/routing/v1/routing_service.proto\x1a%docai/vendors/v1/vendor_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\\\n\x0cReviewReason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x10\n\x08resolved\x18\x04 \x01(\x08\x12\r\n\x05\x63heck\x18\x05 \x01(\t\"\xbe\x03\n\nReviewTask\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08\x64ocument\x18\x02 \x01(\t\x12/\n\x05state\x18\x03 \x01(\x0e\x32 .docai.review.v1.ReviewTaskState\x12.\n\x07reasons\x18\x04 \x03(\x0b\x32\x1d.docai.review.v1.ReviewReason\x12\x0c\n\x04\x65tag\x18\x05 \x01(\t\x12\x12\n\nclaimed_by\x18\x06 \x01(\t\x12\x35\n\x11lease_expire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bvendor_name\x18\x08 \x01(\t\x12\x13\n\x0btotal_gross\x18\t \x01(\t\x12\x10\n\x08\x63urrency\x18\n \x01(\t\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x66ilename\x18\x0c \x01(\t\x12\x12\n\npage_count\x18\r \x01(\x05\x12 \n\x18\x62\x61nk_details_unconfirmed\x18\x0e \x01(\x08\x12!\n\x19\x62\x61nk_details_confirmed_by\x18\x0f \x01(\t\"\xd2\x01\n\x16ListReviewTasksRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12/\n\x05state\x18\x03 \x01(\x0e\x32 .docai.review.v1.ReviewTaskState\x12\x13\n\x0breason_code\x18\x04 \x01(\t\x12\x17\n\x0fvendor_contains\x18\x05 \x01(\t\x12\x10\n\x08order_by\x18\x06 \x01(\t\x12 \n\x18\x62\x61nk_details_unconfirmed\x18\x07 \x01(\x08\"y\n\x17ListReviewTasksResponse\x12\x31\n\x0creview_tasks\x18\x01 \x03(\x0b\x32\x1b.docai.review.v1.ReviewTask\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"$\n\x14GetReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x91\x02\n\x15GetReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\x12\x33\n\nextraction\x18\x02 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction\x12&\n\x05route\x18\x03 \x01(\x0b\x32\x17.docai.routing.v1.Route\x12\x34\n\rroute_options\x18\x04 \x01(\x0b\x32\x1d.docai.review.v1.RouteOptions\x12\x33\n\x0cvendor_match\x18\x05 \x01(\x0b\x32\x1d.docai.vendors.v1.VendorMatch\"E\n\x0cRouteOptions\x12\x35\n\x0b\x64\x65partments\x18\x01 \x03(\x0b\x32 .docai.review.v1.RouteDepartment\"`\n\x0fRouteDepartment\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x14\n\x0c\x63ost_centres\x18\x02 \x03(\t\x12\x11\n\tapprovers\x18\x03 \x03(\t\x12\x10\n\x08\x61pprover\x18\x04 \x01(\t\"=\n\x16\x43laimReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x15\n\rlease_seconds\x18\x02 \x01(\x05\"K\n\x17\x43laimReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\"(\n\x18ReleaseReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"M\n\x19ReleaseReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\".\n\x0f\x46ieldCorrection\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"L\n\x0fRouteCorrection\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x13\n\x0b\x63ost_centre\x18\x02 \x01(\t\x12\x10\n\x08\x61pprover\x18\x03 \x01(\t\"\xce\x02\n\x18SubmitCorrectionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\x12\x30\n\x06\x66ields\x18\x03 \x03(\x0b\x32 .docai.review.v1.FieldCorrection\x12\x1a\n\x12replace_line_items\x18\x04 \x01(\x08\x12\x31\n\nline_items\x18\x05 \x03(\x0b\x32\x1d.docai.extraction.v1.LineItem\x12/\n\x05route\x18\x06 \x01(\x0b\x32 .docai.review.v1.RouteCorrection\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x1b\n\x13replace_tax_details\x18\x08 \x01(\x08\x12\x33\n\x0btax_details\x18\t \x03(\x0b\x32\x1e.docai.extraction.v1.TaxDetail\"\x82\x01\n\x19SubmitCorrectionsResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\x12\x33\n\nextraction\x18\x02 \x01(\x0b\x32\x1f.docai.extraction.v1.Extraction\"J\n\x18\x41pproveReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"M\n\x19\x41pproveReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\"Y\n\x17RejectReviewTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"L\n\x18RejectReviewTaskResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\"=\n\x19\x43onfirmBankDetailsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"N\n\x1a\x43onfirmBankDetailsResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\"I\n\x15ReopenDocumentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"J\n\x16ReopenDocumentResponse\x12\x30\n\x0breview_task\x18\x01 \x01(\x0b\x32\x1b.docai.review.v1.ReviewTask\"\x9d\x01\n\nAuditEntry\x12\n\n\x02id\x18\x01 \x01(\x03\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12/\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\r\n\x05\x66ield\x18\x05 \x01(\t\x12\x11\n\told_value\x18\x06 \x01(\t\x12\x11\n\tnew_value\x18\x07 \x01(\t\")\n\x17ListAuditEntriesRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\"N\n\x18ListAuditEntriesResponse\x12\x32\n\raudit_entries\x18\x01 \x03(\x0b\x32\x1b.docai.review.v1.AuditEntry\"@\n\x11RenderPageRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x0b\n\x03\x64pi\x18\x03 \x01(\x05\"\x8c\x01\n\x12RenderPageResponse\x12\x0b\n\x03png\x18\x01 \x01(\x0c\x12\x14\n\x0cwidth_points\x18\x02 \x01(\x02\x12\x15\n\rheight_points\x18\x03 \x01(\x02\x12\x12\n\npage_count\x18\x04 \x01(\x05\x12(\n\x05words\x18\x05 \x03(\x0b\x32\x19.docai.review.v1.PageWord\"&\n\x08PageWord\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x62ox\x18\x02 \x03(\x02\"\x1a\n\x18GetPipelineStatusRequest\"P\n\x19GetPipelineStatusResponse\x12\x18\n\x10processing_count\x18\x01 \x01(\x05\x12\x19\n\x11\x65stimated_seconds\x18\x02 \x01(\x01*\xaf\x01\n\x0fReviewTaskState\x12!\n\x1dREVIEW_TASK_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16REVIEW_TASK_STATE_OPEN\x10\x01\x12\x1d\n\x19REVIEW_TASK_STATE_CLAIMED\x10\x02\x12\x1e\n\x1aREVIEW_TASK_STATE_APPROVED\x10\x03\x12\x1e\n\x1aREVIEW_TASK_STATE_REJECTED\x10\x04\x32\xe6\t\n\rReviewService\x12\x64\n\x0fListReviewTasks\x12\'.docai.review.v1.ListReviewTasksRequest\x1a(.docai.review.v1.ListReviewTasksResponse\x12^\n\rGetReviewTask\x12%.docai.review.v1.GetReviewTaskRequest\x1a&.docai.review.v1.GetReviewTaskResponse\x12\x64\n\x0f\x43laimReviewTask\x12\'.docai.review.v1.ClaimReviewTaskRequest\x1a(.docai.review.v1.ClaimReviewTaskResponse\x12j\n\x11ReleaseReviewTask\x12).docai.review.v1.ReleaseReviewTaskRequest\x1a*.docai.review.v1.ReleaseReviewTaskResponse\x12j\n\x11SubmitCorrections\x12).docai.review.v1.SubmitCorrectionsRequest\x1a*.docai.review.v1.SubmitCorrectionsResponse\x12j\n\x11\x41pproveReviewTask\x12).docai.review.v1.ApproveReviewTaskRequest\x1a*.docai.review.v1.ApproveReviewTaskResponse\x12g\n\x10RejectReviewTask\x12(.docai.review.v1.RejectReviewTaskRequest\x1a).docai.review.v1.RejectReviewTaskResponse\x12m\n\x12\x43onfirmBankDetails\x12*.docai.review.v1.ConfirmBankDetailsRequest\x1a+.docai.review.v1.ConfirmBankDetailsResponse\x12\x61\n\x0eReopenDocument\x12&.docai.review.v1.ReopenDocumentRequest\x1a\'.docai.review.v1.ReopenDocumentResponse\x12g\n\x10ListAuditEntries\x12(.docai.review.v1.ListAuditEntriesRequest\x1a).docai.review.v1.ListAuditEntriesResponse\x12U\n\nRenderPage\x12\".docai.review.v1.RenderPageRequest\x1a#.docai.review.v1.RenderPageResponse\x12j\n\x11GetPipelineStatus\x12).docai.review.v1.GetPipelineStatusRequest\x1a*.docai.review.v1.GetPipelineStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'docai.review.v1.review_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REVIEWTASKSTATE']._serialized_start=3031
-  _globals['_REVIEWTASKSTATE']._serialized_end=3206
-  _globals['_REVIEWREASON']._serialized_start=176
-  _globals['_REVIEWREASON']._serialized_end=235
-  _globals['_REVIEWTASK']._serialized_start=238
-  _globals['_REVIEWTASK']._serialized_end=684
-  _globals['_LISTREVIEWTASKSREQUEST']._serialized_start=687
-  _globals['_LISTREVIEWTASKSREQUEST']._serialized_end=897
-  _globals['_LISTREVIEWTASKSRESPONSE']._serialized_start=899
-  _globals['_LISTREVIEWTASKSRESPONSE']._serialized_end=1020
-  _globals['_GETREVIEWTASKREQUEST']._serialized_start=1022
-  _globals['_GETREVIEWTASKREQUEST']._serialized_end=1058
-  _globals['_GETREVIEWTASKRESPONSE']._serialized_start=1061
-  _globals['_GETREVIEWTASKRESPONSE']._serialized_end=1227
-  _globals['_CLAIMREVIEWTASKREQUEST']._serialized_start=1229
-  _globals['_CLAIMREVIEWTASKREQUEST']._serialized_end=1290
-  _globals['_CLAIMREVIEWTASKRESPONSE']._serialized_start=1292
-  _globals['_CLAIMREVIEWTASKRESPONSE']._serialized_end=1367
-  _globals['_RELEASEREVIEWTASKREQUEST']._serialized_start=1369
-  _globals['_RELEASEREVIEWTASKREQUEST']._serialized_end=1409
-  _globals['_RELEASEREVIEWTASKRESPONSE']._serialized_start=1411
-  _globals['_RELEASEREVIEWTASKRESPONSE']._serialized_end=1488
-  _globals['_FIELDCORRECTION']._serialized_start=1490
-  _globals['_FIELDCORRECTION']._serialized_end=1536
-  _globals['_ROUTECORRECTION']._serialized_start=1538
-  _globals['_ROUTECORRECTION']._serialized_end=1614
-  _globals['_SUBMITCORRECTIONSREQUEST']._serialized_start=1617
-  _globals['_SUBMITCORRECTIONSREQUEST']._serialized_end=1869
-  _globals['_SUBMITCORRECTIONSRESPONSE']._serialized_start=1872
-  _globals['_SUBMITCORRECTIONSRESPONSE']._serialized_end=2002
-  _globals['_APPROVEREVIEWTASKREQUEST']._serialized_start=2004
-  _globals['_APPROVEREVIEWTASKREQUEST']._serialized_end=2078
-  _globals['_APPROVEREVIEWTASKRESPONSE']._serialized_start=2080
-  _globals['_APPROVEREVIEWTASKRESPONSE']._serialized_end=2157
-  _globals['_REJECTREVIEWTASKREQUEST']._serialized_start=2159
-  _globals['_REJECTREVIEWTASKREQUEST']._serialized_end=2248
-  _globals['_REJECTREVIEWTASKRESPONSE']._serialized_start=2250
-  _globals['_REJECTREVIEWTASKRESPONSE']._serialized_end=2326
-  _globals['_CONFIRMBANKDETAILSREQUEST']._serialized_start=2328
-  _globals['_CONFIRMBANKDETAILSREQUEST']._serialized_end=2389
-  _globals['_CONFIRMBANKDETAILSRESPONSE']._serialized_start=2391
-  _globals['_CONFIRMBANKDETAILSRESPONSE']._serialized_end=2469
-  _globals['_AUDITENTRY']._serialized_start=2472
-  _globals['_AUDITENTRY']._serialized_end=2629
-  _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=2631
-  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=2672
-  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=2674
-  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=2752
-  _globals['_RENDERPAGEREQUEST']._serialized_start=2754
-  _globals['_RENDERPAGEREQUEST']._serialized_end=2818
-  _globals['_RENDERPAGERESPONSE']._serialized_start=2820
-  _globals['_RENDERPAGERESPONSE']._serialized_end=2918
-  _globals['_GETPIPELINESTATUSREQUEST']._serialized_start=2920
-  _globals['_GETPIPELINESTATUSREQUEST']._serialized_end=2946
-  _globals['_GETPIPELINESTATUSRESPONSE']._serialized_start=2948
-  _globals['_GETPIPELINESTATUSRESPONSE']._serialized_end=3028
-  _globals['_REVIEWSERVICE']._serialized_start=3209
-  _globals['_REVIEWSERVICE']._serialized_end=4364
+  _globals['_REVIEWTASKSTATE']._serialized_start=3695
+  _globals['_REVIEWTASKSTATE']._serialized_end=3870
+  _globals['_REVIEWREASON']._serialized_start=215
+  _globals['_REVIEWREASON']._serialized_end=307
+  _globals['_REVIEWTASK']._serialized_start=310
+  _globals['_REVIEWTASK']._serialized_end=756
+  _globals['_LISTREVIEWTASKSREQUEST']._serialized_start=759
+  _globals['_LISTREVIEWTASKSREQUEST']._serialized_end=969
+  _globals['_LISTREVIEWTASKSRESPONSE']._serialized_start=971
+  _globals['_LISTREVIEWTASKSRESPONSE']._serialized_end=1092
+  _globals['_GETREVIEWTASKREQUEST']._serialized_start=1094
+  _globals['_GETREVIEWTASKREQUEST']._serialized_end=1130
+  _globals['_GETREVIEWTASKRESPONSE']._serialized_start=1133
+  _globals['_GETREVIEWTASKRESPONSE']._serialized_end=1406
+  _globals['_ROUTEOPTIONS']._serialized_start=1408
+  _globals['_ROUTEOPTIONS']._serialized_end=1477
+  _globals['_ROUTEDEPARTMENT']._serialized_start=1479
+  _globals['_ROUTEDEPARTMENT']._serialized_end=1575
+  _globals['_CLAIMREVIEWTASKREQUEST']._serialized_start=1577
+  _globals['_CLAIMREVIEWTASKREQUEST']._serialized_end=1638
+  _globals['_CLAIMREVIEWTASKRESPONSE']._serialized_start=1640
+  _globals['_CLAIMREVIEWTASKRESPONSE']._serialized_end=1715
+  _globals['_RELEASEREVIEWTASKREQUEST']._serialized_start=1717
+  _globals['_RELEASEREVIEWTASKREQUEST']._serialized_end=1757
+  _globals['_RELEASEREVIEWTASKRESPONSE']._serialized_start=1759
+  _globals['_RELEASEREVIEWTASKRESPONSE']._serialized_end=1836
+  _globals['_FIELDCORRECTION']._serialized_start=1838
+  _globals['_FIELDCORRECTION']._serialized_end=1884
+  _globals['_ROUTECORRECTION']._serialized_start=1886
+  _globals['_ROUTECORRECTION']._serialized_end=1962
+  _globals['_SUBMITCORRECTIONSREQUEST']._serialized_start=1965
+  _globals['_SUBMITCORRECTIONSREQUEST']._serialized_end=2299
+  _globals['_SUBMITCORRECTIONSRESPONSE']._serialized_start=2302
+  _globals['_SUBMITCORRECTIONSRESPONSE']._serialized_end=2432
+  _globals['_APPROVEREVIEWTASKREQUEST']._serialized_start=2434
+  _globals['_APPROVEREVIEWTASKREQUEST']._serialized_end=2508
+  _globals['_APPROVEREVIEWTASKRESPONSE']._serialized_start=2510
+  _globals['_APPROVEREVIEWTASKRESPONSE']._serialized_end=2587
+  _globals['_REJECTREVIEWTASKREQUEST']._serialized_start=2589
+  _globals['_REJECTREVIEWTASKREQUEST']._serialized_end=2678
+  _globals['_REJECTREVIEWTASKRESPONSE']._serialized_start=2680
+  _globals['_REJECTREVIEWTASKRESPONSE']._serialized_end=2756
+  _globals['_CONFIRMBANKDETAILSREQUEST']._serialized_start=2758
+  _globals['_CONFIRMBANKDETAILSREQUEST']._serialized_end=2819
+  _globals['_CONFIRMBANKDETAILSRESPONSE']._serialized_start=2821
+  _globals['_CONFIRMBANKDETAILSRESPONSE']._serialized_end=2899
+  _globals['_REOPENDOCUMENTREQUEST']._serialized_start=2901
+  _globals['_REOPENDOCUMENTREQUEST']._serialized_end=2974
+  _globals['_REOPENDOCUMENTRESPONSE']._serialized_start=2976
+  _globals['_REOPENDOCUMENTRESPONSE']._serialized_end=3050
+  _globals['_AUDITENTRY']._serialized_start=3053
+  _globals['_AUDITENTRY']._serialized_end=3210
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=3212
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=3253
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=3255
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=3333
+  _globals['_RENDERPAGEREQUEST']._serialized_start=3335
+  _globals['_RENDERPAGEREQUEST']._serialized_end=3399
+  _globals['_RENDERPAGERESPONSE']._serialized_start=3402
+  _globals['_RENDERPAGERESPONSE']._serialized_end=3542
+  _globals['_PAGEWORD']._serialized_start=3544
+  _globals['_PAGEWORD']._serialized_end=3582
+  _globals['_GETPIPELINESTATUSREQUEST']._serialized_start=3584
+  _globals['_GETPIPELINESTATUSREQUEST']._serialized_end=3610
+  _globals['_GETPIPELINESTATUSRESPONSE']._serialized_start=3612
+  _globals['_GETPIPELINESTATUSRESPONSE']._serialized_end=3692
+  _globals['_REVIEWSERVICE']._serialized_start=3873
+  _globals['_REVIEWSERVICE']._serialized_end=5127
 # @@protoc_insertion_point(module_scope)

@@ -2,6 +2,7 @@ import datetime
 
 from docai.services.pb.extraction.v1 import extraction_service_pb2 as _extraction_service_pb2
 from docai.services.pb.routing.v1 import routing_service_pb2 as _routing_service_pb2
+from docai.services.pb.vendors.v1 import vendor_service_pb2 as _vendor_service_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -26,14 +27,18 @@ REVIEW_TASK_STATE_APPROVED: ReviewTaskState
 REVIEW_TASK_STATE_REJECTED: ReviewTaskState
 
 class ReviewReason(_message.Message):
-    __slots__ = ("code", "field", "detail")
+    __slots__ = ("code", "field", "detail", "resolved", "check")
     CODE_FIELD_NUMBER: _ClassVar[int]
     FIELD_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    CHECK_FIELD_NUMBER: _ClassVar[int]
     code: str
     field: str
     detail: str
-    def __init__(self, code: _Optional[str] = ..., field: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+    resolved: bool
+    check: str
+    def __init__(self, code: _Optional[str] = ..., field: _Optional[str] = ..., detail: _Optional[str] = ..., resolved: _Optional[bool] = ..., check: _Optional[str] = ...) -> None: ...
 
 class ReviewTask(_message.Message):
     __slots__ = ("name", "document", "state", "reasons", "etag", "claimed_by", "lease_expire_time", "vendor_name", "total_gross", "currency", "create_time", "filename", "page_count", "bank_details_unconfirmed", "bank_details_confirmed_by")
@@ -104,14 +109,36 @@ class GetReviewTaskRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class GetReviewTaskResponse(_message.Message):
-    __slots__ = ("review_task", "extraction", "route")
+    __slots__ = ("review_task", "extraction", "route", "route_options", "vendor_match")
     REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
     EXTRACTION_FIELD_NUMBER: _ClassVar[int]
     ROUTE_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_MATCH_FIELD_NUMBER: _ClassVar[int]
     review_task: ReviewTask
     extraction: _extraction_service_pb2.Extraction
     route: _routing_service_pb2.Route
-    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ..., extraction: _Optional[_Union[_extraction_service_pb2.Extraction, _Mapping]] = ..., route: _Optional[_Union[_routing_service_pb2.Route, _Mapping]] = ...) -> None: ...
+    route_options: RouteOptions
+    vendor_match: _vendor_service_pb2.VendorMatch
+    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ..., extraction: _Optional[_Union[_extraction_service_pb2.Extraction, _Mapping]] = ..., route: _Optional[_Union[_routing_service_pb2.Route, _Mapping]] = ..., route_options: _Optional[_Union[RouteOptions, _Mapping]] = ..., vendor_match: _Optional[_Union[_vendor_service_pb2.VendorMatch, _Mapping]] = ...) -> None: ...
+
+class RouteOptions(_message.Message):
+    __slots__ = ("departments",)
+    DEPARTMENTS_FIELD_NUMBER: _ClassVar[int]
+    departments: _containers.RepeatedCompositeFieldContainer[RouteDepartment]
+    def __init__(self, departments: _Optional[_Iterable[_Union[RouteDepartment, _Mapping]]] = ...) -> None: ...
+
+class RouteDepartment(_message.Message):
+    __slots__ = ("department", "cost_centres", "approvers", "approver")
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    COST_CENTRES_FIELD_NUMBER: _ClassVar[int]
+    APPROVERS_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_FIELD_NUMBER: _ClassVar[int]
+    department: str
+    cost_centres: _containers.RepeatedScalarFieldContainer[str]
+    approvers: _containers.RepeatedScalarFieldContainer[str]
+    approver: str
+    def __init__(self, department: _Optional[str] = ..., cost_centres: _Optional[_Iterable[str]] = ..., approvers: _Optional[_Iterable[str]] = ..., approver: _Optional[str] = ...) -> None: ...
 
 class ClaimReviewTaskRequest(_message.Message):
     __slots__ = ("name", "lease_seconds")
@@ -158,7 +185,7 @@ class RouteCorrection(_message.Message):
     def __init__(self, department: _Optional[str] = ..., cost_centre: _Optional[str] = ..., approver: _Optional[str] = ...) -> None: ...
 
 class SubmitCorrectionsRequest(_message.Message):
-    __slots__ = ("name", "etag", "fields", "replace_line_items", "line_items", "route", "request_id")
+    __slots__ = ("name", "etag", "fields", "replace_line_items", "line_items", "route", "request_id", "replace_tax_details", "tax_details")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     FIELDS_FIELD_NUMBER: _ClassVar[int]
@@ -166,6 +193,8 @@ class SubmitCorrectionsRequest(_message.Message):
     LINE_ITEMS_FIELD_NUMBER: _ClassVar[int]
     ROUTE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_TAX_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    TAX_DETAILS_FIELD_NUMBER: _ClassVar[int]
     name: str
     etag: str
     fields: _containers.RepeatedCompositeFieldContainer[FieldCorrection]
@@ -173,7 +202,9 @@ class SubmitCorrectionsRequest(_message.Message):
     line_items: _containers.RepeatedCompositeFieldContainer[_extraction_service_pb2.LineItem]
     route: RouteCorrection
     request_id: str
-    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., fields: _Optional[_Iterable[_Union[FieldCorrection, _Mapping]]] = ..., replace_line_items: _Optional[bool] = ..., line_items: _Optional[_Iterable[_Union[_extraction_service_pb2.LineItem, _Mapping]]] = ..., route: _Optional[_Union[RouteCorrection, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    replace_tax_details: bool
+    tax_details: _containers.RepeatedCompositeFieldContainer[_extraction_service_pb2.TaxDetail]
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ..., fields: _Optional[_Iterable[_Union[FieldCorrection, _Mapping]]] = ..., replace_line_items: _Optional[bool] = ..., line_items: _Optional[_Iterable[_Union[_extraction_service_pb2.LineItem, _Mapping]]] = ..., route: _Optional[_Union[RouteCorrection, _Mapping]] = ..., request_id: _Optional[str] = ..., replace_tax_details: _Optional[bool] = ..., tax_details: _Optional[_Iterable[_Union[_extraction_service_pb2.TaxDetail, _Mapping]]] = ...) -> None: ...
 
 class SubmitCorrectionsResponse(_message.Message):
     __slots__ = ("review_task", "extraction")
@@ -231,6 +262,22 @@ class ConfirmBankDetailsResponse(_message.Message):
     review_task: ReviewTask
     def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ...) -> None: ...
 
+class ReopenDocumentRequest(_message.Message):
+    __slots__ = ("name", "reason", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ReopenDocumentResponse(_message.Message):
+    __slots__ = ("review_task",)
+    REVIEW_TASK_FIELD_NUMBER: _ClassVar[int]
+    review_task: ReviewTask
+    def __init__(self, review_task: _Optional[_Union[ReviewTask, _Mapping]] = ...) -> None: ...
+
 class AuditEntry(_message.Message):
     __slots__ = ("id", "actor", "create_time", "action", "field", "old_value", "new_value")
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -272,16 +319,26 @@ class RenderPageRequest(_message.Message):
     def __init__(self, document: _Optional[str] = ..., page: _Optional[int] = ..., dpi: _Optional[int] = ...) -> None: ...
 
 class RenderPageResponse(_message.Message):
-    __slots__ = ("png", "width_points", "height_points", "page_count")
+    __slots__ = ("png", "width_points", "height_points", "page_count", "words")
     PNG_FIELD_NUMBER: _ClassVar[int]
     WIDTH_POINTS_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_POINTS_FIELD_NUMBER: _ClassVar[int]
     PAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    WORDS_FIELD_NUMBER: _ClassVar[int]
     png: bytes
     width_points: float
     height_points: float
     page_count: int
-    def __init__(self, png: _Optional[bytes] = ..., width_points: _Optional[float] = ..., height_points: _Optional[float] = ..., page_count: _Optional[int] = ...) -> None: ...
+    words: _containers.RepeatedCompositeFieldContainer[PageWord]
+    def __init__(self, png: _Optional[bytes] = ..., width_points: _Optional[float] = ..., height_points: _Optional[float] = ..., page_count: _Optional[int] = ..., words: _Optional[_Iterable[_Union[PageWord, _Mapping]]] = ...) -> None: ...
+
+class PageWord(_message.Message):
+    __slots__ = ("text", "bbox")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    BBOX_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    bbox: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, text: _Optional[str] = ..., bbox: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class GetPipelineStatusRequest(_message.Message):
     __slots__ = ()

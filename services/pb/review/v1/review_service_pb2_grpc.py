@@ -29,7 +29,8 @@ class ReviewServiceStub:
     """The review queue where accountants check and correct extractions.
     The acting person is the one the call's credential names: a person token, or the review
     page's service token with `x-docai-actor` and `x-docai-role`. Each call checks that person's
-    role (reviewer: claim, release, correct; approver: also approve, reject, confirm bank details).
+    role (reviewer: claim, release, correct; approver: also approve, reject, confirm bank details,
+    re-open).
     """
 
     def __init__(self, channel):
@@ -78,6 +79,11 @@ class ReviewServiceStub:
                 request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsRequest.SerializeToString,
                 response_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsResponse.FromString,
                 _registered_method=True)
+        self.ReopenDocument = channel.unary_unary(
+                '/docai.review.v1.ReviewService/ReopenDocument',
+                request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ReopenDocumentRequest.SerializeToString,
+                response_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.ReopenDocumentResponse.FromString,
+                _registered_method=True)
         self.ListAuditEntries = channel.unary_unary(
                 '/docai.review.v1.ReviewService/ListAuditEntries',
                 request_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ListAuditEntriesRequest.SerializeToString,
@@ -99,7 +105,8 @@ class ReviewServiceServicer:
     """The review queue where accountants check and correct extractions.
     The acting person is the one the call's credential names: a person token, or the review
     page's service token with `x-docai-actor` and `x-docai-role`. Each call checks that person's
-    role (reviewer: claim, release, correct; approver: also approve, reject, confirm bank details).
+    role (reviewer: claim, release, correct; approver: also approve, reject, confirm bank details,
+    re-open).
     """
 
     def ListReviewTasks(self, request, context):
@@ -154,6 +161,18 @@ class ReviewServiceServicer:
     def ConfirmBankDetails(self, request, context):
         """A second person confirms the bank details (IBAN, BIC) changed on an approved invoice.
         Until then its corrections train nothing and are never shown to the model as an example.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReopenDocument(self, request, context):
+        """Re-opens an approved invoice (approver role): the document goes back to IN_REVIEW with an
+        open review task (reason REOPENED, then the reasons it had) and an audit entry "reopened";
+        its approval no longer trains anything until it is approved again. An invoice the ERP has
+        exported is not re-opened (FAILED_PRECONDITION / ALREADY_EXPORTED): the ERP has booked it,
+        so a correction there is a credit note, not a silent change here; any other state gets
+        FAILED_PRECONDITION / NOT_APPROVED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -224,6 +243,11 @@ def add_ReviewServiceServicer_to_server(servicer, server):
                     request_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsRequest.FromString,
                     response_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsResponse.SerializeToString,
             ),
+            'ReopenDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReopenDocument,
+                    request_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.ReopenDocumentRequest.FromString,
+                    response_serializer=docai_dot_review_dot_v1_dot_review__service__pb2.ReopenDocumentResponse.SerializeToString,
+            ),
             'ListAuditEntries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEntries,
                     request_deserializer=docai_dot_review_dot_v1_dot_review__service__pb2.ListAuditEntriesRequest.FromString,
@@ -251,7 +275,8 @@ class ReviewService:
     """The review queue where accountants check and correct extractions.
     The acting person is the one the call's credential names: a person token, or the review
     page's service token with `x-docai-actor` and `x-docai-role`. Each call checks that person's
-    role (reviewer: claim, release, correct; approver: also approve, reject, confirm bank details).
+    role (reviewer: claim, release, correct; approver: also approve, reject, confirm bank details,
+    re-open).
     """
 
     @staticmethod
@@ -460,6 +485,33 @@ class ReviewService:
             '/docai.review.v1.ReviewService/ConfirmBankDetails',
             docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsRequest.SerializeToString,
             docai_dot_review_dot_v1_dot_review__service__pb2.ConfirmBankDetailsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReopenDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/docai.review.v1.ReviewService/ReopenDocument',
+            docai_dot_review_dot_v1_dot_review__service__pb2.ReopenDocumentRequest.SerializeToString,
+            docai_dot_review_dot_v1_dot_review__service__pb2.ReopenDocumentResponse.FromString,
             options,
             channel_credentials,
             insecure,
