@@ -71,9 +71,11 @@ class ArchiveClient:
 
     def __init__(self, client: ReviewClient) -> None:
         self._client = client
-        self._ingest = ingest_grpc.IngestServiceStub(client._channel)  # one channel per page process
+        self._ingest: ingest_grpc.IngestServiceStub | None = None
 
     async def _call(self, method: str, request: Any, user: User) -> Any:
+        if self._ingest is None:  # made on first use: one channel per page process, the review client's
+            self._ingest = ingest_grpc.IngestServiceStub(self._client._channel)
         try:
             return await getattr(self._ingest, method)(request, metadata=self._client._metadata(user), timeout=TIMEOUT_S)
         except grpc.aio.AioRpcError as exc:
