@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from docai.services.common.settings import Settings
+from docai.services.run import stop_signal
 
 log = logging.getLogger("docai.run")
 TOKEN_WAIT_SECONDS = 120.0
@@ -47,6 +48,7 @@ async def run_api(settings: Settings, *, seed: bool = True) -> int:
     from docai.services.app import start_suite
     from docai.services.run import demo_token, drain, seed_samples, web_service_token
 
+    stop = stop_signal()
     suite = await start_suite(settings, pipeline=False)
     service_token = await asyncio.to_thread(web_service_token, suite)
     if settings.service_token_path != settings.home / "web_service_token":
@@ -63,7 +65,7 @@ async def run_api(settings: Settings, *, seed: bool = True) -> int:
         + "Press Ctrl+C to stop.",
         flush=True,
     )
-    await wait_for_signal()
+    await stop.wait()
     await drain(suite, None, grace=settings.shutdown_grace_seconds)
     return 0
 
@@ -73,13 +75,14 @@ async def run_worker(settings: Settings, *, seed: bool = True) -> int:
 
     if settings.db_url.startswith("sqlite"):
         log.warning("worker role on SQLite: fine for one worker beside one api on this host; use PostgreSQL to scale")
+    stop = stop_signal()
     workers = await start_workers(settings)
     print(
         f"\ndocai worker is running: {len(workers.threads)} pipeline thread(s), no port; "
         f"alive file {settings.health_file}.\nPress Ctrl+C to stop.",
         flush=True,
     )
-    await wait_for_signal()
+    await stop.wait()
     await _stop_gracefully(workers.stop, what="the pipeline finishes the document it is on")
     return 0
 
@@ -88,6 +91,7 @@ async def run_web(settings: Settings, *, seed: bool = True) -> int:
     from docai.services.web.serve import start_web
 
     address = settings.api_address or f"127.0.0.1:{settings.grpc_port}"
+    stop = stop_signal()
     token = await wait_for_token(settings.service_token_path)
     web_server = await start_web(settings=settings, grpc_address=address, service_token=token)
     print(
@@ -95,7 +99,7 @@ async def run_web(settings: Settings, *, seed: bool = True) -> int:
         f"(a client of the api at {address}).\nPress Ctrl+C to stop.",
         flush=True,
     )
-    await wait_for_signal()
+    await stop.wait()
     await _stop_gracefully(web_server.stop, what="requests in progress finish")
     return 0
 
@@ -122,13 +126,6 @@ async def wait_for_token(path: Path, *, timeout: float = TOKEN_WAIT_SECONDS) -> 
             raise SystemExit(f"no service token in {path} after {timeout:.0f} s: is the api role running "
                              "with the same DOCAI_WEB_SERVICE_TOKEN_FILE?")
         await asyncio.sleep(0.5)
-
-
-async def wait_for_signal() -> None:
-    """Returns on the first SIGINT or SIGTERM."""
-    from docai.services.run import wait_for_signal as wait
-
-    await wait()
 
 
 async def _stop_gracefully(stop: Callable[[], Awaitable[None]], *, what: str) -> None:

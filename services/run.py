@@ -55,6 +55,7 @@ def seed_samples(address: str, token: str) -> None:
 
 
 async def run_embedded(settings: Settings, *, seed: bool, web: bool) -> int:
+    stop = stop_signal()
     settings.home.mkdir(parents=True, exist_ok=True)
     suite = await start_suite(settings)
     # The demo tenant, its token and the sample invoices exist in demo mode only (make run: --demo).
@@ -79,18 +80,19 @@ async def run_embedded(settings: Settings, *, seed: bool, web: bool) -> int:
         + "Press Ctrl+C to stop.",
         flush=True,
     )
-    await wait_for_signal()
+    await stop.wait()
     await drain(suite, web_server, grace=settings.shutdown_grace_seconds)
     return 0
 
 
-async def wait_for_signal() -> None:
-    """Returns on the first SIGINT or SIGTERM."""
+def stop_signal() -> asyncio.Event:
+    """An event set by the first SIGINT or SIGTERM. Installed before anything starts, so a signal
+    sent as soon as the suite says it runs (or while it starts) stops it gracefully, not by default."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
 
 
 async def drain(suite: Suite, web_server: Any = None, *, grace: float) -> None:
