@@ -1,4 +1,9 @@
-"""Documents: durable intake, lookups scoped to a tenant, state changes with their events."""
+"""The ingest service's documents: durable intake, lookups scoped to a tenant, events, export.
+
+The document itself (loading it, its states, its columns, its audit trail) is owned by
+:mod:`docai.services.documents`; this is the ingest service's use of it: uploads stored
+exactly once per request id, lists and searches of the archive, the event feed and the ERP's export.
+"""
 
 from __future__ import annotations
 
@@ -12,41 +17,15 @@ from docai.schemas.document import DocumentEvent, DocumentRecord, DocumentState
 from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common import idempotency
-from docai.services.common.errors import FailedPreconditionError, NotFoundError
+from docai.services.common.errors import FailedPreconditionError
 from docai.services.common.observability import work_item_context
+from docai.services.documents.store import audit, create, load, record, transition
 from docai.services.ingest.archive import approved_invoices, filtered
 from docai.services.storage import models
 from docai.services.storage.blobs import BlobStore
-from docai.services.storage.document_index import field_value
 from docai.services.storage.database import Database
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-
-_SUMMARY = ("vendor_name", "invoice_number", "invoice_date", "total_gross", "currency")
-
-
-def record(row: models.Document) -> DocumentRecord:
-    found = DocumentRecord.model_validate(row, from_attributes=True)
-    return found.model_copy(update={name: field_value(row.extraction, name) for name in _SUMMARY})
-
-
-def load(session: Session, *, tenant_id: str, document_id: str) -> models.Document:
-    """The tenant's document; another tenant's document is reported exactly like a missing one."""
-    row = session.get(models.Document, document_id)
-    if row is None or row.tenant_id != tenant_id:
-        raise NotFoundError(f"documents/{document_id} not found", reason="DOCUMENT_NOT_FOUND")
-    return row
-
-
-def transition(session: Session, row: models.Document, state: DocumentState, **changes: Any) -> None:
-    """Moves a document to `state` and writes the event in the same transaction."""
-    for key, value in changes.items():
-        setattr(row, key, value)
-    row.state = state.value
-    row.update_time = models.utcnow()
-    session.add(models.Event(tenant_id=row.tenant_id, document_id=row.id, state=state.value))
 
 
 class DocumentStore:
@@ -79,18 +58,10 @@ class DocumentStore:
         document_id = uuid.uuid4().hex
         try:
             with self.db.transaction() as session:
-                row = models.Document(
-                    id=document_id,
-                    tenant_id=tenant_id,
-                    filename=filename,
-                    external_id=external_id,
-                    sha256=digest,
-                    size_bytes=len(data),
-                    state=DocumentState.RECEIVED.value,
+                row = create(
+                    session, document_id=document_id, tenant_id=tenant_id, filename=filename,
+                    external_id=external_id, sha256=digest, size_bytes=len(data), parsed=parsed,
                 )
-                session.add(row)
-                session.add(models.Event(tenant_id=tenant_id, document_id=document_id, state=row.state))
-                transition(session, row, DocumentState.PARSED, parsed=parsed.model_dump(), page_count=len(parsed.pages))
                 # The upload's request id and span context go with it to the pipeline.
                 session.add(models.WorkItem(document_id=document_id, **work_item_context()))
                 idempotency.remember(session, **key, resource=document_id)
@@ -161,7 +132,7 @@ class DocumentStore:
             if not retry:
                 transition(session, row, DocumentState.EXPORTED)
                 idempotency.remember(session, **key, resource=document_id)
-                session.add(models.AuditEntry(tenant_id=tenant_id, document_id=document_id, actor="erp", action="exported"))
+                audit(session, row, actor="erp", action="exported")
                 session.flush()
             return record(row), approved_invoices(session, [row])[0], content
 

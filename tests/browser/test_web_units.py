@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.web import views
-from docai.services.web.app import _safe_next, create_app
+from docai.services.web.app import create_app
+from docai.services.web.routes_auth import _safe_next
 from docai.services.web.security import secret_key
 from docai.services.web.users import DB_NAME, LoginThrottle, User, UserStore, address_key, create_user, disable_user
 

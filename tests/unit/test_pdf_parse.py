@@ -26,8 +26,10 @@ from docai.services.common.errors import (
     TooManyGlyphsError,
     TooManyPagesError,
 )
+from docai.services.ingest.pdf_decoders import inflate
+from docai.services.ingest.pdf_page import build_text
 from docai.services.ingest.pdf_parse import ParseLimits, parse_pdf, shutdown_pdf_worker
-from docai.services.ingest.pdf_worker import build_text, inflate, split_visible, to_rgb
+from docai.services.ingest.visible_text import split_visible, to_rgb
 from tests.raw_pdf import serialize
 
 QUICK = 10.0  # seconds: every refusal must come back well within the default 15 s wall limit
@@ -293,9 +295,9 @@ def test_corrupt_flate_stream_keeps_what_precedes_the_damage() -> None:
 
 
 def test_inflate_returns_the_prefix_of_damaged_data() -> None:
-    from docai.services.ingest import pdf_worker
+    from docai.services.ingest import pdf_decoders
 
-    pdf_worker._BUDGET.reset(1 << 30)
+    pdf_decoders.BUDGET.reset(1 << 30)
     payload = b"".join(b"%d widgets at %d EUR\n" % (i, i * 7) for i in range(100_000))
     packed = zlib.compress(payload)
     assert inflate(packed) == payload

@@ -32,7 +32,8 @@ from docai.services.extraction.steering import (
 )
 from docai.services.extraction.values import ibans
 from docai.services.ingest.pdf_parse import parse_pdf
-from docai.services.ingest.pdf_worker import revision_ends, sort_glyphs
+from docai.services.ingest.pdf_revisions import revision_ends
+from docai.services.ingest.visible_text import sort_glyphs
 from docai.services.routing.decision import decide
 from docai.services.web.views import REASON_LABELS
 from docai.training.synthetic import generate_invoice

@@ -24,19 +24,10 @@ from docai.training.synthetic import (
     make_vendor,
     write_corpus,
 )
-from docai.training.synthetic_data import (
-    COUNTRIES,
-    LANGUAGE_SHARES,
-    LANGUAGES,
-    ORIGINAL_COUNTRIES,
-    bank_account,
-    format_date,
-    format_money,
-    format_number,
-    is_valid_iban,
-    vat_id,
-)
-from docai.training.synthetic_layouts import LAYOUTS, ORIGINAL_LAYOUT_COUNT, column_layout
+from docai.training.synthetic.formats import format_date, format_money, format_number
+from docai.training.synthetic.identifiers import bank_account, is_valid_iban, vat_id
+from docai.training.synthetic.layouts import LAYOUTS, ORIGINAL_LAYOUT_COUNT, column_layout
+from docai.training.synthetic.locales import COUNTRIES, LANGUAGE_SHARES, LANGUAGES, ORIGINAL_COUNTRIES
 from pdfminer.pdftypes import resolve1
 from stdnum import iban as std_iban
 from stdnum.ch import uid as ch_uid

@@ -8,7 +8,7 @@ import pytest
 
 from docai.training.cli import _layout_indices, _synthetic_records
 from docai.training.dataset import synthetic_examples
-from docai.training.synthetic_layouts import LAYOUTS
+from docai.training.synthetic.layouts import LAYOUTS
 
 
 def test_a_brand_task_trains_on_the_brand_catalogue(tmp_path: Path) -> None:
