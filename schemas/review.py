@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from pydantic import BaseModel
 
 from docai.schemas.routing import ReviewReason
 
 
+class ReviewTaskState(StrEnum):
+    """A review task's state, as stored in ``review_tasks.state``.
+
+    OPEN → CLAIMED (a lease) → APPROVED or REJECTED; a released claim, or one whose lease ran
+    out, reads as OPEN again; re-opening an approved invoice makes its task OPEN.
+    """
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+# In the queue: waiting for a reviewer or being worked on.
+ACTIVE_TASK_STATES = (ReviewTaskState.OPEN, ReviewTaskState.CLAIMED)
+# Decided: nothing more can be done to the task (re-opening the invoice opens it again).
+CLOSED_TASK_STATES = (ReviewTaskState.APPROVED, ReviewTaskState.REJECTED)
+
+
 class ReviewTaskView(BaseModel):
     id: str
     document_id: str
-    state: str  # open | claimed | approved | rejected (an expired claim reads as open)
+    state: ReviewTaskState  # an expired claim reads as open
     reasons: list[ReviewReason] = []
     resolved_reasons: list[int] = []  # indexes into `reasons` that the reviewer's corrections settled
     version: int

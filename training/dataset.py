@@ -33,6 +33,8 @@ from typing import Any
 from docai.schemas.invoice import BANK_FIELDS, HEADER_FIELDS, LINE_ITEM_FIELDS, TAX_DETAIL_FIELDS, Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common.errors import FailedPreconditionError
+from docai.services.documents.bank import awaits_second_person
+from docai.services.documents.vendor import vendor_key as vendor_key_of
 from docai.services.extraction.checks import run_checks
 from docai.services.extraction.normalize import normalize_field
 from docai.services.extraction.provenance import DocumentLocator
@@ -229,7 +231,7 @@ def synthetic_example(seed: int, **options: Any) -> SFTExample | None:
     return truth_example(
         document,
         truth,
-        vendor=_vendor_key(invoice.vendor.name),
+        vendor=vendor_key_of(invoice.vendor.name),
         source={"kind": "synthetic", "seed": seed, "layout": invoice.layout, "language": invoice.language},
     )
 
@@ -272,10 +274,6 @@ def synthetic_examples(
 # --- corrections --------------------------------------------------------------------------
 
 
-def _vendor_key(name: str | None) -> str:
-    return " ".join((name or "").lower().split())
-
-
 def correction_example(
     *,
     document_id: str,
@@ -305,9 +303,11 @@ def correction_example(
         asked nothing about the confirmed fields: there is no choice to learn).
     """
     labelled = set(confirmed_fields) | set(changed_fields)
-    if needs_second_approval or (BANK_FIELDS & set(changed_fields)):
-        if not second_approver or second_approver == reviewer:
-            return SetAside(document_id, "NEEDS_SECOND_APPROVAL", "bank details changed by one person")
+    if awaits_second_person(
+        needs_second_approval=needs_second_approval, changed_fields=changed_fields,
+        reviewer=reviewer, second_approver=second_approver,
+    ):
+        return SetAside(document_id, "NEEDS_SECOND_APPROVAL", "bank details changed by one person")
     failed = [check.name for check in run_checks(extraction) if not check.passed]
     if failed:
         return SetAside(document_id, "CHECKS_FAILED", ", ".join(failed))
@@ -317,7 +317,7 @@ def correction_example(
     example = _example(
         parsed,
         truth,
-        vendor=vendor_key or _vendor_key(extraction.value("vendor_name")),
+        vendor=vendor_key or vendor_key_of(extraction.value("vendor_name")),
         source={"kind": kind, "document": document_id, "reviewer": reviewer, "tenant": tenant_id},
     )
     if example is None:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
+from docai.services.documents.vendor import vendor_key as vendor_key_of
 from docai.services.extraction.prompt import FewShotExample, document_text
 from docai.services.storage import models
 
@@ -57,10 +58,6 @@ def most_alike(examples: Sequence[FewShotExample], text: str, k: int) -> list[Fe
     return [example for _, example in ranked[:k]]
 
 
-def _vendor_key(name: str | None) -> str:
-    return " ".join((name or "").lower().split())
-
-
 def _answer(extraction: Extraction, labelled: set[str]) -> dict[str, Any]:
     answer: dict[str, Any] = {}
     for name, value in extraction.fields.items():
@@ -99,7 +96,7 @@ def examples_for(db: Any, tenant_id: str, vendor_hint_text: str, k: int = 1, *, 
     if k <= 0:
         return []
     hint = header_lines(vendor_hint_text)
-    wanted = _vendor_key(vendor_key)
+    wanted = vendor_key_of(vendor_key)
     found: list[FewShotExample] = []
     with db.transaction() as session:
         rows = session.execute(

@@ -270,6 +270,7 @@ class DatabaseCollector(Collector):
     def collect(self) -> Iterable[Any]:
         from sqlalchemy import func, select
 
+        from docai.schemas.review import ACTIVE_TASK_STATES
         from docai.services.storage import models
 
         depth, oldest, review, jobs, documents = 0, None, {}, {}, {}
@@ -282,7 +283,7 @@ class DatabaseCollector(Collector):
                 review = dict(
                     session.execute(
                         select(models.ReviewTask.state, func.count())
-                        .where(models.ReviewTask.state.in_(("open", "claimed")))
+                        .where(models.ReviewTask.state.in_(ACTIVE_TASK_STATES))
                         .group_by(models.ReviewTask.state)
                     ).all()
                 )
@@ -297,8 +298,8 @@ class DatabaseCollector(Collector):
         families["docai_queue_depth"].add_metric([], float(depth or 0))
         age = (dt.datetime.now(dt.UTC) - _aware(oldest)).total_seconds() if oldest is not None else 0.0
         families["docai_queue_oldest_age_seconds"].add_metric([], max(0.0, age))
-        for state in ("open", "claimed"):
-            families["docai_review_backlog"].add_metric([state], float(review.get(state, 0)))
+        for state in ACTIVE_TASK_STATES:
+            families["docai_review_backlog"].add_metric([state.value], float(review.get(state, 0)))
         for state in sorted(set(jobs) | {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}):
             families["docai_training_jobs"].add_metric([state], float(jobs.get(state, 0)))
         for state, count in sorted(documents.items()):

@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import Extraction
+from docai.services.documents.bank import iban_is_valid
 from docai.services.extraction.normalize import (
     format_amount,
     format_number,
-    iban_is_valid,
     parse_amount,
     parse_date,
 )

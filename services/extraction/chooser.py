@@ -143,7 +143,8 @@ class Chooser:
         result = self.backend.generate(
             GenerationRequest(
                 messages=build_messages(layout, asked), adapter=adapter, max_new_tokens=16 * len(asked) + 8,
-                json_schema=answer_schema(asked), lane="pipeline",  # behind a seller's description (models/lanes.py)
+                json_schema=answer_schema(asked),
+                lane="pipeline",  # behind a seller's description: services/models/lanes.py
             )
         )
         try:

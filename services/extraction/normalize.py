@@ -3,8 +3,8 @@
 Everything here is a pure function: amounts in any common locale become ``Decimal`` and
 then plain strings (``"1234.56"``), dates in numeric or worded form (English, German,
 French, Dutch) become ``date`` and then ISO 8601, currencies become ISO 4217 codes, and
-IBANs, BICs and tax ids lose their spaces. ``normalize_field`` dispatches on the canonical
-field names of :mod:`docai.schemas.invoice`.
+IBANs, BICs and tax ids lose their spaces (IBANs and BICs: :mod:`docai.services.documents.bank`).
+``normalize_field`` dispatches on the canonical field names of :mod:`docai.schemas.invoice`.
 """
 
 from __future__ import annotations
@@ -15,17 +15,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from docai.schemas.invoice import AMOUNT_FIELDS, DATE_FIELDS
+from docai.services.documents.bank import IBAN_SHAPE, normalize_bic, normalize_iban
 
 __all__ = [
     "fold",
     "format_amount",
     "format_number",
-    "iban_is_valid",
-    "normalize_bic",
     "normalize_currency",
     "normalize_document_type",
     "normalize_field",
-    "normalize_iban",
     "normalize_tax_id",
     "normalize_text",
     "parse_amount",
@@ -432,64 +430,6 @@ def _lookup_currency(token: str) -> str | None:
     return None
 
 
-# Lengths of IBANs by country (SWIFT IBAN registry) for the countries invoices here name.
-_IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AT": 20, "BA": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28,
-    "CZ": 24, "DE": 22, "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FO": 18, "FR": 27,
-    "GB": 22, "GI": 23, "GL": 18, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IL": 23,
-    "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "ME": 22,
-    "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "RS": 22, "SA": 24,
-    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TR": 26, "UA": 29, "VA": 22,
-}  # fmt: skip
-_IBAN_SHAPE = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
-_LABEL = re.compile(r"(?i)^\s*(?:iban|bic|swift(?:-code)?|bic/swift)\s*[:.]?\s*")
-
-
-def normalize_iban(text: str) -> str:
-    """Upper-case an IBAN and drop spaces, dashes and a leading ``IBAN:`` label.
-
-    Args:
-        text: E.g. ``"iban: de89 3704 0044 0532 0130 00"``.
-
-    Returns:
-        E.g. ``"DE89370400440532013000"`` (not validated; see :func:`iban_is_valid`).
-    """
-    return re.sub(r"[\s\-.]", "", _LABEL.sub("", text)).upper()
-
-
-def iban_is_valid(text: str) -> bool:
-    """Check an IBAN's shape, its country's length and its ISO 7064 mod-97 checksum.
-
-    Args:
-        text: The IBAN, printed or normalised.
-
-    Returns:
-        True when the checksum holds (and the length fits when the country is known).
-
-    Example:
-        >>> iban_is_valid("DE89 3704 0044 0532 0130 00")
-        True
-    """
-    iban = normalize_iban(text)
-    if not _IBAN_SHAPE.match(iban):
-        return False
-    expected = _IBAN_LENGTHS.get(iban[:2])
-    if expected is not None and len(iban) != expected:
-        return False
-    rearranged = iban[4:] + iban[:4]
-    digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(digits) % 97 == 1
-
-
-_BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
-
-
-def normalize_bic(text: str) -> str | None:
-    """Upper-case a BIC and drop spaces; None unless it has the 8 or 11 character shape."""
-    bic = re.sub(r"\s", "", _LABEL.sub("", text)).upper()
-    return bic if _BIC.match(bic) else None
-
-
 _TAX_LABEL = re.compile(
     r"(?i)^\s*(?:vat(?:\s*(?:id|no\.?|number|reg\.?\s*no\.?))?|ust\.?-?\s*id\.?-?\s*nr\.?|"
     r"ust-?idnr\.?|steuer-?nr\.?|steuernummer|tva(?:\s*intracom(?:munautaire)?)?|"
@@ -618,7 +558,7 @@ def normalize_field(name: str, raw: str, *, decimal: str | None = None) -> str |
         return normalize_currency(raw)
     if name == "iban":
         iban = normalize_iban(raw)
-        return iban if _IBAN_SHAPE.match(iban) else None
+        return iban if IBAN_SHAPE.match(iban) else None
     if name == "bic":
         return normalize_bic(raw)
     if name in ("vendor_tax_id", "customer_tax_id"):

@@ -10,9 +10,8 @@ from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common import idempotency
 from docai.services.common.errors import FailedPreconditionError
+from docai.services.documents import store
 from docai.services.extraction.extractor import ExtractionOutcome
-from docai.services.ingest.documents import load
-from docai.services.storage import models
 from docai.services.storage.database import Database
 
 
@@ -23,17 +22,17 @@ class ExtractionService:
 
     def current(self, *, tenant_id: str, document_id: str) -> tuple[Extraction, list[CheckResult]]:
         with self.db.transaction() as session:
-            row = load(session, tenant_id=tenant_id, document_id=document_id)
+            row = store.load(session, tenant_id=tenant_id, document_id=document_id)
             if row.extraction is None:
                 raise FailedPreconditionError("the document has not been extracted yet", reason="NOT_EXTRACTED")
-            return Extraction.model_validate(row.extraction), [CheckResult.model_validate(c) for c in row.checks or []]
+            return store.extraction_of(row), store.checks_of(row)
 
     def rerun(self, *, tenant_id: str, document_id: str, adapter: str, request_id: str) -> tuple[Extraction, list[CheckResult]]:
         """Extracts again (e.g. with a newly promoted adapter); a retry returns the stored result."""
         fingerprint = hashlib.sha256(f"{document_id}\0{adapter}".encode()).hexdigest()
         key = {"tenant_id": tenant_id, "method": "ExtractDocument", "request_id": request_id, "fingerprint": fingerprint}
         with self.db.transaction() as session:
-            row = load(session, tenant_id=tenant_id, document_id=document_id)
+            row = store.load(session, tenant_id=tenant_id, document_id=document_id)
             done_before = idempotency.recall(session, **key) is not None
             if row.parsed is None:
                 raise FailedPreconditionError("the document has no parsed text", reason="NOT_PARSED")
@@ -42,15 +41,9 @@ class ExtractionService:
             return self.current(tenant_id=tenant_id, document_id=document_id)
         outcome = self.extract(parsed, tenant_id=tenant_id, adapter=adapter or None)
         with self.db.transaction() as session:
-            row = load(session, tenant_id=tenant_id, document_id=document_id)
-            row.extraction = outcome.extraction.model_dump()
-            row.checks = [check.model_dump() for check in outcome.checks]
-            row.update_time = models.utcnow()
-            session.add(
-                models.AuditEntry(
-                    tenant_id=tenant_id, document_id=document_id, actor="system", action="re_extracted",
-                    new_value=outcome.extraction.adapter or "base model",
-                )
-            )
+            row = store.load(session, tenant_id=tenant_id, document_id=document_id)
+            store.set_extraction(row, outcome.extraction, outcome.checks)
+            store.touch(row)
+            store.audit(session, row, actor="system", action="re_extracted", new_value=outcome.extraction.adapter or "base model")
             idempotency.remember(session, **key, resource=document_id)
         return outcome.extraction, outcome.checks

@@ -33,11 +33,9 @@ import yaml
 from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import Page, ParsedDocument, Word
+from docai.services.documents.bank import iban_is_strictly_valid, iban_is_valid, iban_length, valid_iban_prefix
 from docai.services.extraction.layout import Layout, _group_lines, fold
 from docai.services.extraction.lookalikes import IbanLike, clean_text, iban_like, lookalike_words, skeleton
-from docai.services.extraction.normalize import iban_is_valid
-from docai.services.extraction.values import iban_length, valid_iban_prefix
-from stdnum import iban as stdnum_iban
 
 __all__ = [
     "FLAG_CHECKS",
@@ -423,7 +421,7 @@ def _instructions(guard: Guard) -> CheckResult | None:
 def _bank_unreadable(guard: Guard, extraction: Extraction) -> CheckResult | None:
     found: list[str] = []
     for iban, labelled in _page_ibans_with_label(guard.cleaned):
-        if _plausible(iban.value, labelled=labelled) and not stdnum_iban.is_valid(_as_read(iban.raw)):
+        if _plausible(iban.value, labelled=labelled) and not iban_is_strictly_valid(_as_read(iban.raw)):
             found.append(f"the page prints an IBAN ...{iban.value[-4:]} that fails validation")
     read = extraction.value("iban")
     if read and not iban_is_valid(read):

@@ -1,7 +1,8 @@
 """Typed values found in text: amounts, dates, identifiers, IBANs, BICs and tax ids.
 
 Each finder returns spans of one text (start, end, raw, canonical value), so a value read
-after a label keeps the exact characters it came from. Checksums come from python-stdnum.
+after a label keeps the exact characters it came from. Checksums come from python-stdnum (IBANs
+and BICs through :mod:`docai.services.documents.bank`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 
+from docai.services.documents.bank import (
+    bic_is_valid,
+    compact_iban,
+    iban_is_strictly_valid,
+    valid_iban_prefix,
+)
 from docai.services.extraction.normalize import (
     format_amount,
     normalize_currency,
@@ -19,9 +25,6 @@ from docai.services.extraction.normalize import (
     parse_amount,
     parse_date,
 )
-from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
-from stdnum import numdb
 from stdnum.eu import vat as stdnum_vat
 
 
@@ -98,44 +101,16 @@ def dates(text: str, *, day_first: bool = True) -> Iterator[Span]:
 def ibans(text: str) -> Iterator[Span]:
     for m in _IBAN.finditer(text):
         raw = m.group(0)
-        compact = stdnum_iban.compact(raw)
-        valid = stdnum_iban.is_valid(compact)
+        compact = compact_iban(raw)
+        valid = iban_is_strictly_valid(compact)
         if not valid and (end := valid_iban_prefix(raw)):
-            raw, compact, valid = raw[:end], stdnum_iban.compact(raw[:end]), True  # "AT39 … 5462 FN 322847p"
+            raw, compact, valid = raw[:end], compact_iban(raw[:end]), True  # "AT39 … 5462 FN 322847p"
         yield Span(m.start(), m.start() + len(raw), raw, compact, valid)
-
-
-def valid_iban_prefix(raw: str) -> int:
-    """Where a valid IBAN ends inside ``raw`` when what follows it was read as part of it (a
-    register's "FN" after an Austrian IBAN); 0 when no shorter prefix is a valid IBAN."""
-    length = iban_length(raw[:2])
-    if length is None:
-        return 0
-    count = 0
-    for end, ch in enumerate(raw, start=1):
-        if not ch.isspace():
-            count += 1
-        if count == length:
-            return end if end < len(raw.rstrip()) and stdnum_iban.is_valid(raw[:end]) else 0
-    return 0
-
-
-@cache
-def iban_length(country: str) -> int | None:
-    """The length of a country's IBANs, from the registry python-stdnum ships; None when it has none."""
-    try:
-        info = numdb.get("iban").info(country + "00")
-    except Exception:  # noqa: BLE001 - an unexpected registry format: lengths unknown
-        return None
-    if not info or info[0][0] != country:
-        return None
-    lengths = [int(n) for n in re.findall(r"(\d+)!?[nac]", info[0][1].get("bban", ""))]
-    return 4 + sum(lengths) if lengths else None
 
 
 def bics(text: str) -> Iterator[Span]:
     for m in _BIC.finditer(text):
-        if stdnum_bic.is_valid(m.group(0)):
+        if bic_is_valid(m.group(0)):
             yield Span(m.start(), m.end(), m.group(0), m.group(0))
 
 

@@ -32,12 +32,12 @@ from sqlalchemy.orm import Session
 
 from docai.schemas.invoice import AMOUNT_FIELDS, DATE_FIELDS, HEADER_FIELDS, Extraction
 from docai.schemas.parsed import ParsedDocument, Word
+from docai.services.documents.bank import normalize_iban
 from docai.services.extraction.candidates import Candidate
 from docai.services.extraction.layout import Box, Cell, Layout, fold, words_box
 from docai.services.extraction.normalize import (
     normalize_currency,
     normalize_field,
-    normalize_iban,
     normalize_tax_id,
     parse_amount,
     parse_date,

@@ -36,12 +36,15 @@ from sqlalchemy import select, update
 from docai.schemas.document import DocumentState
 from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
+from docai.schemas.review import ReviewTaskState
 from docai.schemas.routing import Decision, Thresholds
 from docai.services.common.errors import DocAIError
 from docai.services.common.observability import annotate, document_span, record_decision, step
+from docai.services.documents import store
+from docai.services.documents.bank import known_iban
+from docai.services.documents.vendor import vendor_key
 from docai.services.extraction.extractor import ExtractionOutcome
 from docai.services.extraction.vendor_memory import VendorMemoryStore
-from docai.services.ingest.documents import transition
 from docai.services.pipeline import free_labels, progress
 from docai.services.routing.decision import decide
 from docai.services.routing.duplicates import flag_duplicate
@@ -178,7 +181,7 @@ class Pipeline:
                 item = self._held(session, item_id, token)
                 row = session.get(models.Document, document_id)
                 if row is not None:
-                    transition(session, row, DocumentState.FAILED, failure_reason=reason, failure_message=message)
+                    store.transition(session, row, DocumentState.FAILED, failure_reason=reason, failure_message=message)
                 if item is not None:
                     session.delete(item)
         except LeaseLost:
@@ -237,14 +240,10 @@ class Pipeline:
             item = self._held(session, item_id, token)
             row = session.get(models.Document, document_id)
             assert row is not None
-            transition(
-                session,
-                row,
-                DocumentState.EXTRACTED,
-                extraction=outcome.extraction.model_dump(),
-                checks=[check.model_dump() for check in outcome.checks],
-            )
-            transition(session, row, DocumentState.ROUTED, route=route.model_dump())
+            store.set_extraction(row, outcome.extraction, outcome.checks)
+            store.transition(session, row, DocumentState.EXTRACTED)
+            store.set_route(row, route)
+            store.transition(session, row, DocumentState.ROUTED)
             # The same invoice sent twice never auto-approves (docai.services.routing.duplicates).
             decision = flag_duplicate(session, row, decision)
             self._apply(session, row, decision)
@@ -262,52 +261,19 @@ class Pipeline:
     @staticmethod
     def _apply(session: Any, row: models.Document, decision: Decision) -> None:
         reasons = [reason.model_dump() for reason in decision.reasons]
-        summary = [f"{r.code}{':' + r.field if r.field else ''}" for r in decision.reasons]
+        summary = store.review_summary(decision.reasons)
         if decision.outcome == "auto_approve":
-            transition(session, row, DocumentState.APPROVED, decision=decision.outcome, review_reasons=[])
-            session.add(models.AuditEntry(tenant_id=row.tenant_id, document_id=row.id, actor="system", action="auto_approved"))
+            store.transition(session, row, DocumentState.APPROVED, decision=decision.outcome, review_reasons=[])
+            store.audit(session, row, actor="system", action="auto_approved")
             return
-        transition(session, row, DocumentState.IN_REVIEW, decision=decision.outcome, review_reasons=summary)
+        store.transition(session, row, DocumentState.IN_REVIEW, decision=decision.outcome, review_reasons=summary)
         session.add(
             models.ReviewTask(
-                id=uuid.uuid4().hex, tenant_id=row.tenant_id, document_id=row.id, state="open", reasons=reasons
+                id=uuid.uuid4().hex, tenant_id=row.tenant_id, document_id=row.id, state=ReviewTaskState.OPEN,
+                reasons=reasons,
             )
         )
-        session.add(
-            models.AuditEntry(
-                tenant_id=row.tenant_id,
-                document_id=row.id,
-                actor="system",
-                action="sent_to_review",
-                new_value=", ".join(summary),
-            )
-        )
-
-
-def vendor_key(name: str | None) -> str:
-    return " ".join((name or "").lower().split())
-
-
-def known_iban(db: Database, *, tenant_id: str, vendor: str | None) -> str | None:
-    """The IBAN of the vendor's most recent approved invoice, if there is one."""
-    key = vendor_key(vendor)
-    if not key:
-        return None
-    with db.transaction() as session:
-        query = (
-            select(models.Document.extraction)
-            .where(
-                models.Document.tenant_id == tenant_id,
-                models.Document.state.in_([DocumentState.APPROVED.value, DocumentState.EXPORTED.value]),
-            )
-            .order_by(models.Document.update_time.desc())
-            .limit(500)
-        )
-        for data in session.scalars(query):
-            extraction = Extraction.model_validate(data or {})
-            if vendor_key(extraction.value("vendor_name")) == key and extraction.value("iban"):
-                return extraction.value("iban")
-    return None
+        store.audit(session, row, actor="system", action="sent_to_review", new_value=", ".join(summary))
 
 
 class Heartbeat:

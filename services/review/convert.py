@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from docai.schemas.review import AuditRecord, Corrections, ReviewTaskView, RouteChange
+from docai.schemas.review import AuditRecord, Corrections, ReviewTaskState, ReviewTaskView, RouteChange
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.review.route_options import DepartmentChoice
 
 _STATES = {
-    "open": pb.REVIEW_TASK_STATE_OPEN,
-    "claimed": pb.REVIEW_TASK_STATE_CLAIMED,
-    "approved": pb.REVIEW_TASK_STATE_APPROVED,
-    "rejected": pb.REVIEW_TASK_STATE_REJECTED,
+    ReviewTaskState.OPEN: pb.REVIEW_TASK_STATE_OPEN,
+    ReviewTaskState.CLAIMED: pb.REVIEW_TASK_STATE_CLAIMED,
+    ReviewTaskState.APPROVED: pb.REVIEW_TASK_STATE_APPROVED,
+    ReviewTaskState.REJECTED: pb.REVIEW_TASK_STATE_REJECTED,
 }
-_FROM_PB = {value: name for name, value in _STATES.items()}
+_FROM_PB: dict[int, str] = {value: state for state, value in _STATES.items()}
 
 
 def state_from_pb(value: int) -> str:

@@ -17,7 +17,7 @@ from docai.services.common.errors import InvalidArgumentError, MalformedDocument
 from docai.services.einvoice.read import read_einvoice
 from docai.services.einvoice.render import render_pdf
 from docai.schemas.parsed import Page, Word
-from docai.services.ingest.documents import load
+from docai.services.documents.store import load
 from docai.services.storage.blobs import BlobStore
 from docai.services.storage.database import Database
 

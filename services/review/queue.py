@@ -32,7 +32,6 @@ from sqlalchemy.types import Float
 from docai.schemas.checks import CheckResult
 from docai.schemas.document import DocumentState
 from docai.schemas.invoice import (
-    BANK_FIELDS,
     HEADER_FIELDS,
     LINE_ITEM_FIELDS,
     TAX_DETAIL_FIELDS,
@@ -43,20 +42,27 @@ from docai.schemas.invoice import (
     TaxDetail,
 )
 from docai.schemas.parsed import ParsedDocument
-from docai.schemas.review import AuditRecord, Corrections, ReviewTaskView
+from docai.schemas.review import (
+    ACTIVE_TASK_STATES,
+    CLOSED_TASK_STATES,
+    AuditRecord,
+    Corrections,
+    ReviewTaskState,
+    ReviewTaskView,
+)
 from docai.schemas.routing import ReviewReason, Route
 from docai.services.common import idempotency
 from docai.services.common.errors import AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError
+from docai.services.documents import store
+from docai.services.documents.bank import BANK_FIELDS, changes_bank_details, may_confirm
+from docai.services.documents.vendor import vendor_key
 from docai.services.extraction.checks import CHECK_NAMES, run_checks
 from docai.services.extraction.normalize import normalize_field
 from docai.services.extraction.provenance import locate
 from docai.services.extraction.vendor_memory import VendorMemoryStore
-from docai.services.ingest.documents import transition
-from docai.services.pipeline.worker import vendor_key
 from docai.services.storage import models
 from docai.services.storage.database import Database
 
-ACTIVE = ("open", "claimed")
 ORDERS = {"", "create_time", "-create_time", "total_gross", "-total_gross"}
 
 
@@ -67,10 +73,11 @@ def aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment
 
 
-def _effective_state(task: models.ReviewTask, now: dt.datetime) -> str:
-    if task.state == "claimed" and (aware(task.lease_until) or now) <= now:
-        return "open"
-    return task.state
+def _effective_state(task: models.ReviewTask, now: dt.datetime) -> ReviewTaskState:
+    """The task's state as people see it: a claim whose lease ran out is open again."""
+    if task.state == ReviewTaskState.CLAIMED and (aware(task.lease_until) or now) <= now:
+        return ReviewTaskState.OPEN
+    return ReviewTaskState(task.state)
 
 
 # Reasons a correction can settle; the others (bank details changed, credit note, a document that
@@ -107,7 +114,7 @@ def _resolved(reasons: list[ReviewReason], extraction: Extraction, checks: list[
 def _view(
     task: models.ReviewTask, doc: models.Document, now: dt.datetime, example: models.ApprovedExample | None = None
 ) -> ReviewTaskView:
-    extraction = Extraction.model_validate(doc.extraction or {})
+    extraction = store.extraction_of(doc)
     state = _effective_state(task, now)
     reasons = [ReviewReason.model_validate(reason) for reason in task.reasons or []]
     bank_change = example is not None and example.needs_second_approval
@@ -119,8 +126,8 @@ def _view(
         reasons=reasons,
         resolved_reasons=_resolved(reasons, extraction, doc.checks or [], doc.route),
         version=task.version,
-        claimed_by=task.claimed_by if state == "claimed" else "",
-        lease_until=aware(task.lease_until) if state == "claimed" else None,
+        claimed_by=task.claimed_by if state == ReviewTaskState.CLAIMED else "",
+        lease_until=aware(task.lease_until) if state == ReviewTaskState.CLAIMED else None,
         vendor_name=extraction.value("vendor_name") or "",
         total_gross=extraction.value("total_gross") or "",
         currency=extraction.value("currency") or "",
@@ -171,22 +178,22 @@ def _version(etag: str) -> int:
 
 def _live_lease(now: dt.datetime) -> ColumnElement[bool]:
     task = models.ReviewTask
-    return and_(task.state == "claimed", task.lease_until > now)
+    return and_(task.state == ReviewTaskState.CLAIMED, task.lease_until > now)
 
 
 def _lapsed_or_open(now: dt.datetime) -> ColumnElement[bool]:
     """Open, or claimed with a lease that ran out (the effective state "open" of `_effective_state`)."""
     task = models.ReviewTask
     return or_(
-        task.state == "open",
-        and_(task.state == "claimed", or_(task.lease_until.is_(None), task.lease_until <= now)),
+        task.state == ReviewTaskState.OPEN,
+        and_(task.state == ReviewTaskState.CLAIMED, or_(task.lease_until.is_(None), task.lease_until <= now)),
     )
 
 
 def _in_state(state: str, now: dt.datetime) -> ColumnElement[bool]:
-    if state == "open":
+    if state == ReviewTaskState.OPEN:
         return _lapsed_or_open(now)
-    if state == "claimed":
+    if state == ReviewTaskState.CLAIMED:
         return _live_lease(now)
     return models.ReviewTask.state == state
 
@@ -194,7 +201,7 @@ def _in_state(state: str, now: dt.datetime) -> ColumnElement[bool]:
 def _bank_details_unconfirmed(tenant_id: str) -> ColumnElement[bool]:
     task, example = models.ReviewTask, models.ApprovedExample
     return and_(
-        task.state == "approved",
+        task.state == ReviewTaskState.APPROVED,
         exists().where(
             example.tenant_id == tenant_id,
             example.document_id == task.document_id,
@@ -294,10 +301,10 @@ class ReviewQueue:
         task, doc = models.ReviewTask, models.Document
         now = models.utcnow()
         dialect = self.db.engine.dialect.name
-        wanted = state or ("approved" if bank_details_unconfirmed else "")
+        wanted = state or (ReviewTaskState.APPROVED if bank_details_unconfirmed else "")
         where: list[ColumnElement[bool]] = [
             task.tenant_id == tenant_id,
-            _in_state(wanted, now) if wanted else task.state.in_(ACTIVE),
+            _in_state(wanted, now) if wanted else task.state.in_(ACTIVE_TASK_STATES),
         ]
         if bank_details_unconfirmed:
             where.append(_bank_details_unconfirmed(tenant_id))
@@ -334,7 +341,9 @@ class ReviewQueue:
                 .order_by(*order)
                 .options(load_only(doc.filename, doc.page_count, doc.extraction, doc.checks, doc.route))
             ).all()
-            examples = _examples(session, tenant_id, [t.document_id for t, _ in rows if t.state == "approved"])
+            examples = _examples(
+                session, tenant_id, [t.document_id for t, _ in rows if t.state == ReviewTaskState.APPROVED]
+            )
             views = [_view(t, d, now, examples.get(t.document_id)) for t, d in rows]
         return views, total
 
@@ -343,16 +352,14 @@ class ReviewQueue:
             task, doc = self._load(session, tenant_id, task_id)
             return (
                 _view(task, doc, models.utcnow(), _example(session, tenant_id, doc.id)),
-                Extraction.model_validate(doc.extraction or {}),
-                [CheckResult.model_validate(c) for c in doc.checks or []],
-                Route.model_validate(doc.route) if doc.route else None,
+                store.extraction_of(doc),
+                store.checks_of(doc),
+                store.route_of(doc),
             )
 
     def audit(self, *, tenant_id: str, document_id: str) -> list[AuditRecord]:
         with self.db.transaction() as session:
-            doc = session.get(models.Document, document_id)
-            if doc is None or doc.tenant_id != tenant_id:
-                raise NotFoundError(f"documents/{document_id} not found", reason="DOCUMENT_NOT_FOUND")
+            store.load(session, tenant_id=tenant_id, document_id=document_id)
             rows = session.scalars(
                 select(models.AuditEntry).where(models.AuditEntry.document_id == document_id).order_by(models.AuditEntry.id)
             )
@@ -389,16 +396,16 @@ class ReviewQueue:
                 task = oldest
                 doc = session.get(models.Document, task.document_id)  # type: ignore[assignment]
             state = _effective_state(task, now)
-            if state in ("approved", "rejected"):
+            if state in CLOSED_TASK_STATES:
                 raise FailedPreconditionError(f"the task is already {state}", reason="TASK_CLOSED")
-            if state == "claimed" and task.claimed_by != actor:
+            if state == ReviewTaskState.CLAIMED and task.claimed_by != actor:
                 raise _lease_held(task)
             _compare_and_set(
                 session, task,
                 expect={"state": task.state, "claimed_by": task.claimed_by, "version": task.version},
-                values={"state": "claimed", "claimed_by": actor, "lease_until": now + lease, "update_time": now},
+                values={"state": ReviewTaskState.CLAIMED, "claimed_by": actor, "lease_until": now + lease, "update_time": now},
             )
-            session.add(models.AuditEntry(tenant_id=tenant_id, document_id=task.document_id, actor=actor, action="claimed"))
+            store.audit(session, doc, actor=actor, action="claimed")
             return _view(task, doc, now)
 
     def release(self, *, tenant_id: str, actor: str, task_id: str) -> ReviewTaskView:
@@ -408,20 +415,20 @@ class ReviewQueue:
             self._require_lease(task, actor, now)
             _compare_and_set(
                 session, task,
-                expect={"state": "claimed", "claimed_by": actor, "version": task.version},
-                values={"state": "open", "claimed_by": "", "lease_until": None, "update_time": now},
+                expect={"state": ReviewTaskState.CLAIMED, "claimed_by": actor, "version": task.version},
+                values={"state": ReviewTaskState.OPEN, "claimed_by": "", "lease_until": None, "update_time": now},
             )
-            session.add(models.AuditEntry(tenant_id=tenant_id, document_id=task.document_id, actor=actor, action="released"))
+            store.audit(session, doc, actor=actor, action="released")
             return _view(task, doc, now)
 
     @staticmethod
     def _require_lease(task: models.ReviewTask, actor: str, now: dt.datetime) -> None:
         state = _effective_state(task, now)
-        if state in ("approved", "rejected"):
+        if state in CLOSED_TASK_STATES:
             raise FailedPreconditionError(f"the task is already {state}", reason="TASK_CLOSED")
-        if state == "claimed" and task.claimed_by != actor:
+        if state == ReviewTaskState.CLAIMED and task.claimed_by != actor:
             raise _lease_held(task)
-        if state != "claimed":
+        if state != ReviewTaskState.CLAIMED:
             raise FailedPreconditionError("claim the task before changing it", reason="TASK_NOT_CLAIMED")
 
     def _guard(self, task: models.ReviewTask, *, actor: str, etag: str, now: dt.datetime) -> int:
@@ -437,7 +444,7 @@ class ReviewQueue:
         """The change's compare-and-set: the version moves on only from the one the caller loaded."""
         _compare_and_set(
             session, task,
-            expect={"state": "claimed", "claimed_by": actor, "version": version},
+            expect={"state": ReviewTaskState.CLAIMED, "claimed_by": actor, "version": version},
             values={"version": version + 1, "update_time": now, **values},
         )
 
@@ -456,11 +463,7 @@ class ReviewQueue:
                 version = self._guard(task, actor=actor, etag=etag, now=now)
                 self._apply(session, task, doc, actor=actor, corrections=corrections, version=version)
                 idempotency.remember(session, **key, resource=task_id)
-            return (
-                _view(task, doc, now),
-                Extraction.model_validate(doc.extraction or {}),
-                [CheckResult.model_validate(c) for c in doc.checks or []],
-            )
+            return _view(task, doc, now), store.extraction_of(doc), store.checks_of(doc)
 
     def _apply(
         self,
@@ -472,7 +475,7 @@ class ReviewQueue:
         corrections: Corrections,
         version: int,
     ) -> None:
-        extraction = Extraction.model_validate(doc.extraction or {})
+        extraction = store.extraction_of(doc)
         parsed = ParsedDocument.model_validate(doc.parsed or {"pages": []})
         audit: list[tuple[str, str, str, str]] = []
         for name, typed in corrections.fields.items():
@@ -522,7 +525,7 @@ class ReviewQueue:
                 extraction.tax_details = taxes
                 audit.append(("tax_details_corrected", "tax_details", _rows_text(old_taxes), _rows_text(new_taxes)))
         if corrections.route is not None:
-            route = Route.model_validate(doc.route) if doc.route else Route(department="", cost_centre="", approver="", confidence=0, covered=False)
+            route = store.route_of(doc) or Route(department="", cost_centre="", approver="", confidence=0, covered=False)
             for attr in ("department", "cost_centre", "approver"):
                 new = getattr(corrections.route, attr).strip()
                 old = getattr(route, attr)
@@ -535,23 +538,17 @@ class ReviewQueue:
                 }
                 | {"confidence": 1.0, "covered": True, "reasons": [*route.reasons, "reviewer"]}
             )
-            doc.route = route.model_dump()
+            store.set_route(doc, route)
         if not audit:
             return
-        doc.extraction = extraction.model_dump()
         # The arithmetic checks run again on the corrected values; what only the reader could
         # check (the e-invoice XML against the page, text that steers its reader) stays as read.
         kept = [c for c in doc.checks or [] if isinstance(c, dict) and c.get("name") not in CHECK_NAMES]
-        doc.checks = [check.model_dump() for check in run_checks(extraction)] + kept
-        doc.update_time = models.utcnow()
+        store.set_extraction(doc, extraction, [*run_checks(extraction), *kept])
+        store.touch(doc)
         self._advance(session, task, actor=actor, version=version, now=doc.update_time)
         for action, field, old, new in audit:
-            session.add(
-                models.AuditEntry(
-                    tenant_id=task.tenant_id, document_id=doc.id, actor=actor, action=action,
-                    field=field, old_value=old, new_value=new,
-                )
-            )
+            store.audit(session, doc, actor=actor, action=action, field=field, old_value=old, new_value=new)
 
     def approve(self, *, tenant_id: str, actor: str, task_id: str, etag: str, request_id: str) -> ReviewTaskView:
         """Approves the invoice for the ERP and keeps it, with what people touched, for training."""
@@ -562,14 +559,14 @@ class ReviewQueue:
             if idempotency.recall(session, **key) is not None:
                 return _view(task, doc, now, _example(session, tenant_id, doc.id))
             version = self._guard(task, actor=actor, etag=etag, now=now)
-            checks = [CheckResult.model_validate(c) for c in doc.checks or []]
-            extraction = Extraction.model_validate(doc.extraction or {})
+            checks = store.checks_of(doc)
+            extraction = store.extraction_of(doc)
             changed = sorted({entry.field for entry in _corrections(session, doc.id)})
-            bank_change = bool(BANK_FIELDS & set(changed)) or any(
-                r.get("code") == "BANK_DETAILS_CHANGED" for r in task.reasons or []
+            bank_change = changes_bank_details(changed, task.reasons or [])
+            self._advance(
+                session, task, actor=actor, version=version, now=now, state=ReviewTaskState.APPROVED, lease_until=None
             )
-            self._advance(session, task, actor=actor, version=version, now=now, state="approved", lease_until=None)
-            transition(session, doc, DocumentState.APPROVED, review_reasons=doc.review_reasons)
+            store.transition(session, doc, DocumentState.APPROVED)  # its review reasons stay, for the archive
             example = models.ApprovedExample(
                 tenant_id=tenant_id,
                 document_id=doc.id,
@@ -588,11 +585,9 @@ class ReviewQueue:
                     extraction=extraction, exclude=BANK_FIELDS if bank_change else (),
                 )
             failed = [c.name for c in checks if not c.passed]
-            session.add(
-                models.AuditEntry(
-                    tenant_id=tenant_id, document_id=doc.id, actor=actor, action="approved",
-                    new_value=f"failed checks: {', '.join(failed)}" if failed else "",
-                )
+            store.audit(
+                session, doc, actor=actor, action="approved",
+                new_value=f"failed checks: {', '.join(failed)}" if failed else "",
             )
             idempotency.remember(session, **key, resource=task_id)
             return _view(task, doc, now, example)
@@ -607,7 +602,7 @@ class ReviewQueue:
         now = models.utcnow()
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id, lock=True)
-            example = _example(session, tenant_id, doc.id) if task.state == "approved" else None
+            example = _example(session, tenant_id, doc.id) if task.state == ReviewTaskState.APPROVED else None
             if idempotency.recall(session, **key) is not None:
                 return _view(task, doc, now, example)
             if example is None or not example.needs_second_approval:
@@ -618,8 +613,8 @@ class ReviewQueue:
                 raise FailedPreconditionError(
                     f"{example.second_approver} already confirmed these bank details", reason="ALREADY_CONFIRMED"
                 )
-            changed_by = {entry.actor for entry in _corrections(session, doc.id) if entry.field in BANK_FIELDS}
-            if actor == example.reviewer or actor in changed_by:
+            editors = (entry.actor for entry in _corrections(session, doc.id) if entry.field in BANK_FIELDS)
+            if not may_confirm(actor, approver=example.reviewer, bank_editors=editors):
                 raise FailedPreconditionError(
                     "whoever changed or approved the bank details cannot also confirm them", reason="SECOND_PERSON_REQUIRED"
                 )
@@ -631,12 +626,9 @@ class ReviewQueue:
             )
             if confirmed.rowcount != 1:  # type: ignore[attr-defined]
                 raise FailedPreconditionError("someone else already confirmed these bank details", reason="ALREADY_CONFIRMED")
-            extraction = Extraction.model_validate(doc.extraction or {})
-            session.add(
-                models.AuditEntry(
-                    tenant_id=tenant_id, document_id=doc.id, actor=actor, action="bank_details_confirmed",
-                    field="iban", new_value=extraction.value("iban") or "",
-                )
+            store.audit(
+                session, doc, actor=actor, action="bank_details_confirmed",
+                field="iban", new_value=store.extraction_of(doc).value("iban") or "",
             )
             idempotency.remember(session, **key, resource=task_id)
             return _view(task, doc, now, example)
@@ -657,9 +649,7 @@ class ReviewQueue:
         key = {"tenant_id": tenant_id, "method": "ReopenDocument", "request_id": request_id, "fingerprint": document_id}
         now = models.utcnow()
         with self.db.transaction() as session:
-            doc = session.get(models.Document, document_id, with_for_update=not self.db.is_sqlite)
-            if doc is None or doc.tenant_id != tenant_id:
-                raise NotFoundError(f"documents/{document_id} not found", reason="DOCUMENT_NOT_FOUND")
+            doc = store.load(session, tenant_id=tenant_id, document_id=document_id, lock=not self.db.is_sqlite)
             task = session.scalar(
                 select(models.ReviewTask).where(models.ReviewTask.document_id == document_id),
                 execution_options={"populate_existing": True},
@@ -680,7 +670,8 @@ class ReviewQueue:
             reasons = [reopened.model_dump(), *earlier]
             if task is None:
                 task = models.ReviewTask(
-                    id=uuid.uuid4().hex, tenant_id=tenant_id, document_id=document_id, state="open", reasons=reasons,
+                    id=uuid.uuid4().hex, tenant_id=tenant_id, document_id=document_id, state=ReviewTaskState.OPEN,
+                    reasons=reasons,
                     create_time=now, update_time=now,
                 )
                 session.add(task)
@@ -689,21 +680,17 @@ class ReviewQueue:
                     session, task,
                     expect={"state": task.state, "version": task.version},
                     # Queued as a new task: its age in the queue starts now.
-                    values={"state": "open", "claimed_by": "", "lease_until": None, "reasons": reasons,
+                    values={"state": ReviewTaskState.OPEN, "claimed_by": "", "lease_until": None, "reasons": reasons,
                             "version": task.version + 1, "create_time": now, "update_time": now},
                 )
             for example in session.scalars(
                 select(models.ApprovedExample).where(models.ApprovedExample.document_id == document_id)
             ):
                 session.delete(example)
-            summary = [f"{r['code']}{':' + r['field'] if r.get('field') else ''}" for r in reasons]
-            transition(session, doc, DocumentState.IN_REVIEW, decision="review", review_reasons=summary)
-            session.add(
-                models.AuditEntry(
-                    tenant_id=tenant_id, document_id=document_id, actor=actor, action="reopened",
-                    old_value=DocumentState.APPROVED.value, new_value=reason,
-                )
+            store.transition(
+                session, doc, DocumentState.IN_REVIEW, decision="review", review_reasons=store.review_summary(reasons)
             )
+            store.audit(session, doc, actor=actor, action="reopened", old_value=DocumentState.APPROVED.value, new_value=reason)
             idempotency.remember(session, **key, resource=task.id)
             session.flush()
             return _view(task, doc, now)
@@ -718,9 +705,13 @@ class ReviewQueue:
             if idempotency.recall(session, **key) is not None:
                 return _view(task, doc, now)
             version = self._guard(task, actor=actor, etag=etag, now=now)
-            self._advance(session, task, actor=actor, version=version, now=now, state="rejected", lease_until=None)
-            transition(session, doc, DocumentState.REJECTED, failure_reason="REJECTED_BY_REVIEWER", failure_message=reason)
-            session.add(models.AuditEntry(tenant_id=tenant_id, document_id=doc.id, actor=actor, action="rejected", new_value=reason))
+            self._advance(
+                session, task, actor=actor, version=version, now=now, state=ReviewTaskState.REJECTED, lease_until=None
+            )
+            store.transition(
+                session, doc, DocumentState.REJECTED, failure_reason="REJECTED_BY_REVIEWER", failure_message=reason
+            )
+            store.audit(session, doc, actor=actor, action="rejected", new_value=reason)
             idempotency.remember(session, **key, resource=task_id)
             return _view(task, doc, now)
 

@@ -16,7 +16,8 @@ An invoice is auto-approved only when all of these hold; otherwise it goes to re
   classic payment-diversion fraud. An invoice without an IBAN is not a change: payment then
   uses the account on file. An extracted IBAN that fails the length or mod-97 check cannot be
   compared with anything, so it is no "no change" either (``BANK_DETAILS_UNREADABLE``, unless
-  a failed check already gives that reason: the page printing an IBAN that fails validation);
+  a failed check already gives that reason: the page printing an IBAN that fails validation).
+  The rule and the account on file are ``docai.services.documents.bank``'s;
 * the document does not try to steer its reader: the reader's flags are failed checks with a
   reason of their own (``HIDDEN_TEXT``, ``DOCUMENT_MODIFIED``, ``BANK_DETAILS_MODIFIED``,
   ``LOOKALIKE_CHARACTERS``, ``INSTRUCTION_LIKE_TEXT``, ``BANK_DETAILS_UNREADABLE``; see
@@ -32,13 +33,12 @@ An invoice is auto-approved only when all of these hold; otherwise it goes to re
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 
 from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import Extraction
 from docai.schemas.routing import Decision, ReviewReason, Route, Thresholds
-from docai.services.extraction.normalize import iban_is_valid
+from docai.services.documents.bank import bank_reasons
 from docai.services.vendors.resolve import VendorMatch, route_gap
 
 MISSING_FIELD = "MISSING_FIELD"
@@ -46,8 +46,6 @@ LOW_CONFIDENCE = "LOW_CONFIDENCE"
 CHECK_FAILED = "CHECK_FAILED"
 ROUTE_UNCOVERED = "ROUTE_UNCOVERED"
 LOW_ROUTE_CONFIDENCE = "LOW_ROUTE_CONFIDENCE"
-BANK_DETAILS_CHANGED = "BANK_DETAILS_CHANGED"
-BANK_DETAILS_UNREADABLE = "BANK_DETAILS_UNREADABLE"
 CREDIT_NOTE = "CREDIT_NOTE"
 VENDOR_UNKNOWN = "VENDOR_UNKNOWN"
 VENDOR_INACTIVE = "VENDOR_INACTIVE"
@@ -87,7 +85,7 @@ def decide(
         *_field_reasons(extraction, thresholds),
         *_check_reasons(checks),
         *_route_reasons(route, thresholds, vendor),
-        *_bank_reasons(extraction, previous_iban, checks, vendor),
+        *bank_reasons(extraction, previous_iban, checks, vendor),
         *_vendor_reasons(extraction, vendor),
     ]
     if not thresholds.auto_approve_credit_notes and _is_credit_note(extraction):
@@ -147,45 +145,6 @@ def _route_reasons(route: Route, thresholds: Thresholds, vendor: VendorMatch | N
     return []
 
 
-def _bank_reasons(
-    extraction: Extraction, previous_iban: str | None, checks: list[CheckResult], vendor: VendorMatch | None = None
-) -> list[ReviewReason]:
-    current = _normalise_iban(extraction.value("iban") or "")
-    master = vendor.vendor if vendor is not None and vendor.vendor is not None and vendor.vendor.iban else None
-    previous = _normalise_iban(master.iban if master is not None else previous_iban or "")
-    if current and not iban_is_valid(current):
-        # Unreadable is not "unchanged": it cannot be compared with the account on file.
-        if any(not check.passed and check.reason == BANK_DETAILS_UNREADABLE for check in checks):
-            return []  # the reader's check already says so
-        return [
-            ReviewReason(
-                code=BANK_DETAILS_UNREADABLE,
-                field="iban",
-                detail=f"the IBAN ...{current[-4:]} fails the length or mod-97 check, so it cannot be "
-                "compared with the account on file",
-            )
-        ]
-    if previous and current and current != previous:
-        # Mask the accounts: the detail is shown in UIs and logs.
-        if master is not None:
-            return [
-                ReviewReason(
-                    code=BANK_DETAILS_CHANGED,
-                    field="iban",
-                    detail=f"IBAN ...{current[-4:]} is not the account ...{previous[-4:]} of the vendor master "
-                    f"record {master.vendor_id} ({master.name})",
-                )
-            ]
-        return [
-            ReviewReason(
-                code=BANK_DETAILS_CHANGED,
-                field="iban",
-                detail=f"IBAN changed from ...{previous[-4:]} to ...{current[-4:]} for this vendor",
-            )
-        ]
-    return []
-
-
 def _vendor_reasons(extraction: Extraction, vendor: VendorMatch | None) -> list[ReviewReason]:
     """An unknown vendor, for tenants with a vendor master; a vendor the master deactivated."""
     if vendor is None or not vendor.master_exists:
@@ -206,10 +165,6 @@ def _vendor_reasons(extraction: Extraction, vendor: VendorMatch | None) -> list[
             )
         ]
     return []
-
-
-def _normalise_iban(value: str) -> str:
-    return re.sub(r"\s+", "", value).upper()
 
 
 def _is_credit_note(extraction: Extraction) -> bool:

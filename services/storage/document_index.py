@@ -51,7 +51,7 @@ def number_key(text: str) -> str:
     return "".join(text.split()).upper()
 
 
-def vendor_key(name: str) -> str:
+def duplicate_vendor_key(name: str) -> str:
     """A vendor name folded to its letters and digits, without accents (the duplicate key's vendor)."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return _NOT_ALNUM.sub("", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
@@ -83,7 +83,7 @@ def iso_date(text: str) -> dt.date | None:
 
 def duplicate_key(*, vendor: str, number: str, gross: str) -> str | None:
     """The key two copies of one invoice share; None unless vendor, number and gross are all there."""
-    parts = (vendor_key(vendor), number_key(number), canonical_amount(gross))
+    parts = (duplicate_vendor_key(vendor), number_key(number), canonical_amount(gross))
     if not all(parts):
         return None
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

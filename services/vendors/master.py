@@ -40,12 +40,11 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
 from stdnum import vatin as stdnum_vatin
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from docai.services.common.errors import InvalidArgumentError, NotFoundError
+from docai.services.documents.bank import validate_bic, validate_iban
 from docai.services.storage import models
 from docai.services.storage.database import Database
 
@@ -177,9 +176,9 @@ def check_vendor(vendor: VendorRecord, **where: Any) -> VendorRecord:
         )
     tax_id = _checked(vendor.tax_id, stdnum_vatin.validate, who=who, what="tax id", reason="INVALID_TAX_ID",
                       name="tax_id", hint=" (a VAT id with its country prefix, such as DE129273398)", meta=meta)
-    iban = _checked(vendor.iban, stdnum_iban.validate, who=who, what="IBAN", reason="INVALID_IBAN",
+    iban = _checked(vendor.iban, validate_iban, who=who, what="IBAN", reason="INVALID_IBAN",
                     name="iban", hint="", meta=meta)
-    bic = _checked(vendor.bic, stdnum_bic.validate, who=who, what="BIC", reason="INVALID_BIC",
+    bic = _checked(vendor.bic, validate_bic, who=who, what="BIC", reason="INVALID_BIC",
                    name="bic", hint="", meta=meta)
     return replace(
         vendor, vendor_id=vendor_id, aliases=aliases, tax_id=tax_id, iban=iban, bic=bic, **texts

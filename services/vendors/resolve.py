@@ -4,7 +4,8 @@ An invoice is resolved, in this order, by
 
 1. its **tax id** (VAT id, compared compact; printed without its country prefix it matches the
    number of any country, when only one vendor has it),
-2. its **IBAN** (compact, and only when it passes its checksum),
+2. its **IBAN** (compact, and only when it passes python-stdnum's check:
+   ``docai.services.documents.bank.checked_iban``),
 3. its **vendor name**, against every vendor's name and aliases, both normalised by
    :func:`name_key`: case and accents folded (ä → ae, ß → ss), punctuation dropped (``S.A.R.L.`` →
    ``sarl``), legal forms at either end dropped (GmbH, GmbH & Co. KG, Ltd, SARL, B.V., S.p.A., ...),
@@ -36,10 +37,10 @@ from difflib import SequenceMatcher
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stdnum import iban as stdnum_iban
 
 from docai.schemas.invoice import Extraction
 from docai.schemas.routing import Route
+from docai.services.documents.bank import checked_iban
 from docai.services.storage import models
 from docai.services.storage.database import Database
 from docai.services.vendors.master import VendorRecord, has_master, records, tax_number
@@ -135,12 +136,6 @@ def compact_tax_id(text: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", normalize_tax_id(text or "").upper())
 
 
-def compact_iban(text: str) -> str:
-    """An IBAN compact when it passes its checksum, else ""."""
-    value = stdnum_iban.compact(text or "")
-    return value if value and stdnum_iban.is_valid(value) else ""
-
-
 def similarity(a: str, b: str) -> float:
     """How alike two name keys are, in [0, 1] (spaces ignored)."""
     return SequenceMatcher(None, a.replace(" ", ""), b.replace(" ", ""), autojunk=False).ratio()
@@ -154,7 +149,7 @@ def resolve(session: Session, tenant_id: str, *, name: str = "", tax_id: str = "
     """The vendor of the tenant's master an invoice with these vendor details is from (see the module docstring)."""
     if not has_master(session, tenant_id):
         return NO_MASTER
-    tax, account, keys = compact_tax_id(tax_id), compact_iban(iban), name_keys(name)
+    tax, account, keys = compact_tax_id(tax_id), checked_iban(iban), name_keys(name)
     vendors = models.Vendor
     if len(tax) >= 5:
         column = vendors.tax_id if tax_number(tax) != tax else vendors.tax_number

@@ -4,15 +4,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from docai.services.documents.bank import iban_is_valid, normalize_bic, normalize_iban
 from docai.services.extraction.normalize import (
     format_amount,
     format_number,
-    iban_is_valid,
-    normalize_bic,
     normalize_currency,
     normalize_document_type,
     normalize_field,
-    normalize_iban,
     normalize_tax_id,
     parse_amount,
     parse_date,
