@@ -32,14 +32,19 @@ protos: $(STAMP)
 	rm -rf services/pb/* && cp -r build/pb/docai/* services/pb/
 	find services/pb -type d -exec touch {}/__init__.py \;
 
-lint: node_modules/.bin/buf
+# mypy resolves docai.* through a link named docai to the repository root (pyproject maps the package dirs).
+lint: $(STAMP) node_modules/.bin/buf
 	cd protos && ../node_modules/.bin/buf lint
+	$(VENV)/bin/ruff check .
+	mkdir -p build/typecheck && ln -sfn "$(CURDIR)" build/typecheck/docai
+	cd build/typecheck && ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml \
+		-p docai.services -p docai.schemas -p docai.training
 
 # Demo mode: a demo tenant, sample invoices and the review page's demo account (never in a deployment).
 run: setup
 	$(VENV)/bin/docai run --demo
 
-test: setup node_modules/.bin/buf
+test: setup lint
 	$(VENV)/bin/docai setup-model
 	$(PY) -m pytest tests
 

@@ -39,7 +39,8 @@ BENCH_SEED = 800_000
 
 
 def _rss_mb() -> float:
-    return psutil.Process(os.getpid()).memory_info().rss / 2**20
+    rss: int = psutil.Process(os.getpid()).memory_info().rss
+    return rss / 2**20
 
 
 def _peak_mb() -> float:
@@ -129,9 +130,9 @@ def render(report: dict[str, Any]) -> str:
     lines = [
         SECTION_START,
         f"Command: `make bench` (`docai bench`), {report['date']}, {report['machine']}.",
-        f"Model {report['model']}, adapter {report['adapter']}; model load {report['model_load_s']:.1f} s; "
+        (f"Model {report['model']}, adapter {report['adapter']}; model load {report['model_load_s']:.1f} s; "
         f"suite process RSS with the model loaded {report['rss_mb_model_loaded']:.0f} MiB "
-        f"(peak {report['peak_rss_mb']:.0f} MiB).",
+        f"(peak {report['peak_rss_mb']:.0f} MiB)."),
         "",
         "| invoice | parse s | prompt s | prefill s (prompt tokens) | decode s (tokens) | tokens/s | validation s | total s | plain generate s, same tokens | generate ÷ ours (model time) |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -262,9 +263,9 @@ def render_throughput(report: dict[str, Any]) -> str:
     lines = [
         start,
         f"Command: `make bench` (`docai bench --which throughput`), {report['date']}, {report['machine']}.",
-        f"Model {report['model']}, adapter {report['adapter']}; synthetic invoices, seeds {report['seeds']} "
+        (f"Model {report['model']}, adapter {report['adapter']}; synthetic invoices, seeds {report['seeds']} "
         "(held out from training and calibration); one process, one loaded model; the two paths read each common "
-        f"invoice back to back (load average {report['load_average_1min']:.1f} at the end).",
+        f"invoice back to back (load average {report['load_average_1min']:.1f} at the end)."),
         "",
         "| path | invoices | invoices/min | mean s | " + " | ".join(f"{s} mean" for s in stages) + " | micro-F1 | line cell F1 |",
         "|---|---|---|---|" + "---|" * len(stages) + "---|---|",
@@ -280,8 +281,8 @@ def render_throughput(report: dict[str, Any]) -> str:
         )
     common = report["common"]
     if "ratio" in common:
-        lines += ["", f"On the same {common['invoices']} invoices: reader {_rate(common['reader_per_min'])}/min, "
-                  f"generative {_rate(common['generative_per_min'])}/min; generative time ÷ reader time {common['ratio']:.0f}."]
+        lines += ["", (f"On the same {common['invoices']} invoices: reader {_rate(common['reader_per_min'])}/min, "
+                  f"generative {_rate(common['generative_per_min'])}/min; generative time ÷ reader time {common['ratio']:.0f}.")]
     lines.append(end)
     return "\n".join(lines)
 
@@ -290,7 +291,7 @@ def write_section(out: Path, section: str, *, name: str = "extraction", heading:
     start, end = _markers(name)
     text = out.read_text() if out.exists() else "# Benchmarks\n"
     if start in text:
-        text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: section, text, flags=re.S)
+        text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: section, text, flags=re.DOTALL)
     else:
         text = text.rstrip() + f"\n\n## {heading}\n\n" + section + "\n"
     out.write_text(text)

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -168,7 +167,7 @@ def cmd_tenants_thresholds(args: argparse.Namespace) -> int:
 
 def _when(value: dt.datetime | float) -> str:
     if isinstance(value, (int, float)):
-        value = dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+        value = dt.datetime.fromtimestamp(value, tz=dt.UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -294,7 +293,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     accounts = _user_store(_settings(args)).accounts(tenant=args.tenant)
     if args.json:
         print(json.dumps([{"username": a.username, "tenant": a.tenant, "role": a.role, "disabled": a.disabled,
-                           "created": dt.datetime.fromtimestamp(a.created_at, tz=dt.timezone.utc).isoformat(timespec="seconds")}
+                           "created": dt.datetime.fromtimestamp(a.created_at, tz=dt.UTC).isoformat(timespec="seconds")}
                           for a in accounts], indent=2))
         return 0
     print(f"{'USERNAME':<32}  {'TENANT':<24}  {'ROLE':<8}  {'STATUS':<8}  CREATED")
@@ -719,14 +718,15 @@ def _error_info_reason(exc: BaseException) -> str:
         from google.rpc import error_details_pb2
         from grpc_status import rpc_status
 
-        status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+        status = rpc_status.from_call(exc)
     except Exception:  # noqa: BLE001 - no details (or an aio error): the status alone
         return ""
     for detail in status.details if status is not None else ():
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
-            return info.reason
+            reason: str = info.reason
+            return reason
     return ""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 import grpc
 
@@ -25,7 +26,7 @@ class DocaiClient:
         self.metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),)
         self.ingest = ingest_grpc.IngestServiceStub(self.channel)
 
-    def __enter__(self) -> DocaiClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -50,12 +51,17 @@ class DocaiClient:
             for start in range(0, len(data), CHUNK):
                 yield ingest_pb.UploadDocumentRequest(chunk=data[start : start + CHUNK])
 
-        return self.ingest.UploadDocument(parts(), metadata=self.metadata).document
+        response: ingest_pb.UploadDocumentResponse = self.ingest.UploadDocument(parts(), metadata=self.metadata)
+        return response.document
 
     def get(self, name: str) -> ingest_pb.GetDocumentResponse:
-        return self.ingest.GetDocument(ingest_pb.GetDocumentRequest(name=name), metadata=self.metadata)
+        response: ingest_pb.GetDocumentResponse = self.ingest.GetDocument(
+            ingest_pb.GetDocumentRequest(name=name), metadata=self.metadata
+        )
+        return response
 
     def watch(self, name: str = "", *, after_event_id: int = 0) -> Iterator[ingest_pb.WatchDocumentsResponse]:
-        return self.ingest.WatchDocuments(
+        stream: Iterator[ingest_pb.WatchDocumentsResponse] = self.ingest.WatchDocuments(
             ingest_pb.WatchDocumentsRequest(name=name, after_event_id=after_event_id), metadata=self.metadata
         )
+        return stream

@@ -174,6 +174,6 @@ def healthcheck(settings: Settings, *, role: str | None = None, timeout: float =
         with grpc.insecure_channel(address) as channel:
             answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout)
     except grpc.RpcError as exc:
-        return False, f"{address}: {exc.code().name}"  # type: ignore[attr-defined]
+        return False, f"{address}: {exc.code().name}"
     serving = answer.status == health_pb2.HealthCheckResponse.SERVING
     return serving, "" if serving else f"{address}: {health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status)}"

@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from docai.services.app import Suite, start_suite
 from docai.services.common.settings import Settings
@@ -32,7 +32,7 @@ class SuiteThread:
         self._thread = threading.Thread(target=self.loop.run_forever, name="suite-loop", daemon=True)
         self.suite: Suite | None = None
 
-    def __enter__(self) -> SuiteThread:
+    def __enter__(self) -> Self:
         self._thread.start()
         self.suite = self.call(start_suite(self.settings, backend=self.backend, port=0, reader=self.reader))
         return self

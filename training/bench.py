@@ -43,7 +43,7 @@ def training_cost(*, methods: Sequence[str] = ("lora", "qlora", "full"), steps: 
     train.write_text("".join(json.dumps({"prompt": e.prompt, "completion": e.completion}) + "\n" for e in rows))
     results: dict[str, Any] = {}
     for method in methods:
-        spec = TuningSpec(method=method, max_steps=steps, batch_size=1, learning_rate=2e-5 if method == "full" else 2e-4)  # type: ignore[arg-type]
+        spec = TuningSpec(method=method, max_steps=steps, batch_size=1, learning_rate=2e-5 if method == "full" else 2e-4)
         (work / f"{method}.json").write_text(spec.model_dump_json())
         command = [sys.executable, "-m", "docai.training.trainer", "--spec", str(work / f"{method}.json"), "--train", str(train),
                    "--model", str(_model_dir()), "--out", str(work / method), "--device", "cpu"]
@@ -149,7 +149,7 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
     for n in ns:
         record("retrieval", n, score(read(adapter, n)))
     for n in retrain:
-        rows = [truth_example(parsed[i], truths[i], vendor=vendor) for i in range(n)]
+        rows = [row for i in range(n) if (row := truth_example(parsed[i], truths[i], vendor=vendor)) is not None]
         work = Path(tempfile.mkdtemp(prefix="docai-curve-"))
         spec = TuningSpec(method="lora", max_steps=retrain_steps, batch_size=1, learning_rate=1e-4, min_examples=1,
                           init_adapter=str(SHIPPED_ADAPTERS / "extraction"))

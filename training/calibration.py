@@ -20,6 +20,7 @@ sample invoices of ``make run`` and the tests. Write them with
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -78,7 +79,7 @@ class _Curve:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> _Curve:
         x, y = tuple(float(v) for v in data["x"]), tuple(float(v) for v in data["y"])
-        if not x or len(x) != len(y) or any(b < a for a, b in zip(x, x[1:])):
+        if not x or len(x) != len(y) or any(b < a for a, b in itertools.pairwise(x)):
             raise ValueError("a calibration curve needs as many x as y points, x ascending")
         return cls(x=x, y=y, support=int(data.get("support", 0)))
 
@@ -160,7 +161,7 @@ class Calibrator:
 
 def default_calibration_path() -> Path:
     """The calibration shipped in the package, beside the extraction service."""
-    import docai.services.extraction as extraction
+    from docai.services import extraction
 
     return Path(extraction.__file__).resolve().parent / "calibration.json"
 

@@ -88,7 +88,7 @@ def synthetic_choice_records(
     from docai.services.common.progress_bar import progress_bar
 
     jobs = [(seed, layouts[i % len(layouts)] if layouts else None) for i, seed in enumerate(seeds)]
-    show = {} if progress else {"disable": True}
+    show: dict[str, Any] = {} if progress else {"disable": True}
     if workers <= 1:
         made = [_synthetic_one(job) for job in progress_bar(jobs, desc="synthetic invoices", unit="invoice", **show)]
     else:

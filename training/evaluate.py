@@ -291,7 +291,7 @@ def _unfinished_report(out: Path, *, adapter: str, path: str) -> dict[str, Any]:
     """The report at ``out`` when it is an unfinished run of the same adapter and path, else {}."""
     if not out.is_file():
         return {}
-    report = json.loads(out.read_text())
+    report: dict[str, Any] = json.loads(out.read_text())
     # Reports from before the reader existed name no path: they were generative.
     if report.get("complete") or report.get("adapter") != adapter or report.get("path", "generative") != path:
         return {}
@@ -334,8 +334,8 @@ def comparison_table(comparison: dict[str, Any]) -> str:
     """The comparison as Markdown: headline, bootstrap, per field and per folder."""
     before, after, boot = comparison["before"], comparison["after"], comparison["bootstrap"]
     lines = [
-        f"{comparison['documents']} documents; micro-F1 (header fields) {before['micro_f1']:.3f} → {after['micro_f1']:.3f}; "
-        f"paired bootstrap (after − before) {boot['mean_diff']:+.3f}, 95% interval [{boot['ci_low']:+.3f}, {boot['ci_high']:+.3f}]",
+        (f"{comparison['documents']} documents; micro-F1 (header fields) {before['micro_f1']:.3f} → {after['micro_f1']:.3f}; "
+        f"paired bootstrap (after − before) {boot['mean_diff']:+.3f}, 95% interval [{boot['ci_low']:+.3f}, {boot['ci_high']:+.3f}]"),
         "",
         "| field | support | before F1 | after F1 |",
         "|---|---|---|---|",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 from docai.services.common.errors import AbortedError
 from docai.services.storage import models
 
-__all__ = ["INTERRUPTED_MESSAGE", "JobOptions", "JobStore", "TuningJob", "TERMINAL_STATES"]
+__all__ = ["INTERRUPTED_MESSAGE", "TERMINAL_STATES", "JobOptions", "JobStore", "TuningJob"]
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 INTERRUPTED_MESSAGE = "the server stopped while the job ran; the champion is unchanged; create a new job"
@@ -144,7 +145,7 @@ class JobStore:
             ).first()
             return None if row is None else (row[0], row[1])
 
-    def interrupt(self, *, keep: set[str]) -> list[str]:
+    def interrupt(self, *, keep: set[str]) -> builtins.list[str]:
         """Marks every PENDING or RUNNING job not in ``keep`` FAILED ``INTERRUPTED``; returns their ids."""
         with self.db.transaction() as session:
             rows = session.scalars(

@@ -14,6 +14,7 @@ view that Watch streams wait on. A job the previous process left unfinished can 
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import hashlib
 import json
@@ -35,11 +36,22 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from docai.schemas.parsed import ParsedDocument
 from docai.schemas.tuning import TuningSpec
-from docai.services.common.errors import AlreadyExistsError, DocAIError, FailedPreconditionError, NotFoundError
+from docai.services.common.errors import (
+    AlreadyExistsError,
+    DocAIError,
+    FailedPreconditionError,
+    NotFoundError,
+)
 from docai.services.storage import models
 from docai.training.brand_data import brand_dataset, brand_of_task
 from docai.training.catalogue import heldout_catalogue
-from docai.training.dataset import DatasetBuild, build_dataset, correction_examples, synthetic_examples, write_dataset
+from docai.training.dataset import (
+    DatasetBuild,
+    build_dataset,
+    correction_examples,
+    synthetic_examples,
+    write_dataset,
+)
 from docai.training.description_gate import GateProduct, heldout_products, run_description_gate
 from docai.training.gate import GateReport, dev_documents, heldout_documents, run_gate
 from docai.training.job_records import TERMINAL_STATES, JobOptions, JobStore, TuningJob
@@ -237,7 +249,7 @@ class JobManager:
             raise AlreadyExistsError("request_id was already used with a different request", reason="REQUEST_ID_REUSED")
         return self.get(tenant_id=tenant_id, job_id=known[1])
 
-    def recover(self) -> list[str]:
+    def recover(self) -> builtins.list[str]:
         """Marks the jobs a previous process left PENDING or RUNNING as FAILED ``INTERRUPTED``.
 
         Their trainer and thread died with that process, so they can never finish; left as they

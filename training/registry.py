@@ -41,7 +41,7 @@ from typing import Any
 
 from docai.services.common.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 
-__all__ = ["ALIASES", "AdapterRegistry", "AdapterVersion", "SHIPPED_ADAPTERS", "served_name", "validate_adapter_dir"]
+__all__ = ["ALIASES", "SHIPPED_ADAPTERS", "AdapterRegistry", "AdapterVersion", "served_name", "validate_adapter_dir"]
 
 ALIASES = ("champion", "previous")
 METADATA_FILE = "docai_adapter.json"

@@ -394,7 +394,7 @@ def field_outcomes(
         >>> field_outcomes({"currency": "EUR"}, {"currency": 0.9}, {"currency": "EUR", "iban": "DE89"})
         [('currency', 0.9, True), ('iban', None, False)]
     """
-    outcomes = []
+    outcomes: list[tuple[str, float | None, bool]] = []
     for name in _truth_fields(truth):
         if _missing(truth[name]):
             continue

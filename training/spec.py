@@ -7,7 +7,7 @@ The heavy libraries are imported inside the functions so that reading a spec cos
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from docai.schemas.tuning import TuningSpec
 
@@ -59,7 +59,7 @@ def to_lora_config(spec: TuningSpec, *, num_layers: int = 0) -> LoraConfig:
     """
     from peft import LoraConfig
 
-    top: dict[str, object] = {}
+    top: dict[str, Any] = {}  # LoraConfig keywords of several types
     if spec.lora_layers and num_layers:
         first = max(0, num_layers - spec.lora_layers)
         top = {"layers_to_transform": list(range(first, num_layers)), "layers_pattern": "layers"}

@@ -84,7 +84,7 @@ def read_examples(path: Path) -> list[dict[str, Any]]:
 def _callback(on_progress: Callable[[Progress], None] | None, should_stop: Callable[[], bool] | None) -> Any:
     from transformers import TrainerCallback
 
-    class _Report(TrainerCallback):  # type: ignore[misc]
+    class _Report(TrainerCallback):
         """Reports progress on every log and stops at the next step once ``should_stop`` says so."""
 
         def __init__(self) -> None:
@@ -156,7 +156,7 @@ def train_adapter(
     quantization = to_quantization_config(spec, cuda=cuda) if method == "qlora" else None
     if quantization is not None and not cuda:
         quantization.bnb_4bit_compute_dtype = torch.float32  # bf16 on a CPU without native bf16 is slow
-    model = AutoModelForCausalLM.from_pretrained(
+    model: Any = AutoModelForCausalLM.from_pretrained(
         model_dir,
         dtype=torch.bfloat16 if cuda else torch.float32,
         quantization_config=quantization,
@@ -184,8 +184,10 @@ def train_adapter(
         peft_config=peft_config,
         callbacks=[callback],
     )
-    trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
-    lengths = [len(ids) for ids in trainer.train_dataset["input_ids"]]
+    tuned: Any = trainer.model  # transformers types it Optional; SFTTrainer always sets it
+    dataset: Any = trainer.train_dataset
+    trainable = sum(p.numel() for p in tuned.parameters() if p.requires_grad)
+    lengths = [len(ids) for ids in dataset["input_ids"]]
     started = time.perf_counter()
     output = trainer.train()
     seconds = time.perf_counter() - started
@@ -203,7 +205,7 @@ def train_adapter(
     if method != "full":
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        trainer.model.save_pretrained(str(out_dir))
+        tuned.save_pretrained(str(out_dir))
         _portable_base_name(out_dir, Path(model_dir).name)
         adapter_dir = str(out_dir)
     loss = float(output.training_loss) if output.training_loss is not None else math.nan

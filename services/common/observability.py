@@ -300,10 +300,10 @@ class DatabaseCollector(Collector):
         families["docai_queue_oldest_age_seconds"].add_metric([], max(0.0, age))
         for state in ACTIVE_TASK_STATES:
             families["docai_review_backlog"].add_metric([state.value], float(review.get(state, 0)))
-        for state in sorted(set(jobs) | {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}):
-            families["docai_training_jobs"].add_metric([state], float(jobs.get(state, 0)))
-        for state, count in sorted(documents.items()):
-            families["docai_documents"].add_metric([state], float(count))
+        for job_state in sorted(set(jobs) | {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}):
+            families["docai_training_jobs"].add_metric([job_state], float(jobs.get(job_state, 0)))
+        for document_state, count in sorted(documents.items()):
+            families["docai_documents"].add_metric([document_state], float(count))
         families["docai_metrics_database_up"].add_metric([], float(up))
         return list(families.values())
 
@@ -469,14 +469,13 @@ def document_span(document_id: str, *, request_id: str = "", traceparent: str = 
     """The pipeline's span of one document (a child of its upload's span when that was traced) with
     the document's request id bound for every line logged inside."""
     parent = _PROPAGATOR.extract({"traceparent": traceparent}) if traceparent else otel_context.Context()
-    attributes = {"docai.document": document_id, "docai.attempt": attempt}
+    attributes: dict[str, str | int] = {"docai.document": document_id, "docai.attempt": attempt}
     if request_id:
         attributes["docai.request_id"] = request_id
-    with bound(request_id=request_id, document=document_id):
-        with trace.get_tracer("docai.pipeline").start_as_current_span(
-            "docai.pipeline.process", context=parent, attributes=attributes
-        ) as span:
-            yield span
+    with bound(request_id=request_id, document=document_id), trace.get_tracer("docai.pipeline").start_as_current_span(
+        "docai.pipeline.process", context=parent, attributes=attributes
+    ) as span:
+        yield span
 
 
 # ---------------------------------------------------------------------------------------------

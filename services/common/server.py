@@ -26,9 +26,10 @@ from docai.services.common.errors import (
     DocAIError,
     InvalidArgumentError,
     PermissionDeniedError,
+    ResourceExhaustedError,
     UnauthenticatedError,
+    UnavailableError,
 )
-from docai.services.common.errors import ResourceExhaustedError, UnavailableError
 from docai.services.common.observability import REQUEST_ID_HEADER, RpcLog, annotate
 from docai.services.common.ports import ensure_port_free, port_in_use, split_address
 from docai.services.common.tenants import Caller, check_actor, check_role
@@ -89,7 +90,7 @@ def _status_for(exc: BaseException) -> grpc.Status:
     return rpc_status.to_status(status)
 
 
-class DocAIInterceptor(grpc.aio.ServerInterceptor):
+class DocAIInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # grpc has no type information
     """Authenticates the caller and maps every exception to a status with an ErrorInfo reason."""
 
     def __init__(self, authenticate: Authenticator) -> None:

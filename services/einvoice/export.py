@@ -23,13 +23,14 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from facturx.generate_xml import generate_xml  # type: ignore[import-untyped]
+from lxml import etree
+
 from docai.schemas.invoice import Extraction, LineItem, TaxDetail
 from docai.services.common.errors import FailedPreconditionError
 from docai.services.einvoice.safe_xml import parse_xml
 from docai.services.einvoice.validate import schema_problems
 from docai.services.extraction.normalize import format_amount
-from facturx.generate_xml import generate_xml  # type: ignore[import-untyped]
-from lxml import etree
 
 __all__ = ["to_cii"]
 
@@ -135,7 +136,8 @@ def _write(terms: dict[str, Any], level: str) -> bytes:
         raise FailedPreconditionError(
             f"the CII written from this invoice is not valid: {problems[0]}", reason="EXPORT_INVALID"
         )
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    written: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return written
 
 
 def _header(extraction: Extraction, missing: list[str]) -> dict[str, Any]:

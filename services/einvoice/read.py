@@ -44,15 +44,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from facturx.facturx import get_level  # type: ignore[import-untyped]
+from facturx.generate_xml import CREDIT_NOTE_TYPE_CODES  # type: ignore[import-untyped]
+from facturx.parse_xml import parse_ubl_cii_xml  # type: ignore[import-untyped]
+from lxml import etree
+
 from docai.schemas.invoice import DATE_FIELDS, ExtractedField, Extraction, LineItem, Provenance, TaxDetail
 from docai.services.common.errors import MalformedXmlError, NotAnEInvoiceError
 from docai.services.einvoice.safe_xml import parse_xml
 from docai.services.einvoice.validate import schema_problems
 from docai.services.extraction.normalize import format_amount, normalize_field, normalize_text
-from facturx.facturx import get_level  # type: ignore[import-untyped]
-from facturx.generate_xml import CREDIT_NOTE_TYPE_CODES  # type: ignore[import-untyped]
-from facturx.parse_xml import parse_ubl_cii_xml  # type: ignore[import-untyped]
-from lxml import etree
 
 __all__ = ["EInvoice", "arithmetic_problems", "read_einvoice", "zugferd1_to_cii"]
 

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from docai.schemas.invoice import ExtractedField, Extraction, LineItem, TaxDetail
-from docai.services.einvoice.read import EInvoice
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -28,6 +26,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from docai.schemas.invoice import ExtractedField, Extraction, LineItem, TaxDetail
+from docai.services.einvoice.read import EInvoice
 
 __all__ = ["render_pdf"]
 

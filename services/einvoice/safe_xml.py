@@ -11,8 +11,9 @@ Imports only lxml: the PDF sandbox child calls it on embedded attachments.
 
 from __future__ import annotations
 
-from docai.services.common.errors import DocumentTooLargeError, MalformedXmlError
 from lxml import etree
+
+from docai.services.common.errors import DocumentTooLargeError, MalformedXmlError
 
 MAX_XML_BYTES = 10 * 1024 * 1024
 """Largest e-invoice XML accepted; real ones are kilobytes, a few MB with embedded attachments."""
@@ -64,7 +65,8 @@ def parse_xml(data: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> etree._El
 
 def to_text(root: etree._Element) -> str:
     """The element re-serialised as text (no declaration): what the sandbox hands back."""
-    return etree.tostring(root, encoding="unicode")
+    text: str = etree.tostring(root, encoding="unicode")
+    return text
 
 
 def _without_declaration(text: str) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pypdf
-from docai.services.common.errors import DocAIError
-from docai.services.einvoice.safe_xml import parse_xml
 from lxml import etree
 from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+from docai.services.common.errors import DocAIError
+from docai.services.einvoice.safe_xml import parse_xml
 
 # A valid IBAN (checksum holds) that no test invoice uses.
 FOREIGN_IBAN = "GB33BUKB20201555555555"
@@ -42,7 +44,8 @@ def tamper_xml(xml: bytes, field: str) -> bytes | None:
         if found:
             element = found[0]
             element.text = _changed(field, (element.text or "").strip())
-            return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            changed: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            return changed
     return None
 
 
@@ -67,9 +70,10 @@ def _rewrite_attachment(pdf: bytes, edit: Callable[[bytes], bytes | None]) -> by
         name = str(spec.get("/UF") or spec.get("/F") or "")
         if not name.lower().endswith(".xml") or "/EF" not in spec:
             continue
-        if getattr(spec["/EF"].raw_get("/F"), "idnum", None) in replaced:
+        embedded: Any = spec["/EF"]  # a DictionaryObject; pypdf types its values as PdfObject
+        if getattr(embedded.raw_get("/F"), "idnum", None) in replaced:
             continue
-        stream = spec["/EF"]["/F"].get_object()
+        stream = embedded["/F"].get_object()
         try:
             new = edit(stream.get_data())
         except DocAIError:  # an attachment that is not (well-formed) XML is left as it is
@@ -87,8 +91,8 @@ def _rewrite_attachment(pdf: bytes, edit: Callable[[bytes], bytes | None]) -> by
         replacement[NameObject("/Params")] = params
         ref = writer._add_object(replacement)
         replaced.add(ref.idnum)
-        for key in list(spec["/EF"]):  # /F and /UF name the same stream
-            spec["/EF"][NameObject(key)] = ref
+        for key in list(embedded):  # /F and /UF name the same stream
+            embedded[NameObject(key)] = ref
         changed = True
     if not changed:
         return None

@@ -8,9 +8,10 @@ chooser weigh candidates against each other.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from docai.schemas.parsed import Word
 from docai.services.extraction import values
@@ -42,7 +43,7 @@ class Candidate:
     how: str  # "label:same" | "label:right" | "label:below" | "pattern" | "section" | ... | "memory"
     label: str = ""
     valid: bool = True  # its checksum holds (IBAN, VAT) or it has none
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)  # `field` is a member name here
 
     @property
     def anchored(self) -> bool:

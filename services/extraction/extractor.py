@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import ExtractedField, Extraction, LineItem, Provenance, TaxDetail
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common.errors import UnavailableError
@@ -23,7 +24,6 @@ from docai.services.extraction.normalize import normalize_field
 from docai.services.extraction.prompt import FewShotExample, build_messages
 from docai.services.extraction.provenance import DocumentLocator
 from docai.services.models.backend import GenerationRequest, GenerationResult, TextGenerator
-from docai.schemas.checks import CheckResult
 
 # A value the model wrote that appears nowhere on the page is probably invented: its
 # confidence is scaled down so it can never auto-approve on its own.

@@ -73,7 +73,7 @@ def lexicon() -> Lexicon:
             for phrases in languages.values():
                 for phrase in phrases:
                     if not isinstance(phrase, str):  # YAML reads a bare `no` as False: quote such words
-                        raise ValueError(f"labels.yaml: {field} has a label that is not text: {phrase!r}")
+                        raise ValueError(f"labels.yaml: {field} has a label that is not text: {phrase!r}")  # noqa: TRY004 (bad data, not a bad argument)
                     key = fold(phrase).strip()
                     fields = entries.setdefault(key, {})
                     fields[field] = max(fields.get(field, 0.0), weight)

@@ -7,6 +7,7 @@ same cell after its label, in the next cell to the right, or in the cell below.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -157,7 +158,7 @@ def _split_cells(words: list[Word]) -> list[list[Word]]:
     widths = [(w.x1 - w.x0) / len(w.text) for w in words if w.text and w.x1 > w.x0]
     char_width = max(statistics.median(widths), 1.0) if widths else 5.0
     cells = [[words[0]]]
-    for previous, word in zip(words, words[1:], strict=False):
+    for previous, word in itertools.pairwise(words):
         if word.x0 - previous.x1 > CELL_GAP_CHARS * char_width:
             cells.append([word])
         else:

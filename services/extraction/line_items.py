@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from docai.schemas.invoice import LINE_ITEM_FIELDS, ExtractedField, LineItem, Provenance
 from docai.schemas.parsed import Word
 from docai.services.extraction.layout import Layout, Line, fold, words_box

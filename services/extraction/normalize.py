@@ -241,13 +241,7 @@ for _number, _names in enumerate(
 
 # Words that may sit around a worded date and carry no meaning for it.
 _DATE_FILLER = frozenset(
-    (
-        "the of on le du den der am op de en el "
-        "monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun "
-        "montag dienstag mittwoch donnerstag freitag samstag sonntag mo di mi do fr sa so "
-        "lundi mardi mercredi jeudi vendredi samedi dimanche "
-        "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag"
-    ).split()
+    ["the", "of", "on", "le", "du", "den", "der", "am", "op", "de", "en", "el", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "mo", "di", "mi", "do", "fr", "sa", "so", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 )
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ][\d:.+\-Z]*)?$")
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*([./\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})\.?$")
@@ -349,10 +343,7 @@ def _parse_worded_date(text: str) -> date | None:
 # ---------------------------------------------------------------------------------------
 
 _ISO_CURRENCIES = frozenset(
-    (
-        "EUR USD GBP CHF JPY CNY CAD AUD NZD SEK NOK DKK PLN CZK HUF RON BGN HRK ISK TRY RUB "
-        "UAH INR SGD HKD KRW ZAR BRL MXN ARS CLP COP AED SAR ILS THB MYR IDR PHP TWD VND"
-    ).split()
+    ["EUR", "USD", "GBP", "CHF", "JPY", "CNY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "HRK", "ISK", "TRY", "RUB", "UAH", "INR", "SGD", "HKD", "KRW", "ZAR", "BRL", "MXN", "ARS", "CLP", "COP", "AED", "SAR", "ILS", "THB", "MYR", "IDR", "PHP", "TWD", "VND"]
 )
 _CURRENCY_ALIASES: dict[str, str] = {
     "€": "EUR",

@@ -30,10 +30,16 @@ from importlib import resources
 from typing import Any
 
 import yaml
+
 from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import Page, ParsedDocument, Word
-from docai.services.documents.bank import iban_is_strictly_valid, iban_is_valid, iban_length, valid_iban_prefix
+from docai.services.documents.bank import (
+    iban_is_strictly_valid,
+    iban_is_valid,
+    iban_length,
+    valid_iban_prefix,
+)
 from docai.services.extraction.layout import Layout, _group_lines, fold
 from docai.services.extraction.lookalikes import IbanLike, clean_text, iban_like, lookalike_words, skeleton
 

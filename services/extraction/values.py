@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from stdnum.eu import vat as stdnum_vat
+
 from docai.services.documents.bank import (
     bic_is_valid,
     compact_iban,
@@ -25,7 +27,6 @@ from docai.services.extraction.normalize import (
     parse_amount,
     parse_date,
 )
-from stdnum.eu import vat as stdnum_vat
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ approved invoice into it.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from difflib import SequenceMatcher

@@ -147,7 +147,7 @@ def _approved(row: models.Document, entry: models.AuditEntry | None, example: mo
         state=DocumentState(row.state),
         filename=row.filename,
         external_id=row.external_id,
-        upload_time=aware(row.create_time),  # type: ignore[arg-type]
+        upload_time=aware(row.create_time),
         fields={name: field.value for name, field in extraction.fields.items() if field.value},
         line_items=_values(extraction.line_items),
         tax_details=_values(extraction.tax_details),

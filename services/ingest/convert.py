@@ -9,8 +9,8 @@ from docai.schemas.document import DocumentRecord, DocumentState
 from docai.schemas.invoice import HEADER_FIELDS, LINE_ITEM_FIELDS, TAX_DETAIL_FIELDS
 from docai.schemas.routing import Route
 from docai.services.ingest.archive import parse_day
-from docai.services.pipeline.progress import Progress
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
+from docai.services.pipeline.progress import Progress
 from docai.services.routing.convert import route_to_pb
 
 _STATES = {state: getattr(pb, f"DOCUMENT_STATE_{state.name}") for state in DocumentState}

@@ -7,10 +7,14 @@ exactly once per request id, lists and searches of the archive, the event feed a
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from docai.schemas.archive import ApprovedInvoice, DocumentFilter
 from docai.schemas.document import DocumentEvent, DocumentRecord, DocumentState
@@ -24,8 +28,6 @@ from docai.services.ingest.archive import approved_invoices, filtered
 from docai.services.storage import models
 from docai.services.storage.blobs import BlobStore
 from docai.services.storage.database import Database
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 
 class DocumentStore:
@@ -93,7 +95,7 @@ class DocumentStore:
             rows = list(session.scalars(query.limit(page_size + 1)))
             return [record(row) for row in rows[:page_size]], len(rows) > page_size
 
-    def events_after(self, *, tenant_id: str, after_id: int, document_id: str | None, limit: int = 100) -> list[DocumentEvent]:
+    def events_after(self, *, tenant_id: str, after_id: int, document_id: str | None, limit: int = 100) -> builtins.list[DocumentEvent]:
         """State changes after an event id. The document is shown as of now, with the event's state."""
         with self.db.transaction() as session:
             query = select(models.Event).where(models.Event.tenant_id == tenant_id, models.Event.id > after_id)

@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from docai.services.common.errors import DocAIError, DocumentTooLargeError, NotAnEInvoiceError
-from docai.services.einvoice.safe_xml import MAX_XML_BYTES, parse_xml, to_text
-from docai.services.ingest.pdf_decoders import BUDGET, Refused, resolve
-from docai.services.ingest.pdf_limits import looks_like_xml
 from lxml import etree
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdftypes import PDFStream
 from pdfminer.utils import decode_text
+
+from docai.services.common.errors import DocAIError, DocumentTooLargeError, NotAnEInvoiceError
+from docai.services.einvoice.safe_xml import MAX_XML_BYTES, parse_xml, to_text
+from docai.services.ingest.pdf_decoders import BUDGET, Refused, resolve
+from docai.services.ingest.pdf_limits import looks_like_xml
 
 EINVOICE_ROOTS = frozenset({"CrossIndustryInvoice", "CrossIndustryDocument", "Invoice", "CreditNote"})
 """Local names of the root element of CII (ZUGFeRD 1 and 2, Factur-X) and UBL invoices."""

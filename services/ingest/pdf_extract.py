@@ -14,6 +14,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from pdfminer.pdfdocument import PDFEncryptionError
+from pdfminer.pdfinterp import PDFResourceManager
+from pdfminer.psexceptions import PSException
+
 from docai.services.common.errors import DocAIError
 from docai.services.ingest.pdf_attachments import einvoice_text, embedded_einvoice
 from docai.services.ingest.pdf_decoders import BUDGET, Refused, install_pdfminer_guards
@@ -26,9 +30,6 @@ from docai.services.ingest.pdf_page import (
     read_page,
 )
 from docai.services.ingest.pdf_revisions import FIRST_REVISION_SHARE, first_revision_ibans, revision_ends
-from pdfminer.pdfdocument import PDFEncryptionError
-from pdfminer.pdfinterp import PDFResourceManager
-from pdfminer.psexceptions import PSException
 
 
 def extract(data: bytes, *, limits: ParseLimits) -> dict[str, Any]:

@@ -11,6 +11,7 @@ page box and groups words; :func:`build_text` rebuilds the page's lines in readi
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import statistics
 import time
@@ -19,9 +20,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from docai.services.ingest.pdf_decoders import Refused, resolve
-from docai.services.ingest.pdf_limits import ParseLimits
-from docai.services.ingest.visible_text import sort_glyphs
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage, LTPage, LTRect
 from pdfminer.pdfdocument import PDFDocument
@@ -31,6 +29,10 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFStream
 from pdfminer.psparser import PSLiteral, literal_name
 from pdfplumber.utils.text import extract_words
+
+from docai.services.ingest.pdf_decoders import Refused, resolve
+from docai.services.ingest.pdf_limits import ParseLimits
+from docai.services.ingest.visible_text import sort_glyphs
 
 _US_LETTER = (0.0, 0.0, 612.0, 792.0)
 
@@ -408,7 +410,7 @@ def _render_line(line: Sequence[Sequence[Any]]) -> str:
     widths = [(w[3] - w[1]) / len(w[0]) for w in line if w[0] and w[3] > w[1]]
     char_width = max(statistics.median(widths), 1.0) if widths else 5.0
     parts = [line[0][0]]
-    for previous, word in zip(line, line[1:], strict=False):
+    for previous, word in itertools.pairwise(line):
         gap = word[1] - previous[3]
         spaces = 1 if gap < 2 * char_width else min(MAX_GAP_SPACES, max(2, round(gap / char_width)))
         parts.append(" " * spaces)

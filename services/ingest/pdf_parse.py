@@ -27,6 +27,8 @@ import threading
 import time
 from typing import Any
 
+from pydantic import ValidationError
+
 from docai.schemas.parsed import EInvoiceXml, Page, ParsedDocument, Word
 from docai.services.common.errors import (
     DecompressionBombError,
@@ -53,7 +55,6 @@ from docai.services.ingest.pdf_limits import (
     send_frame,
     send_json,
 )
-from pydantic import ValidationError
 
 __all__ = ["ParseLimits", "parse_pdf", "parse_upload", "shutdown_pdf_worker"]
 

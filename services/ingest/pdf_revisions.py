@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import time
 
+from pdfminer.pdfinterp import PDFResourceManager
+
 from docai.services.extraction.lookalikes import iban_like
 from docai.services.ingest.pdf_decoders import BUDGET
 from docai.services.ingest.pdf_limits import ParseLimits
 from docai.services.ingest.pdf_page import build_text, open_document, page_list, read_page
-from pdfminer.pdfinterp import PDFResourceManager
 
 FIRST_REVISION_SHARE = 0.75
 """The first revision of a changed PDF is read only while less than this share of the time

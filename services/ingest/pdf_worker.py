@@ -122,7 +122,8 @@ def _monitor(conn: socket.socket) -> None:
         if remaining <= 0:
             timed_out = True
             break
-        readable, _, _ = select.select([read_fd, conn], [], [], remaining)
+        watched: list[int | socket.socket] = [read_fd, conn]
+        readable, _, _ = select.select(watched, [], [], remaining)
         if conn in readable:
             client_gone = True  # EOF: the caller gave up, so stop the work
             break

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf import json_format
+
 from docai.schemas.checks import CheckResult
 from docai.schemas.document import DocumentRecord
 from docai.schemas.invoice import Extraction
@@ -51,7 +53,6 @@ from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_limits import ParseLimits
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
-from google.protobuf import json_format
 from docai.services.pipeline.progress import Progress, ProgressReader
 from docai.services.routing.convert import route_to_pb
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import torch
+
 from docai.services.models.decoding import DecodeStats, Runner, Step, _choose, as_runner
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def decode_guarded(
             tokens.append(token)
             logprobs.append(logprob)
             previous = len(text)
-            text = tokenizer.decode(tokens, skip_special_tokens=True)
+            text = tokenizer.decode(tokens, skip_special_tokens=True)  # type: ignore[assignment]  # one id list: one str
             ends.append(len(text))
             space = _last_space(text, previous)
             if space is not None:

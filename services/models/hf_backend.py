@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from docai.services.common.errors import InvalidArgumentError, NotFoundError, ResourceExhaustedError
 from docai.services.common.observability import record_generation
 from docai.services.models.backend import (
@@ -256,7 +257,8 @@ class HFTextGenerator(LoopBackend):
         resolved_device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         torch_dtype = _resolve_dtype(dtype, resolved_device)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch_dtype).to(resolved_device).eval()
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch_dtype)
+        model = model.to(resolved_device).eval()  # type: ignore[arg-type]  # transformers types .to() for dtypes only
         backend = cls(
             model,
             tokenizer,
@@ -336,7 +338,7 @@ class HFTextGenerator(LoopBackend):
             # PEFT warns that a model with adapters gets another one: that is the point here.
             warnings.simplefilter("ignore")
             inject_adapter_in_model(config, self._model, adapter_name=internal, low_cpu_mem_usage=True)
-            result = set_peft_model_state_dict(
+            result: Any = set_peft_model_state_dict(  # a named tuple peft does not type
                 self._model, weights, adapter_name=internal, low_cpu_mem_usage=True
             )
         missing = [key for key in result.missing_keys if f".{internal}" in key]
@@ -492,7 +494,8 @@ class _Collector:
         after = decode(self.ids[self._prefix :], skip_special_tokens=False)
         if len(after) > len(before) and (final or not after.endswith("\ufffd")):
             self._prefix, self._read = self._read, len(self.ids)
-            return after[len(before) :]
+            piece: str = after[len(before) :]
+            return piece
         return ""
 
     def flush(self) -> None:

@@ -23,10 +23,11 @@ finishes with the version it started with (promotion and rollback without a rest
 Concurrency: one forward pass at a time, handed out by a :class:`~.lanes.LaneScheduler` with two
 lanes: a seller's streamed description (``interactive``) takes the engine between two forward
 passes of pipeline work (an invoice being read), which waits with its KV buffers as they are and
-goes on where it stopped; long prompts are prefilled in chunks of ``prefill_chunk`` tokens with a
-checkpoint between them. Two requests could run at once (sessions are thread-safe), but on a
-2-core machine they only split the same cores (measured: docs/BENCHMARKS.md), so the engine is
-handed over instead; requests do not share forward passes (no continuous batching).
+goes on where it stopped. A prompt's prefill is one pass (``prefill_chunk`` cuts it into
+passes with a checkpoint between them, at the price of slightly different logits: see
+``PREFILL_CHUNK``). Two requests could run at once (sessions are thread-safe), but on a 2-core
+machine they only split the same cores, so the engine is handed over instead; requests do not
+share forward passes (no continuous batching: see docs/BENCHMARKS.md).
 A prompt that starts like a recent one (the same brand's system prompt, the same invoice
 instructions) prefills only the rest (:mod:`.prefix_cache`).
 """
@@ -46,6 +47,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from docai.services.common.errors import InvalidArgumentError, NotFoundError
 from docai.services.models.backend import GenerationRequest, TextGenerator
 from docai.services.models.decoding import (

@@ -279,8 +279,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"median of {report['rounds']} rounds, engines in turn within each round. Command: `{report['command']}`."
         ),
         "",
-        "| engine | prefill tok/s | decode tok/s | load s | adapter switch s | switch / load | 4 adapters / 1 "
-        "| first piece s (cold / warm) | descriptions/min (cold / warm) | RSS MiB |",
+        ("| engine | prefill tok/s | decode tok/s | load s | adapter switch s | switch / load | 4 adapters / 1 "
+        "| first piece s (cold / warm) | descriptions/min (cold / warm) | RSS MiB |"),
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in speed.items():

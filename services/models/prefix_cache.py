@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+
 import numpy as np
 
 # Shorter common starts are not worth a copy; and the last prompt token is always prefilled,

@@ -112,7 +112,7 @@ def create_backend(name: str, **options: Any) -> TextGenerator:
         for part in attribute.split("."):
             target = getattr(target, part)
         factory = target
-    return factory(**options)  # type: ignore[operator]
+    return factory(**options)
 
 
 def _unknown(name: str) -> NotFoundError:

@@ -13,12 +13,13 @@ XML-only uploads teach nothing here, since their pages are docai's own rendering
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.extraction.extractor import ExtractionOutcome
 from docai.services.extraction.vendor_memory import VendorMemoryStore
 from docai.services.storage import models
-from sqlalchemy.orm import Session
 
 SOURCE = "einvoice"
 

@@ -137,8 +137,9 @@ class Pipeline:
     def _held(self, session: Any, item_id: int, token: int | None) -> models.WorkItem | None:
         """The work item, locked for this transaction; LeaseLost when another worker has it now."""
         if token is None:  # called outside process_next (tests, tools): no lease to check
-            return session.get(models.WorkItem, item_id)
-        item = session.get(models.WorkItem, item_id, with_for_update=not self.db.is_sqlite)
+            unchecked: models.WorkItem | None = session.get(models.WorkItem, item_id)
+            return unchecked
+        item: models.WorkItem | None = session.get(models.WorkItem, item_id, with_for_update=not self.db.is_sqlite)
         if item is None or item.attempts != token:
             raise LeaseLost(item_id)
         return item

@@ -13,11 +13,11 @@ from typing import Any
 
 import pypdfium2 as pdfium
 
+from docai.schemas.parsed import Page, Word
 from docai.services.common.errors import InvalidArgumentError, MalformedDocumentError
+from docai.services.documents.store import load
 from docai.services.einvoice.read import read_einvoice
 from docai.services.einvoice.render import render_pdf
-from docai.schemas.parsed import Page, Word
-from docai.services.documents.store import load
 from docai.services.storage.blobs import BlobStore
 from docai.services.storage.database import Database
 

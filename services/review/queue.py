@@ -19,6 +19,7 @@ Listing filters, counts and pages in SQL (indexes on tenant, state, create time)
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import hashlib
 import uuid
@@ -52,7 +53,12 @@ from docai.schemas.review import (
 )
 from docai.schemas.routing import ReviewReason, Route
 from docai.services.common import idempotency
-from docai.services.common.errors import AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError
+from docai.services.common.errors import (
+    AbortedError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+)
 from docai.services.documents import store
 from docai.services.documents.bank import BANK_FIELDS, changes_bank_details, may_confirm
 from docai.services.documents.vendor import vendor_key
@@ -133,7 +139,7 @@ def _view(
         currency=extraction.value("currency") or "",
         filename=doc.filename,
         page_count=doc.page_count,
-        create_time=aware(task.create_time),  # type: ignore[arg-type]
+        create_time=aware(task.create_time),
         bank_details_unconfirmed=bank_change and not confirmed_by,
         bank_details_confirmed_by=confirmed_by,
     )
@@ -222,7 +228,8 @@ def _has_reason(dialect: str, code: str) -> ColumnElement[bool]:
 
 def _extracted(name: str) -> ColumnElement[str]:
     """The value of one extracted header field, as text (NULL when the field is missing)."""
-    return models.Document.extraction[("fields", name, "value")].as_string()
+    value: ColumnElement[str] = models.Document.extraction[("fields", name, "value")].as_string()
+    return value
 
 
 def _lower(dialect: str, text: ColumnElement[str]) -> ColumnElement[str]:
@@ -233,7 +240,7 @@ def _lower(dialect: str, text: ColumnElement[str]) -> ColumnElement[str]:
 def _register_sqlite_lower(session: Session) -> None:
     connection = session.connection().connection.dbapi_connection
     assert connection is not None
-    connection.create_function(  # type: ignore[attr-defined]
+    connection.create_function(
         "docai_lower", 1, lambda text: text.lower() if isinstance(text, str) else text, deterministic=True
     )
 
@@ -347,7 +354,7 @@ class ReviewQueue:
             views = [_view(t, d, now, examples.get(t.document_id)) for t, d in rows]
         return views, total
 
-    def get(self, *, tenant_id: str, task_id: str) -> tuple[ReviewTaskView, Extraction, list[CheckResult], Route | None]:
+    def get(self, *, tenant_id: str, task_id: str) -> tuple[ReviewTaskView, Extraction, builtins.list[CheckResult], Route | None]:
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id)
             return (
@@ -357,7 +364,7 @@ class ReviewQueue:
                 store.route_of(doc),
             )
 
-    def audit(self, *, tenant_id: str, document_id: str) -> list[AuditRecord]:
+    def audit(self, *, tenant_id: str, document_id: str) -> builtins.list[AuditRecord]:
         with self.db.transaction() as session:
             store.load(session, tenant_id=tenant_id, document_id=document_id)
             rows = session.scalars(
@@ -452,7 +459,7 @@ class ReviewQueue:
 
     def correct(
         self, *, tenant_id: str, actor: str, task_id: str, etag: str, corrections: Corrections, request_id: str
-    ) -> tuple[ReviewTaskView, Extraction, list[CheckResult]]:
+    ) -> tuple[ReviewTaskView, Extraction, builtins.list[CheckResult]]:
         """Applies a reviewer's corrections, re-runs the checks and records every change in the audit log."""
         fingerprint = hashlib.sha256(f"{task_id}\0{etag}\0{corrections.model_dump_json()}".encode()).hexdigest()
         key = {"tenant_id": tenant_id, "method": "SubmitCorrections", "request_id": request_id, "fingerprint": fingerprint}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docai.schemas.invoice import Extraction
-from docai.services.routing.policy import RoutingPolicy
+from docai.services.routing.policy import KeywordRule, RoutingPolicy, VendorRule
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ def route_choices(policy: RoutingPolicy, extraction: Extraction) -> list[Departm
     or keyword rule books that department's invoices to it.
     """
     overrides: dict[str, list[str]] = {}
-    for rule in [*policy.vendor_rules, *policy.keyword_rules]:
+    rules: list[VendorRule | KeywordRule] = [*policy.vendor_rules, *policy.keyword_rules]
+    for rule in rules:
         if rule.cost_centre:
             overrides.setdefault(rule.department, []).append(rule.cost_centre)
     gross, currency = extraction.value("total_gross"), extraction.value("currency")

@@ -8,8 +8,8 @@ from typing import Any
 import grpc
 
 from docai.services.common import paging
-from docai.services.common.names import parse_name, require
 from docai.services.common.access import require_role
+from docai.services.common.names import parse_name, require
 from docai.services.common.server import caller
 from docai.services.common.tenants import Caller
 from docai.services.extraction.convert import extraction_to_pb

@@ -59,9 +59,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from docai.schemas.invoice import Extraction
-from docai.schemas.routing import Route
-from docai.services.common.errors import InvalidArgumentError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -71,6 +68,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from docai.schemas.invoice import Extraction
+from docai.schemas.routing import Route
+from docai.services.common.errors import InvalidArgumentError
 
 VENDOR_CONFIDENCE = 0.95
 VENDOR_CONFLICT_CONFIDENCE = 0.6

@@ -64,7 +64,7 @@ class TrainingServicer(pb_grpc.TrainingServiceServicer):
         self.jobs = jobs
         self.registry = registry
         self.backend = backend
-        self._done: dict[tuple[str, str, str], str] = {}  # AIP-155 for alias moves
+        self._done: dict[tuple[str, str, str, str], str] = {}  # AIP-155 for alias moves
 
     async def CreateTuningJob(self, request: pb.CreateTuningJobRequest, context: grpc.aio.ServicerContext) -> pb.CreateTuningJobResponse:
         me = require_admin_or_operator(action="train the tenant's models")

@@ -181,7 +181,8 @@ def check_vendor(vendor: VendorRecord, **where: Any) -> VendorRecord:
     bic = _checked(vendor.bic, validate_bic, who=who, what="BIC", reason="INVALID_BIC",
                    name="bic", hint="", meta=meta)
     return replace(
-        vendor, vendor_id=vendor_id, aliases=aliases, tax_id=tax_id, iban=iban, bic=bic, **texts
+        vendor, vendor_id=vendor_id, aliases=aliases, tax_id=tax_id, iban=iban, bic=bic, name=texts["name"],
+        department=texts["department"], cost_centre=texts["cost_centre"], approver=texts["approver"],
     )
 
 
@@ -232,12 +233,12 @@ def check_batch(vendors: Sequence[VendorRecord], *, lines: Sequence[int] | None 
         seen[good.vendor_id] = index
         checked.append(good)
     if errors:
-        first = errors[0]
+        worst = errors[0]
         if len(errors) > 1:
             more = len(errors) - 1
-            first.message = f"{first.message} (and {more} more bad vendor{'s' if more > 1 else ''})"
-            first.args = (first.message,)
-        raise first
+            worst.message = f"{worst.message} (and {more} more bad vendor{'s' if more > 1 else ''})"
+            worst.args = (worst.message,)
+        raise worst
     return checked
 
 

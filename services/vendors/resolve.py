@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from docai.schemas.invoice import Extraction
@@ -179,7 +179,7 @@ def _conflicts(vendor: VendorRecord, tax: str) -> bool:
     return tax not in (vendor.tax_id, tax_number(vendor.tax_id))
 
 
-def _pick(session: Session, ids: object, account: str, keys: list[str], *, tax: str = "") -> VendorRecord | None:
+def _pick(session: Session, ids: Select[int], account: str, keys: list[str], *, tax: str = "") -> VendorRecord | None:
     candidates = [v for v in records(session, session.scalars(ids)).values() if not _conflicts(v, tax)]
     return _best(candidates, account, keys)
 

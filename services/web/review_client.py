@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
@@ -18,6 +18,8 @@ from google.rpc import error_details_pb2, status_pb2
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
 from docai.services.web.users import User
+
+_R = TypeVar("_R")
 
 _STATUS_KEY = "grpc-status-details-bin"
 TIMEOUT_S = 20.0
@@ -76,9 +78,11 @@ class ReviewClient:
             ("x-docai-role", user.role),
         )
 
-    async def _call(self, method: str, request: Any, user: User) -> Any:
+    async def _call(self, method: str, request: Any, user: User, returns: type[_R]) -> _R:
+        """Calls a unary RPC by name; `returns` names its response type (the generated stubs are untyped)."""
         try:
-            return await getattr(self._stub, method)(request, metadata=self._metadata(user), timeout=TIMEOUT_S)
+            response: _R = await getattr(self._stub, method)(request, metadata=self._metadata(user), timeout=TIMEOUT_S)
+            return response
         except grpc.aio.AioRpcError as exc:
             raise _error_from(exc) from None
 
@@ -89,22 +93,22 @@ class ReviewClient:
         request = pb.ListReviewTasksRequest(
             page_size=page_size, page_token=page_token, reason_code=reason_code, vendor_contains=vendor, order_by=order_by
         )
-        return await self._call("ListReviewTasks", request, user)
+        return await self._call("ListReviewTasks", request, user, pb.ListReviewTasksResponse)
 
     async def list_open(self, user: User) -> list[pb.ReviewTask]:
         request = pb.ListReviewTasksRequest(page_size=200, state=pb.REVIEW_TASK_STATE_OPEN)
-        return list((await self._call("ListReviewTasks", request, user)).review_tasks)
+        return list((await self._call("ListReviewTasks", request, user, pb.ListReviewTasksResponse)).review_tasks)
 
     async def get(self, user: User, task_id: str) -> pb.GetReviewTaskResponse:
-        return await self._call("GetReviewTask", pb.GetReviewTaskRequest(name=f"reviewTasks/{task_id}"), user)
+        return await self._call("GetReviewTask", pb.GetReviewTaskRequest(name=f"reviewTasks/{task_id}"), user, pb.GetReviewTaskResponse)
 
     async def claim(self, user: User, task_id: str = "") -> pb.ReviewTask:
         name = f"reviewTasks/{task_id}" if task_id else ""
-        return (await self._call("ClaimReviewTask", pb.ClaimReviewTaskRequest(name=name), user)).review_task
+        return (await self._call("ClaimReviewTask", pb.ClaimReviewTaskRequest(name=name), user, pb.ClaimReviewTaskResponse)).review_task
 
     async def release(self, user: User, task_id: str) -> pb.ReviewTask:
         request = pb.ReleaseReviewTaskRequest(name=f"reviewTasks/{task_id}")
-        return (await self._call("ReleaseReviewTask", request, user)).review_task
+        return (await self._call("ReleaseReviewTask", request, user, pb.ReleaseReviewTaskResponse)).review_task
 
     async def correct(
         self,
@@ -138,35 +142,35 @@ class ReviewClient:
                     tax.fields.add(name=key, value=value)
         if route is not None:
             request.route.CopyFrom(pb.RouteCorrection(**route))
-        return await self._call("SubmitCorrections", request, user)
+        return await self._call("SubmitCorrections", request, user, pb.SubmitCorrectionsResponse)
 
     async def approve(self, user: User, task_id: str, *, etag: str, request_id: str) -> pb.ReviewTask:
         request = pb.ApproveReviewTaskRequest(name=f"reviewTasks/{task_id}", etag=etag, request_id=request_id)
-        return (await self._call("ApproveReviewTask", request, user)).review_task
+        return (await self._call("ApproveReviewTask", request, user, pb.ApproveReviewTaskResponse)).review_task
 
     async def reject(self, user: User, task_id: str, *, etag: str, reason: str, request_id: str) -> pb.ReviewTask:
         request = pb.RejectReviewTaskRequest(
             name=f"reviewTasks/{task_id}", etag=etag, reason=reason, request_id=request_id
         )
-        return (await self._call("RejectReviewTask", request, user)).review_task
+        return (await self._call("RejectReviewTask", request, user, pb.RejectReviewTaskResponse)).review_task
 
     async def bank_details_unconfirmed(self, user: User) -> list[pb.ReviewTask]:
         """Approved invoices whose changed bank details wait for a second person."""
         request = pb.ListReviewTasksRequest(page_size=50, bank_details_unconfirmed=True)
-        return list((await self._call("ListReviewTasks", request, user)).review_tasks)
+        return list((await self._call("ListReviewTasks", request, user, pb.ListReviewTasksResponse)).review_tasks)
 
     async def confirm_bank_details(self, user: User, task_id: str, *, request_id: str) -> pb.ReviewTask:
         request = pb.ConfirmBankDetailsRequest(name=f"reviewTasks/{task_id}", request_id=request_id)
-        return (await self._call("ConfirmBankDetails", request, user)).review_task
+        return (await self._call("ConfirmBankDetails", request, user, pb.ConfirmBankDetailsResponse)).review_task
 
     async def audit(self, user: User, document: str) -> list[pb.AuditEntry]:
         request = pb.ListAuditEntriesRequest(parent=document)
-        return list((await self._call("ListAuditEntries", request, user)).audit_entries)
+        return list((await self._call("ListAuditEntries", request, user, pb.ListAuditEntriesResponse)).audit_entries)
 
     async def pipeline_status(self, user: User) -> pb.GetPipelineStatusResponse:
         """The user's tenant's documents still in processing, and about how long until they are done."""
-        return await self._call("GetPipelineStatus", pb.GetPipelineStatusRequest(), user)
+        return await self._call("GetPipelineStatus", pb.GetPipelineStatusRequest(), user, pb.GetPipelineStatusResponse)
 
     async def render(self, user: User, document: str, page: int, dpi: int) -> pb.RenderPageResponse:
         request = pb.RenderPageRequest(document=document, page=page, dpi=dpi)
-        return await self._call("RenderPage", request, user)
+        return await self._call("RenderPage", request, user, pb.RenderPageResponse)

@@ -69,7 +69,7 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
             route={
                 "department": route.department, "cost_centre": route.cost_centre, "approver": route.approver,
                 "covered": route.covered,
-                "confidence": int(round(route.confidence * 100)), "present": detail.HasField("route"),
+                "confidence": round(route.confidence * 100), "present": detail.HasField("route"),
             },
             audit=views.audit_views(audit),
             page_width=f"{width:.2f}",

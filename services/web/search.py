@@ -23,7 +23,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import grpc
@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from docai.schemas.archive import ApprovedInvoice
 from docai.services.ingest.convert import approved_invoice_from_pb
 from docai.services.ingest.csv_export import MEDIA_TYPE, write_invoices
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
@@ -42,9 +43,11 @@ from docai.services.web.review_client import TIMEOUT_S, ReviewCallError, ReviewC
 from docai.services.web.security import csrf_protected
 from docai.services.web.users import User
 
+_R = TypeVar("_R")
+
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-STATES: dict[str, int] = {
+STATES: dict[str, ingest_pb.DocumentState] = {
     "": ingest_pb.DOCUMENT_STATE_UNSPECIFIED,
     "in_review": ingest_pb.DOCUMENT_STATE_IN_REVIEW,
     "approved": ingest_pb.DOCUMENT_STATE_APPROVED,
@@ -73,26 +76,28 @@ class ArchiveClient:
         self._client = client
         self._ingest: ingest_grpc.IngestServiceStub | None = None
 
-    async def _call(self, method: str, request: Any, user: User) -> Any:
+    async def _call(self, method: str, request: Any, user: User, returns: type[_R]) -> _R:
+        """Calls a unary RPC by name; `returns` names its response type (the generated stubs are untyped)."""
         if self._ingest is None:  # made on first use: one channel per page process, the review client's
             self._ingest = ingest_grpc.IngestServiceStub(self._client._channel)
         try:
-            return await getattr(self._ingest, method)(request, metadata=self._client._metadata(user), timeout=TIMEOUT_S)
+            response: _R = await getattr(self._ingest, method)(request, metadata=self._client._metadata(user), timeout=TIMEOUT_S)
+            return response
         except grpc.aio.AioRpcError as exc:
             raise _error_from(exc) from None
 
     async def search(self, user: User, request: ingest_pb.ListDocumentsRequest) -> ingest_pb.ListDocumentsResponse:
-        return await self._call("ListDocuments", request, user)
+        return await self._call("ListDocuments", request, user, ingest_pb.ListDocumentsResponse)
 
     async def document(self, user: User, doc_id: str) -> ingest_pb.GetDocumentResponse:
-        return await self._call("GetDocument", ingest_pb.GetDocumentRequest(name=f"documents/{doc_id}"), user)
+        return await self._call("GetDocument", ingest_pb.GetDocumentRequest(name=f"documents/{doc_id}"), user, ingest_pb.GetDocumentResponse)
 
     async def approved(self, user: User, request: ingest_pb.ListApprovedInvoicesRequest) -> ingest_pb.ListApprovedInvoicesResponse:
-        return await self._call("ListApprovedInvoices", request, user)
+        return await self._call("ListApprovedInvoices", request, user, ingest_pb.ListApprovedInvoicesResponse)
 
     async def reopen(self, user: User, doc_id: str, *, reason: str, request_id: str) -> pb.ReviewTask:
         request = pb.ReopenDocumentRequest(name=f"documents/{doc_id}", reason=reason, request_id=request_id)
-        return (await self._client._call("ReopenDocument", request, user)).review_task
+        return (await self._client._call("ReopenDocument", request, user, pb.ReopenDocumentResponse)).review_task
 
 
 def _message(error: ReviewCallError) -> str:
@@ -185,7 +190,7 @@ def routes(*, client: ReviewClient, render: Callable[..., Response], page_user: 
         listing = ingest_pb.ListApprovedInvoicesRequest(
             page_size=500, date_field=DATE_FIELDS[found["by"]], date_from=found["from"], date_to=found["to"]
         )
-        invoices = []
+        invoices: list[ApprovedInvoice] = []
         try:
             while len(invoices) < MAX_CSV_INVOICES:
                 response = await archive.approved(user, listing)

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from docai.services.common.ports import listen_socket
 from docai.services.common.settings import Settings
 from docai.services.web.app import create_app
 from docai.services.web.review_client import ReviewClient
 from docai.services.web.security import secret_key
-from docai.services.common.ports import listen_socket
 from docai.services.web.users import DB_NAME, DEMO_USERNAME, UserStore
 
 log = logging.getLogger("docai.web")
@@ -98,7 +98,7 @@ async def start_web(
     )
     server = uvicorn.Server(config)
     # uvicorn's own signal handlers would replace those of `docai run`, which stops everything in order.
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     port = int(sock.getsockname()[1])
     task = asyncio.create_task(server.serve(sockets=[sock]), name="docai-web")
     while not server.started:

@@ -305,7 +305,7 @@ def _cell(field: ext_pb.Field | None) -> dict[str, Any]:
     return {
         "value": field.value,
         "confidence": round(field.confidence, 2),
-        "percent": int(round(field.confidence * 100)),
+        "percent": round(field.confidence * 100),
         "page": page,
         "bbox": bbox,
         "source": field.provenance.source_text or field.provenance.derived,

@@ -150,7 +150,7 @@ def _constrained(
     repeats: int,
     jump_forward: bool,
 ) -> dict[str, Any]:
-    import docai.services.models.decoding as decoding
+    from docai.services.models import decoding
 
     original = decoding.decode
     if not jump_forward:

@@ -19,6 +19,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from vendor_memory_curve import VENDORS, sample, truth_text  # type: ignore[import-not-found]
+
 from docai.schemas.invoice import HEADER_FIELDS, ExtractedField, Extraction
 from docai.schemas.parsed import EInvoiceXml
 from docai.services.common.errors import FailedPreconditionError
@@ -35,7 +37,6 @@ from docai.services.extraction.vendor_memory import (
 from docai.services.pipeline.free_labels import printed, teaches
 from docai.training.calibration import load_calibrator
 from docai.training.scoring import score_documents
-from vendor_memory_curve import VENDORS, sample, truth_text  # type: ignore[import-not-found]
 
 
 def truth_extraction(truth: dict[str, Any], *, country: str) -> Extraction:

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import insert
+
 from docai.schemas.invoice import ExtractedField, Extraction
 from docai.services.common.tenants import create_tenant
 from docai.services.ingest.pdf_parse import parse_pdf
@@ -29,7 +31,6 @@ from docai.services.review.queue import ReviewQueue
 from docai.services.storage import models
 from docai.services.storage.database import open_database
 from docai.training.synthetic import generate_invoice
-from sqlalchemy import insert
 
 PG = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 

@@ -27,12 +27,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 PG = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 FINAL_STATES = ("approved", "in_review", "failed", "rejected", "exported")
@@ -187,7 +186,7 @@ class Cluster:
                 codes[name] = process.wait()
         return codes
 
-    def __enter__(self) -> Cluster:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

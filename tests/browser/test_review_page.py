@@ -380,7 +380,7 @@ def test_a_reviewer_corrects_but_cannot_approve(page: Any, stage: Stage) -> None
     if claimed_by:  # left claimed by an earlier test
         review.ReleaseReviewTask(pb.ReleaseReviewTaskRequest(name=xss), metadata=stage.as_user(claimed_by))
     sign_in(page, REVIEWER, REVIEWER_PASSWORD)
-    seconds, url = press_and_time(page, "n")
+    _seconds, url = press_and_time(page, "n")
     task_id = url.rsplit("/", 1)[1]
     assert page.locator("[data-action=approve]").is_disabled()
     page.keyboard.press("a")

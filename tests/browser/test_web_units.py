@@ -17,7 +17,15 @@ from docai.services.web import views
 from docai.services.web.app import create_app
 from docai.services.web.routes_auth import _safe_next
 from docai.services.web.security import secret_key
-from docai.services.web.users import DB_NAME, LoginThrottle, User, UserStore, address_key, create_user, disable_user
+from docai.services.web.users import (
+    DB_NAME,
+    LoginThrottle,
+    User,
+    UserStore,
+    address_key,
+    create_user,
+    disable_user,
+)
 
 
 class Clock:

@@ -7,6 +7,10 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from sqlalchemy import func, select
+
 from docai.services.app import AdapterChoice
 from docai.services.client import DocaiClient
 from docai.services.common.errors import NotFoundError
@@ -19,9 +23,6 @@ from docai.services.pb.training.v1 import training_service_pb2_grpc as training_
 from docai.services.storage import models
 from docai.training.registry import SHIPPED_ADAPTERS, AdapterRegistry
 from docai.training.synthetic import generate_invoice
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
-from sqlalchemy import func, select
 
 from .conftest import metadata, reason_of, wait_for_state
 

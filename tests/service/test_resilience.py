@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
-import datetime as dt
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator

@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from docai.services.client import DocaiClient
+from docai.services.ingest.pdf_parse import parse_pdf
 from docai.services.pb.extraction.v1 import extraction_service_pb2 as ext_pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
 from docai.services.storage import models
-from docai.services.ingest.pdf_parse import parse_pdf
 from docai.training.dataset import correction_examples
 from docai.training.synthetic import generate_invoice
 

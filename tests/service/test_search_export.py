@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -263,7 +262,7 @@ def test_reopen_moves_an_approved_invoice_back_to_review_with_an_audit_entry(arc
         pb.ReopenDocumentRequest(name=archive.names["D"], reason="gross is wrong", request_id="r-d"), metadata=archive.alice
     ).review_task
     assert reopened_d.name == task_before.name and reopened_d.etag != task_before.etag
-    assert [r.code for r in reopened_d.reasons][0] == "REOPENED" and "CHECK_FAILED" in [r.code for r in reopened_d.reasons]
+    assert next(r.code for r in reopened_d.reasons) == "REOPENED" and "CHECK_FAILED" in [r.code for r in reopened_d.reasons]
     assert archive.approve("D", "ok-d-again").state == pb.REVIEW_TASK_STATE_APPROVED
 
     for key, code, reason in [

@@ -15,7 +15,6 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from tests.invoice_pages import invoice_page
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
 from docai.services.common.server import start_server
 from docai.services.common.tenants import Caller, create_tenant
@@ -28,6 +27,7 @@ from docai.services.training.servicer import TrainingServicer, registration
 from docai.training.gate import GateReport
 from docai.training.jobs import JobManager
 from docai.training.registry import AdapterRegistry
+from tests.invoice_pages import invoice_page
 
 from .conftest import reason_of
 

@@ -8,6 +8,8 @@ from typing import Any
 import facturx
 import grpc
 import pytest
+from sqlalchemy import select
+
 from docai.schemas.invoice import HEADER_FIELDS, ExtractedField, Extraction
 from docai.services.client import DocaiClient
 from docai.services.einvoice.export import to_cii
@@ -19,7 +21,6 @@ from docai.services.pb.review.v1 import review_service_pb2 as review_pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as review_grpc
 from docai.services.storage import models
 from docai.training.synthetic import generate_invoice
-from sqlalchemy import select
 
 from .conftest import metadata, reason_of, wait_for_state
 

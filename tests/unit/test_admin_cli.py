@@ -12,6 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+
 from docai.services.cli import build_parser, main
 from docai.services.common.settings import Settings, default_home
 from docai.services.web.users import DB_NAME, UserStore
@@ -102,7 +103,7 @@ def test_users_add_list_passwd_disable_round_trip(docai) -> None:
 )
 def test_a_failed_command_prints_one_line_and_exits_non_zero(docai, args, stdin, expected) -> None:
     run, _ = docai
-    code, out, err = run(*args, stdin=stdin)
+    code, _out, err = run(*args, stdin=stdin)
     assert code != 0
     assert _one_error_line(err).startswith(expected)
 
@@ -187,7 +188,7 @@ def test_a_failed_subprocess_call_prints_no_traceback(tmp_path: Path) -> None:
         (["eval", "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "r.json")], "error: INVALID_ARGUMENT NO_DOCUMENTS: "),
     ):
         done = subprocess.run([sys.executable, "-m", "docai.services.cli", *args], env=env, input="long-enough\n",
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode != 0 and done.stdout == ""
         assert _one_error_line(done.stderr).startswith(expected)
 

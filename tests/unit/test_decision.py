@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
+
 from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import ExtractedField, Extraction
 from docai.schemas.routing import Decision, ReviewReason, Route, Thresholds
 from docai.services.routing.decision import decide
-from pydantic import ValidationError
 
 IBAN = "DE89 3704 0044 0532 0130 00"
 OTHER_IBAN = "DE02120300000000202051"

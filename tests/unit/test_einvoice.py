@@ -14,6 +14,8 @@ from typing import Any
 
 import pdfplumber
 import pytest
+from facturx.generate_xml import generate_xml  # type: ignore[import-untyped]
+
 from docai.schemas.invoice import ExtractedField, Extraction, LineItem, TaxDetail
 from docai.services.common.errors import FailedPreconditionError, MalformedXmlError, NotAnEInvoiceError
 from docai.services.einvoice.export import to_cii
@@ -21,7 +23,6 @@ from docai.services.einvoice.read import EInvoice, read_einvoice, zugferd1_to_ci
 from docai.services.einvoice.render import render_pdf
 from docai.services.einvoice.safe_xml import parse_xml
 from docai.services.einvoice.validate import schema_problems
-from facturx.generate_xml import generate_xml  # type: ignore[import-untyped]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "einvoice"
 

@@ -12,6 +12,10 @@ from collections.abc import Sequence
 
 import facturx
 import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
+from reportlab.pdfgen import canvas
+
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common.errors import (
     DocumentTooLargeError,
@@ -22,12 +26,8 @@ from docai.services.common.errors import (
 )
 from docai.services.einvoice.safe_xml import MAX_XML_BYTES
 from docai.services.ingest.pdf_parse import ParseLimits, parse_pdf, parse_upload
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, TextStringObject
-from reportlab.pdfgen import canvas
-
-from tests.unit.test_einvoice import written
 from tests.raw_pdf import serialize
+from tests.unit.test_einvoice import written
 
 QUICK = 10.0  # seconds: well within the default 15 s wall limit
 

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 import pytest
+
 from docai.schemas.invoice import HEADER_FIELDS, ExtractedField, Extraction
 from docai.schemas.parsed import EInvoiceXml, ParsedDocument
 from docai.schemas.routing import Route, Thresholds

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -67,7 +66,7 @@ def test_resume_reads_only_what_an_unfinished_report_lacks(tmp_path: Path):
                                path="generative")
     # A report of another path is not resumed either.
     assert _unfinished_report_path(out) == "generative"
-    assert len(seen) == 4 and set(p.get("invoice_number") for p in again["predictions"].values()) == {"SECOND"}
+    assert len(seen) == 4 and {p.get("invoice_number") for p in again["predictions"].values()} == {"SECOND"}
 
 
 def _unfinished_report_path(out: Path) -> str:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from docai.schemas.invoice import LineItem
 from docai.schemas.parsed import Page, ParsedDocument, Word
 from docai.services.extraction.layout import Layout

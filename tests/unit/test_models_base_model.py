@@ -33,7 +33,7 @@ def test_the_bundled_gguf_is_found() -> None:
 
 
 def test_a_half_written_conversion_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import docai.services.models.base_model as base_model
+    from docai.services.models import base_model
 
     target = tmp_path / BUNDLED_MODEL_NAME
     target.mkdir()

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from docai.services.common.errors import InvalidArgumentError, NotFoundError, ResourceExhaustedError
 from docai.services.extraction.json_schema import invoice_json_schema
 from docai.services.models import GenerationRequest, available_backends, create_backend

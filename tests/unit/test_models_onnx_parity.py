@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from docai.services.models.backend import GenerationRequest, GenerationResult
 
 pytestmark = pytest.mark.model

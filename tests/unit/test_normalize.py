@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from docai.services.documents.bank import iban_is_valid, normalize_bic, normalize_iban
 from docai.services.extraction.normalize import (
     format_amount,

@@ -16,7 +16,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from docai.schemas.invoice import ExtractedField, Extraction
 from docai.services.common import observability
-from docai.services.common.observability import bound, configure_logging, metrics_registry, remove_logging, request_id_from
+from docai.services.common.observability import (
+    bound,
+    configure_logging,
+    metrics_registry,
+    remove_logging,
+    request_id_from,
+)
 from docai.services.common.tenants import create_tenant
 from docai.services.extraction.extractor import ExtractionOutcome
 from docai.services.extraction.vendor_memory import VendorMemoryStore

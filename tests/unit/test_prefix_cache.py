@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from docai.services.models.prefix_cache import MIN_REUSE_TOKENS, PrefixCache
 
 

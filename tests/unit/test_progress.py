@@ -153,7 +153,7 @@ def test_training_steps_in_a_log_are_a_line_per_stage_and_tenth(capsys):
     from docai.training.cli import StepProgress
 
     with StepProgress("train") as steps:  # pytest's stderr is no terminal: no bar, plain lines
-        for step in range(0, 101):
+        for step in range(101):
             steps.show("training", step, 100, loss=1.0, eta_s=100 - step)
         steps.show("evaluating", 0, 0, loss=1.0, eta_s=0)
     lines = capsys.readouterr().out.splitlines()

@@ -16,7 +16,7 @@ BUF = REPO / "node_modules" / ".bin" / "buf"
 def test_buf_lint_passes():
     if not BUF.exists():
         pytest.skip("buf is not installed (make test installs it with npm)")
-    result = subprocess.run([str(BUF), "lint"], cwd=REPO / "protos", capture_output=True, text=True, timeout=120)
+    result = subprocess.run([str(BUF), "lint"], cwd=REPO / "protos", capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -4,6 +4,7 @@ import time
 from collections.abc import Sequence
 
 import pytest
+
 from docai.schemas.parsed import Page, ParsedDocument, Word
 from docai.services.extraction.provenance import DocumentLocator, grounded, locate
 

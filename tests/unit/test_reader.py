@@ -7,13 +7,13 @@ import json
 import pytest
 
 from docai.schemas.parsed import Page, ParsedDocument, Word
+from docai.services.extraction import values
 from docai.services.extraction.candidates import Candidate, Candidates
 from docai.services.extraction.chooser import Chooser, answer_schema, build_messages, questions
 from docai.services.extraction.labels import lexicon
 from docai.services.extraction.layout import Box, Layout, fold
 from docai.services.extraction.reader import InvoiceReader, gather
 from docai.services.extraction.totals import choose_totals
-from docai.services.extraction import values
 from docai.services.models.fake_backend import FakeTextGenerator
 from docai.training.choice_dataset import choice_record
 from docai.training.scoring import values_equal
@@ -104,7 +104,7 @@ def test_parties_come_from_section_headings_and_the_sender_line():
         (350, 80, "Seller"),
         (350, 92, "Nordwind GmbH"),
     )
-    layout, candidates = gather(document)
+    _layout, candidates = gather(document)
     assert candidates.of("vendor_name")[0].value == "Nordwind GmbH"
     assert candidates.of("customer_name")[0].value == "Acme Trading Ltd"
 
@@ -160,7 +160,7 @@ def test_what_the_vendor_memory_reads_outweighs_the_first_guess():
     from docai.services.extraction.vendor_memory import MemoryHit, memory_candidates
 
     document = page((50, 40, "Blue Harbor Ltd"), (50, 60, "Red Mill GmbH"), (300, 40, "Invoice No. 7"))
-    layout, candidates = gather(document)
+    _layout, candidates = gather(document)
     red = next(c for c in candidates.of("vendor_name") if c.value == "Red Mill GmbH")
     hit = MemoryHit("vendor_name", "Red Mill GmbH", 1, red.box, "position", "Red Mill GmbH")
 

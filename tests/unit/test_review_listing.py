@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+
 from docai.schemas.invoice import ExtractedField, Extraction
 from docai.services.common.errors import InvalidArgumentError
 from docai.services.common.tenants import create_tenant
 from docai.services.review.queue import ReviewQueue
 from docai.services.storage import models
 from docai.services.storage.database import open_database
-from sqlalchemy import event
 
 NOW = models.utcnow()  # at import: leases below are set far enough from it to outlast a long run
 

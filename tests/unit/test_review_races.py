@@ -15,6 +15,8 @@ from functools import cache, partial
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+
 from docai.schemas.invoice import Extraction
 from docai.schemas.review import Corrections
 from docai.services.common.errors import DocAIError
@@ -24,8 +26,6 @@ from docai.services.review.queue import ReviewQueue
 from docai.services.storage import models
 from docai.services.storage.database import Database, open_database
 from docai.training.synthetic import generate_invoice
-from sqlalchemy import func, select
-
 from tests.bench.vendor_memory_curve import approved_extraction
 
 ROUNDS = 10

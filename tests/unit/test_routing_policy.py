@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from docai.schemas.invoice import ExtractedField, Extraction, LineItem
 from docai.services.common.errors import InvalidArgumentError
 from docai.services.routing.policy import (

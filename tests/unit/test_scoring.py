@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from docai.training.scoring import (
     align_line_items,
     paired_bootstrap,

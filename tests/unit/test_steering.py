@@ -13,6 +13,12 @@ from functools import cache
 
 import facturx
 import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DecodedStreamObject, NameObject
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
 from docai.schemas.checks import CheckResult
 from docai.schemas.invoice import HEADER_FIELDS, ExtractedField, Extraction, Provenance
 from docai.schemas.parsed import Page, ParsedDocument, Word
@@ -37,11 +43,6 @@ from docai.services.ingest.visible_text import sort_glyphs
 from docai.services.routing.decision import decide
 from docai.services.web.views import REASON_LABELS
 from docai.training.synthetic import generate_invoice
-from PIL import Image
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DecodedStreamObject, NameObject
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen import canvas
 from tests.raw_pdf import serialize
 
 READER = InvoiceReader()

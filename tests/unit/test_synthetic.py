@@ -13,6 +13,12 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from pdfminer.pdftypes import resolve1
+from stdnum import iban as std_iban
+from stdnum.ch import uid as ch_uid
+from stdnum.eu import vat as eu_vat
+from stdnum.gb import vat as gb_vat
+
 from docai.schemas.invoice import HEADER_FIELDS, LINE_ITEM_FIELDS, TAX_DETAIL_FIELDS
 from docai.services.ingest.pdf_parse import parse_pdf
 from docai.training.synthetic import (
@@ -28,11 +34,6 @@ from docai.training.synthetic.formats import format_date, format_money, format_n
 from docai.training.synthetic.identifiers import bank_account, is_valid_iban, vat_id
 from docai.training.synthetic.layouts import LAYOUTS, ORIGINAL_LAYOUT_COUNT, column_layout
 from docai.training.synthetic.locales import COUNTRIES, LANGUAGE_SHARES, LANGUAGES, ORIGINAL_COUNTRIES
-from pdfminer.pdftypes import resolve1
-from stdnum import iban as std_iban
-from stdnum.ch import uid as ch_uid
-from stdnum.eu import vat as eu_vat
-from stdnum.gb import vat as gb_vat
 
 SIDE_BAR_WIDTH = 180  # the side-bar layouts draw the vendor block left of this x
 

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from docai.services.cli import main
 from docai.services.common.errors import UnauthenticatedError
 from docai.services.common.tenants import Caller, authenticate

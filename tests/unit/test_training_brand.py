@@ -9,7 +9,13 @@ import pytest
 from docai.schemas.product import Product, Scorecard, Violation
 from docai.services.common.errors import InvalidArgumentError
 from docai.services.generation.prompt import ADAPTER_FEW_SHOT, build_generation_messages
-from docai.training.brand_data import CATALOGUE_SEED_OFFSET, brand_dataset, brand_of_task, catalogue_examples, product_key
+from docai.training.brand_data import (
+    CATALOGUE_SEED_OFFSET,
+    brand_dataset,
+    brand_of_task,
+    catalogue_examples,
+    product_key,
+)
 from docai.training.catalogue import heldout_catalogue
 from docai.training.description_gate import GateProduct, compare_descriptions, run_description_gate
 from docai.training.gate import GateReport

@@ -12,7 +12,6 @@ import pytest
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
 from docai.schemas.parsed import Page, ParsedDocument, Word
 from docai.services.common.errors import FailedPreconditionError
-from docai.services.extraction.normalize import normalize_field
 from docai.training.dataset import (
     SFTExample,
     as_printed,
@@ -95,8 +94,8 @@ def test_totals_that_do_not_add_up_are_set_aside() -> None:
 
 def test_bank_change_needs_a_second_approver() -> None:
     extraction = _extraction(iban="DE89370400440532013000")
-    kwargs: dict[str, Any] = dict(document_id="d1", parsed=DOC, extraction=extraction, confirmed_fields=["invoice_number"],
-                                  changed_fields=["iban"], reviewer="ann")
+    kwargs: dict[str, Any] = {"document_id": "d1", "parsed": DOC, "extraction": extraction, "confirmed_fields": ["invoice_number"],
+                                  "changed_fields": ["iban"], "reviewer": "ann"}
     blocked = correction_example(**kwargs, needs_second_approval=True)
     assert not isinstance(blocked, SFTExample) and blocked.reason == "NEEDS_SECOND_APPROVAL"
     same_person = correction_example(**kwargs, needs_second_approval=True, second_approver="ann")

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from tests.invoice_pages import invoice_page
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
 from docai.services.common.errors import AlreadyExistsError, NotFoundError
 from docai.services.common.tenants import create_tenant
@@ -24,6 +23,7 @@ from docai.training.gate import GateReport
 from docai.training.job_records import INTERRUPTED_MESSAGE, TERMINAL_STATES, JobOptions, TuningJob
 from docai.training.jobs import JobManager
 from docai.training.registry import AdapterRegistry
+from tests.invoice_pages import invoice_page
 
 
 def _write_adapter(path: Path, seed: int = 0) -> Path:

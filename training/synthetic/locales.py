@@ -73,15 +73,15 @@ LANGUAGE_SHARES: dict[str, float] = {"en": 0.30, "de": 0.25, "fr": 0.15, "nl": 0
 
 # (standard, reduced, catering) VAT rates in percent.
 TAX_RATES: dict[str, dict[str, Decimal]] = {
-    "DE": {"standard": Decimal("19"), "reduced": Decimal("7"), "catering": Decimal("19")},
-    "FR": {"standard": Decimal("20"), "reduced": Decimal("5.5"), "catering": Decimal("10")},
-    "GB": {"standard": Decimal("20"), "reduced": Decimal("0"), "catering": Decimal("5")},
+    "DE": {"standard": Decimal(19), "reduced": Decimal(7), "catering": Decimal(19)},
+    "FR": {"standard": Decimal(20), "reduced": Decimal("5.5"), "catering": Decimal(10)},
+    "GB": {"standard": Decimal(20), "reduced": Decimal(0), "catering": Decimal(5)},
     "CH": {"standard": Decimal("8.1"), "reduced": Decimal("2.6"), "catering": Decimal("8.1")},
-    "NL": {"standard": Decimal("21"), "reduced": Decimal("9"), "catering": Decimal("9")},
-    "ES": {"standard": Decimal("21"), "reduced": Decimal("10"), "catering": Decimal("10")},
-    "IT": {"standard": Decimal("22"), "reduced": Decimal("10"), "catering": Decimal("10")},
-    "BE": {"standard": Decimal("21"), "reduced": Decimal("6"), "catering": Decimal("12")},
-    "AT": {"standard": Decimal("20"), "reduced": Decimal("10"), "catering": Decimal("10")},
+    "NL": {"standard": Decimal(21), "reduced": Decimal(9), "catering": Decimal(9)},
+    "ES": {"standard": Decimal(21), "reduced": Decimal(10), "catering": Decimal(10)},
+    "IT": {"standard": Decimal(22), "reduced": Decimal(10), "catering": Decimal(10)},
+    "BE": {"standard": Decimal(21), "reduced": Decimal(6), "catering": Decimal(12)},
+    "AT": {"standard": Decimal(20), "reduced": Decimal(10), "catering": Decimal(10)},
 }
 
 

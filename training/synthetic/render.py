@@ -11,6 +11,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen import canvas
+
 from docai.training.synthetic.layouts import (
     NUMERIC_COLUMNS,
     RGB,
@@ -21,9 +25,6 @@ from docai.training.synthetic.layouts import (
     fonts,
     page_size,
 )
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen import canvas
 
 BLACK: RGB = (0.0, 0.0, 0.0)
 

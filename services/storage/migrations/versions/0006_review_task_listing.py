@@ -9,7 +9,6 @@ Create Date: 2026-12-08 05:00:00.000000
 """
 from alembic import op
 
-
 revision = '0006'
 down_revision = '0005'
 branch_labels = None
