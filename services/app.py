@@ -125,19 +125,24 @@ class AdapterChoice:
         return True
 
 
-def _generation(settings: Settings, backend: TextGenerator, registry: AdapterRegistry) -> tuple[tuple[Any, Any, str], Any]:
+def _generation(
+    settings: Settings, backend: TextGenerator, registry: AdapterRegistry, db: Database
+) -> tuple[tuple[Any, Any, str], Any]:
     """The generation servicer's registration and its DescriptionService (brand tuning jobs train and gate through it).
 
-    The shipped brands are each served by their champion adapter when they have one.
+    The shipped brands are each served by their champion adapter when they have one, and each
+    tenant's own brands by that tenant's champion.
     """
     from docai.services.generation import servicer as generation_servicer
-    from docai.services.generation.brands import BrandBook
+    from docai.services.generation.brands import BrandBook, TenantBrands
     from docai.services.generation.feedback import FeedbackStore
     from docai.services.generation.service import DescriptionService, activate_brand_adapters
 
     brands = BrandBook.load()
-    activate_brand_adapters(backend, registry, brands)
-    service = DescriptionService(backend=backend, brands=brands, feedback=FeedbackStore(settings.home / "feedback"))
+    tenant_brands = TenantBrands(db)
+    activate_brand_adapters(backend, registry, brands, tenant_brands)
+    service = DescriptionService(backend=backend, brands=brands, feedback=FeedbackStore(settings.home / "feedback"),
+                                 tenant_brands=tenant_brands, registry=registry)
     return generation_servicer.registration(generation_servicer.GenerationServicer(service=service)), service
 
 
@@ -263,7 +268,7 @@ async def start_suite(
         ),
     ]
 
-    generation, descriptions = await asyncio.to_thread(_generation, settings, backend, registry)
+    generation, descriptions = await asyncio.to_thread(_generation, settings, backend, registry, db)
     registrations.append(generation)
     jobs = JobManager(
         db=db,

@@ -214,7 +214,7 @@ def cmd_train_synthetic(args: argparse.Namespace) -> int:
 
 def _layout_indices(names: str) -> list[int]:
     """``--layouts a,b,b`` as layout indices; an unknown name is an error that lists the known ones."""
-    from docai.training.synthetic_layouts import LAYOUTS
+    from docai.training.synthetic.layouts import LAYOUTS
 
     index = {spec.name: i for i, spec in enumerate(LAYOUTS)}
     chosen = [name.strip() for name in names.split(",") if name.strip()]

@@ -148,7 +148,7 @@ def predict(
         counts = {name: len(options) for name, options in document.choices.items()}
         result = backend.generate(
             GenerationRequest(messages=document.messages, adapter=adapter, max_new_tokens=max_new_tokens,
-                              json_schema=enum_schema(counts))
+                              json_schema=enum_schema(counts), lane="pipeline")
         )
         picked = read_letters(result.text, counts)
         out[document.key] = {name: document.choices[name][i] for name, i in picked.items()}

@@ -291,7 +291,7 @@ class TenantBrands:
             ).scalar_one_or_none()
             return self._stored(row) if row is not None else None
 
-    def list(self, tenant_id: str) -> list[StoredBrand]:
+    def of_tenant(self, tenant_id: str) -> list[StoredBrand]:
         """The tenant's brands, by id."""
         from docai.services.storage import models
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from docai.schemas.product import (
     BatchItem,
+    BrandExample,
     BrandGuide,
     Description,
     FeedbackRecord,
@@ -14,6 +17,7 @@ from docai.schemas.product import (
     Violation,
 )
 from docai.services.common.errors import InvalidArgumentError
+from docai.services.generation.brands import StoredBrand
 from docai.services.pb.generation.v1 import generation_service_pb2 as pb
 
 _KINDS = {
@@ -104,18 +108,56 @@ def batch_item_to_pb(item: BatchItem) -> pb.BatchItemResult:
     return message
 
 
-def brand_to_pb(brand: BrandGuide, *, adapter: str | None) -> pb.Brand:
-    return pb.Brand(
-        name=brand.name, display_name=brand.display_name, voice=brand.voice, rules=list(brand.rules),
-        banned_words=list(brand.banned_words), banned_claims=list(brand.banned_claims),
-        required_facts=list(brand.required_facts), target_words=brand.target_words, adapter=adapter or "",
-        example_count=len(brand.examples),
+def product_to_pb(product: Product) -> pb.Product:
+    return pb.Product(
+        title=product.title, category=product.category,
+        attributes=[pb.ProductAttribute(key=a.key, value=a.value) for a in product.attributes],
+        raw_text=product.raw_text, language=product.language if product.language != "en" else "",
+        target_words=product.target_words, target_chars=product.target_chars,
     )
+
+
+def brand_to_pb(brand: BrandGuide | StoredBrand, *, adapter: str | None) -> pb.Brand:
+    stored = brand if isinstance(brand, StoredBrand) else StoredBrand(guide=brand)
+    guide = stored.guide
+    message = pb.Brand(
+        name=guide.name, display_name=guide.display_name, voice=guide.voice, rules=list(guide.rules),
+        banned_words=list(guide.banned_words), banned_claims=list(guide.banned_claims),
+        required_facts=list(guide.required_facts), target_words=guide.target_words, adapter=adapter or "",
+        example_count=len(guide.examples),
+        examples=[pb.BrandExample(product=product_to_pb(e.product), description=e.description) for e in guide.examples],
+        max_exclamations=guide.max_exclamations, min_exclamations=guide.min_exclamations,
+        second_person=guide.second_person, read_only=stored.read_only, etag=stored.etag,
+    )
+    if stored.create_time is not None:
+        message.create_time.FromDatetime(stored.create_time)
+    if stored.update_time is not None:
+        message.update_time.FromDatetime(stored.update_time)
+    return message
+
+
+def brand_fields_from_pb(message: pb.Brand) -> dict[str, Any]:
+    """The updatable fields of a Brand message (see :data:`~.brands.UPDATABLE`); output-only ones are ignored."""
+    examples = []
+    for index, example in enumerate(message.examples):
+        if example.product.target_words < 0 or example.product.target_chars < 0:
+            raise InvalidArgumentError("targets must not be negative", reason="INVALID_EXAMPLE",
+                                       field=f"brand.examples[{index}]")
+        examples.append(BrandExample(product=product_from_pb(example.product), description=example.description))
+    if message.target_words < 0:
+        raise InvalidArgumentError("target_words must not be negative", reason="INVALID_TARGET", field="target_words")
+    return {
+        "display_name": message.display_name, "voice": message.voice, "rules": list(message.rules),
+        "banned_words": list(message.banned_words), "banned_claims": list(message.banned_claims),
+        "required_facts": list(message.required_facts), "target_words": message.target_words,
+        "max_exclamations": message.max_exclamations, "min_exclamations": message.min_exclamations,
+        "second_person": message.second_person, "examples": examples,
+    }
 
 
 def feedback_to_pb(record: FeedbackRecord) -> pb.Feedback:
     message = pb.Feedback(
-        name=record.name, description=record.description_name, verdict=_VERDICTS[record.verdict],
+        name=record.name, description=record.description_name, verdict=cast("pb.FeedbackVerdict", _VERDICTS[record.verdict]),
         edited_text=record.edited_text, comment=record.comment,
     )
     if record.edited_scorecard is not None:

@@ -1,7 +1,7 @@
 """Fluency of a description: does it read as English a shop could publish?
 
 The grounding checks of the scorecard make sure a text invents nothing; they cannot see that
-"Coffee olla, sopre, sopre! ... It's made of sage green" is not English. Four checks do:
+"Coffee olla, sopre, sopre! ... It's made of sage green" is not English. Five checks do:
 
 - **made-up words**: a word that is in neither the product data, the brand guide nor the
   English word list (``wordfreq``: Zipf frequency below ``min_zipf``; a Zipf of 3 is a word
@@ -10,17 +10,19 @@ The grounding checks of the scorecard make sure a text invents nothing; they can
   of which one is not a function word said twice anywhere ("curl up and curl up", "900 g. 900 g.");
 - **misused facts**: a colour given as the material ("made of sage green") or a material
   given as the colour ("comes in lovely stainless steel");
+- **unfinished**: the text stops mid-sentence (a token budget or a guard that gave up);
 - **likelihood**: the base model's mean log-likelihood per token of the text, given the
   product's facts (:func:`scoring_messages`), below ``min_mean_logprob``: word salad and token
   soup. It needs an engine that can score text (``score_text`` of the in-process engines);
-  without one the three lexical checks still run.
+  without one the lexical checks still run.
 
 The thresholds are not guesses: ``fluency_thresholds.json`` (next to this module) holds the
 values calibrated by ``python -m docai.training.fluency_calibration`` on good descriptions
 (the brands' examples and the synthetic catalogue's training targets) and bad ones made from
 them (made-up words, stutters, shuffled words, loops, base-model samples at a high
 temperature), never on the held-out products the benchmarks report on. The file also records
-how many good and bad calibration texts each threshold passes.
+how many good and bad calibration texts each threshold passes. (A text that stops mid-sentence
+and a misused colour are errors by rule, not by threshold: no good text does either.)
 
 The same lexical checks are part of the guard of guarded decoding
 (:func:`~docai.services.generation.scorecard.grounding_guard`): a made-up word, a stutter or a
@@ -49,7 +51,11 @@ __all__ = [
     "FluencyThresholds",
     "LogprobScorer",
     "brand_words",
+    "calibrate_threshold",
+    "misused_terms",
+    "repeated_phrases",
     "scoring_messages",
+    "unfinished_sentence",
 ]
 
 THRESHOLDS_FILE = Path(__file__).with_name("fluency_thresholds.json")
@@ -121,6 +127,7 @@ class FluencyReport:
         nonwords: Words below ``min_zipf`` that the product data and brand guide do not use.
         repeats: Phrases said twice.
         misused: Colours given as materials and materials given as colours.
+        unfinished: The last words when the text stops mid-sentence (no closing punctuation).
     """
 
     mean_logprob: float | None
@@ -128,6 +135,7 @@ class FluencyReport:
     nonwords: tuple[Finding, ...]
     repeats: tuple[Finding, ...]
     misused: tuple[Finding, ...]
+    unfinished: tuple[Finding, ...] = ()
 
 
 def scoring_messages(product: Product) -> list[dict[str, str]]:
@@ -221,6 +229,7 @@ class FluencyChecker:
             # A repeat the seller wrote is a name ("Sip Sip Bottle"), not a stutter.
             repeats=tuple(f for f in self.repeats(text) if not _in_source(text, f, source)),
             misused=tuple(self.misused(text)),
+            unfinished=tuple(unfinished_sentence(text)),
         )
 
     def violations(self, report: FluencyReport) -> list[Violation]:
@@ -232,6 +241,7 @@ class FluencyChecker:
         if len(report.repeats) > t.max_repeats:
             found += [_violation(f) for f in report.repeats]
         found += [_violation(f) for f in report.misused]
+        found += [_violation(f) for f in report.unfinished]
         if report.mean_logprob is not None and report.mean_logprob < t.min_mean_logprob:
             found.append(
                 Violation(
@@ -249,7 +259,9 @@ class FluencyChecker:
         once the phrase around it is complete.
         """
         spans = [(f.start, f.end) for f in self.nonwords(text, known)]
-        spans += [(f.start, f.end) for f in self.repeats(text)]
+        # Only stutters: a pair said again further on is often the model's only way on, and a
+        # span it keeps coming back to ends the text mid-sentence (the scorecard still flags it).
+        spans += [(f.start, f.end) for f in self.repeats(text) if "in a row" in f.reason]
         spans += [(f.start, f.end) for f in self.misused(text, complete=False)]
         return spans
 
@@ -258,6 +270,21 @@ def _in_source(text: str, finding: Finding, source: str) -> bool:
     """Whether the phrase said twice in a row is written twice in a row in the product data too."""
     span = " ".join(re.sub(r"[.,;:!?]", " ", finding.span.lower()).split())
     return f"{span} {span}" in " ".join(re.sub(r"[.,;:!?]", " ", source).split())
+
+
+def unfinished_sentence(text: str) -> list[Finding]:
+    """The text's last words when it stops mid-sentence ("... with 4 W LED and"): a cut, not an ending.
+
+    Example:
+        >>> [f.span for f in unfinished_sentence("It holds 350 ml and")]
+        ['350 ml and']
+    """
+    stripped = text.rstrip()
+    if not stripped or re.search(r"[.!?…][\"'’”)]*$", stripped):
+        return []
+    words = list(re.finditer(r"\S+", stripped))[-3:]
+    start = words[0].start()
+    return [Finding(start, len(stripped), stripped[start:], "the text stops mid-sentence")]
 
 
 def _violation(finding: Finding) -> Violation:
@@ -336,19 +363,28 @@ def misused_terms(text: str, *, complete: bool = True) -> list[Finding]:
     return found
 
 
-def calibrate_threshold(good: Sequence[float], bad: Sequence[float], *, max_false_alarms: float) -> tuple[float, dict[str, float]]:
+def calibrate_threshold(
+    good: Sequence[float], bad: Sequence[float], *, max_false_alarms: float, good_groups: Sequence[Sequence[float]] = ()
+) -> tuple[float, dict[str, float]]:
     """The threshold ``t`` (a text fails when its value < ``t``) that fails the most bad values
-    while failing at most ``max_false_alarms`` of the good ones.
+    while failing at most ``max_false_alarms`` of the good ones, and of each of ``good_groups``
+    (so that a small group, such as hand-written texts, is not sacrificed to a big one).
 
     Candidates are the midpoints between sorted observed values. Returns the threshold and
     the rates it reaches on the given values.
+
+    Example:
+        >>> calibrate_threshold([-2.0, -2.5, -3.0], [-6.0, -5.0], max_false_alarms=0.0)[0]
+        -4.0
     """
     values = sorted(set(good) | set(bad))
     candidates = [values[0] - 1.0] + [(a + b) / 2 for a, b in zip(values, values[1:])] + [values[-1] + 1.0]
     best = (-1.0, math.inf, candidates[0])
     for t in candidates:
         false_alarms = sum(v < t for v in good) / len(good)
-        if false_alarms > max_false_alarms:
+        if false_alarms > max_false_alarms or any(
+            group and sum(v < t for v in group) / len(group) > max_false_alarms for group in good_groups
+        ):
             continue
         caught = sum(v < t for v in bad) / len(bad)
         # The most bad caught; among ties, the lowest threshold (the widest margin for good text).

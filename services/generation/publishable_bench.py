@@ -124,11 +124,15 @@ def run(
     return {"products": products, "seed": seed, "model": backend.model_name, "figures": figures, "rows": rows}
 
 
-def write_sheet(rows: Sequence[dict[str, Any]], sheet: Path, key: Path, *, seed: int = 16) -> None:
-    """A blind-read sheet (texts shuffled, no system) and its key (sheet id -> system)."""
-    # One text per (item, brand, system) where systems wrote the same text once is enough: a
-    # reader should not see the same words twice and guess which is which.
-    order = list(rows)
+def write_sheet(
+    rows: Sequence[dict[str, Any]], sheet: Path, key: Path, *, seed: int = 16, systems: Sequence[str] = ("before", "after")
+) -> None:
+    """A blind-read sheet (texts of ``systems`` shuffled, no system named) and its key (sheet id -> system).
+
+    ``after-stream`` is left out by default: where no retry happened it is the same text as
+    ``after``, and a reader who sees the same words twice could tell the systems apart.
+    """
+    order = [row for row in rows if row["system"] in systems]
     random.Random(seed).shuffle(order)
     entries, keys = [], {}
     for number, row in enumerate(order, start=1):

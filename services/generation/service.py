@@ -19,11 +19,20 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
-from docai.schemas.product import BatchItem, BrandGuide, Description, FeedbackRecord, Product, Scorecard, Verdict
+from docai.schemas.product import (
+    BatchItem,
+    BrandGuide,
+    Description,
+    FeedbackRecord,
+    Product,
+    Scorecard,
+    Verdict,
+)
 from docai.services.common.errors import (
     AlreadyExistsError,
     DocAIError,
@@ -32,8 +41,16 @@ from docai.services.common.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from docai.services.generation.brands import UPDATABLE, BrandBook, StoredBrand, TenantBrands, guide_fields, validate_brand
+from docai.services.generation.brands import (
+    UPDATABLE,
+    BrandBook,
+    StoredBrand,
+    TenantBrands,
+    guide_fields,
+    validate_brand,
+)
 from docai.services.generation.feedback import FeedbackStore
+from docai.services.generation.fluency import FluencyChecker
 from docai.services.generation.prompt import (
     ADAPTER_FEW_SHOT,
     MAX_RAW_TEXT_CHARS,
@@ -41,7 +58,6 @@ from docai.services.generation.prompt import (
     build_generation_messages,
     prepare_raw_text,
 )
-from docai.services.generation.fluency import FluencyChecker
 from docai.services.generation.scorecard import grounding_guard, score_description
 from docai.services.generation.voice import VoiceClassifier
 from docai.services.models.backend import GenerationRequest, TextGenerator
@@ -77,7 +93,7 @@ class GenerationLimits:
     max_new_tokens: int = 160
     few_shot: int = 2
     remembered: int = 2000
-    retries: int = 2
+    retries: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +176,7 @@ class DescriptionService:
         self.limits = limits
         self.use_adapters = use_adapters
         self.guarded = guarded
-        self.fluency = fluency or FluencyChecker(scorer=getattr(backend, "score_text", None))
+        self.fluency = fluency or FluencyChecker(scorer=_in_lane(getattr(backend, "score_text", None)))
         self.voice = _train_voice(brands)
         self.tenant_brands = tenant_brands
         self.registry = registry
@@ -189,8 +205,9 @@ class DescriptionService:
     def list_brands(self, tenant_id: str = "") -> list[StoredBrand]:
         """The shipped brands and ``tenant_id``'s own, by id."""
         found = {brand.id: StoredBrand(guide=brand) for brand in self.brands.list()}
-        for own in self.tenant_brands.list(tenant_id) if self.tenant_brands is not None and tenant_id else []:
-            found[own.guide.id] = own
+        if self.tenant_brands is not None and tenant_id:
+            for own in self.tenant_brands.of_tenant(tenant_id):
+                found[own.guide.id] = own
         return [found[key] for key in sorted(found)]
 
     def _shipped(self, brand_id: str) -> bool:
@@ -218,7 +235,9 @@ class DescriptionService:
             raise AlreadyExistsError(
                 f"brand {brand_id!r} is a shipped brand; choose another id", reason="BRAND_EXISTS", brand=brand_id
             )
-        return store.create(tenant_id, guide)
+        created = store.create(tenant_id, guide)
+        self._prewarm(created.guide)
+        return created
 
     def update_brand(
         self, tenant_id: str, brand_id: str, fields: dict[str, Any], *, paths: Sequence[str] = (), etag: str = ""
@@ -242,7 +261,13 @@ class DescriptionService:
                 reason="INVALID_UPDATE_MASK", field="update_mask",
             )
         merged = guide_fields(current.guide) | {path: fields[path] for path in wanted if path in fields}
-        return store.update(tenant_id, validate_brand(brand_id, merged), etag=etag)
+        updated = store.update(tenant_id, validate_brand(brand_id, merged), etag=etag)
+        self._prewarm(updated.guide)
+        return updated
+
+    def _prewarm(self, guide: BrandGuide) -> None:
+        """Fit the brand's voice classifier now, in the background (a second or two), not in its first scorecard."""
+        threading.Thread(target=self._voice_for, args=(guide,), name="voice-fit", daemon=True).start()
 
     def delete_brand(self, tenant_id: str, brand_id: str, *, etag: str = "") -> StoredBrand:
         """Delete a brand of ``tenant_id``; its adapter stops being served (its versions stay in the registry).
@@ -342,7 +367,7 @@ class DescriptionService:
             id=prepared.id,
             brand=prepared.brand.id,
             text=text,
-            scorecard=self.score(text, prepared.product, prepared.brand, raw=prepared.raw),
+            scorecard=self._score_in(prepared.request.lane, text, prepared.product, prepared.brand, prepared.raw),
             adapter=prepared.request.adapter,
             model=self.backend.model_name,
             raw_text_chars_received=prepared.raw.received_chars,
@@ -402,6 +427,15 @@ class DescriptionService:
             voice=(lambda t: voice.score(t, brand.id)) if voice is not None else None,
             fluency=self.fluency,
         )
+
+    def _score_in(self, lane: Lane, text: str, product: Product, brand: BrandGuide, raw: PreparedText) -> Scorecard:
+        """:meth:`score` with the engine's scoring (fluency) in ``lane``: a seller's scorecard does not
+        wait behind the invoice queue either."""
+        token = _SCORING_LANE.set(lane)
+        try:
+            return self.score(text, product, brand, raw=raw)
+        finally:
+            _SCORING_LANE.reset(token)
 
     def _voice_for(self, brand: BrandGuide) -> VoiceClassifier | None:
         """The shipped brands' voice classifier; for a tenant's brand, one fitted on the shipped brands'
@@ -506,6 +540,21 @@ class DescriptionService:
         )
 
 
+# The lane the engine scores text in (fluency); the description being scored sets it (:meth:`_score_in`).
+_SCORING_LANE: ContextVar[Lane] = ContextVar("docai_scoring_lane", default=PIPELINE)
+
+
+def _in_lane(score_text: Callable[..., Sequence[float]] | None) -> Callable[..., Sequence[float]] | None:
+    """The engine's ``score_text`` in the lane of the description being scored (pipeline outside one)."""
+    if score_text is None:
+        return None
+
+    def scorer(messages: list[dict[str, str]], text: str) -> Sequence[float]:
+        return score_text(messages, text, lane=_SCORING_LANE.get())
+
+    return scorer
+
+
 def _writable(brand: StoredBrand) -> None:
     if brand.read_only:
         raise PermissionDeniedError(
@@ -526,6 +575,6 @@ __all__ = [
     "DescriptionService",
     "GenerationLimits",
     "Prepared",
-    "adapter_name",
     "activate_brand_adapters",
+    "adapter_name",
 ]

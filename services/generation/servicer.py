@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 import grpc
@@ -13,8 +14,10 @@ from docai.schemas.product import Description
 from docai.services.common import paging
 from docai.services.common.names import parse_name
 from docai.services.common.server import caller
+from docai.services.generation.brands import StoredBrand
 from docai.services.generation.convert import (
     batch_item_to_pb,
+    brand_fields_from_pb,
     brand_to_pb,
     description_to_pb,
     feedback_to_pb,
@@ -122,19 +125,48 @@ class GenerationServicer(pb_grpc.GenerationServiceServicer):
         return pb.SubmitFeedbackResponse(feedback=feedback_to_pb(record))
 
     async def ListBrands(self, request: pb.ListBrandsRequest, context: grpc.aio.ServicerContext) -> pb.ListBrandsResponse:
+        tenant = caller().tenant_id
         size = paging.page_size(request.page_size)
         offset = paging.decode_token(request.page_token)
-        brands = self.service.brands.list()
+        brands = await asyncio.to_thread(self.service.list_brands, tenant)
         page = brands[offset : offset + size]
         more = offset + size < len(brands)
         return pb.ListBrandsResponse(
-            brands=[brand_to_pb(b, adapter=self.service.adapter_for(b.id, caller().tenant_id)) for b in page],
+            brands=[self._brand(b, tenant) for b in page],
             next_page_token=paging.encode_token(offset + size) if more else "",
         )
 
     async def GetBrand(self, request: pb.GetBrandRequest, context: grpc.aio.ServicerContext) -> pb.GetBrandResponse:
-        brand = self.service.get_brand(parse_name(request.name, collection="brands"))
-        return pb.GetBrandResponse(brand=brand_to_pb(brand, adapter=self.service.adapter_for(brand.id, caller().tenant_id)))
+        tenant = caller().tenant_id
+        brand = await asyncio.to_thread(
+            self.service.find_brand, parse_name(request.name, collection="brands"), tenant
+        )
+        return pb.GetBrandResponse(brand=self._brand(brand, tenant))
+
+    async def CreateBrand(self, request: pb.CreateBrandRequest, context: grpc.aio.ServicerContext) -> pb.CreateBrandResponse:
+        tenant = caller().tenant_id
+        fields = brand_fields_from_pb(request.brand)
+        brand = await asyncio.to_thread(self.service.create_brand, tenant, request.brand_id, fields)
+        return pb.CreateBrandResponse(brand=self._brand(brand, tenant))
+
+    async def UpdateBrand(self, request: pb.UpdateBrandRequest, context: grpc.aio.ServicerContext) -> pb.UpdateBrandResponse:
+        tenant = caller().tenant_id
+        brand_id = parse_name(request.brand.name, collection="brands")
+        fields = brand_fields_from_pb(request.brand)
+        brand = await asyncio.to_thread(
+            partial(self.service.update_brand, tenant, brand_id, fields, paths=list(request.update_mask.paths),
+                    etag=request.brand.etag)
+        )
+        return pb.UpdateBrandResponse(brand=self._brand(brand, tenant))
+
+    async def DeleteBrand(self, request: pb.DeleteBrandRequest, context: grpc.aio.ServicerContext) -> pb.DeleteBrandResponse:
+        tenant = caller().tenant_id
+        brand_id = parse_name(request.name, collection="brands")
+        await asyncio.to_thread(partial(self.service.delete_brand, tenant, brand_id, etag=request.etag))
+        return pb.DeleteBrandResponse()
+
+    def _brand(self, brand: StoredBrand, tenant: str) -> pb.Brand:
+        return brand_to_pb(brand, adapter=self.service.adapter_for(brand.guide.id, tenant))
 
 
 def registration(servicer: GenerationServicer) -> tuple[Any, Any, str]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import torch
+
 from docai.services.common.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -34,9 +35,12 @@ if TYPE_CHECKING:
 _CLOSERS = ('"', "}", "]", "null", "0", "false", *string.ascii_letters, *string.digits, "-", "_", " ")
 _MAX_CLOSING_STEPS = 400
 _MAX_ROLLBACK_TOKENS = 32
-# Longest prefill pass of the in-process engines, in tokens: a lane checkpoint comes between two,
-# so an invoice prompt (~1,000 tokens) holds the engine a fraction of a second at a time.
-PREFILL_CHUNK = 256
+# Longest prefill pass of the in-process engines, in tokens (0: the whole prompt in one pass). With
+# chunks a lane checkpoint comes between two, so a description would wait for 128 tokens of an
+# invoice's prompt instead of all ~1,000 (~1.3 s here); but int8 weights quantise activations per
+# pass, so chunked prompts change logits (measured: one invoice field and one description's first
+# words flipped at near-ties). Outputs stay bitwise as they were: whole prompts by default.
+PREFILL_CHUNK = 0
 
 
 @dataclass(slots=True)
@@ -191,6 +195,7 @@ def decode(
                     stats.forward_passes += 1
                     continue
                 tick = time.perf_counter()
+                assert bitmask is not None  # allocated with the matcher
                 matcher.fill_next_token_bitmask(bitmask)
                 xgr.apply_token_bitmask_inplace(logits, bitmask)
                 if banned_token_ids is not None:
@@ -340,7 +345,7 @@ def _new_cache(model: PreTrainedModel) -> Any:
 
 
 @functools.cache
-def _cache_kwarg(model_class: type) -> str:
+def _cache_kwarg(model_class: Any) -> str:
     # transformers 5.x renames ``past_key_values`` to ``cache`` model by model.
     parameters = inspect.signature(model_class.forward).parameters
     return "cache" if "cache" in parameters else "past_key_values"
@@ -348,10 +353,12 @@ def _cache_kwarg(model_class: type) -> str:
 
 def _forward(model: PreTrainedModel, ids: list[int], cache: Any, device: torch.device) -> torch.Tensor:
     input_ids = torch.tensor([ids], dtype=torch.long, device=device)
-    kwargs = {_cache_kwarg(type(model)): cache}
+    model_class: Any = type(model)  # hashable; mypy reads PreTrainedModel's __hash__ as an instance method
+    kwargs = {_cache_kwarg(model_class): cache}
     out = model(input_ids=input_ids, use_cache=True, logits_to_keep=1, **kwargs)
     # float32 on CPU: xgrammar masks float32 logits in place, and log_softmax wants precision.
-    return out.logits[:, -1, :].float().cpu() if device.type != "cpu" else out.logits[:, -1, :].float()
+    logits: torch.Tensor = out.logits[:, -1, :].float()
+    return logits.cpu() if device.type != "cpu" else logits
 
 
 def _choose(logits: torch.Tensor, temperature: float, generator: torch.Generator | None) -> tuple[int, float]:
@@ -417,7 +424,7 @@ def _starts_value_with_null(matcher: xgr.GrammarMatcher) -> bool:
 
 
 def _greedy_closing(matcher: xgr.GrammarMatcher) -> str | None:
-    out = []
+    out: list[str] = []
     for _ in range(_MAX_CLOSING_STEPS):
         if matcher.is_completed():
             return "".join(out)

@@ -10,7 +10,7 @@ only split the same cores). Requests take *turns* on it through a :class:`LaneSc
     reader), batches of descriptions, training gates. The default.
 
 A request holds the engine for its whole decode loop, but calls :meth:`Turn.checkpoint` before
-every forward pass (and between chunks of a long prompt's prefill). At a checkpoint the holder
+every forward pass (and between the chunks of a prefill cut into chunks). At a checkpoint the holder
 hands the engine over when someone it must give way to is waiting, and waits for its next turn
 with its KV cache kept as it is (each request owns its cache, so nothing is recomputed):
 
@@ -40,7 +40,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal, get_args
+from typing import Literal, Self, get_args
 
 Lane = Literal["interactive", "pipeline"]
 LANES: tuple[str, ...] = get_args(Lane)
@@ -57,7 +57,7 @@ class Turn:
         yields: How many times it gave the engine away at a checkpoint.
     """
 
-    __slots__ = ("lane", "waited_s", "yields", "_scheduler", "_fresh", "_on_resume")
+    __slots__ = ("_fresh", "_on_resume", "_scheduler", "lane", "waited_s", "yields")
 
     def __init__(self, scheduler: LaneScheduler, lane: Lane, on_resume: Callable[[], None] | None) -> None:
         self.lane = lane
@@ -67,7 +67,7 @@ class Turn:
         self._fresh = True
         self._on_resume = on_resume
 
-    def __enter__(self) -> Turn:
+    def __enter__(self) -> Self:
         self._scheduler._enter(self)
         return self
 
@@ -102,7 +102,7 @@ class LaneScheduler:
     """
 
     def __init__(
-        self, *, preempt: bool = True, pipeline_max_wait_s: float = 2.0, clock: Callable[[], float] = time.monotonic
+        self, *, preempt: bool = True, pipeline_max_wait_s: float = 5.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         if pipeline_max_wait_s <= 0:
             raise ValueError("pipeline_max_wait_s must be positive")
@@ -209,7 +209,7 @@ class LaneScheduler:
             self._pipeline_since = self._clock()
 
     def _should_yield(self, turn: Turn) -> bool:
-        interactive, pipeline = self._queues[INTERACTIVE], self._queues[PIPELINE]
+        interactive = self._queues[INTERACTIVE]
         if turn.lane == PIPELINE:
             return bool(interactive) and not self._pipeline_due()
         return bool(interactive) or self._pipeline_due()

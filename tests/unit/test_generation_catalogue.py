@@ -45,3 +45,21 @@ def test_sft_records_use_the_inference_prompt(tmp_path):
     service = DescriptionService(backend=backend, brands=brands, feedback=FeedbackStore(tmp_path))
     assert record["prompt"] == service.prepare(item.product, brand_id="sunny-days").request.messages
     assert record["completion"] == [{"role": "assistant", "content": item.targets["sunny-days"]}]
+
+
+def test_targets_state_every_required_fact_and_read_fluently():
+    from docai.services.generation.fluency import FluencyChecker, brand_words
+    from docai.services.generation.scorecard import required_facts
+
+    brands = BrandBook.load()
+    checker = FluencyChecker()
+    items = generate_catalogue(48, seed=2)
+    assert any(item.product.attribute("origin") for item in items)  # "made in Portugal" and the like
+    for item in items:
+        for brand_id, text in item.targets.items():
+            brand = brands.get(brand_id)
+            assert required_facts(item.product, brand)
+            card = score_description(text, product=item.product, brand=brand, fluency=checker)
+            assert not [v for v in card.violations if v.kind in ("missing_fact", "fluency")], (text, card.violations)
+            report = checker.check(text, product=item.product, known=brand_words(brand))
+            assert not report.repeats and not report.misused, text

@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import torch
+
 from docai.services.models.backend import GenerationRequest
 from docai.services.models.decoding import DecodeStats, PausingRunner, Runner, Step, decode
 from docai.services.models.hf_backend import LoopBackend
@@ -304,3 +305,79 @@ def test_without_lanes_the_description_waits_for_the_whole_invoice() -> None:
     """The baseline (one first-come-first-served queue, as the single lock was): the bound above fails."""
     first, invoice_s, _ = _first_piece_while_busy(SlowEngine(PASS_S, preempt=False))
     assert first > 1.0 and invoice_s > 2.0
+
+
+# -- who asks in which lane --------------------------------------------------------------------
+
+
+def test_descriptions_ask_interactive_and_batches_gates_and_invoices_ask_pipeline(tmp_path: Any) -> None:
+    from docai.schemas.product import Product, ProductAttribute
+    from docai.services.generation.brands import BrandBook
+    from docai.services.generation.feedback import FeedbackStore
+    from docai.services.generation.service import DescriptionService
+    from docai.services.models.fake_backend import FakeTextGenerator
+    from docai.training.description_gate import GateProduct, describe
+
+    class Scoring(FakeTextGenerator):
+        """A fake engine that can score text, recording the lane of each scoring."""
+
+        scored: ClassVar[list[str]] = []
+
+        def score_text(self, messages: Any, text: str, *, adapter: Any = None, lane: str = "pipeline") -> list[float]:
+            self.scored.append(lane)
+            return [-1.0] * len(text.split())
+
+    backend = Scoring(lambda request: "Krus Mug. Stoneware, 350 ml.")
+    service = DescriptionService(backend=backend, brands=BrandBook.load(), feedback=FeedbackStore(tmp_path))
+    mug = Product(title="Krus Mug", attributes=(ProductAttribute(key="material", value="stoneware"),
+                                                ProductAttribute(key="capacity", value="350 ml")))
+
+    prepared = service.prepare(mug, brand_id="nordkraft", tenant_id="shop")
+    list(service.run(prepared, tenant_id="shop"))  # GenerateDescription's path
+    assert backend.requests[-1].lane == "interactive" and backend.scored[-1] == "interactive"
+    service.batch([mug], brand_id="nordkraft", tenant_id="shop")
+    assert backend.requests[-1].lane == "pipeline" and backend.scored[-1] == "pipeline"
+    describe(service, "nordkraft", None, [GateProduct(key="k", product=mug)])
+    assert backend.requests[-1].lane == "pipeline" and backend.scored[-1] == "pipeline"
+    service.score("Krus Mug. Stoneware.", mug, BrandBook.load().get("nordkraft"))  # feedback, datasets
+    assert backend.scored[-1] == "pipeline"
+
+
+def test_the_invoice_reader_and_the_chooser_ask_pipeline() -> None:
+    import inspect
+
+    from docai.services.extraction import chooser, extractor
+    from docai.training import gate
+
+    for module in (extractor, chooser, gate):
+        assert 'lane="pipeline"' in inspect.getsource(module), module.__name__
+
+
+def test_the_hf_engine_interleaves_requests_with_their_own_adapters(tmp_path: Any) -> None:
+    """A description pre-empts a pipeline request between two passes; each keeps its adapter and its text."""
+    from docai.services.models.base_model import BUNDLED_MODEL_NAME
+    from docai.services.models.hf_backend import HFTextGenerator
+    from docai.services.models.tiny import make_tiny_model
+    from tests.unit.test_models_onnx import REPO, make_adapter
+
+    converted = REPO / "var" / "models" / BUNDLED_MODEL_NAME
+    tiny = make_tiny_model(tmp_path / "tiny", tokenizer_from=converted if (converted / "tokenizer.json").is_file() else None)
+    adapters = {  # random LoRA weights big enough to move the tiny model's greedy choices
+        name: make_adapter(tiny, tmp_path / name, seed=seed, modules="all", rank=4) for name, seed in (("a", 1), ("b", 2))
+    }
+    backend = HFTextGenerator.load(tiny, device="cpu", dtype="float32", adapters=adapters)
+    messages = [{"role": "user", "content": "Invoice INV-2024-001 from ACME GmbH, total 119.00 EUR"}]
+    pipeline = GenerationRequest(messages=messages, adapter="a", max_new_tokens=30)
+    interactive = GenerationRequest(messages=messages, adapter="b", max_new_tokens=20, lane="interactive")
+    alone = backend.generate(pipeline).text, backend.generate(interactive).text
+    assert alone[0] != alone[1] and len(set(alone[0].split())) > 3, "the adapters write different, varied texts"
+
+    pieces = backend.stream(pipeline)
+    first = next(pieces)  # the pipeline request holds the engine, between two passes
+    done: dict[str, str] = {}
+    thread = threading.Thread(target=lambda: done.setdefault("text", backend.generate(interactive).text))
+    thread.start()
+    _until(lambda: backend.engine.waiting()["interactive"] == 1)
+    rest = "".join(pieces)  # at its next pass it hands the engine over, then resumes with adapter "a"
+    thread.join(30)
+    assert (first + rest, done["text"]) == alone

@@ -165,3 +165,10 @@ def test_the_service_returns_the_failure_clearly_when_retries_do_not_help(tmp_pa
     assert len(requests) == 3
     assert not description.scorecard.passed
     assert [(v.kind, v.span) for v in description.scorecard.errors()] == [("missing_fact", "capacity")]
+
+
+def test_a_text_cut_mid_sentence_fails_fluency(sunny):
+    cut = GOOD.rsplit(" ", 3)[0]  # "... Best of all, it's"
+    card = score_description(cut, product=MUG, brand=sunny, fluency=FluencyChecker())
+    assert any(v.kind == "fluency" and "mid-sentence" in v.detail for v in card.errors())
+    assert not any("mid-sentence" in v.detail for v in score_description(GOOD, product=MUG, brand=sunny, fluency=FluencyChecker()).violations)

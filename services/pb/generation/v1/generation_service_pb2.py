@@ -22,60 +22,75 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,docai/generation/v1/generation_service.proto\x12\x13\x64ocai.generation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\".\n\x10ProductAttribute\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xb5\x01\n\x07Product\x12\r\n\x05title\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12\x39\n\nattributes\x18\x03 \x03(\x0b\x32%.docai.generation.v1.ProductAttribute\x12\x10\n\x08raw_text\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x14\n\x0ctarget_words\x18\x06 \x01(\x05\x12\x14\n\x0ctarget_chars\x18\x07 \x01(\x05\"n\n\x1aGenerateDescriptionRequest\x12-\n\x07product\x18\x01 \x01(\x0b\x32\x1c.docai.generation.v1.Product\x12\r\n\x05\x62rand\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"w\n\x1bGenerateDescriptionResponse\x12\x14\n\ntext_delta\x18\x01 \x01(\tH\x00\x12\x37\n\x0b\x64\x65scription\x18\x02 \x01(\x0b\x32 .docai.generation.v1.DescriptionH\x00\x42\t\n\x07\x63ontent\"\xe0\x01\n\x0b\x44\x65scription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x62rand\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x31\n\tscorecard\x18\x04 \x01(\x0b\x32\x1e.docai.generation.v1.Scorecard\x12\x0f\n\x07\x61\x64\x61pter\x18\x05 \x01(\t\x12\r\n\x05model\x18\x06 \x01(\t\x12\x1f\n\x17raw_text_chars_received\x18\x07 \x01(\x05\x12\x1b\n\x13raw_text_chars_used\x18\x08 \x01(\x05\x12\x15\n\rfinish_reason\x18\t \x01(\t\"\xa8\x01\n\tViolation\x12\x30\n\x04kind\x18\x01 \x01(\x0e\x32\".docai.generation.v1.ViolationKind\x12/\n\x08severity\x18\x02 \x01(\x0e\x32\x1d.docai.generation.v1.Severity\x12\x0c\n\x04span\x18\x03 \x01(\t\x12\r\n\x05start\x18\x04 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x05 \x01(\x05\x12\x0e\n\x06\x64\x65tail\x18\x06 \x01(\t\"\x98\x02\n\tScorecard\x12\x0e\n\x06passed\x18\x01 \x01(\x08\x12\x10\n\x08grounded\x18\x02 \x01(\x08\x12\x11\n\tlength_ok\x18\x03 \x01(\x08\x12\x12\n\nword_count\x18\x04 \x01(\x05\x12\x12\n\nchar_count\x18\x05 \x01(\x05\x12\x14\n\x0ctarget_words\x18\x06 \x01(\x05\x12\x14\n\x0ctarget_chars\x18\x07 \x01(\x05\x12\x32\n\nviolations\x18\x08 \x03(\x0b\x32\x1e.docai.generation.v1.Violation\x12\x17\n\x0finput_truncated\x18\t \x01(\x08\x12\x13\n\x0bvoice_score\x18\n \x01(\x02\x12\x14\n\x07\x66luency\x18\x0b \x01(\x02H\x00\x88\x01\x01\x42\n\n\x08_fluency\"u\n BatchGenerateDescriptionsRequest\x12\r\n\x05\x62rand\x18\x01 \x01(\t\x12.\n\x08products\x18\x02 \x03(\x0b\x32\x1c.docai.generation.v1.Product\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\xb8\x01\n\x0f\x42\x61tchItemResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x32\n\x05state\x18\x02 \x01(\x0e\x32#.docai.generation.v1.BatchItemState\x12\x35\n\x0b\x64\x65scription\x18\x03 \x01(\x0b\x32 .docai.generation.v1.Description\x12\x14\n\x0c\x65rror_reason\x18\x04 \x01(\t\x12\x15\n\rerror_message\x18\x05 \x01(\t\"Z\n!BatchGenerateDescriptionsResponse\x12\x35\n\x07results\x18\x01 \x03(\x0b\x32$.docai.generation.v1.BatchItemResult\"\xe4\x01\n\x15SubmitFeedbackRequest\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\x35\n\x07verdict\x18\x02 \x01(\x0e\x32$.docai.generation.v1.FeedbackVerdict\x12\x13\n\x0b\x65\x64ited_text\x18\x03 \x01(\t\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\x12-\n\x07product\x18\x06 \x01(\x0b\x32\x1c.docai.generation.v1.Product\x12\x16\n\x0egenerated_text\x18\x07 \x01(\t\"\xf5\x01\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x35\n\x07verdict\x18\x03 \x01(\x0e\x32$.docai.generation.v1.FeedbackVerdict\x12\x13\n\x0b\x65\x64ited_text\x18\x04 \x01(\t\x12\x0f\n\x07\x63omment\x18\x05 \x01(\t\x12\x38\n\x10\x65\x64ited_scorecard\x18\x06 \x01(\x0b\x32\x1e.docai.generation.v1.Scorecard\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x16SubmitFeedbackResponse\x12/\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x01 \x01(\x0b\x32\x1d.docai.generation.v1.Feedback\"\xcc\x01\n\x05\x42rand\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\r\n\x05voice\x18\x03 \x01(\t\x12\r\n\x05rules\x18\x04 \x03(\t\x12\x14\n\x0c\x62\x61nned_words\x18\x05 \x03(\t\x12\x15\n\rbanned_claims\x18\x06 \x03(\t\x12\x16\n\x0erequired_facts\x18\x07 \x03(\t\x12\x14\n\x0ctarget_words\x18\x08 \x01(\x05\x12\x0f\n\x07\x61\x64\x61pter\x18\t \x01(\t\x12\x15\n\rexample_count\x18\n \x01(\x05\":\n\x11ListBrandsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Y\n\x12ListBrandsResponse\x12*\n\x06\x62rands\x18\x01 \x03(\x0b\x32\x1a.docai.generation.v1.Brand\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x1f\n\x0fGetBrandRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"=\n\x10GetBrandResponse\x12)\n\x05\x62rand\x18\x01 \x01(\x0b\x32\x1a.docai.generation.v1.Brand*\x9a\x03\n\rViolationKind\x12\x1e\n\x1aVIOLATION_KIND_UNSPECIFIED\x10\x00\x12$\n VIOLATION_KIND_UNGROUNDED_NUMBER\x10\x01\x12$\n VIOLATION_KIND_UNGROUNDED_COLOUR\x10\x02\x12&\n\"VIOLATION_KIND_UNGROUNDED_MATERIAL\x10\x03\x12#\n\x1fVIOLATION_KIND_UNGROUNDED_CLAIM\x10\x04\x12\x1e\n\x1aVIOLATION_KIND_BANNED_WORD\x10\x05\x12\x1f\n\x1bVIOLATION_KIND_BANNED_CLAIM\x10\x06\x12\x1f\n\x1bVIOLATION_KIND_MISSING_FACT\x10\x07\x12\x19\n\x15VIOLATION_KIND_LENGTH\x10\x08\x12\x18\n\x14VIOLATION_KIND_STYLE\x10\t\x12\x1d\n\x19VIOLATION_KIND_EMPTY_TEXT\x10\n\x12\x1a\n\x16VIOLATION_KIND_FLUENCY\x10\x0b*N\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02*\x8d\x01\n\x0e\x42\x61tchItemState\x12 \n\x1c\x42\x41TCH_ITEM_STATE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42\x41TCH_ITEM_STATE_SUCCEEDED\x10\x01\x12\x1c\n\x18\x42\x41TCH_ITEM_STATE_FLAGGED\x10\x02\x12\x1b\n\x17\x42\x41TCH_ITEM_STATE_FAILED\x10\x03*\x8e\x01\n\x0f\x46\x65\x65\x64\x62\x61\x63kVerdict\x12 \n\x1c\x46\x45\x45\x44\x42\x41\x43K_VERDICT_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x46\x45\x45\x44\x42\x41\x43K_VERDICT_ACCEPTED\x10\x01\x12\x1b\n\x17\x46\x45\x45\x44\x42\x41\x43K_VERDICT_EDITED\x10\x02\x12\x1d\n\x19\x46\x45\x45\x44\x42\x41\x43K_VERDICT_REJECTED\x10\x03\x32\xbf\x04\n\x11GenerationService\x12z\n\x13GenerateDescription\x12/.docai.generation.v1.GenerateDescriptionRequest\x1a\x30.docai.generation.v1.GenerateDescriptionResponse0\x01\x12\x8a\x01\n\x19\x42\x61tchGenerateDescriptions\x12\x35.docai.generation.v1.BatchGenerateDescriptionsRequest\x1a\x36.docai.generation.v1.BatchGenerateDescriptionsResponse\x12i\n\x0eSubmitFeedback\x12*.docai.generation.v1.SubmitFeedbackRequest\x1a+.docai.generation.v1.SubmitFeedbackResponse\x12]\n\nListBrands\x12&.docai.generation.v1.ListBrandsRequest\x1a\'.docai.generation.v1.ListBrandsResponse\x12W\n\x08GetBrand\x12$.docai.generation.v1.GetBrandRequest\x1a%.docai.generation.v1.GetBrandResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,docai/generation/v1/generation_service.proto\x12\x13\x64ocai.generation.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\".\n\x10ProductAttribute\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xb5\x01\n\x07Product\x12\r\n\x05title\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12\x39\n\nattributes\x18\x03 \x03(\x0b\x32%.docai.generation.v1.ProductAttribute\x12\x10\n\x08raw_text\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x14\n\x0ctarget_words\x18\x06 \x01(\x05\x12\x14\n\x0ctarget_chars\x18\x07 \x01(\x05\"n\n\x1aGenerateDescriptionRequest\x12-\n\x07product\x18\x01 \x01(\x0b\x32\x1c.docai.generation.v1.Product\x12\r\n\x05\x62rand\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"w\n\x1bGenerateDescriptionResponse\x12\x14\n\ntext_delta\x18\x01 \x01(\tH\x00\x12\x37\n\x0b\x64\x65scription\x18\x02 \x01(\x0b\x32 .docai.generation.v1.DescriptionH\x00\x42\t\n\x07\x63ontent\"\xe0\x01\n\x0b\x44\x65scription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x62rand\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x31\n\tscorecard\x18\x04 \x01(\x0b\x32\x1e.docai.generation.v1.Scorecard\x12\x0f\n\x07\x61\x64\x61pter\x18\x05 \x01(\t\x12\r\n\x05model\x18\x06 \x01(\t\x12\x1f\n\x17raw_text_chars_received\x18\x07 \x01(\x05\x12\x1b\n\x13raw_text_chars_used\x18\x08 \x01(\x05\x12\x15\n\rfinish_reason\x18\t \x01(\t\"\xa8\x01\n\tViolation\x12\x30\n\x04kind\x18\x01 \x01(\x0e\x32\".docai.generation.v1.ViolationKind\x12/\n\x08severity\x18\x02 \x01(\x0e\x32\x1d.docai.generation.v1.Severity\x12\x0c\n\x04span\x18\x03 \x01(\t\x12\r\n\x05start\x18\x04 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x05 \x01(\x05\x12\x0e\n\x06\x64\x65tail\x18\x06 \x01(\t\"\x98\x02\n\tScorecard\x12\x0e\n\x06passed\x18\x01 \x01(\x08\x12\x10\n\x08grounded\x18\x02 \x01(\x08\x12\x11\n\tlength_ok\x18\x03 \x01(\x08\x12\x12\n\nword_count\x18\x04 \x01(\x05\x12\x12\n\nchar_count\x18\x05 \x01(\x05\x12\x14\n\x0ctarget_words\x18\x06 \x01(\x05\x12\x14\n\x0ctarget_chars\x18\x07 \x01(\x05\x12\x32\n\nviolations\x18\x08 \x03(\x0b\x32\x1e.docai.generation.v1.Violation\x12\x17\n\x0finput_truncated\x18\t \x01(\x08\x12\x13\n\x0bvoice_score\x18\n \x01(\x02\x12\x14\n\x07\x66luency\x18\x0b \x01(\x02H\x00\x88\x01\x01\x42\n\n\x08_fluency\"u\n BatchGenerateDescriptionsRequest\x12\r\n\x05\x62rand\x18\x01 \x01(\t\x12.\n\x08products\x18\x02 \x03(\x0b\x32\x1c.docai.generation.v1.Product\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\xb8\x01\n\x0f\x42\x61tchItemResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x32\n\x05state\x18\x02 \x01(\x0e\x32#.docai.generation.v1.BatchItemState\x12\x35\n\x0b\x64\x65scription\x18\x03 \x01(\x0b\x32 .docai.generation.v1.Description\x12\x14\n\x0c\x65rror_reason\x18\x04 \x01(\t\x12\x15\n\rerror_message\x18\x05 \x01(\t\"Z\n!BatchGenerateDescriptionsResponse\x12\x35\n\x07results\x18\x01 \x03(\x0b\x32$.docai.generation.v1.BatchItemResult\"\xe4\x01\n\x15SubmitFeedbackRequest\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\x35\n\x07verdict\x18\x02 \x01(\x0e\x32$.docai.generation.v1.FeedbackVerdict\x12\x13\n\x0b\x65\x64ited_text\x18\x03 \x01(\t\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\x12-\n\x07product\x18\x06 \x01(\x0b\x32\x1c.docai.generation.v1.Product\x12\x16\n\x0egenerated_text\x18\x07 \x01(\t\"\xf5\x01\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x35\n\x07verdict\x18\x03 \x01(\x0e\x32$.docai.generation.v1.FeedbackVerdict\x12\x13\n\x0b\x65\x64ited_text\x18\x04 \x01(\t\x12\x0f\n\x07\x63omment\x18\x05 \x01(\t\x12\x38\n\x10\x65\x64ited_scorecard\x18\x06 \x01(\x0b\x32\x1e.docai.generation.v1.Scorecard\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x16SubmitFeedbackResponse\x12/\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x01 \x01(\x0b\x32\x1d.docai.generation.v1.Feedback\"\xcf\x03\n\x05\x42rand\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\r\n\x05voice\x18\x03 \x01(\t\x12\r\n\x05rules\x18\x04 \x03(\t\x12\x14\n\x0c\x62\x61nned_words\x18\x05 \x03(\t\x12\x15\n\rbanned_claims\x18\x06 \x03(\t\x12\x16\n\x0erequired_facts\x18\x07 \x03(\t\x12\x14\n\x0ctarget_words\x18\x08 \x01(\x05\x12\x0f\n\x07\x61\x64\x61pter\x18\t \x01(\t\x12\x15\n\rexample_count\x18\n \x01(\x05\x12\x33\n\x08\x65xamples\x18\x0b \x03(\x0b\x32!.docai.generation.v1.BrandExample\x12\x18\n\x10max_exclamations\x18\x0c \x01(\x05\x12\x18\n\x10min_exclamations\x18\r \x01(\x05\x12\x15\n\rsecond_person\x18\x0e \x01(\x08\x12\x11\n\tread_only\x18\x0f \x01(\x08\x12/\n\x0b\x63reate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x12 \x01(\t\"R\n\x0c\x42randExample\x12-\n\x07product\x18\x01 \x01(\x0b\x32\x1c.docai.generation.v1.Product\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\":\n\x11ListBrandsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Y\n\x12ListBrandsResponse\x12*\n\x06\x62rands\x18\x01 \x03(\x0b\x32\x1a.docai.generation.v1.Brand\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x1f\n\x0fGetBrandRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"=\n\x10GetBrandResponse\x12)\n\x05\x62rand\x18\x01 \x01(\x0b\x32\x1a.docai.generation.v1.Brand\"Q\n\x12\x43reateBrandRequest\x12\x10\n\x08\x62rand_id\x18\x01 \x01(\t\x12)\n\x05\x62rand\x18\x02 \x01(\x0b\x32\x1a.docai.generation.v1.Brand\"@\n\x13\x43reateBrandResponse\x12)\n\x05\x62rand\x18\x01 \x01(\x0b\x32\x1a.docai.generation.v1.Brand\"p\n\x12UpdateBrandRequest\x12)\n\x05\x62rand\x18\x01 \x01(\x0b\x32\x1a.docai.generation.v1.Brand\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"@\n\x13UpdateBrandResponse\x12)\n\x05\x62rand\x18\x01 \x01(\x0b\x32\x1a.docai.generation.v1.Brand\"0\n\x12\x44\x65leteBrandRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\"\x15\n\x13\x44\x65leteBrandResponse*\x9a\x03\n\rViolationKind\x12\x1e\n\x1aVIOLATION_KIND_UNSPECIFIED\x10\x00\x12$\n VIOLATION_KIND_UNGROUNDED_NUMBER\x10\x01\x12$\n VIOLATION_KIND_UNGROUNDED_COLOUR\x10\x02\x12&\n\"VIOLATION_KIND_UNGROUNDED_MATERIAL\x10\x03\x12#\n\x1fVIOLATION_KIND_UNGROUNDED_CLAIM\x10\x04\x12\x1e\n\x1aVIOLATION_KIND_BANNED_WORD\x10\x05\x12\x1f\n\x1bVIOLATION_KIND_BANNED_CLAIM\x10\x06\x12\x1f\n\x1bVIOLATION_KIND_MISSING_FACT\x10\x07\x12\x19\n\x15VIOLATION_KIND_LENGTH\x10\x08\x12\x18\n\x14VIOLATION_KIND_STYLE\x10\t\x12\x1d\n\x19VIOLATION_KIND_EMPTY_TEXT\x10\n\x12\x1a\n\x16VIOLATION_KIND_FLUENCY\x10\x0b*N\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02*\x8d\x01\n\x0e\x42\x61tchItemState\x12 \n\x1c\x42\x41TCH_ITEM_STATE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42\x41TCH_ITEM_STATE_SUCCEEDED\x10\x01\x12\x1c\n\x18\x42\x41TCH_ITEM_STATE_FLAGGED\x10\x02\x12\x1b\n\x17\x42\x41TCH_ITEM_STATE_FAILED\x10\x03*\x8e\x01\n\x0f\x46\x65\x65\x64\x62\x61\x63kVerdict\x12 \n\x1c\x46\x45\x45\x44\x42\x41\x43K_VERDICT_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x46\x45\x45\x44\x42\x41\x43K_VERDICT_ACCEPTED\x10\x01\x12\x1b\n\x17\x46\x45\x45\x44\x42\x41\x43K_VERDICT_EDITED\x10\x02\x12\x1d\n\x19\x46\x45\x45\x44\x42\x41\x43K_VERDICT_REJECTED\x10\x03\x32\xe5\x06\n\x11GenerationService\x12z\n\x13GenerateDescription\x12/.docai.generation.v1.GenerateDescriptionRequest\x1a\x30.docai.generation.v1.GenerateDescriptionResponse0\x01\x12\x8a\x01\n\x19\x42\x61tchGenerateDescriptions\x12\x35.docai.generation.v1.BatchGenerateDescriptionsRequest\x1a\x36.docai.generation.v1.BatchGenerateDescriptionsResponse\x12i\n\x0eSubmitFeedback\x12*.docai.generation.v1.SubmitFeedbackRequest\x1a+.docai.generation.v1.SubmitFeedbackResponse\x12]\n\nListBrands\x12&.docai.generation.v1.ListBrandsRequest\x1a\'.docai.generation.v1.ListBrandsResponse\x12W\n\x08GetBrand\x12$.docai.generation.v1.GetBrandRequest\x1a%.docai.generation.v1.GetBrandResponse\x12`\n\x0b\x43reateBrand\x12\'.docai.generation.v1.CreateBrandRequest\x1a(.docai.generation.v1.CreateBrandResponse\x12`\n\x0bUpdateBrand\x12\'.docai.generation.v1.UpdateBrandRequest\x1a(.docai.generation.v1.UpdateBrandResponse\x12`\n\x0b\x44\x65leteBrand\x12\'.docai.generation.v1.DeleteBrandRequest\x1a(.docai.generation.v1.DeleteBrandResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'docai.generation.v1.generation_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_VIOLATIONKIND']._serialized_start=2655
-  _globals['_VIOLATIONKIND']._serialized_end=3065
-  _globals['_SEVERITY']._serialized_start=3067
-  _globals['_SEVERITY']._serialized_end=3145
-  _globals['_BATCHITEMSTATE']._serialized_start=3148
-  _globals['_BATCHITEMSTATE']._serialized_end=3289
-  _globals['_FEEDBACKVERDICT']._serialized_start=3292
-  _globals['_FEEDBACKVERDICT']._serialized_end=3434
-  _globals['_PRODUCTATTRIBUTE']._serialized_start=102
-  _globals['_PRODUCTATTRIBUTE']._serialized_end=148
-  _globals['_PRODUCT']._serialized_start=151
-  _globals['_PRODUCT']._serialized_end=332
-  _globals['_GENERATEDESCRIPTIONREQUEST']._serialized_start=334
-  _globals['_GENERATEDESCRIPTIONREQUEST']._serialized_end=444
-  _globals['_GENERATEDESCRIPTIONRESPONSE']._serialized_start=446
-  _globals['_GENERATEDESCRIPTIONRESPONSE']._serialized_end=565
-  _globals['_DESCRIPTION']._serialized_start=568
-  _globals['_DESCRIPTION']._serialized_end=792
-  _globals['_VIOLATION']._serialized_start=795
-  _globals['_VIOLATION']._serialized_end=963
-  _globals['_SCORECARD']._serialized_start=966
-  _globals['_SCORECARD']._serialized_end=1246
-  _globals['_BATCHGENERATEDESCRIPTIONSREQUEST']._serialized_start=1248
-  _globals['_BATCHGENERATEDESCRIPTIONSREQUEST']._serialized_end=1365
-  _globals['_BATCHITEMRESULT']._serialized_start=1368
-  _globals['_BATCHITEMRESULT']._serialized_end=1552
-  _globals['_BATCHGENERATEDESCRIPTIONSRESPONSE']._serialized_start=1554
-  _globals['_BATCHGENERATEDESCRIPTIONSRESPONSE']._serialized_end=1644
-  _globals['_SUBMITFEEDBACKREQUEST']._serialized_start=1647
-  _globals['_SUBMITFEEDBACKREQUEST']._serialized_end=1875
-  _globals['_FEEDBACK']._serialized_start=1878
-  _globals['_FEEDBACK']._serialized_end=2123
-  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_start=2125
-  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_end=2198
-  _globals['_BRAND']._serialized_start=2201
-  _globals['_BRAND']._serialized_end=2405
-  _globals['_LISTBRANDSREQUEST']._serialized_start=2407
-  _globals['_LISTBRANDSREQUEST']._serialized_end=2465
-  _globals['_LISTBRANDSRESPONSE']._serialized_start=2467
-  _globals['_LISTBRANDSRESPONSE']._serialized_end=2556
-  _globals['_GETBRANDREQUEST']._serialized_start=2558
-  _globals['_GETBRANDREQUEST']._serialized_end=2589
-  _globals['_GETBRANDRESPONSE']._serialized_start=2591
-  _globals['_GETBRANDRESPONSE']._serialized_end=2652
-  _globals['_GENERATIONSERVICE']._serialized_start=3437
-  _globals['_GENERATIONSERVICE']._serialized_end=4012
+  _globals['_VIOLATIONKIND']._serialized_start=3434
+  _globals['_VIOLATIONKIND']._serialized_end=3844
+  _globals['_SEVERITY']._serialized_start=3846
+  _globals['_SEVERITY']._serialized_end=3924
+  _globals['_BATCHITEMSTATE']._serialized_start=3927
+  _globals['_BATCHITEMSTATE']._serialized_end=4068
+  _globals['_FEEDBACKVERDICT']._serialized_start=4071
+  _globals['_FEEDBACKVERDICT']._serialized_end=4213
+  _globals['_PRODUCTATTRIBUTE']._serialized_start=136
+  _globals['_PRODUCTATTRIBUTE']._serialized_end=182
+  _globals['_PRODUCT']._serialized_start=185
+  _globals['_PRODUCT']._serialized_end=366
+  _globals['_GENERATEDESCRIPTIONREQUEST']._serialized_start=368
+  _globals['_GENERATEDESCRIPTIONREQUEST']._serialized_end=478
+  _globals['_GENERATEDESCRIPTIONRESPONSE']._serialized_start=480
+  _globals['_GENERATEDESCRIPTIONRESPONSE']._serialized_end=599
+  _globals['_DESCRIPTION']._serialized_start=602
+  _globals['_DESCRIPTION']._serialized_end=826
+  _globals['_VIOLATION']._serialized_start=829
+  _globals['_VIOLATION']._serialized_end=997
+  _globals['_SCORECARD']._serialized_start=1000
+  _globals['_SCORECARD']._serialized_end=1280
+  _globals['_BATCHGENERATEDESCRIPTIONSREQUEST']._serialized_start=1282
+  _globals['_BATCHGENERATEDESCRIPTIONSREQUEST']._serialized_end=1399
+  _globals['_BATCHITEMRESULT']._serialized_start=1402
+  _globals['_BATCHITEMRESULT']._serialized_end=1586
+  _globals['_BATCHGENERATEDESCRIPTIONSRESPONSE']._serialized_start=1588
+  _globals['_BATCHGENERATEDESCRIPTIONSRESPONSE']._serialized_end=1678
+  _globals['_SUBMITFEEDBACKREQUEST']._serialized_start=1681
+  _globals['_SUBMITFEEDBACKREQUEST']._serialized_end=1909
+  _globals['_FEEDBACK']._serialized_start=1912
+  _globals['_FEEDBACK']._serialized_end=2157
+  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_start=2159
+  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_end=2232
+  _globals['_BRAND']._serialized_start=2235
+  _globals['_BRAND']._serialized_end=2698
+  _globals['_BRANDEXAMPLE']._serialized_start=2700
+  _globals['_BRANDEXAMPLE']._serialized_end=2782
+  _globals['_LISTBRANDSREQUEST']._serialized_start=2784
+  _globals['_LISTBRANDSREQUEST']._serialized_end=2842
+  _globals['_LISTBRANDSRESPONSE']._serialized_start=2844
+  _globals['_LISTBRANDSRESPONSE']._serialized_end=2933
+  _globals['_GETBRANDREQUEST']._serialized_start=2935
+  _globals['_GETBRANDREQUEST']._serialized_end=2966
+  _globals['_GETBRANDRESPONSE']._serialized_start=2968
+  _globals['_GETBRANDRESPONSE']._serialized_end=3029
+  _globals['_CREATEBRANDREQUEST']._serialized_start=3031
+  _globals['_CREATEBRANDREQUEST']._serialized_end=3112
+  _globals['_CREATEBRANDRESPONSE']._serialized_start=3114
+  _globals['_CREATEBRANDRESPONSE']._serialized_end=3178
+  _globals['_UPDATEBRANDREQUEST']._serialized_start=3180
+  _globals['_UPDATEBRANDREQUEST']._serialized_end=3292
+  _globals['_UPDATEBRANDRESPONSE']._serialized_start=3294
+  _globals['_UPDATEBRANDRESPONSE']._serialized_end=3358
+  _globals['_DELETEBRANDREQUEST']._serialized_start=3360
+  _globals['_DELETEBRANDREQUEST']._serialized_end=3408
+  _globals['_DELETEBRANDRESPONSE']._serialized_start=3410
+  _globals['_DELETEBRANDRESPONSE']._serialized_end=3431
+  _globals['_GENERATIONSERVICE']._serialized_start=4216
+  _globals['_GENERATIONSERVICE']._serialized_end=5085
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -249,7 +250,7 @@ class SubmitFeedbackResponse(_message.Message):
     def __init__(self, feedback: _Optional[_Union[Feedback, _Mapping]] = ...) -> None: ...
 
 class Brand(_message.Message):
-    __slots__ = ("name", "display_name", "voice", "rules", "banned_words", "banned_claims", "required_facts", "target_words", "adapter", "example_count")
+    __slots__ = ("name", "display_name", "voice", "rules", "banned_words", "banned_claims", "required_facts", "target_words", "adapter", "example_count", "examples", "max_exclamations", "min_exclamations", "second_person", "read_only", "create_time", "update_time", "etag")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     VOICE_FIELD_NUMBER: _ClassVar[int]
@@ -260,6 +261,14 @@ class Brand(_message.Message):
     TARGET_WORDS_FIELD_NUMBER: _ClassVar[int]
     ADAPTER_FIELD_NUMBER: _ClassVar[int]
     EXAMPLE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    MAX_EXCLAMATIONS_FIELD_NUMBER: _ClassVar[int]
+    MIN_EXCLAMATIONS_FIELD_NUMBER: _ClassVar[int]
+    SECOND_PERSON_FIELD_NUMBER: _ClassVar[int]
+    READ_ONLY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     voice: str
@@ -270,7 +279,23 @@ class Brand(_message.Message):
     target_words: int
     adapter: str
     example_count: int
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., voice: _Optional[str] = ..., rules: _Optional[_Iterable[str]] = ..., banned_words: _Optional[_Iterable[str]] = ..., banned_claims: _Optional[_Iterable[str]] = ..., required_facts: _Optional[_Iterable[str]] = ..., target_words: _Optional[int] = ..., adapter: _Optional[str] = ..., example_count: _Optional[int] = ...) -> None: ...
+    examples: _containers.RepeatedCompositeFieldContainer[BrandExample]
+    max_exclamations: int
+    min_exclamations: int
+    second_person: bool
+    read_only: bool
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., voice: _Optional[str] = ..., rules: _Optional[_Iterable[str]] = ..., banned_words: _Optional[_Iterable[str]] = ..., banned_claims: _Optional[_Iterable[str]] = ..., required_facts: _Optional[_Iterable[str]] = ..., target_words: _Optional[int] = ..., adapter: _Optional[str] = ..., example_count: _Optional[int] = ..., examples: _Optional[_Iterable[_Union[BrandExample, _Mapping]]] = ..., max_exclamations: _Optional[int] = ..., min_exclamations: _Optional[int] = ..., second_person: _Optional[bool] = ..., read_only: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class BrandExample(_message.Message):
+    __slots__ = ("product", "description")
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    product: Product
+    description: str
+    def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ..., description: _Optional[str] = ...) -> None: ...
 
 class ListBrandsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")
@@ -299,3 +324,43 @@ class GetBrandResponse(_message.Message):
     BRAND_FIELD_NUMBER: _ClassVar[int]
     brand: Brand
     def __init__(self, brand: _Optional[_Union[Brand, _Mapping]] = ...) -> None: ...
+
+class CreateBrandRequest(_message.Message):
+    __slots__ = ("brand_id", "brand")
+    BRAND_ID_FIELD_NUMBER: _ClassVar[int]
+    BRAND_FIELD_NUMBER: _ClassVar[int]
+    brand_id: str
+    brand: Brand
+    def __init__(self, brand_id: _Optional[str] = ..., brand: _Optional[_Union[Brand, _Mapping]] = ...) -> None: ...
+
+class CreateBrandResponse(_message.Message):
+    __slots__ = ("brand",)
+    BRAND_FIELD_NUMBER: _ClassVar[int]
+    brand: Brand
+    def __init__(self, brand: _Optional[_Union[Brand, _Mapping]] = ...) -> None: ...
+
+class UpdateBrandRequest(_message.Message):
+    __slots__ = ("brand", "update_mask")
+    BRAND_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    brand: Brand
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, brand: _Optional[_Union[Brand, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class UpdateBrandResponse(_message.Message):
+    __slots__ = ("brand",)
+    BRAND_FIELD_NUMBER: _ClassVar[int]
+    brand: Brand
+    def __init__(self, brand: _Optional[_Union[Brand, _Mapping]] = ...) -> None: ...
+
+class DeleteBrandRequest(_message.Message):
+    __slots__ = ("name", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class DeleteBrandResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -61,6 +61,21 @@ class GenerationServiceStub:
                 request_serializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.GetBrandRequest.SerializeToString,
                 response_deserializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.GetBrandResponse.FromString,
                 _registered_method=True)
+        self.CreateBrand = channel.unary_unary(
+                '/docai.generation.v1.GenerationService/CreateBrand',
+                request_serializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.CreateBrandRequest.SerializeToString,
+                response_deserializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.CreateBrandResponse.FromString,
+                _registered_method=True)
+        self.UpdateBrand = channel.unary_unary(
+                '/docai.generation.v1.GenerationService/UpdateBrand',
+                request_serializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.UpdateBrandRequest.SerializeToString,
+                response_deserializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.UpdateBrandResponse.FromString,
+                _registered_method=True)
+        self.DeleteBrand = channel.unary_unary(
+                '/docai.generation.v1.GenerationService/DeleteBrand',
+                request_serializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.DeleteBrandRequest.SerializeToString,
+                response_deserializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.DeleteBrandResponse.FromString,
+                _registered_method=True)
 
 
 class GenerationServiceServicer:
@@ -91,7 +106,8 @@ class GenerationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListBrands(self, request, context):
-        """Lists the brands descriptions can be written for.
+        """Lists the brands descriptions can be written for: the shipped ones (read-only examples)
+        and the caller's tenant's own.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -99,6 +115,30 @@ class GenerationServiceServicer:
 
     def GetBrand(self, request, context):
         """Returns one brand's style guide and rules.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateBrand(self, request, context):
+        """Creates a brand of the caller's tenant, seen and used by that tenant only. Fails with
+        ALREADY_EXISTS (reason BRAND_EXISTS) when the id is taken by the tenant or a shipped brand.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateBrand(self, request, context):
+        """Changes a brand of the caller's tenant. Shipped brands are read-only: PERMISSION_DENIED
+        (reason BRAND_READ_ONLY).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteBrand(self, request, context):
+        """Deletes a brand of the caller's tenant; its adapter stops being served. Shipped brands are
+        read-only: PERMISSION_DENIED (reason BRAND_READ_ONLY).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -131,6 +171,21 @@ def add_GenerationServiceServicer_to_server(servicer, server):
                     servicer.GetBrand,
                     request_deserializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.GetBrandRequest.FromString,
                     response_serializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.GetBrandResponse.SerializeToString,
+            ),
+            'CreateBrand': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBrand,
+                    request_deserializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.CreateBrandRequest.FromString,
+                    response_serializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.CreateBrandResponse.SerializeToString,
+            ),
+            'UpdateBrand': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateBrand,
+                    request_deserializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.UpdateBrandRequest.FromString,
+                    response_serializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.UpdateBrandResponse.SerializeToString,
+            ),
+            'DeleteBrand': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteBrand,
+                    request_deserializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.DeleteBrandRequest.FromString,
+                    response_serializer=docai_dot_generation_dot_v1_dot_generation__service__pb2.DeleteBrandResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -270,6 +325,87 @@ class GenerationService:
             '/docai.generation.v1.GenerationService/GetBrand',
             docai_dot_generation_dot_v1_dot_generation__service__pb2.GetBrandRequest.SerializeToString,
             docai_dot_generation_dot_v1_dot_generation__service__pb2.GetBrandResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBrand(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/docai.generation.v1.GenerationService/CreateBrand',
+            docai_dot_generation_dot_v1_dot_generation__service__pb2.CreateBrandRequest.SerializeToString,
+            docai_dot_generation_dot_v1_dot_generation__service__pb2.CreateBrandResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateBrand(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/docai.generation.v1.GenerationService/UpdateBrand',
+            docai_dot_generation_dot_v1_dot_generation__service__pb2.UpdateBrandRequest.SerializeToString,
+            docai_dot_generation_dot_v1_dot_generation__service__pb2.UpdateBrandResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteBrand(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/docai.generation.v1.GenerationService/DeleteBrand',
+            docai_dot_generation_dot_v1_dot_generation__service__pb2.DeleteBrandRequest.SerializeToString,
+            docai_dot_generation_dot_v1_dot_generation__service__pb2.DeleteBrandResponse.FromString,
             options,
             channel_credentials,
             insecure,
