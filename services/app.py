@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 import grpc
+
 from docai.schemas.parsed import ParsedDocument
 from docai.services.common.errors import DocAIError, FailedPreconditionError, NotFoundError
 from docai.services.common.observability import start_observability, stop_observability
@@ -42,9 +43,9 @@ from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import Database, open_database
 from docai.services.training import servicer as training_servicer
 from docai.services.vendors import servicer as vendor_servicer
+from docai.training.calibration import load_calibrator
 from docai.training.jobs import JobManager, default_work_dir
 from docai.training.registry import AdapterRegistry, served_name
-from docai.training.calibration import load_calibrator
 
 log = logging.getLogger("docai.app")
 
@@ -172,7 +173,7 @@ async def open_core(settings: Settings, *, backend: TextGenerator | None = None,
     registry = AdapterRegistry(settings.adapter_dir)
     # The shared champion, loaded as "champion", and each tenant's own as "champion@<tenant>".
     await asyncio.to_thread(registry.activate_all, backend, "extraction")
-    reader = EInvoiceReader(reader) if reader is not None else build_reader(settings, backend)
+    extractor = EInvoiceReader(reader) if reader is not None else build_reader(settings, backend)
     choose = AdapterChoice(backend, configured=settings.adapter, registry=registry)
     memory = VendorMemoryStore(db)
 
@@ -182,7 +183,7 @@ async def open_core(settings: Settings, *, backend: TextGenerator | None = None,
         def recall(document: ParsedDocument, layout: Any) -> list[Any]:
             return memory_candidates(memory.recall(tenant_id=tenant_id, parsed=document, layout=layout))
 
-        return reader.extract(
+        return extractor.extract(
             parsed, adapter=choose(tenant_id, adapter), recall=recall, own_names=memory.own_names(tenant_id=tenant_id)
         )
 

@@ -17,7 +17,7 @@ import tempfile
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 __all__ = ["register"]
 
@@ -44,7 +44,7 @@ class StepProgress:
         self.stage = ""
         self.logged = -1
 
-    def __enter__(self) -> StepProgress:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -81,7 +81,7 @@ def test_batch_fails_items_not_the_batch(service):
 
 def test_feedback_is_idempotent_durable_and_becomes_training_data(service, tmp_path):
     described = service.generate(MUG, brand_id="nordkraft", tenant_id="t", request_id="d1")
-    edit = dict(description=described.name, verdict="edited", edited_text="Krus Mug. Stoneware, 350 ml. White.")
+    edit = {"description": described.name, "verdict": "edited", "edited_text": "Krus Mug. Stoneware, 350 ml. White."}
     first = service.submit_feedback(tenant_id="t", request_id="f1", **edit)
     again = service.submit_feedback(tenant_id="t", request_id="f1", **edit)
     assert again.id == first.id and first.product == MUG and first.edited_scorecard.passed
