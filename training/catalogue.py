@@ -46,10 +46,7 @@ __all__ = [
 # Held-out items are drawn from this seed namespace, so no training item is ever one of them.
 HELDOUT_SEED_OFFSET = 1_000_003
 
-_NAMES = (
-    "Fjord Ridge Harbor Birch Ember Granite Tundra Willow Cedar Aurora Pebble Meadow Summit "
-    "Lumen Drift Coral Maple Orbit Breeze Canyon"
-).split()
+_NAMES = ["Fjord", "Ridge", "Harbor", "Birch", "Ember", "Granite", "Tundra", "Willow", "Cedar", "Aurora", "Pebble", "Meadow", "Summit", "Lumen", "Drift", "Coral", "Maple", "Orbit", "Breeze", "Canyon"]
 _COLOURS = (
     "black", "white", "grey", "navy", "olive", "red", "yellow", "teal", "sand", "charcoal", "orange", "pink",
     "sage green", "mustard yellow", "sky blue", "terracotta", "cream", "mint green",

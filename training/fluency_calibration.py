@@ -42,7 +42,6 @@ from docai.services.generation.fluency import (
     THRESHOLDS_FILE,
     FluencyChecker,
     FluencyThresholds,
-    LogprobScorer,
     brand_words,
     calibrate_threshold,
     scoring_messages,
@@ -52,7 +51,7 @@ from docai.training.catalogue import generate_catalogue
 __all__ = ["CalibrationText", "bad_texts", "calibrate", "good_texts", "main"]
 
 ZIPF_CANDIDATES = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5)
-_SYLLABLES = "so pre ol la bri ndo ta mek ru vo zan pli qua gro fen dul sku tro ber nix".split()
+_SYLLABLES = ["so", "pre", "ol", "la", "bri", "ndo", "ta", "mek", "ru", "vo", "zan", "pli", "qua", "gro", "fen", "dul", "sku", "tro", "ber", "nix"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def bad_texts(good: Sequence[CalibrationText], *, seed: int) -> list[Calibration
         words = source.text.split()
         content = [i for i, w in enumerate(words) if re.fullmatch(r"[A-Za-z]{4,}[.,!]?", w)]
 
-        def bad(text: str, kind: str) -> None:
+        def bad(text: str, kind: str, source: CalibrationText = source) -> None:
             out.append(replace(source, text=text, label="bad", kind=kind))
 
         if content:
@@ -232,7 +231,7 @@ def calibrate(rows: Sequence[dict[str, Any]], *, max_false_alarms: float) -> tup
             "bad_mean": round(statistics.fmean(scored_bad), 3),
         }
     else:
-        min_lp, lm_rates = -100.0, {"skipped": "no scorer"}
+        min_lp, lm_rates = -100.0, {"skipped": "no scorer"}  # type: ignore[dict-item]  # a note where rates go
     detail["likelihood"] = {"min_mean_logprob": round(min_lp, 3), **lm_rates}
     thresholds = FluencyThresholds(
         min_zipf=zipf, max_nonwords=0, max_repeats=max_repeats, min_mean_logprob=round(min_lp, 3)
@@ -276,7 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         checker = FluencyChecker(thresholds=FluencyThresholds(), scorer=backend.score_text)
         rows = _features(checker, [*good, *bad], brands)
     rng = random.Random(f"fluency-split:{args.seed}")
-    fit, check = [], []
+    fit: list[dict[str, Any]] = []
+    check: list[dict[str, Any]] = []
     for row in rows:
         (fit if rng.random() < 0.7 else check).append(row)
     thresholds, detail = calibrate(fit, max_false_alarms=args.max_false_alarms)

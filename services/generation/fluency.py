@@ -8,8 +8,9 @@ The grounding checks of the scorecard make sure a text invents nothing; they can
   seen once per million words, "sopre" has 0);
 - **repetition**: a word or phrase said twice in a row ("sopre, sopre"), or a pair of words
   of which one is not a function word said twice anywhere ("curl up and curl up", "900 g. 900 g.");
-- **misused facts**: a colour given as the material ("made of sage green") or a material
-  given as the colour ("comes in lovely stainless steel");
+- **misused facts**: a colour given as the material ("made of sage green"), a material given
+  as the colour ("comes in lovely stainless steel"), a weight or a length given as room
+  ("650 g of room") or a measurement as the material ("made of 140 x 170 cm");
 - **unfinished**: the text stops mid-sentence (a token budget or a guard that gave up);
 - **likelihood**: the base model's mean log-likelihood per token of the text, given the
   product's facts (:func:`scoring_messages`), below ``min_mean_logprob``: word salad and token
@@ -32,6 +33,7 @@ misused colour is rewound and decoded again while the model writes.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
@@ -67,10 +69,7 @@ _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 _TOKEN = re.compile(r"[\w'’]+(?:[.,-][\w'’]+)*")
 # Function words: a repeated pair made only of these ("of the", "and you") is normal English.
 FUNCTION_WORDS = frozenset(
-    """a an the and or but so of to in on at by for from with without into onto over under up as
-    is are was were be been it it's its this that these those there here you your you'll you're
-    we we're our they they're their them he she his her i my me just all every each per x
-    has have had will can not no now then than too very more most also only""".split()
+    ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "by", "for", "from", "with", "without", "into", "onto", "over", "under", "up", "as", "is", "are", "was", "were", "be", "been", "it", "it's", "its", "this", "that", "these", "those", "there", "here", "you", "your", "you'll", "you're", "we", "we're", "our", "they", "they're", "their", "them", "he", "she", "his", "her", "i", "my", "me", "just", "all", "every", "each", "per", "x", "has", "have", "had", "will", "can", "not", "no", "now", "then", "than", "too", "very", "more", "most", "also", "only"]
 )
 
 
@@ -259,9 +258,12 @@ class FluencyChecker:
         once the phrase around it is complete.
         """
         spans = [(f.start, f.end) for f in self.nonwords(text, known)]
-        # Only stutters: a pair said again further on is often the model's only way on, and a
-        # span it keeps coming back to ends the text mid-sentence (the scorecard still flags it).
-        spans += [(f.start, f.end) for f in self.repeats(text) if "in a row" in f.reason]
+        # Stutters and measurements said again ("560 g ... 560 g"); not other pairs said again
+        # further on: they are often the model's only way on, and a span it keeps coming back to
+        # ends the text mid-sentence (the scorecard still flags them).
+        spans += [
+            (f.start, f.end) for f in self.repeats(text) if "in a row" in f.reason or re.search(r"\d", f.span)
+        ]
         spans += [(f.start, f.end) for f in self.misused(text, complete=False)]
         return spans
 
@@ -328,14 +330,16 @@ def repeated_phrases(text: str) -> list[Finding]:
 
 _MADE_OF = re.compile(r"\b(?:made (?:of|from)|crafted from)\s+", re.IGNORECASE)
 _COMES_IN = re.compile(r"\b(?:comes? in|available in|dressed in)\s+", re.IGNORECASE)
+_OF_ROOM = re.compile(r"\s+of\s+(?:room|space|storage)\b", re.IGNORECASE)
 _PHRASE_END = re.compile(r"[.,;:!?]|\band\b|\bwith\b|\bso\b|\bthat\b", re.IGNORECASE)
 
 
 def misused_terms(text: str, *, complete: bool = True) -> list[Finding]:
-    """A colour given as the material, or a material as the colour.
+    """A colour given as the material, a material as the colour, a weight or length as room, a
+    measurement as the material.
 
-    "made of sage green" and "comes in lovely stainless steel" are the slips of a small model
-    filling a template with the wrong fact. The phrase after "made of" / "comes in" runs to the
+    "made of sage green", "comes in lovely stainless steel", "650 g of room" and "made of
+    140 x 170 cm" are the slips of a small model filling a template with the wrong fact. The phrase after "made of" / "comes in" runs to the
     next punctuation, "and", "with" or "so" (at most four words); with ``complete`` False (the
     guard, on unfinished text) a phrase that runs to the end of the text is not judged yet.
 
@@ -360,7 +364,18 @@ def misused_terms(text: str, *, complete: bool = True) -> list[Finding]:
                 start = match.end() + (len(phrase) - len(phrase.lstrip()))
                 span = phrase.strip()
                 found.append(Finding(start, start + len(span), span, f"{reason}: {match.group().strip()} {span!r}"))
-    return found
+    for quantity in lexicon.quantities(text):
+        after = _OF_ROOM.match(text, quantity.end)
+        if after is not None and quantity.dimension not in (None, "volume"):
+            span = text[quantity.start : after.end()]
+            found.append(Finding(quantity.start, after.end(), span, f"a {quantity.dimension} is not room: {span!r}"))
+    for match in _MADE_OF.finditer(text):
+        number = re.match(r"\d", text[match.end() :])
+        if number is not None:
+            measured = next((q for q in lexicon.quantities(text) if q.start == match.end()), None)
+            end = measured.end if measured is not None else match.end() + 1
+            found.append(Finding(match.end(), end, text[match.end() : end], f"a measurement is not a material: {text[match.start() : end]!r}"))
+    return sorted(found, key=lambda f: f.start)
 
 
 def calibrate_threshold(
@@ -378,7 +393,7 @@ def calibrate_threshold(
         -4.0
     """
     values = sorted(set(good) | set(bad))
-    candidates = [values[0] - 1.0] + [(a + b) / 2 for a, b in zip(values, values[1:])] + [values[-1] + 1.0]
+    candidates = [values[0] - 1.0] + [(a + b) / 2 for a, b in itertools.pairwise(values)] + [values[-1] + 1.0]
     best = (-1.0, math.inf, candidates[0])
     for t in candidates:
         false_alarms = sum(v < t for v in good) / len(good)

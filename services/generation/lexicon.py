@@ -12,11 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 COLOURS: Mapping[str, tuple[str, ...]] = {
-    **{c: (c,) for c in (
-        "black white red blue navy green olive yellow orange pink purple violet brown beige tan "
-        "cream charcoal silver gold teal turquoise burgundy khaki ivory anthracite mint mustard "
-        "coral lilac lavender maroon bronze terracotta indigo aqua crimson scarlet sage sand"
-    ).split()},
+    **{c: (c,) for c in ["black", "white", "red", "blue", "navy", "green", "olive", "yellow", "orange", "pink", "purple", "violet", "brown", "beige", "tan", "cream", "charcoal", "silver", "gold", "teal", "turquoise", "burgundy", "khaki", "ivory", "anthracite", "mint", "mustard", "coral", "lilac", "lavender", "maroon", "bronze", "terracotta", "indigo", "aqua", "crimson", "scarlet", "sage", "sand"]},
     "grey": ("grey", "gray"),
     "off-white": (r"off[- ]white",),
     "mint green": (r"mint green",),
@@ -29,13 +25,7 @@ COLOURS: Mapping[str, tuple[str, ...]] = {
 NOT_COLOURS = (r"olive oil", r"ice cream", r"gold standard", r"orange juice", r"mint tea", r"red wine", r"white wine")
 
 MATERIALS: Mapping[str, tuple[str, ...]] = {
-    **{m: (m,) for m in (
-        "cotton wool merino cashmere alpaca polyester nylon polyamide elastane spandex leather suede "
-        "canvas denim linen silk bamboo hemp steel iron titanium copper brass ceramic porcelain "
-        "stoneware earthenware glass borosilicate wood oak walnut beech birch pine acacia teak maple "
-        "plastic rubber silicone fleece cork marble concrete granite mesh foam polycarbonate acrylic "
-        "vinyl pvc felt jute rattan wicker enamel resin tritan micarta"
-    ).split()},
+    **{m: (m,) for m in ["cotton", "wool", "merino", "cashmere", "alpaca", "polyester", "nylon", "polyamide", "elastane", "spandex", "leather", "suede", "canvas", "denim", "linen", "silk", "bamboo", "hemp", "steel", "iron", "titanium", "copper", "brass", "ceramic", "porcelain", "stoneware", "earthenware", "glass", "borosilicate", "wood", "oak", "walnut", "beech", "birch", "pine", "acacia", "teak", "maple", "plastic", "rubber", "silicone", "fleece", "cork", "marble", "concrete", "granite", "mesh", "foam", "polycarbonate", "acrylic", "vinyl", "pvc", "felt", "jute", "rattan", "wicker", "enamel", "resin", "tritan", "micarta"]},
     "aluminium": ("aluminium", "aluminum"),
     "gore-tex": (r"gore[- ]?tex",),
     "eva": (r"eva",),

@@ -45,7 +45,7 @@ REQUIRED_FACT_ALIASES: dict[str, tuple[str, ...]] = {
 }
 # "Handmade in Portugal" says where it is made too: it grounds "made in Portugal".
 _HANDMADE_IN = re.compile(r"\bhand[- ]?(?:made|crafted)\s+in\b", re.IGNORECASE)
-_STOPWORDS = frozenset("the a an and or of with for in on to from by per x".split())
+_STOPWORDS = frozenset(["the", "a", "an", "and", "or", "of", "with", "for", "in", "on", "to", "from", "by", "per", "x"])
 
 
 def source_text(product: Product, *, raw_text: str | None = None) -> str:
@@ -90,9 +90,12 @@ class SourceFacts:
             if quantity.unit is None:
                 if math.isclose(quantity.value, known.value, rel_tol=1e-9):
                     return True
-            elif known.unit is not None and quantity.dimension == known.dimension:
-                if math.isclose(quantity.base_value, known.base_value, rel_tol=1e-3):
-                    return True
+            elif (
+                known.unit is not None
+                and quantity.dimension == known.dimension
+                and math.isclose(quantity.base_value, known.base_value, rel_tol=1e-3)
+            ):
+                return True
         return False
 
 
@@ -329,4 +332,4 @@ def _repetitions(text: str, *, n: int = 4, times: int = 3) -> list[tuple[int, in
 
 
 def _at(text: str, start: int, end: int, kind: str, detail: str, *, severity: str = "error") -> Violation:
-    return Violation(kind=kind, severity=severity, span=text[start:end], start=start, end=end, detail=detail)  # type: ignore[arg-type]
+    return Violation(kind=kind, severity=severity, span=text[start:end], start=start, end=end, detail=detail)

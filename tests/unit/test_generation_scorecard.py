@@ -105,7 +105,7 @@ def test_required_fact_missing_fails(brands):
 
 def test_length_and_style_are_warnings(brands):
     long_text = "Krus Mug. Stoneware, 350 ml. White. Dishwasher safe! " + " ".join(
-        f"Made for {moment}." for moment in "mornings evenings desks kitchens offices picnics studios gardens porches".split()
+        f"Made for {moment}." for moment in ["mornings", "evenings", "desks", "kitchens", "offices", "picnics", "studios", "gardens", "porches"]
     )
     card = score_description(long_text, product=MUG, brand=brands.get("nordkraft"))
     assert card.passed and not card.length_ok
