@@ -44,6 +44,7 @@ from docai.services.generation.fluency import (
     FluencyThresholds,
     brand_words,
     calibrate_threshold,
+    misused_terms,
     scoring_messages,
 )
 from docai.training.catalogue import generate_catalogue
@@ -262,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.from_rows is not None:
         rows = json.loads(args.from_rows.read_text(encoding="utf-8"))
         engine = args.engine
+        for row in rows:  # the rule-based checks may have grown since the rows were scored
+            row["misused"] = len(misused_terms(row["text"]))
     else:
         settings = Settings()
         model_dir = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)

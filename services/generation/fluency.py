@@ -65,7 +65,7 @@ THRESHOLDS_FILE = Path(__file__).with_name("fluency_thresholds.json")
 LogprobScorer = Callable[[list[dict[str, str]], str], Sequence[float]]
 """Log-probability of each token of a text given chat messages (``LoopBackend.score_text``)."""
 
-_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # letters of any script: "réchargeable" is one word
 _TOKEN = re.compile(r"[\w'’]+(?:[.,-][\w'’]+)*")
 # Function words: a repeated pair made only of these ("of the", "and you") is normal English.
 FUNCTION_WORDS = frozenset(
