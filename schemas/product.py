@@ -84,7 +84,7 @@ class BrandExample(BaseModel):
 
 
 class BrandGuide(BaseModel):
-    """A brand's voice and rules, loaded from ``training/brands/<id>.yaml``.
+    """A brand's voice and rules, loaded from ``services/generation/brand_books/<id>.yaml``.
 
     Attributes:
         id: The brand id in ``brands/{id}``.

@@ -7,11 +7,27 @@ answer only); ``docai.training.spec`` turns a spec into the library objects.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 TuningMethod = Literal["auto", "qlora", "lora", "full"]
+
+
+class JobState(StrEnum):
+    """A tuning job's state, as stored in ``tuning_jobs.state`` (the database refuses any other).
+
+    PENDING → RUNNING → SUCCEEDED, FAILED or CANCELLED. Defined here, not beside the job records
+    (``docai.services.tuning.jobs``, which re-exports it), because the storage models need it
+    and the job records need the storage models.
+    """
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
 
 
 class TuningSpec(BaseModel):

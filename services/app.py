@@ -5,125 +5,45 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import grpc
 
-from docai.schemas.parsed import ParsedDocument
-from docai.services.common.errors import DocAIError, FailedPreconditionError, NotFoundError
+from docai.services.adapters.choice import AdapterChoice
+from docai.services.adapters.registry import AdapterRegistry
 from docai.services.common.observability import start_observability, stop_observability
 from docai.services.common.server import start_server, stop_server
 from docai.services.common.settings import Settings
 from docai.services.common.tenants import Caller, authenticate
-from docai.services.extraction import servicer as extraction_servicer
-from docai.services.extraction.chooser import Chooser
+from docai.services.extensions import JobContext, job_runner
+from docai.services.extraction import grpc_api as extraction_api
 from docai.services.extraction.einvoice_reader import EInvoiceReader
-from docai.services.extraction.extractor import ExtractionOutcome
-from docai.services.extraction.reader import InvoiceReader
+from docai.services.extraction.readers import reader_from_settings
 from docai.services.extraction.service import ExtractionService
-from docai.services.extraction.vendor_memory import VendorMemoryStore, memory_candidates
-from docai.services.ingest import servicer as ingest_servicer
+from docai.services.extraction.tenant_reader import TenantReader
+from docai.services.extraction.vendor_memory import VendorMemoryStore
+from docai.services.ingest import grpc_api as ingest_api
 from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_limits import ParseLimits
 from docai.services.ingest.pdf_parse import parse_upload, shutdown_pdf_worker
 from docai.services.models.backend import TextGenerator
-from docai.services.models.base_model import ensure_base_model
+from docai.services.models.engines import backend_from_settings
 from docai.services.pipeline.progress import ProgressReader
 from docai.services.pipeline.worker import Pipeline, PipelineThread
-from docai.services.review import servicer as review_servicer
+from docai.services.review import grpc_api as review_api
 from docai.services.review.pages import PageRenderer
 from docai.services.review.queue import ReviewQueue
-from docai.services.routing import servicer as routing_servicer
+from docai.services.routing import grpc_api as routing_api
 from docai.services.routing.policy import RoutingPolicy
 from docai.services.routing.service import RoutingService
 from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import Database, open_database
-from docai.services.training import servicer as training_servicer
-from docai.services.vendors import servicer as vendor_servicer
-from docai.training.calibration import load_calibrator
-from docai.training.jobs import JobManager, default_work_dir
-from docai.training.registry import AdapterRegistry, served_name
+from docai.services.tuning import grpc_api as tuning_api
+from docai.services.vendors import grpc_api as vendor_api
 
 log = logging.getLogger("docai.app")
-
-
-def load_backend(settings: Settings) -> TextGenerator:
-    """The inference backend named in the settings, with the base model converted once into the cache."""
-    from docai.services.models.registry import create_backend
-
-    if settings.backend == "fake":  # answers nothing: every invoice goes to review (demos without a model)
-        from docai.services.models.fake_backend import FakeTextGenerator
-
-        return FakeTextGenerator(lambda request: "{}")
-    if settings.backend == "vllm":  # the model lives in the vLLM server; nothing is loaded here
-        if not settings.vllm_url:
-            raise FailedPreconditionError("DOCAI_BACKEND=vllm needs DOCAI_VLLM_URL", reason="MODEL_UNAVAILABLE")
-        return create_backend("vllm", base_url=settings.vllm_url, model_name=settings.vllm_model)
-    model_dir = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
-    if settings.backend == "onnx":
-        return create_backend(
-            "onnx", model_dir=model_dir, cache_dir=settings.model_cache,
-            precision=settings.onnx_precision, provider=settings.onnx_provider,
-        )
-    return create_backend(settings.backend, model_dir=model_dir)
-
-
-def build_reader(settings: Settings, backend: TextGenerator, *, calibrate: Any = None) -> EInvoiceReader:
-    """The reader as the settings want it: an e-invoice's XML exactly, else the page with calibrated
-    confidences and the model's choice when enabled."""
-    page_reader = InvoiceReader(
-        chooser=Chooser(backend) if settings.chooser else None,
-        calibrate=calibrate if calibrate is not None else load_calibrator(settings).apply,
-    )
-    return EInvoiceReader(page_reader)
-
-
-class AdapterChoice:
-    """Which extraction adapter serves a tenant: its own champion when it has one, else the configured alias.
-
-    With the default ``champion`` a tenant that promoted a champion of its own is served with it
-    (``champion@<tenant>``), any other with the shared champion. A name asked for explicitly must be
-    one the tenant may use: a shared one, its own champion, or a version it can see in the
-    registry; another tenant's reads like a missing one.
-    """
-
-    def __init__(self, backend: TextGenerator, *, configured: str, registry: AdapterRegistry | None = None) -> None:
-        self.backend = backend
-        self.configured = configured
-        self.registry = registry
-
-    def __call__(self, tenant_id: str, requested: str | None = None) -> str | None:
-        wanted = requested or self.configured
-        if not wanted or wanted == "none":
-            return None
-        loaded = self.backend.adapters()
-        if tenant_id and wanted == served_name("extraction"):
-            own = served_name("extraction", tenant_id)
-            if own in loaded:
-                return own
-        if wanted in loaded and self._allowed(tenant_id, wanted):
-            return wanted
-        if requested:  # asked for by name: say so rather than quietly using the base model
-            raise NotFoundError(f"adapter {requested!r} is not loaded", reason="ADAPTER_NOT_FOUND")
-        return None  # no champion yet: the base model serves
-
-    def _allowed(self, tenant_id: str, name: str) -> bool:
-        """Shared names (no ``@``), the tenant's own (``...@<tenant>``) and versions it can see (``task@vNNNN``)."""
-        task, at, suffix = name.partition("@")
-        if not at or not tenant_id:
-            return True
-        if suffix == tenant_id:
-            return True
-        if self.registry is None or not re.fullmatch(r"v\d{4,}", suffix):
-            return False
-        try:
-            self.registry.get(task, suffix, tenant=tenant_id)
-        except DocAIError:
-            return False
-        return True
 
 
 def _generation(
@@ -134,7 +54,7 @@ def _generation(
     The shipped brands are each served by their champion adapter when they have one, and each
     tenant's own brands by that tenant's champion.
     """
-    from docai.services.generation import servicer as generation_servicer
+    from docai.services.generation import grpc_api as generation_api
     from docai.services.generation.brands import BrandBook, TenantBrands
     from docai.services.generation.feedback import FeedbackStore
     from docai.services.generation.service import DescriptionService, activate_brand_adapters
@@ -144,7 +64,7 @@ def _generation(
     activate_brand_adapters(backend, registry, brands, tenant_brands)
     service = DescriptionService(backend=backend, brands=brands, feedback=FeedbackStore(settings.home / "feedback"),
                                  tenant_brands=tenant_brands, registry=registry)
-    return generation_servicer.registration(generation_servicer.GenerationServicer(service=service)), service
+    return generation_api.registration(generation_api.GenerationServicer(service=service)), service
 
 
 @dataclass
@@ -169,24 +89,14 @@ async def open_core(settings: Settings, *, backend: TextGenerator | None = None,
     """Opens (and migrates) the database, loads the model and its champion adapters, builds the reader."""
     db = await asyncio.to_thread(open_database, settings.db_url, busy_timeout=settings.database_busy_timeout_seconds)
     if backend is None:
-        backend = await asyncio.to_thread(load_backend, settings)
-    registry = AdapterRegistry(settings.adapter_dir)
+        backend = await asyncio.to_thread(backend_from_settings, settings)
+    registry = AdapterRegistry.from_settings(settings)
     # The shared champion, loaded as "champion", and each tenant's own as "champion@<tenant>".
     await asyncio.to_thread(registry.activate_all, backend, "extraction")
-    extractor = EInvoiceReader(reader) if reader is not None else build_reader(settings, backend)
+    extractor = EInvoiceReader(reader) if reader is not None else reader_from_settings(settings, backend)
     choose = AdapterChoice(backend, configured=settings.adapter, registry=registry)
     memory = VendorMemoryStore(db)
-
-    def extract(parsed: ParsedDocument, *, tenant_id: str, adapter: str | None = None) -> ExtractionOutcome:
-        # Where this tenant's approved invoices of the same vendor printed each field is read
-        # first: a new layout is learned from its first approval, long before any retraining.
-        def recall(document: ParsedDocument, layout: Any) -> list[Any]:
-            return memory_candidates(memory.recall(tenant_id=tenant_id, parsed=document, layout=layout))
-
-        return extractor.extract(
-            parsed, adapter=choose(tenant_id, adapter), recall=recall, own_names=memory.own_names(tenant_id=tenant_id)
-        )
-
+    extract = TenantReader(extractor, choose=choose, memory=memory)
     policy = RoutingPolicy.load(settings.policy_path) if settings.policy_path else RoutingPolicy.default()
     return Core(db=db, backend=backend, registry=registry, extract=extract, policy=policy, memory=memory)
 
@@ -242,8 +152,8 @@ async def start_suite(
     blobs = LocalBlobStore(settings.blob_dir)
     store = DocumentStore(db=db, blobs=blobs)
     registrations = [
-        ingest_servicer.registration(
-            ingest_servicer.IngestServicer(
+        ingest_api.registration(
+            ingest_api.IngestServicer(
                 store=store, parse=partial(parse_upload, limits=limits), max_bytes=settings.max_upload_bytes,
                 on_upload=worker.notify if worker is not None else _queued, upload_dir=settings.upload_dir,
                 idle_seconds=settings.upload_idle_seconds,
@@ -252,15 +162,15 @@ async def start_suite(
                 progress=progress,
             )
         ),
-        extraction_servicer.registration(
-            extraction_servicer.ExtractionServicer(service=ExtractionService(db=db, extract=extract))
+        extraction_api.registration(
+            extraction_api.ExtractionServicer(service=ExtractionService(db=db, extract=extract))
         ),
-        routing_servicer.registration(
-            routing_servicer.RoutingServicer(service=RoutingService(db=db, policy=policy))
+        routing_api.registration(
+            routing_api.RoutingServicer(service=RoutingService(db=db, policy=policy))
         ),
-        vendor_servicer.registration(vendor_servicer.VendorServicer(db=db)),
-        review_servicer.registration(
-            review_servicer.ReviewServicer(
+        vendor_api.registration(vendor_api.VendorServicer(db=db)),
+        review_api.registration(
+            review_api.ReviewServicer(
                 queue=ReviewQueue(db=db, lease_seconds=settings.review_lease_seconds),
                 pages=PageRenderer(db=db, blobs=blobs),
                 progress=progress,
@@ -271,17 +181,10 @@ async def start_suite(
 
     generation, descriptions = await asyncio.to_thread(_generation, settings, backend, registry, db)
     registrations.append(generation)
-    jobs = JobManager(
-        db=db,
-        registry=registry,
-        backend=backend,
-        work_dir=default_work_dir(settings.home),
-        model_dir=lambda: ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None),
-        descriptions=descriptions,
-    )
+    jobs = job_runner(JobContext(db=db, registry=registry, backend=backend, descriptions=descriptions, settings=settings))
     await asyncio.to_thread(jobs.recover)  # jobs a stopped server left running can never finish: FAILED INTERRUPTED
     registrations.append(
-        training_servicer.registration(training_servicer.TrainingServicer(jobs=jobs, registry=registry, backend=backend))
+        tuning_api.registration(tuning_api.TrainingServicer(jobs=jobs, registry=registry, backend=backend))
     )
 
     async def auth(token: str | None, tenant: str | None) -> Caller:

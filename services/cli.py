@@ -50,7 +50,8 @@ def _suite_db(settings: Settings, *, must_exist: bool = True) -> Any:
     return open_database(settings.db_url)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings of a command: the environment's, with the command's own options over them."""
     overrides = {}
     if getattr(args, "adapter", None):
         overrides["adapter"] = args.adapter
@@ -64,7 +65,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_setup_model(args: argparse.Namespace) -> int:
     from docai.services.models.base_model import ensure_base_model
 
-    settings = _settings(args)
+    settings = settings_from(args)
     path = ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
     print(f"base model ready: {path}")
     if settings.backend == "onnx":  # the engine's export, once, so the first start does not wait for it
@@ -80,7 +81,7 @@ def cmd_setup_model(args: argparse.Namespace) -> int:
 def cmd_tenants_create(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import create_tenant, issue_token
 
-    db = _suite_db(_settings(args), must_exist=False)  # a new suite's first tenant may come before its first run
+    db = _suite_db(settings_from(args), must_exist=False)  # a new suite's first tenant may come before its first run
     create_tenant(db, tenant_id=args.tenant, name=args.name or args.tenant)
     token = issue_token(db, tenant_id=args.tenant, label="created by docai tenants create", scope=args.scope)
     print(f"tenant {args.tenant} created. Its API token (shown once, stored only as a hash):\n{token}")
@@ -108,7 +109,7 @@ def _describe(scope: str, actor: str, role: str) -> str:
 def cmd_tokens_create(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import create_token
 
-    db = _suite_db(_settings(args))
+    db = _suite_db(settings_from(args))
     token_id, token = create_token(
         db, tenant_id=args.tenant, label=args.label, scope=args.scope, actor=args.actor or "", role=args.role or ""
     )
@@ -119,7 +120,7 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
 def cmd_tokens_list(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import list_tokens
 
-    tokens = list_tokens(_suite_db(_settings(args)), tenant_id=args.tenant)
+    tokens = list_tokens(_suite_db(settings_from(args)), tenant_id=args.tenant)
     if args.json:
         print(json.dumps([{"id": t.id, "label": t.label, "scope": t.scope, "actor": t.actor, "role": t.role,
                            "created": t.create_time.isoformat(timespec="seconds"), "revoked": t.revoked,
@@ -137,7 +138,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import revoke_token
 
-    info = revoke_token(_suite_db(_settings(args)), token_id=args.id)
+    info = revoke_token(_suite_db(settings_from(args)), token_id=args.id)
     print(f"token {info.id} of tenant {info.tenant_id} ({_describe(info.scope, info.actor, info.role)}) is revoked")
     return 0
 
@@ -145,7 +146,7 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
 def cmd_tokens_rotate(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import rotate_token
 
-    info, token = rotate_token(_suite_db(_settings(args)), token_id=args.id)
+    info, token = rotate_token(_suite_db(settings_from(args)), token_id=args.id)
     _hand_out(token, args.out, f"token {info.id} replaces token {args.id} (now revoked): "
               f"{_describe(info.scope, info.actor, info.role)} of tenant {info.tenant_id}")
     return 0
@@ -160,7 +161,7 @@ def cmd_tenants_thresholds(args: argparse.Namespace) -> int:
     for item in args.set or []:
         key, _, value = item.partition("=")
         changes[key] = json.loads(value) if value[:1] in "[{0123456789.tf" else value
-    db = _suite_db(_settings(args))
+    db = _suite_db(settings_from(args))
     print(json.dumps(set_thresholds(db, tenant_id=args.tenant, changes=changes), indent=2))
     return 0
 
@@ -174,7 +175,7 @@ def _when(value: dt.datetime | float) -> str:
 def cmd_tenants_list(args: argparse.Namespace) -> int:
     from docai.services.common.tenants import list_tenants
 
-    tenants = list_tenants(_suite_db(_settings(args)))
+    tenants = list_tenants(_suite_db(settings_from(args)))
     if args.json:
         print(json.dumps([{"id": t.id, "name": t.name, "created": t.create_time.isoformat(timespec="seconds"),
                            "active_tokens": t.active_tokens} for t in tenants], indent=2))
@@ -233,7 +234,7 @@ def cmd_vendors_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     vendors = parse_csv(path.read_text(encoding="utf-8-sig"))  # errors name the line: "line 7: vendor V-7: ..."
-    result = import_vendors(_suite_db(_settings(args)), tenant_id=args.tenant, vendors=vendors, sync=args.sync)
+    result = import_vendors(_suite_db(settings_from(args)), tenant_id=args.tenant, vendors=vendors, sync=args.sync)
     print(f"{len(vendors)} vendor(s) in {path.name} for tenant {args.tenant}: {result.created} created, "
           f"{result.updated} updated, {result.unchanged} unchanged"
           + (f", {result.deactivated} deactivated (not in the file)" if args.sync else ""))
@@ -242,13 +243,13 @@ def cmd_vendors_import(args: argparse.Namespace) -> int:
 
 def cmd_vendors_list(args: argparse.Namespace) -> int:
     from docai.services.common.errors import NotFoundError
-    from docai.services.storage import models
+    from docai.services.storage import tables
     from docai.services.vendors.master import list_vendors
     from docai.services.vendors.resolve import mask_iban
 
-    db = _suite_db(_settings(args))
+    db = _suite_db(settings_from(args))
     with db.transaction() as session:
-        if session.get(models.Tenant, args.tenant) is None:
+        if session.get(tables.Tenant, args.tenant) is None:
             raise NotFoundError(f"no tenant {args.tenant}", reason="TENANT_NOT_FOUND")
     vendors, total = list_vendors(
         db, tenant_id=args.tenant, name_contains=args.name, tax_id=args.tax_id, active_only=args.active_only,
@@ -276,7 +277,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     from docai.services.common.errors import AlreadyExistsError, NotFoundError
     from docai.services.common.tenants import list_tenants
 
-    settings = _settings(args)
+    settings = settings_from(args)
     store = _user_store(settings)
     # A review page's home without the suite's database (a web-only host) cannot check the tenant.
     if _has_suite_db(settings) and args.tenant not in {t.id for t in list_tenants(_suite_db(settings))}:
@@ -290,7 +291,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    accounts = _user_store(_settings(args)).accounts(tenant=args.tenant)
+    accounts = _user_store(settings_from(args)).accounts(tenant=args.tenant)
     if args.json:
         print(json.dumps([{"username": a.username, "tenant": a.tenant, "role": a.role, "disabled": a.disabled,
                            "created": dt.datetime.fromtimestamp(a.created_at, tz=dt.UTC).isoformat(timespec="seconds")}
@@ -304,7 +305,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
 
 def cmd_users_passwd(args: argparse.Namespace) -> int:
-    store = _user_store(_settings(args))
+    store = _user_store(settings_from(args))
     if store.get(args.username) is None:  # before asking for a password
         raise _user_not_found(args.username)
     try:
@@ -318,7 +319,7 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
 def cmd_users_disable(args: argparse.Namespace) -> int:
     enable = args.action == "enable"
     try:
-        _user_store(_settings(args)).set_disabled(args.username, not enable)
+        _user_store(settings_from(args)).set_disabled(args.username, not enable)
     except KeyError:
         raise _user_not_found(args.username) from None
     print(f"user {args.username} " + ("enabled" if enable else "disabled; its sessions have ended"))
@@ -340,7 +341,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from docai.services.common.observability import configure_logging, serving_defaults
     from docai.services.roles import run_role
 
-    settings = serving_defaults(_settings(args))  # /metrics on 9464 unless DOCAI_METRICS_PORT says otherwise
+    settings = serving_defaults(settings_from(args))  # /metrics on 9464 unless DOCAI_METRICS_PORT says otherwise
     _check_ports(settings, web=not args.no_web)
     configure_logging(settings)  # text or JSON lines (DOCAI_LOG_FORMAT); no model-loading bars or library warnings
     return asyncio.run(run_role(settings, seed=not args.no_seed, web=not args.no_web))
@@ -349,58 +350,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_healthcheck(args: argparse.Namespace) -> int:
     from docai.services.roles import healthcheck
 
-    healthy, why = healthcheck(_settings(args))
+    healthy, why = healthcheck(settings_from(args))
     if not healthy:
         print(f"unhealthy: {why}", file=sys.stderr)
     return 0 if healthy else 1
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from docai.training.evaluate import evaluate_directory
-
-    report = evaluate_directory(
-        data=Path(args.data), out=Path(args.out), settings=_settings(args), adapter=args.adapter, limit=args.limit,
-        resume=args.resume, path=args.path,
-    )
-    through = report["straight_through"]
-    rate = f"{through['rate']:.3f}@{through['threshold']:.3f}" if through["threshold"] is not None else "none"
-    print(f"documents={report['documents']} path={report['path']} micro_f1={report['micro_f1']:.3f} "
-          f"exact={report['document_exact_rate']:.3f} line_cell_f1={report['line_items']['f1']:.3f} "
-          f"ece={report['calibration']['_all']['ece']:.3f} straight_through={rate} "
-          f"p50={report['latency_s']['p50']:.1f}s -> {args.out}")
-    return 0
-
-
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    from docai.training.calibration import calibrate_directory
-
-    result = calibrate_directory(
-        data=Path(args.data), out=Path(args.out), settings=_settings(args), adapter=args.adapter, path=args.path,
-        limit=args.limit, min_support=args.min_support, report=Path(args.report) if args.report else None,
-    )
-    raw, fitted = result["straight_through_raw"], result["straight_through_calibrated_in_sample"]
-    print(json.dumps(result, indent=2))
-    print(f"documents={result['documents']} fields fitted apart={len(result['fitted_fields'])} "
-          f"ece raw={result['ece_raw']:.3f} calibrated (in sample)={result['ece_calibrated_in_sample']:.3f} "
-          f"straight-through rate raw={raw['rate']:.3f} calibrated={fitted['rate']:.3f} -> {args.out}")
-    return 0
-
-
-def cmd_eval_compare(args: argparse.Namespace) -> int:
-    from docai.training.evaluate import compare_reports, comparison_table
-
-    before, after = (json.loads(Path(path).read_text()) for path in (args.before, args.after))
-    print(comparison_table(compare_reports(before, after, data=Path(args.data))))
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from docai.services.bench import run_benchmarks
-
-    run_benchmarks(settings=_settings(args), out=Path(args.out), which=args.which, invoices=args.invoices,
-                   generative_invoices=args.generative_invoices,
-                   einvoice_data=Path(args.einvoice_data) if args.einvoice_data else None)
-    return 0
 
 
 def _day(text: str) -> dt.date:
@@ -419,7 +372,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from docai.services.ingest.csv_export import write_invoices
 
     check_range(args.date_from, args.date_to)
-    db = _suite_db(_settings(args))
+    db = _suite_db(settings_from(args))
     if args.tenant and args.tenant not in {t.id for t in list_tenants(db)}:
         raise NotFoundError(f'no tenant "{args.tenant}" (see docai tenants list)', reason="TENANT_NOT_FOUND")
     invoices = all_approved(db, tenant_id=args.tenant or None, date_field=args.by,
@@ -618,51 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (with the whole IBAN) instead of a table")
     p.set_defaults(func=cmd_vendors_list)
 
-    p = sub.add_parser("eval", help="evaluate extraction on PDFs with ground-truth JSON beside them")
-    p.add_argument("--data", required=True, help="folder of *.pdf with ground-truth *.json beside them (eval/README.md)")
-    p.add_argument("--out", required=True, help="the report (JSON), rewritten as the run goes")
-    p.add_argument("--adapter", default="", help="adapter alias or name, or 'none' for the base model")
-    p.add_argument("--limit", type=int, default=0, help="evaluate at most this many documents")
-    p.add_argument("--resume", action="store_true", help="keep the documents an unfinished report at --out holds")
-    p.add_argument("--path", choices=["reader", "generative"], default=None,
-                   help="extraction path: reader (chooses among page candidates; the default once it exists) "
-                   "or generative (the model writes the JSON)")
-    p.set_defaults(func=cmd_eval)
+    from docai.services.extensions import add_commands
 
-    p = sub.add_parser("calibrate", help="fit per-field confidence calibration on held-out invoices (not the dev set)")
-    p.add_argument("--data", required=True,
-                   help="PDFs with truth JSON; synthetic ones from seeds 700000..799999 "
-                   "(python -m docai.training.synthetic DIR --count 400 --seed 700000)")
-    p.add_argument("--out", required=True, help="calibration JSON (the shipped one: services/extraction/calibration.json)")
-    p.add_argument("--adapter", default="", help="adapter alias or name, or 'none' for the base model")
-    p.add_argument("--path", choices=["reader", "generative"], default=None, help="extraction path (as for eval)")
-    p.add_argument("--limit", type=int, default=0, help="read at most this many documents")
-    p.add_argument("--min-support", type=int, default=50, help="fields with fewer values use the pooled map")
-    p.add_argument("--report", default="", help="also write the raw-confidence eval report here")
-    p.set_defaults(func=cmd_calibrate)
-
-    p = sub.add_parser("eval-compare", help="compare two eval reports on their common documents (paired bootstrap)")
-    p.add_argument("before", help="report of the baseline (say, --adapter none)")
-    p.add_argument("after", help="report of the system under test")
-    p.add_argument("--data", required=True, help="the directory both reports evaluated")
-    p.set_defaults(func=cmd_eval_compare)
-
-    p = sub.add_parser("bench", help="measure speed and memory; writes a section of docs/BENCHMARKS.md")
-    p.add_argument("--out", default="docs/BENCHMARKS.md", help="the Markdown file whose section is (re)written")
-    p.add_argument("--which", default="extraction,throughput",
-                   help="comma-separated: extraction (stages of one invoice vs plain generate), "
-                   "throughput (reader vs generative path, invoices per minute), "
-                   "einvoice (the XML path, the page cross-check, tampered copies)")
-    p.add_argument("--invoices", type=int, default=12, help="throughput: invoices the reader path reads")
-    p.add_argument("--generative-invoices", type=int, default=3,
-                   help="throughput: the first of those the generative path reads too (~50 s each on CPU)")
-    p.add_argument("--einvoice-data", default="",
-                   help="einvoice: e-invoice PDFs with truth JSON beside them (../shared/eval/einvoice)")
-    p.set_defaults(func=cmd_bench)
-
-    from docai.training.cli import register
-
-    register(sub)
+    add_commands(sub, settings_from)  # the offline tools' commands (docai.training), when installed
     return parser
 
 

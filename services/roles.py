@@ -19,15 +19,13 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from docai.services.common.settings import Settings
-from docai.services.run import stop_signal
+from docai.services.run import stop_gracefully, stop_signal
 
 log = logging.getLogger("docai.run")
 TOKEN_WAIT_SECONDS = 120.0
@@ -83,7 +81,7 @@ async def run_worker(settings: Settings, *, seed: bool = True) -> int:
         flush=True,
     )
     await stop.wait()
-    await _stop_gracefully(workers.stop, what="the pipeline finishes the document it is on")
+    await stop_gracefully(workers.stop, what="the pipeline finishes the document it is on")
     return 0
 
 
@@ -100,7 +98,7 @@ async def run_web(settings: Settings, *, seed: bool = True) -> int:
         flush=True,
     )
     await stop.wait()
-    await _stop_gracefully(web_server.stop, what="requests in progress finish")
+    await stop_gracefully(web_server.stop, what="requests in progress finish")
     return 0
 
 
@@ -126,20 +124,6 @@ async def wait_for_token(path: Path, *, timeout: float = TOKEN_WAIT_SECONDS) -> 
             raise SystemExit(f"no service token in {path} after {timeout:.0f} s: is the api role running "
                              "with the same DOCAI_WEB_SERVICE_TOKEN_FILE?")
         await asyncio.sleep(0.5)
-
-
-async def _stop_gracefully(stop: Callable[[], Awaitable[None]], *, what: str) -> None:
-    """Stops on the first signal (``what`` happens); a second signal while stopping ends at once."""
-    log.info("stopping: %s", what)
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, lambda: task.cancel() if task is not None else None)
-    try:
-        await stop()
-    except asyncio.CancelledError:  # a document not finished keeps its work item: another worker takes it
-        log.warning("second signal: stopping without waiting")
 
 
 def _local(address: str) -> str:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from docai.services.app import Suite, start_suite
@@ -44,14 +45,13 @@ def web_service_token(suite: Suite) -> str:
 
 
 def seed_samples(address: str, token: str) -> None:
-    """Uploads generated invoices through the public API; the same request ids make it run once."""
+    """Uploads the demo invoices through the public API; the same request ids make it run once."""
     from docai.services.client import DocaiClient
-    from docai.training.synthetic import generate_invoice
+    from docai.services.extensions import sample_invoices
 
     with DocaiClient(address, token) as client:
-        for seed in range(SAMPLE_COUNT):
-            invoice = generate_invoice(1000 + seed)
-            client.upload(invoice.pdf, filename=f"sample-{seed + 1}.pdf", request_id=f"seed-sample-{seed}")
+        for number, pdf in enumerate(sample_invoices(SAMPLE_COUNT)):
+            client.upload(pdf, filename=f"sample-{number + 1}.pdf", request_id=f"seed-sample-{number}")
 
 
 async def run_embedded(settings: Settings, *, seed: bool, web: bool) -> int:
@@ -95,22 +95,36 @@ def stop_signal() -> asyncio.Event:
     return stop
 
 
-async def drain(suite: Suite, web_server: Any = None, *, grace: float) -> None:
-    """A graceful stop: calls in progress finish (for up to ``grace`` seconds), new ones get
-    UNAVAILABLE, the pipeline finishes its document. Nothing acknowledged is lost: an upload is
-    acknowledged after its commit, and a document the pipeline did not finish keeps its work item.
-    A second signal while draining stops at once.
-    """
-    log.info("stopping: draining calls in progress for up to %.0f s", grace)
+async def stop_gracefully(
+    stop: Callable[[], Awaitable[None]], *, what: str, at_once: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Runs ``stop`` after the first signal (``what`` happens); a second signal while it runs
+    cancels it and runs ``at_once`` instead."""
+    log.info("stopping: %s", what)
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, lambda: task.cancel() if task is not None else None)
     try:
+        await stop()
+    except asyncio.CancelledError:  # a document not finished keeps its work item: it is done after the restart
+        log.warning("second signal: stopping without waiting")
+        if at_once is not None:
+            await at_once()
+
+
+async def drain(suite: Suite, web_server: Any = None, *, grace: float) -> None:
+    """A graceful stop: calls in progress finish (for up to ``grace`` seconds), new ones get
+    UNAVAILABLE, the pipeline finishes its document. Nothing acknowledged is lost: an upload is
+    acknowledged after its commit, and a document the pipeline did not finish keeps its work item.
+    A second signal while draining stops at once.
+    """
+
+    async def stop() -> None:
         if web_server is not None:
             await web_server.stop()
         await suite.stop(grace=grace)
-    except asyncio.CancelledError:  # the pipeline's document keeps its work item: it is done after the restart
-        log.warning("second signal: stopping without waiting")
-        await suite.server.stop(0)
+
+    await stop_gracefully(stop, what=f"draining calls in progress for up to {grace:.0f} s",
+                          at_once=lambda: suite.server.stop(0))

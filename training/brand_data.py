@@ -18,7 +18,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from docai.schemas.product import BrandGuide, Product
-from docai.services.common.errors import FailedPreconditionError, InvalidArgumentError
+from docai.services.common.errors import FailedPreconditionError
 from docai.services.generation.prompt import ADAPTER_FEW_SHOT, build_generation_messages
 from docai.training.catalogue import generate_catalogue
 from docai.training.dataset import DatasetBuild, SFTExample, build_dataset
@@ -29,29 +29,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CATALOGUE_SEED_OFFSET",
     "brand_dataset",
-    "brand_of_task",
     "catalogue_examples",
     "feedback_examples",
     "product_key",
 ]
 
 CATALOGUE_SEED_OFFSET = 20_000
-_TASK_PREFIX = "brand-"
-
-
-def brand_of_task(task: str) -> str | None:
-    """The brand id of a ``brand-<brand>`` task, None for ``extraction``.
-
-    Raises:
-        InvalidArgumentError: ``UNKNOWN_TASK`` for any other task name.
-    """
-    if task == "extraction":
-        return None
-    if task.startswith(_TASK_PREFIX) and len(task) > len(_TASK_PREFIX):
-        return task[len(_TASK_PREFIX):]
-    raise InvalidArgumentError(
-        f"task must be 'extraction' or 'brand-<brand>', not {task!r}", reason="UNKNOWN_TASK", field="task"
-    )
 
 
 def product_key(product: Product) -> str:

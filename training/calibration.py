@@ -20,29 +20,23 @@ sample invoices of ``make run`` and the tests. Write them with
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from docai.services.common.errors import InvalidArgumentError
+from docai.services.extraction.calibration import Calibrator, Curve, Pair
 
 __all__ = [
     "CALIBRATION_SEEDS",
     "MIN_FIELD_SUPPORT",
-    "POOLED",
-    "Calibrator",
     "calibrate_directory",
-    "default_calibration_path",
     "expected_calibration_error",
     "fit_calibrator",
-    "load_calibrator",
     "straight_through",
 ]
 
@@ -53,132 +47,17 @@ CALIBRATION_SEEDS = range(700_000, 800_000)
 # Below this many held-out values a field uses the pooled map (an isotonic fit on fewer
 # points is mostly noise, and a field read right 20 times of 20 would map every score to 1.0).
 MIN_FIELD_SUPPORT = 50
-# The key of the all-fields map in the JSON file and in reports.
-POOLED = "_all"
-FORMAT_VERSION = 1
-
-Pair = tuple[float, bool]
 # A truth field's (confidence, correct?); confidence None when the reader returned no value.
 Outcome = tuple[float | None, bool]
 
 
-@dataclass(frozen=True)
-class _Curve:
-    """A monotone piecewise-linear map [0, 1] -> [0, 1], constant beyond its end points."""
-
-    x: tuple[float, ...]
-    y: tuple[float, ...]
-    support: int
-
-    def __call__(self, raw: float) -> float:
-        return float(np.interp(raw, self.x, self.y))
-
-    def as_json(self) -> dict[str, Any]:
-        return {"x": [round(v, 6) for v in self.x], "y": [round(v, 6) for v in self.y], "support": self.support}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> _Curve:
-        x, y = tuple(float(v) for v in data["x"]), tuple(float(v) for v in data["y"])
-        if not x or len(x) != len(y) or any(b < a for a, b in itertools.pairwise(x)):
-            raise ValueError("a calibration curve needs as many x as y points, x ascending")
-        return cls(x=x, y=y, support=int(data.get("support", 0)))
-
-
-@dataclass(frozen=True)
-class Calibrator:
-    """Raw confidence -> calibrated confidence, per field; the identity when it holds no map.
-
-    Example:
-        >>> Calibrator.identity().apply("iban", 0.93)
-        0.93
-    """
-
-    fields: Mapping[str, _Curve] = field(default_factory=dict)
-    pooled: _Curve | None = None
-    meta: Mapping[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def identity(cls) -> Calibrator:
-        """The calibrator of a suite that has no calibration file: confidences pass unchanged."""
-        return cls()
-
-    @property
-    def is_identity(self) -> bool:
-        return not self.fields and self.pooled is None
-
-    def apply(self, field: str, raw: float) -> float:
-        """The calibrated confidence of a ``field`` value read with confidence ``raw``."""
-        curve = self.fields.get(field, self.pooled)
-        if curve is None or math.isnan(raw):
-            return raw
-        return min(1.0, max(0.0, curve(raw)))
-
-    def apply_to(self, extraction: Any) -> Any:
-        """A copy of an :class:`~docai.schemas.invoice.Extraction` with calibrated confidences.
-
-        Header fields use their own map; line-item and tax cells the pooled one (their names,
-        such as ``amount``, are not header fields and were not fitted apart).
-        """
-        copy = extraction.model_copy(deep=True)
-        for name, extracted in copy.fields.items():
-            extracted.confidence = round(self.apply(name, extracted.confidence), 4)
-        for row in [*copy.line_items, *copy.tax_details]:
-            for extracted in row.fields.values():
-                extracted.confidence = round(self.apply(POOLED, extracted.confidence), 4)
-        return copy
-
-    def save(self, path: Path) -> None:
-        """Write the calibration as JSON (points of each map, plus how it was fitted)."""
-        data = {
-            "version": FORMAT_VERSION,
-            "method": "isotonic",
-            "meta": dict(self.meta),
-            POOLED: self.pooled.as_json() if self.pooled else None,
-            "fields": {name: curve.as_json() for name, curve in sorted(self.fields.items())},
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
-
-    @classmethod
-    def load(cls, path: Path) -> Calibrator:
-        """Read a file :meth:`save` wrote; a missing file is the identity.
-
-        Raises:
-            ValueError: When the file is not a calibration of a known version.
-        """
-        if not path.is_file():
-            return cls.identity()
-        data = json.loads(path.read_text())
-        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path} is not a docai calibration file (version {FORMAT_VERSION})")
-        pooled = data.get(POOLED)
-        return cls(
-            fields={name: _Curve.from_json(curve) for name, curve in data.get("fields", {}).items()},
-            pooled=_Curve.from_json(pooled) if pooled else None,
-            meta=data.get("meta", {}),
-        )
-
-
-def default_calibration_path() -> Path:
-    """The calibration shipped in the package, beside the extraction service."""
-    from docai.services import extraction
-
-    return Path(extraction.__file__).resolve().parent / "calibration.json"
-
-
-def load_calibrator(settings: Any) -> Calibrator:
-    """The calibrator a process uses: ``settings.calibration_path`` or the shipped file, else the identity."""
-    configured = getattr(settings, "calibration_path", None)
-    return Calibrator.load(Path(configured) if configured else default_calibration_path())
-
-
-def _isotonic(pairs: Sequence[Pair]) -> _Curve:
+def _isotonic(pairs: Sequence[Pair]) -> Curve:
     from sklearn.isotonic import IsotonicRegression
 
     x = np.array([conf for conf, _ in pairs], dtype=float)
     y = np.array([1.0 if correct else 0.0 for _, correct in pairs])
     model = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(x, y)
-    return _Curve(x=tuple(model.X_thresholds_.tolist()), y=tuple(model.y_thresholds_.tolist()), support=len(pairs))
+    return Curve(x=tuple(model.X_thresholds_.tolist()), y=tuple(model.y_thresholds_.tolist()), support=len(pairs))
 
 
 def fit_calibrator(
@@ -319,10 +198,9 @@ def calibrate_directory(
     """
     from docai.schemas.routing import DEFAULT_REQUIRED_FIELDS
     from docai.training.evaluate import evaluate_directory, pairs
-    from docai.training.gate import DEV_SET
     from docai.training.scoring import field_outcomes
 
-    _check_held_out(data, dev_set=DEV_SET, documents=pairs(data)[: limit or None])
+    _check_held_out(data, dev_set=settings.dev_set, documents=pairs(data)[: limit or None])
     scored = evaluate_directory(
         data=data, out=report, settings=settings, adapter=adapter, limit=limit, backend=backend, path=path,
         calibrator=Calibrator.identity(),

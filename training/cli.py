@@ -1,6 +1,8 @@
-"""`docai train`, `docai adapters list|promote|rollback` and `docai train-synthetic`.
+"""The offline commands of ``docai``: ``eval``, ``calibrate``, ``eval-compare``, ``bench``,
+``train``, ``adapters list|promote|rollback`` and ``train-synthetic`` (added through
+:mod:`docai.training.extension`).
 
-``train`` and ``adapters`` talk to a running suite through the TrainingService (token in
+``eval``, ``calibrate`` and ``bench`` run the extraction path in this process; ``train`` and ``adapters`` talk to a running suite through the TrainingService (token in
 ``DOCAI_TOKEN`` or ``--token``); ``train-synthetic`` trains an adapter from synthetic invoices
 in this process and writes a PEFT directory, the way the shipped ``adapters/extraction`` was made.
 """
@@ -8,14 +10,13 @@ in this process and writes a PEFT directory, the way the shipped ``adapters/extr
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
 import sys
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -143,25 +144,9 @@ def _synthetic_records(
     task: str, count: int, *, seed: int, workers: int, work: Path, layouts: Sequence[int] = ()
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Training records and a dataset summary: synthetic invoices for extraction, the synthetic catalogue for a brand."""
-    from docai.training.brand_data import brand_of_task
-    from docai.training.catalogue import write_brand_dataset
-    from docai.training.trainer import read_examples
+    from docai.training.tasks import resolve
 
-    brand = brand_of_task(task)
-    if brand is None:
-        # The extraction model chooses among the reader's candidates: its records are the reader's questions.
-        from docai.training.choice_dataset import synthetic_choice_records
-
-        records = synthetic_choice_records(range(seed, seed + count), workers=workers, layouts=layouts, progress=True)
-        digest = hashlib.sha256("\n".join(json.dumps(r, sort_keys=True) for r in records).encode()).hexdigest()
-        return [{"prompt": r["prompt"], "completion": r["completion"]} for r in records], {
-            "sha256": digest, "synthetic_seeds": f"{seed}..{seed + count - 1}", "train": len(records), "format": "choice",
-        }
-    manifest = write_brand_dataset(work / "dataset", brand, n=count, seed=seed)
-    splits = manifest["splits"]
-    summary = {"sha256": splits["train"]["sha256"], "catalogue_seed": seed,
-               "train": splits["train"]["examples"], "heldout": splits["heldout"]["examples"]}
-    return read_examples(work / "dataset" / "train.jsonl"), summary
+    return resolve(task).synthetic_records(count, seed=seed, workers=workers, work=work, layouts=layouts)
 
 
 def cmd_train_synthetic(args: argparse.Namespace) -> int:
@@ -235,8 +220,99 @@ def adapter_metadata(spec: Any, *, dataset: dict[str, Any], training: dict[str, 
     }
 
 
-def register(subparsers: Any) -> None:
-    """Add ``train``, ``adapters`` and ``train-synthetic`` to the ``docai`` command's subparsers."""
+def cmd_eval(args: argparse.Namespace) -> int:
+    from docai.training.evaluate import evaluate_directory
+
+    report = evaluate_directory(
+        data=Path(args.data), out=Path(args.out), settings=args.settings_of(args), adapter=args.adapter, limit=args.limit,
+        resume=args.resume, path=args.path,
+    )
+    through = report["straight_through"]
+    rate = f"{through['rate']:.3f}@{through['threshold']:.3f}" if through["threshold"] is not None else "none"
+    print(f"documents={report['documents']} path={report['path']} micro_f1={report['micro_f1']:.3f} "
+          f"exact={report['document_exact_rate']:.3f} line_cell_f1={report['line_items']['f1']:.3f} "
+          f"ece={report['calibration']['_all']['ece']:.3f} straight_through={rate} "
+          f"p50={report['latency_s']['p50']:.1f}s -> {args.out}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from docai.training.calibration import calibrate_directory
+
+    result = calibrate_directory(
+        data=Path(args.data), out=Path(args.out), settings=args.settings_of(args), adapter=args.adapter, path=args.path,
+        limit=args.limit, min_support=args.min_support, report=Path(args.report) if args.report else None,
+    )
+    raw, fitted = result["straight_through_raw"], result["straight_through_calibrated_in_sample"]
+    print(json.dumps(result, indent=2))
+    print(f"documents={result['documents']} fields fitted apart={len(result['fitted_fields'])} "
+          f"ece raw={result['ece_raw']:.3f} calibrated (in sample)={result['ece_calibrated_in_sample']:.3f} "
+          f"straight-through rate raw={raw['rate']:.3f} calibrated={fitted['rate']:.3f} -> {args.out}")
+    return 0
+
+
+def cmd_eval_compare(args: argparse.Namespace) -> int:
+    from docai.training.evaluate import compare_reports, comparison_table
+
+    before, after = (json.loads(Path(path).read_text()) for path in (args.before, args.after))
+    print(comparison_table(compare_reports(before, after, data=Path(args.data))))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from docai.training.bench.suite import run_benchmarks
+
+    run_benchmarks(settings=args.settings_of(args), out=Path(args.out), which=args.which, invoices=args.invoices,
+                   generative_invoices=args.generative_invoices,
+                   einvoice_data=Path(args.einvoice_data) if args.einvoice_data else None)
+    return 0
+
+
+def register(subparsers: Any, settings: Callable[[argparse.Namespace], Any]) -> None:
+    """Add the offline commands to the ``docai`` command's subparsers; ``settings`` makes a command's settings."""
+    p = subparsers.add_parser("eval", help="evaluate extraction on PDFs with ground-truth JSON beside them")
+    p.add_argument("--data", required=True, help="folder of *.pdf with ground-truth *.json beside them (eval/README.md)")
+    p.add_argument("--out", required=True, help="the report (JSON), rewritten as the run goes")
+    p.add_argument("--adapter", default="", help="adapter alias or name, or 'none' for the base model")
+    p.add_argument("--limit", type=int, default=0, help="evaluate at most this many documents")
+    p.add_argument("--resume", action="store_true", help="keep the documents an unfinished report at --out holds")
+    p.add_argument("--path", choices=["reader", "generative"], default=None,
+                   help="extraction path: reader (chooses among page candidates; the default once it exists) "
+                   "or generative (the model writes the JSON)")
+    p.set_defaults(settings_of=settings, func=cmd_eval)
+
+    p = subparsers.add_parser("calibrate", help="fit per-field confidence calibration on held-out invoices (not the dev set)")
+    p.add_argument("--data", required=True,
+                   help="PDFs with truth JSON; synthetic ones from seeds 700000..799999 "
+                   "(python -m docai.training.synthetic DIR --count 400 --seed 700000)")
+    p.add_argument("--out", required=True, help="calibration JSON (the shipped one: services/extraction/calibration.json)")
+    p.add_argument("--adapter", default="", help="adapter alias or name, or 'none' for the base model")
+    p.add_argument("--path", choices=["reader", "generative"], default=None, help="extraction path (as for eval)")
+    p.add_argument("--limit", type=int, default=0, help="read at most this many documents")
+    p.add_argument("--min-support", type=int, default=50, help="fields with fewer values use the pooled map")
+    p.add_argument("--report", default="", help="also write the raw-confidence eval report here")
+    p.set_defaults(settings_of=settings, func=cmd_calibrate)
+
+    p = subparsers.add_parser("eval-compare", help="compare two eval reports on their common documents (paired bootstrap)")
+    p.add_argument("before", help="report of the baseline (say, --adapter none)")
+    p.add_argument("after", help="report of the system under test")
+    p.add_argument("--data", required=True, help="the directory both reports evaluated")
+    p.set_defaults(settings_of=settings, func=cmd_eval_compare)
+
+    p = subparsers.add_parser("bench", help="measure speed and memory; writes a section of docs/BENCHMARKS.md")
+    p.add_argument("--out", default="docs/BENCHMARKS.md", help="the Markdown file whose section is (re)written")
+    p.add_argument("--which", default="extraction,throughput",
+                   help="comma-separated: extraction (stages of one invoice vs plain generate), "
+                   "throughput (reader vs generative path, invoices per minute), "
+                   "einvoice (the XML path, the page cross-check, tampered copies)")
+    p.add_argument("--invoices", type=int, default=12, help="throughput: invoices the reader path reads")
+    p.add_argument("--generative-invoices", type=int, default=3,
+                   help="throughput: the first of those the generative path reads too (~50 s each on CPU)")
+    p.add_argument("--einvoice-data", default="",
+                   help="einvoice: e-invoice PDFs with truth JSON beside them (../shared/eval/einvoice)")
+    p.set_defaults(settings_of=settings, func=cmd_bench)
+
+
 
     def connection(p: argparse.ArgumentParser) -> None:
         p.add_argument("--address", default=os.environ.get("DOCAI_ADDRESS", "127.0.0.1:50051"),

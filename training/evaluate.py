@@ -21,14 +21,13 @@ from typing import Any
 from docai.services.common.errors import DocAIError, InvalidArgumentError
 from docai.services.common.progress_bar import line, progress_bar
 from docai.services.common.settings import Settings
-from docai.training.calibration import (
+from docai.services.extraction.calibration import (
     POOLED,
     Calibrator,
     default_calibration_path,
-    expected_calibration_error,
     load_calibrator,
-    straight_through,
 )
+from docai.training.calibration import expected_calibration_error, straight_through
 from docai.training.scoring import field_outcomes, paired_bootstrap, score_documents
 
 log = logging.getLogger("docai.eval")
@@ -73,7 +72,7 @@ def documents_in(data: Path, *, limit: int = 0) -> list[tuple[Path, Path]]:
 def build_extractor(path: str, *, backend: Any, settings: Settings, calibrator: Calibrator | None = None) -> tuple[Any, str]:
     """The extractor of ``path`` and where its confidences' calibration comes from.
 
-    The reader is built as the suite builds it (:func:`docai.services.app.build_reader`), with
+    The reader is built as the suite builds it (:func:`docai.services.extraction.readers.reader_from_settings`), with
     ``calibrator`` (else the settings' calibration file) applied to its confidences.
 
     Returns:
@@ -89,18 +88,18 @@ def build_extractor(path: str, *, backend: Any, settings: Settings, calibrator: 
         return Extractor(backend=backend, max_new_tokens=settings.max_new_tokens), "none"
     if path != "reader":
         raise InvalidArgumentError(f"unknown extraction path {path!r}; known: {', '.join(PATHS)}")
-    from docai.services.app import build_reader
+    from docai.services.extraction.readers import reader_from_settings
 
     if calibrator is None:
         calibrator = load_calibrator(settings)
         source = "identity" if calibrator.is_identity else str(settings.calibration_path or default_calibration_path())
     else:
         source = "identity" if calibrator.is_identity else "given"
-    return build_reader(settings, backend, calibrate=calibrator.apply), source
+    return reader_from_settings(settings, backend, calibrate=calibrator.apply), source
 
 
 def stage_seconds(timings: Any) -> dict[str, float]:
-    """The ``*_s`` stage durations of a ``Timings`` (whatever stages the extractor records)."""
+    """The ``*_s`` stage durations of a ``ExtractionTimings`` (whatever stages the extractor records)."""
     if dataclasses.is_dataclass(timings) and not isinstance(timings, type):
         values = {f.name: getattr(timings, f.name) for f in dataclasses.fields(timings)}
     else:
@@ -183,16 +182,17 @@ def evaluate_directory(
     Raises:
         InvalidArgumentError: For a missing or empty ``data`` folder or an unknown path.
     """
-    from docai.services.app import AdapterChoice, load_backend
+    from docai.services.adapters.choice import AdapterChoice
     from docai.services.ingest.pdf_parse import parse_pdf
+    from docai.services.models.engines import backend_from_settings
 
     documents = documents_in(data, limit=limit)
     path = path or "reader"
-    backend = backend or load_backend(settings)
+    backend = backend or backend_from_settings(settings)
     if adapter and adapter != "none":
-        from docai.training.registry import AdapterRegistry
+        from docai.services.adapters.registry import AdapterRegistry
 
-        AdapterRegistry(settings.adapter_dir).load_into(backend, adapter)
+        AdapterRegistry.from_settings(settings).load_into(backend, adapter)
     chosen = AdapterChoice(backend, configured=adapter or settings.adapter)(tenant_id="")
     extractor, calibration_file = build_extractor(path, backend=backend, settings=settings, calibrator=calibrator)
     predictions: dict[str, dict[str, Any]] = {}

@@ -1,6 +1,6 @@
 """Calibrate the fluency thresholds of the description scorecard on good and bad texts.
 
-Good texts: the brands' hand-written example descriptions (``training/brands/*.yaml``) and the
+Good texts: the brands' hand-written example descriptions (``services/generation/brand_books/*.yaml``) and the
 synthetic catalogue's target descriptions of *training* products (seed ``seed``; the held-out
 products the benchmarks report on come from another seed namespace and are never used here).
 
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Calibrate on the default engine's base model and write the thresholds file."""
     from docai.services.common.settings import Settings
     from docai.services.models.base_model import ensure_base_model
-    from docai.services.models.registry import create_backend
+    from docai.services.models.engines import create_backend
 
     parser = argparse.ArgumentParser(prog="python -m docai.training.fluency_calibration", description=main.__doc__)
     parser.add_argument("--items", type=int, default=40, help="catalogue training items (each gives one text per brand)")

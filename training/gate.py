@@ -2,7 +2,7 @@
 
 Both adapters answer the reader's questions (which candidate is each field in doubt) about the
 same documents: the dataset's held-out split (vendors never trained on) and the shared dev set
-(``/work/shared/eval/dev``, real invoices written by others); the chosen values are scored
+(``settings.dev_set``, ``../shared/eval/dev`` beside a checkout: real invoices written by others); the chosen values are scored
 against the truth. The challenger passes when
 
 1. its micro-F1 over the pooled documents is higher, with confidence: a paired bootstrap
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from docai.schemas.invoice import CRITICAL_FIELDS
+from docai.services.common.settings import Settings
 from docai.services.extraction.chooser import enum_schema, read_letters
 from docai.services.models.backend import GenerationRequest
 from docai.training.scoring import paired_bootstrap, score_documents
@@ -39,7 +40,7 @@ __all__ = [
     "run_gate",
 ]
 
-DEV_SET = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "dev"
+DEV_SET: Path = Settings.model_fields["dev_set"].default  # where it lies beside a checkout; DOCAI_DEV_SET moves it
 
 
 @dataclass(frozen=True)

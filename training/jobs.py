@@ -6,7 +6,7 @@ later. Training runs in a subprocess (``python -m docai.training.trainer``): a c
 take the server down and a cancel kills it. The champion only changes when the gate passes
 (and the job asked for promotion), so a cancelled, killed or failed job leaves it as it was.
 
-Jobs are recorded in the database (:class:`~docai.training.job_records.JobStore`), so nothing a caller was told about is
+Jobs are recorded in the database (:class:`~docai.services.tuning.jobs.JobStore`), so nothing a caller was told about is
 lost in a restart: the record is written at create and on every change, memory holds the live
 view that Watch streams wait on. A job the previous process left unfinished can never finish
 (its trainer died with it), so :meth:`JobManager.recover` marks it FAILED ``INTERRUPTED``.
@@ -31,31 +31,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from docai.schemas.parsed import ParsedDocument
 from docai.schemas.tuning import TuningSpec
+from docai.services.adapters.registry import AdapterRegistry
 from docai.services.common.errors import (
     AlreadyExistsError,
     DocAIError,
-    FailedPreconditionError,
     NotFoundError,
 )
-from docai.services.storage import models
-from docai.training.brand_data import brand_dataset, brand_of_task
-from docai.training.catalogue import heldout_catalogue
-from docai.training.dataset import (
-    DatasetBuild,
-    build_dataset,
-    correction_examples,
-    synthetic_examples,
-    write_dataset,
-)
-from docai.training.description_gate import GateProduct, heldout_products, run_description_gate
-from docai.training.gate import GateReport, dev_documents, heldout_documents, run_gate
-from docai.training.job_records import TERMINAL_STATES, JobOptions, JobStore, TuningJob
-from docai.training.registry import AdapterRegistry
+from docai.services.tuning.jobs import TERMINAL_STATES, JobOptions, JobStage, JobState, JobStore, TuningJob
+from docai.training.dataset import DatasetBuild, write_dataset
+from docai.training.description_gate import run_description_gate
+from docai.training.gate import DEV_SET, run_gate
+from docai.training.tasks import GateFn, TrainingTask, resolve
 
 __all__ = ["JobManager", "default_work_dir", "subprocess_train"]
 
@@ -68,9 +57,6 @@ PROGRESS_WRITE_S = 1.0
 
 # (spec, train.jsonl, model_dir, out_dir, on_event, register_process) -> the trainer's "done" payload
 TrainFn = Callable[[TuningSpec, Path, Path, Path, Callable[[dict[str, Any]], None], Callable[[Any], None]], dict[str, Any]]
-GateFn = Callable[..., GateReport]
-# Products of the benchmark's held-out catalogue a brand gate adds when dev_documents is 0 ("all").
-DEV_PRODUCTS = 40
 
 
 def subprocess_train(
@@ -123,12 +109,14 @@ class JobManager:
         descriptions: The description service (a ``DescriptionService`` on ``backend``): brand
             tasks (``brand-<brand>``) read its feedback and gate through it; None offers extraction only.
         description_gate_fn: The gate of brand tasks; :func:`run_description_gate` by default.
+        dev_set: The evaluation invoices a gate adds when a job asks for dev documents (``settings.dev_set``).
     """
 
     def __init__(
         self, *, db: Any, registry: AdapterRegistry, backend: Any, work_dir: Path,
         model_dir: Callable[[], Path], train_fn: TrainFn = subprocess_train, gate_fn: GateFn = run_gate,
         spec: TuningSpec | None = None, descriptions: Any = None, description_gate_fn: GateFn = run_description_gate,
+        dev_set: Path = DEV_SET,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -140,6 +128,7 @@ class JobManager:
         self.spec = spec or TuningSpec()
         self.descriptions = descriptions
         self.description_gate_fn = description_gate_fn
+        self.dev_set = dev_set  # the real invoices a gate may add (--dev-documents); never trained on
         self._jobs: dict[str, TuningJob] = {}
         self._requests: dict[tuple[str, str], tuple[str, str]] = {}
         self._cancel: dict[str, threading.Event] = {}
@@ -194,20 +183,21 @@ class JobManager:
         ``shared`` job (the operator's) registers a shared version and moves the shared champion.
 
         Raises:
-            InvalidArgumentError: ``UNKNOWN_TASK`` (neither ``extraction`` nor ``brand-<brand>``).
+            InvalidArgumentError: ``UNKNOWN_TASK`` (no task of :mod:`docai.training.tasks` has the name).
             NotFoundError: ``BRAND_NOT_FOUND`` (also another tenant's own brand).
             FailedPreconditionError: ``DATASET_TOO_SMALL``; ``BRAND_TASKS_UNAVAILABLE`` without a description service;
                 ``TENANT_BRAND_NOT_SHARED`` for a shared job of a tenant's own brand.
             AlreadyExistsError: ``REQUEST_ID_REUSED`` (same id, different options).
         """
-        self._brand(options.task, tenant_id, shared=shared)
+        task = resolve(options.task)
+        task.check(self, tenant_id, shared=shared)
         fingerprint = hashlib.sha256(json.dumps(options.__dict__, sort_keys=True).encode()).hexdigest()
         known = self._recall(tenant_id=tenant_id, request_id=request_id, fingerprint=fingerprint)
         if known is not None:
             return known
         owner = "" if shared else tenant_id
-        spec = self._spec(options, owner)
-        build = self.build_dataset(tenant_id=tenant_id, options=options, seed=spec.seed)
+        spec = self._spec(task, options, owner)
+        build = task.dataset(self, tenant_id=tenant_id, options=options, seed=spec.seed)
         build.require(min_examples=spec.min_examples)
         job = TuningJob(id=uuid.uuid4().hex[:16], tenant_id=tenant_id, task=options.task)
         directory = self.work_dir / job.id
@@ -229,7 +219,7 @@ class JobManager:
             self._requests[(tenant_id, request_id)] = (fingerprint, job.id)
             self._cancel[job.id] = threading.Event()
         if start:
-            threading.Thread(target=self._run, args=(job.id, spec, options, build, owner), name=f"tuning-{job.id}",
+            threading.Thread(target=self._run, args=(job.id, task, spec, options, build, owner), name=f"tuning-{job.id}",
                              daemon=True).start()
         return replace(job)
 
@@ -275,22 +265,23 @@ class JobManager:
         if job.state in TERMINAL_STATES:
             return job
         if job_id not in self._cancel:  # recorded unfinished, but no process here runs it: close the record
-            self._record(replace(job, state="CANCELLED", stage="done", end_time=dt.datetime.now(dt.UTC), error_code=1,
-                                 error_reason="CANCELLED", error_message="cancelled by the caller", revision=job.revision + 1))
+            self._record(replace(job, state=JobState.CANCELLED, stage=JobStage.DONE, end_time=dt.datetime.now(dt.UTC),
+                                 error_code=1, error_reason="CANCELLED", error_message="cancelled by the caller",
+                                 revision=job.revision + 1))
             return self.get(tenant_id=tenant_id, job_id=job_id)
         self._cancel[job_id].set()
         process = self._process.get(job_id)
         if process is not None and process.poll() is None:
             process.kill()
-        self._update(job_id, state="CANCELLED", stage="done", end_time=dt.datetime.now(dt.UTC),
+        self._update(job_id, state=JobState.CANCELLED, stage=JobStage.DONE, end_time=dt.datetime.now(dt.UTC),
                      error_code=1, error_reason="CANCELLED", error_message="cancelled by the caller")
         return self.get(tenant_id=tenant_id, job_id=job_id)
 
     # -- the job ---------------------------------------------------------------------------
 
-    def _spec(self, options: JobOptions, owner: str = "") -> TuningSpec:
+    def _spec(self, task: TrainingTask, options: JobOptions, owner: str = "") -> TuningSpec:
         """The job's training setup; it continues the champion serving ``owner`` ("" shared), so corrections refine what serves."""
-        changes: dict[str, Any] = {"task": options.task}
+        changes: dict[str, Any] = {**task.spec_defaults, "task": options.task}
         champion = self.registry.champion(options.task, tenant=owner or None)
         if champion is not None:
             changes["init_adapter"] = str(champion.path)
@@ -302,59 +293,19 @@ class JobManager:
             changes["lora_r"], changes["lora_alpha"] = options.lora_rank, 2 * options.lora_rank
         return self.spec.model_copy(update=changes)
 
-    def _brand(self, task: str, tenant_id: str = "", *, shared: bool = False) -> str | None:
-        """The brand of a brand task (checked to exist as ``tenant_id`` sees it), None for extraction.
-
-        A tenant's own brand (not a shipped one) is trained by and for that tenant only: never a shared job.
-        """
-        brand = brand_of_task(task)
-        if brand is None:
-            return None
-        if self.descriptions is None:
-            raise FailedPreconditionError("this server has no description service to train brands with",
-                                          reason="BRAND_TASKS_UNAVAILABLE", task=task)
-        if shared and self._own_brand(brand, tenant_id):
-            raise FailedPreconditionError(
-                f"brand {brand!r} belongs to a tenant: its admin trains it, for that tenant only",
-                reason="TENANT_BRAND_NOT_SHARED", task=task,
-            )
-        return str(self.descriptions.get_brand(brand, tenant_id).id)
-
-    def _own_brand(self, brand: str, tenant_id: str) -> bool:
-        """Whether ``brand`` is ``tenant_id``'s own brand (not a shipped one)."""
-        find = getattr(self.descriptions, "find_brand", None)
-        return bool(tenant_id) and find is not None and not find(brand, tenant_id).read_only
-
     def build_dataset(self, *, tenant_id: str, options: JobOptions, seed: int = 0) -> DatasetBuild:
-        """The tenant's usable corrections plus any synthetic invoices asked for, split by vendor.
-
-        A brand task's dataset is the tenant's accepted and edited descriptions plus synthetic
-        catalogue items, split by product (:func:`~docai.training.brand_data.brand_dataset`).
-        """
-        share = options.max_reviewer_share or 0.5
-        brand = self._brand(options.task, tenant_id)
-        if brand is not None:
-            return brand_dataset(self.descriptions, brand, tenant_id=tenant_id, synthetic=options.synthetic_examples,
-                                 seed=seed, max_reviewer_share=share)
-        with self.db.transaction() as session:
-            rows = session.execute(
-                select(models.ApprovedExample, models.Document.parsed)
-                .join(models.Document, models.Document.id == models.ApprovedExample.document_id)
-                .where(models.ApprovedExample.tenant_id == tenant_id)
-            ).all()
-        parsed = {row.document_id: ParsedDocument.model_validate(p) for row, p in rows if p is not None}
-        examples, aside = correction_examples([row for row, _ in rows], parsed)
-        if options.synthetic_examples > 0:
-            examples += synthetic_examples(options.synthetic_examples, seed=10_000 + seed)
-        return build_dataset(examples, set_aside=aside, max_reviewer_share=share, seed=seed)
+        """The dataset a job of ``options.task`` for ``tenant_id`` trains and is gated on (:meth:`TrainingTask.dataset`)."""
+        return resolve(options.task).dataset(self, tenant_id=tenant_id, options=options, seed=seed)
 
     def _cancelled(self, job_id: str) -> bool:
         return self._cancel[job_id].is_set()
 
-    def _run(self, job_id: str, spec: TuningSpec, options: JobOptions, build: DatasetBuild, owner: str = "") -> None:
+    def _run(
+        self, job_id: str, task: TrainingTask, spec: TuningSpec, options: JobOptions, build: DatasetBuild, owner: str = ""
+    ) -> None:
         directory = self.work_dir / job_id
         try:
-            self._update(job_id, state="RUNNING", stage="training", start_time=dt.datetime.now(dt.UTC))
+            self._update(job_id, state=JobState.RUNNING, stage=JobStage.TRAINING, start_time=dt.datetime.now(dt.UTC))
 
             def on_event(event: dict[str, Any]) -> None:
                 if not self._cancelled(job_id):
@@ -373,8 +324,10 @@ class JobManager:
                        "owner": owner},
                 move=True,
             )
-            self._update(job_id, stage="evaluating", adapter=version.name, metrics={**self.get_raw(job_id).metrics, "training": training})
-            report = self._gate(spec.task, version.loaded_name, version.path, build, options, owner)
+            self._update(job_id, stage=JobStage.EVALUATING, adapter=version.name,
+                         metrics={**self.get_raw(job_id).metrics, "training": training})
+            self.backend.load_adapter(version.loaded_name, version.path)
+            report = task.gate(self, challenger=version.loaded_name, build=build, options=options, owner=owner)
             if self._cancelled(job_id):
                 return
             self.registry.update_metadata(spec.task, version.version, gate=report.to_dict(),
@@ -385,8 +338,8 @@ class JobManager:
                 self.registry.promote(spec.task, version.version, tenant=owner or None)
                 self.registry.activate(self.backend, spec.task, tenant=owner or None)
                 promoted = True
-            self._update(job_id, state="SUCCEEDED", stage="done", promoted=promoted, gate_summary=report.summary(),
-                         end_time=dt.datetime.now(dt.UTC),
+            self._update(job_id, state=JobState.SUCCEEDED, stage=JobStage.DONE, promoted=promoted,
+                         gate_summary=report.summary(), end_time=dt.datetime.now(dt.UTC),
                          metrics={**self.get_raw(job_id).metrics, "gate": {"promote": report.promote, "reasons": report.reasons,
                                   f"champion_{report.metric}": report.champion.get(report.metric),
                                   f"challenger_{report.metric}": report.challenger.get(report.metric),
@@ -399,53 +352,12 @@ class JobManager:
             code = exc.code.value[0] if isinstance(exc, DocAIError) else 13
             reason = exc.reason if isinstance(exc, DocAIError) else "INTERNAL_ERROR"
             message = exc.message if isinstance(exc, DocAIError) else "the job failed unexpectedly"
-            self._update(job_id, state="FAILED", stage="done", end_time=dt.datetime.now(dt.UTC),
+            self._update(job_id, state=JobState.FAILED, stage=JobStage.DONE, end_time=dt.datetime.now(dt.UTC),
                          error_code=code, error_reason=reason, error_message=message)
         finally:
             self._process.pop(job_id, None)
             self._written.pop(job_id, None)
             shutil.rmtree(directory / ".adapter.trainer", ignore_errors=True)
-
-    def _gate(
-        self, task: str, challenger: str, path: Path, build: DatasetBuild, options: JobOptions, owner: str = ""
-    ) -> GateReport:
-        self.backend.load_adapter(challenger, path)
-        brand = self._brand(task, owner)
-        if brand is not None:
-            return self._description_gate(task, brand, challenger, build, options, owner)
-        champion = None
-        found = self.registry.champion(task, tenant=owner or None)
-        if found is not None:
-            # Loaded under its versioned name only: what serves every tenant is left as it is.
-            champion = self.registry.load_into(self.backend, found.version, task=task, served_as=found.loaded_name,
-                                               tenant=owner or None)
-        documents = {"heldout": heldout_documents(build.heldout)}
-        if options.dev_documents >= 0:
-            documents["dev"] = dev_documents(limit=options.dev_documents)
-        return self.gate_fn(self.backend, champion=champion, challenger=challenger, documents=documents)
-
-    def _description_gate(
-        self, task: str, brand: str, challenger: str, build: DatasetBuild, options: JobOptions, owner: str = ""
-    ) -> GateReport:
-        """Champion (or the base model) vs challenger on the held-out products.
-
-        ``dev_documents`` adds items of the benchmark's held-out catalogue (0: ``DEV_PRODUCTS``),
-        as the shared dev set does for extraction.
-        """
-        champion = None
-        found = self.registry.champion(task, tenant=owner or None)
-        if found is not None:
-            # Loaded under its versioned name only: the served brand-<brand> keeps serving sellers.
-            champion = self.registry.load_into(self.backend, found.version, task=task, served_as=found.loaded_name,
-                                               tenant=owner or None)
-        products = heldout_products(build.heldout)
-        if options.dev_documents >= 0:
-            items = heldout_catalogue(options.dev_documents or DEV_PRODUCTS)
-            products += [GateProduct(key=f"catalogue/{item.id}", product=item.product) for item in items]
-        # A tenant's own brand is looked up as its owner sees it (the descriptions are still the gate's own).
-        own = {"brand_tenant": owner} if self._own_brand(brand, owner) else {}
-        return self.description_gate_fn(self.descriptions, brand_id=brand, champion=champion, challenger=challenger,
-                                        products=products, **own)
 
     def get_raw(self, job_id: str) -> TuningJob:
         with self._cond:

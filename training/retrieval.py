@@ -19,7 +19,7 @@ from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.documents.vendor import vendor_key as vendor_key_of
 from docai.services.extraction.prompt import FewShotExample, document_text
-from docai.services.storage import models
+from docai.services.storage import tables
 
 __all__ = ["examples_for", "header_lines", "layout_similarity", "most_alike"]
 
@@ -100,10 +100,10 @@ def examples_for(db: Any, tenant_id: str, vendor_hint_text: str, k: int = 1, *, 
     found: list[FewShotExample] = []
     with db.transaction() as session:
         rows = session.execute(
-            select(models.ApprovedExample, models.Document.parsed)
-            .join(models.Document, models.Document.id == models.ApprovedExample.document_id)
-            .where(models.ApprovedExample.tenant_id == tenant_id)
-            .order_by(models.ApprovedExample.id.desc())
+            select(tables.ApprovedExample, tables.Document.parsed)
+            .join(tables.Document, tables.Document.id == tables.ApprovedExample.document_id)
+            .where(tables.ApprovedExample.tenant_id == tenant_id)
+            .order_by(tables.ApprovedExample.id.desc())
             .limit(_CANDIDATES)
         ).all()
         for row, parsed_json in rows:

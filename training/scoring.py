@@ -1,4 +1,4 @@
-"""Score predicted invoice fields against ground truth, as /work/shared/eval/README.md says.
+"""Score predicted invoice fields against ground truth, as the evaluation set's README says (``../shared/eval/README.md`` beside a checkout).
 
 - Only fields present in the truth are scored; keys starting with ``_`` are notes, not
   truth. Per field: TP when the prediction equals the truth, FP when a different value was

@@ -24,7 +24,7 @@ Method = Literal["qlora", "lora", "full"]
 def resolve_method(spec: TuningSpec, *, cuda: bool) -> Method:
     """The method a run really uses: ``auto`` becomes qlora on CUDA and lora on CPU.
 
-    CPU runs use plain LoRA: on the shared 2-core CPU (``python -m docai.training.bench cost``,
+    CPU runs use plain LoRA: on the shared 2-core CPU (``python -m docai.training.bench.learning cost``,
     2 steps, batch 1, ~1.7k-token examples) LoRA gave 13 tokens/s and 9.0 GB peak, QLoRA
     19 tokens/s and 8.0 GB, full fine-tuning 20 tokens/s and 7.2 GB: under that machine's
     load the differences are within noise (LoRA ran first, cold), the memory is dominated by

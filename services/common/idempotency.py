@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docai.services.common.errors import AlreadyExistsError, InvalidArgumentError
-from docai.services.storage import models
+from docai.services.storage import tables
 
 
 def recall(session: Session, *, tenant_id: str, method: str, request_id: str, fingerprint: str) -> str | None:
@@ -18,10 +18,10 @@ def recall(session: Session, *, tenant_id: str, method: str, request_id: str, fi
     if not request_id:
         raise InvalidArgumentError("request_id is required", reason="MISSING_REQUEST_ID", field="request_id")
     row = session.scalar(
-        select(models.IdempotentRequest).where(
-            models.IdempotentRequest.tenant_id == tenant_id,
-            models.IdempotentRequest.method == method,
-            models.IdempotentRequest.request_id == request_id,
+        select(tables.IdempotentRequest).where(
+            tables.IdempotentRequest.tenant_id == tenant_id,
+            tables.IdempotentRequest.method == method,
+            tables.IdempotentRequest.request_id == request_id,
         )
     )
     if row is None:
@@ -35,7 +35,7 @@ def recall(session: Session, *, tenant_id: str, method: str, request_id: str, fi
 
 def remember(session: Session, *, tenant_id: str, method: str, request_id: str, fingerprint: str, resource: str) -> None:
     session.add(
-        models.IdempotentRequest(
+        tables.IdempotentRequest(
             tenant_id=tenant_id, method=method, request_id=request_id, fingerprint=fingerprint, resource=resource
         )
     )

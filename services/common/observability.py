@@ -271,25 +271,26 @@ class DatabaseCollector(Collector):
         from sqlalchemy import func, select
 
         from docai.schemas.review import ACTIVE_TASK_STATES
-        from docai.services.storage import models
+        from docai.schemas.tuning import JobState
+        from docai.services.storage import tables
 
         depth, oldest, review, jobs, documents = 0, None, {}, {}, {}
         up = 1
         try:
             with self.db.transaction() as session:
                 depth, oldest = session.execute(
-                    select(func.count(models.WorkItem.id), func.min(models.WorkItem.create_time))
+                    select(func.count(tables.WorkItem.id), func.min(tables.WorkItem.create_time))
                 ).one()
                 review = dict(
                     session.execute(
-                        select(models.ReviewTask.state, func.count())
-                        .where(models.ReviewTask.state.in_(ACTIVE_TASK_STATES))
-                        .group_by(models.ReviewTask.state)
+                        select(tables.ReviewTask.state, func.count())
+                        .where(tables.ReviewTask.state.in_(ACTIVE_TASK_STATES))
+                        .group_by(tables.ReviewTask.state)
                     ).all()
                 )
-                jobs = dict(session.execute(select(models.TuningJob.state, func.count()).group_by(models.TuningJob.state)).all())
+                jobs = dict(session.execute(select(tables.TuningJob.state, func.count()).group_by(tables.TuningJob.state)).all())
                 documents = dict(
-                    session.execute(select(models.Document.state, func.count()).group_by(models.Document.state)).all()
+                    session.execute(select(tables.Document.state, func.count()).group_by(tables.Document.state)).all()
                 )
         except Exception:  # noqa: BLE001 - a scrape must answer even when the database does not
             log.warning("metrics: the database could not be read", exc_info=True)
@@ -300,7 +301,7 @@ class DatabaseCollector(Collector):
         families["docai_queue_oldest_age_seconds"].add_metric([], max(0.0, age))
         for state in ACTIVE_TASK_STATES:
             families["docai_review_backlog"].add_metric([state.value], float(review.get(state, 0)))
-        for job_state in sorted(set(jobs) | {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}):
+        for job_state in sorted(set(jobs) | {state.value for state in JobState}):
             families["docai_training_jobs"].add_metric([job_state], float(jobs.get(job_state, 0)))
         for document_state, count in sorted(documents.items()):
             families["docai_documents"].add_metric([document_state], float(count))

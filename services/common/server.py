@@ -241,7 +241,7 @@ def _wrap(
 Registration = tuple[Callable[[Any, grpc.aio.Server], None], Any, str]
 
 # The largest message the transport accepts. UploadDocument's chunks are at most
-# docai.services.ingest.servicer.MAX_CHUNK_BYTES (1 MiB, protos/docai/ingest/v1); a chunk up to
+# docai.services.ingest.grpc_api.MAX_CHUNK_BYTES (1 MiB, protos/docai/ingest/v1); a chunk up to
 # this size still reaches the servicer, which refuses it with RESOURCE_EXHAUSTED CHUNK_TOO_LARGE
 # and an ErrorInfo. A larger message is refused by gRPC core before any docai code runs, with
 # RESOURCE_EXHAUSTED and no ErrorInfo (there is no hook to add one); the margin keeps that for

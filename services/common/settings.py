@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The source tree this module was installed from (services/common/settings.py -> the checkout).
+SOURCE_TREE = Path(__file__).resolve().parents[2]
+
 
 def default_home() -> Path:
     """Where the suite keeps its state when ``DOCAI_HOME`` is not set: the same from any directory.
@@ -18,9 +21,8 @@ def default_home() -> Path:
     ``$XDG_DATA_HOME/docai`` (``~/.local/share/docai``). Never relative to the working directory:
     a token created from another directory must land in the suite's database, not in a new one.
     """
-    checkout = Path(__file__).resolve().parents[2]  # services/common/settings.py -> the checkout
-    if (checkout / "pyproject.toml").is_file() and (checkout / "services" / "common").is_dir():
-        return checkout / "var"
+    if (SOURCE_TREE / "pyproject.toml").is_file() and (SOURCE_TREE / "services" / "common").is_dir():
+        return SOURCE_TREE / "var"
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "docai"
 
 
@@ -67,6 +69,13 @@ class Settings(BaseSettings):
     onnx_precision: str = Field("int8", description="weights of the ONNX export: int8, fp32 or int4")
     onnx_provider: str = Field("cpu", description="ONNX Runtime execution provider: cpu, or cuda with onnxruntime-gpu")
     base_model: str = Field("", description="a Hugging Face model directory; empty = bundled SmolLM2-135M")
+    shipped_adapters: Path = Field(
+        SOURCE_TREE / "adapters", description="the adapters docai ships (extraction, brand-*): each task's first version"
+    )
+    dev_set: Path = Field(
+        SOURCE_TREE.parent / "shared" / "eval" / "dev",
+        description="evaluation invoices a tuning job's gate may add (--dev-documents); never trained on",
+    )
     adapter: str = Field("champion", description="extraction adapter alias or name; 'none' = base model only")
     policy_path: Path | None = Field(None, description="routing policy YAML; empty = the bundled example")
     chooser: bool = Field(

@@ -32,7 +32,7 @@ from docai.services.common.errors import (
     PermissionDeniedError,
     UnauthenticatedError,
 )
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database
 
 TOKEN_PREFIX = "docai_"
@@ -113,9 +113,9 @@ def create_tenant(db: Database, *, tenant_id: str, name: str = "") -> None:
     if not _TENANT_ID.match(tenant_id):
         raise InvalidArgumentError("tenant id must be lowercase letters, digits and dashes", reason="INVALID_TENANT_ID")
     with db.transaction() as session:
-        if session.get(models.Tenant, tenant_id) is not None:
+        if session.get(tables.Tenant, tenant_id) is not None:
             raise AlreadyExistsError(f"tenant {tenant_id} exists", reason="TENANT_EXISTS")
-        session.add(models.Tenant(id=tenant_id, name=name or tenant_id))
+        session.add(tables.Tenant(id=tenant_id, name=name or tenant_id))
 
 
 def _check_grant(scope: str, actor: str, role: str) -> None:
@@ -149,9 +149,9 @@ def create_token(
     _check_grant(scope, actor, role)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.transaction() as session:
-        if session.get(models.Tenant, tenant_id) is None:
+        if session.get(tables.Tenant, tenant_id) is None:
             raise InvalidArgumentError(f"no tenant {tenant_id}", reason="TENANT_NOT_FOUND")
-        row = models.ApiToken(
+        row = tables.ApiToken(
             tenant_id=tenant_id, token_hash=hash_token(token), label=label, scope=scope, actor=actor, role=role
         )
         session.add(row)
@@ -166,7 +166,7 @@ def issue_token(
     return create_token(db, tenant_id=tenant_id, label=label, scope=scope, actor=actor, role=role)[1]
 
 
-def _info(row: models.ApiToken) -> TokenInfo:
+def _info(row: tables.ApiToken) -> TokenInfo:
     return TokenInfo(
         id=int(row.id), tenant_id=row.tenant_id, label=row.label, scope=row.scope, actor=row.actor or "",
         role=row.role or "", create_time=row.create_time, revoked=bool(row.revoked), revoke_time=row.revoke_time,
@@ -180,10 +180,10 @@ def list_tokens(db: Database, *, tenant_id: str) -> list[TokenInfo]:
         NotFoundError: ``TENANT_NOT_FOUND``.
     """
     with db.transaction() as session:
-        if session.get(models.Tenant, tenant_id) is None:
+        if session.get(tables.Tenant, tenant_id) is None:
             raise NotFoundError(f"no tenant {tenant_id}", reason="TENANT_NOT_FOUND")
         rows = session.scalars(
-            select(models.ApiToken).where(models.ApiToken.tenant_id == tenant_id).order_by(models.ApiToken.id)
+            select(tables.ApiToken).where(tables.ApiToken.tenant_id == tenant_id).order_by(tables.ApiToken.id)
         ).all()
         return [_info(row) for row in rows]
 
@@ -195,11 +195,11 @@ def revoke_token(db: Database, *, token_id: int) -> TokenInfo:
         NotFoundError: ``TOKEN_NOT_FOUND``.
     """
     with db.transaction() as session:
-        row = session.get(models.ApiToken, token_id)
+        row = session.get(tables.ApiToken, token_id)
         if row is None:
             raise NotFoundError(f"no token {token_id}", reason="TOKEN_NOT_FOUND")
         if not row.revoked:
-            row.revoked, row.revoke_time = True, models.utcnow()
+            row.revoked, row.revoke_time = True, tables.utcnow()
         return _info(row)
 
 
@@ -215,16 +215,16 @@ def rotate_token(db: Database, *, token_id: int) -> tuple[TokenInfo, str]:
     """
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.transaction() as session:
-        old = session.get(models.ApiToken, token_id, with_for_update=True)
+        old = session.get(tables.ApiToken, token_id, with_for_update=True)
         if old is None:
             raise NotFoundError(f"no token {token_id}", reason="TOKEN_NOT_FOUND")
         if old.revoked:
             raise FailedPreconditionError(f"token {token_id} is revoked; create a new one instead", reason="TOKEN_REVOKED")
-        new = models.ApiToken(
+        new = tables.ApiToken(
             tenant_id=old.tenant_id, token_hash=hash_token(token), label=old.label, scope=old.scope,
             actor=old.actor, role=old.role,
         )
-        old.revoked, old.revoke_time = True, models.utcnow()
+        old.revoked, old.revoke_time = True, tables.utcnow()
         session.add(new)
         session.flush()
         return _info(new), token
@@ -233,9 +233,9 @@ def rotate_token(db: Database, *, token_id: int) -> tuple[TokenInfo, str]:
 def ensure_tenant(db: Database, *, tenant_id: str, name: str = "") -> bool:
     """Creates the tenant unless it exists; returns whether it was created."""
     with db.transaction() as session:
-        if session.get(models.Tenant, tenant_id) is not None:
+        if session.get(tables.Tenant, tenant_id) is not None:
             return False
-        session.add(models.Tenant(id=tenant_id, name=name or tenant_id))
+        session.add(tables.Tenant(id=tenant_id, name=name or tenant_id))
         return True
 
 
@@ -249,12 +249,12 @@ def authenticate(db: Database, *, token: str | None, as_tenant: str | None = Non
         raise UnauthenticatedError("missing bearer token in the authorization metadata", reason="MISSING_TOKEN")
     with db.transaction() as session:
         row = session.scalar(
-            select(models.ApiToken).where(models.ApiToken.token_hash == hash_token(token), ~models.ApiToken.revoked)
+            select(tables.ApiToken).where(tables.ApiToken.token_hash == hash_token(token), ~tables.ApiToken.revoked)
         )
         if row is None:
             raise UnauthenticatedError("invalid or revoked token", reason="INVALID_TOKEN")
         if row.scope == "service" and as_tenant:
-            if session.get(models.Tenant, as_tenant) is None:
+            if session.get(tables.Tenant, as_tenant) is None:
                 raise UnauthenticatedError("unknown tenant", reason="INVALID_TOKEN")
             return Caller(tenant_id=as_tenant, scope="service")
         if row.scope not in SCOPES:
@@ -267,7 +267,7 @@ def set_thresholds(db: Database, *, tenant_id: str, changes: dict[str, object]) 
     from docai.schemas.routing import Thresholds
 
     with db.transaction() as session:
-        tenant = session.get(models.Tenant, tenant_id)
+        tenant = session.get(tables.Tenant, tenant_id)
         if tenant is None:
             raise InvalidArgumentError(f"no tenant {tenant_id}", reason="TENANT_NOT_FOUND")
         try:
@@ -295,10 +295,10 @@ def list_tenants(db: Database) -> list[TenantInfo]:
     with db.transaction() as session:
         active = dict(
             session.execute(
-                select(models.ApiToken.tenant_id, func.count()).where(~models.ApiToken.revoked).group_by(models.ApiToken.tenant_id)
+                select(tables.ApiToken.tenant_id, func.count()).where(~tables.ApiToken.revoked).group_by(tables.ApiToken.tenant_id)
             ).all()
         )
-        rows = session.scalars(select(models.Tenant).order_by(models.Tenant.id)).all()
+        rows = session.scalars(select(tables.Tenant).order_by(tables.Tenant.id)).all()
         return [
             TenantInfo(id=row.id, name=row.name, create_time=row.create_time, active_tokens=int(active.get(row.id, 0)))
             for row in rows

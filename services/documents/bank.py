@@ -52,7 +52,7 @@ from docai.schemas.document import DocumentState
 from docai.schemas.invoice import BANK_FIELDS, Extraction
 from docai.schemas.routing import ReviewReason
 from docai.services.documents.vendor import vendor_key
-from docai.services.storage import models
+from docai.services.storage import tables
 
 if TYPE_CHECKING:
     from docai.services.storage.database import Database
@@ -208,12 +208,12 @@ def known_iban(db: Database, *, tenant_id: str, vendor: str | None) -> str | Non
         return None
     with db.transaction() as session:
         query = (
-            select(models.Document.extraction)
+            select(tables.Document.extraction)
             .where(
-                models.Document.tenant_id == tenant_id,
-                models.Document.state.in_([DocumentState.APPROVED.value, DocumentState.EXPORTED.value]),
+                tables.Document.tenant_id == tenant_id,
+                tables.Document.state.in_([DocumentState.APPROVED.value, DocumentState.EXPORTED.value]),
             )
-            .order_by(models.Document.update_time.desc())
+            .order_by(tables.Document.update_time.desc())
             .limit(500)
         )
         for data in session.scalars(query):

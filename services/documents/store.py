@@ -7,7 +7,7 @@ Every write of a ``documents`` row goes through these functions, inside the call
   :mod:`docai.services.documents.states`) and writes the state change's event;
 * :func:`set_extraction`, :func:`set_checks` and :func:`set_route` set the JSON columns from the
   domain models (the search and duplicate columns follow the extraction:
-  ``docai.services.storage.models``); :func:`touch` marks the document changed without a state
+  ``docai.services.storage.tables``); :func:`touch` marks the document changed without a state
   change (a re-extraction, a reviewer's correction);
 * :func:`review_summary` is the one form of the ``review_reasons`` column (``CODE:field``);
 * :func:`audit` appends an entry to the document's audit trail.
@@ -31,7 +31,7 @@ from docai.schemas.parsed import ParsedDocument
 from docai.schemas.routing import ReviewReason, Route
 from docai.services.common.errors import NotFoundError
 from docai.services.documents.states import DocumentState, check_move
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.document_index import field_value
 
 __all__ = [
@@ -58,35 +58,35 @@ _UNCHANGED: Any = object()
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def load(session: Session, *, tenant_id: str, document_id: str, lock: bool = False) -> models.Document:
+def load(session: Session, *, tenant_id: str, document_id: str, lock: bool = False) -> tables.Document:
     """The tenant's document; another tenant's document is reported exactly like a missing one.
 
     With ``lock`` the row stays locked until the transaction ends (``SELECT ... FOR UPDATE``;
     on SQLite the transaction already holds the database's write lock).
     """
-    row = session.get(models.Document, document_id, with_for_update=lock or None)
+    row = session.get(tables.Document, document_id, with_for_update=lock or None)
     if row is None or row.tenant_id != tenant_id:
         raise NotFoundError(f"documents/{document_id} not found", reason="DOCUMENT_NOT_FOUND")
     return row
 
 
-def record(row: models.Document) -> DocumentRecord:
+def record(row: tables.Document) -> DocumentRecord:
     """The document as the domain sees it, with the summary of its extraction."""
     found = DocumentRecord.model_validate(row, from_attributes=True)
     return found.model_copy(update={name: field_value(row.extraction, name) for name in _SUMMARY})
 
 
-def extraction_of(row: models.Document) -> Extraction:
+def extraction_of(row: tables.Document) -> Extraction:
     """The document's current extraction (empty before it is extracted)."""
     return Extraction.model_validate(row.extraction or {})
 
 
-def checks_of(row: models.Document) -> list[CheckResult]:
+def checks_of(row: tables.Document) -> list[CheckResult]:
     """The results of the checks run on the current extraction."""
     return [CheckResult.model_validate(check) for check in row.checks or []]
 
 
-def route_of(row: models.Document) -> Route | None:
+def route_of(row: tables.Document) -> Route | None:
     """The document's route; None before it is routed."""
     return Route.model_validate(row.route) if row.route else None
 
@@ -104,9 +104,9 @@ def create(
     sha256: str,
     size_bytes: int,
     parsed: ParsedDocument,
-) -> models.Document:
+) -> tables.Document:
     """A new document for an upload: RECEIVED, then PARSED with its parsed text (an event each)."""
-    row = models.Document(
+    row = tables.Document(
         id=document_id,
         tenant_id=tenant_id,
         filename=filename,
@@ -116,7 +116,7 @@ def create(
         state=DocumentState.RECEIVED.value,
     )
     session.add(row)
-    session.add(models.Event(tenant_id=tenant_id, document_id=document_id, state=row.state))
+    session.add(tables.Event(tenant_id=tenant_id, document_id=document_id, state=row.state))
     row.parsed = parsed.model_dump()
     row.page_count = len(parsed.pages)
     transition(session, row, DocumentState.PARSED)
@@ -125,7 +125,7 @@ def create(
 
 def transition(
     session: Session,
-    row: models.Document,
+    row: tables.Document,
     state: DocumentState,
     *,
     decision: str = _UNCHANGED,
@@ -153,29 +153,29 @@ def transition(
         if value is not _UNCHANGED:
             setattr(row, key, value)
     row.state = state.value
-    row.update_time = models.utcnow()
-    session.add(models.Event(tenant_id=row.tenant_id, document_id=row.id, state=state.value))
+    row.update_time = tables.utcnow()
+    session.add(tables.Event(tenant_id=row.tenant_id, document_id=row.id, state=state.value))
 
 
-def set_extraction(row: models.Document, extraction: Extraction, checks: Iterable[CheckResult | Mapping[str, Any]] | None = None) -> None:
+def set_extraction(row: tables.Document, extraction: Extraction, checks: Iterable[CheckResult | Mapping[str, Any]] | None = None) -> None:
     """Sets the document's extraction (and, when given, the results of the checks run on it)."""
     row.extraction = extraction.model_dump()
     if checks is not None:
         set_checks(row, checks)
 
 
-def set_checks(row: models.Document, checks: Iterable[CheckResult | Mapping[str, Any]]) -> None:
+def set_checks(row: tables.Document, checks: Iterable[CheckResult | Mapping[str, Any]]) -> None:
     """Sets the check results; results kept as stored (dicts) are written as they are."""
     row.checks = [check.model_dump() if isinstance(check, CheckResult) else dict(check) for check in checks]
 
 
-def set_route(row: models.Document, route: Route) -> None:
+def set_route(row: tables.Document, route: Route) -> None:
     row.route = route.model_dump()
 
 
-def touch(row: models.Document) -> None:
+def touch(row: tables.Document) -> None:
     """Marks the document changed now, without a state change."""
-    row.update_time = models.utcnow()
+    row.update_time = tables.utcnow()
 
 
 def review_summary(reasons: Iterable[ReviewReason | Mapping[str, Any]]) -> list[str]:
@@ -189,7 +189,7 @@ def review_summary(reasons: Iterable[ReviewReason | Mapping[str, Any]]) -> list[
 
 def audit(
     session: Session,
-    row: models.Document,
+    row: tables.Document,
     *,
     actor: str,
     action: str,
@@ -199,7 +199,7 @@ def audit(
 ) -> None:
     """Appends an entry to the document's audit trail (append-only: entries are never changed)."""
     session.add(
-        models.AuditEntry(
+        tables.AuditEntry(
             tenant_id=row.tenant_id, document_id=row.id, actor=actor, action=action,
             field=field, old_value=old_value, new_value=new_value,
         )

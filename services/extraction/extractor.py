@@ -32,7 +32,9 @@ UNGROUNDED = "not found on the page"
 
 
 @dataclass
-class Timings:
+class ExtractionTimings:
+    """Where the time of reading one invoice went, in seconds (the model's part and the checks)."""
+
     prompt_s: float = 0.0
     prefill_s: float = 0.0
     decode_s: float = 0.0
@@ -49,7 +51,7 @@ class Timings:
 class ExtractionOutcome:
     extraction: Extraction
     checks: list[CheckResult]
-    timings: Timings = field(default_factory=Timings)
+    timings: ExtractionTimings = field(default_factory=ExtractionTimings)
     path: str = "page"  # what read it: "page" (the visible page) or "xml" (the e-invoice's XML)
 
 
@@ -65,7 +67,7 @@ class Extractor:
         self, document: ParsedDocument, *, adapter: str | None, examples: Sequence[FewShotExample] = ()
     ) -> ExtractionOutcome:
         """Reads `document` with the base model plus `adapter` (None = base model alone)."""
-        timings = Timings()
+        timings = ExtractionTimings()
         started = time.perf_counter()
         messages = build_messages(document, examples=examples)
         timings.prompt_s = time.perf_counter() - started

@@ -9,7 +9,7 @@ the order it was trained on.
 Header fields are required and nullable: the model writes every key, in order, with
 ``null`` for what is not printed. The keys are then forced text that jump-forward decoding
 feeds in one pass, and the model only decides each value. Measured zero-shot on
-SmolLM2-135M-Instruct with the sample invoice of ``tests/bench/bench_decode.py``: with
+SmolLM2-135M-Instruct with the sample invoice of ``training/bench/decode.py``: with
 optional properties the model closed the object after one field
 (``{"document_type":"invoice"}``); required-nullable filled 15 fields, 9 of them right, at
 the cost of ~2 forward passes per key. ``line_items`` and ``tax_details`` stay optional.

@@ -21,7 +21,7 @@ from docai.schemas.parsed import ParsedDocument
 from docai.services.extraction.candidates import Candidate, Candidates
 from docai.services.extraction.checks import run_checks
 from docai.services.extraction.chooser import Chooser, questions
-from docai.services.extraction.extractor import ExtractionOutcome, Timings
+from docai.services.extraction.extractor import ExtractionOutcome, ExtractionTimings
 from docai.services.extraction.layout import Box, Layout, fold
 from docai.services.extraction.line_items import read_line_items
 from docai.services.extraction.parties import address_below, party_candidates
@@ -84,7 +84,7 @@ class InvoiceReader:
         own_names: Sequence[str] = (),
     ) -> PageReading:
         """:meth:`extract`, keeping the layout and every candidate (to locate or cross-check other values)."""
-        timings = Timings()
+        timings = ExtractionTimings()
         started = time.perf_counter()
         # Normalised text, without what is addressed to a machine: nothing printed there is read.
         guard = prepare(document)
@@ -108,7 +108,7 @@ class InvoiceReader:
         timings.validation_s = time.perf_counter() - started
         return PageReading(ExtractionOutcome(extraction=extraction, checks=checks, timings=timings), layout, candidates, guard)
 
-    def _ask_model(self, layout: Layout, candidates: Candidates, *, adapter: str | None, timings: Timings) -> None:
+    def _ask_model(self, layout: Layout, candidates: Candidates, *, adapter: str | None, timings: ExtractionTimings) -> None:
         """The model's choice adds to the chosen candidate's evidence, by how sure the model was."""
         assert self.chooser is not None
         asked = [q for q in questions(candidates.by_field) if _in_doubt(q.options)]

@@ -42,7 +42,7 @@ from docai.services.extraction.normalize import (
     parse_amount,
     parse_date,
 )
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database
 
 __all__ = [
@@ -1078,8 +1078,8 @@ class VendorMemoryStore:
             return None
         if not key:
             return None
-        query = select(models.VendorTemplateRecord).where(
-            models.VendorTemplateRecord.tenant_id == tenant_id, models.VendorTemplateRecord.vendor_key == key
+        query = select(tables.VendorTemplateRecord).where(
+            tables.VendorTemplateRecord.tenant_id == tenant_id, tables.VendorTemplateRecord.vendor_key == key
         )
         row = session.scalar(query.with_for_update())
         template = self._updated(row, layout, extraction, exclude)
@@ -1097,12 +1097,12 @@ class VendorMemoryStore:
                     return None
         row.template = template.to_json()
         row.invoice_count = template.learned
-        row.update_time = models.utcnow()
+        row.update_time = tables.utcnow()
         return template
 
     @staticmethod
     def _updated(
-        row: models.VendorTemplateRecord | None,
+        row: tables.VendorTemplateRecord | None,
         layout: Layout,
         extraction: Extraction,
         exclude: Collection[str],
@@ -1116,13 +1116,13 @@ class VendorMemoryStore:
         return template if template.fields else None
 
     @staticmethod
-    def _record(tenant_id: str, key: str, template: VendorTemplate) -> models.VendorTemplateRecord:
-        return models.VendorTemplateRecord(
+    def _record(tenant_id: str, key: str, template: VendorTemplate) -> tables.VendorTemplateRecord:
+        return tables.VendorTemplateRecord(
             tenant_id=tenant_id,
             vendor_key=key,
             template=template.to_json(),
             invoice_count=template.learned,
-            update_time=models.utcnow(),
+            update_time=tables.utcnow(),
         )
 
     def template_for(self, *, tenant_id: str, layout: Layout) -> VendorTemplate | None:
@@ -1130,17 +1130,17 @@ class VendorMemoryStore:
         with self.db.transaction() as session:
             rows = session.execute(
                 select(
-                    models.VendorTemplateRecord.id,
-                    models.VendorTemplateRecord.vendor_key,
-                    models.VendorTemplateRecord.invoice_count,
-                ).where(models.VendorTemplateRecord.tenant_id == tenant_id)
+                    tables.VendorTemplateRecord.id,
+                    tables.VendorTemplateRecord.vendor_key,
+                    tables.VendorTemplateRecord.invoice_count,
+                ).where(tables.VendorTemplateRecord.tenant_id == tenant_id)
             ).all()
             keys = [VendorTemplate(vendor_key=key, learned=count) for _, key, count in rows]
             chosen = match_vendor(keys, layout)
             if chosen is None:
                 return None
             row_id = next(row_id for row_id, key, _ in rows if key == chosen.vendor_key)
-            record = session.get(models.VendorTemplateRecord, row_id)
+            record = session.get(tables.VendorTemplateRecord, row_id)
             return VendorTemplate.from_json(record.template) if record is not None else None
 
     def recall(
@@ -1170,9 +1170,9 @@ class VendorMemoryStore:
             return cached[1]
         with self.db.transaction() as session:
             rows = session.scalars(
-                select(models.ApprovedExample.extraction)
-                .where(models.ApprovedExample.tenant_id == tenant_id)
-                .order_by(models.ApprovedExample.id.desc())
+                select(tables.ApprovedExample.extraction)
+                .where(tables.ApprovedExample.tenant_id == tenant_id)
+                .order_by(tables.ApprovedExample.id.desc())
                 .limit(recent)
             ).all()
         names = [Extraction.model_validate(row).value("customer_name") for row in rows]

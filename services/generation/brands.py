@@ -1,6 +1,6 @@
 """The brands descriptions can be written for: shipped style guides and each tenant's own.
 
-The shipped brands live in ``training/brands/*.yaml`` (one file per brand, see
+The shipped brands live in ``services/generation/brand_books/*.yaml`` (one file per brand, see
 ``nordkraft.yaml``); a deployment may add a directory of its own. Every tenant sees them, as
 read-only examples.
 
@@ -34,10 +34,8 @@ from docai.services.common.errors import (
 
 
 def shipped_brands_dir() -> Path:
-    """The directory of the brands shipped with docai (``training/brands``)."""
-    import docai.training
-
-    return Path(docai.training.__file__).resolve().parent / "brands"
+    """The directory of the brands shipped with docai (``services/generation/brand_books``)."""
+    return Path(__file__).resolve().parent / "brand_books"
 
 
 def product_from_mapping(data: dict[str, Any]) -> Product:
@@ -279,37 +277,37 @@ class TenantBrands:
 
     def get(self, tenant_id: str, brand_id: str) -> StoredBrand | None:
         """The tenant's brand ``brand_id``, or None."""
-        from docai.services.storage import models
+        from docai.services.storage import tables
 
         if not tenant_id:
             return None
         with self.db.transaction() as session:
             row = session.execute(
-                select(models.TenantBrand).where(
-                    models.TenantBrand.tenant_id == tenant_id, models.TenantBrand.brand_id == brand_id
+                select(tables.TenantBrand).where(
+                    tables.TenantBrand.tenant_id == tenant_id, tables.TenantBrand.brand_id == brand_id
                 )
             ).scalar_one_or_none()
             return self._stored(row) if row is not None else None
 
     def of_tenant(self, tenant_id: str) -> list[StoredBrand]:
         """The tenant's brands, by id."""
-        from docai.services.storage import models
+        from docai.services.storage import tables
 
         if not tenant_id:
             return []
         with self.db.transaction() as session:
             rows = session.execute(
-                select(models.TenantBrand).where(models.TenantBrand.tenant_id == tenant_id)
-                .order_by(models.TenantBrand.brand_id)
+                select(tables.TenantBrand).where(tables.TenantBrand.tenant_id == tenant_id)
+                .order_by(tables.TenantBrand.brand_id)
             ).scalars().all()
             return [self._stored(row) for row in rows]
 
     def all(self) -> list[StoredBrand]:
         """Every tenant's brands (to serve their adapters at start)."""
-        from docai.services.storage import models
+        from docai.services.storage import tables
 
         with self.db.transaction() as session:
-            rows = session.execute(select(models.TenantBrand).order_by(models.TenantBrand.id)).scalars().all()
+            rows = session.execute(select(tables.TenantBrand).order_by(tables.TenantBrand.id)).scalars().all()
             return [self._stored(row) for row in rows]
 
     def create(self, tenant_id: str, guide: BrandGuide) -> StoredBrand:
@@ -318,12 +316,12 @@ class TenantBrands:
         Raises:
             AlreadyExistsError: ``BRAND_EXISTS`` (the tenant has a brand with this id).
         """
-        from docai.services.storage import models
+        from docai.services.storage import tables
 
         now = dt.datetime.now(dt.UTC)
         try:
             with self.db.transaction() as session:
-                session.add(models.TenantBrand(
+                session.add(tables.TenantBrand(
                     tenant_id=tenant_id, brand_id=guide.id, guide=guide.model_dump(mode="json"), revision=1,
                     create_time=now, update_time=now,
                 ))
@@ -338,12 +336,12 @@ class TenantBrands:
             NotFoundError: ``BRAND_NOT_FOUND``.
             AbortedError: ``STALE_ETAG`` when ``etag`` is given and the brand changed since.
         """
-        from docai.services.storage import models
+        from docai.services.storage import tables
 
         with self.db.transaction() as session:
             row = session.execute(
-                select(models.TenantBrand).where(
-                    models.TenantBrand.tenant_id == tenant_id, models.TenantBrand.brand_id == guide.id
+                select(tables.TenantBrand).where(
+                    tables.TenantBrand.tenant_id == tenant_id, tables.TenantBrand.brand_id == guide.id
                 )
             ).scalar_one_or_none()
             if row is None:
@@ -363,12 +361,12 @@ class TenantBrands:
             NotFoundError: ``BRAND_NOT_FOUND``.
             AbortedError: ``STALE_ETAG``.
         """
-        from docai.services.storage import models
+        from docai.services.storage import tables
 
         with self.db.transaction() as session:
             row = session.execute(
-                select(models.TenantBrand).where(
-                    models.TenantBrand.tenant_id == tenant_id, models.TenantBrand.brand_id == brand_id
+                select(tables.TenantBrand).where(
+                    tables.TenantBrand.tenant_id == tenant_id, tables.TenantBrand.brand_id == brand_id
                 )
             ).scalar_one_or_none()
             if row is None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 COLOURS: Mapping[str, tuple[str, ...]] = {
-    **{c: (c,) for c in ["black", "white", "red", "blue", "navy", "green", "olive", "yellow", "orange", "pink", "purple", "violet", "brown", "beige", "tan", "cream", "charcoal", "silver", "gold", "teal", "turquoise", "burgundy", "khaki", "ivory", "anthracite", "mint", "mustard", "coral", "lilac", "lavender", "maroon", "bronze", "terracotta", "indigo", "aqua", "crimson", "scarlet", "sage", "sand"]},
+    **{c: (c,) for c in ["black", "white", "red", "blue", "navy", "green", "olive", "yellow", "orange", "pink", "purple", "violet", "brown", "beige", "tan", "cream", "charcoal", "silver", "gold", "teal", "turquoise", "burgundy", "khaki", "ivory", "anthracite", "mint", "mustard", "coral", "lilac", "lavender", "maroon", "bronze", "terracotta", "indigo", "aqua", "crimson", "scarlet", "sage", "sand", "mocha", "rust", "plum", "mauve", "peach", "cobalt", "emerald", "ochre", "slate", "taupe", "camel", "fuchsia", "magenta", "cyan", "jade", "blush", "lime"]},
     "grey": ("grey", "gray"),
     "off-white": (r"off[- ]white",),
     "mint green": (r"mint green",),
@@ -22,7 +22,7 @@ COLOURS: Mapping[str, tuple[str, ...]] = {
     "sky blue": (r"sky blue",),
 }
 # Phrases where a colour word is not a colour; matched first and ignored.
-NOT_COLOURS = (r"olive oil", r"ice cream", r"gold standard", r"orange juice", r"mint tea", r"red wine", r"white wine")
+NOT_COLOURS = (r"olive oil", r"ice cream", r"gold standard", r"orange juice", r"mint tea", r"red wine", r"white wine", r"lime juice", r"peach tea", r"rust[- ]?proof", r"rust[- ]?resistant")
 
 MATERIALS: Mapping[str, tuple[str, ...]] = {
     **{m: (m,) for m in ["cotton", "wool", "merino", "cashmere", "alpaca", "polyester", "nylon", "polyamide", "elastane", "spandex", "leather", "suede", "canvas", "denim", "linen", "silk", "bamboo", "hemp", "steel", "iron", "titanium", "copper", "brass", "ceramic", "porcelain", "stoneware", "earthenware", "glass", "borosilicate", "wood", "oak", "walnut", "beech", "birch", "pine", "acacia", "teak", "maple", "plastic", "rubber", "silicone", "fleece", "cork", "marble", "concrete", "granite", "mesh", "foam", "polycarbonate", "acrylic", "vinyl", "pvc", "felt", "jute", "rattan", "wicker", "enamel", "resin", "tritan", "micarta"]},
@@ -236,3 +236,45 @@ def expand(terms: list[Term], lexicon: Mapping[str, tuple[str, ...]]) -> set[str
             if word in lexicon:
                 names.add(word)
     return names
+
+
+# -- kinds of product and the scenes that belong to them ------------------------------------------
+
+# What a product is, from the words of its title and category ("Willow Pack", "kitchen knives").
+PRODUCT_KINDS: Mapping[str, tuple[str, ...]] = {
+    "knife": (r"knife", r"knives", r"cleaver"),
+    "mug": (r"mugs?", r"cups?"),
+    "bottle": (r"bottles?", r"flasks?", r"tumblers?"),
+    "blanket": (r"blankets?", r"throws?", r"quilts?"),
+    "lamp": (r"lamps?", r"lanterns?"),
+    "backpack": (r"backpacks?", r"packs?", r"rucksacks?", r"daypacks?"),
+    "jacket": (r"jackets?", r"coats?", r"raincoats?", r"parkas?", r"anoraks?"),
+    "shoe": (r"sneakers?", r"shoes?", r"runners?", r"trainers?"),
+}
+# Words of a hook or scene that only fit some kinds of product (pattern -> kinds): a small model
+# trained on many categories borrows them ("Hello, sofa days!" on a knife, "Hello, hydration!" on a
+# backpack). Generic lines ("weekend adventures", "days out") are no cue of anything.
+SCENE_CUES: Mapping[str, tuple[str, ...]] = {
+    r"sofa": ("blanket", "mug", "lamp"),
+    r"snuggl\w*": ("blanket",),
+    r"hydrat\w*|thirst\w*|refreshed": ("bottle", "mug"),
+    r"cuppa|coffee o'clock": ("mug",),
+    r"chop(?:s|ped|ping)?|dice|dinner prep|cooking|cook": ("knife",),
+    r"glows?|glowing|brighten\w*|read in the dark": ("lamp",),
+    r"rain or shine|rainy|puddles?|weather": ("jacket", "shoe", "backpack"),
+    r"snacks?|spare sweater": ("backpack", "bottle"),
+    r"happy feet|your feet|step into|stroll": ("shoe",),
+    # The terse brand's closing lines of the catalogue: "Made for the first coffee of the day."
+    r"first coffee|holds heat": ("mug", "bottle"),
+    r"daily prep": ("knife",),
+    r"cold cabins?|the sofa and the cabin": ("blanket", "jacket"),
+    r"city kilometres|daily wear": ("shoe", "jacket", "backpack"),
+    r"at the desk|close work": ("lamp",),
+    r"tree line|wet approaches": ("jacket", "shoe", "backpack"),
+}
+_KIND_RES = {kind: re.compile(rf"\b(?:{'|'.join(words)})\b", re.IGNORECASE) for kind, words in PRODUCT_KINDS.items()}
+
+
+def product_kinds(text: str) -> set[str]:
+    """The kinds of :data:`PRODUCT_KINDS` that a product's title and category name."""
+    return {kind for kind, pattern in _KIND_RES.items() if pattern.search(text)}

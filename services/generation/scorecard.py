@@ -10,7 +10,8 @@ Required facts are a hard check: each attribute the brand requires (``required_f
 or an alias of it, :data:`REQUIRED_FACT_ALIASES`) that the product has must be stated: all its
 numbers with their unit ("350 ml"), one of its colours or materials, or all its words
 ("Handmade in Portugal"). Fluency (:mod:`.fluency`: made-up words, repeated phrases, misused
-colours and materials, the base model's likelihood) is checked against calibrated thresholds.
+colours and materials, the base model's likelihood) is checked against calibrated thresholds;
+with it, facts garbled while copied and scenes of another product (:mod:`.slips`) are errors too.
 
 Severity: grounding, banned words and claims, required facts, fluency, a text that loops and
 empty text are errors (``passed`` is False); length and the other style rules are warnings
@@ -28,6 +29,7 @@ from docai.schemas.product import BrandGuide, Product, Scorecard, Violation
 from docai.services.generation import lexicon
 from docai.services.generation.fluency import FluencyChecker, brand_words
 from docai.services.generation.lexicon import Quantity, Term
+from docai.services.generation.slips import foreign_scenes, product_slips
 
 # Length is fine between these fractions of the target.
 LENGTH_TOLERANCE = (0.5, 1.5)
@@ -143,6 +145,7 @@ def score_description(
     if fluency is not None and text.strip():
         report = fluency.check(text, product=product, known=brand_words(brand))
         violations += fluency.violations(report)
+        violations += _slips(text, product, brand)
         fluency_score = report.mean_logprob
     violations.sort(key=lambda v: (v.start, v.end, v.kind))
     grounded = not any(v.kind.startswith("ungrounded_") for v in violations)
@@ -182,6 +185,8 @@ def grounding_guard(
         found = [(v.start, v.end) for v in (*_grounding(text, facts), *_banned(text, brand))]
         if fluency is not None:
             found += fluency.guard_spans(text, known)
+            slips = product_slips(text, product, complete=False, known=known)
+            found += [(f.start, f.end) for f in (*slips, *foreign_scenes(text, product))]
         return found + _repetitions(text)
 
     return guard
@@ -207,6 +212,12 @@ def _grounding(text: str, facts: SourceFacts) -> list[Violation]:
             detail = f"claim {said!r} " + ("contradicts the product data" if contradicted else "is not in the product data")
             found.append(_at(text, term.start, term.end, "ungrounded_claim", detail))
     return found
+
+
+def _slips(text: str, product: Product, brand: BrandGuide) -> list[Violation]:
+    # Distorted facts read as broken English (fluency); a borrowed scene is a wrong line (style).
+    found = [_at(text, f.start, f.end, "fluency", f.reason) for f in product_slips(text, product, known=brand_words(brand))]
+    return found + [_at(text, f.start, f.end, "style", f.reason) for f in foreign_scenes(text, product)]
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -247,14 +258,18 @@ def required_facts(product: Product, brand: BrandGuide) -> list[tuple[str, str]]
     return found
 
 
-def _required_facts(text: str, product: Product, brand: BrandGuide) -> list[Violation]:
-    found: list[Violation] = []
+def missing_facts(text: str, product: Product, brand: BrandGuide) -> list[tuple[str, str]]:
+    """The :func:`required_facts` that ``text`` does not state."""
     # The product's name states nothing: "The Sage Mug" does not say the mug is sage green.
     said = re.sub(re.escape(product.title.strip()), " ", text, flags=re.IGNORECASE) if product.title.strip() else text
-    for key, value in required_facts(product, brand):
-        if not _mentions(said, value):
-            found.append(Violation(kind="missing_fact", span=key, detail=f"the {key} ({value!r}) is not mentioned"))
-    return found
+    return [(key, value) for key, value in required_facts(product, brand) if not _mentions(said, value)]
+
+
+def _required_facts(text: str, product: Product, brand: BrandGuide) -> list[Violation]:
+    return [
+        Violation(kind="missing_fact", span=key, detail=f"the {key} ({value!r}) is not mentioned")
+        for key, value in missing_facts(text, product, brand)
+    ]
 
 
 def _mentions(text: str, value: str) -> bool:

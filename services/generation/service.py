@@ -33,6 +33,7 @@ from docai.schemas.product import (
     Scorecard,
     Verdict,
 )
+from docai.services.adapters.registry import AdapterRegistry
 from docai.services.common.errors import (
     AlreadyExistsError,
     DocAIError,
@@ -58,11 +59,11 @@ from docai.services.generation.prompt import (
     build_generation_messages,
     prepare_raw_text,
 )
+from docai.services.generation.repair import plan_repair
 from docai.services.generation.scorecard import grounding_guard, score_description
 from docai.services.generation.voice import VoiceClassifier
 from docai.services.models.backend import GenerationRequest, TextGenerator
 from docai.services.models.lanes import INTERACTIVE, PIPELINE, Lane
-from docai.training.registry import AdapterRegistry
 
 ADAPTER_PREFIX = "brand-"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -82,10 +83,11 @@ class GenerationLimits:
         few_shot: Brand examples shown to the base model (an adapter learned the voice
             from them and gets none: a shorter prompt, a faster first token).
         remembered: Recent descriptions kept in memory, so feedback need not resend the product.
-        retries: Extra attempts of a non-streamed description whose scorecard failed (a dropped
-            required fact, a fluency error...): each samples again (temperature 0.5, a new seed)
-            and the best scorecard wins. A streamed text cannot be taken back: its scorecard
-            reports the failure instead.
+        retries: Extra attempts of a non-streamed description whose scorecard failed (a fluency
+            error, a borrowed scene...): each samples again (temperature 0.5, a new seed) and the
+            best scorecard wins. A text whose only errors are dropped required facts is repaired
+            instead (:mod:`.repair`). A streamed text cannot be taken back: its scorecard reports
+            the failure instead.
     """
 
     max_raw_text_chars: int = MAX_RAW_TEXT_CHARS
@@ -105,6 +107,9 @@ class Prepared:
     product: Product
     raw: PreparedText
     request: GenerationRequest
+    # Append dropped required facts (:mod:`.repair`); off when an adapter is named explicitly:
+    # the training gate judges what that adapter writes, not what the service adds.
+    repair: bool = True
 
 
 def adapter_name(brand_id: str) -> str:
@@ -340,6 +345,7 @@ class DescriptionService:
                 "request_id must be 1-64 letters, digits, '-' or '_'", reason="INVALID_REQUEST_ID", field="request_id"
             )
         raw = prepare_raw_text(product.raw_text, max_chars=self.limits.max_raw_text_chars)
+        repair = adapter is None
         adapter = adapter or self.adapter_for(brand.id, tenant_id)
         messages = build_generation_messages(
             product, brand, few_shot=ADAPTER_FEW_SHOT if adapter else self.limits.few_shot, max_raw_chars=self.limits.max_raw_text_chars
@@ -348,15 +354,20 @@ class DescriptionService:
         request = GenerationRequest(
             messages=messages, adapter=adapter, max_new_tokens=self._token_budget(product, brand), guard=guard, lane=lane
         )
-        return Prepared(request_id or uuid.uuid4().hex[:16], brand, product, raw, request)
+        return Prepared(request_id or uuid.uuid4().hex[:16], brand, product, raw, request, repair)
 
     def _token_budget(self, product: Product, brand: BrandGuide) -> int:
         # ~1.4 tokens per English word for SmolLM2's tokenizer, ~4 characters per token, plus slack.
         wanted = product.target_chars // 3 if product.target_chars else round((product.target_words or brand.target_words) * 2)
         return max(16, min(self.limits.max_new_tokens, wanted + 16))
 
-    def run(self, prepared: Prepared, *, tenant_id: str) -> Iterator[str | Description]:
-        """Yield the text pieces as the model writes them, then the scored :class:`Description`."""
+    def run(self, prepared: Prepared, *, tenant_id: str, repair: bool = True) -> Iterator[str | Description]:
+        """Yield the text pieces as the model writes them, then the scored :class:`Description`.
+
+        With ``repair`` (and unless ``prepared`` names its adapter explicitly, as the training gate
+        does), required facts the model dropped from an otherwise passing text are appended as a
+        last piece (:mod:`.repair`; the scorecard's warnings say so).
+        """
         pieces: list[str] = []
         for piece in self.backend.stream(prepared.request):
             if piece:
@@ -375,8 +386,24 @@ class DescriptionService:
             # The stream reports no finish reason: a budget used to the last piece means the cut.
             finish_reason="length" if len(pieces) >= prepared.request.max_new_tokens else "stop",
         )
-        self._remember(tenant_id, prepared, text)
+        repaired = self._repaired(description, prepared, cut=False) if repair and prepared.repair else None
+        if repaired is not None:
+            yield repaired.text[len(text) :]  # only ever appends: what was streamed stands
+            description = repaired
+        self._remember(tenant_id, prepared, description.text)
         yield description
+
+    def _repaired(self, description: Description, prepared: Prepared, *, cut: bool) -> Description | None:
+        """``description`` with its dropped required facts appended (and, with ``cut``, an unfinished
+        last sentence cut), when that makes its scorecard pass; else None."""
+        plan = plan_repair(description.text, description.scorecard, prepared.product, prepared.brand, cut=cut)
+        if plan is None:
+            return None
+        card = self._score_in(prepared.request.lane, plan.text, prepared.product, prepared.brand, prepared.raw)
+        if not card.passed:
+            return None
+        violations = tuple(sorted((*card.violations, *plan.notes()), key=lambda v: (v.start, v.end, v.kind)))
+        return description.model_copy(update={"text": plan.text, "scorecard": card.model_copy(update={"violations": violations})})
 
     def _remember(self, tenant_id: str, prepared: Prepared, text: str) -> None:
         with self._lock:
@@ -394,16 +421,27 @@ class DescriptionService:
         A description whose scorecard fails is written again up to ``limits.retries`` times,
         sampled (temperature 0.5, seed 1, 2...), and the best scorecard is returned: the first
         that passes, else the one with the fewest errors (its violations say what is wrong).
+        Each attempt gets its dropped required facts appended when that is all it lacks
+        (:meth:`run`); when no attempt passes, the fullest one that stops mid-sentence is cut
+        back to its last full sentence if that makes it pass (the scorecard's warnings say so).
         """
         prepared = self.prepare(product, brand_id=brand_id, request_id=request_id, tenant_id=tenant_id, lane=lane)
-        best = self._complete(prepared, tenant_id)
+        attempts = [self._complete(prepared, tenant_id)]
         for attempt in range(1, self.limits.retries + 1):
-            if best.scorecard.passed:
+            if attempts[-1].scorecard.passed:
                 break
             retry = replace(prepared, request=replace(prepared.request, temperature=0.5, seed=attempt))
-            candidate = self._complete(retry, tenant_id)
-            if candidate.scorecard.passed or len(candidate.scorecard.errors()) < len(best.scorecard.errors()):
-                best = candidate
+            attempts.append(self._complete(retry, tenant_id))
+        ranked = sorted(attempts, key=lambda d: (not d.scorecard.passed, len(d.scorecard.errors())))  # stable: earliest first
+        best = ranked[0]
+        if not best.scorecard.passed and prepared.repair:
+            # Last resort, not streamed: a text cut mid-sentence loses its unfinished end (and gets
+            # its dropped facts), the fullest text first.
+            for candidate in sorted(attempts, key=lambda d: -len(d.text)):
+                repaired = self._repaired(candidate, prepared, cut=True)
+                if repaired is not None:
+                    best = repaired
+                    break
         self._remember(tenant_id, prepared, best.text)
         return best
 

@@ -26,7 +26,7 @@ from docai.schemas.invoice import Extraction
 from docai.schemas.routing import Route
 from docai.services.common.errors import InvalidArgumentError
 from docai.services.extraction.normalize import parse_amount
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database
 from docai.services.storage.document_index import canonical_amount, number_key, search_text
 
@@ -76,7 +76,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def in_range(query: Select[Any], *, date_field: DateField, date_from: dt.date | None, date_to: dt.date | None) -> Select[Any]:
     """``query`` narrowed to documents whose invoice date or upload day lies in the range (both ends in)."""
-    doc = models.Document
+    doc = tables.Document
     if date_field == "invoice":
         if date_from is not None:
             query = query.where(doc.search_date >= date_from)
@@ -92,7 +92,7 @@ def in_range(query: Select[Any], *, date_field: DateField, date_from: dt.date | 
 
 def filtered(query: Select[Any], found: DocumentFilter) -> Select[Any]:
     """``query`` (over documents) narrowed by every filter that is set."""
-    doc = models.Document
+    doc = tables.Document
     check_range(found.date_from, found.date_to)
     if found.state is not None:
         query = query.where(doc.state == found.state.value)
@@ -112,31 +112,31 @@ def _values(rows: Iterable[Any]) -> list[dict[str, str]]:
     return [{name: field.value for name, field in row.fields.items() if field.value} for row in rows]
 
 
-def approved_invoices(session: Session, rows: list[models.Document]) -> list[ApprovedInvoice]:
+def approved_invoices(session: Session, rows: list[tables.Document]) -> list[ApprovedInvoice]:
     """The approved invoices of these documents (approved or exported), in their order.
 
     Three queries whatever the number of rows: the documents given, their approval entries and
     their approved examples (the second person on changed bank details).
     """
     ids = [row.id for row in rows]
-    approvals: dict[str, models.AuditEntry] = {}
+    approvals: dict[str, tables.AuditEntry] = {}
     if ids:
         for entry in session.scalars(
-            select(models.AuditEntry)
-            .where(models.AuditEntry.document_id.in_(ids), models.AuditEntry.action.in_(APPROVAL_ACTIONS))
-            .order_by(models.AuditEntry.id)
+            select(tables.AuditEntry)
+            .where(tables.AuditEntry.document_id.in_(ids), tables.AuditEntry.action.in_(APPROVAL_ACTIONS))
+            .order_by(tables.AuditEntry.id)
         ):
             approvals[entry.document_id] = entry  # the latest wins
-    examples: dict[str, models.ApprovedExample] = {}
+    examples: dict[str, tables.ApprovedExample] = {}
     if ids:
         for example in session.scalars(
-            select(models.ApprovedExample).where(models.ApprovedExample.document_id.in_(ids)).order_by(models.ApprovedExample.id)
+            select(tables.ApprovedExample).where(tables.ApprovedExample.document_id.in_(ids)).order_by(tables.ApprovedExample.id)
         ):
             examples[example.document_id] = example
     return [_approved(row, approvals.get(row.id), examples.get(row.id)) for row in rows]
 
 
-def _approved(row: models.Document, entry: models.AuditEntry | None, example: models.ApprovedExample | None) -> ApprovedInvoice:
+def _approved(row: tables.Document, entry: tables.AuditEntry | None, example: tables.ApprovedExample | None) -> ApprovedInvoice:
     extraction = Extraction.model_validate(row.extraction or {})
     automatic = entry is not None and entry.action == "auto_approved"
     failed = [str(check.get("name", "")) for check in row.checks or [] if not check.get("passed", True)]
@@ -182,7 +182,7 @@ def list_approved(
         date_from, date_to: Both days included; open on a side left None.
     """
     check_range(date_from, date_to)
-    doc = models.Document
+    doc = tables.Document
     query = select(doc).where(doc.state.in_(APPROVED_STATES))
     if tenant_id is not None:
         query = query.where(doc.tenant_id == tenant_id)

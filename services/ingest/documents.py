@@ -25,7 +25,7 @@ from docai.services.common.errors import FailedPreconditionError
 from docai.services.common.observability import work_item_context
 from docai.services.documents.store import audit, create, load, record, transition
 from docai.services.ingest.archive import approved_invoices, filtered
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.blobs import BlobStore
 from docai.services.storage.database import Database
 
@@ -65,7 +65,7 @@ class DocumentStore:
                     external_id=external_id, sha256=digest, size_bytes=len(data), parsed=parsed,
                 )
                 # The upload's request id and span context go with it to the pipeline.
-                session.add(models.WorkItem(document_id=document_id, **work_item_context()))
+                session.add(tables.WorkItem(document_id=document_id, **work_item_context()))
                 idempotency.remember(session, **key, resource=document_id)
                 session.flush()
                 return record(row)
@@ -90,27 +90,27 @@ class DocumentStore:
         """One page of the tenant's documents, newest first, narrowed in SQL (docai.services.ingest.archive)."""
         where = (where or DocumentFilter()).model_copy(update={"state": state} if state is not None else {})
         with self.db.transaction() as session:
-            query = filtered(select(models.Document).where(models.Document.tenant_id == tenant_id), where)
-            query = query.order_by(models.Document.create_time.desc(), models.Document.id).offset(offset)
+            query = filtered(select(tables.Document).where(tables.Document.tenant_id == tenant_id), where)
+            query = query.order_by(tables.Document.create_time.desc(), tables.Document.id).offset(offset)
             rows = list(session.scalars(query.limit(page_size + 1)))
             return [record(row) for row in rows[:page_size]], len(rows) > page_size
 
     def events_after(self, *, tenant_id: str, after_id: int, document_id: str | None, limit: int = 100) -> builtins.list[DocumentEvent]:
         """State changes after an event id. The document is shown as of now, with the event's state."""
         with self.db.transaction() as session:
-            query = select(models.Event).where(models.Event.tenant_id == tenant_id, models.Event.id > after_id)
+            query = select(tables.Event).where(tables.Event.tenant_id == tenant_id, tables.Event.id > after_id)
             if document_id:
-                query = query.where(models.Event.document_id == document_id)
-            events = list(session.scalars(query.order_by(models.Event.id).limit(limit)))
+                query = query.where(tables.Event.document_id == document_id)
+            events = list(session.scalars(query.order_by(tables.Event.id).limit(limit)))
             out = []
             for event in events:
-                doc = record(session.get(models.Document, event.document_id))  # type: ignore[arg-type]
+                doc = record(session.get(tables.Document, event.document_id))  # type: ignore[arg-type]
                 out.append(DocumentEvent(event_id=event.id, document=doc.model_copy(update={"state": DocumentState(event.state)})))
             return out
 
     def last_event_id(self, *, tenant_id: str) -> int:
         with self.db.transaction() as session:
-            query = select(models.Event.id).where(models.Event.tenant_id == tenant_id).order_by(models.Event.id.desc())
+            query = select(tables.Event.id).where(tables.Event.tenant_id == tenant_id).order_by(tables.Event.id.desc())
             return session.scalar(query.limit(1)) or 0
 
     def export(

@@ -9,26 +9,26 @@ from docai.services.models.backend import (
     FinishReason,
     GenerationRequest,
     GenerationResult,
+    GenerationTimings,
     TextGenerator,
-    Timings,
     TokenInfo,
 )
 from docai.services.models.base_model import ensure_base_model
-from docai.services.models.fake_backend import FakeTextGenerator
-from docai.services.models.registry import (
+from docai.services.models.engines import (
     available_backends,
     create_backend,
     register_backend,
     unregister_backend,
 )
+from docai.services.models.fake_backend import FakeTextGenerator
 
 __all__ = [
     "FakeTextGenerator",
     "FinishReason",
     "GenerationRequest",
     "GenerationResult",
+    "GenerationTimings",
     "TextGenerator",
-    "Timings",
     "TokenInfo",
     "available_backends",
     "create_backend",

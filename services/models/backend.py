@@ -3,7 +3,7 @@
 Extraction and generation talk to a model only through :class:`TextGenerator`. The
 in-process Hugging Face backend, a vLLM (OpenAI-compatible) client and the
 :class:`~docai.services.models.fake_backend.FakeTextGenerator` of the tests all implement it;
-:func:`~docai.services.models.registry.create_backend` builds one by name.
+:func:`~docai.services.models.engines.create_backend` builds one by name.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class TokenInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class Timings:
+class GenerationTimings:
     """Where the time of one generation went, in seconds.
 
     Attributes:
@@ -119,7 +119,7 @@ class GenerationResult:
     text: str
     tokens: list[TokenInfo] = field(default_factory=list)
     prompt_tokens: int = 0
-    timings: Timings = field(default_factory=Timings)
+    timings: GenerationTimings = field(default_factory=GenerationTimings)
     tokens_per_s: float = 0.0
     finish_reason: FinishReason = "stop"
     truncated_at: int | None = None

@@ -30,8 +30,8 @@ from docai.services.common.observability import record_generation
 from docai.services.models.backend import (
     GenerationRequest,
     GenerationResult,
+    GenerationTimings,
     TextGenerator,
-    Timings,
     TokenInfo,
 )
 from docai.services.models.decoding import (
@@ -141,7 +141,7 @@ class LoopBackend:
             text=collector.text,
             tokens=collector.tokens,
             prompt_tokens=stats.prompt_tokens,
-            timings=Timings(prefill_s=stats.prefill_s, decode_s=decode_s, grammar_s=stats.grammar_s),
+            timings=GenerationTimings(prefill_s=stats.prefill_s, decode_s=decode_s, grammar_s=stats.grammar_s),
             tokens_per_s=count / decode_s if decode_s > 0 else 0.0,
             finish_reason="length" if stats.finish_reason == "length" else "stop",
             truncated_at=collector.truncated_at,

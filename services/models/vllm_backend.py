@@ -22,8 +22,8 @@ from docai.services.common.errors import NotFoundError, UnavailableError
 from docai.services.models.backend import (
     GenerationRequest,
     GenerationResult,
+    GenerationTimings,
     TextGenerator,
-    Timings,
     TokenInfo,
 )
 
@@ -66,7 +66,7 @@ class VLLMTextGenerator:
             text=text,
             tokens=tokens,
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            timings=Timings(decode_s=elapsed),
+            timings=GenerationTimings(decode_s=elapsed),
             tokens_per_s=completion_tokens / elapsed if elapsed > 0 else 0.0,
             finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
             model=self.model_name,

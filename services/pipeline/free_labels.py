@@ -19,7 +19,7 @@ from docai.schemas.invoice import Extraction
 from docai.schemas.parsed import ParsedDocument
 from docai.services.extraction.extractor import ExtractionOutcome
 from docai.services.extraction.vendor_memory import VendorMemoryStore
-from docai.services.storage import models
+from docai.services.storage import tables
 
 SOURCE = "einvoice"
 
@@ -42,7 +42,7 @@ def teaches(outcome: ExtractionOutcome, parsed: ParsedDocument) -> bool:
 
 
 def learn(
-    session: Session, memory: VendorMemoryStore, *, row: models.Document, parsed: ParsedDocument, outcome: ExtractionOutcome,
+    session: Session, memory: VendorMemoryStore, *, row: tables.Document, parsed: ParsedDocument, outcome: ExtractionOutcome,
     vendor_key: str,
 ) -> bool:
     """Stores an auto-approved e-invoice as a labelled example, in the approval's transaction.
@@ -57,7 +57,7 @@ def learn(
         return False
     memory.learn(session, tenant_id=row.tenant_id, parsed=parsed, extraction=labels)
     session.add(
-        models.ApprovedExample(
+        tables.ApprovedExample(
             tenant_id=row.tenant_id,
             document_id=row.id,
             vendor_key=vendor_key,

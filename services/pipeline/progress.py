@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database
 
 # Processing times the estimate is the median of: enough to ride out one slow document, few
@@ -53,16 +53,16 @@ class PipelineStatus:
 
 def record(session: Session, *, document_id: str, seconds: float) -> None:
     """Keeps how long the pipeline took over a document (in the transaction that finishes it)."""
-    session.add(models.ProcessingTime(document_id=document_id, seconds=max(0.0, float(seconds))))
+    session.add(tables.ProcessingTime(document_id=document_id, seconds=max(0.0, float(seconds))))
     session.flush()
-    newest = session.scalar(select(func.max(models.ProcessingTime.id)))
+    newest = session.scalar(select(func.max(tables.ProcessingTime.id)))
     if newest is not None and newest > KEEP:
-        session.execute(delete(models.ProcessingTime).where(models.ProcessingTime.id <= newest - KEEP))
+        session.execute(delete(tables.ProcessingTime).where(tables.ProcessingTime.id <= newest - KEEP))
 
 
 def median_seconds(session: Session, *, window: int = WINDOW) -> float | None:
     """The median of the last ``window`` measured processing times; None before the first."""
-    query = select(models.ProcessingTime.seconds).order_by(models.ProcessingTime.id.desc()).limit(window)
+    query = select(tables.ProcessingTime.seconds).order_by(tables.ProcessingTime.id.desc()).limit(window)
     times = list(session.scalars(query))
     return statistics.median(times) if times else None
 
@@ -99,7 +99,7 @@ class ProgressReader:
             return out
         with self.db.transaction() as session:
             items = session.execute(
-                select(models.WorkItem.document_id, models.WorkItem.id).where(models.WorkItem.document_id.in_(ids))
+                select(tables.WorkItem.document_id, tables.WorkItem.id).where(tables.WorkItem.document_id.in_(ids))
             ).all()
             if not items:
                 return out
@@ -117,9 +117,9 @@ class ProgressReader:
         """How many of the tenant's documents are still in the pipeline, and about how long until all are done."""
         with self.db.transaction() as session:
             count, last = session.execute(
-                select(func.count(models.WorkItem.id), func.max(models.WorkItem.id))
-                .join(models.Document, models.Document.id == models.WorkItem.document_id)
-                .where(models.Document.tenant_id == tenant_id)
+                select(func.count(tables.WorkItem.id), func.max(tables.WorkItem.id))
+                .join(tables.Document, tables.Document.id == tables.WorkItem.document_id)
+                .where(tables.Document.tenant_id == tenant_id)
             ).one()
             if not count:
                 return PipelineStatus()
@@ -133,12 +133,12 @@ class ProgressReader:
     def _workers(self, session: Session) -> int:
         """The configured workers, or the items leased right now when more (other worker processes)."""
         leased = session.scalar(
-            select(func.count(models.WorkItem.id)).where(models.WorkItem.locked_until > models.utcnow())
+            select(func.count(tables.WorkItem.id)).where(tables.WorkItem.locked_until > tables.utcnow())
         )
         return max(self.workers, int(leased or 0))
 
     @staticmethod
     def _position(session: Session, item_id: int) -> int:
         """1 + the work items ahead of this one, every tenant's (workers take the lowest id first)."""
-        ahead = session.scalar(select(func.count(models.WorkItem.id)).where(models.WorkItem.id < item_id))
+        ahead = session.scalar(select(func.count(tables.WorkItem.id)).where(tables.WorkItem.id < item_id))
         return int(ahead or 0) + 1

@@ -49,7 +49,7 @@ from docai.services.pipeline import free_labels, progress
 from docai.services.routing.decision import decide
 from docai.services.routing.duplicates import flag_duplicate
 from docai.services.routing.policy import RoutingPolicy
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database
 from docai.services.vendors.resolve import master_route, resolve_extraction
 
@@ -89,7 +89,7 @@ class Pipeline:
             return 0
         with self.db.transaction() as session:
             result = session.execute(
-                update(models.WorkItem).where(models.WorkItem.locked_until.is_not(None)).values(locked_until=None)
+                update(tables.WorkItem).where(tables.WorkItem.locked_until.is_not(None)).values(locked_until=None)
             )
             freed = int(getattr(result, "rowcount", 0) or 0)
         if freed:
@@ -128,18 +128,18 @@ class Pipeline:
         """Extends the lease of an item this worker holds; False when it holds it no more."""
         with self.db.transaction() as session:
             result = session.execute(
-                update(models.WorkItem)
-                .where(models.WorkItem.id == item_id, models.WorkItem.attempts == token)
-                .values(locked_until=models.utcnow() + self.lease)
+                update(tables.WorkItem)
+                .where(tables.WorkItem.id == item_id, tables.WorkItem.attempts == token)
+                .values(locked_until=tables.utcnow() + self.lease)
             )
             return bool(getattr(result, "rowcount", 0))
 
-    def _held(self, session: Any, item_id: int, token: int | None) -> models.WorkItem | None:
+    def _held(self, session: Any, item_id: int, token: int | None) -> tables.WorkItem | None:
         """The work item, locked for this transaction; LeaseLost when another worker has it now."""
         if token is None:  # called outside process_next (tests, tools): no lease to check
-            unchecked: models.WorkItem | None = session.get(models.WorkItem, item_id)
+            unchecked: tables.WorkItem | None = session.get(tables.WorkItem, item_id)
             return unchecked
-        item: models.WorkItem | None = session.get(models.WorkItem, item_id, with_for_update=not self.db.is_sqlite)
+        item: tables.WorkItem | None = session.get(tables.WorkItem, item_id, with_for_update=not self.db.is_sqlite)
         if item is None or item.attempts != token:
             raise LeaseLost(item_id)
         return item
@@ -150,12 +150,12 @@ class Pipeline:
         return None if claimed is None else (claimed.id, claimed.document_id, claimed.attempts)
 
     def _claim_item(self) -> Claimed | None:
-        now = models.utcnow()
+        now = tables.utcnow()
         with self.db.transaction() as session:
             query = (
-                select(models.WorkItem)
-                .where((models.WorkItem.locked_until.is_(None)) | (models.WorkItem.locked_until < now))
-                .order_by(models.WorkItem.id)
+                select(tables.WorkItem)
+                .where((tables.WorkItem.locked_until.is_(None)) | (tables.WorkItem.locked_until < now))
+                .order_by(tables.WorkItem.id)
                 .limit(1)
             )
             if not self.db.is_sqlite:  # several workers on PostgreSQL each take a different row
@@ -172,7 +172,7 @@ class Pipeline:
             with self.db.transaction() as session:
                 item = self._held(session, item_id, token)
                 if item is not None:
-                    item.locked_until = models.utcnow() + delay
+                    item.locked_until = tables.utcnow() + delay
         except LeaseLost:
             pass
 
@@ -180,7 +180,7 @@ class Pipeline:
         try:
             with self.db.transaction() as session:
                 item = self._held(session, item_id, token)
-                row = session.get(models.Document, document_id)
+                row = session.get(tables.Document, document_id)
                 if row is not None:
                     store.transition(session, row, DocumentState.FAILED, failure_reason=reason, failure_message=message)
                 if item is not None:
@@ -191,11 +191,11 @@ class Pipeline:
     def process(self, document_id: str, *, item_id: int, token: int | None = None) -> None:
         started = time.monotonic()
         with self.db.transaction() as session:
-            row = session.get(models.Document, document_id)
+            row = session.get(tables.Document, document_id)
             if row is None or row.parsed is None:
                 raise DocAIError("document vanished before processing")
             tenant_id, parsed = row.tenant_id, ParsedDocument.model_validate(row.parsed)
-            thresholds = Thresholds.model_validate(session.get(models.Tenant, tenant_id).thresholds or {})  # type: ignore[union-attr]
+            thresholds = Thresholds.model_validate(session.get(tables.Tenant, tenant_id).thresholds or {})  # type: ignore[union-attr]
         annotate(tenant=tenant_id)
         with step("extract", tenant=tenant_id, document=document_id) as extracted:
             try:
@@ -239,7 +239,7 @@ class Pipeline:
         # the item over writes each of these exactly once.
         with self.db.transaction() as session:
             item = self._held(session, item_id, token)
-            row = session.get(models.Document, document_id)
+            row = session.get(tables.Document, document_id)
             assert row is not None
             store.set_extraction(row, outcome.extraction, outcome.checks)
             store.transition(session, row, DocumentState.EXTRACTED)
@@ -260,7 +260,7 @@ class Pipeline:
         return decision
 
     @staticmethod
-    def _apply(session: Any, row: models.Document, decision: Decision) -> None:
+    def _apply(session: Any, row: tables.Document, decision: Decision) -> None:
         reasons = [reason.model_dump() for reason in decision.reasons]
         summary = store.review_summary(decision.reasons)
         if decision.outcome == "auto_approve":
@@ -269,7 +269,7 @@ class Pipeline:
             return
         store.transition(session, row, DocumentState.IN_REVIEW, decision=decision.outcome, review_reasons=summary)
         session.add(
-            models.ReviewTask(
+            tables.ReviewTask(
                 id=uuid.uuid4().hex, tenant_id=row.tenant_id, document_id=row.id, state=ReviewTaskState.OPEN,
                 reasons=reasons,
             )

@@ -66,7 +66,7 @@ from docai.services.extraction.checks import CHECK_NAMES, run_checks
 from docai.services.extraction.normalize import normalize_field
 from docai.services.extraction.provenance import locate
 from docai.services.extraction.vendor_memory import VendorMemoryStore
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database
 
 ORDERS = {"", "create_time", "-create_time", "total_gross", "-total_gross"}
@@ -79,7 +79,7 @@ def aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment
 
 
-def _effective_state(task: models.ReviewTask, now: dt.datetime) -> ReviewTaskState:
+def _effective_state(task: tables.ReviewTask, now: dt.datetime) -> ReviewTaskState:
     """The task's state as people see it: a claim whose lease ran out is open again."""
     if task.state == ReviewTaskState.CLAIMED and (aware(task.lease_until) or now) <= now:
         return ReviewTaskState.OPEN
@@ -118,7 +118,7 @@ def _resolved(reasons: list[ReviewReason], extraction: Extraction, checks: list[
 
 
 def _view(
-    task: models.ReviewTask, doc: models.Document, now: dt.datetime, example: models.ApprovedExample | None = None
+    task: tables.ReviewTask, doc: tables.Document, now: dt.datetime, example: tables.ApprovedExample | None = None
 ) -> ReviewTaskView:
     extraction = store.extraction_of(doc)
     state = _effective_state(task, now)
@@ -145,28 +145,28 @@ def _view(
     )
 
 
-def _examples(session: Session, tenant_id: str, document_ids: list[str]) -> dict[str, models.ApprovedExample]:
+def _examples(session: Session, tenant_id: str, document_ids: list[str]) -> dict[str, tables.ApprovedExample]:
     """The newest approved example of each document: what its approval left for training."""
     if not document_ids:
         return {}
     rows = session.scalars(
-        select(models.ApprovedExample)
-        .where(models.ApprovedExample.tenant_id == tenant_id, models.ApprovedExample.document_id.in_(document_ids))
-        .order_by(models.ApprovedExample.id)
+        select(tables.ApprovedExample)
+        .where(tables.ApprovedExample.tenant_id == tenant_id, tables.ApprovedExample.document_id.in_(document_ids))
+        .order_by(tables.ApprovedExample.id)
     )
     return {row.document_id: row for row in rows}
 
 
-def _example(session: Session, tenant_id: str, document_id: str) -> models.ApprovedExample | None:
+def _example(session: Session, tenant_id: str, document_id: str) -> tables.ApprovedExample | None:
     return _examples(session, tenant_id, [document_id]).get(document_id)
 
 
-def _corrections(session: Session, document_id: str) -> list[models.AuditEntry]:
+def _corrections(session: Session, document_id: str) -> list[tables.AuditEntry]:
     """Every change a person made to the document's fields, line items or route."""
     return list(
         session.scalars(
-            select(models.AuditEntry).where(
-                models.AuditEntry.document_id == document_id, models.AuditEntry.action.like("%_corrected")
+            select(tables.AuditEntry).where(
+                tables.AuditEntry.document_id == document_id, tables.AuditEntry.action.like("%_corrected")
             )
         )
     )
@@ -183,13 +183,13 @@ def _version(etag: str) -> int:
 
 
 def _live_lease(now: dt.datetime) -> ColumnElement[bool]:
-    task = models.ReviewTask
+    task = tables.ReviewTask
     return and_(task.state == ReviewTaskState.CLAIMED, task.lease_until > now)
 
 
 def _lapsed_or_open(now: dt.datetime) -> ColumnElement[bool]:
     """Open, or claimed with a lease that ran out (the effective state "open" of `_effective_state`)."""
-    task = models.ReviewTask
+    task = tables.ReviewTask
     return or_(
         task.state == ReviewTaskState.OPEN,
         and_(task.state == ReviewTaskState.CLAIMED, or_(task.lease_until.is_(None), task.lease_until <= now)),
@@ -201,11 +201,11 @@ def _in_state(state: str, now: dt.datetime) -> ColumnElement[bool]:
         return _lapsed_or_open(now)
     if state == ReviewTaskState.CLAIMED:
         return _live_lease(now)
-    return models.ReviewTask.state == state
+    return tables.ReviewTask.state == state
 
 
 def _bank_details_unconfirmed(tenant_id: str) -> ColumnElement[bool]:
-    task, example = models.ReviewTask, models.ApprovedExample
+    task, example = tables.ReviewTask, tables.ApprovedExample
     return and_(
         task.state == ReviewTaskState.APPROVED,
         exists().where(
@@ -219,7 +219,7 @@ def _bank_details_unconfirmed(tenant_id: str) -> ColumnElement[bool]:
 
 def _has_reason(dialect: str, code: str) -> ColumnElement[bool]:
     """The task has a review reason with this code (reasons is a JSON list of objects)."""
-    task = models.ReviewTask
+    task = tables.ReviewTask
     if dialect == "postgresql":
         return cast(task.reasons, JSONB).contains([{"code": code}])
     reasons = func.json_each(task.reasons).table_valued("value").alias("reason")
@@ -228,7 +228,7 @@ def _has_reason(dialect: str, code: str) -> ColumnElement[bool]:
 
 def _extracted(name: str) -> ColumnElement[str]:
     """The value of one extracted header field, as text (NULL when the field is missing)."""
-    value: ColumnElement[str] = models.Document.extraction[("fields", name, "value")].as_string()
+    value: ColumnElement[str] = tables.Document.extraction[("fields", name, "value")].as_string()
     return value
 
 
@@ -261,20 +261,20 @@ class ReviewQueue:
 
     def _load(
         self, session: Session, tenant_id: str, task_id: str, *, lock: bool = False
-    ) -> tuple[models.ReviewTask, models.Document]:
+    ) -> tuple[tables.ReviewTask, tables.Document]:
         """The task and its document; with `lock`, the task row stays locked until the transaction ends.
 
         A change reads the task only under the lock: on PostgreSQL ``SELECT ... FOR UPDATE`` makes a
         second writer wait here and then read what the first one committed; on SQLite the
         transaction holds the write lock since ``BEGIN IMMEDIATE``.
         """
-        query = select(models.ReviewTask).where(
-            models.ReviewTask.id == task_id, models.ReviewTask.tenant_id == tenant_id  # another tenant's reads as missing
+        query = select(tables.ReviewTask).where(
+            tables.ReviewTask.id == task_id, tables.ReviewTask.tenant_id == tenant_id  # another tenant's reads as missing
         )
         task = session.scalar(query.with_for_update() if lock else query, execution_options={"populate_existing": True})
         if task is None:
             raise NotFoundError(f"reviewTasks/{task_id} not found", reason="REVIEW_TASK_NOT_FOUND")
-        doc = session.get(models.Document, task.document_id)
+        doc = session.get(tables.Document, task.document_id)
         assert doc is not None
         return task, doc
 
@@ -305,8 +305,8 @@ class ReviewQueue:
         """
         if order_by not in ORDERS:
             raise InvalidArgumentError(f"order_by must be one of {sorted(ORDERS - {''})}", reason="INVALID_ORDER_BY")
-        task, doc = models.ReviewTask, models.Document
-        now = models.utcnow()
+        task, doc = tables.ReviewTask, tables.Document
+        now = tables.utcnow()
         dialect = self.db.engine.dialect.name
         wanted = state or (ReviewTaskState.APPROVED if bank_details_unconfirmed else "")
         where: list[ColumnElement[bool]] = [
@@ -358,7 +358,7 @@ class ReviewQueue:
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id)
             return (
-                _view(task, doc, models.utcnow(), _example(session, tenant_id, doc.id)),
+                _view(task, doc, tables.utcnow(), _example(session, tenant_id, doc.id)),
                 store.extraction_of(doc),
                 store.checks_of(doc),
                 store.route_of(doc),
@@ -368,7 +368,7 @@ class ReviewQueue:
         with self.db.transaction() as session:
             store.load(session, tenant_id=tenant_id, document_id=document_id)
             rows = session.scalars(
-                select(models.AuditEntry).where(models.AuditEntry.document_id == document_id).order_by(models.AuditEntry.id)
+                select(tables.AuditEntry).where(tables.AuditEntry.document_id == document_id).order_by(tables.AuditEntry.id)
             )
             return [
                 AuditRecord.model_validate(
@@ -382,7 +382,7 @@ class ReviewQueue:
 
     def claim(self, *, tenant_id: str, actor: str, task_id: str = "", lease_seconds: int = 0) -> ReviewTaskView:
         """Claims a task (or the oldest open one) for `actor`; a colleague's live lease gets ABORTED."""
-        now = models.utcnow()
+        now = tables.utcnow()
         lease = dt.timedelta(seconds=lease_seconds) if lease_seconds > 0 else self.lease
         with self.db.transaction() as session:
             if task_id:
@@ -391,9 +391,9 @@ class ReviewQueue:
                 # The oldest open task nobody else is claiming right now: SKIP LOCKED lets two
                 # people claiming "the next one" at once get two different tasks (PostgreSQL).
                 oldest = session.scalar(
-                    select(models.ReviewTask)
-                    .where(models.ReviewTask.tenant_id == tenant_id, _lapsed_or_open(now))
-                    .order_by(models.ReviewTask.create_time, models.ReviewTask.id)
+                    select(tables.ReviewTask)
+                    .where(tables.ReviewTask.tenant_id == tenant_id, _lapsed_or_open(now))
+                    .order_by(tables.ReviewTask.create_time, tables.ReviewTask.id)
                     .limit(1)
                     .with_for_update(skip_locked=True),
                     execution_options={"populate_existing": True},
@@ -401,7 +401,7 @@ class ReviewQueue:
                 if oldest is None:
                     raise NotFoundError("no open review task", reason="NO_OPEN_TASK")
                 task = oldest
-                doc = session.get(models.Document, task.document_id)  # type: ignore[assignment]
+                doc = session.get(tables.Document, task.document_id)  # type: ignore[assignment]
             state = _effective_state(task, now)
             if state in CLOSED_TASK_STATES:
                 raise FailedPreconditionError(f"the task is already {state}", reason="TASK_CLOSED")
@@ -416,7 +416,7 @@ class ReviewQueue:
             return _view(task, doc, now)
 
     def release(self, *, tenant_id: str, actor: str, task_id: str) -> ReviewTaskView:
-        now = models.utcnow()
+        now = tables.utcnow()
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id, lock=True)
             self._require_lease(task, actor, now)
@@ -429,7 +429,7 @@ class ReviewQueue:
             return _view(task, doc, now)
 
     @staticmethod
-    def _require_lease(task: models.ReviewTask, actor: str, now: dt.datetime) -> None:
+    def _require_lease(task: tables.ReviewTask, actor: str, now: dt.datetime) -> None:
         state = _effective_state(task, now)
         if state in CLOSED_TASK_STATES:
             raise FailedPreconditionError(f"the task is already {state}", reason="TASK_CLOSED")
@@ -438,7 +438,7 @@ class ReviewQueue:
         if state != ReviewTaskState.CLAIMED:
             raise FailedPreconditionError("claim the task before changing it", reason="TASK_NOT_CLAIMED")
 
-    def _guard(self, task: models.ReviewTask, *, actor: str, etag: str, now: dt.datetime) -> int:
+    def _guard(self, task: tables.ReviewTask, *, actor: str, etag: str, now: dt.datetime) -> int:
         """Checks, under the task's lock, that `actor` holds the lease and loaded the current version."""
         self._require_lease(task, actor, now)
         version = _version(etag)
@@ -447,7 +447,7 @@ class ReviewQueue:
         return version
 
     @staticmethod
-    def _advance(session: Session, task: models.ReviewTask, *, actor: str, version: int, now: dt.datetime, **values: Any) -> None:
+    def _advance(session: Session, task: tables.ReviewTask, *, actor: str, version: int, now: dt.datetime, **values: Any) -> None:
         """The change's compare-and-set: the version moves on only from the one the caller loaded."""
         _compare_and_set(
             session, task,
@@ -463,7 +463,7 @@ class ReviewQueue:
         """Applies a reviewer's corrections, re-runs the checks and records every change in the audit log."""
         fingerprint = hashlib.sha256(f"{task_id}\0{etag}\0{corrections.model_dump_json()}".encode()).hexdigest()
         key = {"tenant_id": tenant_id, "method": "SubmitCorrections", "request_id": request_id, "fingerprint": fingerprint}
-        now = models.utcnow()
+        now = tables.utcnow()
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id, lock=True)
             if idempotency.recall(session, **key) is None:
@@ -475,8 +475,8 @@ class ReviewQueue:
     def _apply(
         self,
         session: Session,
-        task: models.ReviewTask,
-        doc: models.Document,
+        task: tables.ReviewTask,
+        doc: tables.Document,
         *,
         actor: str,
         corrections: Corrections,
@@ -560,7 +560,7 @@ class ReviewQueue:
     def approve(self, *, tenant_id: str, actor: str, task_id: str, etag: str, request_id: str) -> ReviewTaskView:
         """Approves the invoice for the ERP and keeps it, with what people touched, for training."""
         key = {"tenant_id": tenant_id, "method": "ApproveReviewTask", "request_id": request_id, "fingerprint": task_id}
-        now = models.utcnow()
+        now = tables.utcnow()
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id, lock=True)
             if idempotency.recall(session, **key) is not None:
@@ -574,7 +574,7 @@ class ReviewQueue:
                 session, task, actor=actor, version=version, now=now, state=ReviewTaskState.APPROVED, lease_until=None
             )
             store.transition(session, doc, DocumentState.APPROVED)  # its review reasons stay, for the archive
-            example = models.ApprovedExample(
+            example = tables.ApprovedExample(
                 tenant_id=tenant_id,
                 document_id=doc.id,
                 vendor_key=vendor_key(extraction.value("vendor_name")),
@@ -606,7 +606,7 @@ class ReviewQueue:
         able to teach the model a fraudulent account.
         """
         key = {"tenant_id": tenant_id, "method": "ConfirmBankDetails", "request_id": request_id, "fingerprint": task_id}
-        now = models.utcnow()
+        now = tables.utcnow()
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id, lock=True)
             example = _example(session, tenant_id, doc.id) if task.state == ReviewTaskState.APPROVED else None
@@ -626,8 +626,8 @@ class ReviewQueue:
                     "whoever changed or approved the bank details cannot also confirm them", reason="SECOND_PERSON_REQUIRED"
                 )
             confirmed = session.execute(
-                update(models.ApprovedExample)
-                .where(models.ApprovedExample.id == example.id, models.ApprovedExample.second_approver == "")
+                update(tables.ApprovedExample)
+                .where(tables.ApprovedExample.id == example.id, tables.ApprovedExample.second_approver == "")
                 .values(second_approver=actor),
                 execution_options={"synchronize_session": "evaluate"},
             )
@@ -654,11 +654,11 @@ class ReviewQueue:
         if not reason:
             raise InvalidArgumentError("say why the invoice is re-opened", reason="MISSING_FIELD", field="reason")
         key = {"tenant_id": tenant_id, "method": "ReopenDocument", "request_id": request_id, "fingerprint": document_id}
-        now = models.utcnow()
+        now = tables.utcnow()
         with self.db.transaction() as session:
             doc = store.load(session, tenant_id=tenant_id, document_id=document_id, lock=not self.db.is_sqlite)
             task = session.scalar(
-                select(models.ReviewTask).where(models.ReviewTask.document_id == document_id),
+                select(tables.ReviewTask).where(tables.ReviewTask.document_id == document_id),
                 execution_options={"populate_existing": True},
             )
             if idempotency.recall(session, **key) is not None and task is not None:
@@ -676,7 +676,7 @@ class ReviewQueue:
             earlier = [r for r in (task.reasons if task is not None else []) or [] if r.get("code") != "REOPENED"]
             reasons = [reopened.model_dump(), *earlier]
             if task is None:
-                task = models.ReviewTask(
+                task = tables.ReviewTask(
                     id=uuid.uuid4().hex, tenant_id=tenant_id, document_id=document_id, state=ReviewTaskState.OPEN,
                     reasons=reasons,
                     create_time=now, update_time=now,
@@ -691,7 +691,7 @@ class ReviewQueue:
                             "version": task.version + 1, "create_time": now, "update_time": now},
                 )
             for example in session.scalars(
-                select(models.ApprovedExample).where(models.ApprovedExample.document_id == document_id)
+                select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == document_id)
             ):
                 session.delete(example)
             store.transition(
@@ -706,7 +706,7 @@ class ReviewQueue:
         if not reason.strip():
             raise InvalidArgumentError("a rejection needs a reason", reason="MISSING_FIELD", field="reason")
         key = {"tenant_id": tenant_id, "method": "RejectReviewTask", "request_id": request_id, "fingerprint": task_id}
-        now = models.utcnow()
+        now = tables.utcnow()
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id, lock=True)
             if idempotency.recall(session, **key) is not None:
@@ -746,18 +746,18 @@ def _stale() -> AbortedError:
     return AbortedError("the invoice changed since you loaded it; reload it", reason="STALE_ETAG")
 
 
-def _lease_held(task: models.ReviewTask) -> AbortedError:
+def _lease_held(task: tables.ReviewTask) -> AbortedError:
     return AbortedError(f"{task.claimed_by} is working on this invoice", reason="LEASE_HELD", holder=task.claimed_by)
 
 
-def _compare_and_set(session: Session, task: models.ReviewTask, *, expect: dict[str, Any], values: dict[str, Any]) -> None:
+def _compare_and_set(session: Session, task: tables.ReviewTask, *, expect: dict[str, Any], values: dict[str, Any]) -> None:
     """``UPDATE review_tasks SET values WHERE id = ? AND expect``: the row count decides the winner.
 
     Under the row lock the caller's checks already hold, so this only fails if something wrote
     the row without taking the lock; the loser is then told its view was stale, never INTERNAL.
     The in-memory task takes the new values.
     """
-    columns = models.ReviewTask
+    columns = tables.ReviewTask
     result = session.execute(
         update(columns)
         .where(columns.id == task.id, *(getattr(columns, name) == value for name, value in expect.items()))

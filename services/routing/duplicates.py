@@ -29,15 +29,15 @@ from sqlalchemy.orm import Session
 
 from docai.schemas.document import DocumentState
 from docai.schemas.routing import Decision, ReviewReason
-from docai.services.storage import models
+from docai.services.storage import tables
 
 DUPLICATE_INVOICE = "DUPLICATE_INVOICE"
 NOT_ORIGINALS = (DocumentState.REJECTED.value, DocumentState.FAILED.value)
 
 
-def find_original(session: Session, row: models.Document) -> tuple[models.Document, str] | None:
+def find_original(session: Session, row: tables.Document) -> tuple[tables.Document, str] | None:
     """The earliest earlier document ``row`` duplicates, with how (``"file"`` or ``"fields"``)."""
-    doc = models.Document
+    doc = tables.Document
     same_file = and_(
         doc.sha256 == row.sha256,
         or_(doc.create_time < row.create_time, and_(doc.create_time == row.create_time, doc.id < row.id)),
@@ -56,7 +56,7 @@ def find_original(session: Session, row: models.Document) -> tuple[models.Docume
     return original, "file" if original.sha256 == row.sha256 else "fields"
 
 
-def duplicate_reason(session: Session, row: models.Document) -> ReviewReason | None:
+def duplicate_reason(session: Session, row: tables.Document) -> ReviewReason | None:
     """``DUPLICATE_INVOICE`` naming the original, when ``row`` (just extracted) duplicates one."""
     found = find_original(session, row)
     if found is None:
@@ -70,7 +70,7 @@ def duplicate_reason(session: Session, row: models.Document) -> ReviewReason | N
     return ReviewReason(code=DUPLICATE_INVOICE, field="invoice_number", detail=detail)
 
 
-def flag_duplicate(session: Session, row: models.Document, decision: Decision) -> Decision:
+def flag_duplicate(session: Session, row: tables.Document, decision: Decision) -> Decision:
     """``decision`` with ``DUPLICATE_INVOICE`` added (and so ``review``) when ``row`` is a duplicate.
 
     Call it in the transaction that writes the decision, after the extraction is set on ``row``.

@@ -2,7 +2,7 @@
 
 An extraction is a JSON column: filtering on it reads (and parses) every row. So whenever a
 document's ``extraction`` is set (by the pipeline, by a reviewer's correction, by anything),
-``docai.services.storage.models`` derives these plain, indexed columns from it:
+``docai.services.storage.tables`` derives these plain, indexed columns from it:
 
 ================  ============================================================================
 ``search_vendor``  the vendor name folded for case-insensitive search (``casefold``, one space)

@@ -45,7 +45,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 
 from docai.services.common.errors import InvalidArgumentError, NotFoundError
 from docai.services.documents.bank import validate_bic, validate_iban
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database
 
 _VENDOR_ID = re.compile(r"^[A-Za-z0-9._~-]{1,100}$")
@@ -334,7 +334,7 @@ def parse_csv(text: str) -> list[VendorRecord]:
 # ---------------------------------------------------------------------------------------
 
 
-def _record(row: models.Vendor) -> VendorRecord:
+def _record(row: tables.Vendor) -> VendorRecord:
     return VendorRecord(
         vendor_id=row.vendor_id, name=row.name, aliases=tuple(row.aliases or ()), tax_id=row.tax_id, iban=row.iban,
         bic=row.bic, department=row.department, cost_centre=row.cost_centre, approver=row.approver,
@@ -352,7 +352,7 @@ def _name_keys(vendor: VendorRecord) -> list[str]:
     return list(dict.fromkeys(key for n in (vendor.name, *vendor.aliases) for key in name_keys(n)))
 
 
-def _write(row: models.Vendor, vendor: VendorRecord) -> None:
+def _write(row: tables.Vendor, vendor: VendorRecord) -> None:
     row.name, row.aliases = vendor.name, list(vendor.aliases)
     row.tax_id, row.tax_number = vendor.tax_id, tax_number(vendor.tax_id)
     row.iban, row.bic = vendor.iban, vendor.bic
@@ -376,22 +376,22 @@ def import_vendors(
         InvalidArgumentError: ``DUPLICATE_VENDOR_ID`` (and any other of :func:`check_batch`).
     """
     vendors = check_batch(vendors)  # idempotent for a checked batch; refuses an unchecked one
-    now = models.utcnow()
+    now = tables.utcnow()
     created = updated = unchanged = deactivated = 0
     with db.transaction() as session:
         # Imports of one tenant take turns (on PostgreSQL; SQLite has one writer anyway).
-        tenant = session.get(models.Tenant, tenant_id, with_for_update=not db.is_sqlite)
+        tenant = session.get(tables.Tenant, tenant_id, with_for_update=not db.is_sqlite)
         if tenant is None:
             raise NotFoundError(f"no tenant {tenant_id}", reason="TENANT_NOT_FOUND", tenant=tenant_id)
         existing = {
             row.vendor_id: row
-            for row in session.scalars(select(models.Vendor).where(models.Vendor.tenant_id == tenant_id))
+            for row in session.scalars(select(tables.Vendor).where(tables.Vendor.tenant_id == tenant_id))
         }
-        renamed: list[tuple[models.Vendor, VendorRecord]] = []
+        renamed: list[tuple[tables.Vendor, VendorRecord]] = []
         for vendor in vendors:
             row = existing.get(vendor.vendor_id)
             if row is None:
-                row = models.Vendor(tenant_id=tenant_id, vendor_id=vendor.vendor_id, create_time=now, update_time=now)
+                row = tables.Vendor(tenant_id=tenant_id, vendor_id=vendor.vendor_id, create_time=now, update_time=now)
                 _write(row, vendor)
                 session.add(row)
                 renamed.append((row, vendor))
@@ -415,24 +415,24 @@ def import_vendors(
         session.flush()  # the new rows' ids
         stale = [row.id for row, _ in renamed if row.id is not None]
         if stale:
-            session.execute(delete(models.VendorName).where(models.VendorName.vendor.in_(stale)))
+            session.execute(delete(tables.VendorName).where(tables.VendorName.vendor.in_(stale)))
         for row, vendor in renamed:
             session.add_all(
-                models.VendorName(tenant_id=tenant_id, vendor=row.id, name_key=key[:300]) for key in _name_keys(vendor)
+                tables.VendorName(tenant_id=tenant_id, vendor=row.id, name_key=key[:300]) for key in _name_keys(vendor)
             )
     return ImportResult(created, updated, unchanged, deactivated)
 
 
 def has_master(session: Session, tenant_id: str) -> bool:
     """Whether the tenant imported at least one vendor (active or not)."""
-    return session.scalar(select(models.Vendor.id).where(models.Vendor.tenant_id == tenant_id).limit(1)) is not None
+    return session.scalar(select(tables.Vendor.id).where(tables.Vendor.tenant_id == tenant_id).limit(1)) is not None
 
 
 def get_vendor(db: Database, *, tenant_id: str, vendor_id: str) -> VendorRecord:
     """Raises NotFoundError ``VENDOR_NOT_FOUND`` when the tenant has no such vendor."""
     with db.transaction() as session:
         row = session.scalar(
-            select(models.Vendor).where(models.Vendor.tenant_id == tenant_id, models.Vendor.vendor_id == vendor_id)
+            select(tables.Vendor).where(tables.Vendor.tenant_id == tenant_id, tables.Vendor.vendor_id == vendor_id)
         )
         if row is None:
             raise NotFoundError(f"vendors/{vendor_id} not found", reason="VENDOR_NOT_FOUND", vendor_id=vendor_id)
@@ -444,7 +444,7 @@ def records(session: Session, ids: Iterable[int]) -> dict[int, VendorRecord]:
     wanted = list(ids)
     if not wanted:
         return {}
-    return {row.id: _record(row) for row in session.scalars(select(models.Vendor).where(models.Vendor.id.in_(wanted)))}
+    return {row.id: _record(row) for row in session.scalars(select(tables.Vendor).where(tables.Vendor.id.in_(wanted)))}
 
 
 def list_vendors(
@@ -461,20 +461,20 @@ def list_vendors(
     """
     from docai.services.vendors.resolve import compact_tax_id, name_key, simplified
 
-    query = select(models.Vendor).where(models.Vendor.tenant_id == tenant_id)
+    query = select(tables.Vendor).where(tables.Vendor.tenant_id == tenant_id)
     if active_only:
-        query = query.where(models.Vendor.active.is_(True))
+        query = query.where(tables.Vendor.active.is_(True))
     if tax_id.strip():
         wanted = compact_tax_id(tax_id)
-        column = models.Vendor.tax_id if tax_number(wanted) != wanted else models.Vendor.tax_number
+        column = tables.Vendor.tax_id if tax_number(wanted) != wanted else tables.Vendor.tax_number
         query = query.where(column == wanted)
     if name_contains.strip():
         needle = name_key(name_contains) or simplified(name_contains)
-        named = select(models.VendorName.vendor).where(
-            models.VendorName.tenant_id == tenant_id, models.VendorName.name_key.contains(needle, autoescape=True)
+        named = select(tables.VendorName.vendor).where(
+            tables.VendorName.tenant_id == tenant_id, tables.VendorName.name_key.contains(needle, autoescape=True)
         )
-        query = query.where(models.Vendor.id.in_(named))
+        query = query.where(tables.Vendor.id.in_(named))
     with db.transaction() as session:
         total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-        rows = session.scalars(query.order_by(models.Vendor.vendor_id).offset(offset).limit(limit))
+        rows = session.scalars(query.order_by(tables.Vendor.vendor_id).offset(offset).limit(limit))
         return [_record(row) for row in rows], total

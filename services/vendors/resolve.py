@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from docai.schemas.invoice import Extraction
 from docai.schemas.routing import Route
 from docai.services.documents.bank import checked_iban
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database
 from docai.services.vendors.master import VendorRecord, has_master, records, tax_number
 
@@ -150,7 +150,7 @@ def resolve(session: Session, tenant_id: str, *, name: str = "", tax_id: str = "
     if not has_master(session, tenant_id):
         return NO_MASTER
     tax, account, keys = compact_tax_id(tax_id), checked_iban(iban), name_keys(name)
-    vendors = models.Vendor
+    vendors = tables.Vendor
     if len(tax) >= 5:
         column = vendors.tax_id if tax_number(tax) != tax else vendors.tax_number
         found = _pick(session, select(vendors.id).where(vendors.tenant_id == tenant_id, column == tax), account, keys)
@@ -162,8 +162,8 @@ def resolve(session: Session, tenant_id: str, *, name: str = "", tax_id: str = "
             return VendorMatch(found, "iban", True)
     if not keys:
         return VendorMatch(None, "", True)
-    named = select(models.VendorName.vendor).where(
-        models.VendorName.tenant_id == tenant_id, models.VendorName.name_key.in_(keys)
+    named = select(tables.VendorName.vendor).where(
+        tables.VendorName.tenant_id == tenant_id, tables.VendorName.name_key.in_(keys)
     )
     found = _pick(session, named, account, keys, tax=tax)
     if found is not None:
@@ -200,7 +200,7 @@ def _fuzzy(session: Session, tenant_id: str, key: str, tax: str) -> VendorRecord
         return None
     scores: dict[int, float] = {}
     rows = session.execute(
-        select(models.VendorName.vendor, models.VendorName.name_key).where(models.VendorName.tenant_id == tenant_id)
+        select(tables.VendorName.vendor, tables.VendorName.name_key).where(tables.VendorName.tenant_id == tenant_id)
     )
     for vendor_pk, other in rows:
         other_compact = other.replace(" ", "")

@@ -49,7 +49,8 @@ def friendly(error: ReviewCallError) -> str:
         return "Your claim on this invoice ran out. Reload to claim it again."
     if error.code == grpc.StatusCode.NOT_FOUND:
         return "This invoice does not exist."
-    if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+    if error.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION,
+                      grpc.StatusCode.PERMISSION_DENIED):
         return error.message  # the server's own words, e.g. "'31.02.' is not a valid invoice_date"
     return "The review service did not answer as expected. Try again in a moment."
 

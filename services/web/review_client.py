@@ -9,6 +9,7 @@ ErrorInfo reason and metadata (for example the ``holder`` of a lease).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
 from docai.services.web.users import User
 
 _R = TypeVar("_R")
+_S = TypeVar("_S")
 
 _STATUS_KEY = "grpc-status-details-bin"
 TIMEOUT_S = 20.0
@@ -78,13 +80,25 @@ class ReviewClient:
             ("x-docai-role", user.role),
         )
 
-    async def _call(self, method: str, request: Any, user: User, returns: type[_R]) -> _R:
-        """Calls a unary RPC by name; `returns` names its response type (the generated stubs are untyped)."""
+    def stub(self, stub_class: Callable[[grpc.aio.Channel], _S]) -> _S:
+        """Another service's stub on this client's channel (one channel per page process)."""
+        return stub_class(self._channel)
+
+    async def call(self, stub: Any, method: str, request: Any, user: User, returns: type[_R]) -> _R:
+        """Calls ``stub``'s unary RPC ``method`` for ``user``; `returns` names its response type (the
+        generated stubs are untyped). A failure raises :class:`ReviewCallError`."""
         try:
-            response: _R = await getattr(self._stub, method)(request, metadata=self._metadata(user), timeout=TIMEOUT_S)
+            response: _R = await getattr(stub, method)(request, metadata=self._metadata(user), timeout=TIMEOUT_S)
             return response
         except grpc.aio.AioRpcError as exc:
             raise _error_from(exc) from None
+
+    async def _call(self, method: str, request: Any, user: User, returns: type[_R]) -> _R:
+        return await self.call(self._stub, method, request, user, returns)
+
+    async def reopen(self, user: User, doc_id: str, *, reason: str, request_id: str) -> pb.ReviewTask:
+        request = pb.ReopenDocumentRequest(name=f"documents/{doc_id}", reason=reason, request_id=request_id)
+        return (await self._call("ReopenDocument", request, user, pb.ReopenDocumentResponse)).review_task
 
     async def list_tasks(
         self, user: User, *, reason_code: str = "", vendor: str = "", order_by: str = "", page_token: str = "",

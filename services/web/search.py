@@ -37,9 +37,9 @@ from docai.services.ingest.convert import approved_invoice_from_pb
 from docai.services.ingest.csv_export import MEDIA_TYPE, write_invoices
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
-from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.web import views
-from docai.services.web.review_client import TIMEOUT_S, ReviewCallError, ReviewClient, _error_from, request_id
+from docai.services.web.errors import friendly
+from docai.services.web.review_client import ReviewCallError, ReviewClient, request_id
 from docai.services.web.security import csrf_protected
 from docai.services.web.users import User
 
@@ -69,22 +69,17 @@ _STATE_NAMES = {
 
 
 class ArchiveClient:
-    """IngestService reads and ReviewService.ReopenDocument for the signed-in user, on the review
-    client's channel and with its per-user metadata (the page's service token names the person)."""
+    """IngestService reads for the signed-in user, on the review client's channel and with its
+    per-user metadata (the page's service token names the person); re-opening is the ReviewService's."""
 
     def __init__(self, client: ReviewClient) -> None:
         self._client = client
         self._ingest: ingest_grpc.IngestServiceStub | None = None
 
     async def _call(self, method: str, request: Any, user: User, returns: type[_R]) -> _R:
-        """Calls a unary RPC by name; `returns` names its response type (the generated stubs are untyped)."""
-        if self._ingest is None:  # made on first use: one channel per page process, the review client's
-            self._ingest = ingest_grpc.IngestServiceStub(self._client._channel)
-        try:
-            response: _R = await getattr(self._ingest, method)(request, metadata=self._client._metadata(user), timeout=TIMEOUT_S)
-            return response
-        except grpc.aio.AioRpcError as exc:
-            raise _error_from(exc) from None
+        if self._ingest is None:  # made on first use, on the review client's channel
+            self._ingest = self._client.stub(ingest_grpc.IngestServiceStub)
+        return await self._client.call(self._ingest, method, request, user, returns)
 
     async def search(self, user: User, request: ingest_pb.ListDocumentsRequest) -> ingest_pb.ListDocumentsResponse:
         return await self._call("ListDocuments", request, user, ingest_pb.ListDocumentsResponse)
@@ -95,18 +90,6 @@ class ArchiveClient:
     async def approved(self, user: User, request: ingest_pb.ListApprovedInvoicesRequest) -> ingest_pb.ListApprovedInvoicesResponse:
         return await self._call("ListApprovedInvoices", request, user, ingest_pb.ListApprovedInvoicesResponse)
 
-    async def reopen(self, user: User, doc_id: str, *, reason: str, request_id: str) -> pb.ReviewTask:
-        request = pb.ReopenDocumentRequest(name=f"documents/{doc_id}", reason=reason, request_id=request_id)
-        return (await self._client._call("ReopenDocument", request, user, pb.ReopenDocumentResponse)).review_task
-
-
-def _message(error: ReviewCallError) -> str:
-    if error.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION,
-                      grpc.StatusCode.PERMISSION_DENIED):
-        return error.message  # the server's own words, written for people
-    if error.code == grpc.StatusCode.NOT_FOUND:
-        return "This invoice does not exist."
-    return "The review service did not answer as expected. Try again in a moment."
 
 
 def _day(value: str) -> str:
@@ -242,9 +225,9 @@ def routes(*, client: ReviewClient, render: Callable[..., Response], page_user: 
             request.session["flash"] = "Say why the invoice is re-opened."
             return RedirectResponse(f"/documents/{doc_id}", 303)
         try:
-            task = await archive.reopen(user, doc_id, reason=reason, request_id=request_id(str(form.get("request_id", ""))))
+            task = await client.reopen(user, doc_id, reason=reason, request_id=request_id(str(form.get("request_id", ""))))
         except ReviewCallError as failed:
-            request.session["flash"] = _message(failed)
+            request.session["flash"] = friendly(failed)
             return RedirectResponse(f"/documents/{doc_id}", 303)
         request.session["flash"] = "Re-opened: the invoice waits in the review queue again."
         return RedirectResponse(f"/tasks/{views.task_id(task.name)}", 303)

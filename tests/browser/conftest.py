@@ -54,12 +54,12 @@ class Stage:
         """The review task of one of the uploaded invoices (the test may read the database)."""
         from sqlalchemy import select
 
-        from docai.services.storage import models
+        from docai.services.storage import tables
 
         document_id = self.documents[role].split("/", 1)[1]
         assert self.running.suite is not None
         with self.running.suite.db.transaction() as session:
-            task = session.scalar(select(models.ReviewTask).where(models.ReviewTask.document_id == document_id))
+            task = session.scalar(select(tables.ReviewTask).where(tables.ReviewTask.document_id == document_id))
             assert task is not None, f"no review task for {role}"
             return str(task.id)
 

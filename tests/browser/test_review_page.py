@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from docai.services.pb.review.v1 import review_service_pb2 as pb
-from docai.services.storage import models
+from docai.services.storage import tables
 
 from .conftest import (
     EINVOICE_PASSWORD,
@@ -59,10 +59,10 @@ def check_state(page: Any, name: str) -> str:
     return page.get_attribute(f"li[data-check='{name}']", "class") or ""
 
 
-def approved_example(stage: Stage, role: str) -> models.ApprovedExample:
+def approved_example(stage: Stage, role: str) -> tables.ApprovedExample:
     document_id = stage.documents[role].split("/", 1)[1]
     with stage.running.suite.db.transaction() as session:
-        example = session.scalar(select(models.ApprovedExample).where(models.ApprovedExample.document_id == document_id))
+        example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == document_id))
         assert example is not None, f"no training example for {role}"
         session.expunge(example)
         return example
@@ -449,10 +449,10 @@ def test_a_second_person_confirms_changed_bank_details(page: Any, stage: Stage) 
     assert (example.needs_second_approval, example.reviewer, example.second_approver) == (True, "clerk@demo", "accountant@demo")
 
 
-def approved_example_of(stage: Stage, task_name: str) -> models.ApprovedExample:
+def approved_example_of(stage: Stage, task_name: str) -> tables.ApprovedExample:
     with stage.running.suite.db.transaction() as session:
-        task = session.get(models.ReviewTask, task_name.split("/", 1)[1])
-        example = session.scalar(select(models.ApprovedExample).where(models.ApprovedExample.document_id == task.document_id))
+        task = session.get(tables.ReviewTask, task_name.split("/", 1)[1])
+        example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == task.document_id))
         assert example is not None
         session.expunge(example)
         return example

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from docai.services.common.settings import Settings
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.routing.policy import RoutingPolicy
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.testing import ScriptedReader, SuiteThread, scripted_backend
 from docai.services.web.serve import start_web
 from docai.training.synthetic import generate_invoice
@@ -288,7 +288,7 @@ def test_the_tax_breakdown_is_editable_its_check_turns_green_and_approval_keeps_
     assert task_by_id(stage, task_id).state == pb.REVIEW_TASK_STATE_APPROVED
     document_id = stage.documents["tax"].split("/", 1)[1]
     with stage.running.suite.db.transaction() as session:
-        example = session.scalar(select(models.ApprovedExample).where(models.ApprovedExample.document_id == document_id))
+        example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == document_id))
         assert example is not None
         saved = [{k: f["value"] for k, f in row["fields"].items()} for row in example.extraction["tax_details"]]
         assert "tax_details" in example.changed_fields

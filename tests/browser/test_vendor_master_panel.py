@@ -19,7 +19,7 @@ from sqlalchemy import select
 from docai.services.common.settings import Settings
 from docai.services.pb.vendors.v1 import vendor_service_pb2 as vendor_pb
 from docai.services.pb.vendors.v1 import vendor_service_pb2_grpc as vendor_grpc
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.testing import ScriptedReader, SuiteThread, scripted_backend
 from docai.services.web.serve import start_web
 from docai.training.synthetic import generate_invoice, make_vendor
@@ -42,7 +42,7 @@ class VendorStage:
         document_id = self.documents[role].split("/", 1)[1]
         assert self.running.suite is not None
         with self.running.suite.db.transaction() as session:
-            task = session.scalar(select(models.ReviewTask).where(models.ReviewTask.document_id == document_id))
+            task = session.scalar(select(tables.ReviewTask).where(tables.ReviewTask.document_id == document_id))
             assert task is not None, f"no review task for {role}"
             return str(task.id)
 

@@ -11,7 +11,7 @@ from docai.services.client import DocaiClient
 from docai.services.common.settings import Settings
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.testing import SuiteThread
 from docai.training.scoring import values_equal
 from docai.training.synthetic import generate_invoice
@@ -24,10 +24,10 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture(scope="module")
 def real_suite(tmp_path_factory: pytest.TempPathFactory):
-    from docai.services.app import load_backend
+    from docai.services.models.engines import backend_from_settings
 
     settings = Settings(home=tmp_path_factory.mktemp("home"), cache_dir=REPO / "var" / "models", max_new_tokens=256)
-    with SuiteThread(settings, backend=load_backend(settings)) as running:
+    with SuiteThread(settings, backend=backend_from_settings(settings)) as running:
         yield running
 
 
@@ -49,6 +49,6 @@ def test_an_invoice_goes_through_the_real_model(real_suite):
     for name in ("invoice_number", "total_gross", "currency"):
         assert values_equal(values.get(name), invoice.truth[name], field=name), (name, values.get(name))
     with real_suite.suite.db.transaction() as session:
-        parsed = session.get(models.Document, document.name.split("/")[1]).parsed
+        parsed = session.get(tables.Document, document.name.split("/")[1]).parsed
     assert "Ignore all previous instructions" not in json.dumps(parsed)
     assert invoice.truth["invoice_number"] in json.dumps(parsed)

@@ -11,7 +11,8 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from sqlalchemy import func, select
 
-from docai.services.app import AdapterChoice
+from docai.services.adapters.choice import AdapterChoice
+from docai.services.adapters.registry import SHIPPED_ADAPTERS, AdapterRegistry
 from docai.services.client import DocaiClient
 from docai.services.common.errors import NotFoundError
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
@@ -20,8 +21,7 @@ from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
 from docai.services.pb.training.v1 import training_service_pb2 as training_pb
 from docai.services.pb.training.v1 import training_service_pb2_grpc as training_grpc
-from docai.services.storage import models
-from docai.training.registry import SHIPPED_ADAPTERS, AdapterRegistry
+from docai.services.storage import tables
 from docai.training.synthetic import generate_invoice
 
 from .conftest import metadata, reason_of, wait_for_state
@@ -161,14 +161,14 @@ def test_four_eyes_compares_authenticated_people(running, waiting):
                     metadata(erp, "made-up-second-person"))
     assert reason_of(error) == "ACTOR_NOT_ALLOWED"
     with running.suite.db.transaction() as session:
-        example = session.scalar(select(models.ApprovedExample))
+        example = session.scalar(select(tables.ApprovedExample))
         assert (example.reviewer, example.second_approver) == ("reviewer@acme", "")
 
     controller = metadata(running.person("acme", "controller@acme", "approver"))
     confirmed = review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task.name, request_id="c3"), metadata=controller)
     assert confirmed.review_task.bank_details_confirmed_by == "controller@acme"
     with running.suite.db.transaction() as session:
-        example = session.scalar(select(models.ApprovedExample))
+        example = session.scalar(select(tables.ApprovedExample))
         assert (example.reviewer, example.second_approver) == ("reviewer@acme", "controller@acme")
 
 
@@ -184,7 +184,7 @@ def test_audit_entries_carry_the_authenticated_actor(running, waiting):
 
     def count() -> int:
         with running.suite.db.transaction() as session:
-            return int(session.scalar(select(func.count()).select_from(models.AuditEntry)) or 0)
+            return int(session.scalar(select(func.count()).select_from(tables.AuditEntry)) or 0)
 
     before = count()
     for auth, reason in ((metadata(erp, "system"), "ACTOR_NOT_ALLOWED"), (page_as("system", "approver"), "ACTOR_RESERVED")):

@@ -20,9 +20,10 @@ import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 from safetensors.numpy import save_file
 
+from docai.services.adapters.registry import AdapterRegistry
 from docai.services.common.server import start_server
 from docai.services.common.tenants import Caller
-from docai.services.generation import servicer as generation_servicer
+from docai.services.generation import grpc_api as generation_api
 from docai.services.generation.brands import BrandBook, TenantBrands
 from docai.services.generation.convert import product_to_pb
 from docai.services.generation.feedback import FeedbackStore
@@ -34,10 +35,9 @@ from docai.services.pb.generation.v1 import generation_service_pb2_grpc as pb_gr
 from docai.services.pb.training.v1 import training_service_pb2 as tpb
 from docai.services.pb.training.v1 import training_service_pb2_grpc as tpb_grpc
 from docai.services.storage.database import open_database
-from docai.services.training.servicer import TrainingServicer
-from docai.services.training.servicer import registration as training_registration
+from docai.services.tuning.grpc_api import TrainingServicer
+from docai.services.tuning.grpc_api import registration as training_registration
 from docai.training.jobs import JobManager
-from docai.training.registry import AdapterRegistry
 from tests.brand_fakes import ScriptedDescriptions
 
 from .conftest import reason_of
@@ -139,7 +139,7 @@ def suite(tmp_path: Path) -> Iterator[Suite]:
         return CALLERS[token or ""]
 
     registrations = [
-        generation_servicer.registration(generation_servicer.GenerationServicer(service=service)),
+        generation_api.registration(generation_api.GenerationServicer(service=service)),
         training_registration(TrainingServicer(jobs=jobs, registry=registry, backend=backend)),
     ]
     server, port = asyncio.run_coroutine_threadsafe(

@@ -16,7 +16,7 @@ from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.training.synthetic import generate_invoice
 
 from .conftest import as_person, wait_for_state
@@ -60,7 +60,7 @@ def test_the_same_vendor_number_and_gross_in_another_file_goes_to_review_naming_
     assert "same vendor, invoice number and gross total" in reason.detail
 
     with running.suite.db.transaction() as session:  # one key, in the indexed column
-        keys = {row.id: row.duplicate_key for row in session.scalars(select(models.Document))}
+        keys = {row.id: row.duplicate_key for row in session.scalars(select(tables.Document))}
     assert len(set(keys.values())) == 1 and None not in keys.values()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.training.synthetic import generate_invoice, make_vendor
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def test_the_example_corrects_and_approves_a_new_vendors_invoices(running, answe
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 invoices corrected and approved" in run.stdout
     with running.suite.db.transaction() as session:
-        approved = {row.extraction["fields"]["invoice_number"]["value"]: row for row in session.scalars(select(models.ApprovedExample))}
+        approved = {row.extraction["fields"]["invoice_number"]["value"]: row for row in session.scalars(select(tables.ApprovedExample))}
     assert set(approved) == {first.truth["invoice_number"], second.truth["invoice_number"]}
     fixed = approved[first.truth["invoice_number"]]
     assert set(fixed.changed_fields) == {"total_gross", "iban"} and fixed.reviewer == "accountant@acme"

@@ -13,7 +13,7 @@ import pytest
 
 from docai.services.common.server import start_server
 from docai.services.common.tenants import Caller, authenticate, create_tenant, issue_token
-from docai.services.generation import servicer as generation_servicer
+from docai.services.generation import grpc_api as generation_api
 from docai.services.generation.brands import BrandBook
 from docai.services.generation.feedback import FeedbackStore
 from docai.services.generation.service import DescriptionService
@@ -62,7 +62,7 @@ class Server:
         async def auth(token: str | None, tenant: str | None) -> Caller:
             return await asyncio.to_thread(authenticate, self.db, token=token, as_tenant=tenant)
 
-        registration = generation_servicer.registration(generation_servicer.GenerationServicer(service=self.service))
+        registration = generation_api.registration(generation_api.GenerationServicer(service=self.service))
         self.server, port = self._call(start_server([registration], authenticate=auth, address="127.0.0.1:0"))
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         self.stub = pb_grpc.GenerationServiceStub(self.channel)

@@ -27,7 +27,7 @@ from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from docai.services.pipeline.worker import Pipeline
 from docai.services.routing.policy import RoutingPolicy
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import open_database
 from docai.services.testing import ScriptedReader, SuiteThread, scripted_backend
@@ -114,7 +114,7 @@ def test_a_graceful_stop_finishes_the_upload_in_progress_and_refuses_new_calls(t
     db = open_database(settings.db_url)  # ... and durable
     try:
         with db.transaction() as session:
-            row = session.get(models.Document, document.name.removeprefix("documents/"))
+            row = session.get(tables.Document, document.name.removeprefix("documents/"))
             assert row is not None and row.size_bytes == len(data)
     finally:
         db.dispose()
@@ -199,6 +199,6 @@ def test_sigterm_drains_docai_run(tmp_path):
     db = open_database(f"sqlite:///{tmp_path / 'home' / 'docai.db'}")
     try:
         with db.transaction() as session:
-            assert session.get(models.Document, document.name.removeprefix("documents/")) is not None
+            assert session.get(tables.Document, document.name.removeprefix("documents/")) is not None
     finally:
         db.dispose()

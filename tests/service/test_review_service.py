@@ -13,7 +13,7 @@ from docai.services.pb.ingest.v1 import ingest_service_pb2 as ingest_pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
 from docai.services.pb.review.v1 import review_service_pb2 as pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as pb_grpc
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.training.dataset import correction_examples
 from docai.training.synthetic import generate_invoice
 
@@ -93,7 +93,7 @@ def test_correct_and_approve_with_audit_and_training_data(running, in_review):
     assert [e.action for e in audit][-1] == "approved"
 
     with running.suite.db.transaction() as session:
-        example = session.scalar(select(models.ApprovedExample))
+        example = session.scalar(select(tables.ApprovedExample))
     assert example.changed_fields == ["total_gross"]
     assert example.reviewer == "alice@acme"
     assert example.extraction["fields"]["total_gross"]["value"] == gross
@@ -172,7 +172,7 @@ def test_changed_bank_details_train_nothing_until_a_second_person_confirms(runni
     waiting = review.ListReviewTasks(pb.ListReviewTasksRequest(bank_details_unconfirmed=True), metadata=bob)
     assert [t.name for t in waiting.review_tasks] == [task_name]
     with running.suite.db.transaction() as session:
-        row = session.scalar(select(models.ApprovedExample))
+        row = session.scalar(select(tables.ApprovedExample))
         session.expunge(row)
     parsed = {document.name.split("/")[1]: parse_pdf(invoice.pdf)}
     assert row.reviewer == "alice@acme"
@@ -196,7 +196,7 @@ def test_changed_bank_details_train_nothing_until_a_second_person_confirms(runni
     audit = review.ListAuditEntries(pb.ListAuditEntriesRequest(parent=document.name), metadata=bob).audit_entries
     assert [(e.actor, e.action) for e in audit if e.action == "bank_details_confirmed"] == [("bob@acme", "bank_details_confirmed")]
     with running.suite.db.transaction() as session:
-        row = session.scalar(select(models.ApprovedExample))
+        row = session.scalar(select(tables.ApprovedExample))
         session.expunge(row)
     trained, aside = correction_examples([row], parsed)
     assert aside == [] and len(trained) == 1

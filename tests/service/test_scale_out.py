@@ -21,7 +21,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.bench.scale_out import (
+from docai.training.bench.scale_out import (
     Cluster,
     counts,
     finished,

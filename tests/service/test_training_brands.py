@@ -16,17 +16,17 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
+from docai.services.adapters.registry import AdapterRegistry
 from docai.services.common.server import start_server
 from docai.services.common.tenants import Caller
 from docai.services.generation.service import DescriptionService
 from docai.services.models.fake_backend import FakeTextGenerator
 from docai.services.pb.training.v1 import training_service_pb2 as pb
 from docai.services.pb.training.v1 import training_service_pb2_grpc as pb_grpc
-from docai.services.training.servicer import TrainingServicer, registration
+from docai.services.tuning.grpc_api import TrainingServicer, registration
 from docai.training.catalogue import heldout_catalogue
 from docai.training.cli import register
 from docai.training.jobs import JobManager
-from docai.training.registry import AdapterRegistry
 from tests.brand_fakes import ScriptedDescriptions, description_service
 
 from .conftest import reason_of
@@ -152,7 +152,7 @@ def test_unknown_tasks_and_brands(suite: Suite, task: str, code: grpc.StatusCode
 
 def test_docai_train_takes_a_brand_task(suite: Suite, capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
-    register(parser.add_subparsers())
+    register(parser.add_subparsers(), lambda args: suite.settings)
     args = parser.parse_args(
         ["train", "--address", f"127.0.0.1:{suite.port}", "--token", "t", "--task", "brand-nordkraft", "--promote"]
     )

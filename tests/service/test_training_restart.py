@@ -11,7 +11,7 @@ import pytest
 from docai.services.common.settings import Settings
 from docai.services.pb.training.v1 import training_service_pb2 as pb
 from docai.services.pb.training.v1 import training_service_pb2_grpc as pb_grpc
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import open_database
 from docai.services.testing import SuiteThread, scripted_backend
 
@@ -21,7 +21,7 @@ from .conftest import metadata, reason_of
 def test_a_job_left_running_reads_as_interrupted_after_a_restart(database_url: str, tmp_path: Path) -> None:
     db = open_database(database_url)  # what the stopped server left behind
     with db.transaction() as session:
-        session.add(models.TuningJob(id="0123456789abcdef", tenant_id="acme", task="extraction", state="RUNNING",
+        session.add(tables.TuningJob(id="0123456789abcdef", tenant_id="acme", task="extraction", state="RUNNING",
                                      stage="training", step=3, total_steps=10, request_id="r1", request_fingerprint="f" * 64,
                                      revision=4, start_time=dt.datetime.now(dt.UTC)))
     db.dispose()

@@ -16,17 +16,17 @@ import torch
 from safetensors.torch import save_file
 
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
+from docai.services.adapters.registry import AdapterRegistry
 from docai.services.common.server import start_server
 from docai.services.common.tenants import Caller, create_tenant
 from docai.services.models.fake_backend import FakeTextGenerator
 from docai.services.pb.training.v1 import training_service_pb2 as pb
 from docai.services.pb.training.v1 import training_service_pb2_grpc as pb_grpc
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import open_database
-from docai.services.training.servicer import TrainingServicer, registration
+from docai.services.tuning.grpc_api import TrainingServicer, registration
 from docai.training.gate import GateReport
 from docai.training.jobs import JobManager
-from docai.training.registry import AdapterRegistry
 from tests.invoice_pages import invoice_page
 
 from .conftest import reason_of
@@ -82,10 +82,10 @@ def _seed(db: Any, tenant: str, count: int) -> None:
         fields = {"invoice_number": ExtractedField(value=f"INV-{i}", confidence=1, provenance=Provenance(source_text=f"INV-{i}")),
                   "vendor_name": ExtractedField(value=f"Vendor {'ABCDE'[i % 5]} GmbH", confidence=1)}
         with db.transaction() as session:
-            session.add(models.Document(id=doc_id, tenant_id=tenant, filename="x.pdf", sha256="0" * 64, size_bytes=1,
+            session.add(tables.Document(id=doc_id, tenant_id=tenant, filename="x.pdf", sha256="0" * 64, size_bytes=1,
                                         state="approved", parsed=parsed.model_dump()))
             session.flush()
-            session.add(models.ApprovedExample(tenant_id=tenant, document_id=doc_id, vendor_key=f"vendor {i % 5}",
+            session.add(tables.ApprovedExample(tenant_id=tenant, document_id=doc_id, vendor_key=f"vendor {i % 5}",
                                                extraction=Extraction(fields=fields).model_dump(),
                                                confirmed_fields=["invoice_number", "vendor_name"], changed_fields=[],
                                                reviewer=f"r{i % 3}"))

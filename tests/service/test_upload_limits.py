@@ -20,14 +20,14 @@ import pytest
 from docai.services.common.errors import UnauthenticatedError
 from docai.services.common.server import MAX_RECEIVE_MESSAGE_BYTES, start_server, stop_server
 from docai.services.common.tenants import Caller, create_tenant
-from docai.services.ingest import servicer as ingest_servicer
+from docai.services.ingest import grpc_api as ingest_api
 from docai.services.ingest.documents import DocumentStore
+from docai.services.ingest.grpc_api import MAX_CHUNK_BYTES
 from docai.services.ingest.pdf_limits import ParseLimits
 from docai.services.ingest.pdf_parse import parse_pdf, parse_upload
-from docai.services.ingest.servicer import MAX_CHUNK_BYTES
 from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import open_database
 from docai.training.synthetic import generate_invoice
@@ -61,8 +61,8 @@ class IngestServer:
                     raise UnauthenticatedError("no token", reason="MISSING_TOKEN")
                 return Caller(tenant_id=token)
 
-            self.servicer = ingest_servicer.IngestServicer(store=self.store, **self.options)
-            return await start_server([ingest_servicer.registration(self.servicer)], authenticate=auth, address="127.0.0.1:0")
+            self.servicer = ingest_api.IngestServicer(store=self.store, **self.options)
+            return await start_server([ingest_api.registration(self.servicer)], authenticate=auth, address="127.0.0.1:0")
 
         self.server, port = self.call(start())
         self.address = f"127.0.0.1:{port}"
@@ -82,7 +82,7 @@ class IngestServer:
 
     def documents(self) -> int:
         with self.db.transaction() as session:
-            return session.query(models.Document).count()
+            return session.query(tables.Document).count()
 
     def spooled(self) -> list[Path]:
         return sorted(self.upload_dir.glob("*"))

@@ -19,7 +19,7 @@ from docai.services.pb.ingest.v1 import ingest_service_pb2 as pb
 from docai.services.pb.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from docai.services.pb.review.v1 import review_service_pb2 as review_pb
 from docai.services.pb.review.v1 import review_service_pb2_grpc as review_grpc
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.training.synthetic import generate_invoice
 
 from .conftest import metadata, reason_of, wait_for_state
@@ -147,10 +147,10 @@ def test_an_approved_e_invoice_is_exported_as_cii_xml(running):
     assert response.document.state == pb.DOCUMENT_STATE_APPROVED, list(response.document.review_reasons)
     # Nobody reviewed it, yet it teaches: a labelled example marked as the e-invoice's, and the vendor's layout.
     with running.suite.db.transaction() as session:
-        example = session.scalar(select(models.ApprovedExample).where(models.ApprovedExample.document_id == name.split("/")[1]))
+        example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == name.split("/")[1]))
         assert example is not None and example.source == "einvoice" and example.reviewer == ""
         assert {"invoice_number", "total_gross", "iban"} <= set(example.confirmed_fields)
-        assert session.scalar(select(models.VendorTemplateRecord).where(models.VendorTemplateRecord.tenant_id == "acme"))
+        assert session.scalar(select(tables.VendorTemplateRecord).where(tables.VendorTemplateRecord.tenant_id == "acme"))
     exported = stub.ExportDocument(
         pb.ExportDocumentRequest(name=name, request_id="x-1", format=pb.EXPORT_FORMAT_CII_XML), metadata=metadata(token)
     )

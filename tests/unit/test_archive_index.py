@@ -18,7 +18,7 @@ from docai.schemas.archive import Approval, ApprovedInvoice
 from docai.schemas.document import DocumentState
 from docai.schemas.routing import Route
 from docai.services.ingest.csv_export import COLUMNS, write_invoices
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import MIGRATIONS, open_database
 from docai.services.storage.document_index import canonical_amount, duplicate_key, index_values
 
@@ -48,22 +48,22 @@ def test_the_duplicate_key_ignores_case_spaces_and_punctuation_and_needs_all_thr
 def test_setting_the_extraction_sets_the_indexed_columns(tmp_path: Path):
     db = open_database(f"sqlite:///{tmp_path / 'docai.db'}")
     with db.transaction() as session:
-        session.add(models.Tenant(id="acme", name="acme"))
+        session.add(tables.Tenant(id="acme", name="acme"))
         session.flush()
-        row = models.Document(id="d1", tenant_id="acme", filename="a.pdf", sha256="0" * 64, size_bytes=1, state="parsed")
+        row = tables.Document(id="d1", tenant_id="acme", filename="a.pdf", sha256="0" * 64, size_bytes=1, state="parsed")
         session.add(row)
         assert row.duplicate_key is None
         row.extraction = _extraction(vendor_name="Müller  GmbH", invoice_number="re 7", total_gross="10.5",
                                      invoice_date="2026-01-31")
     with db.transaction() as session:
-        row = session.get(models.Document, "d1")
+        row = session.get(tables.Document, "d1")
         assert (row.search_vendor, row.search_number, row.search_gross, row.search_date) == (
             "müller gmbh", "RE7", "10.50", dt.date(2026, 1, 31)
         )
         assert row.duplicate_key == duplicate_key(vendor="Müller GmbH", number="RE7", gross="10.50")
         row.extraction = _extraction(vendor_name="Müller GmbH")  # a correction that clears fields clears them too
     with db.transaction() as session:
-        row = session.get(models.Document, "d1")
+        row = session.get(tables.Document, "d1")
         assert (row.search_number, row.search_gross, row.search_date, row.duplicate_key) == ("", "", None, None)
     db.dispose()
 
@@ -88,7 +88,7 @@ def test_migration_0009_fills_the_columns_of_documents_extracted_before_it(tmp_p
     engine.dispose()
     db = open_database(url)  # migrates to the newest revision
     with db.transaction() as session:
-        row = session.get(models.Document, "old")
+        row = session.get(tables.Document, "old")
         assert row.duplicate_key == index_values(extraction)["duplicate_key"] is not None
         assert (row.search_vendor, row.search_number, row.search_gross, row.search_date) == (
             "acme ltd", "A-1", "99.90", dt.date(2025, 2, 3)

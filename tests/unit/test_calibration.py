@@ -11,15 +11,13 @@ import pytest
 
 from docai.services.common.errors import InvalidArgumentError
 from docai.services.common.settings import Settings
+from docai.services.extraction.calibration import POOLED, Calibrator, load_calibrator
 from docai.services.testing import answer_from_truth, scripted_backend
 from docai.training.calibration import (
     CALIBRATION_SEEDS,
-    POOLED,
-    Calibrator,
     calibrate_directory,
     expected_calibration_error,
     fit_calibrator,
-    load_calibrator,
     straight_through,
 )
 from docai.training.synthetic import write_corpus

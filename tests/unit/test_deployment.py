@@ -183,9 +183,9 @@ def test_a_worker_loads_the_champion_the_api_promoted(tmp_path):
     """Promotion happens in the api process; each worker's AdapterWatch loads the new champion."""
     from types import SimpleNamespace
 
+    from docai.services.adapters.registry import AdapterRegistry
     from docai.services.models.fake_backend import FakeTextGenerator
     from docai.services.pipeline.process import AdapterWatch
-    from docai.training.registry import AdapterRegistry
     from tests.unit.test_training_registry import BASE, make_adapter
 
     registry = AdapterRegistry(tmp_path / "adapters", base_model=BASE, shipped=None)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docai.services.generation.bench import BenchConfig, run_benchmark
 from docai.services.models.backend import GenerationRequest
 from docai.services.models.fake_backend import FakeTextGenerator
+from docai.training.bench.descriptions import BenchConfig, run_benchmark
 
 
 def test_modes_and_throughput_runs_cover_the_same_requests(tmp_path: Path) -> None:

@@ -27,13 +27,13 @@ CACHE = Path(__file__).resolve().parents[2] / "var" / "models"
 @cache
 def _engine() -> Any:
     from docai.services.models.base_model import ensure_base_model
-    from docai.services.models.onnx_bench import load_engine
+    from docai.training.bench.engine import load_engine
 
     return load_engine("onnx-int8", model_dir=ensure_base_model(cache_dir=CACHE), cache_dir=CACHE)
 
 
 def _requests() -> tuple[Any, Any]:
-    from docai.services.models.onnx_bench import _description_requests, _invoice_requests
+    from docai.training.bench.engine import _description_requests, _invoice_requests
 
     invoice = _invoice_requests(1, max_new_tokens=256)[0]  # its JSON ends after ~140 tokens
     description = replace(_description_requests(1, max_new_tokens=24, guarded=False)[0], lane="interactive")

@@ -57,7 +57,7 @@ def test_real_model_answers_with_valid_invoice_json() -> None:
     from docai.services.extraction.json_schema import invoice_json_schema
     from docai.services.models import GenerationRequest
     from docai.services.models.hf_backend import HFTextGenerator
-    from tests.bench.bench_decode import sample_messages
+    from docai.training.bench.decode import sample_messages
 
     model_dir = ensure_base_model(cache_dir=MODEL_CACHE)
     backend = HFTextGenerator.load(model_dir)

@@ -38,7 +38,7 @@ def _requests() -> tuple[GenerationRequest, ...]:
     """Descriptions of held-out products with each brand's adapter, and an invoice's JSON with the extraction adapter."""
     from dataclasses import replace
 
-    from docai.services.models.onnx_bench import _description_requests, _invoice_requests
+    from docai.training.bench.engine import _description_requests, _invoice_requests
 
     descriptions = [replace(r, max_new_tokens=40) for r in _description_requests(4, max_new_tokens=40, guarded=False)]
     return (*descriptions, *_invoice_requests(1, max_new_tokens=64))
@@ -46,7 +46,7 @@ def _requests() -> tuple[GenerationRequest, ...]:
 
 @cache
 def _outputs(engine: str) -> tuple[GenerationResult, ...]:
-    from docai.services.models.onnx_bench import load_engine
+    from docai.training.bench.engine import load_engine
 
     backend: Any = load_engine(engine, model_dir=_model_dir(), cache_dir=CACHE)
     assert set(ADAPTERS) <= set(backend.adapters())
@@ -95,7 +95,7 @@ def test_default_precision_stays_within_the_measured_tolerance() -> None:
 
 
 def test_the_prefix_cache_changes_nothing_but_the_work() -> None:
-    from docai.services.models.onnx_bench import load_engine
+    from docai.training.bench.engine import load_engine
 
     backend: Any = load_engine(f"onnx-{DEFAULT_PRECISION}", model_dir=_model_dir(), cache_dir=CACHE)
     requests = _requests()

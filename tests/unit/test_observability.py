@@ -33,7 +33,7 @@ from docai.services.models.decoding import DecodeStats, Step
 from docai.services.models.hf_backend import LoopBackend
 from docai.services.pipeline.worker import Pipeline
 from docai.services.routing.policy import RoutingPolicy
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import open_database
 from docai.training.synthetic import generate_invoice
@@ -131,7 +131,7 @@ def test_the_database_gauges_are_read_at_scrape_time(store):
     assert sample(registry, "docai_training_jobs", state="RUNNING") == 0
     assert sample(registry, "docai_metrics_database_up") == 1
     with store.db.transaction() as session:
-        session.add(models.TuningJob(id="j1", tenant_id="acme", task="extraction", state="RUNNING"))
+        session.add(tables.TuningJob(id="j1", tenant_id="acme", task="extraction", state="RUNNING"))
     assert sample(registry, "docai_training_jobs", state="RUNNING") == 1
     store.db.dispose()
     broken = metrics_registry(type("Gone", (), {"transaction": lambda self: (_ for _ in ()).throw(RuntimeError())})())

@@ -16,7 +16,7 @@ from docai.services.ingest.documents import DocumentStore
 from docai.services.ingest.pdf_parse import parse_pdf
 from docai.services.pipeline.worker import MAX_ATTEMPTS, Pipeline
 from docai.services.routing.policy import RoutingPolicy
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import open_database
 from docai.training.synthetic import generate_invoice
@@ -53,7 +53,7 @@ def test_a_crashing_model_is_retried_then_the_document_fails_with_a_reason(store
     for _ in range(MAX_ATTEMPTS):
         assert pipeline.process_next()
         with store.db.transaction() as session:  # skip the back-off
-            for item in session.query(models.WorkItem):
+            for item in session.query(tables.WorkItem):
                 item.locked_until = None
     assert len(calls) == MAX_ATTEMPTS
     record = store.get(tenant_id="acme", document_id=document_id)[0]
@@ -66,8 +66,8 @@ def test_a_crashing_model_is_retried_then_the_document_fails_with_a_reason(store
 def test_a_worker_that_died_mid_document_leaves_it_to_the_next(store):
     document_id = _upload(store)
     with store.db.transaction() as session:  # a worker claimed it and then vanished
-        item = session.query(models.WorkItem).one()
-        item.locked_until = models.utcnow() - dt.timedelta(seconds=1)
+        item = session.query(tables.WorkItem).one()
+        item.locked_until = tables.utcnow() - dt.timedelta(seconds=1)
         item.attempts = 1
 
     def extract(parsed, *, tenant_id, adapter=None):
@@ -79,8 +79,8 @@ def test_a_worker_that_died_mid_document_leaves_it_to_the_next(store):
     assert Pipeline(db=store.db, extract=extract, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)).process_next()
     assert _state(store, document_id) == DocumentState.IN_REVIEW
     with store.db.transaction() as session:
-        assert session.query(models.WorkItem).count() == 0
-        states = [e.state for e in session.query(models.Event).order_by(models.Event.id)]
+        assert session.query(tables.WorkItem).count() == 0
+        states = [e.state for e in session.query(tables.Event).order_by(tables.Event.id)]
     assert states == ["received", "parsed", "extracted", "routed", "in_review"]
 
 
@@ -141,7 +141,7 @@ def test_a_worker_that_lost_its_lease_writes_nothing(store):
     stalled = Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))
     item_id, _, token = stalled._claim()  # type: ignore[misc]
     with store.db.transaction() as session:  # its lease ran out while it stalled
-        session.get(models.WorkItem, item_id).locked_until = models.utcnow() - dt.timedelta(seconds=1)
+        session.get(tables.WorkItem, item_id).locked_until = tables.utcnow() - dt.timedelta(seconds=1)
     assert Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)).process_next()
     assert not stalled.renew(item_id, token=token)
     from docai.services.pipeline.worker import LeaseLost
@@ -149,7 +149,7 @@ def test_a_worker_that_lost_its_lease_writes_nothing(store):
     with pytest.raises(LeaseLost):
         stalled.process(document_id, item_id=item_id, token=token)
     with store.db.transaction() as session:
-        states = [e.state for e in session.query(models.Event).order_by(models.Event.id)]
+        states = [e.state for e in session.query(tables.Event).order_by(tables.Event.id)]
     assert states == ["received", "parsed", "extracted", "routed", "in_review"]
 
 

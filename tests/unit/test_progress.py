@@ -21,7 +21,7 @@ from docai.services.pipeline import progress
 from docai.services.pipeline.progress import PipelineStatus, Progress, ProgressReader
 from docai.services.pipeline.worker import Pipeline
 from docai.services.routing.policy import RoutingPolicy
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.blobs import LocalBlobStore
 from docai.services.storage.database import open_database
 from docai.training.synthetic import generate_invoice
@@ -88,8 +88,8 @@ def test_more_documents_in_processing_than_configured_workers_count_as_workers(s
     reader = ProgressReader(store.db, workers=1)
     assert reader.of([ids[3]])[ids[3]].estimated_seconds == pytest.approx(40.0)
     with store.db.transaction() as session:  # two worker processes each hold one
-        for item in session.query(models.WorkItem).order_by(models.WorkItem.id).limit(2):
-            item.locked_until = models.utcnow() + dt.timedelta(seconds=30)
+        for item in session.query(tables.WorkItem).order_by(tables.WorkItem.id).limit(2):
+            item.locked_until = tables.utcnow() + dt.timedelta(seconds=30)
     assert reader.of([ids[3]])[ids[3]].estimated_seconds == pytest.approx(20.0)  # 10 s x 4th / 2 busy workers
 
 
@@ -100,7 +100,7 @@ def test_the_median_reads_the_newest_window_and_old_times_are_dropped(store):
         assert progress.median_seconds(session, window=progress.WINDOW + 1) == pytest.approx(2.0)
     _measured(store, *([3.0] * progress.KEEP))
     with store.db.transaction() as session:
-        assert session.query(models.ProcessingTime).count() == progress.KEEP
+        assert session.query(tables.ProcessingTime).count() == progress.KEEP
         assert progress.median_seconds(session) == pytest.approx(3.0)
 
 
@@ -117,7 +117,7 @@ def test_the_worker_measures_each_document_and_a_done_document_has_no_position(s
     pipeline = Pipeline(db=store.db, extract=slow, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))
     assert pipeline.process_next()
     with store.db.transaction() as session:
-        times = [(row.document_id, row.seconds) for row in session.query(models.ProcessingTime)]
+        times = [(row.document_id, row.seconds) for row in session.query(tables.ProcessingTime)]
     assert len(times) == 1 and times[0][0] == document_id and times[0][1] >= 0.2
     reader = ProgressReader(store.db)
     after = reader.of([document_id, waiting])

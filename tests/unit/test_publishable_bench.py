@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from docai.services.generation.brands import BrandBook
-from docai.services.generation.publishable_bench import run, tally, write_sheet
 from docai.services.models.fake_backend import FakeTextGenerator
+from docai.training.bench.publishable import run, tally, write_sheet
 
 
 def _backend() -> FakeTextGenerator:

@@ -13,10 +13,10 @@ from docai.schemas.invoice import ExtractedField, Extraction
 from docai.services.common.errors import InvalidArgumentError
 from docai.services.common.tenants import create_tenant
 from docai.services.review.queue import ReviewQueue
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import open_database
 
-NOW = models.utcnow()  # at import: leases below are set far enough from it to outlast a long run
+NOW = tables.utcnow()  # at import: leases below are set far enough from it to outlast a long run
 
 
 def _extraction(vendor: str | None, total: str | None) -> dict[str, Any] | None:
@@ -50,14 +50,14 @@ def queue(database_url: str) -> Iterator[ReviewQueue]:
         for index, (task_id, (tenant, state, holder, lease, codes, vendor, total)) in enumerate(TASKS.items()):
             created = NOW - dt.timedelta(hours=10) + dt.timedelta(minutes=index)
             session.add(
-                models.Document(
+                tables.Document(
                     id=f"d{task_id}", tenant_id=tenant, filename=f"{task_id}.pdf", sha256="0" * 64, size_bytes=1,
                     state="in_review", extraction=_extraction(vendor, total), parsed={"pages": []},
                 )
             )
             session.flush()
             session.add(
-                models.ReviewTask(
+                tables.ReviewTask(
                     id=task_id, tenant_id=tenant, document_id=f"d{task_id}", state=state, claimed_by=holder,
                     lease_until=NOW + dt.timedelta(seconds=lease) if lease is not None else None,
                     reasons=[{"code": code, "field": "", "detail": ""} for code in codes], create_time=created,
@@ -65,7 +65,7 @@ def queue(database_url: str) -> Iterator[ReviewQueue]:
             )
             if state == "approved":
                 session.add(
-                    models.ApprovedExample(
+                    tables.ApprovedExample(
                         tenant_id=tenant, document_id=f"d{task_id}", vendor_key="gamma", extraction={}, reviewer="ann",
                         needs_second_approval=True, second_approver="" if task_id == "t3" else "bob",
                     )

@@ -23,10 +23,10 @@ from docai.services.common.errors import DocAIError
 from docai.services.common.tenants import create_tenant
 from docai.services.ingest.pdf_parse import parse_pdf
 from docai.services.review.queue import ReviewQueue
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database, open_database
+from docai.training.bench.vendor_memory import approved_extraction
 from docai.training.synthetic import generate_invoice
-from tests.bench.vendor_memory_curve import approved_extraction
 
 ROUNDS = 10
 LOSSES = {("ABORTED", "STALE_ETAG"), ("ABORTED", "LEASE_HELD"), ("FAILED_PRECONDITION", "TASK_CLOSED")}
@@ -94,14 +94,14 @@ def in_review(db: Database, *, reasons: list[dict[str, str]] | None = None) -> s
     doc_id, task_id = uuid.uuid4().hex, uuid.uuid4().hex
     with db.transaction() as session:
         session.add(
-            models.Document(
+            tables.Document(
                 id=doc_id, tenant_id="acme", filename="a.pdf", sha256="0" * 64, size_bytes=1, page_count=1,
                 state="in_review", parsed=parsed, extraction=extraction,
             )
         )
         session.flush()
         session.add(
-            models.ReviewTask(
+            tables.ReviewTask(
                 id=task_id, tenant_id="acme", document_id=doc_id, state="open",
                 reasons=reasons or [{"code": "CHECK_FAILED", "field": "total_gross"}],
             )
@@ -115,18 +115,18 @@ def claimed(db: Database, queue: ReviewQueue, actor: str = "ann", **kwargs: Any)
     return task_id, str(task.version)
 
 
-def stored(db: Database, task_id: str) -> tuple[models.ReviewTask, models.Document, list[models.AuditEntry], Any]:
+def stored(db: Database, task_id: str) -> tuple[tables.ReviewTask, tables.Document, list[tables.AuditEntry], Any]:
     with db.transaction() as session:
-        task = session.get(models.ReviewTask, task_id)
+        task = session.get(tables.ReviewTask, task_id)
         assert task is not None
-        doc = session.get(models.Document, task.document_id)
+        doc = session.get(tables.Document, task.document_id)
         audit = list(
             session.scalars(
-                select(models.AuditEntry).where(models.AuditEntry.document_id == task.document_id).order_by(models.AuditEntry.id)
+                select(tables.AuditEntry).where(tables.AuditEntry.document_id == task.document_id).order_by(tables.AuditEntry.id)
             )
         )
         examples = session.scalar(
-            select(func.count()).select_from(models.ApprovedExample).where(models.ApprovedExample.document_id == task.document_id)
+            select(func.count()).select_from(tables.ApprovedExample).where(tables.ApprovedExample.document_id == task.document_id)
         )
         return task, doc, audit, examples  # type: ignore[return-value]
 
@@ -136,10 +136,10 @@ def vendor_memory(db: Database) -> list[tuple[str, int, Any]]:
     with db.transaction() as session:
         rows = session.execute(
             select(
-                models.VendorTemplateRecord.vendor_key,
-                models.VendorTemplateRecord.invoice_count,
-                models.VendorTemplateRecord.update_time,
-            ).order_by(models.VendorTemplateRecord.vendor_key)
+                tables.VendorTemplateRecord.vendor_key,
+                tables.VendorTemplateRecord.invoice_count,
+                tables.VendorTemplateRecord.update_time,
+            ).order_by(tables.VendorTemplateRecord.vendor_key)
         )
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
@@ -173,7 +173,7 @@ def test_two_claims_of_the_next_task_get_different_tasks(db: Database) -> None:
     queue = ReviewQueue(db=db)
     for _ in range(ROUNDS):
         with db.transaction() as session:  # close what earlier rounds left open
-            for task in session.scalars(select(models.ReviewTask).where(models.ReviewTask.state == "open")):
+            for task in session.scalars(select(tables.ReviewTask).where(tables.ReviewTask.state == "open")):
                 task.state = "rejected"
         first, second = in_review(db), in_review(db)
         outcomes = race(
@@ -282,5 +282,5 @@ def test_two_people_confirming_bank_details_confirm_once(db: Database) -> None:
         _, _, audit, _ = stored(db, task_id)
         assert [e.actor for e in audit if e.action == "bank_details_confirmed"] == [("bob", "carol")[winner]]
         with db.transaction() as session:
-            example = session.scalar(select(models.ApprovedExample).where(models.ApprovedExample.document_id == approved.document_id))
+            example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == approved.document_id))
             assert example is not None and example.second_approver == ("bob", "carol")[winner]

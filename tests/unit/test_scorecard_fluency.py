@@ -143,7 +143,8 @@ def test_the_service_retries_a_failed_description_and_keeps_the_best(tmp_path):
 
     def handler(request):
         requests.append(request)
-        return GOOD if request.temperature > 0 else GOOD.replace("350 ml of ", "")
+        # A stutter is not repairable: the service samples again.
+        return GOOD if request.temperature > 0 else GOOD.replace("stoneware", "stoneware stoneware")
 
     service = DescriptionService(
         backend=FakeTextGenerator(handler), brands=BrandBook.load(), feedback=FeedbackStore(tmp_path), guarded=False,
@@ -156,7 +157,8 @@ def test_the_service_retries_a_failed_description_and_keeps_the_best(tmp_path):
 
 def test_the_service_returns_the_failure_clearly_when_retries_do_not_help(tmp_path):
     requests = []
-    backend = FakeTextGenerator(lambda request: requests.append(request) or GOOD.replace("350 ml of ", ""))
+    stutter = GOOD.replace("350 ml of ", "").replace("stoneware", "stoneware stoneware")
+    backend = FakeTextGenerator(lambda request: requests.append(request) or stutter)
     service = DescriptionService(
         backend=backend, brands=BrandBook.load(), feedback=FeedbackStore(tmp_path), guarded=False,
         fluency=FluencyChecker(), limits=GenerationLimits(retries=2),
@@ -164,7 +166,9 @@ def test_the_service_returns_the_failure_clearly_when_retries_do_not_help(tmp_pa
     description = service.generate(MUG, brand_id="sunny-days", tenant_id="acme")
     assert len(requests) == 3
     assert not description.scorecard.passed
-    assert [(v.kind, v.span) for v in description.scorecard.errors()] == [("missing_fact", "capacity")]
+    # Not repaired either: the missing capacity is not its only error.
+    assert description.text == stutter
+    assert sorted((v.kind, v.span) for v in description.scorecard.errors()) == [("fluency", "stoneware"), ("missing_fact", "capacity")]
 
 
 def test_a_text_cut_mid_sentence_fails_fluency(sunny):

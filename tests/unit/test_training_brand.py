@@ -12,13 +12,13 @@ from docai.services.generation.prompt import ADAPTER_FEW_SHOT, build_generation_
 from docai.training.brand_data import (
     CATALOGUE_SEED_OFFSET,
     brand_dataset,
-    brand_of_task,
     catalogue_examples,
     product_key,
 )
 from docai.training.catalogue import heldout_catalogue
 from docai.training.description_gate import GateProduct, compare_descriptions, run_description_gate
 from docai.training.gate import GateReport
+from docai.training.tasks import BrandTask, ExtractionTask, resolve
 from tests.brand_fakes import ScriptedDescriptions, description_service
 
 
@@ -28,12 +28,14 @@ def script() -> ScriptedDescriptions:
 
 
 def test_task_names() -> None:
-    assert brand_of_task("extraction") is None
-    assert brand_of_task("brand-sunny-days") == "sunny-days"
+    assert resolve("extraction") == ExtractionTask()
+    assert resolve("brand-sunny-days") == BrandTask("sunny-days")
+    assert resolve("brand-sunny-days").name == "brand-sunny-days"
     for bad in ("summaries", "brand-", "Extraction"):
         with pytest.raises(InvalidArgumentError, match="extraction' or 'brand-<brand>") as raised:
-            brand_of_task(bad)
+            resolve(bad)
         assert raised.value.reason == "UNKNOWN_TASK"
+        assert raised.value.message == f"task must be 'extraction' or 'brand-<brand>', not {bad!r}"
 
 
 def _feedback(service, product: Product, name: str, verdict: str, *, tenant: str = "shop", **texts: str):

@@ -14,15 +14,15 @@ import pytest
 from safetensors.numpy import save_file
 
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
+from docai.services.adapters.registry import AdapterRegistry
 from docai.services.common.errors import AlreadyExistsError, NotFoundError
 from docai.services.common.tenants import create_tenant
 from docai.services.models.fake_backend import FakeTextGenerator
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database, open_database
+from docai.services.tuning.jobs import INTERRUPTED_MESSAGE, TERMINAL_STATES, JobOptions, TuningJob
 from docai.training.gate import GateReport
-from docai.training.job_records import INTERRUPTED_MESSAGE, TERMINAL_STATES, JobOptions, TuningJob
 from docai.training.jobs import JobManager
-from docai.training.registry import AdapterRegistry
 from tests.invoice_pages import invoice_page
 
 
@@ -62,10 +62,10 @@ def _seed(db: Database, tenant: str, count: int = 12) -> None:
         fields = {"invoice_number": ExtractedField(value=f"INV-{i}", confidence=1, provenance=Provenance(source_text=f"INV-{i}")),
                   "vendor_name": ExtractedField(value=f"Vendor {'ABCDE'[i % 4]} GmbH", confidence=1)}
         with db.transaction() as session:
-            session.add(models.Document(id=doc_id, tenant_id=tenant, filename="x.pdf", sha256="0" * 64, size_bytes=1,
+            session.add(tables.Document(id=doc_id, tenant_id=tenant, filename="x.pdf", sha256="0" * 64, size_bytes=1,
                                         state="approved", parsed=parsed.model_dump()))
             session.flush()
-            session.add(models.ApprovedExample(tenant_id=tenant, document_id=doc_id, vendor_key=f"vendor {i % 4}",
+            session.add(tables.ApprovedExample(tenant_id=tenant, document_id=doc_id, vendor_key=f"vendor {i % 4}",
                                                extraction=Extraction(fields=fields).model_dump(),
                                                confirmed_fields=["invoice_number", "vendor_name"], changed_fields=[],
                                                reviewer=f"r{i % 3}"))

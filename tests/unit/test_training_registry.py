@@ -9,9 +9,9 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from docai.services.adapters.registry import AdapterRegistry, validate_adapter_dir
 from docai.services.common.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 from docai.services.models.fake_backend import FakeTextGenerator
-from docai.training.registry import AdapterRegistry, validate_adapter_dir
 
 BASE = "SmolLM2-135M-Instruct"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from docai.schemas.invoice import ExtractedField, Extraction, Provenance
 from docai.schemas.parsed import Page, ParsedDocument
 from docai.services.common.tenants import create_tenant
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import open_database
 from docai.training.retrieval import examples_for, header_lines, layout_similarity
 
@@ -17,10 +17,10 @@ def _add(db, tenant: str, doc_id: str, text: str, vendor: str, *, pending_bank: 
     fields = {"vendor_name": ExtractedField(value=vendor, confidence=1.0),
               "total_gross": ExtractedField(value="119.00", confidence=1.0, provenance=Provenance(source_text="119,00"))}
     with db.transaction() as session:
-        session.add(models.Document(id=doc_id, tenant_id=tenant, filename="a.pdf", sha256="0" * 64, size_bytes=1, state="approved",
+        session.add(tables.Document(id=doc_id, tenant_id=tenant, filename="a.pdf", sha256="0" * 64, size_bytes=1, state="approved",
                                     parsed=parsed.model_dump()))
         session.flush()
-        session.add(models.ApprovedExample(tenant_id=tenant, document_id=doc_id, vendor_key=vendor.lower(),
+        session.add(tables.ApprovedExample(tenant_id=tenant, document_id=doc_id, vendor_key=vendor.lower(),
                                            extraction=Extraction(fields=fields).model_dump(), confirmed_fields=["vendor_name", "total_gross"],
                                            changed_fields=[], reviewer="ann", needs_second_approval=pending_bank))
 

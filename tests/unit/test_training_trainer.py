@@ -9,8 +9,8 @@ import torch
 from safetensors.torch import load_file
 
 from docai.schemas.tuning import TuningSpec
+from docai.services.adapters.registry import validate_adapter_dir
 from docai.services.models.tiny import make_tiny_model
-from docai.training.registry import validate_adapter_dir
 from docai.training.trainer import Progress, TrainingCancelled, train_adapter
 
 ROWS = [

@@ -26,12 +26,12 @@ from docai.services.extraction.vendor_memory import (
 )
 from docai.services.ingest.pdf_parse import parse_pdf
 from docai.services.review.queue import ReviewQueue
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import Database, open_database
+from docai.training.bench.vendor_memory import Score, approved_extraction, correct, learn, sample
 from docai.training.synthetic import SyntheticInvoice, generate_invoice, make_vendor
-from tests.bench.vendor_memory_curve import Score, approved_extraction, correct, learn, sample
 
-# (vendor seed, layout, language) of the vendors the tests learn; see tests/bench/vendor_memory_curve.py.
+# (vendor seed, layout, language) of the vendors the tests learn; see training/bench/vendor_memory.py.
 DIN = (9101, 0, "de")
 BAND = (9102, 2, "en")
 INLINE = (9104, 6, "de")
@@ -218,7 +218,7 @@ def test_the_store_merges_per_tenant_and_vendor_and_tenants_never_share(db: Data
                 extraction=approved_extraction(s.invoice, s.parsed),
             )
     with db.transaction() as session:
-        rows = session.scalars(select(models.VendorTemplateRecord)).all()
+        rows = session.scalars(select(tables.VendorTemplateRecord)).all()
         assert [(r.tenant_id, r.vendor_key, r.invoice_count) for r in rows] == [
             ("acme", f"tax:{sample(*DIN, 0).invoice.vendor.tax_id}", 2)
         ]
@@ -241,7 +241,7 @@ def test_learning_rolls_back_with_the_approval(db: Database) -> None:
         )
         raise RuntimeError("approval failed")
     with db.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(models.VendorTemplateRecord)) == 0
+        assert session.scalar(select(func.count()).select_from(tables.VendorTemplateRecord)) == 0
     db.dispose()
 
 
@@ -251,7 +251,7 @@ def test_approving_a_reviewed_invoice_teaches_the_vendor_template(db: Database, 
     wrong_number = extraction.fields["invoice_number"].model_copy(update={"value": "WRONG-1"})
     with db.transaction() as session:
         session.add(
-            models.Document(
+            tables.Document(
                 id="d1",
                 tenant_id="acme",
                 filename="a.pdf",
@@ -265,7 +265,7 @@ def test_approving_a_reviewed_invoice_teaches_the_vendor_template(db: Database, 
             )
         )
         session.flush()
-        session.add(models.ReviewTask(id="t1", tenant_id="acme", document_id="d1", state="open", reasons=[]))
+        session.add(tables.ReviewTask(id="t1", tenant_id="acme", document_id="d1", state="open", reasons=[]))
     queue = ReviewQueue(db=db)
     task = queue.claim(tenant_id="acme", actor="ann", task_id="t1")
     fixed = str(s.invoice.truth["invoice_number"])
@@ -308,10 +308,10 @@ def test_the_customer_on_most_approved_invoices_is_the_tenant_itself(db: Databas
     def approve(tenant: str, index: int, customer: str) -> None:
         fields = {"customer_name": ExtractedField(value=customer, confidence=1.0)}
         with db.transaction() as session:
-            session.add(models.Document(id=f"{tenant}-{index}", tenant_id=tenant, filename="a.pdf", sha256="0" * 64,
+            session.add(tables.Document(id=f"{tenant}-{index}", tenant_id=tenant, filename="a.pdf", sha256="0" * 64,
                                         size_bytes=1, state="approved"))
             session.flush()
-            session.add(models.ApprovedExample(tenant_id=tenant, document_id=f"{tenant}-{index}", vendor_key="v",
+            session.add(tables.ApprovedExample(tenant_id=tenant, document_id=f"{tenant}-{index}", vendor_key="v",
                                                extraction=Extraction(fields=fields).model_dump(), reviewer="ann"))
 
     for index, customer in enumerate(["ACME Ltd", "Acme Ltd", "Other Buyer"]):

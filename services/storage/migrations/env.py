@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from docai.services.storage.models import Base
+from docai.services.storage.tables import Base
 
 config = context.config
 connection = config.attributes.get("connection")

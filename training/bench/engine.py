@@ -16,7 +16,7 @@ rounds is reported:
   invoice prompts with their adapters (identical texts, and the share of identical tokens);
 - RSS: a fresh process per engine with the model and adapters loaded, after one request.
 
-Run: ``python -m docai.services.models.onnx_bench --out /tmp/onnx_bench.json``.
+Run: ``python -m docai.training.bench.engine --out /tmp/onnx_bench.json``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[2]  # training/bench/engine.py -> the checkout
 ENGINES = ("hf", "hf-fp32", "onnx-fp32", "onnx-int8", "onnx-int4")
 ADAPTERS = {
     "brand-nordkraft": "adapters/brand-nordkraft",
@@ -261,7 +261,7 @@ def rss_of(engine: str, *, model_dir: Path, cache_dir: Path) -> float:
     """MiB of a fresh process that loaded ``engine`` with the adapters and ran one request."""
     code = (
         "import os, psutil, sys; from pathlib import Path;"
-        "from docai.services.models.onnx_bench import load_engine, _description_requests;"
+        "from docai.training.bench.engine import load_engine, _description_requests;"
         f"b = load_engine({engine!r}, model_dir=Path({str(model_dir)!r}), cache_dir=Path({str(cache_dir)!r}));"
         "b.generate(_description_requests(1, max_new_tokens=32, guarded=True)[0]);"
         "print(psutil.Process().memory_info().rss / 2**20)"
@@ -327,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.no_rss:
         report["rss_mib"] = {name: rss_of(name, model_dir=model_dir, cache_dir=args.cache_dir) for name in engines}
-    report["command"] = "python -m docai.services.models.onnx_bench " + " ".join(argv or sys.argv[1:])
+    report["command"] = "python -m docai.training.bench.engine " + " ".join(argv or sys.argv[1:])
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

@@ -1,4 +1,4 @@
-"""A validating registry of TextGenerator backends, looked up by name.
+"""The inference engines (TextGenerator backends), registered by name and built from the settings.
 
 Built-in backends are registered by module string, so ``import docai.services.models`` stays
 light: torch, transformers and xgrammar are imported only when ``create_backend("hf")`` runs.
@@ -19,10 +19,18 @@ import importlib
 import re
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from docai.services.common.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
+from docai.services.common.errors import (
+    AlreadyExistsError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+)
 from docai.services.models.backend import TextGenerator
+
+if TYPE_CHECKING:
+    from docai.services.common.settings import Settings
 
 BackendFactory = Callable[..., TextGenerator]
 
@@ -121,6 +129,45 @@ def _unknown(name: str) -> NotFoundError:
         reason="BACKEND_NOT_FOUND",
     )
 
+
+def backend_from_settings(settings: Settings) -> TextGenerator:
+    """The backend ``settings.backend`` names, with its options taken from the settings.
+
+    A backend registered without its own way of reading the settings gets the base model's
+    directory (converted once into the cache), as ``hf`` does.
+    """
+    with _lock:
+        options = _settings_options.get(settings.backend, _model_dir)
+    return create_backend(settings.backend, **options(settings))
+
+
+def _model_dir(settings: Settings) -> dict[str, Any]:
+    from docai.services.models.base_model import ensure_base_model
+
+    return {"model_dir": ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)}
+
+
+def _onnx(settings: Settings) -> dict[str, Any]:
+    return _model_dir(settings) | {
+        "cache_dir": settings.model_cache, "precision": settings.onnx_precision, "provider": settings.onnx_provider,
+    }
+
+
+def _vllm(settings: Settings) -> dict[str, Any]:
+    # The model lives in the vLLM server; nothing is loaded here.
+    if not settings.vllm_url:
+        raise FailedPreconditionError("DOCAI_BACKEND=vllm needs DOCAI_VLLM_URL", reason="MODEL_UNAVAILABLE")
+    return {"base_url": settings.vllm_url, "model_name": settings.vllm_model}
+
+
+def _fake(settings: Settings) -> dict[str, Any]:
+    # Answers nothing, so every invoice goes to review: demos and role tests without a model.
+    return {"handler": lambda request: "{}"}
+
+
+_settings_options: dict[str, Callable[[Settings], dict[str, Any]]] = {
+    "hf": _model_dir, "onnx": _onnx, "vllm": _vllm, "fake": _fake,
+}
 
 register_backend("hf", "docai.services.models.hf_backend:HFTextGenerator.load")
 register_backend("onnx", "docai.services.models.onnx_backend:OnnxTextGenerator.load")

@@ -40,13 +40,14 @@ from pathlib import Path
 from typing import Any
 
 from docai.services.common.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+from docai.services.common.settings import Settings
 
 __all__ = ["ALIASES", "SHIPPED_ADAPTERS", "AdapterRegistry", "AdapterVersion", "served_name", "validate_adapter_dir"]
 
 ALIASES = ("champion", "previous")
 METADATA_FILE = "docai_adapter.json"
 ALIASES_FILE = "aliases.json"
-SHIPPED_ADAPTERS = Path(__file__).resolve().parents[1] / "adapters"
+SHIPPED_ADAPTERS = Settings.model_fields["shipped_adapters"].default  # DOCAI_SHIPPED_ADAPTERS moves them
 _VERSION = re.compile(r"^v(\d{4,})$")
 _TASK = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _TENANT = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
@@ -174,6 +175,11 @@ class AdapterRegistry:
         >>> registry.get("extraction", "champion").version
         'v0000'
     """
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AdapterRegistry:
+        """The registry of a suite: versions under its home, first versions from ``settings.shipped_adapters``."""
+        return cls(settings.adapter_dir, shipped=settings.shipped_adapters)
 
     def __init__(self, root: Path, *, base_model: str | None = None, shipped: Path | None = SHIPPED_ADAPTERS) -> None:
         self.root = Path(root)

@@ -4,7 +4,7 @@ Fills a fresh database with N invoices in review for one tenant (each with a rea
 extraction, as the pipeline stores them; one in 500 with a rare reason code, one vendor in
 100 named "Rare"), then times ``ReviewQueue.list`` for several queries, median of a few runs:
 
-    .venv/bin/python tests/bench/review_listing.py [--tasks 10000] [--runs 5] [--postgres]
+    .venv/bin/python -m docai.training.bench.review_listing [--tasks 10000] [--runs 5] [--postgres]
 
 ``--postgres`` uses a new database on 127.0.0.1:5432 (trust auth, dropped afterwards), else a
 SQLite file in a temporary folder. Prints milliseconds per query; asserts nothing.
@@ -28,7 +28,7 @@ from docai.schemas.invoice import ExtractedField, Extraction
 from docai.services.common.tenants import create_tenant
 from docai.services.ingest.pdf_parse import parse_pdf
 from docai.services.review.queue import ReviewQueue
-from docai.services.storage import models
+from docai.services.storage import tables
 from docai.services.storage.database import open_database
 from docai.training.synthetic import generate_invoice
 
@@ -84,8 +84,8 @@ def fill(url: str, count: int) -> None:
                 "claimed_by": "", "create_time": created, "update_time": created,
             })
         with db.transaction() as session:
-            session.execute(insert(models.Document), docs)
-            session.execute(insert(models.ReviewTask), tasks)
+            session.execute(insert(tables.Document), docs)
+            session.execute(insert(tables.ReviewTask), tasks)
     db.dispose()
 
 

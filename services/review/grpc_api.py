@@ -28,8 +28,8 @@ from docai.services.review.queue import ReviewQueue
 from docai.services.review.route_options import route_choices
 from docai.services.routing.convert import route_to_pb
 from docai.services.routing.policy import RoutingPolicy
+from docai.services.vendors.grpc_api import match_to_pb
 from docai.services.vendors.resolve import resolve_extraction
-from docai.services.vendors.servicer import match_to_pb
 
 
 def _reader() -> Caller:

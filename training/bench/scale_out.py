@@ -5,7 +5,7 @@ database (the fake model backend: every invoice is read from the page alone), an
 tests/service/test_scale_out.py drives it. Run as a script it is the throughput benchmark:
 the same invoices processed by 1 worker process and by 3, side by side in one run:
 
-    .venv/bin/python tests/bench/scale_out.py [--invoices 200] [--workers 1,3] [--repeat 1]
+    .venv/bin/python -m docai.training.bench.scale_out [--invoices 200] [--workers 1,3] [--repeat 1]
 
 Each configuration gets its own fresh database (127.0.0.1:5432, trust auth, dropped afterwards):
 the invoices are uploaded through the api first and the queue is held (every item leased ahead)
@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 PG = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 FINAL_STATES = ("approved", "in_review", "failed", "rejected", "exported")
@@ -152,8 +152,9 @@ class Cluster:
         if process.poll() is not None:
             raise AssertionError(f"{name} exited with {process.returncode}:\n{self.log(name)[-4000:]}")
         env = self.env(_role(name), name)
-        settings = Settings(**{key.removeprefix("DOCAI_").lower(): value for key, value in env.items()
-                               if key.startswith("DOCAI_")})
+        overrides: dict[str, Any] = {key.removeprefix("DOCAI_").lower(): value for key, value in env.items()
+                                     if key.startswith("DOCAI_")}
+        settings = Settings(**overrides)
         return healthcheck(settings, timeout=1.0)[0]
 
     def wait_ready(self, names: Sequence[str], *, timeout: float = 120.0) -> None:
@@ -233,7 +234,8 @@ def counts(database_url: str) -> dict[str, int]:
 
     with psycopg.connect(_libpq(database_url)) as conn:
         found = dict(conn.execute("SELECT state, count(*) FROM documents GROUP BY state").fetchall())
-        found["work_items"] = conn.execute("SELECT count(*) FROM work_items").fetchone()[0]
+        queued = conn.execute("SELECT count(*) FROM work_items").fetchone()
+        found["work_items"] = queued[0] if queued else 0
     return found
 
 
@@ -263,10 +265,12 @@ def throughput(database_url: str) -> dict[str, float]:
     import psycopg
 
     with psycopg.connect(_libpq(database_url)) as conn:
-        first, last, n = conn.execute(
+        row = conn.execute(
             "SELECT min(update_time), max(update_time), count(*) FROM documents WHERE state = ANY(%s)",
             (list(FINAL_STATES),),
         ).fetchone()
+    assert row is not None  # an aggregate always returns one row
+    first, last, n = row
     span = (last - first).total_seconds()
     return {"documents": n, "span_s": span, "per_min": (n - 1) / span * 60 if span > 0 else 0.0}
 

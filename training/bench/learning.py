@@ -6,7 +6,7 @@
 - :func:`learning_curve`: field accuracy on one unseen vendor's invoices after N = 0, 1, 3, 5...
   corrections, with retrieval (few-shot) alone and after retraining.
 
-Run: ``python -m docai.training.bench cost|swap|curve --out FILE.json``.
+Run: ``python -m docai.training.bench.learning cost|swap|curve --out FILE.json``.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ def training_cost(*, methods: Sequence[str] = ("lora", "qlora", "full"), steps: 
 
 def hot_swap(*, repeats: int = 3) -> dict[str, Any]:
     """Seconds to load an adapter version into a running HF backend vs to load the base model."""
+    from docai.services.adapters.registry import SHIPPED_ADAPTERS
     from docai.services.models.hf_backend import HFTextGenerator
-    from docai.training.registry import SHIPPED_ADAPTERS
 
     model_dir = _model_dir()
     started = time.perf_counter()
@@ -86,24 +86,25 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
     would. Field accuracy is the share of the truth's fields read exactly (recall).
     """
     from docai.schemas.tuning import TuningSpec
+    from docai.services.adapters.registry import SHIPPED_ADAPTERS
+    from docai.services.common.settings import Settings
     from docai.services.extraction.extractor import Extractor
     from docai.services.extraction.prompt import FewShotExample, document_text
     from docai.services.ingest.pdf_parse import parse_pdf
     from docai.services.models.hf_backend import HFTextGenerator
     from docai.training.dataset import printed_values, truth_example
     from docai.training.evaluate import pairs
-    from docai.training.gate import DEV_SET
-    from docai.training.registry import SHIPPED_ADAPTERS
     from docai.training.retrieval import EXAMPLE_MAX_CHARS, most_alike
     from docai.training.scoring import score_documents
     from docai.training.trainer import train_adapter
 
-    found = [(pdf, json.loads(truth.read_text())) for pdf, truth in pairs(DEV_SET)]
+    dev_set = Settings().dev_set
+    found = [(pdf, json.loads(truth.read_text())) for pdf, truth in pairs(dev_set)]
     mine = [(pdf, truth) for pdf, truth in found if truth.get("vendor_name") == vendor]
     if max([*ns, *retrain], default=0) > corrections:
         raise ValueError(f"N is at most corrections={corrections}")
     if len(mine) < corrections + 1:
-        raise ValueError(f"{vendor!r} has {len(mine)} invoices in {DEV_SET}, fewer than {corrections + 1}")
+        raise ValueError(f"{vendor!r} has {len(mine)} invoices in {dev_set}, fewer than {corrections + 1}")
     mine = mine[: corrections + test_documents]
     parsed = [parse_pdf(pdf.read_bytes()) for pdf, _ in mine]
     truths = [truth for _, truth in mine]
@@ -113,8 +114,8 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
     backend.load_adapter(adapter, SHIPPED_ADAPTERS / "extraction")
     extractor = Extractor(backend=backend)
     report: dict[str, Any] = {
-        "vendor": vendor, "corrections_from": [str(p.relative_to(DEV_SET)) for p, _ in mine[:corrections]],
-        "tested_on": [str(mine[i][0].relative_to(DEV_SET)) for i in tests], "retrieval": {}, "retrained": {},
+        "vendor": vendor, "corrections_from": [str(p.relative_to(dev_set)) for p, _ in mine[:corrections]],
+        "tested_on": [str(mine[i][0].relative_to(dev_set)) for i in tests], "retrieval": {}, "retrained": {},
     }
 
     def score(predictions: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +164,7 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m docai.training.bench")
+    parser = argparse.ArgumentParser(prog="python -m docai.training.bench.learning")
     parser.add_argument("which", choices=["cost", "swap", "curve"])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--ns", default="0,1,3,5", help="curve: corrections read with retrieval, e.g. 0,1,3,5")

@@ -31,13 +31,13 @@ from docai.services.einvoice.tamper import TAMPERABLE, tamper_pdf
 
 def bench_einvoice(settings: Settings, *, data: Path) -> dict[str, Any]:
     """Measures the XML path, the cross-check and tamper detection on `data` (see the module docstring)."""
-    from docai.services.app import build_reader
+    from docai.services.extraction.readers import reader_from_settings
     from docai.services.ingest.pdf_parse import parse_pdf
     from docai.services.models.fake_backend import FakeTextGenerator
     from docai.training.evaluate import documents_in
     from docai.training.scoring import score_documents
 
-    reader = build_reader(settings, FakeTextGenerator(lambda request: "{}"))
+    reader = reader_from_settings(settings, FakeTextGenerator(lambda request: "{}"))
     predictions: dict[str, Any] = {}
     truths: dict[str, Any] = {}
     paths: dict[str, int] = {}

@@ -2,7 +2,7 @@
 
 Run on the converted base model (converted on first use):
 
-    PYTHONPATH=... python tests/bench/bench_decode.py [--model-dir DIR] [--max-new-tokens 256]
+    PYTHONPATH=... python -m docai.training.bench.decode [--model-dir DIR] [--max-new-tokens 256]
 
 Prints one JSON report: tokens/s, prefill and total time of each way, their ratio, the
 optional vs required-nullable schema comparison, and the adapter load/switch cost against
@@ -154,7 +154,7 @@ def _constrained(
 
     original = decoding.decode
     if not jump_forward:
-        backend_module = __import__("docai.services.models.hf_backend", fromlist=["decode"])
+        backend_module: Any = __import__("docai.services.models.hf_backend", fromlist=["decode"])
 
         def no_jump(*args: Any, **kwargs: Any) -> Any:
             return original(*args, **kwargs, jump_forward=False)

@@ -8,17 +8,12 @@ from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
 
+from docai.services.adapters.registry import AdapterVersion
 from docai.services.pb.training.v1 import training_service_pb2 as pb
-from docai.training.job_records import JobOptions, TuningJob
-from docai.training.registry import AdapterVersion
+from docai.services.tuning.jobs import JobOptions, JobState, TuningJob
 
-_STATES = {
-    "PENDING": pb.TUNING_JOB_STATE_PENDING,
-    "RUNNING": pb.TUNING_JOB_STATE_RUNNING,
-    "SUCCEEDED": pb.TUNING_JOB_STATE_SUCCEEDED,
-    "FAILED": pb.TUNING_JOB_STATE_FAILED,
-    "CANCELLED": pb.TUNING_JOB_STATE_CANCELLED,
-}
+# Every state has its API value (the enum names match: TUNING_JOB_STATE_<state>).
+_STATES = {state: pb.TuningJobState.Value(f"TUNING_JOB_STATE_{state.name}") for state in JobState}
 
 
 def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
@@ -57,7 +52,7 @@ def job_to_pb(job: TuningJob) -> pb.TuningJob:
     message = pb.TuningJob(
         name=job.name,
         task=job.task,
-        state=_STATES.get(job.state, pb.TUNING_JOB_STATE_UNSPECIFIED),
+        state=_STATES[job.state],
         progress=pb.TuningProgress(
             stage=job.stage, step=job.step, total_steps=job.total_steps, loss=job.loss, eta_seconds=job.eta_s
         ),

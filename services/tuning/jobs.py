@@ -1,4 +1,9 @@
-"""Tuning jobs as records: what a caller may choose, what the service shows, and the durable store."""
+"""Tuning jobs as the service sees them: what a caller may choose, what the service shows, the
+durable store, and the :class:`JobRunner` that runs them.
+
+The runner is offline work (``docai.training.jobs.JobManager``); the serving side only knows this
+contract, so a suite installed without the training tools serves everything but tuning.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,32 @@ import builtins
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
+from docai.schemas.tuning import JobState
 from docai.services.common.errors import AbortedError
-from docai.services.storage import models
+from docai.services.storage import tables
 
-__all__ = ["INTERRUPTED_MESSAGE", "TERMINAL_STATES", "JobOptions", "JobStore", "TuningJob"]
+__all__ = [
+    "INTERRUPTED_MESSAGE", "TERMINAL_STATES", "JobOptions", "JobRunner", "JobStage", "JobState", "JobStore", "TuningJob",
+]
 
-TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+
+class JobStage(StrEnum):
+    """Where a job is within its state: what ``TuningProgress.stage`` shows."""
+
+    DATASET = "dataset"
+    TRAINING = "training"
+    EVALUATING = "evaluating"
+    DONE = "done"
+
+
+TERMINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+# A job of a stopped process in one of these never finishes: recover() marks it FAILED.
+UNFINISHED_STATES = frozenset({JobState.PENDING, JobState.RUNNING})
 INTERRUPTED_MESSAGE = "the server stopped while the job ran; the champion is unchanged; create a new job"
 
 
@@ -40,8 +61,8 @@ class TuningJob:
     id: str
     tenant_id: str
     task: str
-    state: str = "PENDING"
-    stage: str = "dataset"
+    state: JobState = JobState.PENDING
+    stage: JobStage = JobStage.DATASET
     step: int = 0
     total_steps: int = 0
     loss: float = 0.0
@@ -94,8 +115,9 @@ class JobStore:
         return values
 
     @staticmethod
-    def _job(row: models.TuningJob) -> TuningJob:
+    def _job(row: tables.TuningJob) -> TuningJob:
         job = TuningJob(id=row.id, **{key: getattr(row, key) for key in _RECORDED})
+        job.stage = JobStage(job.stage)  # a plain string column: the set is closed in code only
         job.create_time = _utc(job.create_time) or job.create_time
         job.start_time, job.end_time = _utc(job.start_time), _utc(job.end_time)
         return job
@@ -107,7 +129,7 @@ class JobStore:
             IntegrityError: another job of the tenant already holds ``request_id``.
         """
         with self.db.transaction() as session:
-            session.add(models.TuningJob(id=job.id, request_id=request_id or None, request_fingerprint=fingerprint,
+            session.add(tables.TuningJob(id=job.id, request_id=request_id or None, request_fingerprint=fingerprint,
                                          **self._values(job)))
 
     def save(self, job: TuningJob) -> None:
@@ -118,20 +140,20 @@ class JobStore:
         """
         with self.db.transaction() as session:
             session.execute(
-                update(models.TuningJob)
-                .where(models.TuningJob.id == job.id, models.TuningJob.revision < job.revision,
-                       models.TuningJob.state.not_in(TERMINAL_STATES))
+                update(tables.TuningJob)
+                .where(tables.TuningJob.id == job.id, tables.TuningJob.revision < job.revision,
+                       tables.TuningJob.state.not_in(TERMINAL_STATES))
                 .values(**self._values(job))
             )
 
     def get(self, job_id: str) -> TuningJob | None:
         with self.db.transaction() as session:
-            row = session.get(models.TuningJob, job_id)
+            row = session.get(tables.TuningJob, job_id)
             return None if row is None else self._job(row)
 
     def list(self, tenant_id: str) -> list[TuningJob]:
         with self.db.transaction() as session:
-            rows = session.scalars(select(models.TuningJob).where(models.TuningJob.tenant_id == tenant_id)).all()
+            rows = session.scalars(select(tables.TuningJob).where(tables.TuningJob.tenant_id == tenant_id)).all()
             return [self._job(row) for row in rows]
 
     def by_request(self, *, tenant_id: str, request_id: str) -> tuple[str, str] | None:
@@ -140,8 +162,8 @@ class JobStore:
             return None
         with self.db.transaction() as session:
             row = session.execute(
-                select(models.TuningJob.request_fingerprint, models.TuningJob.id)
-                .where(models.TuningJob.tenant_id == tenant_id, models.TuningJob.request_id == request_id)
+                select(tables.TuningJob.request_fingerprint, tables.TuningJob.id)
+                .where(tables.TuningJob.tenant_id == tenant_id, tables.TuningJob.request_id == request_id)
             ).first()
             return None if row is None else (row[0], row[1])
 
@@ -149,13 +171,31 @@ class JobStore:
         """Marks every PENDING or RUNNING job not in ``keep`` FAILED ``INTERRUPTED``; returns their ids."""
         with self.db.transaction() as session:
             rows = session.scalars(
-                select(models.TuningJob)
-                .where(models.TuningJob.state.in_(("PENDING", "RUNNING")), models.TuningJob.id.not_in(keep))
+                select(tables.TuningJob)
+                .where(tables.TuningJob.state.in_(UNFINISHED_STATES), tables.TuningJob.id.not_in(keep))
                 .with_for_update()
             ).all()
             for row in rows:
-                row.state, row.stage, row.end_time = "FAILED", "done", dt.datetime.now(dt.UTC)
+                row.state, row.stage, row.end_time = JobState.FAILED, JobStage.DONE, dt.datetime.now(dt.UTC)
                 row.error_code, row.error_reason = AbortedError.code.value[0], "INTERRUPTED"
                 row.error_message = INTERRUPTED_MESSAGE
                 row.revision += 1
             return [row.id for row in rows]
+
+
+class JobRunner(Protocol):
+    """Creates, runs and reports tuning jobs; every call sees only ``tenant_id``'s jobs."""
+
+    def create(
+        self, *, tenant_id: str, options: JobOptions, request_id: str, start: bool = True, shared: bool = False
+    ) -> TuningJob: ...
+
+    def get(self, *, tenant_id: str, job_id: str) -> TuningJob: ...
+
+    def list(self, *, tenant_id: str) -> builtins.list[TuningJob]: ...
+
+    def wait_change(self, *, tenant_id: str, job_id: str, after: int, timeout: float) -> TuningJob: ...
+
+    def cancel(self, *, tenant_id: str, job_id: str) -> TuningJob: ...
+
+    def recover(self) -> builtins.list[str]: ...

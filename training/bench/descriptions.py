@@ -14,7 +14,7 @@ brand through the real service path (prompt builder, streaming, scorecard), and 
 - throughput of the same requests (every product for both brands) sent brand by brand versus
   interleaved, so the difference is the cost of switching adapters.
 
-Run: ``python -m docai.services.generation.bench --products 10 --max-new-tokens 80``.
+Run: ``python -m docai.training.bench.descriptions --products 10 --max-new-tokens 80``.
 """
 
 from __future__ import annotations
@@ -213,13 +213,13 @@ def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, co
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Benchmark the real base model and the brands' champion adapters (from the adapter registry)."""
+    from docai.services.adapters.registry import AdapterRegistry
     from docai.services.common.settings import Settings
     from docai.services.generation.service import activate_brand_adapters
     from docai.services.models.base_model import ensure_base_model
     from docai.services.models.hf_backend import HFTextGenerator
-    from docai.training.registry import AdapterRegistry
 
-    parser = argparse.ArgumentParser(prog="python -m docai.services.generation.bench", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m docai.training.bench.descriptions", description=main.__doc__)
     parser.add_argument("--products", type=int, default=10)
     parser.add_argument("--max-new-tokens", type=int, default=80)
     parser.add_argument("--throughput-products", type=int, default=4)

@@ -5,9 +5,9 @@ Every ``X.pdf`` under the folders is parsed, its tables read with
 with the project's scorer (``training/scoring.py``). Documents whose truth has no
 ``line_items`` still count their predicted items as nothing: only truth cells are scored.
 
-    .venv/bin/python tests/bench/line_items_score.py /work/shared/eval/dev
+    .venv/bin/python -m docai.training.bench.line_items ../shared/eval/dev
     .venv/bin/python -m docai.training.synthetic /tmp/syn --count 200 --seed 70000
-    .venv/bin/python tests/bench/line_items_score.py /tmp/syn --by layout --worst 5
+    .venv/bin/python -m docai.training.bench.line_items /tmp/syn --by layout --worst 5
 
 Prints one line per group (the sub-folder, or the synthetic layout with ``--by layout``) and
 one for all documents: cell F1, precision, recall, matched items and F1 per field; then the

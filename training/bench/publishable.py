@@ -7,9 +7,11 @@ training or calibration text comes from) is described for every brand by each sy
   ``brand-<brand>@before``), the prompt without the ``Must mention:`` line, the guard without
   the fluency checks, one streamed attempt;
 - ``after``: what is served now: the adapters of ``--after`` (``brand-<brand>@after``), the
-  prompt with the required facts listed, the guard with the fluency checks, and for a
-  non-streamed description up to two retries when the scorecard fails;
-- ``after-stream``: the same first attempt without retries (a streamed description).
+  prompt with the required facts listed, the guard with the fluency and slip checks, the grounded
+  repair (dropped required facts appended, :mod:`.repair`) and, for a non-streamed description,
+  the service's retries (``GenerationLimits().retries``) when the scorecard fails;
+- ``after-stream``: the same first attempt without retries (a streamed description: repaired by
+  appending only).
 
 Every text is scored by the same, current scorecard (fluency with the base model's likelihood,
 required facts as a hard check); ``old_checks_passed`` is what the scorecard of before issue 16
@@ -17,7 +19,7 @@ said (no fluency, the old required facts). The report has the figures and every 
 ``--sheet`` writes a blind-read sheet: the texts of all systems shuffled, with the product's
 facts and no system name, plus a separate key (see ``docs/description-blind-read.md``).
 
-Run: ``python -m docai.services.generation.publishable_bench --before var/issue16/before --after adapters``.
+Run: ``python -m docai.training.bench.publishable --before var/issue16/before --after adapters``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from docai.training.catalogue import heldout_catalogue
 
 __all__ = ["OLD_REQUIRED_FACTS", "main", "run", "tally", "write_sheet"]
 
-# The brands' required facts before issue 16 (training/brands/*.yaml then).
+# The brands' required facts before issue 16 (services/generation/brand_books/*.yaml then).
 OLD_REQUIRED_FACTS = {"nordkraft": ("material", "weight"), "sunny-days": ("colour",)}
 SYSTEMS = ("before", "after-stream", "after")
 
@@ -60,7 +62,7 @@ def _describe(service: DescriptionService, product: Product, brand: BrandGuide, 
         guard = grounding_guard(product, brand, raw_text_used=prepared.raw.text)
         prepared = replace(prepared, request=replace(prepared.request, messages=messages, guard=guard))
     result = None
-    for item in service.run(prepared, tenant_id=tenant):
+    for item in service.run(prepared, tenant_id=tenant, repair=system != "before"):
         result = item
     assert isinstance(result, Description)
     return result, time.perf_counter() - started
@@ -79,6 +81,8 @@ def _row(service: DescriptionService, product: Product, brand: BrandGuide, syste
         "product": {"title": product.title, "category": product.category,
                     "attributes": {a.key: a.value for a in product.attributes}},
         "passed": card.passed, "old_checks_passed": old.passed,
+        # What the service changed (repair.py): its warnings, "" when it wrote the text alone.
+        "repaired": "; ".join(v.detail for v in description.scorecard.violations if "the service" in v.detail),
         "errors": [f"{v.kind}:{v.span or v.detail}" for v in card.errors()],
         "fluency": card.fluency, "fluency_errors": sum(v.kind == "fluency" for v in card.errors()),
         "required": len(facts), "required_said": said, "voice": card.voice_score, "words": card.word_count,
@@ -95,6 +99,7 @@ def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "old_checks_passed": round(sum(r["old_checks_passed"] for r in rows) / len(rows), 3),
         "fluency_mean_logprob": round(statistics.fmean(scored), 3) if scored else None,
         "fluency_failed": round(sum(r["fluency_errors"] > 0 for r in rows) / len(rows), 3),
+        "repaired": round(sum(bool(r.get("repaired")) for r in rows) / len(rows), 3),
         "required_fact_recall": round(sum(r["required_said"] for r in rows) / required, 3) if required else None,
         "voice_mean": round(statistics.fmean(r["voice"] for r in rows), 3),
         "words_mean": round(statistics.fmean(r["words"] for r in rows), 1),
@@ -110,7 +115,7 @@ def run(
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as scratch:
         service = DescriptionService(
-            backend=backend, brands=brands, feedback=FeedbackStore(Path(scratch)), limits=GenerationLimits(retries=2)
+            backend=backend, brands=brands, feedback=FeedbackStore(Path(scratch)), limits=GenerationLimits()
         )
         for brand in brands.list():
             for item in items:
@@ -162,9 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the before/after benchmark on the default engine."""
     from docai.services.common.settings import Settings
     from docai.services.models.base_model import ensure_base_model
-    from docai.services.models.registry import create_backend
+    from docai.services.models.engines import create_backend
 
-    parser = argparse.ArgumentParser(prog="python -m docai.services.generation.publishable_bench", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m docai.training.bench.publishable", description=main.__doc__)
     parser.add_argument("--before", type=Path, required=True, help="directory with the old brand-<brand> adapters")
     parser.add_argument("--after", type=Path, default=Path("adapters"), help="directory with the new brand-<brand> adapters")
     parser.add_argument("--products", type=int, default=20)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -10,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -21,11 +23,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from docai.schemas.review import ReviewTaskState
+from docai.schemas.tuning import JobState
 from docai.services.storage.document_index import index_values
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def state_column(states: type[StrEnum], *, name: str) -> Enum:
+    """A state column: VARCHAR(20) holding the enum's values, with a CHECK constraint ``name``.
+
+    Not a native ENUM type, so one schema serves SQLite and PostgreSQL and a new state needs no
+    ALTER TYPE; migration 0012 added the CHECK constraints to databases made before.
+    """
+    return Enum(states, name=name, native_enum=False, create_constraint=True, length=20, validate_strings=True,
+                values_callable=lambda members: [member.value for member in members])
 
 
 class Base(DeclarativeBase):
@@ -155,7 +169,7 @@ class ReviewTask(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), unique=True)
-    state: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[ReviewTaskState] = mapped_column(state_column(ReviewTaskState, name="ck_review_tasks_state"), index=True)
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     claimed_by: Mapped[str] = mapped_column(String(200), default="")
@@ -202,7 +216,7 @@ class ApprovedExample(Base):
 
 
 class TuningJob(Base):
-    """A tuning job's record (docai.training.job_records.TuningJob): what callers read after a restart.
+    """A tuning job's record (docai.services.tuning.jobs.TuningJob): what callers read after a restart.
 
     Written at create and on every state change; progress (step, loss) at most about once a
     second. ``request_id`` (AIP-155) is unique per tenant so a retry, even after a restart,
@@ -214,7 +228,7 @@ class TuningJob(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(64))
     task: Mapped[str] = mapped_column(String(100))
-    state: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[JobState] = mapped_column(state_column(JobState, name="ck_tuning_jobs_state"), index=True)
     stage: Mapped[str] = mapped_column(String(30), default="")
     step: Mapped[int] = mapped_column(Integer, default=0)
     total_steps: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,4 +1,4 @@
-"""TrainingService over gRPC: thin translation to the JobManager and the AdapterRegistry.
+"""TrainingService over gRPC: thin translation to the job runner and the adapter registry.
 
 Models are per tenant. A tenant's admin trains, promotes and rolls back that tenant's adapters
 (its own champion, served to its invoices only); the deployment's operator changes the shared
@@ -16,6 +16,7 @@ from typing import Any
 
 import grpc
 
+from docai.services.adapters.registry import AdapterRegistry
 from docai.services.common import paging
 from docai.services.common.access import require_admin_or_operator
 from docai.services.common.errors import InvalidArgumentError
@@ -24,10 +25,8 @@ from docai.services.common.server import caller
 from docai.services.common.tenants import Caller
 from docai.services.pb.training.v1 import training_service_pb2 as pb
 from docai.services.pb.training.v1 import training_service_pb2_grpc as pb_grpc
-from docai.services.training.convert import adapter_to_pb, job_to_pb, options_from_pb
-from docai.training.job_records import TERMINAL_STATES
-from docai.training.jobs import JobManager
-from docai.training.registry import AdapterRegistry
+from docai.services.tuning.convert import adapter_to_pb, job_to_pb, options_from_pb
+from docai.services.tuning.jobs import TERMINAL_STATES, JobRunner
 
 _WATCH_POLL_S = 1.0
 
@@ -60,7 +59,7 @@ class TrainingServicer(pb_grpc.TrainingServiceServicer):
         backend: The serving backend, hot-swapped on promotion and rollback.
     """
 
-    def __init__(self, *, jobs: JobManager, registry: AdapterRegistry, backend: Any) -> None:
+    def __init__(self, *, jobs: JobRunner, registry: AdapterRegistry, backend: Any) -> None:
         self.jobs = jobs
         self.registry = registry
         self.backend = backend

@@ -9,7 +9,7 @@ further invoices of the vendor are read from the page alone (no XML), once witho
 (before) and once with what the e-invoices taught (after), and scored with the evaluation's
 rules (header micro-F1, ``docai.training.scoring``).
 
-    .venv/bin/python tests/bench/einvoice_free_labels.py [--vendors 10] [--steps 1,3,5] [--read 5] [--json FILE]
+    .venv/bin/python -m docai.training.bench.free_labels [--vendors 10] [--steps 1,3,5] [--read 5] [--json FILE]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from docai.schemas.parsed import EInvoiceXml
 from docai.services.common.errors import FailedPreconditionError
 from docai.services.common.settings import Settings
 from docai.services.einvoice.export import to_cii
+from docai.services.extraction.calibration import load_calibrator
 from docai.services.extraction.einvoice_reader import EInvoiceReader
 from docai.services.extraction.reader import InvoiceReader
 from docai.services.extraction.vendor_memory import (
@@ -35,7 +36,6 @@ from docai.services.extraction.vendor_memory import (
     update_template,
 )
 from docai.services.pipeline.free_labels import printed, teaches
-from docai.training.calibration import load_calibrator
 from docai.training.scoring import score_documents
 
 
@@ -90,9 +90,7 @@ def run(vendors: Sequence[tuple[int, int, str]], *, steps: Sequence[int], read: 
             for n in steps:
                 learned = templates[n][-1]
                 hits = apply_template(learned, s.layout) if learned is not None else {}
-                after[n][key] = page_reader.extract(
-                    s.parsed, recall=lambda _d, _l, h=hits: memory_candidates(h)
-                ).extraction.flat()
+                after[n][key] = page_reader.extract(s.parsed, recall=_recalling(hits)).extraction.flat()
     return {
         "vendors": len(vendors),
         "einvoices_read": len(vendors) * first_unseen,
@@ -122,3 +120,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _recalling(hits: Any) -> Any:
+    """A reader's ``recall`` hook that offers ``hits`` (what the vendor memory learned) for any page."""
+
+    def recall(_document: Any, _layout: Any) -> Any:
+        return memory_candidates(hits)
+
+    return recall

@@ -7,7 +7,7 @@ an address's separators, "62 · 2511" or "62, 2511", do not count). A field memo
 return counts as missed; a wrong value as wrong. The approved invoices are the truth, each
 value boxed where ``provenance.locate`` finds it on the page, as the review page would keep it.
 
-    .venv/bin/python tests/bench/vendor_memory_curve.py [--vendors 10] [--read 5] [--all-layouts]
+    .venv/bin/python -m docai.training.bench.vendor_memory [--vendors 10] [--read 5] [--all-layouts]
         [--misses] [--json FILE]
 
 ``--all-layouts`` adds 26 more vendors, one per synthetic layout (languages in turn).

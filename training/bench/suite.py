@@ -3,7 +3,7 @@
 - ``extraction``: the stages of the generative path on a 1-page and a 3-page invoice, against
   plain ``model.generate`` on the same prompt.
 - ``einvoice``: the exact XML path, the page cross-check and tampered copies
-  (:mod:`docai.services.einvoice.bench`).
+  (:mod:`docai.training.bench.einvoice`).
 - ``throughput``: the reader path (the model chooses among candidates read from the page) and
   the generative path (the model writes the JSON) on the same held-out synthetic invoices, in
   one process with one loaded model: invoices per minute, mean seconds per stage, micro-F1,
@@ -53,15 +53,16 @@ def bench_extraction(settings: Settings, *, repeats: int = 2, max_new_tokens: in
     """Times every stage for a 1-page and a 3-page invoice, and plain generate on the same prompt."""
     import torch
 
-    from docai.services.app import AdapterChoice, load_backend
+    from docai.services.adapters.choice import AdapterChoice
     from docai.services.extraction.extractor import Extractor
     from docai.services.extraction.prompt import build_messages
     from docai.services.ingest.pdf_parse import parse_pdf
+    from docai.services.models.engines import backend_from_settings
     from docai.training.synthetic import generate_invoice
 
     rss_before = _rss_mb()
     started = time.perf_counter()
-    backend = load_backend(settings)
+    backend = backend_from_settings(settings)
     load_s = time.perf_counter() - started
     adapter = AdapterChoice(backend, configured=settings.adapter)(tenant_id="")
     extractor = Extractor(backend=backend, max_new_tokens=max_new_tokens)
@@ -172,19 +173,20 @@ def bench_throughput(
     """
     import torch
 
-    from docai.services.app import AdapterChoice, load_backend
+    from docai.services.adapters.choice import AdapterChoice
     from docai.services.common.errors import DocAIError
     from docai.services.ingest.pdf_parse import parse_pdf
+    from docai.services.models.engines import backend_from_settings
     from docai.training.evaluate import build_extractor, read_path, stage_seconds
     from docai.training.scoring import score_documents
     from docai.training.synthetic import generate_invoice
 
     if backend is None:
-        backend = load_backend(settings)
+        backend = backend_from_settings(settings)
         if settings.adapter != "none":  # today's generative path is served with the champion, as the suite does
-            from docai.training.registry import AdapterRegistry
+            from docai.services.adapters.registry import AdapterRegistry
 
-            AdapterRegistry(settings.adapter_dir).activate(backend, "extraction")
+            AdapterRegistry.from_settings(settings).activate(backend, "extraction")
     adapter = AdapterChoice(backend, configured=settings.adapter)(tenant_id="")
     cases = [generate_invoice(seed + index) for index in range(invoices)]
     counts = {"reader": invoices, "generative": min(generative_invoices, invoices)}
@@ -319,7 +321,7 @@ def run_benchmarks(
         print(json.dumps(reports["throughput"], indent=2))
         write_section(out, render_throughput(reports["throughput"]), name="throughput", heading="Extraction throughput")
     if "einvoice" in chosen:
-        from docai.services.einvoice import bench as einvoice_bench
+        from docai.training.bench import einvoice as einvoice_bench
 
         if einvoice_data is None or not einvoice_data.is_dir():
             raise SystemExit("the einvoice bench needs --einvoice-data: a folder of e-invoice PDFs with truth JSON")

@@ -1,0 +1,279 @@
+"""Facts a small model garbles while copying them, and scenes it borrows from another product.
+
+Grounding (:mod:`.scorecard`) catches an invented fact; it lets through a real fact distorted on
+the way, because every piece of it is still in the data or the dictionary:
+
+- **near misses**: a word one letter off a word of the product's facts ("Leaks-proof" for
+  "leak-proof", "tritan" written "titan"), when the word is a compound or a rare word (a common
+  word near a fact word, "while" near "white", is a word choice, not a slip);
+- **unit slips**: a number the data only gives with a unit, written without it or with another
+  word in its place ("560 gum", "weighs 560");
+- **wrong dimension**: a measure given as another dimension than its attribute's ("22 cm high"
+  for a blade length), put on another part ("22 cm handle"), or split out of its size
+  ("150 cm high, 180 cm wide" for 150 x 180 cm), or a weight or length "of" no material
+  ("420 g of just in there");
+- **unknown fragments**: a one-word sentence whose word is neither in the data nor the brand's
+  ("Tear-free.", "Mocha."): in a terse brand's fragments that is an invented fact;
+- **said twice**: a claim ("hand-forged ... hand-forged") or a number said more often than the
+  data says it;
+- **foreign scenes**: a hook or scene of another kind of product ("Hello, sofa days!" on a knife,
+  "Hello, hydration!" on a backpack), from :data:`~.lexicon.SCENE_CUES`.
+
+All are errors by rule: no training target of the catalogue and no brand example trips them
+(``tests/unit/test_generation_slips.py``). With ``complete`` False (the guard of guarded
+decoding, on unfinished text) a number at the very end is not judged yet: its unit may follow.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterable
+
+from docai.schemas.product import Product
+from docai.services.generation import lexicon
+from docai.services.generation.fluency import Finding
+
+__all__ = ["foreign_scenes", "product_slips"]
+
+# Compounds count as one word: "leak-proof" is a fact, "leak" alone is not.
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# A rare word one letter off a fact word is a slip; a common one (Zipf 3.5: "beach", "while") a choice.
+_COMMON_ZIPF = 3.5
+# Dimension words after a length, and the attribute keys each one fits.
+_DIMENSION_WORDS = {"high": "height", "tall": "height", "long": "length", "wide": "width", "deep": "depth"}
+_AFTER_LENGTH = re.compile(r"\s+(high|tall|long|wide|deep)\b", re.IGNORECASE)
+_UNFINISHED_MEASURE = re.compile(r"(?:\s*[x×*]\s*(?:\d+(?:[.,]\d+)?)?)*\s*")
+_NEXT_WORD = re.compile(r"\s+([^\W\d_]+)\b")
+_DIMENSION_SEP = re.compile(r"\s*[x×*]\s*")
+_OF = re.compile(r"\s+of\s+", re.IGNORECASE)
+_PHRASE_END = re.compile(r"[.,;:!?]")
+# A one-word sentence ("Teal.", "Vegan."): a terse brand's fact, so its word must be in the data.
+_ONE_WORD_SENTENCE = re.compile(r"(?:(?<=[.!?])\s+)([^\W\d_]+(?:-[^\W\d_]+)*)\.(?=\s|$)")
+
+
+def product_slips(text: str, product: Product, *, complete: bool = True, known: Iterable[str] = ()) -> list[Finding]:
+    """Near misses, unit slips, wrong dimensions, facts said twice and one-word sentences the data does
+    not say ("Tear-free.") in ``text`` about ``product``; ``known`` words (the brand's) are never unknown."""
+    said = _without_title(text, product)
+    found = _near_misses(said, product) + _unit_slips(said, product, complete=complete)
+    found += _wrong_dimensions(said, product, complete=complete) + _measure_of(said, complete=complete)
+    found += _said_twice(said, product)
+    found += _unknown_fragments(said, product, frozenset(w.lower() for w in known))
+    return sorted(found, key=lambda f: (f.start, f.end))
+
+
+def foreign_scenes(text: str, product: Product) -> list[Finding]:
+    """Scene words that belong to other kinds of product than ``product`` (none when its kind is unknown).
+
+    Example:
+        >>> [f.span for f in foreign_scenes("Hello, hydration! The Willow Pack holds 19 l.", backpack)]
+        ['hydration']
+    """
+    kinds = lexicon.product_kinds(f"{product.title} {product.category}")
+    if not kinds:
+        return []
+    source = _source(product).lower()
+    found: list[Finding] = []
+    for pattern, fits in _SCENE_PATTERNS:
+        if fits & kinds:
+            continue
+        for match in pattern.finditer(text):
+            if match.group().lower() in source:
+                continue  # the seller's own words
+            where = ", ".join(sorted(fits))
+            found.append(
+                Finding(match.start(), match.end(), match.group(), f"{match.group()!r} belongs to a scene of another product ({where})")
+            )
+    return sorted(found, key=lambda f: f.start)
+
+
+_SCENE_PATTERNS = [
+    (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), frozenset(fits))
+    for pattern, fits in lexicon.SCENE_CUES.items()
+]
+
+
+def _source(product: Product) -> str:
+    return "\n".join([product.title, product.category, *(f"{a.key}: {a.value}" for a in product.attributes), product.raw_text])
+
+
+def _without_title(text: str, product: Product) -> str:
+    # The product's name is not a fact said again ("Hand-forged Knife. ... Hand-forged."); blanked, offsets kept.
+    title = product.title.strip()
+    if not title:
+        return text
+    return re.sub(re.escape(title), lambda m: " " * len(m.group()), text, flags=re.IGNORECASE)
+
+
+def _facts_text(product: Product) -> str:
+    return "\n".join(a.value for a in product.attributes)
+
+
+def _near_misses(text: str, product: Product) -> list[Finding]:
+    facts = {w.lower() for w in _WORD.findall(_facts_text(product))}
+    vocabulary = {w.lower() for w in _WORD.findall(_source(product))}
+    vocabulary |= {part for w in vocabulary for part in w.split("-")}
+    found: list[Finding] = []
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        if len(word) < 5 or word in vocabulary or ("-" not in word and _zipf(word) >= _COMMON_ZIPF):
+            continue
+        for fact in facts:
+            if len(fact) >= 5 and _slip_of(word, fact):
+                found.append(Finding(match.start(), match.end(), match.group(), f"{match.group()!r} is a slip of the fact {fact!r}"))
+                break
+    return found
+
+
+def _slip_of(word: str, fact: str) -> bool:
+    plain, target = word.replace("-", ""), fact.replace("-", "")
+    if plain == target:
+        return False  # "leakproof" spells "leak-proof"
+    short, long_ = sorted((plain, target), key=len)
+    if long_.startswith(short) and len(long_) - len(short) <= 2:
+        return False  # an inflection: "strap" / "straps", "insulate" / "insulated"
+    return _distance(plain, target, limit=2 if len(target) >= 9 else 1) is not None
+
+
+def _distance(a: str, b: str, *, limit: int) -> int | None:
+    """Levenshtein distance of ``a`` and ``b`` when at most ``limit``, else None."""
+    if abs(len(a) - len(b)) > limit:
+        return None
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, start=1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+        if min(row) > limit:
+            return None
+    return row[-1] if row[-1] <= limit else None
+
+
+def _digits(text: str) -> list[lexicon.Quantity]:
+    return [q for q in lexicon.quantities(text) if text[q.start : q.start + 1].isdigit()]
+
+
+def _unit_slips(text: str, product: Product, *, complete: bool) -> list[Finding]:
+    known = _digits(_facts_text(product))
+    found: list[Finding] = []
+    for quantity in _digits(text):
+        if quantity.unit is not None:
+            continue
+        same = [k for k in known if math.isclose(k.value, quantity.value, rel_tol=1e-9)]
+        if not same or any(k.unit is None for k in same):
+            continue  # a number the data gives bare ("pockets: 4", "EU 38-46"), or not at all (grounding's job)
+        rest = text[quantity.end :]
+        if not complete and _UNFINISHED_MEASURE.fullmatch(rest):
+            continue  # the unit may come next ("140", "140 x 170")
+        after = re.match(r"\s*[^\W\d_]+", rest)
+        end = quantity.end + (after.end() if after else 0)
+        units = " or ".join(sorted({k.unit or "" for k in same}))
+        found.append(Finding(quantity.start, end, text[quantity.start : end], f"{text[quantity.start : end]!r}: the data gives {quantity.value:g} in {units}"))
+    return found
+
+
+def _wrong_dimensions(text: str, product: Product, *, complete: bool) -> list[Finding]:
+    """A measure said as another dimension ("22 cm high" for a blade length), put on another part
+    ("22 cm handle"), or split out of its "A x B" size ("150 cm high, 180 cm wide" for 150 x 180 cm)."""
+    parts = {a.key.strip().lower() for a in product.attributes if a.key.strip().isalpha()}
+    said_in_text = lexicon.quantities(text)
+    found: list[Finding] = []
+    for quantity in said_in_text:
+        if quantity.unit is None:
+            continue
+        owners = [
+            (a.key.lower(), _in_expression(a.value, known, lexicon.quantities(a.value)))
+            for a in product.attributes
+            for known in lexicon.quantities(a.value)
+            if known.unit is not None and known.dimension == quantity.dimension
+            and math.isclose(known.base_value, quantity.base_value, rel_tol=1e-3)
+        ]
+        if not owners:
+            continue  # not a measure of the data: grounding's job
+        keys = sorted({key for key, _ in owners})
+        end, reason = quantity.end, ""
+        dimension = _AFTER_LENGTH.match(text, quantity.end)
+        part = _NEXT_WORD.match(text, quantity.end)
+        named = {d for key in keys for d in _DIMENSION_WORDS.values() if d in key}
+        if all(split for _, split in owners) and not _in_expression(text, quantity, said_in_text):
+            if complete or text[quantity.end :].strip():
+                reason, end = "is part of", (dimension.end() if dimension else quantity.end)
+        elif dimension is not None and quantity.dimension == "length" and len(named) == len(keys):
+            # Only when every attribute with this measure names its dimension: a "size" may be any.
+            if _DIMENSION_WORDS[dimension.group(1).lower()] not in named:
+                reason, end = "is", dimension.end()
+        elif part is not None and part.group(1).lower() in parts and not any(part.group(1).lower() in k for k in keys):
+            reason, end = "is", part.end()
+        if reason:
+            span = text[quantity.start : end]
+            values = ", ".join(a.value for a in product.attributes if a.key.lower() in keys)
+            found.append(Finding(quantity.start, end, span, f"{span!r}: {quantity.value:g} {quantity.unit} {reason} the {', '.join(keys)} ({values})"))
+    return found
+
+
+def _measure_of(text: str, *, complete: bool) -> list[Finding]:
+    """A weight or length "of" something that is no material ("420 g of just in there", "650 g of room")."""
+    found: list[Finding] = []
+    for quantity in lexicon.quantities(text):
+        of = _OF.match(text, quantity.end)
+        if of is None or quantity.dimension not in ("mass", "length"):
+            continue
+        stop = _PHRASE_END.search(text, of.end())
+        if stop is None and not complete:
+            continue  # the material may come next
+        phrase = text[of.end() : stop.start() if stop else len(text)]
+        if not lexicon.materials(" ".join(phrase.split()[:3])):
+            end = of.end() + len(phrase.rstrip())
+            found.append(Finding(quantity.start, end, text[quantity.start : end], f"a {quantity.dimension} of no material: {text[quantity.start : end]!r}"))
+    return found
+
+
+def _in_expression(text: str, quantity: lexicon.Quantity, quantities: list[lexicon.Quantity]) -> bool:
+    """Whether ``quantity`` is one number of an "A x B" expression in ``text``."""
+    for other in quantities:
+        between = text[min(quantity.end, other.end) : max(quantity.start, other.start)]
+        if other is not quantity and _DIMENSION_SEP.fullmatch(between):
+            return True
+    return False
+
+
+def _unknown_fragments(text: str, product: Product, known: frozenset[str]) -> list[Finding]:
+    vocabulary = {w.lower() for w in _WORD.findall(_source(product))} | known
+    vocabulary |= {part for w in vocabulary for part in w.split("-")}
+    found: list[Finding] = []
+    for match in _ONE_WORD_SENTENCE.finditer(text):
+        word = match.group(1).lower()
+        if word not in vocabulary and not all(part in vocabulary for part in word.split("-")):
+            found.append(Finding(match.start(1), match.end(1), match.group(1), f"{match.group(1)!r} is not in the product data"))
+    return found
+
+
+def _said_twice(text: str, product: Product) -> list[Finding]:
+    facts = _facts_text(product)
+    found: list[Finding] = []
+    claimed: dict[str, int] = {}
+    for term in lexicon.claims(text):
+        claimed[term.canonical] = claimed.get(term.canonical, 0) + 1
+        if claimed[term.canonical] > max(1, _count(lexicon.claims(facts), term.canonical)):
+            found.append(Finding(term.start, term.end, text[term.start : term.end], f"{text[term.start : term.end]!r} is said twice"))
+    counted: dict[float, int] = {}
+    for quantity in _digits(text):
+        counted[quantity.value] = counted.get(quantity.value, 0) + 1
+        allowed = sum(math.isclose(k.value, quantity.value, rel_tol=1e-9) for k in _digits(facts))
+        if counted[quantity.value] > max(1, allowed):
+            span = text[quantity.start : quantity.end]
+            found.append(Finding(quantity.start, quantity.end, span, f"{span!r} is said twice"))
+    return found
+
+
+def _count(terms: Iterable[lexicon.Term], canonical: str) -> int:
+    return sum(t.canonical == canonical for t in terms)
+
+
+@functools.lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
