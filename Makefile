@@ -36,6 +36,7 @@ protos: $(STAMP)
 lint: $(STAMP) node_modules/.bin/buf
 	cd protos && ../node_modules/.bin/buf lint
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	mkdir -p build/typecheck && ln -sfn "$(CURDIR)" build/typecheck/docai
 	cd build/typecheck && ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml \
 		-p docai.services -p docai.schemas -p docai.training

@@ -66,16 +66,19 @@ def line_items(truth: dict[str, Any]) -> list[ext_pb.LineItem]:
 
 def _cells(rows: Any) -> list[dict[str, Any]]:
     """Rows of cells with numbers as numbers, so "12.50" and "12.5" compare equal."""
+
     def value(text: str) -> Any:
         try:
             return round(float(text), 4)
         except ValueError:
             return text
+
     return [{f.name: value(f.value) for f in row.fields} for row in rows]
 
 
-def review_one(review: rpc.ReviewServiceStub, auth: Any, document: str, invoice: SyntheticInvoice,
-               extraction: ext_pb.Extraction) -> tuple[pb.ReviewTask, int]:
+def review_one(
+    review: rpc.ReviewServiceStub, auth: Any, document: str, invoice: SyntheticInvoice, extraction: ext_pb.Extraction
+) -> tuple[pb.ReviewTask, int]:
     """Claim the document's review task, correct it and approve it.
 
     Returns the approved task and the number of fixes (the rows count as one).
@@ -88,8 +91,12 @@ def review_one(review: rpc.ReviewServiceStub, auth: Any, document: str, invoice:
     rows_wrong = _cells(extraction.line_items) != _cells(rows)
     corrected = review.SubmitCorrections(
         pb.SubmitCorrectionsRequest(
-            name=task.name, etag=claimed.etag, fields=fixes, replace_line_items=rows_wrong,
-            line_items=rows if rows_wrong else [], request_id=f"fix-{task.name}",
+            name=task.name,
+            etag=claimed.etag,
+            fields=fixes,
+            replace_line_items=rows_wrong,
+            line_items=rows if rows_wrong else [],
+            request_id=f"fix-{task.name}",
         ),
         metadata=auth,
     )
@@ -103,20 +110,34 @@ def review_one(review: rpc.ReviewServiceStub, auth: Any, document: str, invoice:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--address", default="127.0.0.1:50051")
-    parser.add_argument("--token-file", type=Path, default=Path("var/demo_token"),
-                        help="the ERP system's token, which uploads the invoices")
-    parser.add_argument("--person-token-file", type=Path, default=Path("var/accountant_token"),
-                        help="the token of the person who corrects and approves (an approver or admin)")
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=Path("var/demo_token"),
+        help="the ERP system's token, which uploads the invoices",
+    )
+    parser.add_argument(
+        "--person-token-file",
+        type=Path,
+        default=Path("var/accountant_token"),
+        help="the token of the person who corrects and approves (an approver or admin)",
+    )
     parser.add_argument("--count", type=int, default=5, help="invoices to upload and correct")
     parser.add_argument("--vendor-seed", type=int, default=4242, help="which synthetic vendor sends them")
     parser.add_argument("--first-seed", type=int, default=100, help="seed of the first invoice")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each extraction")
-    parser.add_argument("--second-token-file", type=Path, default=None,
-                        help="the token of a second approver, who confirms corrected bank details")
+    parser.add_argument(
+        "--second-token-file",
+        type=Path,
+        default=None,
+        help="the token of a second approver, who confirms corrected bank details",
+    )
     args = parser.parse_args()
     token = args.token_file.read_text().strip()
     auth = (("authorization", f"Bearer {args.person_token_file.read_text().strip()}"),)
-    second = (("authorization", f"Bearer {args.second_token_file.read_text().strip()}"),) if args.second_token_file else None
+    second = (
+        (("authorization", f"Bearer {args.second_token_file.read_text().strip()}"),) if args.second_token_file else None
+    )
     vendor = make_vendor(args.vendor_seed)
     print(f"vendor {vendor.name!r}, layout {vendor.layout}, language {vendor.language}")
     fixed_total = checked = 0
@@ -124,8 +145,11 @@ def main() -> int:
         review = rpc.ReviewServiceStub(client.channel)
         for seed in range(args.first_seed, args.first_seed + args.count):
             invoice = generate_invoice(seed, vendor=vendor)
-            document = client.upload(invoice.pdf, filename=f"{invoice.truth['invoice_number']}.pdf",
-                                     request_id=f"example-{args.vendor_seed}-{seed}")
+            document = client.upload(
+                invoice.pdf,
+                filename=f"{invoice.truth['invoice_number']}.pdf",
+                request_id=f"example-{args.vendor_seed}-{seed}",
+            )
             settled = wait_settled(client, document.name, args.timeout)
             state = ingest_pb.DocumentState.Name(settled.document.state)
             adapter = settled.extraction.adapter or "none (base model)"

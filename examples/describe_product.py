@@ -52,8 +52,10 @@ def main() -> int:
         description = describe(stub, brand, auth)
         card = description.scorecard
         problems = [f"{pb.ViolationKind.Name(v.kind)}: {v.span or v.detail}" for v in card.violations]
-        print(f"\n[adapter {description.adapter or 'none'}; passed={card.passed} grounded={card.grounded} "
-              f"words={card.word_count} voice={card.voice_score:.2f}] {'; '.join(problems)}")
+        print(
+            f"\n[adapter {description.adapter or 'none'}; passed={card.passed} grounded={card.grounded} "
+            f"words={card.word_count} voice={card.voice_score:.2f}] {'; '.join(problems)}"
+        )
         clean = clean and card.passed
     return 0 if clean else 1
 

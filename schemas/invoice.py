@@ -51,9 +51,7 @@ class Provenance(BaseModel):
     bbox: tuple[float, float, float, float] | None = Field(None, description="x0, top, x1, bottom in points")
     source_text: str = ""
     derived: str = Field("", description="how the value was computed when it was not read, e.g. 'net+tax'")
-    source: str = Field(
-        "", description="what stated the value: 'xml' for an e-invoice's XML, '' for the visible page"
-    )
+    source: str = Field("", description="what stated the value: 'xml' for an e-invoice's XML, '' for the visible page")
 
 
 class ExtractedField(BaseModel):
@@ -93,4 +91,3 @@ class Extraction(BaseModel):
         if self.tax_details:
             out["tax_details"] = [{k: f.value for k, f in tax.fields.items()} for tax in self.tax_details]
         return out
-

@@ -34,9 +34,7 @@ class EInvoiceXml(BaseModel):
 
     filename: str = Field(description="the attachment's name in the PDF, or the uploaded file's name")
     xml: str = Field("", description="the XML, re-serialised as text by the sandbox's hardened parser")
-    error: str = Field(
-        "", description="why the attachment cannot be read (UPPER_SNAKE reason); the page is still read"
-    )
+    error: str = Field("", description="why the attachment cannot be read (UPPER_SNAKE reason); the page is still read")
 
 
 class ParsedDocument(BaseModel):

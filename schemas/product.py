@@ -61,9 +61,7 @@ class Product(BaseModel):
 
     def is_empty(self) -> bool:
         """Whether there is nothing to describe (no title, no attribute value, no raw text)."""
-        return not (
-            self.title.strip() or self.raw_text.strip() or any(a.value.strip() for a in self.attributes)
-        )
+        return not (self.title.strip() or self.raw_text.strip() or any(a.value.strip() for a in self.attributes))
 
     def attribute(self, key: str) -> str | None:
         """The value of the first attribute named ``key`` (case-insensitive), if any."""

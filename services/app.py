@@ -62,8 +62,13 @@ def _generation(
     brands = BrandBook.load()
     tenant_brands = TenantBrands(db)
     activate_brand_adapters(backend, registry, brands, tenant_brands)
-    service = DescriptionService(backend=backend, brands=brands, feedback=FeedbackStore(settings.home / "feedback"),
-                                 tenant_brands=tenant_brands, registry=registry)
+    service = DescriptionService(
+        backend=backend,
+        brands=brands,
+        feedback=FeedbackStore(settings.home / "feedback"),
+        tenant_brands=tenant_brands,
+        registry=registry,
+    )
     return generation_api.registration(generation_api.GenerationServicer(service=service)), service
 
 
@@ -80,7 +85,10 @@ class Core:
 
     def pipeline(self, settings: Settings) -> Pipeline:
         return Pipeline(
-            db=self.db, extract=self.extract, policy=self.policy, memory=self.memory,
+            db=self.db,
+            extract=self.extract,
+            policy=self.policy,
+            memory=self.memory,
             lease=dt.timedelta(seconds=settings.pipeline_lease_seconds),
         )
 
@@ -122,7 +130,11 @@ class Suite:
 
 
 async def start_suite(
-    settings: Settings, *, backend: TextGenerator | None = None, port: int | None = None, reader: Any = None,
+    settings: Settings,
+    *,
+    backend: TextGenerator | None = None,
+    port: int | None = None,
+    reader: Any = None,
     pipeline: bool = True,
 ) -> Suite:
     """Starts every service on one gRPC port plus the pipeline worker.
@@ -154,20 +166,22 @@ async def start_suite(
     registrations = [
         ingest_api.registration(
             ingest_api.IngestServicer(
-                store=store, parse=partial(parse_upload, limits=limits), max_bytes=settings.max_upload_bytes,
-                on_upload=worker.notify if worker is not None else _queued, upload_dir=settings.upload_dir,
+                store=store,
+                parse=partial(parse_upload, limits=limits),
+                max_bytes=settings.max_upload_bytes,
+                on_upload=worker.notify if worker is not None else _queued,
+                upload_dir=settings.upload_dir,
                 idle_seconds=settings.upload_idle_seconds,
                 max_uploads=settings.max_concurrent_uploads,
-                max_uploads_per_tenant=settings.max_concurrent_uploads_per_tenant, limits=limits,
+                max_uploads_per_tenant=settings.max_concurrent_uploads_per_tenant,
+                limits=limits,
                 progress=progress,
             )
         ),
         extraction_api.registration(
             extraction_api.ExtractionServicer(service=ExtractionService(db=db, extract=extract))
         ),
-        routing_api.registration(
-            routing_api.RoutingServicer(service=RoutingService(db=db, policy=policy))
-        ),
+        routing_api.registration(routing_api.RoutingServicer(service=RoutingService(db=db, policy=policy))),
         vendor_api.registration(vendor_api.VendorServicer(db=db)),
         review_api.registration(
             review_api.ReviewServicer(
@@ -181,7 +195,9 @@ async def start_suite(
 
     generation, descriptions = await asyncio.to_thread(_generation, settings, backend, registry, db)
     registrations.append(generation)
-    jobs = job_runner(JobContext(db=db, registry=registry, backend=backend, descriptions=descriptions, settings=settings))
+    jobs = job_runner(
+        JobContext(db=db, registry=registry, backend=backend, descriptions=descriptions, settings=settings)
+    )
     await asyncio.to_thread(jobs.recover)  # jobs a stopped server left running can never finish: FAILED INTERRUPTED
     registrations.append(
         tuning_api.registration(tuning_api.TrainingServicer(jobs=jobs, registry=registry, backend=backend))
@@ -195,7 +211,9 @@ async def start_suite(
     if worker is not None:
         worker.start()
         worker.notify()
-    log.info("gRPC listening on %s:%d%s", settings.grpc_host, bound, "" if worker is not None else " (no pipeline: api role)")
+    log.info(
+        "gRPC listening on %s:%d%s", settings.grpc_host, bound, "" if worker is not None else " (no pipeline: api role)"
+    )
     return Suite(settings=settings, db=db, backend=backend, server=server, port=bound, pipeline=worker)
 
 

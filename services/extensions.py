@@ -82,11 +82,13 @@ class NoTraining:
     """The job runner of a suite installed without the training tools: no job exists or can start."""
 
     def _missing(self) -> FailedPreconditionError:
-        return FailedPreconditionError("this suite was installed without the training tools (docai.training)",
-                                       reason="TRAINING_UNAVAILABLE")
+        return FailedPreconditionError(
+            "this suite was installed without the training tools (docai.training)", reason="TRAINING_UNAVAILABLE"
+        )
 
-    def create(self, *, tenant_id: str, options: JobOptions, request_id: str, start: bool = True,
-               shared: bool = False) -> TuningJob:
+    def create(
+        self, *, tenant_id: str, options: JobOptions, request_id: str, start: bool = True, shared: bool = False
+    ) -> TuningJob:
         raise self._missing()
 
     def get(self, *, tenant_id: str, job_id: str) -> TuningJob:

@@ -121,8 +121,10 @@ async def wait_for_token(path: Path, *, timeout: float = TOKEN_WAIT_SECONDS) -> 
             if token:
                 return token
         if time.monotonic() > deadline:
-            raise SystemExit(f"no service token in {path} after {timeout:.0f} s: is the api role running "
-                             "with the same DOCAI_WEB_SERVICE_TOKEN_FILE?")
+            raise SystemExit(
+                f"no service token in {path} after {timeout:.0f} s: is the api role running "
+                "with the same DOCAI_WEB_SERVICE_TOKEN_FILE?"
+            )
         await asyncio.sleep(0.5)
 
 

@@ -74,9 +74,16 @@ async def run_embedded(settings: Settings, *, seed: bool, web: bool) -> int:
         await asyncio.to_thread(seed_samples, address, token)
     print(
         f"\ndocai is running.\n  gRPC (every service, health, reflection): {address}\n"
-        + (f"  demo tenant token: {token}  (also in {settings.home / 'demo_token'})\n" if token else
-           f"  home: {settings.home}  (no demo tenant: docai tenants create / tokens create / users add)\n")
-        + (f"  review page: http://127.0.0.1:{settings.web_port}/  (see README for the sign-in)\n" if web_server else "")
+        + (
+            f"  demo tenant token: {token}  (also in {settings.home / 'demo_token'})\n"
+            if token
+            else f"  home: {settings.home}  (no demo tenant: docai tenants create / tokens create / users add)\n"
+        )
+        + (
+            f"  review page: http://127.0.0.1:{settings.web_port}/  (see README for the sign-in)\n"
+            if web_server
+            else ""
+        )
         + "Press Ctrl+C to stop.",
         flush=True,
     )
@@ -126,5 +133,6 @@ async def drain(suite: Suite, web_server: Any = None, *, grace: float) -> None:
             await web_server.stop()
         await suite.stop(grace=grace)
 
-    await stop_gracefully(stop, what=f"draining calls in progress for up to {grace:.0f} s",
-                          at_once=lambda: suite.server.stop(0))
+    await stop_gracefully(
+        stop, what=f"draining calls in progress for up to {grace:.0f} s", at_once=lambda: suite.server.stop(0)
+    )

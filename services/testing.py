@@ -132,14 +132,27 @@ class ScriptedReader:
             for name, value in changes.items():
                 if name == "line_items":
                     extraction.line_items = [
-                        LineItem(fields={k: ExtractedField(value=normalize_field(k, str(v), decimal=".") or str(v), confidence=0.9)
-                                         for k, v in row.items() if not k.startswith("_")})
+                        LineItem(
+                            fields={
+                                k: ExtractedField(
+                                    value=normalize_field(k, str(v), decimal=".") or str(v), confidence=0.9
+                                )
+                                for k, v in row.items()
+                                if not k.startswith("_")
+                            }
+                        )
                         for row in value
                     ]
                 elif name == "tax_details":  # the page reader states no VAT breakdown; a test may
                     extraction.tax_details = [
-                        TaxDetail(fields={k: ExtractedField(value=normalize_field(k, str(v), decimal=".") or str(v), confidence=0.9)
-                                          for k, v in row.items()})
+                        TaxDetail(
+                            fields={
+                                k: ExtractedField(
+                                    value=normalize_field(k, str(v), decimal=".") or str(v), confidence=0.9
+                                )
+                                for k, v in row.items()
+                            }
+                        )
                         for row in value
                     ]
                 elif value is None:
@@ -148,7 +161,8 @@ class ScriptedReader:
                     kept = extraction.fields.get(name)
                     misread = normalize_field(name, str(value), decimal=".") or str(value)
                     extraction.fields[name] = ExtractedField(
-                        value=misread, confidence=MISREAD_CONFIDENCE,
+                        value=misread,
+                        confidence=MISREAD_CONFIDENCE,
                         provenance=kept.provenance if kept else Provenance(),
                     )
             outcome.checks = run_checks(extraction)

@@ -8,7 +8,12 @@ from docai.schemas.parsed import Page, ParsedDocument, Word
 def invoice_page(vendor: str, number: str, *, customer: str = "Acme Ltd") -> ParsedDocument:
     """A page with two party names (vendor first), a labelled invoice number and a bare "Nr." beside it."""
     words: list[Word] = []
-    for x, top, text in ((50, 40, vendor), (50, 60, customer), (300, 40, f"Invoice No. {number}"), (300, 60, "Nr. 4711")):
+    for x, top, text in (
+        (50, 40, vendor),
+        (50, 60, customer),
+        (300, 40, f"Invoice No. {number}"),
+        (300, 60, "Nr. 4711"),
+    ):
         for token in text.split():
             words.append(Word(text=token, x0=x, top=top, x1=x + 6 * len(token), bottom=top + 9))
             x += 6 * (len(token) + 1)

@@ -95,7 +95,12 @@ def catalogue_examples(brand: BrandGuide, count: int, *, seed: int = 0) -> list[
 
 
 def brand_dataset(
-    service: DescriptionService, brand_id: str, *, tenant_id: str, synthetic: int = 0, seed: int = 0,
+    service: DescriptionService,
+    brand_id: str,
+    *,
+    tenant_id: str,
+    synthetic: int = 0,
+    seed: int = 0,
     max_reviewer_share: float = 0.5,
 ) -> DatasetBuild:
     """The tenant's usable feedback for ``brand_id`` plus ``synthetic`` catalogue items, split by product.

@@ -61,7 +61,10 @@ def _isotonic(pairs: Sequence[Pair]) -> Curve:
 
 
 def fit_calibrator(
-    pairs_by_field: Mapping[str, Sequence[Pair]], *, min_support: int = MIN_FIELD_SUPPORT, meta: Mapping[str, Any] | None = None
+    pairs_by_field: Mapping[str, Sequence[Pair]],
+    *,
+    min_support: int = MIN_FIELD_SUPPORT,
+    meta: Mapping[str, Any] | None = None,
 ) -> Calibrator:
     """Fit one isotonic map per field with enough data, and a pooled map for the rest.
 
@@ -158,8 +161,13 @@ def straight_through(
         if i + 1 < len(eligible) and eligible[i + 1][0] == floor:
             continue  # documents with the same floor enter together
         if total and right >= precision * total - 1e-12:
-            best = {"threshold": floor, "rate": (i + 1) / len(docs), "precision": right / total,
-                    "straight_through": i + 1, "missed": missed}
+            best = {
+                "threshold": floor,
+                "rate": (i + 1) / len(docs),
+                "precision": right / total,
+                "straight_through": i + 1,
+                "missed": missed,
+            }
     return {**best, "documents": len(docs), "target": precision}
 
 
@@ -202,7 +210,13 @@ def calibrate_directory(
 
     _check_held_out(data, dev_set=settings.dev_set, documents=pairs(data)[: limit or None])
     scored = evaluate_directory(
-        data=data, out=report, settings=settings, adapter=adapter, limit=limit, backend=backend, path=path,
+        data=data,
+        out=report,
+        settings=settings,
+        adapter=adapter,
+        limit=limit,
+        backend=backend,
+        path=path,
         calibrator=Calibrator.identity(),
     )
     truths = {str(pdf.relative_to(data)): json.loads(truth.read_text()) for pdf, truth in pairs(data)[: limit or None]}
@@ -216,15 +230,22 @@ def calibrate_directory(
             by_field.setdefault(name, []).append((confidence, correct))
     seeds = sorted(s for t in truths.values() if isinstance(s := t.get("_synthetic", {}).get("seed"), int))
     meta = {
-        "data": str(data), "documents": len(truths), "model": scored["model"], "adapter": scored["adapter"],
-        "path": scored["path"], "seeds": f"{seeds[0]}..{seeds[-1]}" if seeds else None,
+        "data": str(data),
+        "documents": len(truths),
+        "model": scored["model"],
+        "adapter": scored["adapter"],
+        "path": scored["path"],
+        "seeds": f"{seeds[0]}..{seeds[-1]}" if seeds else None,
     }
     calibrator = fit_calibrator(by_field, min_support=min_support, meta=meta)
     calibrator.save(out)
     everything = [pair for values in by_field.values() for pair in values]
     calibrated = [(calibrator.apply(name, c), ok) for name, values in by_field.items() for c, ok in values]
     per_doc_raw = [{n: (c, ok) for n, c, ok in document} for document in outcomes.values()]
-    per_doc_cal = [{n: (None if c is None else calibrator.apply(n, c), ok) for n, c, ok in document} for document in outcomes.values()]
+    per_doc_cal = [
+        {n: (None if c is None else calibrator.apply(n, c), ok) for n, c, ok in document}
+        for document in outcomes.values()
+    ]
     return {
         "documents": len(truths),
         "fields": {name: len(p) for name, p in sorted(by_field.items())},
@@ -242,7 +263,9 @@ def _check_held_out(data: Path, *, dev_set: Path, documents: Sequence[tuple[Path
     """Refuse data a calibration would be judged on, or that a model may have been trained on."""
     resolved = data.resolve()
     if resolved == dev_set.resolve() or dev_set.resolve() in resolved.parents or resolved in dev_set.resolve().parents:
-        raise InvalidArgumentError(f"{data} holds the dev set, which calibration must not see: use held-out synthetic invoices")
+        raise InvalidArgumentError(
+            f"{data} holds the dev set, which calibration must not see: use held-out synthetic invoices"
+        )
     for _, truth_path in documents:
         seed = json.loads(truth_path.read_text()).get("_synthetic", {}).get("seed")
         if isinstance(seed, int) and seed not in CALIBRATION_SEEDS:

@@ -46,15 +46,58 @@ __all__ = [
 # Held-out items are drawn from this seed namespace, so no training item is ever one of them.
 HELDOUT_SEED_OFFSET = 1_000_003
 
-_NAMES = ["Fjord", "Ridge", "Harbor", "Birch", "Ember", "Granite", "Tundra", "Willow", "Cedar", "Aurora", "Pebble", "Meadow", "Summit", "Lumen", "Drift", "Coral", "Maple", "Orbit", "Breeze", "Canyon"]
+_NAMES = [
+    "Fjord",
+    "Ridge",
+    "Harbor",
+    "Birch",
+    "Ember",
+    "Granite",
+    "Tundra",
+    "Willow",
+    "Cedar",
+    "Aurora",
+    "Pebble",
+    "Meadow",
+    "Summit",
+    "Lumen",
+    "Drift",
+    "Coral",
+    "Maple",
+    "Orbit",
+    "Breeze",
+    "Canyon",
+]
 _COLOURS = (
-    "black", "white", "grey", "navy", "olive", "red", "yellow", "teal", "sand", "charcoal", "orange", "pink",
-    "sage green", "mustard yellow", "sky blue", "terracotta", "cream", "mint green",
+    "black",
+    "white",
+    "grey",
+    "navy",
+    "olive",
+    "red",
+    "yellow",
+    "teal",
+    "sand",
+    "charcoal",
+    "orange",
+    "pink",
+    "sage green",
+    "mustard yellow",
+    "sky blue",
+    "terracotta",
+    "cream",
+    "mint green",
 )
 # Where some products are made: a fact the brands must not drop ("Handmade in Portugal").
 _ORIGINS = (
-    "made in Portugal", "handmade in Portugal", "made in Sweden", "made in Norway", "made in Italy",
-    "handmade in Japan", "made in Germany", "made in Denmark",
+    "made in Portugal",
+    "handmade in Portugal",
+    "made in Sweden",
+    "made in Norway",
+    "made in Italy",
+    "handmade in Japan",
+    "made in Germany",
+    "made in Denmark",
 )
 
 
@@ -123,7 +166,10 @@ def _backpack(rng: random.Random) -> list[tuple[str, str]]:
         ("material", rng.choice(("nylon", "recycled polyester", "canvas", "waxed cotton"))),
         ("weight", f"{rng.randrange(500, 1400, 50)} g"),
         ("colour", rng.choice(_COLOURS)),
-        ("features", ", ".join(_pick(rng, ("padded laptop sleeve", "water-resistant", "adjustable straps", "reflective"), 2))),
+        (
+            "features",
+            ", ".join(_pick(rng, ("padded laptop sleeve", "water-resistant", "adjustable straps", "reflective"), 2)),
+        ),
     ]
 
 
@@ -158,51 +204,91 @@ def _blanket(rng: random.Random) -> list[tuple[str, str]]:
 
 CATEGORIES: dict[str, _Category] = {
     "outdoor jackets": _Category(
-        "Shell Jacket", _jacket,
+        "Shell Jacket",
+        _jacket,
         ("Built for wet approaches.", "Made for long days above the tree line.", ""),
-        ("Now you can keep going when the weather turns.", "You're ready for any walk, whatever the sky is doing.", "Your rainy Sundays just got brighter."),
+        (
+            "Now you can keep going when the weather turns.",
+            "You're ready for any walk, whatever the sky is doing.",
+            "Your rainy Sundays just got brighter.",
+        ),
         ("Hello, weekend adventures!", "Rain or shine, you're covered!", "Say yes to every walk!"),
     ),
     "kitchen knives": _Category(
-        "Chef Knife", _knife,
+        "Chef Knife",
+        _knife,
         ("Made for daily prep.", "Sharpen on a whetstone.", ""),
-        ("You'll chop, slice and dice your way to dinner.", "Your Sunday roasts and weekday salads will thank you.", "You'll want to cook every night."),
+        (
+            "You'll chop, slice and dice your way to dinner.",
+            "Your Sunday roasts and weekday salads will thank you.",
+            "You'll want to cook every night.",
+        ),
         ("Chopping just got fun!", "Dinner prep, meet your new best friend!", "Let's get cooking!"),
     ),
     "sneakers": _Category(
-        "Runner", _sneaker,
+        "Runner",
+        _sneaker,
         ("Made for city kilometres.", "For daily wear.", ""),
-        ("You can stroll from coffee to park to dinner.", "They're ready for all your spontaneous days out.", "Your weekend plans just found their shoes."),
+        (
+            "You can stroll from coffee to park to dinner.",
+            "They're ready for all your spontaneous days out.",
+            "Your weekend plans just found their shoes.",
+        ),
         ("Happy feet ahead!", "Step into something lovely!", "Your new favourite pair is here!"),
     ),
     "lamps": _Category(
-        "Desk Lamp", _lamp,
+        "Desk Lamp",
+        _lamp,
         ("Made for long evenings at the desk.", "Even light for close work.", ""),
-        ("You can curl up with a book or finish that last email.", "Movie nights just got cosy.", "You'll never read in the dark again."),
+        (
+            "You can curl up with a book or finish that last email.",
+            "Movie nights just got cosy.",
+            "You'll never read in the dark again.",
+        ),
         ("Brighten up your evenings!", "Hello, glow!", "Let there be lovely light!"),
     ),
     "backpacks": _Category(
-        "Pack", _backpack,
+        "Pack",
+        _backpack,
         ("Made for commutes and day hikes.", "Carries a full day.", ""),
-        ("You can carry snacks, books and a spare sweater.", "Your next day trip starts here.", "You'll never leave the picnic blanket behind."),
+        (
+            "You can carry snacks, books and a spare sweater.",
+            "Your next day trip starts here.",
+            "You'll never leave the picnic blanket behind.",
+        ),
         ("Pack your snacks, we're going places!", "Adventure is calling!", "Off you go!"),
     ),
     "mugs": _Category(
-        "Mug", _mug,
+        "Mug",
+        _mug,
         ("Made for the first coffee of the day.", "Holds heat.", ""),
-        ("You can sip your favourite brew slowly.", "Your slow mornings and long chats just got better.", "You'll want a second cup."),
+        (
+            "You can sip your favourite brew slowly.",
+            "Your slow mornings and long chats just got better.",
+            "You'll want a second cup.",
+        ),
         ("Good mornings start here!", "Time for a cuppa!", "Coffee o'clock!"),
     ),
     "bottles": _Category(
-        "Bottle", _bottle,
+        "Bottle",
+        _bottle,
         ("One bottle, one day outside.", "Made for the trail and the office.", ""),
-        ("You'll keep cool wherever you wander.", "Your picnics, hikes and lazy park days are sorted.", "You'll never be thirsty on the go again."),
+        (
+            "You'll keep cool wherever you wander.",
+            "Your picnics, hikes and lazy park days are sorted.",
+            "You'll never be thirsty on the go again.",
+        ),
         ("Stay refreshed!", "Hello, hydration!", "Thirsty? We've got you!"),
     ),
     "blankets": _Category(
-        "Throw", _blanket,
+        "Throw",
+        _blanket,
         ("Made for cold cabins.", "For the sofa and the cabin.", ""),
-        ("You can curl up with a good book.", "It's just right for you and a cup of tea.", "Your sofa will never be the same."),
+        (
+            "You can curl up with a good book.",
+            "It's just right for you and a cup of tea.",
+            "Your sofa will never be the same.",
+        ),
         ("Time to get snug!", "Snuggle season is here!", "Hello, sofa days!"),
     ),
 }
@@ -359,17 +445,21 @@ def _sunny(product: Product, spec: _Category, rng: random.Random) -> str:
     if product.category == "kitchen knives":
         first = f"The {title} pairs a {f['blade length']} {f['blade']} blade with {_a(f['handle'])} handle"
     elif product.category == "sneakers":
-        first = rng.choice((
-            f"The {title} has {_a(f['upper'])} upper and a bouncy {f['sole']} sole in {shade}",
-            f"Meet the {title}: {_a(f['upper'])} upper on {_a(f['sole'])} sole, in {shade}",
-        ))
+        first = rng.choice(
+            (
+                f"The {title} has {_a(f['upper'])} upper and a bouncy {f['sole']} sole in {shade}",
+                f"Meet the {title}: {_a(f['upper'])} upper on {_a(f['sole'])} sole, in {shade}",
+            )
+        )
     else:
         material = f["material"]
-        first = rng.choice((
-            f"The {title} is made of {material} in {_a(shade)}",
-            f"The {title} comes in {shade} {material}",
-            f"Meet the {title}, made of {material} in {_a(shade)}",
-        ))
+        first = rng.choice(
+            (
+                f"The {title} is made of {material} in {_a(shade)}",
+                f"The {title} comes in {shade} {material}",
+                f"Meet the {title}, made of {material} in {_a(shade)}",
+            )
+        )
     listed = [x for k in ("features", "care") if k in f for x in f[k].split(", ")]
     nouns = [x for x in listed if x in _NOUN_FEATURES]
     adjectives = [x for x in listed if x not in _NOUN_FEATURES]
@@ -479,7 +569,9 @@ def brand_sft_examples(
     )
 
 
-def write_brand_dataset(out_dir: Path, brand: str, *, n: int = 400, seed: int = 0, holdout: float = 0.1) -> dict[str, Any]:
+def write_brand_dataset(
+    out_dir: Path, brand: str, *, n: int = 400, seed: int = 0, holdout: float = 0.1
+) -> dict[str, Any]:
     """Write ``train.jsonl``, ``heldout.jsonl`` and ``manifest.json`` for one brand; returns the manifest."""
     split = brand_sft_examples(brand, n=n, seed=seed, holdout=holdout)
     out_dir = Path(out_dir)

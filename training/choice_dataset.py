@@ -73,7 +73,9 @@ def _synthetic_one(job: tuple[int, int | None]) -> dict[str, Any] | None:
 
     seed, layout = job
     invoice = generate_invoice(seed, layout=layout)
-    return choice_record(parse_pdf(invoice.pdf), invoice.truth, seed=seed, layout=invoice.layout, language=invoice.language)
+    return choice_record(
+        parse_pdf(invoice.pdf), invoice.truth, seed=seed, layout=invoice.layout, language=invoice.language
+    )
 
 
 def synthetic_choice_records(
@@ -93,6 +95,13 @@ def synthetic_choice_records(
         made = [_synthetic_one(job) for job in progress_bar(jobs, desc="synthetic invoices", unit="invoice", **show)]
     else:
         with ProcessPoolExecutor(workers) as pool:
-            made = list(progress_bar(pool.map(_synthetic_one, jobs, chunksize=8), total=len(jobs),
-                                     desc="synthetic invoices", unit="invoice", **show))
+            made = list(
+                progress_bar(
+                    pool.map(_synthetic_one, jobs, chunksize=8),
+                    total=len(jobs),
+                    desc="synthetic invoices",
+                    unit="invoice",
+                    **show,
+                )
+            )
     return [record for record in made if record is not None]

@@ -203,7 +203,9 @@ def _example(document: ParsedDocument, truth: Mapping[str, Any], **meta: Any) ->
     choice = choice_example(document, truth)
     if choice is None:
         return None
-    return SFTExample(prompt=choice.prompt, completion=choice.completion, truth=choice.truth, choices=choice.choices, **meta)
+    return SFTExample(
+        prompt=choice.prompt, completion=choice.completion, truth=choice.truth, choices=choice.choices, **meta
+    )
 
 
 def truth_example(document: ParsedDocument, truth: Mapping[str, Any], **meta: Any) -> SFTExample | None:
@@ -304,8 +306,10 @@ def correction_example(
     """
     labelled = set(confirmed_fields) | set(changed_fields)
     if awaits_second_person(
-        needs_second_approval=needs_second_approval, changed_fields=changed_fields,
-        reviewer=reviewer, second_approver=second_approver,
+        needs_second_approval=needs_second_approval,
+        changed_fields=changed_fields,
+        reviewer=reviewer,
+        second_approver=second_approver,
     ):
         return SetAside(document_id, "NEEDS_SECOND_APPROVAL", "bank details changed by one person")
     failed = [check.name for check in run_checks(extraction) if not check.passed]
@@ -325,7 +329,9 @@ def correction_example(
     return example
 
 
-def correction_examples(rows: Iterable[Any], parsed_by_document: Mapping[str, ParsedDocument]) -> tuple[list[SFTExample], list[SetAside]]:
+def correction_examples(
+    rows: Iterable[Any], parsed_by_document: Mapping[str, ParsedDocument]
+) -> tuple[list[SFTExample], list[SetAside]]:
     """Examples from ``ApprovedExample`` rows (or objects with the same attributes).
 
     Args:

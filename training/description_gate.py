@@ -50,8 +50,13 @@ def heldout_products(examples: Iterable[Any]) -> list[GateProduct]:
 
 
 def describe(
-    service: DescriptionService, brand_id: str, adapter: str | None, products: Sequence[GateProduct],
-    *, on_product: Callable[[int, int], None] | None = None, brand_tenant: str = "",
+    service: DescriptionService,
+    brand_id: str,
+    adapter: str | None,
+    products: Sequence[GateProduct],
+    *,
+    on_product: Callable[[int, int], None] | None = None,
+    brand_tenant: str = "",
 ) -> dict[str, Scorecard]:
     """Each product's scorecard when ``adapter`` describes it.
 
@@ -62,8 +67,9 @@ def describe(
     """
     out: dict[str, Scorecard] = {}
     for index, item in enumerate(products):
-        prepared = service.prepare(item.product, brand_id=brand_id, adapter=adapter, lane="pipeline",
-                                   brand_tenant=brand_tenant)
+        prepared = service.prepare(
+            item.product, brand_id=brand_id, adapter=adapter, lane="pipeline", brand_tenant=brand_tenant
+        )
         result = None
         for item_or_piece in service.run(prepared, tenant_id=GATE_TENANT):
             result = item_or_piece
@@ -104,19 +110,28 @@ def compare_descriptions(
     """
     keys = list(champion)
     if not keys:
-        return GateReport(promote=False, reasons=["NO_DOCUMENTS: no held-out products to compare on"], metric="mean_score")
+        return GateReport(
+            promote=False, reasons=["NO_DOCUMENTS: no held-out products to compare on"], metric="mean_score"
+        )
     before, after = [champion[k] for k in keys], [challenger[k] for k in keys]
     boot = paired_bootstrap([_score(c) for c in before], [_score(c) for c in after], samples=samples, seed=seed)
     champ, chall = _summary(before), _summary(after)
     reasons: list[str] = []
     if not boot["ci_low"] > 0:
-        reasons.append(f"NOT_BETTER: the 95% interval of the score difference starts at {boot['ci_low']:+.4f}, not above 0")
+        reasons.append(
+            f"NOT_BETTER: the 95% interval of the score difference starts at {boot['ci_low']:+.4f}, not above 0"
+        )
     was, now = champ["grounding_violations_per_100"], chall["grounding_violations_per_100"]
     if now > was + 1e-9:
         reasons.append(f"MORE_INVENTED_FACTS: grounding violations per 100 descriptions {was:.1f} -> {now:.1f}")
     return GateReport(
-        promote=not reasons, reasons=reasons, champion=champ, challenger=chall, bootstrap=boot,
-        documents={"total": len(keys), **Counter(k.split("/", 1)[0] for k in keys if "/" in k)}, metric="mean_score",
+        promote=not reasons,
+        reasons=reasons,
+        champion=champ,
+        challenger=chall,
+        bootstrap=boot,
+        documents={"total": len(keys), **Counter(k.split("/", 1)[0] for k in keys if "/" in k)},
+        metric="mean_score",
     )
 
 
@@ -151,6 +166,7 @@ def run_description_gate(
         return None if on_product is None else (lambda done, _: on_product(offset + done, total))
 
     before = describe(service, brand_id, champion, products, on_product=progress(0), brand_tenant=brand_tenant)
-    after = describe(service, brand_id, challenger, products, on_product=progress(len(products)),
-                     brand_tenant=brand_tenant)
+    after = describe(
+        service, brand_id, challenger, products, on_product=progress(len(products)), brand_tenant=brand_tenant
+    )
     return compare_descriptions(before, after, samples=samples, seed=seed)

@@ -69,7 +69,9 @@ def documents_in(data: Path, *, limit: int = 0) -> list[tuple[Path, Path]]:
     return found
 
 
-def build_extractor(path: str, *, backend: Any, settings: Settings, calibrator: Calibrator | None = None) -> tuple[Any, str]:
+def build_extractor(
+    path: str, *, backend: Any, settings: Settings, calibrator: Calibrator | None = None
+) -> tuple[Any, str]:
     """The extractor of ``path`` and where its confidences' calibration comes from.
 
     The reader is built as the suite builds it (:func:`docai.services.extraction.readers.reader_from_settings`), with
@@ -105,8 +107,12 @@ def stage_seconds(timings: Any) -> dict[str, float]:
     else:
         values = dict(vars(timings)) if hasattr(timings, "__dict__") else {}
     return {
-        name: float(value) for name, value in values.items()
-        if name.endswith("_s") and "per_s" not in name and isinstance(value, int | float) and not isinstance(value, bool)
+        name: float(value)
+        for name, value in values.items()
+        if name.endswith("_s")
+        and "per_s" not in name
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
     }
 
 
@@ -124,8 +130,11 @@ def _folder(key: str) -> str:
 
 
 def calibration_section(
-    predictions: Mapping[str, Mapping[str, Any]], confidences: Mapping[str, Mapping[str, float]],
-    truths: Mapping[str, Mapping[str, Any]], *, precision: float = 0.995,
+    predictions: Mapping[str, Mapping[str, Any]],
+    confidences: Mapping[str, Mapping[str, float]],
+    truths: Mapping[str, Mapping[str, Any]],
+    *,
+    precision: float = 0.995,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(calibration, straight_through)`` of a report, over the documents that have confidences.
 
@@ -146,14 +155,25 @@ def calibration_section(
             if conf is not None:
                 by_field.setdefault(name, []).append((conf, ok))
     everything = [pair for values in by_field.values() for pair in values]
-    calibration = {name: {"ece": expected_calibration_error(values), "support": len(values)} for name, values in sorted(by_field.items())}
+    calibration = {
+        name: {"ece": expected_calibration_error(values), "support": len(values)}
+        for name, values in sorted(by_field.items())
+    }
     calibration[POOLED] = {"ece": expected_calibration_error(everything), "support": len(everything)}
     return calibration, straight_through(documents, precision=precision, required=DEFAULT_REQUIRED_FIELDS)
 
 
 def evaluate_directory(
-    *, data: Path, out: Path | None, settings: Settings, adapter: str = "", limit: int = 0, backend: Any = None,
-    resume: bool = False, path: str | None = None, calibrator: Calibrator | None = None,
+    *,
+    data: Path,
+    out: Path | None,
+    settings: Settings,
+    adapter: str = "",
+    limit: int = 0,
+    backend: Any = None,
+    resume: bool = False,
+    path: str | None = None,
+    calibrator: Calibrator | None = None,
 ) -> dict[str, Any]:
     """Extracts every document in `data`, scores it against its ground truth and writes the report.
 
@@ -223,7 +243,10 @@ def evaluate_directory(
                 "calibration_file": calibration_file,
                 "errors": errors,
                 "per_folder": {
-                    name: {"micro_f1": score_documents(predictions, {k: header[k] for k in keys})["micro_f1"], "documents": len(keys)}
+                    name: {
+                        "micro_f1": score_documents(predictions, {k: header[k] for k in keys})["micro_f1"],
+                        "documents": len(keys),
+                    }
                     for name, keys in sorted(folders.items())
                 },
                 "calibration": calibration,
@@ -252,8 +275,11 @@ def evaluate_directory(
             truths[key] = json.loads(truth_path.read_text())
             if key in kept_keys:
                 predictions[key] = earlier["predictions"][key]
-                for kept, holder in ((earlier.get("confidences", {}), confidences), (earlier.get("paths", {}), paths),
-                                     (earlier.get("errors", {}), errors)):
+                for kept, holder in (
+                    (earlier.get("confidences", {}), confidences),
+                    (earlier.get("paths", {}), paths),
+                    (earlier.get("errors", {}), errors),
+                ):
                     if key in kept:
                         holder[key] = kept[key]
                 continue
@@ -322,9 +348,15 @@ def compare_reports(before: dict[str, Any], after: dict[str, Any], *, data: Path
         "documents": len(common),
         "before": first,
         "after": second,
-        "bootstrap": paired_bootstrap([first["per_document"][k] for k in common], [second["per_document"][k] for k in common]),
+        "bootstrap": paired_bootstrap(
+            [first["per_document"][k] for k in common], [second["per_document"][k] for k in common]
+        ),
         "groups": {
-            name: {"documents": len(keys), "before": scored(before, keys)["micro_f1"], "after": scored(after, keys)["micro_f1"]}
+            name: {
+                "documents": len(keys),
+                "before": scored(before, keys)["micro_f1"],
+                "after": scored(after, keys)["micro_f1"],
+            }
             for name, keys in sorted(groups.items())
         },
     }
@@ -334,14 +366,21 @@ def comparison_table(comparison: dict[str, Any]) -> str:
     """The comparison as Markdown: headline, bootstrap, per field and per folder."""
     before, after, boot = comparison["before"], comparison["after"], comparison["bootstrap"]
     lines = [
-        (f"{comparison['documents']} documents; micro-F1 (header fields) {before['micro_f1']:.3f} → {after['micro_f1']:.3f}; "
-        f"paired bootstrap (after − before) {boot['mean_diff']:+.3f}, 95% interval [{boot['ci_low']:+.3f}, {boot['ci_high']:+.3f}]"),
+        (
+            f"{comparison['documents']} documents; "
+            f"micro-F1 (header fields) {before['micro_f1']:.3f} → {after['micro_f1']:.3f}; "
+            f"paired bootstrap (after − before) {boot['mean_diff']:+.3f}, "
+            f"95% interval [{boot['ci_low']:+.3f}, {boot['ci_high']:+.3f}]"
+        ),
         "",
         "| field | support | before F1 | after F1 |",
         "|---|---|---|---|",
     ]
     for name in sorted(after["fields"]):
-        lines.append(f"| {name} | {after['fields'][name]['support']} | {before['fields'][name]['f1']:.2f} | {after['fields'][name]['f1']:.2f} |")
+        lines.append(
+            f"| {name} | {after['fields'][name]['support']} | "
+            f"{before['fields'][name]['f1']:.2f} | {after['fields'][name]['f1']:.2f} |"
+        )
     lines += ["", "| folder | documents | before micro-F1 | after micro-F1 |", "|---|---|---|---|"]
     for name, group in comparison["groups"].items():
         lines.append(f"| {name} | {group['documents']} | {group['before']:.3f} | {group['after']:.3f} |")

@@ -52,7 +52,28 @@ from docai.training.catalogue import generate_catalogue
 __all__ = ["CalibrationText", "bad_texts", "calibrate", "good_texts", "main"]
 
 ZIPF_CANDIDATES = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5)
-_SYLLABLES = ["so", "pre", "ol", "la", "bri", "ndo", "ta", "mek", "ru", "vo", "zan", "pli", "qua", "gro", "fen", "dul", "sku", "tro", "ber", "nix"]
+_SYLLABLES = [
+    "so",
+    "pre",
+    "ol",
+    "la",
+    "bri",
+    "ndo",
+    "ta",
+    "mek",
+    "ru",
+    "vo",
+    "zan",
+    "pli",
+    "qua",
+    "gro",
+    "fen",
+    "dul",
+    "sku",
+    "tro",
+    "ber",
+    "nix",
+]
 
 
 @dataclass(frozen=True)
@@ -145,11 +166,18 @@ def _features(checker: FluencyChecker, texts: Sequence[CalibrationText], brands:
     rows = []
     for t in texts:
         report = checker.check(t.text, product=t.product, known=brand_words(brands.get(t.brand)))
-        rows.append({
-            "label": t.label, "kind": t.kind, "brand": t.brand, "text": t.text,
-            "mean_logprob": report.mean_logprob, "repeats": len(report.repeats), "misused": len(report.misused),
-            "nonword_zipfs": _nonword_zipfs(checker, t, brands),
-        })
+        rows.append(
+            {
+                "label": t.label,
+                "kind": t.kind,
+                "brand": t.brand,
+                "text": t.text,
+                "mean_logprob": report.mean_logprob,
+                "repeats": len(report.repeats),
+                "misused": len(report.misused),
+                "nonword_zipfs": _nonword_zipfs(checker, t, brands),
+            }
+        )
     return rows
 
 
@@ -183,7 +211,8 @@ def _rates(rows: Sequence[dict[str, Any]], t: FluencyThresholds) -> dict[str, An
         "good_failed": round(sum(_fails(r, t) for r in good) / max(1, len(good)), 3),
         "bad_failed": round(sum(_fails(r, t) for r in bad) / max(1, len(bad)), 3),
         "bad_failed_by_kind": {
-            k: round(sum(_fails(r, t) for r in bad if r["kind"] == k) / sum(r["kind"] == k for r in bad), 3) for k in kinds
+            k: round(sum(_fails(r, t) for r in bad if r["kind"] == k) / sum(r["kind"] == k for r in bad), 3)
+            for k in kinds
         },
     }
 
@@ -213,7 +242,8 @@ def calibrate(rows: Sequence[dict[str, Any]], *, max_false_alarms: float) -> tup
         "good_failed": round(sum(r["repeats"] > max_repeats for r in good) / len(good), 3),
         "stutter_or_loop_failed": round(
             sum(r["repeats"] > max_repeats for r in bad if r["kind"] in ("stutter", "loop"))
-            / max(1, sum(r["kind"] in ("stutter", "loop") for r in bad)), 3,
+            / max(1, sum(r["kind"] in ("stutter", "loop") for r in bad)),
+            3,
         ),
     }
     detail["misused"] = {"good_failed": round(sum(r["misused"] > 0 for r in good) / len(good), 3)}
@@ -247,16 +277,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from docai.services.models.engines import create_backend
 
     parser = argparse.ArgumentParser(prog="python -m docai.training.fluency_calibration", description=main.__doc__)
-    parser.add_argument("--items", type=int, default=40, help="catalogue training items (each gives one text per brand)")
+    parser.add_argument(
+        "--items", type=int, default=40, help="catalogue training items (each gives one text per brand)"
+    )
     parser.add_argument("--bad", type=int, default=200, help="corrupted texts (a random sample of all corruptions)")
     parser.add_argument("--sampled", type=int, default=30, help="base-model samples at a high temperature")
-    parser.add_argument("--seed", type=int, default=11, help="catalogue seed (a training namespace, never the held-out one)")
+    parser.add_argument(
+        "--seed", type=int, default=11, help="catalogue seed (a training namespace, never the held-out one)"
+    )
     parser.add_argument("--max-false-alarms", type=float, default=0.02, help="most good texts a threshold may fail")
     parser.add_argument("--backend", default="onnx")
     parser.add_argument("--out", type=Path, default=THRESHOLDS_FILE)
     parser.add_argument("--rows", type=Path, default=None, help="also write every text with its features (JSON)")
     parser.add_argument("--from-rows", type=Path, default=None, help="refit from the rows of an earlier run")
-    parser.add_argument("--engine", default="onnx (int8) SmolLM2-135M-Instruct", help="with --from-rows: the engine that scored them")
+    parser.add_argument(
+        "--engine", default="onnx (int8) SmolLM2-135M-Instruct", help="with --from-rows: the engine that scored them"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -285,8 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     thresholds, detail = calibrate(fit, max_false_alarms=args.max_false_alarms)
     report = {
         "thresholds": {
-            "min_zipf": thresholds.min_zipf, "max_nonwords": thresholds.max_nonwords,
-            "max_repeats": thresholds.max_repeats, "min_mean_logprob": thresholds.min_mean_logprob,
+            "min_zipf": thresholds.min_zipf,
+            "max_nonwords": thresholds.max_nonwords,
+            "max_repeats": thresholds.max_repeats,
+            "min_mean_logprob": thresholds.min_mean_logprob,
         },
         "command": "python -m docai.training.fluency_calibration "
         + " ".join(argv if argv is not None else __import__("sys").argv[1:]),

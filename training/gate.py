@@ -2,8 +2,8 @@
 
 Both adapters answer the reader's questions (which candidate is each field in doubt) about the
 same documents: the dataset's held-out split (vendors never trained on) and the shared dev set
-(``settings.dev_set``, ``../shared/eval/dev`` beside a checkout: real invoices written by others); the chosen values are scored
-against the truth. The challenger passes when
+(``settings.dev_set``, ``../shared/eval/dev`` beside a checkout: real invoices written by others);
+the chosen values are scored against the truth. The challenger passes when
 
 1. its micro-F1 over the pooled documents is higher, with confidence: a paired bootstrap
    over documents puts the lower bound of the 95% interval of the per-document F1
@@ -88,11 +88,15 @@ class GateReport:
         label = _METRIC_LABELS.get(self.metric, self.metric)
         line = (
             f"{verdict}: {label} {self.champion.get(self.metric, 0):.3f} -> {self.challenger.get(self.metric, 0):.3f}, "
-            f"95% CI of the difference [{self.bootstrap.get('ci_low', 0):+.3f}, {self.bootstrap.get('ci_high', 0):+.3f}]"
+            f"95% CI of the difference [{self.bootstrap.get('ci_low', 0):+.3f}, "
+            f"{self.bootstrap.get('ci_high', 0):+.3f}]"
         )
         grounding = "grounding_violations_per_100"
         if grounding in self.champion or grounding in self.challenger:
-            line += f", invented facts per 100 {self.champion.get(grounding, 0):.1f} -> {self.challenger.get(grounding, 0):.1f}"
+            line += (
+                f", invented facts per 100 {self.champion.get(grounding, 0):.1f} -> "
+                f"{self.challenger.get(grounding, 0):.1f}"
+            )
         return line + (f" ({'; '.join(self.reasons)})" if self.reasons else "")
 
 
@@ -108,7 +112,11 @@ def heldout_documents(examples: Iterable[Any]) -> list[GateDocument]:
     for index, example in enumerate(examples):
         source = example.source
         key = f"heldout/{source.get('seed', source.get('document', index))}"
-        out.append(GateDocument(key=key, messages=list(example.prompt), truth=dict(example.truth), choices=dict(example.choices)))
+        out.append(
+            GateDocument(
+                key=key, messages=list(example.prompt), truth=dict(example.truth), choices=dict(example.choices)
+            )
+        )
     return out
 
 
@@ -128,8 +136,14 @@ def dev_documents(directory: Path = DEV_SET, *, limit: int = 0) -> list[GateDocu
         truth = {k: v for k, v in json.loads(truth_path.read_text()).items() if not k.startswith("_")}
         choice = choice_example(parse_pdf(pdf.read_bytes()), truth)
         if choice is not None:
-            out.append(GateDocument(key=f"dev/{pdf.relative_to(directory)}", messages=choice.prompt, truth=choice.truth,
-                                    choices=choice.choices))
+            out.append(
+                GateDocument(
+                    key=f"dev/{pdf.relative_to(directory)}",
+                    messages=choice.prompt,
+                    truth=choice.truth,
+                    choices=choice.choices,
+                )
+            )
     return out
 
 
@@ -137,7 +151,11 @@ def dev_documents(directory: Path = DEV_SET, *, limit: int = 0) -> list[GateDocu
 
 
 def predict(
-    backend: Any, adapter: str | None, documents: Sequence[GateDocument], *, max_new_tokens: int = 64,
+    backend: Any,
+    adapter: str | None,
+    documents: Sequence[GateDocument],
+    *,
+    max_new_tokens: int = 64,
     on_document: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each document's chosen values by ``adapter`` (None = the base model): one letter per asked field.
@@ -148,8 +166,13 @@ def predict(
     for index, document in enumerate(documents):
         counts = {name: len(options) for name, options in document.choices.items()}
         result = backend.generate(
-            GenerationRequest(messages=document.messages, adapter=adapter, max_new_tokens=max_new_tokens,
-                              json_schema=enum_schema(counts), lane="pipeline")
+            GenerationRequest(
+                messages=document.messages,
+                adapter=adapter,
+                max_new_tokens=max_new_tokens,
+                json_schema=enum_schema(counts),
+                lane="pipeline",
+            )
         )
         picked = read_letters(result.text, counts)
         out[document.key] = {name: document.choices[name][i] for name, i in picked.items()}
@@ -268,7 +291,9 @@ def run_gate(
         return None if on_document is None else (lambda done, _: on_document(offset + done, total))
 
     before = predict(backend, champion, everything, max_new_tokens=max_new_tokens, on_document=progress(0))
-    after = predict(backend, challenger, everything, max_new_tokens=max_new_tokens, on_document=progress(len(everything)))
+    after = predict(
+        backend, challenger, everything, max_new_tokens=max_new_tokens, on_document=progress(len(everything))
+    )
     truths = {doc.key: doc.truth for doc in everything}
     sets = {name: [doc.key for doc in docs] for name, docs in documents.items()}
     return compare(before, after, truths, sets=sets, samples=samples, seed=seed)

@@ -56,19 +56,38 @@ PROGRESS_WRITE_S = 1.0
 
 
 # (spec, train.jsonl, model_dir, out_dir, on_event, register_process) -> the trainer's "done" payload
-TrainFn = Callable[[TuningSpec, Path, Path, Path, Callable[[dict[str, Any]], None], Callable[[Any], None]], dict[str, Any]]
+TrainFn = Callable[
+    [TuningSpec, Path, Path, Path, Callable[[dict[str, Any]], None], Callable[[Any], None]], dict[str, Any]
+]
 
 
 def subprocess_train(
-    spec: TuningSpec, train: Path, model_dir: Path, out_dir: Path,
-    on_event: Callable[[dict[str, Any]], None], register_process: Callable[[Any], None],
+    spec: TuningSpec,
+    train: Path,
+    model_dir: Path,
+    out_dir: Path,
+    on_event: Callable[[dict[str, Any]], None],
+    register_process: Callable[[Any], None],
 ) -> dict[str, Any]:
     """Run ``python -m docai.training.trainer`` and relay its JSON-line events."""
     spec_file = out_dir.parent / "spec.json"
     spec_file.write_text(spec.model_dump_json())
-    command = [sys.executable, "-m", "docai.training.trainer", "--spec", str(spec_file), "--train", str(train),
-               "--model", str(model_dir), "--out", str(out_dir)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "docai.training.trainer",
+        "--spec",
+        str(spec_file),
+        "--train",
+        str(train),
+        "--model",
+        str(model_dir),
+        "--out",
+        str(out_dir),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     register_process(process)
     done: dict[str, Any] = {}
     assert process.stdout is not None
@@ -113,9 +132,18 @@ class JobManager:
     """
 
     def __init__(
-        self, *, db: Any, registry: AdapterRegistry, backend: Any, work_dir: Path,
-        model_dir: Callable[[], Path], train_fn: TrainFn = subprocess_train, gate_fn: GateFn = run_gate,
-        spec: TuningSpec | None = None, descriptions: Any = None, description_gate_fn: GateFn = run_description_gate,
+        self,
+        *,
+        db: Any,
+        registry: AdapterRegistry,
+        backend: Any,
+        work_dir: Path,
+        model_dir: Callable[[], Path],
+        train_fn: TrainFn = subprocess_train,
+        gate_fn: GateFn = run_gate,
+        spec: TuningSpec | None = None,
+        descriptions: Any = None,
+        description_gate_fn: GateFn = run_description_gate,
         dev_set: Path = DEV_SET,
     ) -> None:
         self.db = db
@@ -219,8 +247,9 @@ class JobManager:
             self._requests[(tenant_id, request_id)] = (fingerprint, job.id)
             self._cancel[job.id] = threading.Event()
         if start:
-            threading.Thread(target=self._run, args=(job.id, task, spec, options, build, owner), name=f"tuning-{job.id}",
-                             daemon=True).start()
+            threading.Thread(
+                target=self._run, args=(job.id, task, spec, options, build, owner), name=f"tuning-{job.id}", daemon=True
+            ).start()
         return replace(job)
 
     def _recall(self, *, tenant_id: str, request_id: str, fingerprint: str) -> TuningJob | None:
@@ -265,22 +294,39 @@ class JobManager:
         if job.state in TERMINAL_STATES:
             return job
         if job_id not in self._cancel:  # recorded unfinished, but no process here runs it: close the record
-            self._record(replace(job, state=JobState.CANCELLED, stage=JobStage.DONE, end_time=dt.datetime.now(dt.UTC),
-                                 error_code=1, error_reason="CANCELLED", error_message="cancelled by the caller",
-                                 revision=job.revision + 1))
+            self._record(
+                replace(
+                    job,
+                    state=JobState.CANCELLED,
+                    stage=JobStage.DONE,
+                    end_time=dt.datetime.now(dt.UTC),
+                    error_code=1,
+                    error_reason="CANCELLED",
+                    error_message="cancelled by the caller",
+                    revision=job.revision + 1,
+                )
+            )
             return self.get(tenant_id=tenant_id, job_id=job_id)
         self._cancel[job_id].set()
         process = self._process.get(job_id)
         if process is not None and process.poll() is None:
             process.kill()
-        self._update(job_id, state=JobState.CANCELLED, stage=JobStage.DONE, end_time=dt.datetime.now(dt.UTC),
-                     error_code=1, error_reason="CANCELLED", error_message="cancelled by the caller")
+        self._update(
+            job_id,
+            state=JobState.CANCELLED,
+            stage=JobStage.DONE,
+            end_time=dt.datetime.now(dt.UTC),
+            error_code=1,
+            error_reason="CANCELLED",
+            error_message="cancelled by the caller",
+        )
         return self.get(tenant_id=tenant_id, job_id=job_id)
 
     # -- the job ---------------------------------------------------------------------------
 
     def _spec(self, task: TrainingTask, options: JobOptions, owner: str = "") -> TuningSpec:
-        """The job's training setup; it continues the champion serving ``owner`` ("" shared), so corrections refine what serves."""
+        """The job's training setup; it continues the champion serving ``owner`` ("" shared), so
+        corrections refine what serves."""
         changes: dict[str, Any] = {**task.spec_defaults, "task": options.task}
         champion = self.registry.champion(options.task, tenant=owner or None)
         if champion is not None:
@@ -294,14 +340,21 @@ class JobManager:
         return self.spec.model_copy(update=changes)
 
     def build_dataset(self, *, tenant_id: str, options: JobOptions, seed: int = 0) -> DatasetBuild:
-        """The dataset a job of ``options.task`` for ``tenant_id`` trains and is gated on (:meth:`TrainingTask.dataset`)."""
+        """The dataset a job of ``options.task`` for ``tenant_id`` trains and is gated on
+        (:meth:`TrainingTask.dataset`)."""
         return resolve(options.task).dataset(self, tenant_id=tenant_id, options=options, seed=seed)
 
     def _cancelled(self, job_id: str) -> bool:
         return self._cancel[job_id].is_set()
 
     def _run(
-        self, job_id: str, task: TrainingTask, spec: TuningSpec, options: JobOptions, build: DatasetBuild, owner: str = ""
+        self,
+        job_id: str,
+        task: TrainingTask,
+        spec: TuningSpec,
+        options: JobOptions,
+        build: DatasetBuild,
+        owner: str = "",
     ) -> None:
         directory = self.work_dir / job_id
         try:
@@ -309,41 +362,89 @@ class JobManager:
 
             def on_event(event: dict[str, Any]) -> None:
                 if not self._cancelled(job_id):
-                    self._update(job_id, step=int(event.get("step", 0)), total_steps=int(event.get("total_steps", 0)),
-                                 loss=float(event.get("loss") or 0.0), eta_s=float(event.get("eta_s", 0.0)))
+                    self._update(
+                        job_id,
+                        step=int(event.get("step", 0)),
+                        total_steps=int(event.get("total_steps", 0)),
+                        loss=float(event.get("loss") or 0.0),
+                        eta_s=float(event.get("eta_s", 0.0)),
+                    )
 
-            done = self.train_fn(spec, directory / "dataset" / "train.jsonl", self.model_dir(), directory / "adapter",
-                                 on_event, lambda p: self._process.__setitem__(job_id, p))
+            done = self.train_fn(
+                spec,
+                directory / "dataset" / "train.jsonl",
+                self.model_dir(),
+                directory / "adapter",
+                on_event,
+                lambda p: self._process.__setitem__(job_id, p),
+            )
             if self._cancelled(job_id):
                 return
-            training = {k: done[k] for k in ("train_loss", "seconds", "tokens_per_s", "peak_memory_mb", "steps", "method") if k in done}
+            training = {
+                k: done[k]
+                for k in ("train_loss", "seconds", "tokens_per_s", "peak_memory_mb", "steps", "method")
+                if k in done
+            }
             manifest = json.loads((directory / "dataset" / "manifest.json").read_text())
             version = self.registry.register(
-                spec.task, directory / "adapter", dataset_sha256=manifest["sha256"], metrics={"training": training},
-                extra={"dataset": manifest["counts"], "source": f"tuningJobs/{job_id}", "tenant": self.get_raw(job_id).tenant_id,
-                       "owner": owner},
+                spec.task,
+                directory / "adapter",
+                dataset_sha256=manifest["sha256"],
+                metrics={"training": training},
+                extra={
+                    "dataset": manifest["counts"],
+                    "source": f"tuningJobs/{job_id}",
+                    "tenant": self.get_raw(job_id).tenant_id,
+                    "owner": owner,
+                },
                 move=True,
             )
-            self._update(job_id, stage=JobStage.EVALUATING, adapter=version.name,
-                         metrics={**self.get_raw(job_id).metrics, "training": training})
+            self._update(
+                job_id,
+                stage=JobStage.EVALUATING,
+                adapter=version.name,
+                metrics={**self.get_raw(job_id).metrics, "training": training},
+            )
             self.backend.load_adapter(version.loaded_name, version.path)
             report = task.gate(self, challenger=version.loaded_name, build=build, options=options, owner=owner)
             if self._cancelled(job_id):
                 return
-            self.registry.update_metadata(spec.task, version.version, gate=report.to_dict(),
-                                          metrics={"training": training, "gate": {"champion": report.champion.get(report.metric),
-                                                                                  "challenger": report.challenger.get(report.metric)}})
+            self.registry.update_metadata(
+                spec.task,
+                version.version,
+                gate=report.to_dict(),
+                metrics={
+                    "training": training,
+                    "gate": {
+                        "champion": report.champion.get(report.metric),
+                        "challenger": report.challenger.get(report.metric),
+                    },
+                },
+            )
             promoted = False
             if report.promote and options.auto_promote:
                 self.registry.promote(spec.task, version.version, tenant=owner or None)
                 self.registry.activate(self.backend, spec.task, tenant=owner or None)
                 promoted = True
-            self._update(job_id, state=JobState.SUCCEEDED, stage=JobStage.DONE, promoted=promoted,
-                         gate_summary=report.summary(), end_time=dt.datetime.now(dt.UTC),
-                         metrics={**self.get_raw(job_id).metrics, "gate": {"promote": report.promote, "reasons": report.reasons,
-                                  f"champion_{report.metric}": report.champion.get(report.metric),
-                                  f"challenger_{report.metric}": report.challenger.get(report.metric),
-                                  "ci_low": report.bootstrap.get("ci_low"), "ci_high": report.bootstrap.get("ci_high")}})
+            self._update(
+                job_id,
+                state=JobState.SUCCEEDED,
+                stage=JobStage.DONE,
+                promoted=promoted,
+                gate_summary=report.summary(),
+                end_time=dt.datetime.now(dt.UTC),
+                metrics={
+                    **self.get_raw(job_id).metrics,
+                    "gate": {
+                        "promote": report.promote,
+                        "reasons": report.reasons,
+                        f"champion_{report.metric}": report.champion.get(report.metric),
+                        f"challenger_{report.metric}": report.challenger.get(report.metric),
+                        "ci_low": report.bootstrap.get("ci_low"),
+                        "ci_high": report.bootstrap.get("ci_high"),
+                    },
+                },
+            )
         except Exception as exc:  # noqa: BLE001 - a job's failure is reported on the job, never raised into the thread
             if self._cancelled(job_id):
                 return
@@ -352,8 +453,15 @@ class JobManager:
             code = exc.code.value[0] if isinstance(exc, DocAIError) else 13
             reason = exc.reason if isinstance(exc, DocAIError) else "INTERNAL_ERROR"
             message = exc.message if isinstance(exc, DocAIError) else "the job failed unexpectedly"
-            self._update(job_id, state=JobState.FAILED, stage=JobStage.DONE, end_time=dt.datetime.now(dt.UTC),
-                         error_code=code, error_reason=reason, error_message=message)
+            self._update(
+                job_id,
+                state=JobState.FAILED,
+                stage=JobStage.DONE,
+                end_time=dt.datetime.now(dt.UTC),
+                error_code=code,
+                error_reason=reason,
+                error_message=message,
+            )
         finally:
             self._process.pop(job_id, None)
             self._written.pop(job_id, None)
@@ -378,7 +486,10 @@ class JobManager:
             job.revision += 1
             self._cond.notify_all()
             now = time.monotonic()
-            if changes.keys() <= PROGRESS_FIELDS and now - self._written.get(job_id, -PROGRESS_WRITE_S) < PROGRESS_WRITE_S:
+            if (
+                changes.keys() <= PROGRESS_FIELDS
+                and now - self._written.get(job_id, -PROGRESS_WRITE_S) < PROGRESS_WRITE_S
+            ):
                 return
             self._written[job_id] = now
             snapshot = replace(job)

@@ -70,7 +70,9 @@ def _answer(extraction: Extraction, labelled: set[str]) -> dict[str, Any]:
     return answer
 
 
-def examples_for(db: Any, tenant_id: str, vendor_hint_text: str, k: int = 1, *, vendor_key: str = "") -> list[FewShotExample]:
+def examples_for(
+    db: Any, tenant_id: str, vendor_hint_text: str, k: int = 1, *, vendor_key: str = ""
+) -> list[FewShotExample]:
     """Up to ``k`` approved examples of the tenant whose vendor matches the new document.
 
     A row matches when its ``vendor_key`` equals ``vendor_key`` (when known), or when the
@@ -114,7 +116,9 @@ def examples_for(db: Any, tenant_id: str, vendor_hint_text: str, k: int = 1, *, 
             text = document_text(ParsedDocument.model_validate(parsed_json), max_chars=EXAMPLE_MAX_CHARS)
             same = bool(wanted) and row.vendor_key == wanted
             if not same and hint:
-                same = difflib.SequenceMatcher(None, hint, header_lines(text), autojunk=False).ratio() >= _MIN_SIMILARITY
+                same = (
+                    difflib.SequenceMatcher(None, hint, header_lines(text), autojunk=False).ratio() >= _MIN_SIMILARITY
+                )
             if not same:
                 continue
             labelled = set(row.confirmed_fields or []) | set(row.changed_fields or [])

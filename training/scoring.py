@@ -1,4 +1,5 @@
-"""Score predicted invoice fields against ground truth, as the evaluation set's README says (``../shared/eval/README.md`` beside a checkout).
+"""Score predicted invoice fields against ground truth, as the evaluation set's README says
+(``../shared/eval/README.md`` beside a checkout).
 
 - Only fields present in the truth are scored; keys starting with ``_`` are notes, not
   truth. Per field: TP when the prediction equals the truth, FP when a different value was
@@ -142,18 +143,14 @@ def values_equal(predicted: object, truth: object, *, field: str) -> bool:
     if isinstance(predicted, float | int) or isinstance(truth, float | int):
         # A number where the truth has a string (or vice versa) compares as text.
         return _text(predicted, spaceless=False) == _text(truth, spaceless=False)
-    return _text(predicted, spaceless=field in _SPACELESS_FIELDS) == _text(
-        truth, spaceless=field in _SPACELESS_FIELDS
-    )
+    return _text(predicted, spaceless=field in _SPACELESS_FIELDS) == _text(truth, spaceless=field in _SPACELESS_FIELDS)
 
 
 def _truth_fields(truth: Mapping[str, Any]) -> list[str]:
     return [key for key in truth if not key.startswith("_") and key not in _NOT_HEADER]
 
 
-def _score_header(
-    prediction: Mapping[str, Any], truth: Mapping[str, Any]
-) -> tuple[dict[str, FieldCounts], bool]:
+def _score_header(prediction: Mapping[str, Any], truth: Mapping[str, Any]) -> tuple[dict[str, FieldCounts], bool]:
     counts: dict[str, FieldCounts] = {}
     exact = True
     for field in _truth_fields(truth):
@@ -403,5 +400,7 @@ def field_outcomes(
             outcomes.append((name, None, False))
             continue
         confidence = confidences.get(name)
-        outcomes.append((name, None if confidence is None else float(confidence), values_equal(predicted, truth[name], field=name)))
+        outcomes.append(
+            (name, None if confidence is None else float(confidence), values_equal(predicted, truth[name], field=name))
+        )
     return outcomes

@@ -29,8 +29,15 @@ from docai.training.description_gate import GateProduct, heldout_products
 from docai.training.gate import GateReport, dev_documents, heldout_documents
 
 __all__ = [
-    "DEV_PRODUCTS", "BrandTask", "ExtractionTask", "GateFn", "JobResources", "TrainingTask", "register",
-    "register_family", "resolve",
+    "DEV_PRODUCTS",
+    "BrandTask",
+    "ExtractionTask",
+    "GateFn",
+    "JobResources",
+    "TrainingTask",
+    "register",
+    "register_family",
+    "resolve",
 ]
 
 GateFn = Callable[..., GateReport]
@@ -94,8 +101,9 @@ def _champion(jobs: JobResources, task: str, owner: str) -> str | None:
     found = jobs.registry.champion(task, tenant=owner or None)
     if found is None:
         return None
-    return jobs.registry.load_into(jobs.backend, found.version, task=task, served_as=found.loaded_name,
-                                   tenant=owner or None)
+    return jobs.registry.load_into(
+        jobs.backend, found.version, task=task, served_as=found.loaded_name, tenant=owner or None
+    )
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,10 @@ class ExtractionTask:
         records = synthetic_choice_records(range(seed, seed + count), workers=workers, layouts=layouts, progress=True)
         digest = hashlib.sha256("\n".join(json.dumps(r, sort_keys=True) for r in records).encode()).hexdigest()
         return [{"prompt": r["prompt"], "completion": r["completion"]} for r in records], {
-            "sha256": digest, "synthetic_seeds": f"{seed}..{seed + count - 1}", "train": len(records), "format": "choice",
+            "sha256": digest,
+            "synthetic_seeds": f"{seed}..{seed + count - 1}",
+            "train": len(records),
+            "format": "choice",
         }
 
 
@@ -168,8 +179,11 @@ class BrandTask:
             NotFoundError: ``BRAND_NOT_FOUND`` (also another tenant's own brand).
         """
         if jobs.descriptions is None:
-            raise FailedPreconditionError("this server has no description service to train brands with",
-                                          reason="BRAND_TASKS_UNAVAILABLE", task=self.name)
+            raise FailedPreconditionError(
+                "this server has no description service to train brands with",
+                reason="BRAND_TASKS_UNAVAILABLE",
+                task=self.name,
+            )
         return str(jobs.descriptions.get_brand(self.brand, tenant_id).id)
 
     def _own(self, jobs: JobResources, tenant_id: str) -> bool:
@@ -182,14 +196,20 @@ class BrandTask:
         if shared and jobs.descriptions is not None and self._own(jobs, tenant_id):
             raise FailedPreconditionError(
                 f"brand {self.brand!r} belongs to a tenant: its admin trains it, for that tenant only",
-                reason="TENANT_BRAND_NOT_SHARED", task=self.name,
+                reason="TENANT_BRAND_NOT_SHARED",
+                task=self.name,
             )
         self._brand_id(jobs, tenant_id)
 
     def dataset(self, jobs: JobResources, *, tenant_id: str, options: JobOptions, seed: int) -> DatasetBuild:
-        return brand_dataset(jobs.descriptions, self._brand_id(jobs, tenant_id), tenant_id=tenant_id,
-                             synthetic=options.synthetic_examples, seed=seed,
-                             max_reviewer_share=options.max_reviewer_share or 0.5)
+        return brand_dataset(
+            jobs.descriptions,
+            self._brand_id(jobs, tenant_id),
+            tenant_id=tenant_id,
+            synthetic=options.synthetic_examples,
+            seed=seed,
+            max_reviewer_share=options.max_reviewer_share or 0.5,
+        )
 
     def gate(
         self, jobs: JobResources, *, challenger: str, build: DatasetBuild, options: JobOptions, owner: str
@@ -204,8 +224,9 @@ class BrandTask:
             products += [GateProduct(key=f"catalogue/{item.id}", product=item.product) for item in items]
         # A tenant's own brand is looked up as its owner sees it (the descriptions are still the gate's own).
         own = {"brand_tenant": owner} if self._own(jobs, owner) else {}
-        return jobs.description_gate_fn(jobs.descriptions, brand_id=brand, champion=champion, challenger=challenger,
-                                        products=products, **own)
+        return jobs.description_gate_fn(
+            jobs.descriptions, brand_id=brand, champion=champion, challenger=challenger, products=products, **own
+        )
 
     def synthetic_records(self, count: int, *, seed: int, workers: int, work: Path, layouts: Sequence[int]) -> Records:
         from docai.training.catalogue import write_brand_dataset
@@ -213,8 +234,12 @@ class BrandTask:
 
         manifest = write_brand_dataset(work / "dataset", self.brand, n=count, seed=seed)
         splits = manifest["splits"]
-        summary = {"sha256": splits["train"]["sha256"], "catalogue_seed": seed,
-                   "train": splits["train"]["examples"], "heldout": splits["heldout"]["examples"]}
+        summary = {
+            "sha256": splits["train"]["sha256"],
+            "catalogue_seed": seed,
+            "train": splits["train"]["examples"],
+            "heldout": splits["heldout"]["examples"],
+        }
         return read_examples(work / "dataset" / "train.jsonl"), summary
 
 
@@ -242,7 +267,7 @@ def resolve(name: str) -> TrainingTask:
         return _TASKS[name]
     for prefix, make in _FAMILIES.items():
         if name.startswith(prefix) and len(name) > len(prefix):
-            return make(name[len(prefix):])
+            return make(name[len(prefix) :])
     known = [f"'{task}'" for task in _TASKS] + [f"'{prefix}<{prefix.strip('-')}>'" for prefix in _FAMILIES]
     raise InvalidArgumentError(f"task must be {' or '.join(known)}, not {name!r}", reason="UNKNOWN_TASK", field="task")
 

@@ -96,7 +96,9 @@ def _callback(on_progress: Callable[[Progress], None] | None, should_stop: Calla
                 self.cancelled = True
                 control.should_training_stop = True
 
-        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
+        def on_log(
+            self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any
+        ) -> None:
             if on_progress is None or not logs or "loss" not in logs:
                 return
             step, total = state.global_step, max(state.max_steps, 1)

@@ -128,7 +128,9 @@ def validate_adapter_dir(path: Path, *, base_model: str | None = None) -> dict[s
     except (OSError, ValueError):
         raise _invalid("adapter_config.json is not valid JSON", path) from None
     if not isinstance(config, dict) or config.get("peft_type") != "LORA":
-        raise _invalid(f"peft_type is {config.get('peft_type') if isinstance(config, dict) else None!r}, not LORA", path)
+        raise _invalid(
+            f"peft_type is {config.get('peft_type') if isinstance(config, dict) else None!r}, not LORA", path
+        )
     declared = Path(str(config.get("base_model_name_or_path") or "")).name
     if base_model is not None and declared != Path(base_model).name:
         raise _invalid(f"adapter was trained for {declared!r}, not {Path(base_model).name!r}", path)
@@ -256,7 +258,9 @@ class AdapterRegistry:
         aliases = self.effective_aliases(task, tenant)
         version = aliases.get(version_or_alias, version_or_alias)
         missing = NotFoundError(
-            f"adapter {task}/{version_or_alias} does not exist", reason="ADAPTER_NOT_FOUND", adapter=f"{task}/{version_or_alias}"
+            f"adapter {task}/{version_or_alias} does not exist",
+            reason="ADAPTER_NOT_FOUND",
+            adapter=f"{task}/{version_or_alias}",
         )
         if not _VERSION.match(version) or not (self.root / task / version / METADATA_FILE).is_file():
             raise missing
@@ -386,7 +390,9 @@ class AdapterRegistry:
         if tenant is None and candidate.owner:
             raise FailedPreconditionError(
                 f"{candidate.name} was trained on tenant {candidate.owner}'s data; it can be that tenant's champion, "
-                "not the shared one", reason="ADAPTER_NOT_SHARED", adapter=candidate.name,
+                "not the shared one",
+                reason="ADAPTER_NOT_SHARED",
+                adapter=candidate.name,
             )
         validate_adapter_dir(candidate.path, base_model=self.base_model or candidate.base_model or None)
         with self._locked(task):
@@ -412,7 +418,9 @@ class AdapterRegistry:
             if not previous or not aliases.get("champion"):
                 whose = f"tenant {tenant!r}" if tenant else "the shared champion"
                 raise FailedPreconditionError(
-                    f"task {task!r} has no previous adapter of {whose} to roll back to", reason="NO_PREVIOUS_ADAPTER", task=task
+                    f"task {task!r} has no previous adapter of {whose} to roll back to",
+                    reason="NO_PREVIOUS_ADAPTER",
+                    task=task,
                 )
             target = self.get(task, previous, tenant=tenant)
             validate_adapter_dir(target.path, base_model=self.base_model or target.base_model or None)
@@ -433,7 +441,12 @@ class AdapterRegistry:
     # -- serving ---------------------------------------------------------------------------
 
     def load_into(
-        self, backend: Any, name_or_alias: str, *, task: str = "extraction", served_as: str | None = None,
+        self,
+        backend: Any,
+        name_or_alias: str,
+        *,
+        task: str = "extraction",
+        served_as: str | None = None,
         tenant: str | None = None,
     ) -> str:
         """Load a version into a backend and return the versioned name it is served under.
@@ -456,7 +469,8 @@ class AdapterRegistry:
         return found.loaded_name
 
     def activate(self, backend: Any, task: str = "extraction", *, tenant: str | None = None) -> str | None:
-        """Hot swap: load the task's champion as :func:`served_name` (and ``task@version``); call after promotion or rollback.
+        """Hot swap: load the task's champion as :func:`served_name` (and ``task@version``); call after
+        promotion or rollback.
 
         With ``tenant``, that tenant's own champion, as ``served_name(task, tenant)``.
 
@@ -505,7 +519,10 @@ class AdapterRegistry:
                     dataset_sha256=str(meta.get("dataset_sha256", "")),
                     metrics=meta.get("metrics") or {},
                     gate=meta.get("gate") or {},
-                    extra={"source": "shipped", **{k: v for k, v in meta.items() if k in ("method", "steps", "command")}},
+                    extra={
+                        "source": "shipped",
+                        **{k: v for k, v in meta.items() if k in ("method", "steps", "command")},
+                    },
                 )
             except FailedPreconditionError:
                 return  # a broken shipped adapter is simply not offered

@@ -41,16 +41,23 @@ def require_role(role: str, *, action: str) -> Caller:
         return found
     raise PermissionDeniedError(
         f"to {action} a person with the {role} role is needed; this call is made by {_who(found)}",
-        reason="ROLE_REQUIRED", role=role, scope=found.scope, caller_role=found.role,
+        reason="ROLE_REQUIRED",
+        role=role,
+        scope=found.scope,
+        caller_role=found.role,
     )
 
 
 def require_admin_or_operator(*, action: str) -> Caller:
-    """The caller, when it is a tenant's admin or the operator; else PERMISSION_DENIED ``ROLE_REQUIRED`` (role ``admin``)."""
+    """The caller, when it is a tenant's admin or the operator; else PERMISSION_DENIED
+    ``ROLE_REQUIRED`` (role ``admin``)."""
     found = caller()
     if found.scope == "operator" or found.has_role("admin"):
         return found
     raise PermissionDeniedError(
         f"to {action} the tenant's admin (or the deployment's operator) is needed; this call is made by {_who(found)}",
-        reason="ROLE_REQUIRED", role="admin", scope=found.scope, caller_role=found.role,
+        reason="ROLE_REQUIRED",
+        role="admin",
+        scope=found.scope,
+        caller_role=found.role,
     )

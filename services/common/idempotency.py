@@ -27,13 +27,13 @@ def recall(session: Session, *, tenant_id: str, method: str, request_id: str, fi
     if row is None:
         return None
     if row.fingerprint != fingerprint:
-        raise AlreadyExistsError(
-            "request_id was already used with a different request", reason="REQUEST_ID_REUSED"
-        )
+        raise AlreadyExistsError("request_id was already used with a different request", reason="REQUEST_ID_REUSED")
     return row.resource
 
 
-def remember(session: Session, *, tenant_id: str, method: str, request_id: str, fingerprint: str, resource: str) -> None:
+def remember(
+    session: Session, *, tenant_id: str, method: str, request_id: str, fingerprint: str, resource: str
+) -> None:
     session.add(
         tables.IdempotentRequest(
             tenant_id=tenant_id, method=method, request_id=request_id, fingerprint=fingerprint, resource=resource

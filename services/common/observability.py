@@ -106,7 +106,16 @@ def bound(**fields: Any) -> Iterator[dict[str, Any]]:
 
 # Structured fields a line may carry, in the order the text format prints them.
 LINE_FIELDS = (
-    "method", "step", "code", "reason", "decision", "duration_ms", "request_id", "tenant", "document", "detail",
+    "method",
+    "step",
+    "code",
+    "reason",
+    "decision",
+    "duration_ms",
+    "request_id",
+    "tenant",
+    "document",
+    "detail",
 )
 
 
@@ -147,8 +156,9 @@ def json_formatter() -> logging.Formatter:
 _HANDLER_MARK = "_docai_handler"
 
 
-def configure_logging(settings: Any = None, *, log_format: str | None = None, stream: TextIO | None = None,
-                      level: int = logging.INFO) -> logging.Handler:
+def configure_logging(
+    settings: Any = None, *, log_format: str | None = None, stream: TextIO | None = None, level: int = logging.INFO
+) -> logging.Handler:
     """Sends every record to ``stream`` (stderr) as text or JSON lines; replaces a handler this set before.
 
     Also silences the model libraries' progress bars and warnings (:func:`silence_model_libraries`).
@@ -213,26 +223,46 @@ def silence_model_libraries() -> None:
 
 _SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
-RPC_REQUESTS = Counter("docai_rpc_requests", "RPCs answered, by method and status code", ["method", "code"], registry=None)
+RPC_REQUESTS = Counter(
+    "docai_rpc_requests", "RPCs answered, by method and status code", ["method", "code"], registry=None
+)
 RPC_SECONDS = Histogram(
-    "docai_rpc_duration_seconds", "RPC latency, by method and status code", ["method", "code"], buckets=_SECONDS,
+    "docai_rpc_duration_seconds",
+    "RPC latency, by method and status code",
+    ["method", "code"],
+    buckets=_SECONDS,
     registry=None,
 )
 STAGE_SECONDS = Histogram(
-    "docai_stage_duration_seconds", "Time of one pipeline stage of one document (parse, extract, route)", ["stage"],
-    buckets=_SECONDS, registry=None,
+    "docai_stage_duration_seconds",
+    "Time of one pipeline stage of one document (parse, extract, route)",
+    ["stage"],
+    buckets=_SECONDS,
+    registry=None,
 )
 GENERATED_TOKENS = Counter("docai_generated_tokens", "Tokens the in-process model generated", ["model"], registry=None)
 GENERATION_SECONDS = Counter(
-    "docai_generation_seconds", "Seconds the in-process model spent decoding (tokens/s = rate(tokens) / rate(seconds))",
-    ["model"], registry=None,
+    "docai_generation_seconds",
+    "Seconds the in-process model spent decoding (tokens/s = rate(tokens) / rate(seconds))",
+    ["model"],
+    registry=None,
 )
 GENERATIONS = Counter("docai_generation_requests", "Requests the in-process model decoded", ["model"], registry=None)
 DECISIONS = Counter(
-    "docai_decisions", "Pipeline decisions: auto_approve or review (auto-approval rate = auto_approve / all)",
-    ["outcome"], registry=None,
+    "docai_decisions",
+    "Pipeline decisions: auto_approve or review (auto-approval rate = auto_approve / all)",
+    ["outcome"],
+    registry=None,
 )
-PROCESS_METRICS = (RPC_REQUESTS, RPC_SECONDS, STAGE_SECONDS, GENERATED_TOKENS, GENERATION_SECONDS, GENERATIONS, DECISIONS)
+PROCESS_METRICS = (
+    RPC_REQUESTS,
+    RPC_SECONDS,
+    STAGE_SECONDS,
+    GENERATED_TOKENS,
+    GENERATION_SECONDS,
+    GENERATIONS,
+    DECISIONS,
+)
 
 
 def record_generation(model: str, *, tokens: int, seconds: float) -> None:
@@ -288,7 +318,9 @@ class DatabaseCollector(Collector):
                         .group_by(tables.ReviewTask.state)
                     ).all()
                 )
-                jobs = dict(session.execute(select(tables.TuningJob.state, func.count()).group_by(tables.TuningJob.state)).all())
+                jobs = dict(
+                    session.execute(select(tables.TuningJob.state, func.count()).group_by(tables.TuningJob.state)).all()
+                )
                 documents = dict(
                     session.execute(select(tables.Document.state, func.count()).group_by(tables.Document.state)).all()
                 )
@@ -379,15 +411,21 @@ class RpcLog:
         RPC_REQUESTS.labels(self.method, self.code).inc()
         RPC_SECONDS.labels(self.method, self.code).observe(seconds)
         extra = {
-            "event": "rpc", "method": self.method, "code": self.code, "reason": self.reason,
-            "duration_ms": round(seconds * 1000, 1), **{k: v for k, v in self.fields.items() if k in CONTEXT_FIELDS},
+            "event": "rpc",
+            "method": self.method,
+            "code": self.code,
+            "reason": self.reason,
+            "duration_ms": round(seconds * 1000, 1),
+            **{k: v for k, v in self.fields.items() if k in CONTEXT_FIELDS},
         }
         for key in ("tenant", "document"):
             extra.setdefault(key, "")
         if self.detail:
             extra["detail"] = self.detail
         rpc_log.log(
-            self.level, "rpc", extra=extra,
+            self.level,
+            "rpc",
+            extra=extra,
             exc_info=(type(self.exc_info), self.exc_info, self.exc_info.__traceback__) if self.exc_info else None,
         )
         try:
@@ -440,8 +478,11 @@ def step(name: str, **fields: Any) -> Iterator[dict[str, Any]]:
             seconds = time.perf_counter() - started
             STAGE_SECONDS.labels(name).observe(seconds)
             extra = {
-                "event": "step", "step": name, "duration_ms": round(seconds * 1000, 1),
-                **{key: known.get(key, "") for key in CONTEXT_FIELDS}, **outcome,
+                "event": "step",
+                "step": name,
+                "duration_ms": round(seconds * 1000, 1),
+                **{key: known.get(key, "") for key in CONTEXT_FIELDS},
+                **outcome,
             }
             if span.is_recording():
                 for key, value in outcome.items():
@@ -473,9 +514,12 @@ def document_span(document_id: str, *, request_id: str = "", traceparent: str = 
     attributes: dict[str, str | int] = {"docai.document": document_id, "docai.attempt": attempt}
     if request_id:
         attributes["docai.request_id"] = request_id
-    with bound(request_id=request_id, document=document_id), trace.get_tracer("docai.pipeline").start_as_current_span(
-        "docai.pipeline.process", context=parent, attributes=attributes
-    ) as span:
+    with (
+        bound(request_id=request_id, document=document_id),
+        trace.get_tracer("docai.pipeline").start_as_current_span(
+            "docai.pipeline.process", context=parent, attributes=attributes
+        ) as span,
+    ):
         yield span
 
 

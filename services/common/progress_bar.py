@@ -16,8 +16,13 @@ from tqdm import tqdm
 
 
 def progress_bar(
-    iterable: Iterable[Any] | None = None, *, total: int | None = None, desc: str, unit: str = "doc",
-    file: TextIO | None = None, **options: Any,
+    iterable: Iterable[Any] | None = None,
+    *,
+    total: int | None = None,
+    desc: str,
+    unit: str = "doc",
+    file: TextIO | None = None,
+    **options: Any,
 ) -> tqdm:
     """A bar on ``file`` (stderr by default), off unless that is a terminal; iterate it to wrap ``iterable``.
 
@@ -31,8 +36,14 @@ def progress_bar(
         total = len(iterable)
     options.setdefault("disable", None)  # None: off unless ``file`` is a terminal; True: always off
     return tqdm(
-        iterable, total=total, desc=desc, unit=unit, file=file if file is not None else sys.stderr,
-        dynamic_ncols=True, smoothing=0.1, **options,
+        iterable,
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=file if file is not None else sys.stderr,
+        dynamic_ncols=True,
+        smoothing=0.1,
+        **options,
     )
 
 

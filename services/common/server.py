@@ -75,7 +75,9 @@ def database_error(exc: BaseException) -> DocAIError | None:
     text = str(original).lower()
     if getattr(original, "sqlstate", None) in _DATABASE_FULL_SQLSTATES or any(s in text for s in _DATABASE_FULL):
         return ResourceExhaustedError("the database has no space left", reason="DATABASE_FULL")
-    return UnavailableError("the database is unavailable (locked or unreachable); retry later", reason="DATABASE_UNAVAILABLE")
+    return UnavailableError(
+        "the database is unavailable (locked or unreachable); retry later", reason="DATABASE_UNAVAILABLE"
+    )
 
 
 def _status_for(exc: BaseException) -> grpc.Status:
@@ -129,17 +131,21 @@ async def _enter(metadata: dict[str, Any], authenticate: Authenticator) -> None:
             raise PermissionDeniedError(
                 "only the review page's service token may name the acting person or role; this credential is "
                 f"{found.actor or 'an ' + found.scope + ' token'} (send no x-docai-actor / x-docai-role)",
-                reason="ACTOR_NOT_ALLOWED", scope=found.scope,
+                reason="ACTOR_NOT_ALLOWED",
+                scope=found.scope,
             )
         if tenant and tenant != found.tenant_id:
             raise PermissionDeniedError(
-                "this credential acts for its own tenant only (send no x-docai-tenant)", reason="TENANT_NOT_ALLOWED",
+                "this credential acts for its own tenant only (send no x-docai-tenant)",
+                reason="TENANT_NOT_ALLOWED",
                 scope=found.scope,
             )
     elif actor:
         found = replace(found, actor=check_actor(actor), role=check_role(role) if role else "")
     elif role:
-        raise InvalidArgumentError("x-docai-role names the role of the x-docai-actor; send both", reason="ROLE_WITHOUT_ACTOR")
+        raise InvalidArgumentError(
+            "x-docai-role names the role of the x-docai-actor; send both", reason="ROLE_WITHOUT_ACTOR"
+        )
     current_caller.set(found)
     current_actor.set(found.actor)
 

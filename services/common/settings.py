@@ -35,14 +35,17 @@ class Settings(BaseSettings):
         "(source checkout) or ~/.local/share/docai, the same from any working directory",
     )
     demo: bool = Field(
-        False, description="demo mode (`docai run --demo`, `make run`): the demo tenant, its token in `home`/demo_token "
+        False,
+        description="demo mode (`docai run --demo`, `make run`): the demo tenant, its token in `home`/demo_token "
         "and the review page's demo account; off in a deployment, which has none of them",
     )
     cache_dir: Path | None = Field(None, description="converted base models; empty = `home`/models")
     database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite in `home`")
     role: Literal["all", "api", "worker", "web"] = Field(
-        "all", description="what this process runs (docai run --role): all = every service, the pipeline and the "
-        "review page in one process; api = the gRPC services only; worker = the pipeline only; web = the review page only",
+        "all",
+        description="what this process runs (docai run --role): all = every service, the pipeline and the "
+        "review page in one process; api = the gRPC services only; worker = the pipeline only; "
+        "web = the review page only",
     )
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50051
@@ -52,14 +55,18 @@ class Settings(BaseSettings):
         "", description="web role: host:port of the api role's gRPC port; empty = this process's own gRPC port"
     )
     web_service_token_file: Path | None = Field(
-        None, description="the review page's service token: the api role writes it here, the web role reads it here "
+        None,
+        description="the review page's service token: the api role writes it here, the web role reads it here "
         "(empty = `home`/web_service_token)",
     )
     worker_health_file: Path | None = Field(
-        None, description="worker role: a file touched every few seconds while the pipeline and the database are "
+        None,
+        description="worker role: a file touched every few seconds while the pipeline and the database are "
         "alive (`docai healthcheck --role worker` reads it); empty = <temp dir>/docai-worker.alive",
     )
-    vllm_url: str = Field("", description="backend vllm: base URL of the OpenAI-compatible server, e.g. http://vllm:8000")
+    vllm_url: str = Field(
+        "", description="backend vllm: base URL of the OpenAI-compatible server, e.g. http://vllm:8000"
+    )
     vllm_model: str = Field("base", description="backend vllm: the served base model's name (--served-model-name)")
     backend: str = Field(
         "onnx",
@@ -70,7 +77,8 @@ class Settings(BaseSettings):
     onnx_provider: str = Field("cpu", description="ONNX Runtime execution provider: cpu, or cuda with onnxruntime-gpu")
     base_model: str = Field("", description="a Hugging Face model directory; empty = bundled SmolLM2-135M")
     shipped_adapters: Path = Field(
-        SOURCE_TREE / "adapters", description="the adapters docai ships (extraction, brand-*): each task's first version"
+        SOURCE_TREE / "adapters",
+        description="the adapters docai ships (extraction, brand-*): each task's first version",
     )
     dev_set: Path = Field(
         SOURCE_TREE.parent / "shared" / "eval" / "dev",
@@ -79,11 +87,14 @@ class Settings(BaseSettings):
     adapter: str = Field("champion", description="extraction adapter alias or name; 'none' = base model only")
     policy_path: Path | None = Field(None, description="routing policy YAML; empty = the bundled example")
     chooser: bool = Field(
-        False, description="ask the extraction adapter to choose between close candidates (off: the page's evidence decides; "
+        False,
+        description="ask the extraction adapter to choose between close candidates (off: the page's evidence decides; "
         "the CPU-trained chooser measured worse than the evidence alone, docs/BENCHMARKS.md)",
     )
     calibration_path: Path | None = Field(
-        None, description="per-field confidence calibration JSON (docai calibrate); empty = services/extraction/calibration.json"
+        None,
+        description="per-field confidence calibration JSON (docai calibrate); "
+        "empty = services/extraction/calibration.json",
     )
     max_upload_bytes: int = 20 * 1024 * 1024
     upload_idle_seconds: float = Field(
@@ -100,7 +111,8 @@ class Settings(BaseSettings):
     review_lease_seconds: int = 600
     pipeline_workers: int = 1
     pipeline_lease_seconds: float = Field(
-        30.0, description="a work item's lease, renewed every third of it while a worker processes the item; "
+        30.0,
+        description="a work item's lease, renewed every third of it while a worker processes the item; "
         "a crashed worker's document is taken up again when its lease runs out (SQLite: at once on restart)",
     )
     shutdown_grace_seconds: float = Field(
@@ -115,7 +127,8 @@ class Settings(BaseSettings):
         "text", description="server log lines: text, or json (one JSON object per line, for a log shipper)"
     )
     metrics_port: int | None = Field(
-        None, description="Prometheus /metrics port on grpc_host; unset = 9464 under `docai run`, off elsewhere; 0 = off"
+        None,
+        description="Prometheus /metrics port on grpc_host; unset = 9464 under `docai run`, off elsewhere; 0 = off",
     )
     tracing: Literal["off", "console", "file"] = Field(
         "off", description="OpenTelemetry traces: off, console (stderr) or file (`home`/traces.jsonl, one span a line)"

@@ -96,7 +96,9 @@ def check_actor(actor: str) -> str:
         PermissionDeniedError: ``ACTOR_RESERVED`` for names the suite writes itself (``system``...).
     """
     if not _ACTOR.match(actor or ""):
-        raise InvalidArgumentError("an actor is 3-120 letters, digits and . _ @ + -", reason="INVALID_ACTOR", field="actor")
+        raise InvalidArgumentError(
+            "an actor is 3-120 letters, digits and . _ @ + -", reason="INVALID_ACTOR", field="actor"
+        )
     if actor.lower() in RESERVED_ACTORS:
         raise PermissionDeniedError(f"the actor name {actor!r} is reserved", reason="ACTOR_RESERVED", actor=actor)
     return actor
@@ -124,14 +126,20 @@ def _check_grant(scope: str, actor: str, role: str) -> None:
         raise InvalidArgumentError(f"scope must be one of {', '.join(SCOPES)}", reason="INVALID_SCOPE", field="scope")
     if scope == "person":
         if not actor or not role:
-            raise InvalidArgumentError("a person token needs the person's name (actor) and role", reason="PERSON_REQUIRED")
+            raise InvalidArgumentError(
+                "a person token needs the person's name (actor) and role", reason="PERSON_REQUIRED"
+            )
         check_actor(actor)
         check_role(role)
         return
     if role:
-        raise InvalidArgumentError(f"a {scope} token has no role; only person tokens do", reason="INVALID_ROLE", field="role")
+        raise InvalidArgumentError(
+            f"a {scope} token has no role; only person tokens do", reason="INVALID_ROLE", field="role"
+        )
     if actor and scope != "operator":
-        raise InvalidArgumentError(f"a {scope} token names no person; only person tokens do", reason="INVALID_ACTOR", field="actor")
+        raise InvalidArgumentError(
+            f"a {scope} token names no person; only person tokens do", reason="INVALID_ACTOR", field="actor"
+        )
     if actor:
         check_actor(actor)
 
@@ -168,8 +176,15 @@ def issue_token(
 
 def _info(row: tables.ApiToken) -> TokenInfo:
     return TokenInfo(
-        id=int(row.id), tenant_id=row.tenant_id, label=row.label, scope=row.scope, actor=row.actor or "",
-        role=row.role or "", create_time=row.create_time, revoked=bool(row.revoked), revoke_time=row.revoke_time,
+        id=int(row.id),
+        tenant_id=row.tenant_id,
+        label=row.label,
+        scope=row.scope,
+        actor=row.actor or "",
+        role=row.role or "",
+        create_time=row.create_time,
+        revoked=bool(row.revoked),
+        revoke_time=row.revoke_time,
     )
 
 
@@ -219,10 +234,16 @@ def rotate_token(db: Database, *, token_id: int) -> tuple[TokenInfo, str]:
         if old is None:
             raise NotFoundError(f"no token {token_id}", reason="TOKEN_NOT_FOUND")
         if old.revoked:
-            raise FailedPreconditionError(f"token {token_id} is revoked; create a new one instead", reason="TOKEN_REVOKED")
+            raise FailedPreconditionError(
+                f"token {token_id} is revoked; create a new one instead", reason="TOKEN_REVOKED"
+            )
         new = tables.ApiToken(
-            tenant_id=old.tenant_id, token_hash=hash_token(token), label=old.label, scope=old.scope,
-            actor=old.actor, role=old.role,
+            tenant_id=old.tenant_id,
+            token_hash=hash_token(token),
+            label=old.label,
+            scope=old.scope,
+            actor=old.actor,
+            role=old.role,
         )
         old.revoked, old.revoke_time = True, tables.utcnow()
         session.add(new)
@@ -295,7 +316,9 @@ def list_tenants(db: Database) -> list[TenantInfo]:
     with db.transaction() as session:
         active = dict(
             session.execute(
-                select(tables.ApiToken.tenant_id, func.count()).where(~tables.ApiToken.revoked).group_by(tables.ApiToken.tenant_id)
+                select(tables.ApiToken.tenant_id, func.count())
+                .where(~tables.ApiToken.revoked)
+                .group_by(tables.ApiToken.tenant_id)
             ).all()
         )
         rows = session.scalars(select(tables.Tenant).order_by(tables.Tenant.id)).all()

@@ -146,8 +146,10 @@ def transition(
     """
     check_move(row.state, state, document_id=row.id)
     changes = {
-        "decision": decision, "review_reasons": review_reasons,
-        "failure_reason": failure_reason, "failure_message": failure_message,
+        "decision": decision,
+        "review_reasons": review_reasons,
+        "failure_reason": failure_reason,
+        "failure_message": failure_message,
     }
     for key, value in changes.items():
         if value is not _UNCHANGED:
@@ -157,7 +159,9 @@ def transition(
     session.add(tables.Event(tenant_id=row.tenant_id, document_id=row.id, state=state.value))
 
 
-def set_extraction(row: tables.Document, extraction: Extraction, checks: Iterable[CheckResult | Mapping[str, Any]] | None = None) -> None:
+def set_extraction(
+    row: tables.Document, extraction: Extraction, checks: Iterable[CheckResult | Mapping[str, Any]] | None = None
+) -> None:
     """Sets the document's extraction (and, when given, the results of the checks run on it)."""
     row.extraction = extraction.model_dump()
     if checks is not None:
@@ -182,7 +186,9 @@ def review_summary(reasons: Iterable[ReviewReason | Mapping[str, Any]]) -> list[
     """The ``review_reasons`` column: each reason as ``CODE`` or ``CODE:field``."""
     summary = []
     for reason in reasons:
-        code, field = (reason.code, reason.field) if isinstance(reason, ReviewReason) else (reason["code"], reason.get("field"))
+        code, field = (
+            (reason.code, reason.field) if isinstance(reason, ReviewReason) else (reason["code"], reason.get("field"))
+        )
         summary.append(f"{code}{':' + field if field else ''}")
     return summary
 
@@ -200,7 +206,12 @@ def audit(
     """Appends an entry to the document's audit trail (append-only: entries are never changed)."""
     session.add(
         tables.AuditEntry(
-            tenant_id=row.tenant_id, document_id=row.id, actor=actor, action=action,
-            field=field, old_value=old_value, new_value=new_value,
+            tenant_id=row.tenant_id,
+            document_id=row.id,
+            actor=actor,
+            action=action,
+            field=field,
+            old_value=old_value,
+            new_value=new_value,
         )
     )

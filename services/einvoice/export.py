@@ -88,9 +88,7 @@ def to_cii(extraction: Extraction) -> bytes:
     try:
         terms = _terms(extraction, missing)
     except InvalidOperation:
-        raise FailedPreconditionError(
-            "a number of this invoice is not a number", reason="EXPORT_INVALID"
-        ) from None
+        raise FailedPreconditionError("a number of this invoice is not a number", reason="EXPORT_INVALID") from None
     if missing:
         raise FailedPreconditionError(
             f"EN 16931 needs {', '.join(missing)} to write this invoice as CII",
@@ -117,9 +115,7 @@ def _terms(extraction: Extraction, missing: list[str]) -> dict[str, Any]:
 
 def _write(terms: dict[str, Any], level: str) -> bytes:
     try:
-        xml: bytes = generate_xml(
-            terms, flavor="factur-x", level=level, check_xsd=False, check_schematron=False
-        )
+        xml: bytes = generate_xml(terms, flavor="factur-x", level=level, check_xsd=False, check_schematron=False)
     except ValueError:
         log.warning("factur-x refused the terms of an export", exc_info=True)
         raise FailedPreconditionError(
@@ -152,9 +148,7 @@ def _header(extraction: Extraction, missing: list[str]) -> dict[str, Any]:
             missing.append(name)
         else:
             terms[term] = value
-    terms.update(
-        {term: value for name, term in _OPTIONAL_HEADER.items() if (value := extraction.value(name))}
-    )
+    terms.update({term: value for name, term in _OPTIONAL_HEADER.items() if (value := extraction.value(name))})
     if "BT-84" in terms:
         terms["BT-81"] = _CREDIT_TRANSFER
     return terms
@@ -217,9 +211,7 @@ def _tax_breakdown(extraction: Extraction, missing: list[str]) -> list[dict[str,
     net, tax = extraction.value("total_net"), extraction.value("total_tax")
     if net is None or tax is None:
         return []  # the totals are reported missing
-    rates = {
-        item.fields["tax_rate"].value if "tax_rate" in item.fields else None for item in extraction.line_items
-    }
+    rates = {item.fields["tax_rate"].value if "tax_rate" in item.fields else None for item in extraction.line_items}
     entry = {"BT-116": net, "BT-117": tax, "BT-118": "S" if Decimal(tax) else "Z"}
     if len(rates) == 1 and (rate := rates.pop()) is not None:
         entry.update({"BT-119": rate, "BT-118": _category(rate)})

@@ -219,9 +219,7 @@ def _d16b_tag(element: etree._Element) -> str:
         return str(element.tag)
     parent = element.getparent()
     parent_name = etree.QName(parent).localname if parent is not None else ""
-    local = _ZUGFERD1_NAMES_IN.get((parent_name, name.localname)) or _ZUGFERD1_NAMES.get(
-        name.localname, name.localname
-    )
+    local = _ZUGFERD1_NAMES_IN.get((parent_name, name.localname)) or _ZUGFERD1_NAMES.get(name.localname, name.localname)
     return f"{{{namespace}}}{local}"
 
 
@@ -318,9 +316,7 @@ def _field(name: str, raw: str, syntax: str) -> ExtractedField | None:
 
 
 def _xml_field(value: str, source_text: str) -> ExtractedField:
-    return ExtractedField(
-        value=value, confidence=1.0, provenance=Provenance(source="xml", source_text=source_text)
-    )
+    return ExtractedField(value=value, confidence=1.0, provenance=Provenance(source="xml", source_text=source_text))
 
 
 def _source_text(name: str, raw: str, syntax: str) -> str:

@@ -145,9 +145,7 @@ def _labelled(
 ) -> list[Flowable]:
     """A two-column table, label then value, of the fields the extraction has."""
     data = [
-        [label, Paragraph(escape(value), text)]
-        for label, name in rows
-        if (value := extraction.value(name)) is not None
+        [label, Paragraph(escape(value), text)] for label, name in rows if (value := extraction.value(name)) is not None
     ]
     if not data:
         return []
@@ -165,9 +163,7 @@ def _labelled(
     return [heading, table] if heading is not None else [table]
 
 
-def _line_table(
-    items: Sequence[LineItem], text: ParagraphStyle, bold: str, heading: ParagraphStyle
-) -> list[Flowable]:
+def _line_table(items: Sequence[LineItem], text: ParagraphStyle, bold: str, heading: ParagraphStyle) -> list[Flowable]:
     if not items:
         return []
     with_rate = any("tax_rate" in item.fields for item in items)
@@ -184,15 +180,11 @@ def _line_table(
     ]
     numeric = 22 * mm
     widths = [_WIDTH - numeric * (len(columns) - 1)] + [numeric] * (len(columns) - 1)
-    table = _grid(
-        [column[0] for column in columns], rows, widths, [column[2] for column in columns], bold, text
-    )
+    table = _grid([column[0] for column in columns], rows, widths, [column[2] for column in columns], bold, text)
     return [Paragraph("Line items", heading), table]
 
 
-def _tax_table(
-    taxes: Sequence[TaxDetail], text: ParagraphStyle, bold: str, heading: ParagraphStyle
-) -> list[Flowable]:
+def _tax_table(taxes: Sequence[TaxDetail], text: ParagraphStyle, bold: str, heading: ParagraphStyle) -> list[Flowable]:
     if not taxes:
         return []
     rows = [[_plain(tax.fields.get(name)) for _, name in _TAX_COLUMNS] for tax in taxes]
@@ -209,9 +201,7 @@ def _grid(
     bold: str,
     text: ParagraphStyle,
 ) -> Table:
-    table = Table(
-        [list(headings), *[list(row) for row in rows]], colWidths=list(widths), repeatRows=1, hAlign="LEFT"
-    )
+    table = Table([list(headings), *[list(row) for row in rows]], colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, 0), bold, 9),
         ("FONT", (0, 1), (-1, -1), text.fontName, 9),

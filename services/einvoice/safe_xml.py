@@ -53,7 +53,9 @@ def parse_xml(data: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> etree._El
         root = etree.fromstring(raw, etree.XMLParser(**_PARSER_OPTIONS))
     except etree.XMLSyntaxError:
         if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw:
-            raise MalformedXmlError("the XML declares a DTD, which e-invoices never need", reason="XML_DTD_FORBIDDEN") from None
+            raise MalformedXmlError(
+                "the XML declares a DTD, which e-invoices never need", reason="XML_DTD_FORBIDDEN"
+            ) from None
         raise MalformedXmlError("the XML is not well-formed") from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:

@@ -27,6 +27,7 @@ FORMAT_VERSION = 1
 
 Pair = tuple[float, bool]
 
+
 @dataclass(frozen=True)
 class Curve:
     """A monotone piecewise-linear map [0, 1] -> [0, 1], constant beyond its end points."""

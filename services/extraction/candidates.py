@@ -179,7 +179,8 @@ class Candidates:
         return self.labelled[id(cell)].hits
 
     def starts_with_label(self, cell: Cell) -> bool:
-        """The cell opens with a label; a section word counts only as the whole cell ("Van" in "Van Dijk BV" does not)."""
+        """The cell opens with a label; a section word counts only as the whole cell
+        ("Van" in "Van Dijk BV" does not)."""
         labelled = self.labelled[id(cell)]
         if not labelled.hits or labelled.hits[0].start != 0:
             return False
@@ -206,7 +207,10 @@ class Candidates:
             yield "same", same
         if until < len(labelled.folded):
             return  # another label follows in the cell: the value, if any, was between them
-        for place, neighbour in (("right", self.layout.right_of(labelled.cell)), ("below", self.layout.below(labelled.cell))):
+        for place, neighbour in (
+            ("right", self.layout.right_of(labelled.cell)),
+            ("below", self.layout.below(labelled.cell)),
+        ):
             if neighbour is not None and not self.starts_with_label(neighbour):
                 yield place, Run(neighbour.words)
 
@@ -226,7 +230,19 @@ class Candidates:
                     continue
                 box = run.box(span.start, span.end)
                 score = PLACE_WEIGHT[place] * strength - 0.1 * rank + _validity_bonus(name, span)
-                self.add(Candidate(name, span.value, span.raw, labelled.cell.page, box, score, f"label:{place}", hit.phrase, span.valid))
+                self.add(
+                    Candidate(
+                        name,
+                        span.value,
+                        span.raw,
+                        labelled.cell.page,
+                        box,
+                        score,
+                        f"label:{place}",
+                        hit.phrase,
+                        span.valid,
+                    )
+                )
                 self.claimed.append((labelled.cell.page, box, name))
             if spans and name not in AMOUNT_FIELDS:
                 return  # the nearest place with a value of the right type holds it
@@ -242,18 +258,39 @@ class Candidates:
             run = Run(right.words) if right is not None else None
         span = _text_span(run.text) if run is not None else None
         if run is not None and span is not None:
-            self.add(Candidate(name, span.value, span.raw, cell.page, run.box(span.start, span.end), strength, "label:same", hit.phrase))
+            self.add(
+                Candidate(
+                    name,
+                    span.value,
+                    span.raw,
+                    cell.page,
+                    run.box(span.start, span.end),
+                    strength,
+                    "label:same",
+                    hit.phrase,
+                )
+            )
 
     def _context_bonus(self, labelled: _LabelledCell, hit: LabelHit, name: str, strength: float) -> float:
         """A weak label ("vom", "date") in the cell that names the invoice number: "Invoice No. 7 dated 3 May"."""
         if strength >= 1.0 or name == "invoice_number":
             return 0.0
-        return 0.3 if any("invoice_number" in other.fields and other.fields["invoice_number"] >= 1.0 for other in labelled.hits) else 0.0
+        return (
+            0.3
+            if any(
+                "invoice_number" in other.fields and other.fields["invoice_number"] >= 1.0 for other in labelled.hits
+            )
+            else 0.0
+        )
 
     def _claim_after(self, labelled: _LabelledCell, hit: LabelHit, until: int, name: str) -> None:
         """Marks the value after a label of no field ("Delivery date") so no field takes it as a bare pattern."""
         for _place, run in self._sources(labelled, hit, until):
-            spans = _first(values.dates(run.text)) or _first(values.amounts(run.text, decimal=self.decimal)) or _identifier(run.text, None)
+            spans = (
+                _first(values.dates(run.text))
+                or _first(values.amounts(run.text, decimal=self.decimal))
+                or _identifier(run.text, None)
+            )
             if spans:
                 self.claimed.append((labelled.cell.page, run.box(spans[0].start, spans[0].end), name))
                 return
@@ -283,7 +320,9 @@ class Candidates:
     def _pattern(self, name: str, span: Span, run: Run, cell: Cell, *, bonus: float = 0.0) -> None:
         box = run.box(span.start, span.end)
         score = PATTERN_SCORE + bonus
-        if any(page == cell.page and other != name and _same_box(box, claimed) for page, claimed, other in self.claimed):
+        if any(
+            page == cell.page and other != name and _same_box(box, claimed) for page, claimed, other in self.claimed
+        ):
             score -= CLAIMED_PENALTY
         self.add(Candidate(name, span.value, span.raw, cell.page, box, score, "pattern", valid=span.valid))
 

@@ -60,9 +60,7 @@ def _fmt(value: Decimal) -> str:
     return format_amount(value)
 
 
-def _sum_check(
-    name: str, parts: list[tuple[str, str]], total: tuple[str, str], tolerance: Decimal
-) -> CheckResult:
+def _sum_check(name: str, parts: list[tuple[str, str]], total: tuple[str, str], tolerance: Decimal) -> CheckResult:
     """``sum(parts) == total`` within ``tolerance``; parts and total are (field, value)."""
     fields = [field for field, _ in parts] + [total[0]]
     try:
@@ -86,7 +84,11 @@ def _line_items_sum_to_net(extraction: Extraction, tolerance: Decimal) -> list[C
     # it must not switch the check off, or 5 lines of 13 could be approved against the net.
     net = extraction.value("total_net")
     items = extraction.line_items
-    parts = [(f"line_items[{i}].amount", item.fields["amount"].value) for i, item in enumerate(items) if "amount" in item.fields]
+    parts = [
+        (f"line_items[{i}].amount", item.fields["amount"].value)
+        for i, item in enumerate(items)
+        if "amount" in item.fields
+    ]
     if net is None or not parts:
         return []
     result = _sum_check("line_items_sum_to_net", parts, ("total_net", net), tolerance)
@@ -128,9 +130,7 @@ def _line_quantity_times_price(extraction: Extraction, tolerance: Decimal) -> li
         # Credit notes may print a negative amount next to positive quantity and price.
         if abs(product - amount) <= allowed or abs(abs(product) - abs(amount)) <= allowed:
             continue
-        failures.append(
-            f"line {i + 1}: {format_number(quantity)} × {price} = {_fmt(product)}, not {_fmt(amount)}"
-        )
+        failures.append(f"line {i + 1}: {format_number(quantity)} × {price} = {_fmt(product)}, not {_fmt(amount)}")
         fields.extend(keys)
     if not checked:
         return []

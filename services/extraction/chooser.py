@@ -25,7 +25,14 @@ log = logging.getLogger("docai.chooser")
 MAX_ANSWER_CHARS = 4096
 
 # Fields whose candidates the evidence often leaves close, in the order they are asked.
-CHOICE_FIELDS: tuple[str, ...] = ("vendor_name", "customer_name", "invoice_number", "invoice_date", "due_date", "purchase_order")
+CHOICE_FIELDS: tuple[str, ...] = (
+    "vendor_name",
+    "customer_name",
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "purchase_order",
+)
 LETTERS = "ABCDE"
 MAX_DOCUMENT_CHARS = 1200
 FOOT_LINES = 8  # the page's last lines: footers repeat the vendor's name and ids
@@ -51,7 +58,9 @@ class Question:
     options: tuple[Candidate, ...]
 
 
-def questions(candidates: Mapping[str, Sequence[Candidate]], *, fields: Sequence[str] = CHOICE_FIELDS) -> list[Question]:
+def questions(
+    candidates: Mapping[str, Sequence[Candidate]], *, fields: Sequence[str] = CHOICE_FIELDS
+) -> list[Question]:
     """The fields with two or more distinct candidate values, each with its best few in reading order."""
     out = []
     for name in fields:
@@ -138,11 +147,15 @@ class Chooser:
     def __init__(self, backend: TextGenerator) -> None:
         self.backend = backend
 
-    def choose(self, layout: Layout, asked: Sequence[Question], *, adapter: str | None) -> tuple[dict[str, tuple[Candidate, float]], GenerationResult]:
+    def choose(
+        self, layout: Layout, asked: Sequence[Question], *, adapter: str | None
+    ) -> tuple[dict[str, tuple[Candidate, float]], GenerationResult]:
         """Per field: the chosen candidate and the model's probability for that letter."""
         result = self.backend.generate(
             GenerationRequest(
-                messages=build_messages(layout, asked), adapter=adapter, max_new_tokens=16 * len(asked) + 8,
+                messages=build_messages(layout, asked),
+                adapter=adapter,
+                max_new_tokens=16 * len(asked) + 8,
                 json_schema=answer_schema(asked),
                 lane="pipeline",  # behind a seller's description: services/models/lanes.py
             )

@@ -16,7 +16,10 @@ def field_to_pb(name: str, field: ExtractedField) -> pb.Field:
         value=field.value,
         confidence=field.confidence,
         provenance=pb.Provenance(
-            page=prov.page or 0, bbox=list(prov.bbox or ()), source_text=prov.source_text, derived=prov.derived,
+            page=prov.page or 0,
+            bbox=list(prov.bbox or ()),
+            source_text=prov.source_text,
+            derived=prov.derived,
             source=prov.source,
         ),
     )
@@ -32,8 +35,12 @@ def extraction_to_pb(
     message = pb.Extraction(
         name=f"documents/{document_id}/extraction",
         fields=[field_to_pb(name, field) for name, field in extraction.fields.items()],
-        line_items=[pb.LineItem(fields=[field_to_pb(k, f) for k, f in item.fields.items()]) for item in extraction.line_items],
-        tax_details=[pb.TaxDetail(fields=[field_to_pb(k, f) for k, f in tax.fields.items()]) for tax in extraction.tax_details],
+        line_items=[
+            pb.LineItem(fields=[field_to_pb(k, f) for k, f in item.fields.items()]) for item in extraction.line_items
+        ],
+        tax_details=[
+            pb.TaxDetail(fields=[field_to_pb(k, f) for k, f in tax.fields.items()]) for tax in extraction.tax_details
+        ],
         checks=[check_to_pb(check) for check in checks],
         model=extraction.model,
         adapter=extraction.adapter,

@@ -43,7 +43,14 @@ __all__ = ["CROSS_CHECKED", "XML_CHECKS", "EInvoiceReader"]
 
 # The fields whose disagreement moves money or hides a forged invoice.
 CROSS_CHECKED: tuple[str, ...] = (
-    "iban", "total_net", "total_tax", "total_gross", "amount_due", "invoice_number", "invoice_date", "vendor_tax_id",
+    "iban",
+    "total_net",
+    "total_tax",
+    "total_gross",
+    "amount_due",
+    "invoice_number",
+    "invoice_date",
+    "vendor_tax_id",
 )
 # What every invoice page prints: when the XML's value is not on the page, the two disagree.
 ALWAYS_SHOWN = frozenset({"total_gross", "invoice_number", "invoice_date"})
@@ -80,7 +87,11 @@ class EInvoiceReader:
         self.model_name = page_reader.model_name
 
     def extract(
-        self, document: ParsedDocument, *, adapter: str | None = None, recall: Recall | None = None,
+        self,
+        document: ParsedDocument,
+        *,
+        adapter: str | None = None,
+        recall: Recall | None = None,
         own_names: Sequence[str] = (),
     ) -> ExtractionOutcome:
         """Reads `document`: the XML's values placed on the page and cross-checked, or the page alone."""
@@ -103,7 +114,8 @@ class EInvoiceReader:
             CheckResult(
                 name="xml_valid",
                 passed=not einvoice.problems,
-                detail="; ".join(einvoice.problems) or f"{einvoice.flavor} XML, valid against its schema; its sums add up",
+                detail="; ".join(einvoice.problems)
+                or f"{einvoice.flavor} XML, valid against its schema; its sums add up",
                 reason=XML_CHECKS["xml_valid"],
             )
         )
@@ -121,7 +133,11 @@ def place(extraction: Extraction, reading: PageReading, document: ParsedDocument
         found = _printed(name, field.value, reading, locator)
         if found is not None:
             extraction.fields[name] = field.model_copy(
-                update={"provenance": field.provenance.model_copy(update={"page": found[0], "bbox": found[1], "source_text": found[2]})}
+                update={
+                    "provenance": field.provenance.model_copy(
+                        update={"page": found[0], "bbox": found[1], "source_text": found[2]}
+                    )
+                }
             )
 
 
@@ -134,8 +150,11 @@ def cross_check(extraction: Extraction, reading: PageReading) -> CheckResult:
     """
     if not reading.layout.lines:
         return CheckResult(
-            name="xml_matches_page", passed=False, detail="the page has no text to compare with the XML",
-            fields=[name for name in CROSS_CHECKED if name in extraction.fields], reason=XML_CHECKS["xml_matches_page"],
+            name="xml_matches_page",
+            passed=False,
+            detail="the page has no text to compare with the XML",
+            fields=[name for name in CROSS_CHECKED if name in extraction.fields],
+            reason=XML_CHECKS["xml_matches_page"],
         )
     read = reading.outcome.extraction
     checked: list[str] = []
@@ -157,8 +176,11 @@ def cross_check(extraction: Extraction, reading: PageReading) -> CheckResult:
             unshown.append(name)
     if disagreements:
         return CheckResult(
-            name="xml_matches_page", passed=False, detail="; ".join(str(d) for d in disagreements),
-            fields=[d.field for d in disagreements], reason=XML_CHECKS["xml_matches_page"],
+            name="xml_matches_page",
+            passed=False,
+            detail="; ".join(str(d) for d in disagreements),
+            fields=[d.field for d in disagreements],
+            reason=XML_CHECKS["xml_matches_page"],
         )
     detail = f"the page shows the XML's {', '.join(n for n in checked if n not in unshown)}"
     if unshown:
@@ -168,6 +190,7 @@ def cross_check(extraction: Extraction, reading: PageReading) -> CheckResult:
 
 def _follows(name: str, extraction: Extraction) -> bool:
     """The value follows from printed totals: tax = gross − net, net = gross − tax, due = gross."""
+
     def printed_amount(field: str) -> Decimal | None:
         value = extraction.fields.get(field)
         if value is None or value.provenance.bbox is None:
@@ -218,7 +241,10 @@ def _compact(text: str) -> str:
 
 
 def _unreadable(filename: str, reason: str, message: str = "") -> CheckResult:
-    detail = f"the attached e-invoice {filename!r} could not be read ({reason}{': ' + message if message else ''}); the page was read instead"
+    detail = (
+        f"the attached e-invoice {filename!r} could not be read ({reason}{': ' + message if message else ''}); "
+        "the page was read instead"
+    )
     return CheckResult(name="xml_readable", passed=False, detail=detail, reason=XML_CHECKS["xml_readable"])
 
 
@@ -232,4 +258,3 @@ def _flags(reading: PageReading, extraction: Extraction) -> list[CheckResult]:
 
 def _page_with(page: ExtractionOutcome, check: CheckResult) -> ExtractionOutcome:
     return ExtractionOutcome(extraction=page.extraction, checks=[*page.checks, check], timings=page.timings)
-

@@ -1,4 +1,5 @@
-"""The generative baseline (prompt → constrained JSON from the model → normalised fields), and the outcome type every extractor returns.
+"""The generative baseline (prompt → constrained JSON from the model → normalised fields), and the
+outcome type every extractor returns.
 
 The suite reads with :class:`docai.services.extraction.reader.InvoiceReader`; this path stays so
 ``docai eval --path generative`` and ``make bench`` can measure the reader against it.
@@ -73,7 +74,10 @@ class Extractor:
         timings.prompt_s = time.perf_counter() - started
         result = self.backend.generate(
             GenerationRequest(
-                messages=messages, adapter=adapter, max_new_tokens=self.max_new_tokens, json_schema=self.schema,
+                messages=messages,
+                adapter=adapter,
+                max_new_tokens=self.max_new_tokens,
+                json_schema=self.schema,
                 lane="pipeline",  # behind a seller's description: services/models/lanes.py
             )
         )
@@ -126,7 +130,9 @@ def drop_copies(extraction: Extraction, examples: Sequence[FewShotExample]) -> N
         if extracted.provenance.derived != UNGROUNDED:
             continue
         given = [example.answer.get(name) for example in examples]
-        if any(isinstance(raw, str | int | float) and normalize_field(name, str(raw)) == extracted.value for raw in given):
+        if any(
+            isinstance(raw, str | int | float) and normalize_field(name, str(raw)) == extracted.value for raw in given
+        ):
             del extraction.fields[name]
 
 

@@ -19,7 +19,9 @@ class ExtractionServicer(pb_grpc.ExtractionServiceServicer):
     def __init__(self, *, service: ExtractionService) -> None:
         self.service = service
 
-    async def ExtractDocument(self, request: pb.ExtractDocumentRequest, context: grpc.aio.ServicerContext) -> pb.ExtractDocumentResponse:
+    async def ExtractDocument(
+        self, request: pb.ExtractDocumentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExtractDocumentResponse:
         document_id = parse_name(request.name, collection="documents")
         require(request.request_id, field="request_id")
         extraction, checks = await asyncio.to_thread(
@@ -31,11 +33,19 @@ class ExtractionServicer(pb_grpc.ExtractionServiceServicer):
         )
         return pb.ExtractDocumentResponse(extraction=extraction_to_pb(document_id, extraction, checks))
 
-    async def GetExtraction(self, request: pb.GetExtractionRequest, context: grpc.aio.ServicerContext) -> pb.GetExtractionResponse:
+    async def GetExtraction(
+        self, request: pb.GetExtractionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetExtractionResponse:
         document_id = parse_name(request.name, collection="documents", suffix="/extraction")
-        extraction, checks = await asyncio.to_thread(self.service.current, tenant_id=caller().tenant_id, document_id=document_id)
+        extraction, checks = await asyncio.to_thread(
+            self.service.current, tenant_id=caller().tenant_id, document_id=document_id
+        )
         return pb.GetExtractionResponse(extraction=extraction_to_pb(document_id, extraction, checks))
 
 
 def registration(servicer: ExtractionServicer) -> tuple[Any, Any, str]:
-    return pb_grpc.add_ExtractionServiceServicer_to_server, servicer, pb.DESCRIPTOR.services_by_name["ExtractionService"].full_name
+    return (
+        pb_grpc.add_ExtractionServiceServicer_to_server,
+        servicer,
+        pb.DESCRIPTOR.services_by_name["ExtractionService"].full_name,
+    )

@@ -59,9 +59,7 @@ def invoice_json_schema(*, required_nullable: bool = True) -> dict[str, Any]:
         name: _string(name, nullable=required_nullable) for name in HEADER_FIELDS if name != "document_type"
     }
     document_type: dict[str, Any] = {"type": "string", "enum": ["invoice", "credit_note"]}
-    properties["document_type"] = (
-        {"anyOf": [document_type, {"type": "null"}]} if required_nullable else document_type
-    )
+    properties["document_type"] = {"anyOf": [document_type, {"type": "null"}]} if required_nullable else document_type
     properties["line_items"] = _array(LINE_ITEM_FIELDS, MAX_LINE_ITEMS)
     properties["tax_details"] = _array(TAX_DETAIL_FIELDS, MAX_TAX_DETAILS)
     # Keep HEADER_FIELDS order even though document_type was set last.

@@ -65,7 +65,9 @@ def _pattern(phrase: str) -> str:
 @cache
 def lexicon() -> Lexicon:
     """The shipped lexicon: field labels, party-section labels and table-independent words."""
-    raw: dict[str, Any] = yaml.safe_load(resources.files("docai.services.extraction").joinpath("labels.yaml").read_text("utf-8"))
+    raw: dict[str, Any] = yaml.safe_load(
+        resources.files("docai.services.extraction").joinpath("labels.yaml").read_text("utf-8")
+    )
     entries: dict[str, dict[str, float]] = {}
     for field, strengths in raw.items():
         for strength, languages in strengths.items():

@@ -29,7 +29,9 @@ class Box:
     bottom: float
 
     def union(self, other: Box) -> Box:
-        return Box(min(self.x0, other.x0), min(self.top, other.top), max(self.x1, other.x1), max(self.bottom, other.bottom))
+        return Box(
+            min(self.x0, other.x0), min(self.top, other.top), max(self.x1, other.x1), max(self.bottom, other.bottom)
+        )
 
     def overlaps_x(self, other: Box, *, slack: float = 0.0) -> bool:
         return self.x0 - slack < other.x1 and other.x0 - slack < self.x1
@@ -71,7 +73,9 @@ class Line:
 
 
 def words_box(words: Sequence[Word]) -> Box:
-    return Box(min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words))
+    return Box(
+        min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words)
+    )
 
 
 class Layout:
@@ -85,7 +89,9 @@ class Layout:
             for words in _group_lines(page.words):
                 line = Line(page=page.number)
                 for cell_words in _split_cells(words):
-                    line.cells.append(Cell(words=cell_words, page=page.number, line=len(self.lines), index=len(line.cells)))
+                    line.cells.append(
+                        Cell(words=cell_words, page=page.number, line=len(self.lines), index=len(line.cells))
+                    )
                 self.lines.append(line)
 
     def cells(self) -> Iterator[Cell]:
@@ -124,7 +130,14 @@ class Layout:
             line = self.lines[at]
             if line.page != cell.page or line.box.top - bottom > 2.2 * height:
                 break
-            hit = next((c for c in line.cells if abs(c.box.x0 - box.x0) < 12 or c.box.overlaps_x(box) and c.box.x0 >= box.x0 - 12), None)
+            hit = next(
+                (
+                    c
+                    for c in line.cells
+                    if abs(c.box.x0 - box.x0) < 12 or c.box.overlaps_x(box) and c.box.x0 >= box.x0 - 12
+                ),
+                None,
+            )
             if hit is None:
                 continue
             out.append(hit)

@@ -201,9 +201,7 @@ class Lexicon:
         """
         if len(token) < 4:
             return []
-        found = {
-            kinds for name, kinds in self.phrases.items() if len(name) == 1 and name[0].startswith(token)
-        }
+        found = {kinds for name, kinds in self.phrases.items() if len(name) == 1 and name[0].startswith(token)}
         return [found.pop()] if len(found) == 1 else []
 
     def _ending(self, token: str) -> tuple[str, ...]:
@@ -265,9 +263,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         The lexicon, cached per path.
     """
     if path is None:
-        text = (
-            resources.files("docai.services.extraction").joinpath(_LEXICON_PATH).read_text(encoding="utf-8")
-        )
+        text = resources.files("docai.services.extraction").joinpath(_LEXICON_PATH).read_text(encoding="utf-8")
     else:
         text = path.read_text(encoding="utf-8")
     return Lexicon.from_mapping(yaml.safe_load(text) or {})
@@ -607,8 +603,7 @@ class _Table:
             box, column = boxes[p], columns[c]
             near = min(max(0.0, x0 - box.x1, box.x0 - x1) for x0, x1 in column.spans())
             aligned = min(
-                min(abs(box.x0 - x0), abs(box.x1 - x1), abs(box.x0 + box.x1 - x0 - x1) / 2)
-                for x0, x1 in column.spans()
+                min(abs(box.x0 - x0), abs(box.x1 - x1), abs(box.x0 + box.x1 - x0 - x1) / 2) for x0, x1 in column.spans()
             )
             penalty = 0.0
             if numeric[p] and not column.numeric:
@@ -738,12 +733,7 @@ def _read_table(layout: Layout, header: _Header, lexicon: Lexicon) -> tuple[_Tab
         subtotal = value is not None and not figures and lexicon.mentions(label, lexicon.subtotals)
         if value is not None and not figures and not subtotal and lexicon.mentions(label, lexicon.totals):
             break
-        if (
-            value is None
-            and not looking
-            and _DIGIT.search(line.text)
-            and lexicon.starts_with(label, lexicon.totals)
-        ):
+        if value is None and not looking and _DIGIT.search(line.text) and lexicon.starts_with(label, lexicon.totals):
             break
         if looking:
             # Page headers and footers until the first row; none in the first lines: done.
@@ -770,11 +760,7 @@ def _read_table(layout: Layout, header: _Header, lexicon: Lexicon) -> tuple[_Tab
         elif value is not None and not figures and lexicon.mentions(label, lexicon.skips):
             pass  # a carried-forward sum or a discount line
         elif value is not None and _is_row(table, cells):
-            if (
-                not figures
-                and _table_has_figures(table)
-                and (after_subtotal or not _in_description(table, cells))
-            ):
+            if not figures and _table_has_figures(table) and (after_subtotal or not _in_description(table, cells)):
                 break  # a sum under the table ("Gesamt netto ... 62'209.77"), not an item
             after_subtotal = False
             table.entries.append(_Entry(at, line.page, line.box.top, line.box.bottom, cells, row=True))
@@ -939,9 +925,7 @@ def _attach_text(table: _Table) -> dict[int, list[_Entry]]:
     return attached
 
 
-def _description_words(
-    row: _Entry, extra: list[_Entry], column: _Column, index: int, height: float
-) -> list[Word]:
+def _description_words(row: _Entry, extra: list[_Entry], column: _Column, index: int, height: float) -> list[Word]:
     """The row's description: its own words plus wrapped lines, not the notes printed under it.
 
     Wrapped lines start where the description starts (a little indent allowed); text further
@@ -1041,9 +1025,7 @@ def _arithmetic(raw: dict[str, str], decimal: str | None, discount: str | None) 
                 for basis, factor, score in _price_bases(rebate):
                     expected = abs(q * p * factor / basis)
                     # The price may be rounded to the cent: allow half a cent per unit.
-                    tolerance = (
-                        Decimal("0.011") + Decimal("0.005") * abs(q) / basis + abs(a) * Decimal("0.0005")
-                    )
+                    tolerance = Decimal("0.011") + Decimal("0.005") * abs(q) / basis + abs(a) * Decimal("0.0005")
                     if abs(expected - abs(a)) <= tolerance and (best is None or (score, usual) > best):
                         best = (score, usual)
                         marks = {**default, "quantity": qm, "unit_price": pm, "amount": am}

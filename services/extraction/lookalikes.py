@@ -102,11 +102,7 @@ def lookalike_words(text: str) -> list[str]:
             foreign_digits and any(ch.isascii() and ch.isalnum() for ch in word)
         ):
             flagged.append(word)
-        elif (
-            scripts
-            and scripts <= {"cyrillic", "greek"}
-            and all(ch in LOOKALIKES for ch in word if ch.isalpha())
-        ):
+        elif scripts and scripts <= {"cyrillic", "greek"} and all(ch in LOOKALIKES for ch in word if ch.isalpha()):
             lookalike_only.append(word)
     if latin_elsewhere:
         flagged += lookalike_only
@@ -147,7 +143,5 @@ def iban_like(text: str) -> list[IbanLike]:
     found = []
     for match in _IBAN_SHAPE.finditer(shadow):
         raw = text[match.start() : match.end()].replace(" ", "")
-        found.append(
-            IbanLike(raw=raw, value=match.group(0).replace(" ", ""), start=match.start(), end=match.end())
-        )
+        found.append(IbanLike(raw=raw, value=match.group(0).replace(" ", ""), start=match.start(), end=match.end()))
     return found

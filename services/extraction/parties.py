@@ -31,7 +31,9 @@ _CONTACT = re.compile(
     r"(?i)@|https?://|www\.|:|\b(?:tel|phone|fax|telefon|email|e-mail|attn|z\.\s?hd|contact|iban|bic|bank|banque|konto|account|"
     r"titulaire|inhaber|page|seite)\b|\+\d"
 )
-_NAME_LABEL = re.compile(r"(?i)^(?:name|nom|naam|nombre|nome|firma|company|raison sociale|denominazione|ragione sociale)\s*:?\s*$")
+_NAME_LABEL = re.compile(
+    r"(?i)^(?:name|nom|naam|nombre|nome|firma|company|raison sociale|denominazione|ragione sociale)\s*:?\s*$"
+)
 _SEPARATORS = re.compile(r"\s[·|•–]\s|\s-\s|,\s")
 SCORES = {
     "section": 1.0,
@@ -58,7 +60,9 @@ class Parties:
         self._letterhead_and_footer()
         self._repeated_names()
 
-    def add(self, field: str, cell: Cell, text: str, how: str, *, score: float | None = None, run: Run | None = None) -> bool:
+    def add(
+        self, field: str, cell: Cell, text: str, how: str, *, score: float | None = None, run: Run | None = None
+    ) -> bool:
         """Adds `text` as a candidate name when it looks like one; says whether it did."""
         name = " ".join(text.split()).strip(" ,;:-")
         if not self._looks_like_name(name):
@@ -95,7 +99,11 @@ class Parties:
                     self.add(field, cell, rest, "section", score=0.9)
                 continue
             right = self.layout.right_of(cell)
-            if right is not None and not self.candidates.starts_with_label(right) and self.add(field, right, right.text, "section", score=0.9):
+            if (
+                right is not None
+                and not self.candidates.starts_with_label(right)
+                and self.add(field, right, right.text, "section", score=0.9)
+            ):
                 continue
             self._first_name_below(field, cell)
 
@@ -144,7 +152,9 @@ class Parties:
             _x, y = self.layout.relative(cell)
             big = (cell.box.bottom - cell.box.top) > 1.3 * typical
             if cell.page == first_page and y < 0.15:
-                self.add("vendor_name", cell, cell.text, "letterhead", score=SCORES["letterhead"] + (0.25 if big else 0.0))
+                self.add(
+                    "vendor_name", cell, cell.text, "letterhead", score=SCORES["letterhead"] + (0.25 if big else 0.0)
+                )
             elif y > 0.8 and LEGAL_FORM.search(cell.text) and len(cell.text.split()) <= 6:
                 self.add("vendor_name", cell, cell.text, "footer")
 
@@ -164,9 +174,14 @@ class Parties:
         """Whether the line above is the start of this name: aligned, close, no legal form of its own, no label."""
         height = cell.box.bottom - cell.box.top
         close = 0 <= cell.box.top - above.box.bottom < 0.8 * height and abs(above.box.x0 - cell.box.x0) < 3
-        return (close and LEGAL_FORM.search(name) is not None and LEGAL_FORM.search(above.text) is None
-                and not above.text.rstrip().endswith((".", ":")) and self._looks_like_name(above.text.strip())
-                and not self.candidates.starts_with_label(above))
+        return (
+            close
+            and LEGAL_FORM.search(name) is not None
+            and LEGAL_FORM.search(above.text) is None
+            and not above.text.rstrip().endswith((".", ":"))
+            and self._looks_like_name(above.text.strip())
+            and not self.candidates.starts_with_label(above)
+        )
 
     def _looks_like_name(self, text: str) -> bool:
         if not (2 <= len(text) <= 80) or not re.search(r"[A-Za-zÀ-ÿ]{2}", text):
@@ -185,18 +200,33 @@ class Parties:
 
 def address_below(layout: Layout, candidates: Candidates, name: Candidate) -> Candidate | None:
     """The address printed with a party's name: the rest of its sender line, or the lines under it."""
-    cell = next((c for c in layout.cells() if c.page == name.page and c.box.overlaps_x(name.box) and abs(c.box.top - name.box.top) < 1), None)
+    cell = next(
+        (
+            c
+            for c in layout.cells()
+            if c.page == name.page and c.box.overlaps_x(name.box) and abs(c.box.top - name.box.top) < 1
+        ),
+        None,
+    )
     if cell is None:
         return None
     if name.how == "sender_line":
         parts = [p.strip() for p in _SEPARATORS.split(cell.text) if p.strip()][1:]
         text = ", ".join(parts)
-        return Candidate("vendor_address", text, cell.text, cell.page, cell.box, name.score, "sender_line") if parts else None
+        return (
+            Candidate("vendor_address", text, cell.text, cell.page, cell.box, name.score, "sender_line")
+            if parts
+            else None
+        )
     lines: list[Cell] = []
     for below in layout.column_below(cell, max_lines=5):
         if any(span.value[:2].isalpha() for span in values.tax_ids(below.text)):
             break  # a VAT number under the address (its label sits in another column)
-        if _CONTACT.search(below.text) or candidates.starts_with_label(below) or LEGAL_FORM.fullmatch(" " + below.text.strip()):
+        if (
+            _CONTACT.search(below.text)
+            or candidates.starts_with_label(below)
+            or LEGAL_FORM.fullmatch(" " + below.text.strip())
+        ):
             if lines or not LEGAL_FORM.fullmatch(" " + below.text.strip()):
                 break
             continue  # the legal form wrapped under the name
@@ -209,4 +239,6 @@ def address_below(layout: Layout, candidates: Candidates, name: Candidate) -> Ca
     for line in lines[1:]:
         box = box.union(line.box)
     text = ", ".join(_SEPARATORS.sub(", ", line.text.strip()) for line in lines)
-    return Candidate("vendor_address", text, " ".join(line.text for line in lines), cell.page, box, name.score, "below_name")
+    return Candidate(
+        "vendor_address", text, " ".join(line.text for line in lines), cell.page, box, name.score, "below_name"
+    )

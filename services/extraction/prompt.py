@@ -72,9 +72,7 @@ def build_messages(
     for example in examples:
         messages.append({"role": "user", "content": _user_turn(example.document_text)})
         messages.append({"role": "assistant", "content": completion_json(example.answer)})
-    messages.append(
-        {"role": "user", "content": _user_turn(document_text(document, max_chars=max_document_chars))}
-    )
+    messages.append({"role": "user", "content": _user_turn(document_text(document, max_chars=max_document_chars))})
     return messages
 
 

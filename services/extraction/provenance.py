@@ -271,9 +271,7 @@ class DocumentLocator:
             return [(_word_matcher(lambda text: normalize_document_type(text) == kind, 3), 3, False)]
         return [(_text_matcher(value), text_words, multiline)]
 
-    def _search(
-        self, matcher: _Matcher, *, max_words: int, cross_lines: bool, last: bool
-    ) -> list[_Token] | None:
+    def _search(self, matcher: _Matcher, *, max_words: int, cross_lines: bool, last: bool) -> list[_Token] | None:
         found: list[_Token] | None = None
         for page in self._pages:
             for line_no, line in enumerate(page.lines):
@@ -302,9 +300,7 @@ def _match_from(run: list[_Token], start: int, matcher: _Matcher, max_words: int
     return None
 
 
-def _match_wrapped(
-    page: _Page, line_no: int, start: int, matcher: _Matcher, max_words: int
-) -> list[_Token] | None:
+def _match_wrapped(page: _Page, line_no: int, start: int, matcher: _Matcher, max_words: int) -> list[_Token] | None:
     """Like :func:`_match_from`, but the span may wrap to the next line of its column.
 
     At each word the span goes on with the next word of the same line or, failing that,

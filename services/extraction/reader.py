@@ -43,7 +43,10 @@ SIMPLE_FIELDS = ("invoice_number", "purchase_order", "iban", "bic", "payment_ter
 CUSTOMER_BLOCK_HEIGHT = 110.0
 # Fields a label must name: a bare pattern anywhere on the page is not enough evidence.
 LABEL_ONLY = frozenset({"due_date", "customer_tax_id", "purchase_order", "payment_terms", "bic"})
-_CREDIT = re.compile(r"(?<![a-z])(credit note|credit memo|gutschrift|rechnungskorrektur|avoir|creditnota|creditfactuur|nota de credito|nota di credito)(?![a-z])")
+_CREDIT = re.compile(
+    r"(?<![a-z])(credit note|credit memo|gutschrift|rechnungskorrektur|avoir|creditnota|creditfactuur|"
+    r"nota de credito|nota di credito)(?![a-z])"
+)
 
 # What the vendor memory reads on a document: candidates placed where this vendor prints each field.
 Recall = Callable[[ParsedDocument, Layout], Sequence[Candidate]]
@@ -65,14 +68,20 @@ class PageReading:
 class InvoiceReader:
     """Extraction without generation: the fields are chosen from the page's typed candidates."""
 
-    def __init__(self, *, chooser: Chooser | None = None, calibrate: Calibrate | None = None, line_items: bool = True) -> None:
+    def __init__(
+        self, *, chooser: Chooser | None = None, calibrate: Calibrate | None = None, line_items: bool = True
+    ) -> None:
         self.chooser = chooser
         self.calibrate = calibrate or (lambda field, raw: raw)
         self.line_items = line_items
         self.model_name = chooser.backend.model_name if chooser is not None else "docai-reader"
 
     def extract(
-        self, document: ParsedDocument, *, adapter: str | None = None, recall: Recall | None = None,
+        self,
+        document: ParsedDocument,
+        *,
+        adapter: str | None = None,
+        recall: Recall | None = None,
         own_names: Sequence[str] = (),
     ) -> ExtractionOutcome:
         """Reads `document`; `recall` gives what the tenant's vendor memory reads on it, weighed first;
@@ -80,7 +89,11 @@ class InvoiceReader:
         return self.read(document, adapter=adapter, recall=recall, own_names=own_names).outcome
 
     def read(
-        self, document: ParsedDocument, *, adapter: str | None = None, recall: Recall | None = None,
+        self,
+        document: ParsedDocument,
+        *,
+        adapter: str | None = None,
+        recall: Recall | None = None,
         own_names: Sequence[str] = (),
     ) -> PageReading:
         """:meth:`extract`, keeping the layout and every candidate (to locate or cross-check other values)."""
@@ -106,9 +119,13 @@ class InvoiceReader:
             extraction.line_items = read_line_items(layout, decimal=candidates.decimal)
         checks = [*run_checks(extraction), *flag_checks(guard, extraction)]
         timings.validation_s = time.perf_counter() - started
-        return PageReading(ExtractionOutcome(extraction=extraction, checks=checks, timings=timings), layout, candidates, guard)
+        return PageReading(
+            ExtractionOutcome(extraction=extraction, checks=checks, timings=timings), layout, candidates, guard
+        )
 
-    def _ask_model(self, layout: Layout, candidates: Candidates, *, adapter: str | None, timings: ExtractionTimings) -> None:
+    def _ask_model(
+        self, layout: Layout, candidates: Candidates, *, adapter: str | None, timings: ExtractionTimings
+    ) -> None:
         """The model's choice adds to the chosen candidate's evidence, by how sure the model was."""
         assert self.chooser is not None
         asked = [q for q in questions(candidates.by_field) if _in_doubt(q.options)]
@@ -124,14 +141,31 @@ class InvoiceReader:
     def _choose(self, candidates: Candidates, layout: Layout) -> dict[str, tuple[Candidate, float]]:
         chosen: dict[str, tuple[Candidate, float]] = {}
         totals = choose_totals(
-            candidates.of("total_net"), candidates.of("total_tax"), candidates.of("total_gross"), candidates.of("amount_due")
+            candidates.of("total_net"),
+            candidates.of("total_tax"),
+            candidates.of("total_gross"),
+            candidates.of("amount_due"),
         )
-        for name, pick in (("total_net", totals.net), ("total_tax", totals.tax), ("total_gross", totals.gross), ("amount_due", totals.due)):
+        for name, pick in (
+            ("total_net", totals.net),
+            ("total_tax", totals.tax),
+            ("total_gross", totals.gross),
+            ("amount_due", totals.due),
+        ):
             if pick is None or (pick.how == "pattern" and not totals.consistent):
                 continue
             evidence = pick.score + (1.0 if totals.consistent else 0.0)
             if name == "amount_due" and pick is totals.gross:
-                pick = Candidate("amount_due", pick.value, pick.raw, pick.page, pick.box, pick.score, "gross", notes=["the gross: no other amount is due"])
+                pick = Candidate(
+                    "amount_due",
+                    pick.value,
+                    pick.raw,
+                    pick.page,
+                    pick.box,
+                    pick.score,
+                    "gross",
+                    notes=["the gross: no other amount is due"],
+                )
             chosen[name] = (pick, _confidence(evidence, _runner_up(candidates.of(name), pick)))
 
         invoice_date = self._invoice_date(candidates, layout)
@@ -144,7 +178,9 @@ class InvoiceReader:
             chosen["due_date"] = (due[0], _confidence(due[0].score, _runner_up(due, due[0])))
 
         for name in SIMPLE_FIELDS:
-            options = [c for c in candidates.of(name) if c.score >= MIN_SCORE and (name not in LABEL_ONLY or c.anchored)]
+            options = [
+                c for c in candidates.of(name) if c.score >= MIN_SCORE and (name not in LABEL_ONLY or c.anchored)
+            ]
             if name == "vendor_tax_id" and "customer_tax_id" in chosen:
                 options = [c for c in options if c.value != chosen["customer_tax_id"][0].value]
             if options:
@@ -176,11 +212,16 @@ class InvoiceReader:
         if vendors and vendors[0].score >= MIN_SCORE:
             chosen["vendor_name"] = (vendors[0], _confidence(vendors[0].score, _runner_up(vendors, vendors[0])))
         vendor = fold(chosen["vendor_name"][0].value) if "vendor_name" in chosen else None
-        if "vendor_name" in chosen and (address := address_below(candidates.layout, candidates, chosen["vendor_name"][0])):
+        if "vendor_name" in chosen and (
+            address := address_below(candidates.layout, candidates, chosen["vendor_name"][0])
+        ):
             chosen["vendor_address"] = (address, chosen["vendor_name"][1] * 0.9)
         customers = [c for c in customers if fold(c.value) != vendor and c.score >= MIN_SCORE]
         if customers:
-            chosen["customer_name"] = (customers[0], _confidence(customers[0].score, _runner_up(customers, customers[0])))
+            chosen["customer_name"] = (
+                customers[0],
+                _confidence(customers[0].score, _runner_up(customers, customers[0])),
+            )
 
     def _tax_ids_by_block(self, candidates: Candidates, chosen: dict[str, tuple[Candidate, float]]) -> None:
         """A tax id printed inside the customer's address block is the customer's, whatever its label says."""
@@ -188,7 +229,11 @@ class InvoiceReader:
             return
         block = chosen["customer_name"][0]
         vendor_id = chosen["vendor_tax_id"][0]
-        inside = vendor_id.page == block.page and block.box.overlaps_x(vendor_id.box, slack=40) and 0 < vendor_id.box.top - block.box.top < CUSTOMER_BLOCK_HEIGHT
+        inside = (
+            vendor_id.page == block.page
+            and block.box.overlaps_x(vendor_id.box, slack=40)
+            and 0 < vendor_id.box.top - block.box.top < CUSTOMER_BLOCK_HEIGHT
+        )
         if not inside:
             return
         if "customer_tax_id" not in chosen:
@@ -264,10 +309,17 @@ def _confidence(evidence: float, rival: float) -> float:
 
 
 def _field(candidate: Candidate, confidence: float) -> ExtractedField:
-    derived = {"gross": "the gross: no amount due is printed apart from it", "default": "no credit-note title on the page",
-               "memory": "", "title": ""}.get(candidate.how, "")
+    derived = {
+        "gross": "the gross: no amount due is printed apart from it",
+        "default": "no credit-note title on the page",
+        "memory": "",
+        "title": "",
+    }.get(candidate.how, "")
     provenance = Provenance(
-        page=candidate.page, bbox=candidate.box.as_tuple(), source_text=candidate.raw, derived=derived,
+        page=candidate.page,
+        bbox=candidate.box.as_tuple(),
+        source_text=candidate.raw,
+        derived=derived,
     )
     if candidate.how == "default":
         provenance = Provenance(derived=derived)

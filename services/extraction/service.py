@@ -27,10 +27,17 @@ class ExtractionService:
                 raise FailedPreconditionError("the document has not been extracted yet", reason="NOT_EXTRACTED")
             return store.extraction_of(row), store.checks_of(row)
 
-    def rerun(self, *, tenant_id: str, document_id: str, adapter: str, request_id: str) -> tuple[Extraction, list[CheckResult]]:
+    def rerun(
+        self, *, tenant_id: str, document_id: str, adapter: str, request_id: str
+    ) -> tuple[Extraction, list[CheckResult]]:
         """Extracts again (e.g. with a newly promoted adapter); a retry returns the stored result."""
         fingerprint = hashlib.sha256(f"{document_id}\0{adapter}".encode()).hexdigest()
-        key = {"tenant_id": tenant_id, "method": "ExtractDocument", "request_id": request_id, "fingerprint": fingerprint}
+        key = {
+            "tenant_id": tenant_id,
+            "method": "ExtractDocument",
+            "request_id": request_id,
+            "fingerprint": fingerprint,
+        }
         with self.db.transaction() as session:
             row = store.load(session, tenant_id=tenant_id, document_id=document_id)
             done_before = idempotency.recall(session, **key) is not None
@@ -44,6 +51,12 @@ class ExtractionService:
             row = store.load(session, tenant_id=tenant_id, document_id=document_id)
             store.set_extraction(row, outcome.extraction, outcome.checks)
             store.touch(row)
-            store.audit(session, row, actor="system", action="re_extracted", new_value=outcome.extraction.adapter or "base model")
+            store.audit(
+                session,
+                row,
+                actor="system",
+                action="re_extracted",
+                new_value=outcome.extraction.adapter or "base model",
+            )
             idempotency.remember(session, **key, resource=document_id)
         return outcome.extraction, outcome.checks

@@ -202,9 +202,7 @@ def _patterns() -> _Patterns:
         if not isinstance(phrase, str):
             raise TypeError(f"instructions.yaml: a phrase that is not text: {phrase!r}")
     phrase_re = "|".join(f"(?:{_phrase_pattern(p)})" for p in sorted(phrases, key=len, reverse=True))
-    keys = "|".join(
-        r"[_\-\s]?".join(re.escape(part) for part in str(key).split("_")) for key in raw["json_keys"]
-    )
+    keys = "|".join(r"[_\-\s]?".join(re.escape(part) for part in str(key).split("_")) for key in raw["json_keys"])
     quote = "[\"'\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb]"
     json_re = rf"\{{[^{{}}]{{0,400}}?{quote}\s*(?:{keys})\s*{quote}\s*:"
     return _Patterns(re.compile(phrase_re, re.DOTALL), re.compile(json_re, re.DOTALL))
@@ -265,9 +263,7 @@ def _paragraph(layout: Layout, indices: list[int], first: int, last: int) -> set
         lines.add(indices[low])
     high = last
     while (
-        high + 1 < len(indices)
-        and high - last < PARAGRAPH_LINES
-        and _joined(layout, indices[high], indices[high + 1])
+        high + 1 < len(indices) and high - last < PARAGRAPH_LINES and _joined(layout, indices[high], indices[high + 1])
     ):
         high += 1
         lines.add(indices[high])
@@ -307,16 +303,13 @@ def _hidden_text(document: ParsedDocument) -> CheckResult | None:
         found.append(f"{document.hidden_chars_dropped} characters in all")
     for page in document.pages:
         counts = {
-            kind: n
-            for kind, n in page.hidden_chars_by_kind.items()
-            if kind not in IGNORED_HIDDEN_KINDS and n > 0
+            kind: n for kind, n in page.hidden_chars_by_kind.items() if kind not in IGNORED_HIDDEN_KINDS and n > 0
         }
         total = sum(counts.values())
         # A page without any visible text is a scan (its text layer under the image): nothing on it is read.
         if total >= HIDDEN_TEXT_MIN_CHARS and page.words:
             kinds = ", ".join(
-                f"{_KIND_WORDS.get(kind, kind)}: {n}"
-                for kind, n in sorted(counts.items(), key=lambda kv: -kv[1])
+                f"{_KIND_WORDS.get(kind, kind)}: {n}" for kind, n in sorted(counts.items(), key=lambda kv: -kv[1])
             )
             found.append(f"page {page.number}: {total} ({kinds})")
     if not found:
@@ -352,10 +345,7 @@ def _modified(guard: Guard) -> list[CheckResult]:
     ]
     if document.first_revision_ibans is None:
         checks[0] = checks[0].model_copy(
-            update={
-                "detail": checks[0].detail
-                + "; its first revision could not be read to compare the bank details"
-            }
+            update={"detail": checks[0].detail + "; its first revision could not be read to compare the bank details"}
         )
         return checks
     first = {_as_read(clean_text(value)) for value in document.first_revision_ibans}

@@ -31,6 +31,8 @@ class TenantReader:
             return memory_candidates(self.memory.recall(tenant_id=tenant_id, parsed=document, layout=layout))
 
         return self.reader.extract(
-            parsed, adapter=self.choose(tenant_id, adapter), recall=recall,
+            parsed,
+            adapter=self.choose(tenant_id, adapter),
+            recall=recall,
             own_names=self.memory.own_names(tenant_id=tenant_id),
         )

@@ -39,7 +39,9 @@ def choose_totals(net: list[Candidate], tax: list[Candidate], gross: list[Candid
         score = sum(c.score for c in (n, t, g) if c is not None)
         consistent = False
         if n is not None and t is not None and g is not None:
-            consistent = abs(Decimal(n.value) + Decimal(t.value) - Decimal(g.value)) <= TOLERANCE and Decimal(g.value) != 0
+            consistent = (
+                abs(Decimal(n.value) + Decimal(t.value) - Decimal(g.value)) <= TOLERANCE and Decimal(g.value) != 0
+            )
             if consistent:  # three unlabelled amounts can add up by chance (table rows): labels make it count
                 score += ARITHMETIC_BONUS * (0.2 + 0.8 * sum(_labelled(c) for c in (n, t, g)) / 3)
             elif _labelled(n) and _labelled(t) and _labelled(g):

@@ -60,7 +60,8 @@ _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?
 _BIC = re.compile(r"\b[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b")
 # A VAT number: a country prefix and 8-12 digits or letters, as printed (spaces and dots allowed).
 _VAT = re.compile(
-    r"\b(?:[A-Z]{2}|CHE)[\s-]?(?=[0-9A-Z .\-]{8,18})[0-9A-Z][0-9A-Z]*(?:[ .\-]?[0-9][0-9A-Z]*)*(?:\s?(?:MWST|TVA|IVA|VAT))?"
+    r"\b(?:[A-Z]{2}|CHE)[\s-]?(?=[0-9A-Z .\-]{8,18})[0-9A-Z][0-9A-Z]*(?:[ .\-]?[0-9][0-9A-Z]*)*"
+    r"(?:\s?(?:MWST|TVA|IVA|VAT))?"
 )
 _TAX_NUMBER = re.compile(r"\b\d[\d /.\-]{6,18}\d\b")
 _IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]*[A-Za-z0-9]|[0-9]")

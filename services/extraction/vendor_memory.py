@@ -81,9 +81,7 @@ STRICT_SHAPE_FIELDS = frozenset({"invoice_number", "vendor_tax_id", "iban", "bic
 # Identifiers whose shape changes from invoice to invoice (each customer or order has its own).
 LOOSE_ID_FIELDS = frozenset({"purchase_order", "customer_tax_id"})
 # Fields whose reading is checked by its shape or type, so a reading may try other word cuts.
-TYPED_FIELDS = (
-    STRICT_SHAPE_FIELDS | LOOSE_ID_FIELDS | AMOUNT_FIELDS | frozenset({"currency", "document_type"})
-)
+TYPED_FIELDS = STRICT_SHAPE_FIELDS | LOOSE_ID_FIELDS | AMOUNT_FIELDS | frozenset({"currency", "document_type"})
 # Fields that print the same value wherever they appear on one invoice (learned at each place).
 SAME_EVERYWHERE_FIELDS = frozenset({"vendor_name", "vendor_tax_id", "iban", "bic", "currency"})
 MAX_OTHER_PLACES = 3
@@ -389,9 +387,7 @@ class _Pages:
         return None
 
 
-def learn_template(
-    layout: Layout, extraction: Extraction, *, exclude: Collection[str] = ()
-) -> VendorTemplate:
+def learn_template(layout: Layout, extraction: Extraction, *, exclude: Collection[str] = ()) -> VendorTemplate:
     """Learns where each header field of an approved invoice was printed.
 
     Args:
@@ -428,9 +424,7 @@ def learn_template(
             own = next((o for o in _occurrences(pages, name, value) if not _incidental(pages, o)), None)
             if own is not None:
                 rules = [
-                    replace(r, main=False)
-                    for r in _rules_for(pages, name, page, words)
-                    if r.direction != "position"
+                    replace(r, main=False) for r in _rules_for(pages, name, page, words) if r.direction != "position"
                 ]
                 words = own
         rules = _rules_for(pages, name, page, words) + rules
@@ -438,11 +432,7 @@ def learn_template(
             # The vendor's name, ids and currency are printed in several places: remember each,
             # so an invoice that leaves one of them out is still read.
             value = extraction.fields[name].value
-            others = [
-                occ
-                for occ in _occurrences(pages, name, value)
-                if {id(w) for w in occ} != {id(w) for w in words}
-            ]
+            others = [occ for occ in _occurrences(pages, name, value) if {id(w) for w in occ} != {id(w) for w in words}]
             for occurrence in others[:MAX_OTHER_PLACES]:
                 rules.extend(
                     replace(r, main=False)
@@ -460,9 +450,7 @@ def learn_template(
     return template
 
 
-def _separate_shared_boxes(
-    pages: _Pages, extraction: Extraction, located: dict[str, tuple[int, list[Word]]]
-) -> None:
+def _separate_shared_boxes(pages: _Pages, extraction: Extraction, located: dict[str, tuple[int, list[Word]]]) -> None:
     """Gives fields that were boxed on one printed value their own printing of it.
 
     When the gross total equals the amount due (no prepayment) or the due date equals the
@@ -647,8 +635,7 @@ def merge_templates(stored: VendorTemplate | None, new: VendorTemplate) -> Vendo
     """
     if stored is None:
         fields = {
-            name: _ordered([replace(r, count=1, last_seen=1) for r in rules])
-            for name, rules in new.fields.items()
+            name: _ordered([replace(r, count=1, last_seen=1) for r in rules]) for name, rules in new.fields.items()
         }
         return VendorTemplate(vendor_key=new.vendor_key, fields=fields, learned=1)
     return _merge(stored, new, confirmed={})
@@ -777,9 +764,7 @@ class _Anchors:
         index = self._prefixes(rule.anchor_words) if rule.direction == "same" else self.whole
         if not fuzzy:
             return index.get(key, [])
-        return [
-            c for k, cells in index.items() if k != key and k not in taken and _similar(k, key) for c in cells
-        ]
+        return [c for k, cells in index.items() if k != key and k not in taken and _similar(k, key) for c in cells]
 
 
 def _similar(found: str, wanted: str) -> bool:
@@ -819,8 +804,7 @@ def apply_template(template: VendorTemplate, layout: Layout) -> dict[str, Memory
                 (
                     h
                     for rule in rules
-                    if _usable(rule, tier, rules)
-                    and (h := _read(pages, anchors, name, rule, tier=tier, taken=taken))
+                    if _usable(rule, tier, rules) and (h := _read(pages, anchors, name, rule, tier=tier, taken=taken))
                 ),
                 None,
             )
@@ -872,9 +856,7 @@ def _read(
             # The label before a value may be longer this time ("Credit note no.:" for "Invoice no.:").
             heads = [rule.head]
             if name in TYPED_FIELDS and rule.head:
-                heads += sorted(
-                    (h for h in range(len(cell.words)) if h != rule.head), key=lambda h: abs(h - rule.head)
-                )
+                heads += sorted((h for h in range(len(cell.words)) if h != rule.head), key=lambda h: abs(h - rule.head))
             hit = next(
                 (
                     h
@@ -898,9 +880,7 @@ def _read(
             if hit is None:
                 continue
             x, y = pages.at(anchor)
-            distance = (
-                abs(x - rule.anchor_at[0]) + abs(y - rule.anchor_at[1]) + 0.5 * abs(anchor.page - rule.page)
-            )
+            distance = abs(x - rule.anchor_at[0]) + abs(y - rule.anchor_at[1]) + 0.5 * abs(anchor.page - rule.page)
             readings.append((distance, hit))
         # An anchor printed more often than when learned (a second tax line), or only nearly
         # matched in several places, reads nothing unless every printing says the same.
@@ -975,9 +955,7 @@ def _near_position(pages: _Pages, rule: FieldRule) -> list[tuple[float, Cell]]:
     return out
 
 
-def _reading(
-    pages: _Pages, name: str, rule: FieldRule, first: Cell, *, head: int, how: str
-) -> MemoryHit | None:
+def _reading(pages: _Pages, name: str, rule: FieldRule, first: Cell, *, head: int, how: str) -> MemoryHit | None:
     """The value read from `first` on (and the lines below it), checked against the rule.
 
     The words after the value ("EUR") are dropped as remembered; where the cell holds more
@@ -986,13 +964,9 @@ def _reading(
     """
     lines: list[list[Word]] = [first.words[head:]]
     if rule.lines > 1:
-        lines.extend(
-            c.words for c in pages.layout.column_below(first, max_lines=rule.lines + 1)[: rule.lines - 1]
-        )
+        lines.extend(c.words for c in pages.layout.column_below(first, max_lines=rule.lines + 1)[: rule.lines - 1])
     last = len(lines[-1])
-    tails = (
-        [rule.tail] if name not in TYPED_FIELDS else [rule.tail, *(t for t in range(last) if t != rule.tail)]
-    )
+    tails = [rule.tail] if name not in TYPED_FIELDS else [rule.tail, *(t for t in range(last) if t != rule.tail)]
     for tail in tails:
         if tail >= last and len(lines) == 1:
             continue
@@ -1008,9 +982,7 @@ def _reading(
         if value is None:
             continue
         words = [w for p in parts for w in p]
-        return MemoryHit(
-            field=name, raw_text=raw, page=first.page, box=words_box(words), how=how, value=value
-        )
+        return MemoryHit(field=name, raw_text=raw, page=first.page, box=words_box(words), how=how, value=value)
     return None
 
 
@@ -1023,12 +995,7 @@ def _fits(name: str, rule: FieldRule, raw: str, *, by_place: bool = False) -> bo
     if name in LOOSE_ID_FIELDS:
         if _shape(raw) in rule.shapes:
             return True
-        return (
-            not by_place
-            and any(ch.isdigit() for ch in raw)
-            and len(raw.split()) <= 3
-            and parse_date(raw) is None
-        )
+        return not by_place and any(ch.isdigit() for ch in raw) and len(raw.split()) <= 3 and parse_date(raw) is None
     return True
 
 
@@ -1143,9 +1110,7 @@ class VendorMemoryStore:
             record = session.get(tables.VendorTemplateRecord, row_id)
             return VendorTemplate.from_json(record.template) if record is not None else None
 
-    def recall(
-        self, *, tenant_id: str, parsed: ParsedDocument, layout: Layout | None = None
-    ) -> dict[str, MemoryHit]:
+    def recall(self, *, tenant_id: str, parsed: ParsedDocument, layout: Layout | None = None) -> dict[str, MemoryHit]:
         """Reads a new invoice with its vendor's template; empty when the vendor is unknown.
 
         Args:

@@ -119,8 +119,17 @@ LIMITS: dict[str, tuple[int, int]] = {
 }
 # The fields UpdateBrand may change (its update_mask paths).
 UPDATABLE = (
-    "display_name", "voice", "rules", "banned_words", "banned_claims", "required_facts", "target_words",
-    "max_exclamations", "min_exclamations", "second_person", "examples",
+    "display_name",
+    "voice",
+    "rules",
+    "banned_words",
+    "banned_claims",
+    "required_facts",
+    "target_words",
+    "max_exclamations",
+    "min_exclamations",
+    "second_person",
+    "examples",
 )
 
 
@@ -164,7 +173,9 @@ def _clean_items(values: Sequence[str], field: str) -> tuple[str, ...]:
         if not text:
             raise _invalid(f"{field}[{index}] is empty", "EMPTY_ITEM", f"{field}[{index}]")
         if len(text) > longest:
-            raise _invalid(f"{field}[{index}] is longer than {longest} characters", "FIELD_TOO_LONG", f"{field}[{index}]")
+            raise _invalid(
+                f"{field}[{index}] is longer than {longest} characters", "FIELD_TOO_LONG", f"{field}[{index}]"
+            )
         if text.lower() not in (o.lower() for o in out):
             out.append(text)
     if len(out) > most:
@@ -203,7 +214,9 @@ def validate_brand(brand_id: str, fields: dict[str, Any]) -> BrandGuide:
     if not TENANT_BRAND_ID.match(brand_id):
         raise _invalid(
             "brand_id must be 2 to 50 lower-case letters, digits or hyphens, starting with a letter and not "
-            "ending with a hyphen", "INVALID_BRAND_ID", "brand_id",
+            "ending with a hyphen",
+            "INVALID_BRAND_ID",
+            "brand_id",
         )
     rules = _clean_items(fields.get("rules", ()), "rules")
     banned_words = _clean_items(fields.get("banned_words", ()), "banned_words")
@@ -213,17 +226,22 @@ def validate_brand(brand_id: str, fields: dict[str, Any]) -> BrandGuide:
         if not _FACT_KEY.match(key):
             raise _invalid(
                 f"required_facts[{index}] must be an attribute key such as 'material' or 'blade length'",
-                "INVALID_FACT_KEY", f"required_facts[{index}]",
+                "INVALID_FACT_KEY",
+                f"required_facts[{index}]",
             )
     target = int(fields.get("target_words") or 0) or 40
     if not 5 <= target <= MAX_TARGET_WORDS:
-        raise _invalid(f"target_words must be 5 to {MAX_TARGET_WORDS} (0 for the default, 40)", "INVALID_TARGET",
-                       "target_words")
+        raise _invalid(
+            f"target_words must be 5 to {MAX_TARGET_WORDS} (0 for the default, 40)", "INVALID_TARGET", "target_words"
+        )
     most = int(fields.get("max_exclamations") or 0)
     least = int(fields.get("min_exclamations") or 0)
     if not (0 <= least <= 10 and 0 <= most <= 10) or (most and least > most):
-        raise _invalid("exclamation marks: 0 to 10, and min_exclamations at most max_exclamations",
-                       "INVALID_STYLE", "min_exclamations")
+        raise _invalid(
+            "exclamation marks: 0 to 10, and min_exclamations at most max_exclamations",
+            "INVALID_STYLE",
+            "min_exclamations",
+        )
     examples = tuple(fields.get("examples", ()))
     if len(examples) > LIMITS["examples"][0]:
         raise _invalid(f"a brand has at most {LIMITS['examples'][0]} examples", "TOO_MANY_ITEMS", "examples")
@@ -234,8 +252,11 @@ def validate_brand(brand_id: str, fields: dict[str, Any]) -> BrandGuide:
         if example.product.is_empty() or not text:
             raise _invalid(f"{field} needs a product and its description", "INVALID_EXAMPLE", field)
         if len(text) > LIMITS["examples"][1]:
-            raise _invalid(f"{field}.description is longer than {LIMITS['examples'][1]} characters",
-                           "FIELD_TOO_LONG", f"{field}.description")
+            raise _invalid(
+                f"{field}.description is longer than {LIMITS['examples'][1]} characters",
+                "FIELD_TOO_LONG",
+                f"{field}.description",
+            )
         broken = next((w for w in (*banned_words, *banned_claims) if _uses(text, w)), None)
         if broken is not None:
             raise _invalid(f"{field} uses {broken!r}, which the brand bans", "INVALID_EXAMPLE", field)
@@ -245,9 +266,15 @@ def validate_brand(brand_id: str, fields: dict[str, Any]) -> BrandGuide:
             id=brand_id,
             display_name=_text(fields.get("display_name", ""), "display_name"),
             voice=_text(fields.get("voice", ""), "voice"),
-            rules=rules, banned_words=banned_words, banned_claims=banned_claims, required_facts=required,
-            target_words=target, max_exclamations=most, min_exclamations=least,
-            second_person=bool(fields.get("second_person", False)), examples=tuple(cleaned),
+            rules=rules,
+            banned_words=banned_words,
+            banned_claims=banned_claims,
+            required_facts=required,
+            target_words=target,
+            max_exclamations=most,
+            min_exclamations=least,
+            second_person=bool(fields.get("second_person", False)),
+            examples=tuple(cleaned),
         )
     except ValidationError as exc:  # the checks above cover the schema; this is a backstop
         raise _invalid("the brand is invalid", "INVALID_BRAND", "brand") from exc
@@ -271,8 +298,11 @@ class TenantBrands:
     @staticmethod
     def _stored(row: Any) -> StoredBrand:
         return StoredBrand(
-            guide=BrandGuide.model_validate(row.guide), tenant_id=row.tenant_id, revision=row.revision,
-            create_time=_aware(row.create_time), update_time=_aware(row.update_time),
+            guide=BrandGuide.model_validate(row.guide),
+            tenant_id=row.tenant_id,
+            revision=row.revision,
+            create_time=_aware(row.create_time),
+            update_time=_aware(row.update_time),
         )
 
     def get(self, tenant_id: str, brand_id: str) -> StoredBrand | None:
@@ -296,10 +326,15 @@ class TenantBrands:
         if not tenant_id:
             return []
         with self.db.transaction() as session:
-            rows = session.execute(
-                select(tables.TenantBrand).where(tables.TenantBrand.tenant_id == tenant_id)
-                .order_by(tables.TenantBrand.brand_id)
-            ).scalars().all()
+            rows = (
+                session.execute(
+                    select(tables.TenantBrand)
+                    .where(tables.TenantBrand.tenant_id == tenant_id)
+                    .order_by(tables.TenantBrand.brand_id)
+                )
+                .scalars()
+                .all()
+            )
             return [self._stored(row) for row in rows]
 
     def all(self) -> list[StoredBrand]:
@@ -321,12 +356,20 @@ class TenantBrands:
         now = dt.datetime.now(dt.UTC)
         try:
             with self.db.transaction() as session:
-                session.add(tables.TenantBrand(
-                    tenant_id=tenant_id, brand_id=guide.id, guide=guide.model_dump(mode="json"), revision=1,
-                    create_time=now, update_time=now,
-                ))
+                session.add(
+                    tables.TenantBrand(
+                        tenant_id=tenant_id,
+                        brand_id=guide.id,
+                        guide=guide.model_dump(mode="json"),
+                        revision=1,
+                        create_time=now,
+                        update_time=now,
+                    )
+                )
         except IntegrityError as exc:
-            raise AlreadyExistsError(f"brand {guide.id!r} exists already", reason="BRAND_EXISTS", brand=guide.id) from exc
+            raise AlreadyExistsError(
+                f"brand {guide.id!r} exists already", reason="BRAND_EXISTS", brand=guide.id
+            ) from exc
         return StoredBrand(guide=guide, tenant_id=tenant_id, revision=1, create_time=now, update_time=now)
 
     def update(self, tenant_id: str, guide: BrandGuide, *, etag: str = "") -> StoredBrand:

@@ -70,17 +70,28 @@ def verdict_from_pb(value: int) -> Verdict:
 
 def violation_to_pb(violation: Violation) -> pb.Violation:
     return pb.Violation(
-        kind=_KINDS[violation.kind], severity=_SEVERITIES[violation.severity], span=violation.span,
-        start=violation.start, end=violation.end, detail=violation.detail,
+        kind=_KINDS[violation.kind],
+        severity=_SEVERITIES[violation.severity],
+        span=violation.span,
+        start=violation.start,
+        end=violation.end,
+        detail=violation.detail,
     )
 
 
 def scorecard_to_pb(card: Scorecard) -> pb.Scorecard:
     return pb.Scorecard(
-        passed=card.passed, grounded=card.grounded, length_ok=card.length_ok, word_count=card.word_count,
-        char_count=card.char_count, target_words=card.target_words, target_chars=card.target_chars,
-        violations=[violation_to_pb(v) for v in card.violations], input_truncated=card.input_truncated,
-        voice_score=card.voice_score, fluency=card.fluency,
+        passed=card.passed,
+        grounded=card.grounded,
+        length_ok=card.length_ok,
+        word_count=card.word_count,
+        char_count=card.char_count,
+        target_words=card.target_words,
+        target_chars=card.target_chars,
+        violations=[violation_to_pb(v) for v in card.violations],
+        input_truncated=card.input_truncated,
+        voice_score=card.voice_score,
+        fluency=card.fluency,
     )
 
 
@@ -100,7 +111,9 @@ def description_to_pb(description: Description) -> pb.Description:
 
 def batch_item_to_pb(item: BatchItem) -> pb.BatchItemResult:
     message = pb.BatchItemResult(
-        index=item.index, state=_ITEM_STATES[item.state], error_reason=item.error_reason,
+        index=item.index,
+        state=_ITEM_STATES[item.state],
+        error_reason=item.error_reason,
         error_message=item.error_message,
     )
     if item.description is not None:
@@ -110,10 +123,13 @@ def batch_item_to_pb(item: BatchItem) -> pb.BatchItemResult:
 
 def product_to_pb(product: Product) -> pb.Product:
     return pb.Product(
-        title=product.title, category=product.category,
+        title=product.title,
+        category=product.category,
         attributes=[pb.ProductAttribute(key=a.key, value=a.value) for a in product.attributes],
-        raw_text=product.raw_text, language=product.language if product.language != "en" else "",
-        target_words=product.target_words, target_chars=product.target_chars,
+        raw_text=product.raw_text,
+        language=product.language if product.language != "en" else "",
+        target_words=product.target_words,
+        target_chars=product.target_chars,
     )
 
 
@@ -121,13 +137,22 @@ def brand_to_pb(brand: BrandGuide | StoredBrand, *, adapter: str | None) -> pb.B
     stored = brand if isinstance(brand, StoredBrand) else StoredBrand(guide=brand)
     guide = stored.guide
     message = pb.Brand(
-        name=guide.name, display_name=guide.display_name, voice=guide.voice, rules=list(guide.rules),
-        banned_words=list(guide.banned_words), banned_claims=list(guide.banned_claims),
-        required_facts=list(guide.required_facts), target_words=guide.target_words, adapter=adapter or "",
+        name=guide.name,
+        display_name=guide.display_name,
+        voice=guide.voice,
+        rules=list(guide.rules),
+        banned_words=list(guide.banned_words),
+        banned_claims=list(guide.banned_claims),
+        required_facts=list(guide.required_facts),
+        target_words=guide.target_words,
+        adapter=adapter or "",
         example_count=len(guide.examples),
         examples=[pb.BrandExample(product=product_to_pb(e.product), description=e.description) for e in guide.examples],
-        max_exclamations=guide.max_exclamations, min_exclamations=guide.min_exclamations,
-        second_person=guide.second_person, read_only=stored.read_only, etag=stored.etag,
+        max_exclamations=guide.max_exclamations,
+        min_exclamations=guide.min_exclamations,
+        second_person=guide.second_person,
+        read_only=stored.read_only,
+        etag=stored.etag,
     )
     if stored.create_time is not None:
         message.create_time.FromDatetime(stored.create_time)
@@ -141,24 +166,34 @@ def brand_fields_from_pb(message: pb.Brand) -> dict[str, Any]:
     examples = []
     for index, example in enumerate(message.examples):
         if example.product.target_words < 0 or example.product.target_chars < 0:
-            raise InvalidArgumentError("targets must not be negative", reason="INVALID_EXAMPLE",
-                                       field=f"brand.examples[{index}]")
+            raise InvalidArgumentError(
+                "targets must not be negative", reason="INVALID_EXAMPLE", field=f"brand.examples[{index}]"
+            )
         examples.append(BrandExample(product=product_from_pb(example.product), description=example.description))
     if message.target_words < 0:
         raise InvalidArgumentError("target_words must not be negative", reason="INVALID_TARGET", field="target_words")
     return {
-        "display_name": message.display_name, "voice": message.voice, "rules": list(message.rules),
-        "banned_words": list(message.banned_words), "banned_claims": list(message.banned_claims),
-        "required_facts": list(message.required_facts), "target_words": message.target_words,
-        "max_exclamations": message.max_exclamations, "min_exclamations": message.min_exclamations,
-        "second_person": message.second_person, "examples": examples,
+        "display_name": message.display_name,
+        "voice": message.voice,
+        "rules": list(message.rules),
+        "banned_words": list(message.banned_words),
+        "banned_claims": list(message.banned_claims),
+        "required_facts": list(message.required_facts),
+        "target_words": message.target_words,
+        "max_exclamations": message.max_exclamations,
+        "min_exclamations": message.min_exclamations,
+        "second_person": message.second_person,
+        "examples": examples,
     }
 
 
 def feedback_to_pb(record: FeedbackRecord) -> pb.Feedback:
     message = pb.Feedback(
-        name=record.name, description=record.description_name, verdict=cast("pb.FeedbackVerdict", _VERDICTS[record.verdict]),
-        edited_text=record.edited_text, comment=record.comment,
+        name=record.name,
+        description=record.description_name,
+        verdict=cast("pb.FeedbackVerdict", _VERDICTS[record.verdict]),
+        edited_text=record.edited_text,
+        comment=record.comment,
     )
     if record.edited_scorecard is not None:
         message.edited_scorecard.CopyFrom(scorecard_to_pb(record.edited_scorecard))

@@ -76,8 +76,10 @@ class FeedbackStore:
             AlreadyExistsError: ``request_id`` was used for a different request (``REQUEST_ID_REUSED``).
         """
         print_ = fingerprint(
-            description=f"brands/{brand}/descriptions/{description_id}", verdict=verdict,
-            edited_text=edited_text, comment=comment,
+            description=f"brands/{brand}/descriptions/{description_id}",
+            verdict=verdict,
+            edited_text=edited_text,
+            comment=comment,
         )
         with self._lock:
             index = self._index()
@@ -89,10 +91,19 @@ class FeedbackStore:
                     )
                 return known
             record = FeedbackRecord(
-                id=uuid.uuid4().hex[:16], tenant_id=tenant_id, brand=brand, description_id=description_id,
-                verdict=verdict, edited_text=edited_text, comment=comment, request_id=request_id,
-                fingerprint=print_, product=product, generated_text=generated_text,
-                edited_scorecard=edited_scorecard, create_time=datetime.now(UTC),
+                id=uuid.uuid4().hex[:16],
+                tenant_id=tenant_id,
+                brand=brand,
+                description_id=description_id,
+                verdict=verdict,
+                edited_text=edited_text,
+                comment=comment,
+                request_id=request_id,
+                fingerprint=print_,
+                product=product,
+                generated_text=generated_text,
+                edited_scorecard=edited_scorecard,
+                create_time=datetime.now(UTC),
             )
             self._append(brand, record)
             index[(tenant_id, request_id)] = record

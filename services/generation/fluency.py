@@ -69,7 +69,86 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # letters of any script: "
 _TOKEN = re.compile(r"[\w'’]+(?:[.,-][\w'’]+)*")
 # Function words: a repeated pair made only of these ("of the", "and you") is normal English.
 FUNCTION_WORDS = frozenset(
-    ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "by", "for", "from", "with", "without", "into", "onto", "over", "under", "up", "as", "is", "are", "was", "were", "be", "been", "it", "it's", "its", "this", "that", "these", "those", "there", "here", "you", "your", "you'll", "you're", "we", "we're", "our", "they", "they're", "their", "them", "he", "she", "his", "her", "i", "my", "me", "just", "all", "every", "each", "per", "x", "has", "have", "had", "will", "can", "not", "no", "now", "then", "than", "too", "very", "more", "most", "also", "only"]
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "so",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "without",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "up",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "it's",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "you",
+        "your",
+        "you'll",
+        "you're",
+        "we",
+        "we're",
+        "our",
+        "they",
+        "they're",
+        "their",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "i",
+        "my",
+        "me",
+        "just",
+        "all",
+        "every",
+        "each",
+        "per",
+        "x",
+        "has",
+        "have",
+        "had",
+        "will",
+        "can",
+        "not",
+        "no",
+        "now",
+        "then",
+        "than",
+        "too",
+        "very",
+        "more",
+        "most",
+        "also",
+        "only",
+    ]
 )
 
 
@@ -199,7 +278,9 @@ class FluencyChecker:
             if len(word) < 3 or word in known or word.split("'")[0] in known:
                 continue
             if _zipf(word) < self.thresholds.min_zipf:
-                found.append(Finding(match.start(), match.end(), match.group(), f"{match.group()!r} is not an English word"))
+                found.append(
+                    Finding(match.start(), match.end(), match.group(), f"{match.group()!r} is not an English word")
+                )
         return found
 
     def repeats(self, text: str) -> list[Finding]:
@@ -261,9 +342,7 @@ class FluencyChecker:
         # Stutters and measurements said again ("560 g ... 560 g"); not other pairs said again
         # further on: they are often the model's only way on, and a span it keeps coming back to
         # ends the text mid-sentence (the scorecard still flags them).
-        spans += [
-            (f.start, f.end) for f in self.repeats(text) if "in a row" in f.reason or re.search(r"\d", f.span)
-        ]
+        spans += [(f.start, f.end) for f in self.repeats(text) if "in a row" in f.reason or re.search(r"\d", f.span)]
         spans += [(f.start, f.end) for f in self.misused(text, complete=False)]
         return spans
 
@@ -290,9 +369,7 @@ def unfinished_sentence(text: str) -> list[Finding]:
 
 
 def _violation(finding: Finding) -> Violation:
-    return Violation(
-        kind="fluency", span=finding.span, start=finding.start, end=finding.end, detail=finding.reason
-    )
+    return Violation(kind="fluency", span=finding.span, start=finding.start, end=finding.end, detail=finding.reason)
 
 
 def repeated_phrases(text: str) -> list[Finding]:
@@ -314,7 +391,9 @@ def repeated_phrases(text: str) -> list[Finding]:
             here = [w for _, _, w in words[i : i + n]]
             if before == here and not all(w.isdigit() for w in here):
                 start, end = words[i][0], words[i + n - 1][1]
-                found.setdefault((start, end), Finding(start, end, text[start:end], f"{text[start:end]!r} is said twice in a row"))
+                found.setdefault(
+                    (start, end), Finding(start, end, text[start:end], f"{text[start:end]!r} is said twice in a row")
+                )
     seen: dict[tuple[str, str], int] = {}
     for i in range(len(words) - 1):
         pair = (words[i][2], words[i + 1][2])
@@ -339,9 +418,10 @@ def misused_terms(text: str, *, complete: bool = True) -> list[Finding]:
     measurement as the material.
 
     "made of sage green", "comes in lovely stainless steel", "650 g of room" and "made of
-    140 x 170 cm" are the slips of a small model filling a template with the wrong fact. The phrase after "made of" / "comes in" runs to the
-    next punctuation, "and", "with" or "so" (at most four words); with ``complete`` False (the
-    guard, on unfinished text) a phrase that runs to the end of the text is not judged yet.
+    140 x 170 cm" are the slips of a small model filling a template with the wrong fact. The
+    phrase after "made of" / "comes in" runs to the next punctuation, "and", "with" or "so" (at
+    most four words); with ``complete`` False (the guard, on unfinished text) a phrase that runs
+    to the end of the text is not judged yet.
 
     Example:
         >>> [f.span for f in misused_terms("It's made of sage green.")]
@@ -374,7 +454,14 @@ def misused_terms(text: str, *, complete: bool = True) -> list[Finding]:
         if number is not None:
             measured = next((q for q in lexicon.quantities(text) if q.start == match.end()), None)
             end = measured.end if measured is not None else match.end() + 1
-            found.append(Finding(match.end(), end, text[match.end() : end], f"a measurement is not a material: {text[match.start() : end]!r}"))
+            found.append(
+                Finding(
+                    match.end(),
+                    end,
+                    text[match.end() : end],
+                    f"a measurement is not a material: {text[match.start() : end]!r}",
+                )
+            )
     return sorted(found, key=lambda f: f.start)
 
 

@@ -89,7 +89,10 @@ class GenerationServicer(pb_grpc.GenerationServiceServicer):
         tenant = caller().tenant_id
         brand_id = parse_name(request.brand, collection="brands")
         prepared = await asyncio.to_thread(
-            self.service.prepare, product_from_pb(request.product), brand_id=brand_id, request_id=request.request_id,
+            self.service.prepare,
+            product_from_pb(request.product),
+            brand_id=brand_id,
+            request_id=request.request_id,
             tenant_id=tenant,
         )
         async for item in _in_thread(lambda: self.service.run(prepared, tenant_id=tenant)):
@@ -124,7 +127,9 @@ class GenerationServicer(pb_grpc.GenerationServiceServicer):
         )
         return pb.SubmitFeedbackResponse(feedback=feedback_to_pb(record))
 
-    async def ListBrands(self, request: pb.ListBrandsRequest, context: grpc.aio.ServicerContext) -> pb.ListBrandsResponse:
+    async def ListBrands(
+        self, request: pb.ListBrandsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListBrandsResponse:
         tenant = caller().tenant_id
         size = paging.page_size(request.page_size)
         offset = paging.decode_token(request.page_token)
@@ -138,28 +143,38 @@ class GenerationServicer(pb_grpc.GenerationServiceServicer):
 
     async def GetBrand(self, request: pb.GetBrandRequest, context: grpc.aio.ServicerContext) -> pb.GetBrandResponse:
         tenant = caller().tenant_id
-        brand = await asyncio.to_thread(
-            self.service.find_brand, parse_name(request.name, collection="brands"), tenant
-        )
+        brand = await asyncio.to_thread(self.service.find_brand, parse_name(request.name, collection="brands"), tenant)
         return pb.GetBrandResponse(brand=self._brand(brand, tenant))
 
-    async def CreateBrand(self, request: pb.CreateBrandRequest, context: grpc.aio.ServicerContext) -> pb.CreateBrandResponse:
+    async def CreateBrand(
+        self, request: pb.CreateBrandRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreateBrandResponse:
         tenant = caller().tenant_id
         fields = brand_fields_from_pb(request.brand)
         brand = await asyncio.to_thread(self.service.create_brand, tenant, request.brand_id, fields)
         return pb.CreateBrandResponse(brand=self._brand(brand, tenant))
 
-    async def UpdateBrand(self, request: pb.UpdateBrandRequest, context: grpc.aio.ServicerContext) -> pb.UpdateBrandResponse:
+    async def UpdateBrand(
+        self, request: pb.UpdateBrandRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateBrandResponse:
         tenant = caller().tenant_id
         brand_id = parse_name(request.brand.name, collection="brands")
         fields = brand_fields_from_pb(request.brand)
         brand = await asyncio.to_thread(
-            partial(self.service.update_brand, tenant, brand_id, fields, paths=list(request.update_mask.paths),
-                    etag=request.brand.etag)
+            partial(
+                self.service.update_brand,
+                tenant,
+                brand_id,
+                fields,
+                paths=list(request.update_mask.paths),
+                etag=request.brand.etag,
+            )
         )
         return pb.UpdateBrandResponse(brand=self._brand(brand, tenant))
 
-    async def DeleteBrand(self, request: pb.DeleteBrandRequest, context: grpc.aio.ServicerContext) -> pb.DeleteBrandResponse:
+    async def DeleteBrand(
+        self, request: pb.DeleteBrandRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeleteBrandResponse:
         tenant = caller().tenant_id
         brand_id = parse_name(request.name, collection="brands")
         await asyncio.to_thread(partial(self.service.delete_brand, tenant, brand_id, etag=request.etag))

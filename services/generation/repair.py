@@ -53,7 +53,10 @@ class Repair:
         if self.cut:
             notes.append(
                 Violation(
-                    kind="fluency", severity="warning", span=self.cut, start=len(self.text) - len(self.appended),
+                    kind="fluency",
+                    severity="warning",
+                    span=self.cut,
+                    start=len(self.text) - len(self.appended),
                     end=len(self.text) - len(self.appended),
                     detail=f"the model's text stopped mid-sentence; the service cut {self.cut!r}",
                 )
@@ -63,7 +66,11 @@ class Repair:
             said = ", ".join(f"the {key} ({value!r})" for key, value in self.facts)
             notes.append(
                 Violation(
-                    kind="missing_fact", severity="warning", span=self.text[start:], start=start, end=len(self.text),
+                    kind="missing_fact",
+                    severity="warning",
+                    span=self.text[start:],
+                    start=start,
+                    end=len(self.text),
                     detail=f"the model left out {said}; the service appended it from the product data",
                 )
             )
@@ -74,7 +81,10 @@ def fact_sentence(key: str, value: str, brand: BrandGuide) -> str:
     """One short sentence stating ``key: value`` in ``brand``'s register, the value verbatim.
 
     Example:
-        >>> fact_sentence("origin", "made in Portugal", nordkraft), fact_sentence("origin", "made in Portugal", sunny_days)
+        >>> (
+        ...     fact_sentence("origin", "made in Portugal", nordkraft),
+        ...     fact_sentence("origin", "made in Portugal", sunny_days),
+        ... )
         ('Made in Portugal.', "And it's made in Portugal.")
     """
     key, value = key.strip().lower(), value.strip().rstrip(".")

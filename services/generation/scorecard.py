@@ -204,19 +204,25 @@ def _grounding(text: str, facts: SourceFacts) -> list[Violation]:
     for terms, known, kind, what in checks:
         for term in terms:
             if term.canonical not in known:
-                found.append(_at(text, term.start, term.end, kind, f"{what} {term.canonical!r} is not in the product data"))
+                found.append(
+                    _at(text, term.start, term.end, kind, f"{what} {term.canonical!r} is not in the product data")
+                )
     for term in lexicon.claims(text):
         if (term.canonical, term.negated) not in facts.claims:
             said = ("not " if term.negated else "") + term.canonical
             contradicted = (term.canonical, not term.negated) in facts.claims
-            detail = f"claim {said!r} " + ("contradicts the product data" if contradicted else "is not in the product data")
+            detail = f"claim {said!r} " + (
+                "contradicts the product data" if contradicted else "is not in the product data"
+            )
             found.append(_at(text, term.start, term.end, "ungrounded_claim", detail))
     return found
 
 
 def _slips(text: str, product: Product, brand: BrandGuide) -> list[Violation]:
     # Distorted facts read as broken English (fluency); a borrowed scene is a wrong line (style).
-    found = [_at(text, f.start, f.end, "fluency", f.reason) for f in product_slips(text, product, known=brand_words(brand))]
+    found = [
+        _at(text, f.start, f.end, "fluency", f.reason) for f in product_slips(text, product, known=brand_words(brand))
+    ]
     return found + [_at(text, f.start, f.end, "style", f.reason) for f in foreign_scenes(text, product)]
 
 
@@ -232,7 +238,9 @@ def _banned(text: str, brand: BrandGuide) -> list[Violation]:
     found: list[Violation] = []
     for word in brand.banned_words:
         for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?:s|es)?(?![\w-])", text, re.IGNORECASE):
-            found.append(_at(text, match.start(), match.end(), "banned_word", f"{brand.display_name} never says {word!r}"))
+            found.append(
+                _at(text, match.start(), match.end(), "banned_word", f"{brand.display_name} never says {word!r}")
+            )
     phrases = dict.fromkeys([*lexicon.GLOBAL_BANNED_CLAIMS, *brand.banned_claims])
     for phrase in phrases:
         for match in _phrase_pattern(phrase).finditer(text):
@@ -246,8 +254,9 @@ def required_facts(product: Product, brand: BrandGuide) -> list[tuple[str, str]]
     A fact is found under its own key or one of its :data:`REQUIRED_FACT_ALIASES` (first match).
 
     Example:
-        >>> required_facts(mug, sunny_days)
-        [('colour', 'sage green'), ('material', 'stoneware'), ('capacity', '350 ml'), ('origin', 'Handmade in Portugal')]
+        >>> required_facts(mug, sunny_days)  # doctest: +NORMALIZE_WHITESPACE
+        [('colour', 'sage green'), ('material', 'stoneware'), ('capacity', '350 ml'),
+         ('origin', 'Handmade in Portugal')]
     """
     found: list[tuple[str, str]] = []
     for key in brand.required_facts:
@@ -325,10 +334,19 @@ def _style(text: str, brand: BrandGuide) -> list[Violation]:
         found.append(_at(text, start, end, "style", "the text repeats itself"))
     you = re.search(r"\b(?:you|your|you're|you'll)\b", text, re.IGNORECASE)
     if brand.second_person and text.strip() and you is None:
-        found.append(Violation(kind="style", severity="warning", detail=f"{brand.display_name} speaks to the reader as 'you'"))
+        found.append(
+            Violation(kind="style", severity="warning", detail=f"{brand.display_name} speaks to the reader as 'you'")
+        )
     if not brand.second_person and you is not None:
         found.append(
-            _at(text, you.start(), you.end(), "style", f"{brand.display_name} does not address the reader", severity="warning")
+            _at(
+                text,
+                you.start(),
+                you.end(),
+                "style",
+                f"{brand.display_name} does not address the reader",
+                severity="warning",
+            )
         )
     return found
 

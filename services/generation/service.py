@@ -263,7 +263,8 @@ class DescriptionService:
         if unknown:
             raise InvalidArgumentError(
                 f"update_mask may name {', '.join(UPDATABLE)}; not {', '.join(unknown)}",
-                reason="INVALID_UPDATE_MASK", field="update_mask",
+                reason="INVALID_UPDATE_MASK",
+                field="update_mask",
             )
         merged = guide_fields(current.guide) | {path: fields[path] for path in wanted if path in fields}
         updated = store.update(tenant_id, validate_brand(brand_id, merged), etag=etag)
@@ -312,8 +313,15 @@ class DescriptionService:
     # -- generation -----------------------------------------------------------------------
 
     def prepare(
-        self, product: Product, *, brand_id: str, request_id: str = "", adapter: str | None = None, tenant_id: str = "",
-        lane: Lane = INTERACTIVE, brand_tenant: str | None = None,
+        self,
+        product: Product,
+        *,
+        brand_id: str,
+        request_id: str = "",
+        adapter: str | None = None,
+        tenant_id: str = "",
+        lane: Lane = INTERACTIVE,
+        brand_tenant: str | None = None,
     ) -> Prepared:
         """Validate and build the model request. Raises before anything is generated.
 
@@ -348,17 +356,28 @@ class DescriptionService:
         repair = adapter is None
         adapter = adapter or self.adapter_for(brand.id, tenant_id)
         messages = build_generation_messages(
-            product, brand, few_shot=ADAPTER_FEW_SHOT if adapter else self.limits.few_shot, max_raw_chars=self.limits.max_raw_text_chars
+            product,
+            brand,
+            few_shot=ADAPTER_FEW_SHOT if adapter else self.limits.few_shot,
+            max_raw_chars=self.limits.max_raw_text_chars,
         )
         guard = grounding_guard(product, brand, raw_text_used=raw.text, fluency=self.fluency) if self.guarded else None
         request = GenerationRequest(
-            messages=messages, adapter=adapter, max_new_tokens=self._token_budget(product, brand), guard=guard, lane=lane
+            messages=messages,
+            adapter=adapter,
+            max_new_tokens=self._token_budget(product, brand),
+            guard=guard,
+            lane=lane,
         )
         return Prepared(request_id or uuid.uuid4().hex[:16], brand, product, raw, request, repair)
 
     def _token_budget(self, product: Product, brand: BrandGuide) -> int:
         # ~1.4 tokens per English word for SmolLM2's tokenizer, ~4 characters per token, plus slack.
-        wanted = product.target_chars // 3 if product.target_chars else round((product.target_words or brand.target_words) * 2)
+        wanted = (
+            product.target_chars // 3
+            if product.target_chars
+            else round((product.target_words or brand.target_words) * 2)
+        )
         return max(16, min(self.limits.max_new_tokens, wanted + 16))
 
     def run(self, prepared: Prepared, *, tenant_id: str, repair: bool = True) -> Iterator[str | Description]:
@@ -403,7 +422,9 @@ class DescriptionService:
         if not card.passed:
             return None
         violations = tuple(sorted((*card.violations, *plan.notes()), key=lambda v: (v.start, v.end, v.kind)))
-        return description.model_copy(update={"text": plan.text, "scorecard": card.model_copy(update={"violations": violations})})
+        return description.model_copy(
+            update={"text": plan.text, "scorecard": card.model_copy(update={"violations": violations})}
+        )
 
     def _remember(self, tenant_id: str, prepared: Prepared, text: str) -> None:
         with self._lock:
@@ -432,7 +453,9 @@ class DescriptionService:
                 break
             retry = replace(prepared, request=replace(prepared.request, temperature=0.5, seed=attempt))
             attempts.append(self._complete(retry, tenant_id))
-        ranked = sorted(attempts, key=lambda d: (not d.scorecard.passed, len(d.scorecard.errors())))  # stable: earliest first
+        ranked = sorted(
+            attempts, key=lambda d: (not d.scorecard.passed, len(d.scorecard.errors()))
+        )  # stable: earliest first
         best = ranked[0]
         if not best.scorecard.passed and prepared.repair:
             # Last resort, not streamed: a text cut mid-sentence loses its unfinished end (and gets
@@ -515,7 +538,9 @@ class DescriptionService:
                     product, brand_id=brand_id, tenant_id=tenant_id, request_id=item_id, lane=PIPELINE
                 )
             except DocAIError as exc:
-                results.append(BatchItem(index=index, state="failed", error_reason=exc.reason, error_message=exc.message))
+                results.append(
+                    BatchItem(index=index, state="failed", error_reason=exc.reason, error_message=exc.message)
+                )
                 continue
             state = "succeeded" if description.scorecard.passed else "flagged"
             results.append(BatchItem(index=index, state=state, description=description))
@@ -556,7 +581,8 @@ class DescriptionService:
         if match is None:
             raise InvalidArgumentError(
                 "description must look like brands/{brand}/descriptions/{description}",
-                reason="INVALID_NAME", field="description",
+                reason="INVALID_NAME",
+                field="description",
             )
         brand = self.get_brand(match.group(1), tenant_id)
         if not request_id:
@@ -572,9 +598,16 @@ class DescriptionService:
             self.score(edited_text, product, brand) if verdict == "edited" and product is not None else None
         )
         return self.feedback.submit(
-            tenant_id=tenant_id, brand=brand.id, description_id=match.group(2), verdict=verdict,
-            request_id=request_id, edited_text=edited_text if verdict == "edited" else "", comment=comment,
-            product=product, generated_text=generated_text, edited_scorecard=edited_scorecard,
+            tenant_id=tenant_id,
+            brand=brand.id,
+            description_id=match.group(2),
+            verdict=verdict,
+            request_id=request_id,
+            edited_text=edited_text if verdict == "edited" else "",
+            comment=comment,
+            product=product,
+            generated_text=generated_text,
+            edited_scorecard=edited_scorecard,
         )
 
 
@@ -597,7 +630,8 @@ def _writable(brand: StoredBrand) -> None:
     if brand.read_only:
         raise PermissionDeniedError(
             f"brand {brand.guide.id!r} is shipped with docai: read-only; create a brand of your own from it",
-            reason="BRAND_READ_ONLY", brand=brand.guide.id,
+            reason="BRAND_READ_ONLY",
+            brand=brand.guide.id,
         )
 
 

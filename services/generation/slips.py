@@ -84,7 +84,12 @@ def foreign_scenes(text: str, product: Product) -> list[Finding]:
                 continue  # the seller's own words
             where = ", ".join(sorted(fits))
             found.append(
-                Finding(match.start(), match.end(), match.group(), f"{match.group()!r} belongs to a scene of another product ({where})")
+                Finding(
+                    match.start(),
+                    match.end(),
+                    match.group(),
+                    f"{match.group()!r} belongs to a scene of another product ({where})",
+                )
             )
     return sorted(found, key=lambda f: f.start)
 
@@ -96,7 +101,9 @@ _SCENE_PATTERNS = [
 
 
 def _source(product: Product) -> str:
-    return "\n".join([product.title, product.category, *(f"{a.key}: {a.value}" for a in product.attributes), product.raw_text])
+    return "\n".join(
+        [product.title, product.category, *(f"{a.key}: {a.value}" for a in product.attributes), product.raw_text]
+    )
 
 
 def _without_title(text: str, product: Product) -> str:
@@ -122,7 +129,11 @@ def _near_misses(text: str, product: Product) -> list[Finding]:
             continue
         for fact in facts:
             if len(fact) >= 5 and _slip_of(word, fact):
-                found.append(Finding(match.start(), match.end(), match.group(), f"{match.group()!r} is a slip of the fact {fact!r}"))
+                found.append(
+                    Finding(
+                        match.start(), match.end(), match.group(), f"{match.group()!r} is a slip of the fact {fact!r}"
+                    )
+                )
                 break
     return found
 
@@ -170,7 +181,14 @@ def _unit_slips(text: str, product: Product, *, complete: bool) -> list[Finding]
         after = re.match(r"\s*[^\W\d_]+", rest)
         end = quantity.end + (after.end() if after else 0)
         units = " or ".join(sorted({k.unit or "" for k in same}))
-        found.append(Finding(quantity.start, end, text[quantity.start : end], f"{text[quantity.start : end]!r}: the data gives {quantity.value:g} in {units}"))
+        found.append(
+            Finding(
+                quantity.start,
+                end,
+                text[quantity.start : end],
+                f"{text[quantity.start : end]!r}: the data gives {quantity.value:g} in {units}",
+            )
+        )
     return found
 
 
@@ -187,7 +205,8 @@ def _wrong_dimensions(text: str, product: Product, *, complete: bool) -> list[Fi
             (a.key.lower(), _in_expression(a.value, known, lexicon.quantities(a.value)))
             for a in product.attributes
             for known in lexicon.quantities(a.value)
-            if known.unit is not None and known.dimension == quantity.dimension
+            if known.unit is not None
+            and known.dimension == quantity.dimension
             and math.isclose(known.base_value, quantity.base_value, rel_tol=1e-3)
         ]
         if not owners:
@@ -209,7 +228,14 @@ def _wrong_dimensions(text: str, product: Product, *, complete: bool) -> list[Fi
         if reason:
             span = text[quantity.start : end]
             values = ", ".join(a.value for a in product.attributes if a.key.lower() in keys)
-            found.append(Finding(quantity.start, end, span, f"{span!r}: {quantity.value:g} {quantity.unit} {reason} the {', '.join(keys)} ({values})"))
+            found.append(
+                Finding(
+                    quantity.start,
+                    end,
+                    span,
+                    f"{span!r}: {quantity.value:g} {quantity.unit} {reason} the {', '.join(keys)} ({values})",
+                )
+            )
     return found
 
 
@@ -226,7 +252,14 @@ def _measure_of(text: str, *, complete: bool) -> list[Finding]:
         phrase = text[of.end() : stop.start() if stop else len(text)]
         if not lexicon.materials(" ".join(phrase.split()[:3])):
             end = of.end() + len(phrase.rstrip())
-            found.append(Finding(quantity.start, end, text[quantity.start : end], f"a {quantity.dimension} of no material: {text[quantity.start : end]!r}"))
+            found.append(
+                Finding(
+                    quantity.start,
+                    end,
+                    text[quantity.start : end],
+                    f"a {quantity.dimension} of no material: {text[quantity.start : end]!r}",
+                )
+            )
     return found
 
 
@@ -246,7 +279,9 @@ def _unknown_fragments(text: str, product: Product, known: frozenset[str]) -> li
     for match in _ONE_WORD_SENTENCE.finditer(text):
         word = match.group(1).lower()
         if word not in vocabulary and not all(part in vocabulary for part in word.split("-")):
-            found.append(Finding(match.start(1), match.end(1), match.group(1), f"{match.group(1)!r} is not in the product data"))
+            found.append(
+                Finding(match.start(1), match.end(1), match.group(1), f"{match.group(1)!r} is not in the product data")
+            )
     return found
 
 
@@ -257,7 +292,11 @@ def _said_twice(text: str, product: Product) -> list[Finding]:
     for term in lexicon.claims(text):
         claimed[term.canonical] = claimed.get(term.canonical, 0) + 1
         if claimed[term.canonical] > max(1, _count(lexicon.claims(facts), term.canonical)):
-            found.append(Finding(term.start, term.end, text[term.start : term.end], f"{text[term.start : term.end]!r} is said twice"))
+            found.append(
+                Finding(
+                    term.start, term.end, text[term.start : term.end], f"{text[term.start : term.end]!r} is said twice"
+                )
+            )
     counted: dict[float, int] = {}
     for quantity in _digits(text):
         counted[quantity.value] = counted.get(quantity.value, 0) + 1

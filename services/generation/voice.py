@@ -33,12 +33,16 @@ class VoiceClassifier:
     Build it with :meth:`fit`.
 
     Example:
-        >>> clf = VoiceClassifier.fit(["Krus Mug. Stoneware.", "Good mornings start here!"], ["nordkraft", "sunny-days"])
+        >>> clf = VoiceClassifier.fit(
+        ...     ["Krus Mug. Stoneware.", "Good mornings start here!"], ["nordkraft", "sunny-days"]
+        ... )
         >>> clf.predict("Lamp. Steel. 2 kg.")
         'nordkraft'
     """
 
-    def __init__(self, labels: Sequence[str], weights: np.ndarray, bias: np.ndarray, *, dims: int, ngrams: tuple[int, int]) -> None:
+    def __init__(
+        self, labels: Sequence[str], weights: np.ndarray, bias: np.ndarray, *, dims: int, ngrams: tuple[int, int]
+    ) -> None:
         self.labels = list(labels)
         self._weights = weights
         self._bias = bias

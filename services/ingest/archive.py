@@ -49,8 +49,9 @@ def parse_day(text: str, *, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidArgumentError(f"{field} must be a day as YYYY-MM-DD, not {text[:40]!r}",
-                                   reason="INVALID_FIELD", field=field) from None
+        raise InvalidArgumentError(
+            f"{field} must be a day as YYYY-MM-DD, not {text[:40]!r}", reason="INVALID_FIELD", field=field
+        ) from None
 
 
 def parse_gross(text: str) -> str:
@@ -66,15 +67,18 @@ def parse_gross(text: str) -> str:
 
 def check_range(date_from: dt.date | None, date_to: dt.date | None) -> None:
     if date_from is not None and date_to is not None and date_from > date_to:
-        raise InvalidArgumentError(f"the range starts ({date_from}) after it ends ({date_to})",
-                                   reason="INVALID_DATE_RANGE", field="date_from")
+        raise InvalidArgumentError(
+            f"the range starts ({date_from}) after it ends ({date_to})", reason="INVALID_DATE_RANGE", field="date_from"
+        )
 
 
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
-def in_range(query: Select[Any], *, date_field: DateField, date_from: dt.date | None, date_to: dt.date | None) -> Select[Any]:
+def in_range(
+    query: Select[Any], *, date_field: DateField, date_from: dt.date | None, date_to: dt.date | None
+) -> Select[Any]:
     """``query`` narrowed to documents whose invoice date or upload day lies in the range (both ends in)."""
     doc = tables.Document
     if date_field == "invoice":
@@ -130,13 +134,17 @@ def approved_invoices(session: Session, rows: list[tables.Document]) -> list[App
     examples: dict[str, tables.ApprovedExample] = {}
     if ids:
         for example in session.scalars(
-            select(tables.ApprovedExample).where(tables.ApprovedExample.document_id.in_(ids)).order_by(tables.ApprovedExample.id)
+            select(tables.ApprovedExample)
+            .where(tables.ApprovedExample.document_id.in_(ids))
+            .order_by(tables.ApprovedExample.id)
         ):
             examples[example.document_id] = example
     return [_approved(row, approvals.get(row.id), examples.get(row.id)) for row in rows]
 
 
-def _approved(row: tables.Document, entry: tables.AuditEntry | None, example: tables.ApprovedExample | None) -> ApprovedInvoice:
+def _approved(
+    row: tables.Document, entry: tables.AuditEntry | None, example: tables.ApprovedExample | None
+) -> ApprovedInvoice:
     extraction = Extraction.model_validate(row.extraction or {})
     automatic = entry is not None and entry.action == "auto_approved"
     failed = [str(check.get("name", "")) for check in row.checks or [] if not check.get("passed", True)]
@@ -193,13 +201,27 @@ def list_approved(
         return approved_invoices(session, rows[:page_size]), len(rows) > page_size
 
 
-def all_approved(db: Database, *, tenant_id: str | None, date_field: DateField, date_from: dt.date | None,
-                 date_to: dt.date | None, page_size: int = 500) -> Iterable[ApprovedInvoice]:
+def all_approved(
+    db: Database,
+    *,
+    tenant_id: str | None,
+    date_field: DateField,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    page_size: int = 500,
+) -> Iterable[ApprovedInvoice]:
     """Every approved invoice in the range, page by page (a transaction per page, never all in memory)."""
     offset = 0
     while True:
-        page, more = list_approved(db, tenant_id=tenant_id, date_field=date_field, date_from=date_from,
-                                   date_to=date_to, page_size=page_size, offset=offset)
+        page, more = list_approved(
+            db,
+            tenant_id=tenant_id,
+            date_field=date_field,
+            date_from=date_from,
+            date_to=date_to,
+            page_size=page_size,
+            offset=offset,
+        )
         yield from page
         if not more:
             return

@@ -116,9 +116,15 @@ def approved_invoice_from_pb(message: pb.ApprovedInvoice, *, tenant_id: str) -> 
         line_items=[{k: v for k in LINE_ITEM_FIELDS if (v := getattr(row, k))} for row in message.line_items],
         tax_details=[{k: v for k in TAX_DETAIL_FIELDS if (v := getattr(row, k))} for row in message.tax_details],
         route=Route(
-            department=route.department, cost_centre=route.cost_centre, approver=route.approver,
-            confidence=route.confidence, reasons=list(route.reasons), covered=route.covered,
-        ) if route is not None else None,
+            department=route.department,
+            cost_centre=route.cost_centre,
+            approver=route.approver,
+            confidence=route.confidence,
+            reasons=list(route.reasons),
+            covered=route.covered,
+        )
+        if route is not None
+        else None,
         approval=Approval(
             approved_by=approval.approved_by,
             approve_time=approval.approve_time.ToDatetime(tzinfo=dt.UTC) if approval.HasField("approve_time") else None,

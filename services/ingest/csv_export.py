@@ -51,22 +51,68 @@ from docai.schemas.archive import ApprovedInvoice
 from docai.schemas.invoice import AMOUNT_FIELDS, DATE_FIELDS, LINE_ITEM_FIELDS
 
 HEADER_COLUMNS: tuple[str, ...] = (
-    "vendor_name", "vendor_tax_id", "vendor_address", "customer_name", "customer_tax_id",
-    "invoice_number", "invoice_date", "due_date", "purchase_order", "payment_terms", "document_type",
-    "currency", "total_net", "total_tax", "total_gross", "amount_due", "iban", "bic",
+    "vendor_name",
+    "vendor_tax_id",
+    "vendor_address",
+    "customer_name",
+    "customer_tax_id",
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "purchase_order",
+    "payment_terms",
+    "document_type",
+    "currency",
+    "total_net",
+    "total_tax",
+    "total_gross",
+    "amount_due",
+    "iban",
+    "bic",
 )
 COLUMNS: tuple[str, ...] = (
-    "document", "tenant", "state", "external_id", "filename", "upload_time",
+    "document",
+    "tenant",
+    "state",
+    "external_id",
+    "filename",
+    "upload_time",
     *HEADER_COLUMNS,
-    "tax_breakdown", "line_count", "department", "cost_centre", "route_approver",
-    "approved_by", "approve_time", "automatic", "checks_overridden", "overridden_checks", "review_reasons",
+    "tax_breakdown",
+    "line_count",
+    "department",
+    "cost_centre",
+    "route_approver",
+    "approved_by",
+    "approve_time",
+    "automatic",
+    "checks_overridden",
+    "overridden_checks",
+    "review_reasons",
 )
 LINE_COLUMNS: tuple[str, ...] = ("document", "invoice_number", "line", *LINE_ITEM_FIELDS)
 MEDIA_TYPE = "text/csv; charset=utf-8"
 # Cells written as they are: machine values docai normalised itself.
-_PLAIN = frozenset({*AMOUNT_FIELDS, *DATE_FIELDS, "document", "state", "upload_time", "approve_time", "automatic",
-                    "checks_overridden", "line_count", "line", "quantity", "unit_price", "amount", "tax_rate",
-                    "tax_breakdown", "currency"})
+_PLAIN = frozenset(
+    {
+        *AMOUNT_FIELDS,
+        *DATE_FIELDS,
+        "document",
+        "state",
+        "upload_time",
+        "approve_time",
+        "automatic",
+        "checks_overridden",
+        "line_count",
+        "line",
+        "quantity",
+        "unit_price",
+        "amount",
+        "tax_rate",
+        "tax_breakdown",
+        "currency",
+    }
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -112,9 +158,15 @@ def line_rows(invoice: ApprovedInvoice) -> list[dict[str, str]]:
     """The invoice's line items, one row each."""
     number = invoice.fields.get("invoice_number", "")
     return [
-        {column: _cell(column, value) for column, value in
-         {"document": invoice.name, "invoice_number": number, "line": str(index),
-          **{name: item.get(name, "") for name in LINE_ITEM_FIELDS}}.items()}
+        {
+            column: _cell(column, value)
+            for column, value in {
+                "document": invoice.name,
+                "invoice_number": number,
+                "line": str(index),
+                **{name: item.get(name, "") for name in LINE_ITEM_FIELDS},
+            }.items()
+        }
         for index, item in enumerate(invoice.line_items, start=1)
     ]
 

@@ -61,8 +61,14 @@ class DocumentStore:
         try:
             with self.db.transaction() as session:
                 row = create(
-                    session, document_id=document_id, tenant_id=tenant_id, filename=filename,
-                    external_id=external_id, sha256=digest, size_bytes=len(data), parsed=parsed,
+                    session,
+                    document_id=document_id,
+                    tenant_id=tenant_id,
+                    filename=filename,
+                    external_id=external_id,
+                    sha256=digest,
+                    size_bytes=len(data),
+                    parsed=parsed,
                 )
                 # The upload's request id and span context go with it to the pipeline.
                 session.add(tables.WorkItem(document_id=document_id, **work_item_context()))
@@ -77,14 +83,21 @@ class DocumentStore:
                     raise
                 return record(load(session, tenant_id=tenant_id, document_id=previous))
 
-    def get(self, *, tenant_id: str, document_id: str) -> tuple[DocumentRecord, dict[str, Any] | None, list[Any], dict[str, Any] | None]:
+    def get(
+        self, *, tenant_id: str, document_id: str
+    ) -> tuple[DocumentRecord, dict[str, Any] | None, list[Any], dict[str, Any] | None]:
         """The document with its extraction, checks and route."""
         with self.db.transaction() as session:
             row = load(session, tenant_id=tenant_id, document_id=document_id)
             return record(row), row.extraction, list(row.checks or []), row.route
 
     def list(
-        self, *, tenant_id: str, page_size: int, offset: int, state: DocumentState | None = None,
+        self,
+        *,
+        tenant_id: str,
+        page_size: int,
+        offset: int,
+        state: DocumentState | None = None,
         where: DocumentFilter | None = None,
     ) -> tuple[list[DocumentRecord], bool]:
         """One page of the tenant's documents, newest first, narrowed in SQL (docai.services.ingest.archive)."""
@@ -95,7 +108,9 @@ class DocumentStore:
             rows = list(session.scalars(query.limit(page_size + 1)))
             return [record(row) for row in rows[:page_size]], len(rows) > page_size
 
-    def events_after(self, *, tenant_id: str, after_id: int, document_id: str | None, limit: int = 100) -> builtins.list[DocumentEvent]:
+    def events_after(
+        self, *, tenant_id: str, after_id: int, document_id: str | None, limit: int = 100
+    ) -> builtins.list[DocumentEvent]:
         """State changes after an event id. The document is shown as of now, with the event's state."""
         with self.db.transaction() as session:
             query = select(tables.Event).where(tables.Event.tenant_id == tenant_id, tables.Event.id > after_id)
@@ -105,7 +120,11 @@ class DocumentStore:
             out = []
             for event in events:
                 doc = record(session.get(tables.Document, event.document_id))  # type: ignore[arg-type]
-                out.append(DocumentEvent(event_id=event.id, document=doc.model_copy(update={"state": DocumentState(event.state)})))
+                out.append(
+                    DocumentEvent(
+                        event_id=event.id, document=doc.model_copy(update={"state": DocumentState(event.state)})
+                    )
+                )
             return out
 
     def last_event_id(self, *, tenant_id: str) -> int:
@@ -137,4 +156,3 @@ class DocumentStore:
                 audit(session, row, actor="erp", action="exported")
                 session.flush()
             return record(row), approved_invoices(session, [row])[0], content
-

@@ -94,7 +94,9 @@ class UploadSlots:
             scope, limit = ("tenant", self.per_tenant) if mine >= self.per_tenant else ("server", self.total)
             raise ResourceExhaustedError(
                 f"too many uploads in progress ({limit} per {scope}); retry when one has finished",
-                reason="TOO_MANY_UPLOADS", scope=scope, limit=str(limit),
+                reason="TOO_MANY_UPLOADS",
+                scope=scope,
+                limit=str(limit),
             )
         self.in_progress += 1
         self.by_tenant[tenant] = mine + 1
@@ -141,7 +143,7 @@ def sweep_spools(directory: Path) -> int:
     """
     removed = 0
     for path in directory.glob(f"{SPOOL_PREFIX}*{SPOOL_SUFFIX}"):
-        pid_text = path.name[len(SPOOL_PREFIX):].split("-", 1)[0]
+        pid_text = path.name[len(SPOOL_PREFIX) :].split("-", 1)[0]
         if pid_text.isdigit() and int(pid_text) != os.getpid() and _alive(int(pid_text)):
             continue
         with contextlib.suppress(OSError):
@@ -168,7 +170,9 @@ def _deadline(context: grpc.aio.ServicerContext) -> float | None:
 
 def _check_deadline(deadline: float | None, abandoned: threading.Event | None = None) -> None:
     if (deadline is not None and time.monotonic() >= deadline) or (abandoned is not None and abandoned.is_set()):
-        raise DeadlineExceededError("the call's deadline passed (or the caller went away) before the document was stored; nothing was stored")
+        raise DeadlineExceededError(
+            "the call's deadline passed (or the caller went away) before the document was stored; nothing was stored"
+        )
 
 
 class IngestServicer(pb_grpc.IngestServiceServicer):
@@ -231,7 +235,8 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                     # In the call's context (unlike run_in_executor's default): its request id and span
                     # reach the parse's log line and span and the work item.
                     work = asyncio.get_running_loop().run_in_executor(
-                        None, contextvars.copy_context().run,
+                        None,
+                        contextvars.copy_context().run,
                         partial(self._ingest, spool, metadata, tenant=tenant, deadline=deadline, abandoned=abandoned),
                     )
                 except BaseException:
@@ -251,7 +256,9 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         progress = await self._progress([record.id])
         return pb.UploadDocumentResponse(document=document_to_pb(record, progress.get(record.id)))
 
-    async def _receive(self, request_iterator: AsyncIterator[pb.UploadDocumentRequest], spool: Spool) -> pb.UploadMetadata:
+    async def _receive(
+        self, request_iterator: AsyncIterator[pb.UploadDocumentRequest], spool: Spool
+    ) -> pb.UploadMetadata:
         """Writes the chunks to ``spool`` as they come; returns the metadata."""
         metadata: pb.UploadMetadata | None = None
         messages = request_iterator.__aiter__()
@@ -267,7 +274,8 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             except TimeoutError:
                 raise AbortedError(
                     f"nothing arrived for {self.idle_seconds:g} s; the upload was closed, send it again",
-                    reason="UPLOAD_IDLE", idle_seconds=f"{self.idle_seconds:g}",
+                    reason="UPLOAD_IDLE",
+                    idle_seconds=f"{self.idle_seconds:g}",
                 ) from None
             if message.HasField("metadata"):
                 if metadata is not None or spool.size:
@@ -278,7 +286,8 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                 raise InvalidArgumentError("the first message must carry metadata", reason="METADATA_NOT_FIRST")
             if len(message.chunk) > MAX_CHUNK_BYTES:
                 raise ResourceExhaustedError(
-                    f"a chunk may hold at most {MAX_CHUNK_BYTES} bytes", reason="CHUNK_TOO_LARGE",
+                    f"a chunk may hold at most {MAX_CHUNK_BYTES} bytes",
+                    reason="CHUNK_TOO_LARGE",
                     limit_bytes=str(MAX_CHUNK_BYTES),
                 )
             if spool.size + len(message.chunk) > self.max_bytes:
@@ -291,7 +300,13 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         return metadata
 
     def _ingest(
-        self, spool: Spool, metadata: pb.UploadMetadata, *, tenant: str, deadline: float | None, abandoned: threading.Event
+        self,
+        spool: Spool,
+        metadata: pb.UploadMetadata,
+        *,
+        tenant: str,
+        deadline: float | None,
+        abandoned: threading.Event,
     ) -> DocumentRecord:
         """Parses and stores a received upload (in a worker thread, holding a parse slot).
 
@@ -405,7 +420,9 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         require(request.request_id, field="request_id")
         render, content_type = EXPORT_FORMATS.get(request.format, (None, None))
         if content_type is None:
-            raise InvalidArgumentError(f"unknown export format {request.format}", reason="INVALID_FIELD", field="format")
+            raise InvalidArgumentError(
+                f"unknown export format {request.format}", reason="INVALID_FIELD", field="format"
+            )
         record, invoice, content = await asyncio.to_thread(
             self.store.export,
             tenant_id=caller().tenant_id,

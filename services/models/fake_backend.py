@@ -79,9 +79,7 @@ class FakeTextGenerator:
         """
         with self._lock:
             if self.adapter_paths.pop(name, None) is None:
-                raise NotFoundError(
-                    f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name
-                )
+                raise NotFoundError(f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name)
 
     def adapters(self) -> list[str]:
         """The recorded adapter names, sorted."""

@@ -167,7 +167,9 @@ class LoopBackend:
                 if len(collector.text) > sent:
                     yield collector.text[sent:]
         finally:  # once per request, also when the client went away mid-stream
-            record_generation(self.model_name, tokens=stats.generated_tokens or len(collector.tokens), seconds=stats.decode_s)
+            record_generation(
+                self.model_name, tokens=stats.generated_tokens or len(collector.tokens), seconds=stats.decode_s
+            )
         sent = len(collector.text)
         collector.flush()
         if stats.closing_text:
@@ -215,9 +217,7 @@ class HFTextGenerator(LoopBackend):
         self._active: str | None = None  # internal name of the enabled adapter, None = base
         self._tuner_layers: list[Any] = []
         self._stop_ids = _stop_token_ids(model, tokenizer)
-        self._grammars = GrammarCache(
-            tokenizer, vocab_size=int(model.config.vocab_size), stop_token_ids=self._stop_ids
-        )
+        self._grammars = GrammarCache(tokenizer, vocab_size=int(model.config.vocab_size), stop_token_ids=self._stop_ids)
         self._max_positions = int(getattr(model.config, "max_position_embeddings", 0) or 0)
 
     @classmethod
@@ -313,9 +313,7 @@ class HFTextGenerator(LoopBackend):
                 with torch.no_grad():
                     for key, value in weights.items():
                         old.params[key].copy_(value)
-                self._adapters[name] = _Adapter(
-                    old.internal, path, time.perf_counter() - started, shape, old.params
-                )
+                self._adapters[name] = _Adapter(old.internal, path, time.perf_counter() - started, shape, old.params)
             else:
                 self._inject(name, path, config, weights, shape, started)
         _log.info("adapter %s loaded from %s in %.3fs", name, path, time.perf_counter() - started)
@@ -351,9 +349,7 @@ class HFTextGenerator(LoopBackend):
                 adapter=name,
             )
         marker = f".{internal}"
-        params = {
-            key.replace(marker, ""): param for key, param in self._model.named_parameters() if marker in key
-        }
+        params = {key.replace(marker, ""): param for key, param in self._model.named_parameters() if marker in key}
         old = self._adapters.get(name)
         self._adapters[name] = _Adapter(internal, path, time.perf_counter() - started, shape, params)
         if old is not None:
@@ -372,9 +368,7 @@ class HFTextGenerator(LoopBackend):
         with self.engine.exclusive(), self._lock:
             adapter = self._adapters.pop(name, None)
             if adapter is None:
-                raise NotFoundError(
-                    f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name
-                )
+                raise NotFoundError(f"adapter {name!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=name)
             self._delete(adapter.internal)
             self._refresh_layers()
 
@@ -392,9 +386,7 @@ class HFTextGenerator(LoopBackend):
     def _refresh_layers(self) -> None:
         from peft.tuners.tuners_utils import BaseTunerLayer
 
-        self._tuner_layers = [
-            module for module in self._model.modules() if isinstance(module, BaseTunerLayer)
-        ]
+        self._tuner_layers = [module for module in self._model.modules() if isinstance(module, BaseTunerLayer)]
 
     def _activate(self, adapter: str | None) -> None:
         """Enable ``adapter`` (a public name) or, for ``None``, no adapter. Caller holds the lock."""
@@ -404,9 +396,7 @@ class HFTextGenerator(LoopBackend):
         if adapter is not None:
             entry = self._adapters.get(adapter)
             if entry is None:
-                raise NotFoundError(
-                    f"adapter {adapter!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=adapter
-                )
+                raise NotFoundError(f"adapter {adapter!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=adapter)
             internal = entry.internal
         if internal == self._active:
             return
@@ -442,16 +432,24 @@ class HFTextGenerator(LoopBackend):
         generator = None
         if request.temperature > 0 and request.seed is not None:
             generator = torch.Generator().manual_seed(request.seed)
-        with self.engine.turn(request.lane, on_resume=lambda: self._activate(request.adapter)) as turn, \
-                torch.inference_mode():
+        with (
+            self.engine.turn(request.lane, on_resume=lambda: self._activate(request.adapter)) as turn,
+            torch.inference_mode(),
+        ):
             self._activate(request.adapter)
             # Each request its own KV cache; another request may run between two of its passes.
             runner = PausingRunner(TorchRunner(self._model), turn.checkpoint, prefill_chunk=self.prefill_chunk)
             if request.guard is not None:
                 yield from decode_guarded(
-                    runner, self._tokenizer, prompt_ids, guard=request.guard,
-                    max_new_tokens=request.max_new_tokens, stop_token_ids=self._stop_ids,
-                    temperature=request.temperature, generator=generator, stats=stats,
+                    runner,
+                    self._tokenizer,
+                    prompt_ids,
+                    guard=request.guard,
+                    max_new_tokens=request.max_new_tokens,
+                    stop_token_ids=self._stop_ids,
+                    temperature=request.temperature,
+                    generator=generator,
+                    stats=stats,
                 )
                 return
             matcher = self._grammars.matcher(grammar) if grammar is not None else None
@@ -467,6 +465,7 @@ class HFTextGenerator(LoopBackend):
                 banned_token_ids=self._grammars.banned_token_ids if matcher is not None else None,
                 stats=stats,
             )
+
 
 class _Collector:
     """Turns steps into text and per-token offsets, decoding incrementally (UTF-8 safe)."""
@@ -503,9 +502,7 @@ class _Collector:
             piece = self._next_piece(final=True)
             last = self.tokens[-1]
             self.text += piece
-            self.tokens[-1] = TokenInfo(
-                last.text + piece, last.logprob, last.start, len(self.text), last.forced
-            )
+            self.tokens[-1] = TokenInfo(last.text + piece, last.logprob, last.start, len(self.text), last.forced)
 
     def finish(self, stats: DecodeStats) -> None:
         self.flush()
@@ -556,10 +553,7 @@ def _read_adapter_weights(path: Path, *, device: torch.device, dtype: torch.dtyp
     else:
         raw = torch.load(path / "adapter_model.bin", map_location="cpu", weights_only=True)
     # Saved from a PeftModel the keys start with base_model.model.; we inject into the bare model.
-    return {
-        key.removeprefix("base_model.model."): value.to(device=device, dtype=dtype)
-        for key, value in raw.items()
-    }
+    return {key.removeprefix("base_model.model."): value.to(device=device, dtype=dtype) for key, value in raw.items()}
 
 
 def _stop_token_ids(model: Any, tokenizer: Any) -> list[int]:

@@ -208,7 +208,9 @@ class OnnxTextGenerator(LoopBackend):
         options.intra_op_num_threads = int(threads or os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
-        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if provider == "cuda" else ["CPUExecutionProvider"]
+        providers = (
+            ["CUDAExecutionProvider", "CPUExecutionProvider"] if provider == "cuda" else ["CPUExecutionProvider"]
+        )
         self._device = "cuda" if provider == "cuda" else "cpu"
         self._session = ort.InferenceSession(str(self.onnx_dir / "model.onnx"), options, providers=providers)
         self._layout = _layout(self.onnx_dir, self._session)
@@ -350,7 +352,9 @@ class OnnxTextGenerator(LoopBackend):
     @contextmanager
     def _scoring_runner(self, adapter: str | None, *, lane: str, max_length: int) -> Iterator[Runner]:
         with self.engine.turn(lane) as turn, torch.inference_mode():  # type: ignore[arg-type]
-            yield PausingRunner(self._runner(adapter, max_length=max_length), turn.checkpoint, prefill_chunk=self.prefill_chunk)
+            yield PausingRunner(
+                self._runner(adapter, max_length=max_length), turn.checkpoint, prefill_chunk=self.prefill_chunk
+            )
 
     def _runner(self, adapter: str | None, *, max_length: int) -> _OrtRunner:
         """A fresh sequence with ``adapter`` (the version loaded now) bound."""
@@ -361,8 +365,13 @@ class OnnxTextGenerator(LoopBackend):
             if entry is None:
                 raise NotFoundError(f"adapter {adapter!r} is not loaded", reason="ADAPTER_NOT_FOUND", adapter=adapter)
         return _OrtRunner(
-            self._session, self._layout, max_length=max_length, inputs=entry.inputs if entry else {},
-            device=self._device, prefixes=self.prefixes, owner=entry,
+            self._session,
+            self._layout,
+            max_length=max_length,
+            inputs=entry.inputs if entry else {},
+            device=self._device,
+            prefixes=self.prefixes,
+            owner=entry,
         )
 
     def _run(self, request: GenerationRequest, stats: DecodeStats) -> Iterator[Step]:
@@ -376,13 +385,20 @@ class OnnxTextGenerator(LoopBackend):
         with self.engine.turn(request.lane) as turn, torch.inference_mode():
             runner = PausingRunner(
                 self._runner(request.adapter, max_length=len(prompt_ids) + request.max_new_tokens + 1),
-                turn.checkpoint, prefill_chunk=self.prefill_chunk,
+                turn.checkpoint,
+                prefill_chunk=self.prefill_chunk,
             )
             if request.guard is not None:
                 yield from decode_guarded(
-                    runner, self._tokenizer, prompt_ids, guard=request.guard,
-                    max_new_tokens=request.max_new_tokens, stop_token_ids=self._stop_ids,
-                    temperature=request.temperature, generator=sampler, stats=stats,
+                    runner,
+                    self._tokenizer,
+                    prompt_ids,
+                    guard=request.guard,
+                    max_new_tokens=request.max_new_tokens,
+                    stop_token_ids=self._stop_ids,
+                    temperature=request.temperature,
+                    generator=sampler,
+                    stats=stats,
                 )
                 return
             matcher = self._grammars.matcher(grammar) if grammar is not None else None

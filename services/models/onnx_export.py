@@ -146,9 +146,22 @@ def _build(model_dir: Path, out: Path, *, precision: str, provider: str) -> None
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     with tempfile.TemporaryDirectory(prefix="docai-onnx-build-") as scratch:
         command = [
-            sys.executable, "-m", "onnxruntime_genai.models.builder",
-            "-i", str(model_dir), "-o", str(out), "-p", precision, "-e", provider, "-c", scratch,
-            "--extra_options", "prune_lm_head=true", "hf_token=false",
+            sys.executable,
+            "-m",
+            "onnxruntime_genai.models.builder",
+            "-i",
+            str(model_dir),
+            "-o",
+            str(out),
+            "-p",
+            precision,
+            "-e",
+            provider,
+            "-c",
+            scratch,
+            "--extra_options",
+            "prune_lm_head=true",
+            "hf_token=false",
         ]
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0 or not (out / "model.onnx").is_file():
@@ -204,7 +217,9 @@ def add_lora_inputs(onnx_dir: Path, *, model_dir: Path) -> dict[str, Any]:
         prefix = f"/model/layers.{layer}/lora/{proj}"
         new_nodes += [
             helper.make_node("MatMul", [x, a_name], [f"{prefix}/A/output_0"], name=f"{prefix}/A/MatMul"),
-            helper.make_node("MatMul", [f"{prefix}/A/output_0", b_name], [f"{prefix}/B/output_0"], name=f"{prefix}/B/MatMul"),
+            helper.make_node(
+                "MatMul", [f"{prefix}/A/output_0", b_name], [f"{prefix}/B/output_0"], name=f"{prefix}/B/MatMul"
+            ),
             helper.make_node("Add", [base_out, f"{prefix}/B/output_0"], [y], name=f"{prefix}/Add"),
         ]
         # Overridable initializers: empty by default (rank 0: the branch adds zeros), fed by an adapter.
@@ -365,7 +380,13 @@ def convert_adapter(adapter_dir: Path, *, manifest: dict[str, Any]) -> Converted
         key, offset, width = target
         a = np.asarray(pair["lora_A"], dtype=np.float32)  # [r, in]
         b = np.asarray(pair["lora_B"], dtype=np.float32) * np.float32(scaling)  # [out, r]
-        if a.ndim != 2 or b.ndim != 2 or a.shape[1] != branches[key]["in"] or b.shape[0] != width or a.shape[0] != b.shape[1]:
+        if (
+            a.ndim != 2
+            or b.ndim != 2
+            or a.shape[1] != branches[key]["in"]
+            or b.shape[0] != width
+            or a.shape[0] != b.shape[1]
+        ):
             raise InvalidArgumentError(
                 f"adapter shapes for layer {layer} {module} do not fit the model", reason="INVALID_ADAPTER"
             )
@@ -395,7 +416,9 @@ def convert_adapter(adapter_dir: Path, *, manifest: dict[str, Any]) -> Converted
 
 def _check_plain_lora(config: dict[str, Any]) -> None:
     if config.get("peft_type") != "LORA":
-        raise InvalidArgumentError(f"adapter is {config.get('peft_type')}, only LoRA is served", reason="INVALID_ADAPTER")
+        raise InvalidArgumentError(
+            f"adapter is {config.get('peft_type')}, only LoRA is served", reason="INVALID_ADAPTER"
+        )
     unsupported = [
         name
         for name, bad in (

@@ -107,4 +107,3 @@ def _common_start(a: np.ndarray, b: np.ndarray) -> int:
     size = min(len(a), len(b))
     differ = np.flatnonzero(a[:size] != b[:size])
     return int(differ[0]) if len(differ) else size
-

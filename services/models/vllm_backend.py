@@ -38,9 +38,7 @@ class VLLMTextGenerator:
         timeout_s: Per-request timeout.
     """
 
-    def __init__(
-        self, *, base_url: str, model_name: str, api_key: str | None = None, timeout_s: float = 120.0
-    ) -> None:
+    def __init__(self, *, base_url: str, model_name: str, api_key: str | None = None, timeout_s: float = 120.0) -> None:
         self.model_name = model_name
         self._base = base_url.rstrip("/")
         self._api_key = api_key
@@ -144,9 +142,7 @@ class VLLMTextGenerator:
                 raise NotFoundError(
                     "the model server does not know this model or adapter", reason="ADAPTER_NOT_FOUND"
                 ) from exc
-            raise UnavailableError(
-                f"the model server answered HTTP {exc.code}", reason="MODEL_UNAVAILABLE"
-            ) from exc
+            raise UnavailableError(f"the model server answered HTTP {exc.code}", reason="MODEL_UNAVAILABLE") from exc
         except (urllib.error.URLError, TimeoutError) as exc:
             raise UnavailableError("the model server is unavailable", reason="MODEL_UNAVAILABLE") from exc
         return json.loads(raw) if raw.strip() else {}

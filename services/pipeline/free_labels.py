@@ -42,7 +42,12 @@ def teaches(outcome: ExtractionOutcome, parsed: ParsedDocument) -> bool:
 
 
 def learn(
-    session: Session, memory: VendorMemoryStore, *, row: tables.Document, parsed: ParsedDocument, outcome: ExtractionOutcome,
+    session: Session,
+    memory: VendorMemoryStore,
+    *,
+    row: tables.Document,
+    parsed: ParsedDocument,
+    outcome: ExtractionOutcome,
     vendor_key: str,
 ) -> bool:
     """Stores an auto-approved e-invoice as a labelled example, in the approval's transaction.

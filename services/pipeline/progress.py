@@ -11,9 +11,9 @@ else about them is revealed.
 Estimate: the median of the pipeline's last :data:`WINDOW` measured processing times (claim to
 decision, written by the worker as it finishes each document) times the position, divided by
 the number of workers: the configured ``pipeline_workers``, or the number of documents being
-processed right now when more (several worker processes share one database). Before the suite has processed any document there is nothing measured,
-and the estimate is 0 (unknown) rather than a guess; a document that is done has position 0
-and estimate 0.
+processed right now when more (several worker processes share one database). Before the suite
+has processed any document there is nothing measured, and the estimate is 0 (unknown) rather
+than a guess; a document that is done has position 0 and estimate 0.
 """
 
 from __future__ import annotations

@@ -105,7 +105,9 @@ class Pipeline:
         heartbeat = Heartbeat(self, item_id, token=attempts)
         heartbeat.start()
         # The document's lines carry its upload's request id; its spans are children of the upload's.
-        with document_span(document_id, request_id=claimed.request_id, traceparent=claimed.traceparent, attempt=attempts):
+        with document_span(
+            document_id, request_id=claimed.request_id, traceparent=claimed.traceparent, attempt=attempts
+        ):
             try:
                 self.process(document_id, item_id=item_id, token=attempts)
             except LeaseLost:
@@ -116,7 +118,11 @@ class Pipeline:
                 log.exception("processing documents/%s failed (attempt %d)", document_id, attempts)
                 if attempts >= MAX_ATTEMPTS:
                     self._fail(
-                        document_id, item_id, reason="INTERNAL_ERROR", message="processing failed repeatedly", token=attempts
+                        document_id,
+                        item_id,
+                        reason="INTERNAL_ERROR",
+                        message="processing failed repeatedly",
+                        token=attempts,
                     )
                 else:
                     self._release(item_id, delay=dt.timedelta(seconds=5 * attempts), token=attempts)
@@ -211,19 +217,30 @@ class Pipeline:
         record_decision(decision.outcome)
 
     def _route(
-        self, document_id: str, item_id: int, token: int | None, tenant_id: str, parsed: ParsedDocument,
-        outcome: ExtractionOutcome, thresholds: Thresholds, started: float,
+        self,
+        document_id: str,
+        item_id: int,
+        token: int | None,
+        tenant_id: str,
+        parsed: ParsedDocument,
+        outcome: ExtractionOutcome,
+        thresholds: Thresholds,
+        started: float,
     ) -> Decision:
         """Routes and decides, and writes everything processing decided in one transaction."""
         # The tenant's vendor master, when it has one: the account on file, the default route and
         # whether the vendor is known at all (docai.services.vendors.resolve).
         vendor = resolve_extraction(self.db, tenant_id, outcome.extraction)
         route = master_route(
-            self.policy.route(outcome.extraction, text=parsed.text), vendor, policy=self.policy,
+            self.policy.route(outcome.extraction, text=parsed.text),
+            vendor,
+            policy=self.policy,
             extraction=outcome.extraction,
         )
-        previous_iban = None if vendor.vendor is not None and vendor.vendor.iban else known_iban(
-            self.db, tenant_id=tenant_id, vendor=outcome.extraction.value("vendor_name")
+        previous_iban = (
+            None
+            if vendor.vendor is not None and vendor.vendor.iban
+            else known_iban(self.db, tenant_id=tenant_id, vendor=outcome.extraction.value("vendor_name"))
         )
         decision = decide(
             extraction=outcome.extraction,
@@ -250,7 +267,11 @@ class Pipeline:
             self._apply(session, row, decision)
             if decision.outcome == "auto_approve":
                 free_labels.learn(
-                    session, self.memory, row=row, parsed=parsed, outcome=outcome,
+                    session,
+                    self.memory,
+                    row=row,
+                    parsed=parsed,
+                    outcome=outcome,
                     vendor_key=vendor_key(outcome.extraction.value("vendor_name")),
                 )
             if item is not None:
@@ -270,7 +291,10 @@ class Pipeline:
         store.transition(session, row, DocumentState.IN_REVIEW, decision=decision.outcome, review_reasons=summary)
         session.add(
             tables.ReviewTask(
-                id=uuid.uuid4().hex, tenant_id=row.tenant_id, document_id=row.id, state=ReviewTaskState.OPEN,
+                id=uuid.uuid4().hex,
+                tenant_id=row.tenant_id,
+                document_id=row.id,
+                state=ReviewTaskState.OPEN,
                 reasons=reasons,
             )
         )

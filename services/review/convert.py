@@ -64,8 +64,12 @@ def corrections_from_pb(request: pb.SubmitCorrectionsRequest) -> Corrections:
 
 def audit_to_pb(entry: AuditRecord) -> pb.AuditEntry:
     message = pb.AuditEntry(
-        id=entry.id, actor=entry.actor, action=entry.action, field=entry.field,
-        old_value=entry.old_value, new_value=entry.new_value,
+        id=entry.id,
+        actor=entry.actor,
+        action=entry.action,
+        field=entry.field,
+        old_value=entry.old_value,
+        new_value=entry.new_value,
     )
     message.create_time.FromDatetime(entry.create_time)
     return message
@@ -75,7 +79,10 @@ def route_options_to_pb(options: list[DepartmentChoice]) -> pb.RouteOptions:
     return pb.RouteOptions(
         departments=[
             pb.RouteDepartment(
-                department=o.department, cost_centres=list(o.cost_centres), approvers=list(o.approvers), approver=o.approver
+                department=o.department,
+                cost_centres=list(o.cost_centres),
+                approvers=list(o.approvers),
+                approver=o.approver,
             )
             for o in options
         ]

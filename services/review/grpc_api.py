@@ -48,7 +48,11 @@ def _person(role: str, action: str) -> Caller:
 
 class ReviewServicer(pb_grpc.ReviewServiceServicer):
     def __init__(
-        self, *, queue: ReviewQueue, pages: PageRenderer, progress: ProgressReader | None = None,
+        self,
+        *,
+        queue: ReviewQueue,
+        pages: PageRenderer,
+        progress: ProgressReader | None = None,
         policy: RoutingPolicy | None = None,
     ) -> None:
         self.queue = queue
@@ -56,7 +60,9 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
         self.progress = progress
         self.policy = policy  # the routing policy whose departments a reviewer picks from
 
-    async def ListReviewTasks(self, request: pb.ListReviewTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListReviewTasksResponse:
+    async def ListReviewTasks(
+        self, request: pb.ListReviewTasksRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListReviewTasksResponse:
         size = paging.page_size(request.page_size)
         offset = paging.decode_token(request.page_token)
         tasks, total = await asyncio.to_thread(
@@ -77,9 +83,13 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
             total_size=total,
         )
 
-    async def GetReviewTask(self, request: pb.GetReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.GetReviewTaskResponse:
+    async def GetReviewTask(
+        self, request: pb.GetReviewTaskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetReviewTaskResponse:
         task_id = parse_name(request.name, collection="reviewTasks")
-        task, extraction, checks, route = await asyncio.to_thread(self.queue.get, tenant_id=_reader().tenant_id, task_id=task_id)
+        task, extraction, checks, route = await asyncio.to_thread(
+            self.queue.get, tenant_id=_reader().tenant_id, task_id=task_id
+        )
         response = pb.GetReviewTaskResponse(
             review_task=task_to_pb(task), extraction=extraction_to_pb(task.document_id, extraction, checks)
         )
@@ -92,21 +102,31 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
         response.vendor_match.CopyFrom(match_to_pb(vendor, mask=True))
         return response
 
-    async def ClaimReviewTask(self, request: pb.ClaimReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ClaimReviewTaskResponse:
+    async def ClaimReviewTask(
+        self, request: pb.ClaimReviewTaskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ClaimReviewTaskResponse:
         me = _person("reviewer", "claim a review task")
         task_id = parse_name(request.name, collection="reviewTasks") if request.name else ""
         task = await asyncio.to_thread(
-            self.queue.claim, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id, lease_seconds=request.lease_seconds
+            self.queue.claim,
+            tenant_id=me.tenant_id,
+            actor=me.actor,
+            task_id=task_id,
+            lease_seconds=request.lease_seconds,
         )
         return pb.ClaimReviewTaskResponse(review_task=task_to_pb(task))
 
-    async def ReleaseReviewTask(self, request: pb.ReleaseReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ReleaseReviewTaskResponse:
+    async def ReleaseReviewTask(
+        self, request: pb.ReleaseReviewTaskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReleaseReviewTaskResponse:
         me = _person("reviewer", "release a review task")
         task_id = parse_name(request.name, collection="reviewTasks")
         task = await asyncio.to_thread(self.queue.release, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id)
         return pb.ReleaseReviewTaskResponse(review_task=task_to_pb(task))
 
-    async def SubmitCorrections(self, request: pb.SubmitCorrectionsRequest, context: grpc.aio.ServicerContext) -> pb.SubmitCorrectionsResponse:
+    async def SubmitCorrections(
+        self, request: pb.SubmitCorrectionsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SubmitCorrectionsResponse:
         me = _person("reviewer", "correct an invoice")
         task_id = parse_name(request.name, collection="reviewTasks")
         require(request.request_id, field="request_id")
@@ -123,62 +143,99 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
             review_task=task_to_pb(task), extraction=extraction_to_pb(task.document_id, extraction, checks)
         )
 
-    async def ApproveReviewTask(self, request: pb.ApproveReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.ApproveReviewTaskResponse:
+    async def ApproveReviewTask(
+        self, request: pb.ApproveReviewTaskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ApproveReviewTaskResponse:
         me = _person("approver", "approve an invoice")
         task_id = parse_name(request.name, collection="reviewTasks")
         require(request.request_id, field="request_id")
         task = await asyncio.to_thread(
-            self.queue.approve, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id,
-            etag=request.etag, request_id=request.request_id,
+            self.queue.approve,
+            tenant_id=me.tenant_id,
+            actor=me.actor,
+            task_id=task_id,
+            etag=request.etag,
+            request_id=request.request_id,
         )
         return pb.ApproveReviewTaskResponse(review_task=task_to_pb(task))
 
-    async def RejectReviewTask(self, request: pb.RejectReviewTaskRequest, context: grpc.aio.ServicerContext) -> pb.RejectReviewTaskResponse:
+    async def RejectReviewTask(
+        self, request: pb.RejectReviewTaskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RejectReviewTaskResponse:
         me = _person("approver", "reject an invoice")
         task_id = parse_name(request.name, collection="reviewTasks")
         require(request.request_id, field="request_id")
         task = await asyncio.to_thread(
-            self.queue.reject, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id,
-            etag=request.etag, reason=request.reason, request_id=request.request_id,
+            self.queue.reject,
+            tenant_id=me.tenant_id,
+            actor=me.actor,
+            task_id=task_id,
+            etag=request.etag,
+            reason=request.reason,
+            request_id=request.request_id,
         )
         return pb.RejectReviewTaskResponse(review_task=task_to_pb(task))
 
-    async def ConfirmBankDetails(self, request: pb.ConfirmBankDetailsRequest, context: grpc.aio.ServicerContext) -> pb.ConfirmBankDetailsResponse:
+    async def ConfirmBankDetails(
+        self, request: pb.ConfirmBankDetailsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ConfirmBankDetailsResponse:
         me = _person("approver", "confirm changed bank details")
         task_id = parse_name(request.name, collection="reviewTasks")
         require(request.request_id, field="request_id")
         task = await asyncio.to_thread(
-            self.queue.confirm_bank_details, tenant_id=me.tenant_id, actor=me.actor, task_id=task_id,
+            self.queue.confirm_bank_details,
+            tenant_id=me.tenant_id,
+            actor=me.actor,
+            task_id=task_id,
             request_id=request.request_id,
         )
         return pb.ConfirmBankDetailsResponse(review_task=task_to_pb(task))
 
-    async def ReopenDocument(self, request: pb.ReopenDocumentRequest, context: grpc.aio.ServicerContext) -> pb.ReopenDocumentResponse:
+    async def ReopenDocument(
+        self, request: pb.ReopenDocumentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReopenDocumentResponse:
         me = _person("approver", "re-open an approved invoice")
         document_id = parse_name(request.name, collection="documents")
         require(request.request_id, field="request_id")
         task = await asyncio.to_thread(
-            self.queue.reopen, tenant_id=me.tenant_id, actor=me.actor, document_id=document_id,
-            reason=request.reason[:2000], request_id=request.request_id,
+            self.queue.reopen,
+            tenant_id=me.tenant_id,
+            actor=me.actor,
+            document_id=document_id,
+            reason=request.reason[:2000],
+            request_id=request.request_id,
         )
         return pb.ReopenDocumentResponse(review_task=task_to_pb(task))
 
-    async def ListAuditEntries(self, request: pb.ListAuditEntriesRequest, context: grpc.aio.ServicerContext) -> pb.ListAuditEntriesResponse:
+    async def ListAuditEntries(
+        self, request: pb.ListAuditEntriesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAuditEntriesResponse:
         document_id = parse_name(request.parent, collection="documents")
         entries = await asyncio.to_thread(self.queue.audit, tenant_id=_reader().tenant_id, document_id=document_id)
         return pb.ListAuditEntriesResponse(audit_entries=[audit_to_pb(e) for e in entries])
 
-    async def RenderPage(self, request: pb.RenderPageRequest, context: grpc.aio.ServicerContext) -> pb.RenderPageResponse:
+    async def RenderPage(
+        self, request: pb.RenderPageRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RenderPageResponse:
         document_id = parse_name(request.document, collection="documents")
         rendered = await asyncio.to_thread(
-            self.pages.render, tenant_id=_reader().tenant_id, document_id=document_id, page=request.page or 1, dpi=request.dpi
+            self.pages.render,
+            tenant_id=_reader().tenant_id,
+            document_id=document_id,
+            page=request.page or 1,
+            dpi=request.dpi,
         )
         return pb.RenderPageResponse(
-            png=rendered.png, width_points=rendered.width, height_points=rendered.height, page_count=rendered.page_count,
+            png=rendered.png,
+            width_points=rendered.width,
+            height_points=rendered.height,
+            page_count=rendered.page_count,
             words=[pb.PageWord(text=w.text, bbox=[w.x0, w.top, w.x1, w.bottom]) for w in rendered.words],
         )
 
-    async def GetPipelineStatus(self, request: pb.GetPipelineStatusRequest, context: grpc.aio.ServicerContext) -> pb.GetPipelineStatusResponse:
+    async def GetPipelineStatus(
+        self, request: pb.GetPipelineStatusRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetPipelineStatusResponse:
         tenant = _reader().tenant_id
         if self.progress is None:
             return pb.GetPipelineStatusResponse()
@@ -189,4 +246,8 @@ class ReviewServicer(pb_grpc.ReviewServiceServicer):
 
 
 def registration(servicer: ReviewServicer) -> tuple[Any, Any, str]:
-    return pb_grpc.add_ReviewServiceServicer_to_server, servicer, pb.DESCRIPTOR.services_by_name["ReviewService"].full_name
+    return (
+        pb_grpc.add_ReviewServiceServicer_to_server,
+        servicer,
+        pb.DESCRIPTOR.services_by_name["ReviewService"].full_name,
+    )

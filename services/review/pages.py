@@ -65,14 +65,14 @@ class PageRenderer:
             try:
                 count = len(pdf)
                 if not 1 <= page <= count:
-                    raise InvalidArgumentError(f"page must be between 1 and {count}", reason="INVALID_PAGE", field="page")
+                    raise InvalidArgumentError(
+                        f"page must be between 1 and {count}", reason="INVALID_PAGE", field="page"
+                    )
                 handle = pdf[page - 1]
                 width, height = handle.get_size()
                 image = handle.render(scale=dpi / 72).to_pil()
                 buffer = io.BytesIO()
                 image.save(buffer, format="PNG", optimize=False)
-                return RenderedPage(
-                    png=buffer.getvalue(), width=width, height=height, page_count=count, words=words
-                )
+                return RenderedPage(png=buffer.getvalue(), width=width, height=height, page_count=count, words=words)
             finally:
                 pdf.close()

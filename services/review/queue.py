@@ -269,7 +269,8 @@ class ReviewQueue:
         transaction holds the write lock since ``BEGIN IMMEDIATE``.
         """
         query = select(tables.ReviewTask).where(
-            tables.ReviewTask.id == task_id, tables.ReviewTask.tenant_id == tenant_id  # another tenant's reads as missing
+            tables.ReviewTask.id == task_id,
+            tables.ReviewTask.tenant_id == tenant_id,  # another tenant's reads as missing
         )
         task = session.scalar(query.with_for_update() if lock else query, execution_options={"populate_existing": True})
         if task is None:
@@ -354,7 +355,9 @@ class ReviewQueue:
             views = [_view(t, d, now, examples.get(t.document_id)) for t, d in rows]
         return views, total
 
-    def get(self, *, tenant_id: str, task_id: str) -> tuple[ReviewTaskView, Extraction, builtins.list[CheckResult], Route | None]:
+    def get(
+        self, *, tenant_id: str, task_id: str
+    ) -> tuple[ReviewTaskView, Extraction, builtins.list[CheckResult], Route | None]:
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id)
             return (
@@ -368,12 +371,16 @@ class ReviewQueue:
         with self.db.transaction() as session:
             store.load(session, tenant_id=tenant_id, document_id=document_id)
             rows = session.scalars(
-                select(tables.AuditEntry).where(tables.AuditEntry.document_id == document_id).order_by(tables.AuditEntry.id)
+                select(tables.AuditEntry)
+                .where(tables.AuditEntry.document_id == document_id)
+                .order_by(tables.AuditEntry.id)
             )
             return [
                 AuditRecord.model_validate(
-                    {**{c: getattr(r, c) for c in ("id", "actor", "action", "field", "old_value", "new_value")},
-                     "create_time": aware(r.create_time)}
+                    {
+                        **{c: getattr(r, c) for c in ("id", "actor", "action", "field", "old_value", "new_value")},
+                        "create_time": aware(r.create_time),
+                    }
                 )
                 for r in rows
             ]
@@ -408,9 +415,15 @@ class ReviewQueue:
             if state == ReviewTaskState.CLAIMED and task.claimed_by != actor:
                 raise _lease_held(task)
             _compare_and_set(
-                session, task,
+                session,
+                task,
                 expect={"state": task.state, "claimed_by": task.claimed_by, "version": task.version},
-                values={"state": ReviewTaskState.CLAIMED, "claimed_by": actor, "lease_until": now + lease, "update_time": now},
+                values={
+                    "state": ReviewTaskState.CLAIMED,
+                    "claimed_by": actor,
+                    "lease_until": now + lease,
+                    "update_time": now,
+                },
             )
             store.audit(session, doc, actor=actor, action="claimed")
             return _view(task, doc, now)
@@ -421,7 +434,8 @@ class ReviewQueue:
             task, doc = self._load(session, tenant_id, task_id, lock=True)
             self._require_lease(task, actor, now)
             _compare_and_set(
-                session, task,
+                session,
+                task,
                 expect={"state": ReviewTaskState.CLAIMED, "claimed_by": actor, "version": task.version},
                 values={"state": ReviewTaskState.OPEN, "claimed_by": "", "lease_until": None, "update_time": now},
             )
@@ -447,10 +461,13 @@ class ReviewQueue:
         return version
 
     @staticmethod
-    def _advance(session: Session, task: tables.ReviewTask, *, actor: str, version: int, now: dt.datetime, **values: Any) -> None:
+    def _advance(
+        session: Session, task: tables.ReviewTask, *, actor: str, version: int, now: dt.datetime, **values: Any
+    ) -> None:
         """The change's compare-and-set: the version moves on only from the one the caller loaded."""
         _compare_and_set(
-            session, task,
+            session,
+            task,
             expect={"state": ReviewTaskState.CLAIMED, "claimed_by": actor, "version": version},
             values={"version": version + 1, "update_time": now, **values},
         )
@@ -462,7 +479,12 @@ class ReviewQueue:
     ) -> tuple[ReviewTaskView, Extraction, builtins.list[CheckResult]]:
         """Applies a reviewer's corrections, re-runs the checks and records every change in the audit log."""
         fingerprint = hashlib.sha256(f"{task_id}\0{etag}\0{corrections.model_dump_json()}".encode()).hexdigest()
-        key = {"tenant_id": tenant_id, "method": "SubmitCorrections", "request_id": request_id, "fingerprint": fingerprint}
+        key = {
+            "tenant_id": tenant_id,
+            "method": "SubmitCorrections",
+            "request_id": request_id,
+            "fingerprint": fingerprint,
+        }
         now = tables.utcnow()
         with self.db.transaction() as session:
             task, doc = self._load(session, tenant_id, task_id, lock=True)
@@ -504,7 +526,9 @@ class ReviewQueue:
                 cells = {}
                 for key, typed in typed_row.items():
                     if key not in LINE_ITEM_FIELDS:
-                        raise InvalidArgumentError(f"unknown line item field {key!r}", reason="UNKNOWN_FIELD", field=key)
+                        raise InvalidArgumentError(
+                            f"unknown line item field {key!r}", reason="UNKNOWN_FIELD", field=key
+                        )
                     value = _normalised(key, typed)
                     if value:
                         cells[key] = _reviewed(key, value, typed, parsed)
@@ -521,7 +545,9 @@ class ReviewQueue:
                 cells = {}
                 for key, typed in typed_row.items():
                     if key not in TAX_DETAIL_FIELDS:
-                        raise InvalidArgumentError(f"unknown tax detail field {key!r}", reason="UNKNOWN_FIELD", field=key)
+                        raise InvalidArgumentError(
+                            f"unknown tax detail field {key!r}", reason="UNKNOWN_FIELD", field=key
+                        )
                     value = _normalised(key, typed)
                     if value:
                         cells[key] = _reviewed(key, value, typed, parsed)
@@ -532,7 +558,9 @@ class ReviewQueue:
                 extraction.tax_details = taxes
                 audit.append(("tax_details_corrected", "tax_details", _rows_text(old_taxes), _rows_text(new_taxes)))
         if corrections.route is not None:
-            route = store.route_of(doc) or Route(department="", cost_centre="", approver="", confidence=0, covered=False)
+            route = store.route_of(doc) or Route(
+                department="", cost_centre="", approver="", confidence=0, covered=False
+            )
             for attr in ("department", "cost_centre", "approver"):
                 new = getattr(corrections.route, attr).strip()
                 old = getattr(route, attr)
@@ -588,12 +616,18 @@ class ReviewQueue:
             session.add(example)
             if doc.parsed:  # the approved values teach the vendor layout; changed bank details wait
                 VendorMemoryStore(self.db).learn(
-                    session, tenant_id=tenant_id, parsed=ParsedDocument.model_validate(doc.parsed),
-                    extraction=extraction, exclude=BANK_FIELDS if bank_change else (),
+                    session,
+                    tenant_id=tenant_id,
+                    parsed=ParsedDocument.model_validate(doc.parsed),
+                    extraction=extraction,
+                    exclude=BANK_FIELDS if bank_change else (),
                 )
             failed = [c.name for c in checks if not c.passed]
             store.audit(
-                session, doc, actor=actor, action="approved",
+                session,
+                doc,
+                actor=actor,
+                action="approved",
                 new_value=f"failed checks: {', '.join(failed)}" if failed else "",
             )
             idempotency.remember(session, **key, resource=task_id)
@@ -623,7 +657,8 @@ class ReviewQueue:
             editors = (entry.actor for entry in _corrections(session, doc.id) if entry.field in BANK_FIELDS)
             if not may_confirm(actor, approver=example.reviewer, bank_editors=editors):
                 raise FailedPreconditionError(
-                    "whoever changed or approved the bank details cannot also confirm them", reason="SECOND_PERSON_REQUIRED"
+                    "whoever changed or approved the bank details cannot also confirm them",
+                    reason="SECOND_PERSON_REQUIRED",
                 )
             confirmed = session.execute(
                 update(tables.ApprovedExample)
@@ -632,10 +667,16 @@ class ReviewQueue:
                 execution_options={"synchronize_session": "evaluate"},
             )
             if confirmed.rowcount != 1:  # type: ignore[attr-defined]
-                raise FailedPreconditionError("someone else already confirmed these bank details", reason="ALREADY_CONFIRMED")
+                raise FailedPreconditionError(
+                    "someone else already confirmed these bank details", reason="ALREADY_CONFIRMED"
+                )
             store.audit(
-                session, doc, actor=actor, action="bank_details_confirmed",
-                field="iban", new_value=store.extraction_of(doc).value("iban") or "",
+                session,
+                doc,
+                actor=actor,
+                action="bank_details_confirmed",
+                field="iban",
+                new_value=store.extraction_of(doc).value("iban") or "",
             )
             idempotency.remember(session, **key, resource=task_id)
             return _view(task, doc, now, example)
@@ -677,18 +718,30 @@ class ReviewQueue:
             reasons = [reopened.model_dump(), *earlier]
             if task is None:
                 task = tables.ReviewTask(
-                    id=uuid.uuid4().hex, tenant_id=tenant_id, document_id=document_id, state=ReviewTaskState.OPEN,
+                    id=uuid.uuid4().hex,
+                    tenant_id=tenant_id,
+                    document_id=document_id,
+                    state=ReviewTaskState.OPEN,
                     reasons=reasons,
-                    create_time=now, update_time=now,
+                    create_time=now,
+                    update_time=now,
                 )
                 session.add(task)
             else:
                 _compare_and_set(
-                    session, task,
+                    session,
+                    task,
                     expect={"state": task.state, "version": task.version},
                     # Queued as a new task: its age in the queue starts now.
-                    values={"state": ReviewTaskState.OPEN, "claimed_by": "", "lease_until": None, "reasons": reasons,
-                            "version": task.version + 1, "create_time": now, "update_time": now},
+                    values={
+                        "state": ReviewTaskState.OPEN,
+                        "claimed_by": "",
+                        "lease_until": None,
+                        "reasons": reasons,
+                        "version": task.version + 1,
+                        "create_time": now,
+                        "update_time": now,
+                    },
                 )
             for example in session.scalars(
                 select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == document_id)
@@ -697,12 +750,16 @@ class ReviewQueue:
             store.transition(
                 session, doc, DocumentState.IN_REVIEW, decision="review", review_reasons=store.review_summary(reasons)
             )
-            store.audit(session, doc, actor=actor, action="reopened", old_value=DocumentState.APPROVED.value, new_value=reason)
+            store.audit(
+                session, doc, actor=actor, action="reopened", old_value=DocumentState.APPROVED.value, new_value=reason
+            )
             idempotency.remember(session, **key, resource=task.id)
             session.flush()
             return _view(task, doc, now)
 
-    def reject(self, *, tenant_id: str, actor: str, task_id: str, etag: str, reason: str, request_id: str) -> ReviewTaskView:
+    def reject(
+        self, *, tenant_id: str, actor: str, task_id: str, etag: str, reason: str, request_id: str
+    ) -> ReviewTaskView:
         if not reason.strip():
             raise InvalidArgumentError("a rejection needs a reason", reason="MISSING_FIELD", field="reason")
         key = {"tenant_id": tenant_id, "method": "RejectReviewTask", "request_id": request_id, "fingerprint": task_id}
@@ -750,7 +807,9 @@ def _lease_held(task: tables.ReviewTask) -> AbortedError:
     return AbortedError(f"{task.claimed_by} is working on this invoice", reason="LEASE_HELD", holder=task.claimed_by)
 
 
-def _compare_and_set(session: Session, task: tables.ReviewTask, *, expect: dict[str, Any], values: dict[str, Any]) -> None:
+def _compare_and_set(
+    session: Session, task: tables.ReviewTask, *, expect: dict[str, Any], values: dict[str, Any]
+) -> None:
     """``UPDATE review_tasks SET values WHERE id = ? AND expect``: the row count decides the winner.
 
     Under the row lock the caller's checks already hold, so this only fails if something wrote

@@ -35,5 +35,7 @@ def route_choices(policy: RoutingPolicy, extraction: Extraction) -> list[Departm
         centres = tuple(dict.fromkeys([department.cost_centre, *overrides.get(name, [])]))
         approvers = tuple(dict.fromkeys(tier.approver for tier in department.approvers))
         tier = policy.approver_tier(name, gross=gross, currency=currency)
-        choices.append(DepartmentChoice(department=name, cost_centres=centres, approvers=approvers, approver=tier.approver))
+        choices.append(
+            DepartmentChoice(department=name, cost_centres=centres, approvers=approvers, approver=tier.approver)
+        )
     return choices

@@ -89,9 +89,7 @@ def decide(
         *_vendor_reasons(extraction, vendor),
     ]
     if not thresholds.auto_approve_credit_notes and _is_credit_note(extraction):
-        reasons.append(
-            ReviewReason(code=CREDIT_NOTE, field="document_type", detail="credit notes are always reviewed")
-        )
+        reasons.append(ReviewReason(code=CREDIT_NOTE, field="document_type", detail="credit notes are always reviewed"))
     return Decision(outcome="review" if reasons else "auto_approve", reasons=reasons)
 
 
@@ -153,14 +151,16 @@ def _vendor_reasons(extraction: Extraction, vendor: VendorMatch | None) -> list[
         who = extraction.value("vendor_name") or extraction.value("vendor_tax_id") or "the vendor"
         return [
             ReviewReason(
-                code=VENDOR_UNKNOWN, field="vendor_name",
+                code=VENDOR_UNKNOWN,
+                field="vendor_name",
                 detail=f"{who} is not in the vendor master (by tax id, IBAN or name)",
             )
         ]
     if not vendor.vendor.active:
         return [
             ReviewReason(
-                code=VENDOR_INACTIVE, field="vendor_name",
+                code=VENDOR_INACTIVE,
+                field="vendor_name",
                 detail=f"the vendor master record {vendor.vendor.vendor_id} ({vendor.vendor.name}) is inactive",
             )
         ]

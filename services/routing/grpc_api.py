@@ -19,7 +19,9 @@ class RoutingServicer(pb_grpc.RoutingServiceServicer):
     def __init__(self, *, service: RoutingService) -> None:
         self.service = service
 
-    async def RouteDocument(self, request: pb.RouteDocumentRequest, context: grpc.aio.ServicerContext) -> pb.RouteDocumentResponse:
+    async def RouteDocument(
+        self, request: pb.RouteDocumentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RouteDocumentResponse:
         document_id = parse_name(request.name, collection="documents")
         require(request.request_id, field="request_id")
         route = await asyncio.to_thread(
@@ -34,4 +36,8 @@ class RoutingServicer(pb_grpc.RoutingServiceServicer):
 
 
 def registration(servicer: RoutingServicer) -> tuple[Any, Any, str]:
-    return pb_grpc.add_RoutingServiceServicer_to_server, servicer, pb.DESCRIPTOR.services_by_name["RoutingService"].full_name
+    return (
+        pb_grpc.add_RoutingServiceServicer_to_server,
+        servicer,
+        pb.DESCRIPTOR.services_by_name["RoutingService"].full_name,
+    )

@@ -35,7 +35,8 @@ Confidence:
 
   (rounded to 4 decimals), so keywords that all agree give 0.85, a 3:1 split gives 0.725, a
   2:1 split 0.683 and an even split between two departments 0.6; the last two are below the
-  default route threshold (0.7) and send the invoice to review. Keywords alone never reach the confidence of a vendor rule.
+  default route threshold (0.7) and send the invoice to review. Keywords alone never reach the
+  confidence of a vendor rule.
 * Nothing matches: ``covered=False``, confidence 0, department/cost centre/approver ``""``.
   The invoice goes to review rather than to a guessed department.
 
@@ -97,9 +98,7 @@ class ApproverTier(_Strict):
     """One rung of a department's approval ladder."""
 
     id: str = Field(pattern=_RULE_ID)
-    max_amount: Decimal | None = Field(
-        default=None, gt=0, description="inclusive, base currency; None = no limit"
-    )
+    max_amount: Decimal | None = Field(default=None, gt=0, description="inclusive, base currency; None = no limit")
     approver: str = Field(min_length=1)
 
 
@@ -114,9 +113,7 @@ class Department(_Strict):
     def _ladder(cls, tiers: list[ApproverTier]) -> list[ApproverTier]:
         *bounded, last = tiers
         if last.max_amount is not None:
-            raise ValueError(
-                f"the last tier ({last.id}) must have no max_amount, so every amount has an approver"
-            )
+            raise ValueError(f"the last tier ({last.id}) must have no max_amount, so every amount has an approver")
         previous: Decimal | None = None
         for tier in bounded:
             if tier.max_amount is None:
@@ -152,8 +149,7 @@ class VendorRule(_Strict):
         given = [m for m in (self.vendor_name_contains, self.vendor_name_regex, self.vendor_tax_id) if m]
         if len(given) != 1:
             raise ValueError(
-                f"vendor rule {self.id} needs exactly one of "
-                "vendor_name_contains, vendor_name_regex, vendor_tax_id"
+                f"vendor rule {self.id} needs exactly one of vendor_name_contains, vendor_name_regex, vendor_tax_id"
             )
         return self
 
@@ -162,10 +158,7 @@ class VendorRule(_Strict):
         if self.vendor_name_contains is not None:
             return bool(vendor_name) and _fold(self.vendor_name_contains) in _fold(vendor_name)
         if self.vendor_name_regex is not None:
-            return (
-                bool(vendor_name)
-                and re.search(self.vendor_name_regex, vendor_name, re.IGNORECASE) is not None
-            )
+            return bool(vendor_name) and re.search(self.vendor_name_regex, vendor_name, re.IGNORECASE) is not None
         return bool(vendor_tax_id) and _tax_id(self.vendor_tax_id or "") == _tax_id(vendor_tax_id)
 
 
@@ -230,9 +223,7 @@ class RoutingPolicy(_Strict):
 
     def model_post_init(self, context: Any, /) -> None:
         # Compile keyword patterns once: route() runs per invoice.
-        self._keyword_patterns = [
-            [(k, _keyword_pattern(k)) for k in rule.keywords] for rule in self.keyword_rules
-        ]
+        self._keyword_patterns = [[(k, _keyword_pattern(k)) for k in rule.keywords] for rule in self.keyword_rules]
 
     def _rule_ids(self) -> list[str]:
         ids = [tier.id for dept in self.departments.values() for tier in dept.approvers]
@@ -302,9 +293,7 @@ class RoutingPolicy(_Strict):
                 reason=INVALID_POLICY,
             ) from None
         except yaml.YAMLError:
-            raise InvalidArgumentError(
-                "invalid routing policy: not valid YAML", reason=INVALID_POLICY
-            ) from None
+            raise InvalidArgumentError("invalid routing policy: not valid YAML", reason=INVALID_POLICY) from None
         return cls.from_mapping(data)
 
     @classmethod
@@ -326,9 +315,7 @@ class RoutingPolicy(_Strict):
     @classmethod
     def default(cls) -> RoutingPolicy:
         """The example policy shipped with the package (``default_policy.yaml``)."""
-        resource = (
-            importlib.resources.files(__package__ or "docai.services.routing") / DEFAULT_POLICY_RESOURCE
-        )
+        resource = importlib.resources.files(__package__ or "docai.services.routing") / DEFAULT_POLICY_RESOURCE
         return cls.from_yaml(resource.read_text(encoding="utf-8"))
 
     # -- routing ------------------------------------------------------------------------
@@ -396,9 +383,7 @@ class RoutingPolicy(_Strict):
         elif keyword_hits:
             department, cost_centre, confidence = self._keyword_vote(keyword_hits)
         else:
-            return Route(
-                department="", cost_centre="", approver="", confidence=0.0, reasons=[], covered=False
-            )
+            return Route(department="", cost_centre="", approver="", confidence=0.0, reasons=[], covered=False)
 
         tier = self.approver_tier(
             department, gross=extraction.value("total_gross"), currency=extraction.value("currency")
@@ -429,9 +414,7 @@ class RoutingPolicy(_Strict):
         counted: dict[int, set[str]] = {}
         for index, keyword, start, end in found:
             inside = any(
-                s <= start and end <= e and e - s > end - start
-                for _, other, s, e in found
-                if other != keyword
+                s <= start and end <= e and e - s > end - start for _, other, s, e in found if other != keyword
             )
             if not inside:
                 counted.setdefault(index, set()).add(keyword)

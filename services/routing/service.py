@@ -27,8 +27,12 @@ class RoutingService:
             return route
 
     def reroute(self, *, tenant_id: str, document_id: str, request_id: str) -> Route:
-        key = {"tenant_id": tenant_id, "method": "RouteDocument", "request_id": request_id,
-               "fingerprint": hashlib.sha256(document_id.encode()).hexdigest()}
+        key = {
+            "tenant_id": tenant_id,
+            "method": "RouteDocument",
+            "request_id": request_id,
+            "fingerprint": hashlib.sha256(document_id.encode()).hexdigest(),
+        }
         with self.db.transaction() as session:
             row = store.load(session, tenant_id=tenant_id, document_id=document_id)
             if idempotency.recall(session, **key) is not None:
@@ -39,12 +43,23 @@ class RoutingService:
             extraction = store.extraction_of(row)
             route = self.policy.route(extraction, text=text)
             # An uncovered route is filled from the vendor master's default route, as the pipeline does.
-            vendor = resolve(session, tenant_id, name=extraction.value("vendor_name") or "",
-                             tax_id=extraction.value("vendor_tax_id") or "", iban=extraction.value("iban") or "")
+            vendor = resolve(
+                session,
+                tenant_id,
+                name=extraction.value("vendor_name") or "",
+                tax_id=extraction.value("vendor_tax_id") or "",
+                iban=extraction.value("iban") or "",
+            )
             route = master_route(route, vendor, policy=self.policy, extraction=extraction)
             old = row.route or {}
             store.set_route(row, route)
-            store.audit(session, row, actor="system", action="rerouted", old_value=str(old.get("department", "")),
-                        new_value=route.department)
+            store.audit(
+                session,
+                row,
+                actor="system",
+                action="rerouted",
+                old_value=str(old.get("department", "")),
+                new_value=route.department,
+            )
             idempotency.remember(session, **key, resource=document_id)
             return route

@@ -38,8 +38,15 @@ def state_column(states: type[StrEnum], *, name: str) -> Enum:
     Not a native ENUM type, so one schema serves SQLite and PostgreSQL and a new state needs no
     ALTER TYPE; migration 0012 added the CHECK constraints to databases made before.
     """
-    return Enum(states, name=name, native_enum=False, create_constraint=True, length=20, validate_strings=True,
-                values_callable=lambda members: [member.value for member in members])
+    return Enum(
+        states,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class Base(DeclarativeBase):
@@ -169,7 +176,9 @@ class ReviewTask(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), unique=True)
-    state: Mapped[ReviewTaskState] = mapped_column(state_column(ReviewTaskState, name="ck_review_tasks_state"), index=True)
+    state: Mapped[ReviewTaskState] = mapped_column(
+        state_column(ReviewTaskState, name="ck_review_tasks_state"), index=True
+    )
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     claimed_by: Mapped[str] = mapped_column(String(200), default="")

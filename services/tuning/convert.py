@@ -63,7 +63,9 @@ def job_to_pb(job: TuningJob) -> pb.TuningJob:
         dataset_sha256=job.dataset_sha256,
     )
     if job.error_reason:
-        message.error.CopyFrom(pb.TuningJobError(code=job.error_code, reason=job.error_reason, message=job.error_message))
+        message.error.CopyFrom(
+            pb.TuningJobError(code=job.error_code, reason=job.error_reason, message=job.error_message)
+        )
     for field, value in (("create_time", job.create_time), ("start_time", job.start_time), ("end_time", job.end_time)):
         stamp = _timestamp(value)
         if stamp is not None:

@@ -21,7 +21,14 @@ from docai.services.common.errors import AbortedError
 from docai.services.storage import tables
 
 __all__ = [
-    "INTERRUPTED_MESSAGE", "TERMINAL_STATES", "JobOptions", "JobRunner", "JobStage", "JobState", "JobStore", "TuningJob",
+    "INTERRUPTED_MESSAGE",
+    "TERMINAL_STATES",
+    "JobOptions",
+    "JobRunner",
+    "JobStage",
+    "JobState",
+    "JobStore",
+    "TuningJob",
 ]
 
 
@@ -85,9 +92,28 @@ class TuningJob:
         return f"tuningJobs/{self.id}"
 
 
-_RECORDED = ("tenant_id", "task", "state", "stage", "step", "total_steps", "loss", "eta_s", "metrics", "error_code",
-             "error_reason", "error_message", "adapter", "promoted", "gate_summary", "dataset_sha256", "create_time",
-             "start_time", "end_time", "revision")
+_RECORDED = (
+    "tenant_id",
+    "task",
+    "state",
+    "stage",
+    "step",
+    "total_steps",
+    "loss",
+    "eta_s",
+    "metrics",
+    "error_code",
+    "error_reason",
+    "error_message",
+    "adapter",
+    "promoted",
+    "gate_summary",
+    "dataset_sha256",
+    "create_time",
+    "start_time",
+    "end_time",
+    "revision",
+)
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -129,8 +155,11 @@ class JobStore:
             IntegrityError: another job of the tenant already holds ``request_id``.
         """
         with self.db.transaction() as session:
-            session.add(tables.TuningJob(id=job.id, request_id=request_id or None, request_fingerprint=fingerprint,
-                                         **self._values(job)))
+            session.add(
+                tables.TuningJob(
+                    id=job.id, request_id=request_id or None, request_fingerprint=fingerprint, **self._values(job)
+                )
+            )
 
     def save(self, job: TuningJob) -> None:
         """Writes ``job`` over an older revision of a job that has not finished (else writes nothing).
@@ -141,8 +170,11 @@ class JobStore:
         with self.db.transaction() as session:
             session.execute(
                 update(tables.TuningJob)
-                .where(tables.TuningJob.id == job.id, tables.TuningJob.revision < job.revision,
-                       tables.TuningJob.state.not_in(TERMINAL_STATES))
+                .where(
+                    tables.TuningJob.id == job.id,
+                    tables.TuningJob.revision < job.revision,
+                    tables.TuningJob.state.not_in(TERMINAL_STATES),
+                )
                 .values(**self._values(job))
             )
 
@@ -162,8 +194,9 @@ class JobStore:
             return None
         with self.db.transaction() as session:
             row = session.execute(
-                select(tables.TuningJob.request_fingerprint, tables.TuningJob.id)
-                .where(tables.TuningJob.tenant_id == tenant_id, tables.TuningJob.request_id == request_id)
+                select(tables.TuningJob.request_fingerprint, tables.TuningJob.id).where(
+                    tables.TuningJob.tenant_id == tenant_id, tables.TuningJob.request_id == request_id
+                )
             ).first()
             return None if row is None else (row[0], row[1])
 

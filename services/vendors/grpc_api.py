@@ -40,9 +40,16 @@ def parse_vendor_name(name: str) -> str:
 def vendor_to_pb(vendor: VendorRecord, *, mask: bool = False) -> pb.Vendor:
     """The record as a message; ``mask`` shows only the IBAN's last 4 characters (the review page)."""
     message = pb.Vendor(
-        name=f"vendors/{vendor.vendor_id}", vendor_id=vendor.vendor_id, display_name=vendor.name,
-        aliases=list(vendor.aliases), tax_id=vendor.tax_id, iban=mask_iban(vendor.iban) if mask else vendor.iban,
-        bic=vendor.bic, department=vendor.department, cost_centre=vendor.cost_centre, approver=vendor.approver,
+        name=f"vendors/{vendor.vendor_id}",
+        vendor_id=vendor.vendor_id,
+        display_name=vendor.name,
+        aliases=list(vendor.aliases),
+        tax_id=vendor.tax_id,
+        iban=mask_iban(vendor.iban) if mask else vendor.iban,
+        bic=vendor.bic,
+        department=vendor.department,
+        cost_centre=vendor.cost_centre,
+        approver=vendor.approver,
         active=vendor.active,
     )
     if vendor.update_time is not None:
@@ -52,9 +59,16 @@ def vendor_to_pb(vendor: VendorRecord, *, mask: bool = False) -> pb.Vendor:
 
 def vendor_from_pb(message: pb.Vendor) -> VendorRecord:
     return VendorRecord(
-        vendor_id=message.vendor_id, name=message.display_name, aliases=tuple(message.aliases), tax_id=message.tax_id,
-        iban=message.iban, bic=message.bic, department=message.department, cost_centre=message.cost_centre,
-        approver=message.approver, active=message.active if message.HasField("active") else True,
+        vendor_id=message.vendor_id,
+        name=message.display_name,
+        aliases=tuple(message.aliases),
+        tax_id=message.tax_id,
+        iban=message.iban,
+        bic=message.bic,
+        department=message.department,
+        cost_centre=message.cost_centre,
+        approver=message.approver,
+        active=message.active if message.HasField("active") else True,
     )
 
 
@@ -74,7 +88,10 @@ def _importer() -> Caller:
     who = f"{found.actor} ({found.role or 'no role'})" if found.actor else f"a {found.scope} token"
     raise PermissionDeniedError(
         f"to import vendors an ERP token or the tenant's admin is needed; this call is made by {who}",
-        reason="ROLE_REQUIRED", role="admin", scope=found.scope, caller_role=found.role,
+        reason="ROLE_REQUIRED",
+        role="admin",
+        scope=found.scope,
+        caller_role=found.role,
     )
 
 
@@ -82,12 +99,16 @@ class VendorServicer(pb_grpc.VendorServiceServicer):
     def __init__(self, *, db: Database) -> None:
         self.db = db
 
-    async def ImportVendors(self, request: pb.ImportVendorsRequest, context: grpc.aio.ServicerContext) -> pb.ImportVendorsResponse:
+    async def ImportVendors(
+        self, request: pb.ImportVendorsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ImportVendorsResponse:
         tenant_id = _importer().tenant_id
         vendors = [vendor_from_pb(v) for v in request.vendors]
         result = await asyncio.to_thread(self._import, tenant_id, vendors, request)
         return pb.ImportVendorsResponse(
-            created_count=result.created, updated_count=result.updated, unchanged_count=result.unchanged,
+            created_count=result.created,
+            updated_count=result.updated,
+            unchanged_count=result.unchanged,
             deactivated_count=result.deactivated,
         )
 
@@ -98,7 +119,12 @@ class VendorServicer(pb_grpc.VendorServiceServicer):
         if not request.request_id:
             return import_vendors(self.db, tenant_id=tenant_id, vendors=vendors, sync=request.sync)
         fingerprint = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
-        key = {"tenant_id": tenant_id, "method": "ImportVendors", "request_id": request.request_id, "fingerprint": fingerprint}
+        key = {
+            "tenant_id": tenant_id,
+            "method": "ImportVendors",
+            "request_id": request.request_id,
+            "fingerprint": fingerprint,
+        }
         with self.db.transaction() as session:
             first = idempotency.recall(session, **key)
         if first is not None:
@@ -109,12 +135,20 @@ class VendorServicer(pb_grpc.VendorServiceServicer):
                 idempotency.remember(session, **key, resource=",".join(str(n) for n in result))
         return result
 
-    async def ListVendors(self, request: pb.ListVendorsRequest, context: grpc.aio.ServicerContext) -> pb.ListVendorsResponse:
+    async def ListVendors(
+        self, request: pb.ListVendorsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListVendorsResponse:
         size = paging.page_size(request.page_size)
         offset = paging.decode_token(request.page_token)
         vendors, total = await asyncio.to_thread(
-            list_vendors, self.db, tenant_id=caller().tenant_id, name_contains=request.name_contains,
-            tax_id=request.tax_id, active_only=request.active_only, offset=offset, limit=size,
+            list_vendors,
+            self.db,
+            tenant_id=caller().tenant_id,
+            name_contains=request.name_contains,
+            tax_id=request.tax_id,
+            active_only=request.active_only,
+            offset=offset,
+            limit=size,
         )
         return pb.ListVendorsResponse(
             vendors=[vendor_to_pb(v) for v in vendors],
@@ -129,4 +163,8 @@ class VendorServicer(pb_grpc.VendorServiceServicer):
 
 
 def registration(servicer: VendorServicer) -> tuple[Any, Any, str]:
-    return pb_grpc.add_VendorServiceServicer_to_server, servicer, pb.DESCRIPTOR.services_by_name["VendorService"].full_name
+    return (
+        pb_grpc.add_VendorServiceServicer_to_server,
+        servicer,
+        pb.DESCRIPTOR.services_by_name["VendorService"].full_name,
+    )

@@ -53,7 +53,16 @@ MAX_ALIASES = 50
 _LIMITS = {"name": 300, "department": 100, "cost_centre": 100, "approver": 200}
 
 COLUMNS: tuple[str, ...] = (
-    "vendor_id", "name", "aliases", "tax_id", "iban", "bic", "department", "cost_centre", "approver", "active",
+    "vendor_id",
+    "name",
+    "aliases",
+    "tax_id",
+    "iban",
+    "bic",
+    "department",
+    "cost_centre",
+    "approver",
+    "active",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("vendor_id", "name")
 _COLUMN_SYNONYMS = {"cost_center": "cost_centre", "vat_id": "tax_id", "vendor_name": "name"}
@@ -123,7 +132,9 @@ def _why(exc: ValidationError) -> tuple[str, str]:
 
 
 def _where(where: dict[str, Any]) -> str:
-    return f"line {where['line']}: " if "line" in where else (f"vendors[{where['index']}]: " if "index" in where else "")
+    return (
+        f"line {where['line']}: " if "line" in where else (f"vendors[{where['index']}]: " if "index" in where else "")
+    )
 
 
 def tax_number(tax_id: str) -> str:
@@ -150,7 +161,10 @@ def check_vendor(vendor: VendorRecord, **where: Any) -> VendorRecord:
     if not _VENDOR_ID.match(vendor_id):
         raise InvalidArgumentError(
             f"{prefix}vendor_id {vendor_id!r} must be 1-100 letters, digits and . _ ~ -",
-            reason="INVALID_VENDOR_ID", field="vendor_id", vendor_id=vendor_id, **meta,
+            reason="INVALID_VENDOR_ID",
+            field="vendor_id",
+            vendor_id=vendor_id,
+            **meta,
         )
     who = f"{prefix}vendor {vendor_id}: "
     meta["vendor_id"] = vendor_id
@@ -172,22 +186,42 @@ def check_vendor(vendor: VendorRecord, **where: Any) -> VendorRecord:
         )
     if any(len(alias) > _LIMITS["name"] for alias in aliases):
         raise InvalidArgumentError(
-            f"{who}an alias is longer than {_LIMITS['name']} characters", reason="FIELD_TOO_LONG", field="aliases", **meta
+            f"{who}an alias is longer than {_LIMITS['name']} characters",
+            reason="FIELD_TOO_LONG",
+            field="aliases",
+            **meta,
         )
-    tax_id = _checked(vendor.tax_id, stdnum_vatin.validate, who=who, what="tax id", reason="INVALID_TAX_ID",
-                      name="tax_id", hint=" (a VAT id with its country prefix, such as DE129273398)", meta=meta)
-    iban = _checked(vendor.iban, validate_iban, who=who, what="IBAN", reason="INVALID_IBAN",
-                    name="iban", hint="", meta=meta)
-    bic = _checked(vendor.bic, validate_bic, who=who, what="BIC", reason="INVALID_BIC",
-                   name="bic", hint="", meta=meta)
+    tax_id = _checked(
+        vendor.tax_id,
+        stdnum_vatin.validate,
+        who=who,
+        what="tax id",
+        reason="INVALID_TAX_ID",
+        name="tax_id",
+        hint=" (a VAT id with its country prefix, such as DE129273398)",
+        meta=meta,
+    )
+    iban = _checked(
+        vendor.iban, validate_iban, who=who, what="IBAN", reason="INVALID_IBAN", name="iban", hint="", meta=meta
+    )
+    bic = _checked(vendor.bic, validate_bic, who=who, what="BIC", reason="INVALID_BIC", name="bic", hint="", meta=meta)
     return replace(
-        vendor, vendor_id=vendor_id, aliases=aliases, tax_id=tax_id, iban=iban, bic=bic, name=texts["name"],
-        department=texts["department"], cost_centre=texts["cost_centre"], approver=texts["approver"],
+        vendor,
+        vendor_id=vendor_id,
+        aliases=aliases,
+        tax_id=tax_id,
+        iban=iban,
+        bic=bic,
+        name=texts["name"],
+        department=texts["department"],
+        cost_centre=texts["cost_centre"],
+        approver=texts["approver"],
     )
 
 
-def _checked(value: str, validate: Any, *, who: str, what: str, reason: str, name: str, hint: str,
-             meta: dict[str, str]) -> str:
+def _checked(
+    value: str, validate: Any, *, who: str, what: str, reason: str, name: str, hint: str, meta: dict[str, str]
+) -> str:
     value = value.strip()
     if not value:
         return ""
@@ -224,11 +258,15 @@ def check_batch(vendors: Sequence[VendorRecord], *, lines: Sequence[int] | None 
         if good.vendor_id in seen:
             first = seen[good.vendor_id]
             earlier = f"line {lines[first]}" if lines is not None else f"vendors[{first}]"
-            errors.append(InvalidArgumentError(
-                f"{_where(where)}vendor {good.vendor_id} appears twice (also {earlier})",
-                reason="DUPLICATE_VENDOR_ID", field="vendor_id", vendor_id=good.vendor_id,
-                **{key: str(value) for key, value in where.items()},
-            ))
+            errors.append(
+                InvalidArgumentError(
+                    f"{_where(where)}vendor {good.vendor_id} appears twice (also {earlier})",
+                    reason="DUPLICATE_VENDOR_ID",
+                    field="vendor_id",
+                    vendor_id=good.vendor_id,
+                    **{key: str(value) for key, value in where.items()},
+                )
+            )
             continue
         seen[good.vendor_id] = index
         checked.append(good)
@@ -255,7 +293,10 @@ def _active(text: str, *, line: int, vendor_id: str) -> bool:
         return False
     raise InvalidArgumentError(
         f"line {line}: vendor {vendor_id}: active must be true or false, not {text!r}",
-        reason="INVALID_FIELD", field="active", line=str(line), vendor_id=vendor_id,
+        reason="INVALID_FIELD",
+        field="active",
+        line=str(line),
+        vendor_id=vendor_id,
     )
 
 
@@ -283,18 +324,23 @@ def parse_csv(text: str) -> list[VendorRecord]:
     if unknown:
         raise InvalidArgumentError(
             f"line 1: unknown column {unknown[0]!r}; the columns are {', '.join(COLUMNS)}",
-            reason="UNKNOWN_COLUMN", line="1", column=unknown[0],
+            reason="UNKNOWN_COLUMN",
+            line="1",
+            column=unknown[0],
         )
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise InvalidArgumentError(
             f"line 1: the column {missing[0]!r} is missing (required: {', '.join(REQUIRED_COLUMNS)})",
-            reason="MISSING_COLUMN", line="1", column=missing[0],
+            reason="MISSING_COLUMN",
+            line="1",
+            column=missing[0],
         )
     repeated = [cell for index, cell in enumerate(header) if cell in header[:index]]
     if repeated:
-        raise InvalidArgumentError(f"line 1: the column {repeated[0]!r} appears twice", reason="DUPLICATE_COLUMN",
-                                   line="1", column=repeated[0])
+        raise InvalidArgumentError(
+            f"line 1: the column {repeated[0]!r} appears twice", reason="DUPLICATE_COLUMN", line="1", column=repeated[0]
+        )
     vendors: list[VendorRecord] = []
     lines: list[int] = []
     try:
@@ -305,22 +351,26 @@ def parse_csv(text: str) -> list[VendorRecord]:
             if len(row) > len(header):
                 raise InvalidArgumentError(
                     f"line {line}: {len(row)} cells but the header has {len(header)} columns "
-                    "(a separator inside an unquoted value?)", reason="INVALID_FIELD", line=str(line),
+                    "(a separator inside an unquoted value?)",
+                    reason="INVALID_FIELD",
+                    line=str(line),
                 )
             cells = dict(zip(header, row, strict=False))
             vendor_id = cells.get("vendor_id", "").strip()
-            vendors.append(VendorRecord(
-                vendor_id=vendor_id,
-                name=cells.get("name", ""),
-                aliases=tuple(cells.get("aliases", "").split("|")),
-                tax_id=cells.get("tax_id", ""),
-                iban=cells.get("iban", ""),
-                bic=cells.get("bic", ""),
-                department=cells.get("department", ""),
-                cost_centre=cells.get("cost_centre", ""),
-                approver=cells.get("approver", ""),
-                active=_active(cells.get("active", ""), line=line, vendor_id=vendor_id),
-            ))
+            vendors.append(
+                VendorRecord(
+                    vendor_id=vendor_id,
+                    name=cells.get("name", ""),
+                    aliases=tuple(cells.get("aliases", "").split("|")),
+                    tax_id=cells.get("tax_id", ""),
+                    iban=cells.get("iban", ""),
+                    bic=cells.get("bic", ""),
+                    department=cells.get("department", ""),
+                    cost_centre=cells.get("cost_centre", ""),
+                    approver=cells.get("approver", ""),
+                    active=_active(cells.get("active", ""), line=line, vendor_id=vendor_id),
+                )
+            )
             lines.append(line)
     except csv.Error as exc:
         raise InvalidArgumentError(
@@ -336,9 +386,17 @@ def parse_csv(text: str) -> list[VendorRecord]:
 
 def _record(row: tables.Vendor) -> VendorRecord:
     return VendorRecord(
-        vendor_id=row.vendor_id, name=row.name, aliases=tuple(row.aliases or ()), tax_id=row.tax_id, iban=row.iban,
-        bic=row.bic, department=row.department, cost_centre=row.cost_centre, approver=row.approver,
-        active=bool(row.active), update_time=_aware(row.update_time),
+        vendor_id=row.vendor_id,
+        name=row.name,
+        aliases=tuple(row.aliases or ()),
+        tax_id=row.tax_id,
+        iban=row.iban,
+        bic=row.bic,
+        department=row.department,
+        cost_centre=row.cost_centre,
+        approver=row.approver,
+        active=bool(row.active),
+        update_time=_aware(row.update_time),
     )
 
 
@@ -448,8 +506,14 @@ def records(session: Session, ids: Iterable[int]) -> dict[int, VendorRecord]:
 
 
 def list_vendors(
-    db: Database, *, tenant_id: str, name_contains: str = "", tax_id: str = "", active_only: bool = False,
-    offset: int = 0, limit: int = 50,
+    db: Database,
+    *,
+    tenant_id: str,
+    name_contains: str = "",
+    tax_id: str = "",
+    active_only: bool = False,
+    offset: int = 0,
+    limit: int = 50,
 ) -> tuple[list[VendorRecord], int]:
     """A page of the tenant's vendors by ``vendor_id``, and how many match in all.
 

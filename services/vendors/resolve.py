@@ -56,12 +56,81 @@ MASTER_ROUTE_CONFIDENCE = 0.95
 _LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     tuple(form.split())
     for form in (
-        "gmbh", "mbh", "ag", "kg", "kgaa", "ohg", "gbr", "ug", "haftungsbeschrankt", "ek", "e k", "ev", "e v", "se",
-        "co", "company", "ltd", "limited", "llc", "llp", "lp", "inc", "incorporated", "corp", "corporation", "plc",
-        "pty", "sarl", "sa", "s a", "sas", "sasu", "eurl", "snc", "sci", "srl", "s r l", "spa", "s p a", "sl", "s l",
-        "slu", "sau", "bv", "b v", "nv", "n v", "vof", "cv", "oy", "oyj", "ab", "as", "a s", "asa", "aps", "kft",
-        "zrt", "nyrt", "sro", "s r o", "as", "sp z oo", "spzoo", "doo", "d o o", "ad", "bvba", "sprl", "scrl",
-        "cvba", "lda", "sgps", "ltda", "vzw",
+        "gmbh",
+        "mbh",
+        "ag",
+        "kg",
+        "kgaa",
+        "ohg",
+        "gbr",
+        "ug",
+        "haftungsbeschrankt",
+        "ek",
+        "e k",
+        "ev",
+        "e v",
+        "se",
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "lp",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "plc",
+        "pty",
+        "sarl",
+        "sa",
+        "s a",
+        "sas",
+        "sasu",
+        "eurl",
+        "snc",
+        "sci",
+        "srl",
+        "s r l",
+        "spa",
+        "s p a",
+        "sl",
+        "s l",
+        "slu",
+        "sau",
+        "bv",
+        "b v",
+        "nv",
+        "n v",
+        "vof",
+        "cv",
+        "oy",
+        "oyj",
+        "ab",
+        "as",
+        "a s",
+        "asa",
+        "aps",
+        "kft",
+        "zrt",
+        "nyrt",
+        "sro",
+        "s r o",
+        "as",
+        "sp z oo",
+        "spzoo",
+        "doo",
+        "d o o",
+        "ad",
+        "bvba",
+        "sprl",
+        "scrl",
+        "cvba",
+        "lda",
+        "sgps",
+        "ltda",
+        "vzw",
     )
 )
 _CONNECTORS = frozenset({"and", "und", "et", "en"})
@@ -157,7 +226,9 @@ def resolve(session: Session, tenant_id: str, *, name: str = "", tax_id: str = "
         if found is not None:
             return VendorMatch(found, "tax_id", True)
     if account:
-        found = _pick(session, select(vendors.id).where(vendors.tenant_id == tenant_id, vendors.iban == account), "", keys)
+        found = _pick(
+            session, select(vendors.id).where(vendors.tenant_id == tenant_id, vendors.iban == account), "", keys
+        )
         if found is not None:
             return VendorMatch(found, "iban", True)
     if not keys:
@@ -227,7 +298,8 @@ def resolve_extraction(db: Database, tenant_id: str, extraction: Extraction) -> 
     """:func:`resolve` with an extraction's vendor name, vendor tax id and IBAN."""
     with db.transaction() as session:
         return resolve(
-            session, tenant_id,
+            session,
+            tenant_id,
             name=extraction.value("vendor_name") or "",
             tax_id=extraction.value("vendor_tax_id") or "",
             iban=extraction.value("iban") or "",
@@ -258,8 +330,12 @@ def master_route(route: Route, match: VendorMatch, *, policy: object, extraction
     if not approver:
         return route
     return Route(
-        department=department, cost_centre=cost_centre, approver=approver, confidence=MASTER_ROUTE_CONFIDENCE,
-        reasons=reasons, covered=True,
+        department=department,
+        cost_centre=cost_centre,
+        approver=approver,
+        confidence=MASTER_ROUTE_CONFIDENCE,
+        reasons=reasons,
+        covered=True,
     )
 
 

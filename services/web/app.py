@@ -47,8 +47,11 @@ def build_templates() -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(
-        item_columns=views.ITEM_COLUMNS, item_labels=views.ITEM_LABELS, reason_labels=views.REASON_LABELS,
-        tax_columns=views.TAX_COLUMNS, tax_labels=views.TAX_LABELS,
+        item_columns=views.ITEM_COLUMNS,
+        item_labels=views.ITEM_LABELS,
+        reason_labels=views.REASON_LABELS,
+        tax_columns=views.TAX_COLUMNS,
+        tax_labels=views.TAX_LABELS,
     )
     return env
 

@@ -49,15 +49,22 @@ def friendly(error: ReviewCallError) -> str:
         return "Your claim on this invoice ran out. Reload to claim it again."
     if error.code == grpc.StatusCode.NOT_FOUND:
         return "This invoice does not exist."
-    if error.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION,
-                      grpc.StatusCode.PERMISSION_DENIED):
+    if error.code in (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.PERMISSION_DENIED,
+    ):
         return error.message  # the server's own words, e.g. "'31.02.' is not a valid invoice_date"
     return "The review service did not answer as expected. Try again in a moment."
 
 
 def error_json(error: ReviewCallError) -> JSONResponse:
     """The ``/api/`` answer to a failed call."""
-    body = {"error": error.reason or error.code.name, "message": friendly(error), "field": error.metadata.get("field", "")}
+    body = {
+        "error": error.reason or error.code.name,
+        "message": friendly(error),
+        "field": error.metadata.get("field", ""),
+    }
     return JSONResponse(body, status_code=HTTP_STATUS.get(error.code, 502))
 
 

@@ -101,11 +101,21 @@ class ReviewClient:
         return (await self._call("ReopenDocument", request, user, pb.ReopenDocumentResponse)).review_task
 
     async def list_tasks(
-        self, user: User, *, reason_code: str = "", vendor: str = "", order_by: str = "", page_token: str = "",
+        self,
+        user: User,
+        *,
+        reason_code: str = "",
+        vendor: str = "",
+        order_by: str = "",
+        page_token: str = "",
         page_size: int = 50,
     ) -> pb.ListReviewTasksResponse:
         request = pb.ListReviewTasksRequest(
-            page_size=page_size, page_token=page_token, reason_code=reason_code, vendor_contains=vendor, order_by=order_by
+            page_size=page_size,
+            page_token=page_token,
+            reason_code=reason_code,
+            vendor_contains=vendor,
+            order_by=order_by,
         )
         return await self._call("ListReviewTasks", request, user, pb.ListReviewTasksResponse)
 
@@ -114,11 +124,15 @@ class ReviewClient:
         return list((await self._call("ListReviewTasks", request, user, pb.ListReviewTasksResponse)).review_tasks)
 
     async def get(self, user: User, task_id: str) -> pb.GetReviewTaskResponse:
-        return await self._call("GetReviewTask", pb.GetReviewTaskRequest(name=f"reviewTasks/{task_id}"), user, pb.GetReviewTaskResponse)
+        return await self._call(
+            "GetReviewTask", pb.GetReviewTaskRequest(name=f"reviewTasks/{task_id}"), user, pb.GetReviewTaskResponse
+        )
 
     async def claim(self, user: User, task_id: str = "") -> pb.ReviewTask:
         name = f"reviewTasks/{task_id}" if task_id else ""
-        return (await self._call("ClaimReviewTask", pb.ClaimReviewTaskRequest(name=name), user, pb.ClaimReviewTaskResponse)).review_task
+        return (
+            await self._call("ClaimReviewTask", pb.ClaimReviewTaskRequest(name=name), user, pb.ClaimReviewTaskResponse)
+        ).review_task
 
     async def release(self, user: User, task_id: str) -> pb.ReviewTask:
         request = pb.ReleaseReviewTaskRequest(name=f"reviewTasks/{task_id}")

@@ -42,7 +42,11 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
         if wait > 0:  # no password is checked while the guesser waits
             seconds = math.ceil(wait)
             response = render(
-                request, "login.html", 429, username=username, next=target,
+                request,
+                "login.html",
+                429,
+                username=username,
+                next=target,
                 error=f"Too many failed sign-ins from here. Try again in {_duration(seconds)}.",
             )
             response.headers["retry-after"] = str(seconds)
@@ -50,7 +54,9 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
         user = await asyncio.to_thread(state.users.verify, username, password)
         if user is None:
             state.throttle.failed(username, address)
-            return render(request, "login.html", 401, error="Wrong username or password.", username=username, next=target)
+            return render(
+                request, "login.html", 401, error="Wrong username or password.", username=username, next=target
+            )
         state.throttle.succeeded(username, address)
         old = request.session.get("sid")
         if isinstance(old, str):

@@ -50,7 +50,9 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
         vendor = params.get("vendor", "")[:100]
         token = params.get("page", "")[:200]
         try:
-            listed = await state.client.list_tasks(user, reason_code=reason, vendor=vendor, order_by=order, page_token=token)
+            listed = await state.client.list_tasks(
+                user, reason_code=reason, vendor=vendor, order_by=order, page_token=token
+            )
         except ReviewCallError as error:
             if error.code != grpc.StatusCode.INVALID_ARGUMENT:
                 raise
@@ -69,13 +71,35 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
             bank = [views.bank_change_view(t, a, user) for t, a in zip(waiting, audits, strict=True)]
         state.prefetch_next(user, current="")
         next_link = (
-            "/?" + urlencode({k: v for k, v in {"reason": reason, "vendor": vendor, "order": order,
-                                                  "page": listed.next_page_token}.items() if v})
-            if listed.next_page_token else ""
+            "/?"
+            + urlencode(
+                {
+                    k: v
+                    for k, v in {
+                        "reason": reason,
+                        "vendor": vendor,
+                        "order": order,
+                        "page": listed.next_page_token,
+                    }.items()
+                    if v
+                }
+            )
+            if listed.next_page_token
+            else ""
         )
         response = render(
-            request, "queue.html", tasks=tasks, total=listed.total_size, reason=reason, vendor=vendor, order=order,
-            orders=ORDERS, reasons=views.REASON_LABELS, next_link=next_link, bank=bank, processing=processing,
+            request,
+            "queue.html",
+            tasks=tasks,
+            total=listed.total_size,
+            reason=reason,
+            vendor=vendor,
+            order=order,
+            orders=ORDERS,
+            reasons=views.REASON_LABELS,
+            next_link=next_link,
+            bank=bank,
+            processing=processing,
         )
         response.headers["cache-control"] = "no-store"  # back to the queue after an approval shows it gone
         return response
@@ -100,7 +124,11 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
             try:
                 await state.client.claim(user, tid)
             except ReviewCallError as error:
-                if error.code in (grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
+                if error.code in (
+                    grpc.StatusCode.ABORTED,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    grpc.StatusCode.NOT_FOUND,
+                ):
                     continue  # a colleague was faster; try the next one
                 raise
             return tid

@@ -67,9 +67,12 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
             checks=views.check_views(detail.extraction),
             vendor_master=views.vendor_master_view(detail),
             route={
-                "department": route.department, "cost_centre": route.cost_centre, "approver": route.approver,
+                "department": route.department,
+                "cost_centre": route.cost_centre,
+                "approver": route.approver,
                 "covered": route.covered,
-                "confidence": round(route.confidence * 100), "present": detail.HasField("route"),
+                "confidence": round(route.confidence * 100),
+                "present": detail.HasField("route"),
             },
             audit=views.audit_views(audit),
             page_width=f"{width:.2f}",
@@ -83,7 +86,9 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
         tid = checked_id(request.path_params["task_id"])
         detail = await state.client.get(user, tid)
         audit = await state.client.audit(user, detail.review_task.document)
-        return render(request, "history.html", task=views.task_summary(detail.review_task, user), audit=views.audit_views(audit))
+        return render(
+            request, "history.html", task=views.task_summary(detail.review_task, user), audit=views.audit_views(audit)
+        )
 
     async def page_image(request: Request) -> Response:
         user = state.page_user(request)
@@ -136,18 +141,28 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
         fields = {str(k): str(v) for k, v in (raw_fields or {}).items()}
         rows = (
             [{str(k): str(v) for k, v in row.items() if k in views.LINE_ITEM_KEYS} for row in line_items]
-            if line_items is not None else None
+            if line_items is not None
+            else None
         )
         tax_rows = (
             [{str(k): str(v) for k, v in row.items() if k in views.TAX_DETAIL_KEYS} for row in taxes]
-            if taxes is not None else None
+            if taxes is not None
+            else None
         )
         route_change = (
-            {k: str(route.get(k, "")) for k in ("department", "cost_centre", "approver")} if isinstance(route, dict) else None
+            {k: str(route.get(k, "")) for k in ("department", "cost_centre", "approver")}
+            if isinstance(route, dict)
+            else None
         )
         response = await state.client.correct(
-            user, tid, etag=str(body.get("etag", "")), fields=fields, line_items=rows, route=route_change,
-            tax_details=tax_rows, request_id=request_id(body.get("request_id")),
+            user,
+            tid,
+            etag=str(body.get("etag", "")),
+            fields=fields,
+            line_items=rows,
+            route=route_change,
+            tax_details=tax_rows,
+            request_id=request_id(body.get("request_id")),
         )
         payload = views.corrected_payload(response, user)
         try:  # the history shows the correction at once
@@ -161,7 +176,9 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
         user = state.api_user(request)
         tid = checked_id(request.path_params["task_id"])
         if not user.can_approve:
-            return JSONResponse({"error": "ROLE", "message": "Your role cannot approve invoices; ask an approver."}, 403)
+            return JSONResponse(
+                {"error": "ROLE", "message": "Your role cannot approve invoices; ask an approver."}, 403
+            )
         body = await read_json(request)
         task = await state.client.approve(
             user, tid, etag=str(body.get("etag", "")), request_id=request_id(body.get("request_id"))
@@ -177,7 +194,9 @@ def routes(*, state: WebState, render: Callable[..., HTMLResponse]) -> list[Rout
         body = await read_json(request)
         reason = str(body.get("reason", "")).strip()[:2000]
         if not reason:
-            return JSONResponse({"error": "MISSING_FIELD", "message": "Say why the invoice is rejected.", "field": "reason"}, 400)
+            return JSONResponse(
+                {"error": "MISSING_FIELD", "message": "Say why the invoice is rejected.", "field": "reason"}, 400
+            )
         task = await state.client.reject(
             user, tid, etag=str(body.get("etag", "")), reason=reason, request_id=request_id(body.get("request_id"))
         )

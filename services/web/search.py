@@ -56,8 +56,12 @@ STATES: dict[str, ingest_pb.DocumentState] = {
     "failed": ingest_pb.DOCUMENT_STATE_FAILED,
 }
 STATE_LABELS = {
-    "": "Any state", "in_review": "In review", "approved": "Approved", "exported": "Exported",
-    "rejected": "Rejected", "failed": "Failed",
+    "": "Any state",
+    "in_review": "In review",
+    "approved": "Approved",
+    "exported": "Exported",
+    "rejected": "Rejected",
+    "failed": "Failed",
 }
 DATE_FIELDS = {"invoice": ingest_pb.DATE_FIELD_INVOICE_DATE, "upload": ingest_pb.DATE_FIELD_UPLOAD_DATE}
 # The CSV download reads at most this many invoices (pages of 500); a longer range: `docai export`.
@@ -85,11 +89,14 @@ class ArchiveClient:
         return await self._call("ListDocuments", request, user, ingest_pb.ListDocumentsResponse)
 
     async def document(self, user: User, doc_id: str) -> ingest_pb.GetDocumentResponse:
-        return await self._call("GetDocument", ingest_pb.GetDocumentRequest(name=f"documents/{doc_id}"), user, ingest_pb.GetDocumentResponse)
+        return await self._call(
+            "GetDocument", ingest_pb.GetDocumentRequest(name=f"documents/{doc_id}"), user, ingest_pb.GetDocumentResponse
+        )
 
-    async def approved(self, user: User, request: ingest_pb.ListApprovedInvoicesRequest) -> ingest_pb.ListApprovedInvoicesResponse:
+    async def approved(
+        self, user: User, request: ingest_pb.ListApprovedInvoicesRequest
+    ) -> ingest_pb.ListApprovedInvoicesResponse:
         return await self._call("ListApprovedInvoices", request, user, ingest_pb.ListApprovedInvoicesResponse)
-
 
 
 def _day(value: str) -> str:
@@ -121,7 +128,9 @@ def document_view(doc: ingest_pb.Document) -> dict[str, Any]:
     }
 
 
-def routes(*, client: ReviewClient, render: Callable[..., Response], page_user: Callable[[Request], User]) -> list[Route]:
+def routes(
+    *, client: ReviewClient, render: Callable[..., Response], page_user: Callable[[Request], User]
+) -> list[Route]:
     """The archive's routes, for the review page's app (``docai.services.web.app.create_app``)."""
     archive = ArchiveClient(client)
 
@@ -144,9 +153,15 @@ def routes(*, client: ReviewClient, render: Callable[..., Response], page_user: 
         found = filters_of(request)
         token = request.query_params.get("page", "")[:200]
         listing = ingest_pb.ListDocumentsRequest(
-            page_size=50, page_token=token, vendor_contains=found["vendor"], invoice_number=found["number"],
-            total_gross=found["amount"], date_field=DATE_FIELDS[found["by"]], date_from=found["from"],
-            date_to=found["to"], state=STATES[found["state"]],
+            page_size=50,
+            page_token=token,
+            vendor_contains=found["vendor"],
+            invoice_number=found["number"],
+            total_gross=found["amount"],
+            date_field=DATE_FIELDS[found["by"]],
+            date_from=found["from"],
+            date_to=found["to"],
+            state=STATES[found["state"]],
         )
         error, documents, next_link = "", [], ""
         try:
@@ -158,11 +173,20 @@ def routes(*, client: ReviewClient, render: Callable[..., Response], page_user: 
         else:
             documents = [document_view(d) for d in response.documents]
             if response.next_page_token:
-                next_link = "/search?" + urlencode({**{k: v for k, v in found.items() if v}, "page": response.next_page_token})
+                next_link = "/search?" + urlencode(
+                    {**{k: v for k, v in found.items() if v}, "page": response.next_page_token}
+                )
         export_query = urlencode({k: found[k] for k in ("by", "from", "to") if found[k]})
         return render(
-            request, "search.html", 400 if error else 200, filters=found, documents=documents, error=error,
-            states=STATE_LABELS, next_link=next_link, filtered=any(found[k] for k in found if k != "by"),
+            request,
+            "search.html",
+            400 if error else 200,
+            filters=found,
+            documents=documents,
+            error=error,
+            states=STATE_LABELS,
+            next_link=next_link,
+            filtered=any(found[k] for k in found if k != "by"),
             export_link="/search/export.csv" + (f"?{export_query}" if export_query else ""),
             can_reopen=user.can_approve,
         )
@@ -189,8 +213,11 @@ def routes(*, client: ReviewClient, render: Callable[..., Response], page_user: 
         out = io.StringIO(newline="")
         write_invoices(invoices[:MAX_CSV_INVOICES], out)
         name = "-".join(["docai-approved", found["by"], found["from"] or "start", found["to"] or "today"]) + ".csv"
-        return Response(out.getvalue(), media_type=MEDIA_TYPE,
-                        headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"})
+        return Response(
+            out.getvalue(),
+            media_type=MEDIA_TYPE,
+            headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"},
+        )
 
     async def document_page(request: Request) -> Response:
         user = page_user(request)
@@ -202,12 +229,18 @@ def routes(*, client: ReviewClient, render: Callable[..., Response], page_user: 
         fields = {f.name: f.value for f in detail.extraction.fields} if detail.HasField("extraction") else {}
         route = detail.route if detail.HasField("route") else None
         return render(
-            request, "document.html", doc=document_view(detail.document), fields=fields,
-            field_labels=views.LABELS, groups=views.FIELD_GROUPS,
+            request,
+            "document.html",
+            doc=document_view(detail.document),
+            fields=fields,
+            field_labels=views.LABELS,
+            groups=views.FIELD_GROUPS,
             lines=len(detail.extraction.line_items) if detail.HasField("extraction") else 0,
             route={"department": route.department, "cost_centre": route.cost_centre, "approver": route.approver}
-            if route is not None else None,
-            audit=views.audit_views(audit), can_reopen=user.can_approve,
+            if route is not None
+            else None,
+            audit=views.audit_views(audit),
+            can_reopen=user.can_approve,
         )
 
     @csrf_protected
@@ -225,7 +258,9 @@ def routes(*, client: ReviewClient, render: Callable[..., Response], page_user: 
             request.session["flash"] = "Say why the invoice is re-opened."
             return RedirectResponse(f"/documents/{doc_id}", 303)
         try:
-            task = await client.reopen(user, doc_id, reason=reason, request_id=request_id(str(form.get("request_id", ""))))
+            task = await client.reopen(
+                user, doc_id, reason=reason, request_id=request_id(str(form.get("request_id", "")))
+            )
         except ReviewCallError as failed:
             request.session["flash"] = friendly(failed)
             return RedirectResponse(f"/documents/{doc_id}", 303)

@@ -116,7 +116,10 @@ class SessionCookie:
 
     def __init__(self, app: ASGIApp, *, secret_key: str, cookie: str, max_age: int) -> None:
         options: dict[str, Any] = {
-            "secret_key": secret_key, "session_cookie": cookie, "max_age": max_age, "same_site": "lax",
+            "secret_key": secret_key,
+            "session_cookie": cookie,
+            "max_age": max_age,
+            "same_site": "lax",
         }
         self.plain = SessionMiddleware(app, https_only=False, **options)
         self.secure = SessionMiddleware(app, https_only=True, **options)

@@ -53,7 +53,8 @@ class WebServer:
 async def start_web(
     *, settings: Settings, grpc_address: str, service_token: str, trusted_proxies: Sequence[str] | None = None
 ) -> WebServer:
-    """Serves the review page on ``settings.web_host:settings.web_port`` (default 127.0.0.1:8080) until `WebServer.stop()`.
+    """Serves the review page on ``settings.web_host:settings.web_port`` (default 127.0.0.1:8080)
+    until `WebServer.stop()`.
 
     Creates ``home/web_users.db`` and ``home/web_secret`` on first start. In demo mode
     (``settings.demo``, ``docai run --demo``) it also creates the demo account (``accountant@demo`` /
@@ -92,7 +93,12 @@ async def start_web(
     proxies = trusted_proxies_from_env() if trusted_proxies is None else tuple(trusted_proxies)
     app = create_app(client=client, users=users, secret=secret, trusted_proxies=proxies)
     config = uvicorn.Config(
-        app, host=settings.web_host, port=settings.web_port, log_level="warning", access_log=False, lifespan="off",
+        app,
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
         server_header=False,
         proxy_headers=False,  # the app believes forwarded headers only from `proxies`
     )

@@ -213,7 +213,9 @@ class UserStore:
             query, params = query + " WHERE tenant = ?", (tenant,)
         with self._connect() as conn:
             rows = conn.execute(query + " ORDER BY tenant, username", params).fetchall()
-        return [Account(username=r[0], tenant=r[1], role=r[2], disabled=bool(r[3]), created_at=float(r[4])) for r in rows]
+        return [
+            Account(username=r[0], tenant=r[1], role=r[2], disabled=bool(r[3]), created_at=float(r[4])) for r in rows
+        ]
 
     def retire_demo(self) -> bool:
         """Outside demo mode: disables the demo account (its password is published) if it is enabled.
@@ -222,7 +224,9 @@ class UserStore:
             Whether it was enabled (and is now disabled).
         """
         with self._connect() as conn:
-            changed = conn.execute("UPDATE users SET disabled = 1 WHERE username = ? AND disabled = 0", (DEMO_USERNAME,)).rowcount
+            changed = conn.execute(
+                "UPDATE users SET disabled = 1 WHERE username = ? AND disabled = 0", (DEMO_USERNAME,)
+            ).rowcount
             conn.execute("DELETE FROM sessions WHERE username = ?", (DEMO_USERNAME,))
         return bool(changed)
 
@@ -293,7 +297,9 @@ class UserStore:
             return None
         if _HASHER.check_needs_rehash(stored):
             with self._connect() as conn:
-                conn.execute("UPDATE users SET password_hash = ? WHERE username = ?", (_HASHER.hash(password), username))
+                conn.execute(
+                    "UPDATE users SET password_hash = ? WHERE username = ?", (_HASHER.hash(password), username)
+                )
         return User(username=row[0], tenant=row[1], role=row[2])
 
     def ensure_demo(self) -> None:
@@ -327,7 +333,9 @@ def create_user(home: Path, *, username: str, password: str, tenant: str, role: 
         >>> create_user(Path("var"), username="bob@acme", password="s3cret-pass", tenant="acme", role="reviewer")
         User(username='bob@acme', tenant='acme', role='reviewer')
     """
-    return UserStore(home / DB_NAME).create(username=username, password=password, tenant=tenant, role=role, replace=replace)
+    return UserStore(home / DB_NAME).create(
+        username=username, password=password, tenant=tenant, role=role, replace=replace
+    )
 
 
 def disable_user(home: Path, username: str, *, disabled: bool = True) -> None:

@@ -397,7 +397,12 @@ def route_options_view(options: pb.RouteOptions, route: Any) -> dict[str, Any]:
     selectable, marked as such, so opening an invoice never changes its route.
     """
     departments = [
-        {"name": d.department, "cost_centres": list(d.cost_centres), "approvers": list(d.approvers), "approver": d.approver}
+        {
+            "name": d.department,
+            "cost_centres": list(d.cost_centres),
+            "approvers": list(d.approvers),
+            "approver": d.approver,
+        }
         for d in options.departments
     ]
     lists: dict[str, list[str]] = {
@@ -430,10 +435,20 @@ def corrected_payload(response: pb.SubmitCorrectionsResponse, user: User) -> dic
     return {
         "etag": response.review_task.etag,
         "fields": {f["name"]: f for f in field_views(extraction, list(response.review_task.reasons))},
-        "line_items": [{k: {"value": c["value"], "page": c["page"], "bbox": c["bbox"], "confidence": c["confidence"]}
-                        for k, c in row.items()} for row in item_views(extraction)],
-        "tax_details": [{k: {"value": c["value"], "page": c["page"], "bbox": c["bbox"], "confidence": c["confidence"]}
-                         for k, c in row.items()} for row in tax_views(extraction)],
+        "line_items": [
+            {
+                k: {"value": c["value"], "page": c["page"], "bbox": c["bbox"], "confidence": c["confidence"]}
+                for k, c in row.items()
+            }
+            for row in item_views(extraction)
+        ],
+        "tax_details": [
+            {
+                k: {"value": c["value"], "page": c["page"], "bbox": c["bbox"], "confidence": c["confidence"]}
+                for k, c in row.items()
+            }
+            for row in tax_views(extraction)
+        ],
         "checks": check_views(extraction),
         "task": task_summary(response.review_task, user),
     }

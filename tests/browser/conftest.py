@@ -29,14 +29,19 @@ from docai.training.synthetic import generate_invoice
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 XSS_VENDOR = "<script>alert(1)</script>"
 OTHER_USER, OTHER_PASSWORD = "reviewer@other", "other-secret-1"
 REVIEWER, REVIEWER_PASSWORD = "junior@demo", "junior-secret-1"
 EINVOICE_USER, EINVOICE_PASSWORD = "clerk@einv", "einvoice-secret-1"
-
 
 
 @dataclass
@@ -71,7 +76,9 @@ class Stage:
     def as_user(self, actor: str, tenant: str = "demo", role: str = "approver") -> tuple[tuple[str, str], ...]:
         """Call metadata of the review page acting for `actor` (with `role`) of `tenant`."""
         return (
-            ("authorization", f"Bearer {self.service_token}"), ("x-docai-tenant", tenant), ("x-docai-actor", actor),
+            ("authorization", f"Bearer {self.service_token}"),
+            ("x-docai-tenant", tenant),
+            ("x-docai-actor", actor),
             ("x-docai-role", role),
         )
 
@@ -88,11 +95,15 @@ def _wait_in_review(address: str, token: str, names: list[str], timeout: float =
     pending = set(names)
     while pending and time.monotonic() < deadline:
         for name in list(pending):
-            doc = stub.GetDocument(ingest_pb.GetDocumentRequest(name=name), metadata=(("authorization", f"Bearer {token}"),))
+            doc = stub.GetDocument(
+                ingest_pb.GetDocumentRequest(name=name), metadata=(("authorization", f"Bearer {token}"),)
+            )
             if doc.document.state == ingest_pb.DOCUMENT_STATE_IN_REVIEW:
                 pending.discard(name)
             elif doc.document.state in (ingest_pb.DOCUMENT_STATE_FAILED, ingest_pb.DOCUMENT_STATE_APPROVED):
-                raise AssertionError(f"{name} ended in {ingest_pb.DocumentState.Name(doc.document.state)}, not in review")
+                raise AssertionError(
+                    f"{name} ended in {ingest_pb.DocumentState.Name(doc.document.state)}, not in review"
+                )
         time.sleep(0.1)
     assert not pending, f"not in review after {timeout}s: {pending}"
 
@@ -108,7 +119,8 @@ def _tampered_einvoice() -> bytes:
     invoice = generate_invoice(33, layout=0, language="de", credit_note=False)
     fields = {
         name: ExtractedField(value=f"{value:.2f}" if isinstance(value, float) else str(value), confidence=1.0)
-        for name, value in invoice.truth.items() if name in HEADER_FIELDS
+        for name, value in invoice.truth.items()
+        if name in HEADER_FIELDS
     }
     pdf = facturx.generate_from_binary(invoice.pdf, to_cii(Extraction(fields=fields)), check_xsd=False)
     tampered = tamper_pdf(pdf, "iban")
@@ -139,8 +151,12 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     home = tmp_path_factory.mktemp("web") / "home"
     settings = Settings(
-        home=home, database_url=f"sqlite:///{home.parent / 'docai.db'}", backend="fake",
-        web_port=_free_port(), max_upload_bytes=2_000_000, demo=True,  # the demo account signs in
+        home=home,
+        database_url=f"sqlite:///{home.parent / 'docai.db'}",
+        backend="fake",
+        web_port=_free_port(),
+        max_upload_bytes=2_000_000,
+        demo=True,  # the demo account signs in
     )
     answers = ScriptedReader()  # the real reader, with the misreadings below
     totals = generate_invoice(21, n_items=3, language="en", credit_note=False)

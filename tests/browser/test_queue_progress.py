@@ -43,8 +43,11 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     home = tmp_path_factory.mktemp("web-progress") / "home"
     settings = Settings(
-        home=home, database_url=f"sqlite:///{home.parent / 'docai.db'}", backend="fake",
-        web_port=_free_port(), max_upload_bytes=2_000_000,
+        home=home,
+        database_url=f"sqlite:///{home.parent / 'docai.db'}",
+        backend="fake",
+        web_port=_free_port(),
+        max_upload_bytes=2_000_000,
     )
     reader = GatedReader(delay=0.3)
     with SuiteThread(settings, backend=scripted_backend(lambda request: "{}"), reader=reader) as running:
@@ -55,7 +58,13 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         web = running.call(start_web(settings=settings, grpc_address=running.address, service_token=service_token))
         create_user(home, username=USER, password=PASSWORD, tenant="busy", role="approver")
         try:
-            yield Stage(running=running, web=web, url=web.url, service_token=service_token, truths={"reader": reader, "token": busy_token})  # type: ignore[dict-item]
+            yield Stage(
+                running=running,
+                web=web,
+                url=web.url,
+                service_token=service_token,
+                truths={"reader": reader, "token": busy_token},
+            )  # type: ignore[dict-item]
         finally:
             reader.gate.set()
             running.call(web.stop())
@@ -69,8 +78,10 @@ def test_the_queue_shows_documents_in_processing_instead_of_all_clear(page: Any,
 
     reader.gate.clear()
     with DocaiClient(stage.running.address, stage.truths["token"]) as client:
-        names = [client.upload(generate_invoice(seed).pdf, filename=f"b{seed}.pdf", request_id=f"b{seed}").name
-                 for seed in (2, 3, 4)]
+        names = [
+            client.upload(generate_invoice(seed).pdf, filename=f"b{seed}.pdf", request_id=f"b{seed}").name
+            for seed in (2, 3, 4)
+        ]
         assert reader.waiting.wait(60)  # the first is in processing, the other two wait behind it
         try:
             page.goto("/")

@@ -62,7 +62,9 @@ def check_state(page: Any, name: str) -> str:
 def approved_example(stage: Stage, role: str) -> tables.ApprovedExample:
     document_id = stage.documents[role].split("/", 1)[1]
     with stage.running.suite.db.transaction() as session:
-        example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == document_id))
+        example = session.scalar(
+            select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == document_id)
+        )
         assert example is not None, f"no training example for {role}"
         session.expunge(example)
         return example
@@ -92,7 +94,10 @@ def test_sign_in_and_queue(page: Any, stage: Stage) -> None:
     page.fill("input[name=vendor]", stage.truths["line"]["vendor_name"][:6])
     page.click("form.filters button[type=submit]")
     assert rows.count() >= 1
-    assert all(stage.truths["line"]["vendor_name"][:6].lower() in v.lower() for v in rows.locator("td.vendor a").all_inner_texts())
+    assert all(
+        stage.truths["line"]["vendor_name"][:6].lower() in v.lower()
+        for v in rows.locator("td.vendor a").all_inner_texts()
+    )
 
     page.goto("/?order=-total_gross")
     amounts = [float(t.split()[0].replace(",", "")) for t in rows.locator("td.amount").all_inner_texts()]
@@ -284,7 +289,9 @@ def test_every_post_needs_the_csrf_token(page: Any, stage: Stage) -> None:
     assert refused.status == 403
     page.goto("/")
     assert "/login" not in page.url  # still signed in
-    accepted = page.request.post("/api/next", data="{}", headers={"Content-Type": "application/json", "X-CSRF-Token": token})
+    accepted = page.request.post(
+        "/api/next", data="{}", headers={"Content-Type": "application/json", "X-CSRF-Token": token}
+    )
     assert accepted.status == 200 and "url" in accepted.json()
 
 
@@ -347,7 +354,10 @@ def test_colleague_lease_and_stale_etag_are_explained(page: Any, stage: Stage) -
     current = review.GetReviewTask(pb.GetReviewTaskRequest(name=line), metadata=me).review_task
     review.SubmitCorrections(
         pb.SubmitCorrectionsRequest(
-            name=line, etag=current.etag, fields=[pb.FieldCorrection(name="currency", value="CHF")], request_id="other-tab"
+            name=line,
+            etag=current.etag,
+            fields=[pb.FieldCorrection(name="currency", value="CHF")],
+            request_id="other-tab",
         ),
         metadata=me,
     )
@@ -355,7 +365,9 @@ def test_colleague_lease_and_stale_etag_are_explained(page: Any, stage: Stage) -
     message = page.locator("#message-text")
     message.filter(has_text="changed since you opened it").wait_for()
     assert page.locator("#reload-btn").is_visible()
-    assert review.GetReviewTask(pb.GetReviewTaskRequest(name=line), metadata=me).extraction.fields  # nothing overwritten
+    assert review.GetReviewTask(
+        pb.GetReviewTaskRequest(name=line), metadata=me
+    ).extraction.fields  # nothing overwritten
     page.click("#reload-btn")
     wait_ready(page)
     assert page.input_value("#f-currency") == "CHF"
@@ -367,16 +379,22 @@ def test_colleague_lease_and_stale_etag_are_explained(page: Any, stage: Stage) -
     page.keyboard.type("duplicate of an invoice paid in March")
     page.click("#reject-dialog button[type=submit]")
     page.wait_for_url(lambda url: not url.endswith(line.split("/")[1]))
-    entries = review.ListAuditEntries(pb.ListAuditEntriesRequest(parent=stage.documents["line"]), metadata=me).audit_entries
+    entries = review.ListAuditEntries(
+        pb.ListAuditEntriesRequest(parent=stage.documents["line"]), metadata=me
+    ).audit_entries
     assert (entries[-1].action, entries[-1].actor, entries[-1].new_value) == (
-        "rejected", "accountant@demo", "duplicate of an invoice paid in March"
+        "rejected",
+        "accountant@demo",
+        "duplicate of an invoice paid in March",
     )
 
 
 def test_a_reviewer_corrects_but_cannot_approve(page: Any, stage: Stage) -> None:
     xss = f"reviewTasks/{stage.task_id('xss')}"
     review = stage.review_stub()
-    claimed_by = review.GetReviewTask(pb.GetReviewTaskRequest(name=xss), metadata=stage.as_user(REVIEWER)).review_task.claimed_by
+    claimed_by = review.GetReviewTask(
+        pb.GetReviewTaskRequest(name=xss), metadata=stage.as_user(REVIEWER)
+    ).review_task.claimed_by
     if claimed_by:  # left claimed by an earlier test
         review.ReleaseReviewTask(pb.ReleaseReviewTaskRequest(name=xss), metadata=stage.as_user(claimed_by))
     sign_in(page, REVIEWER, REVIEWER_PASSWORD)
@@ -405,11 +423,14 @@ def test_a_reviewer_corrects_but_cannot_approve(page: Any, stage: Stage) -> None
 
     token = page.get_attribute("body", "data-csrf")
     refused = page.request.post(
-        f"/api/tasks/{task_id}/approve", data='{"etag": "W/\\"1\\""}',
+        f"/api/tasks/{task_id}/approve",
+        data='{"etag": "W/\\"1\\""}',
         headers={"Content-Type": "application/json", "X-CSRF-Token": token},
     )
     assert refused.status == 403
-    task = review.GetReviewTask(pb.GetReviewTaskRequest(name=f"reviewTasks/{task_id}"), metadata=stage.as_user(REVIEWER))
+    task = review.GetReviewTask(
+        pb.GetReviewTaskRequest(name=f"reviewTasks/{task_id}"), metadata=stage.as_user(REVIEWER)
+    )
     assert task.review_task.state == pb.REVIEW_TASK_STATE_CLAIMED and task.review_task.claimed_by == REVIEWER
 
 
@@ -425,10 +446,14 @@ def test_a_second_person_confirms_changed_bank_details(page: Any, stage: Stage) 
     task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=name), metadata=clerk).review_task
     iban = "DE89 3704 0044 0532 0130 00"
     fixed = review.SubmitCorrections(
-        pb.SubmitCorrectionsRequest(name=name, etag=task.etag, fields=[pb.FieldCorrection(name="iban", value=iban)], request_id="iban-1"),
+        pb.SubmitCorrectionsRequest(
+            name=name, etag=task.etag, fields=[pb.FieldCorrection(name="iban", value=iban)], request_id="iban-1"
+        ),
         metadata=clerk,
     ).review_task
-    review.ApproveReviewTask(pb.ApproveReviewTaskRequest(name=name, etag=fixed.etag, request_id="iban-ok"), metadata=clerk)
+    review.ApproveReviewTask(
+        pb.ApproveReviewTaskRequest(name=name, etag=fixed.etag, request_id="iban-ok"), metadata=clerk
+    )
     task_id = name.split("/", 1)[1]
 
     sign_in(page, REVIEWER, REVIEWER_PASSWORD)  # a reviewer may not confirm: the section is not shown
@@ -446,13 +471,19 @@ def test_a_second_person_confirms_changed_bank_details(page: Any, stage: Stage) 
     assert "Bank details confirmed" in page.locator(".flash").inner_text()
     assert page.locator(f"section.bank-confirm tr[data-task='{task_id}']").count() == 0
     example = approved_example_of(stage, name)
-    assert (example.needs_second_approval, example.reviewer, example.second_approver) == (True, "clerk@demo", "accountant@demo")
+    assert (example.needs_second_approval, example.reviewer, example.second_approver) == (
+        True,
+        "clerk@demo",
+        "accountant@demo",
+    )
 
 
 def approved_example_of(stage: Stage, task_name: str) -> tables.ApprovedExample:
     with stage.running.suite.db.transaction() as session:
         task = session.get(tables.ReviewTask, task_name.split("/", 1)[1])
-        example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == task.document_id))
+        example = session.scalar(
+            select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == task.document_id)
+        )
         assert example is not None
         session.expunge(example)
         return example

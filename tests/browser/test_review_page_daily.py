@@ -39,11 +39,17 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     home = tmp_path_factory.mktemp("daily") / "home"
     settings = Settings(
-        home=home, database_url=f"sqlite:///{home.parent / 'docai.db'}", backend="fake",
-        web_port=_free_port(), max_upload_bytes=2_000_000, demo=True,
+        home=home,
+        database_url=f"sqlite:///{home.parent / 'docai.db'}",
+        backend="fake",
+        web_port=_free_port(),
+        max_upload_bytes=2_000_000,
+        demo=True,
     )
     answers = ScriptedReader()
-    invoices = {role: generate_invoice(101 + 7 * i, n_items=2, language="en", credit_note=False) for i, role in enumerate(ROLES)}
+    invoices = {
+        role: generate_invoice(101 + 7 * i, n_items=2, language="en", credit_note=False) for i, role in enumerate(ROLES)
+    }
     for role, invoice in invoices.items():
         truth = invoice.truth
         if role == "tax":  # the first rate's tax read 1.00 too high: the breakdown does not add up to the tax total
@@ -61,8 +67,12 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         web = running.call(start_web(settings=settings, grpc_address=running.address, service_token=service_token))
         try:
             yield Stage(
-                running=running, web=web, url=web.url, service_token=service_token,
-                truths={role: invoice.truth for role, invoice in invoices.items()}, documents=documents,
+                running=running,
+                web=web,
+                url=web.url,
+                service_token=service_token,
+                truths={role: invoice.truth for role, invoice in invoices.items()},
+                documents=documents,
             )
         finally:
             running.call(web.stop())
@@ -105,7 +115,9 @@ def task_by_id(stage: Stage, task_id: str) -> pb.ReviewTask:
 def release_mine(stage: Stage) -> None:
     """Gives back every invoice ME holds (the next invoice is the one ME holds, if any)."""
     review = stage.review_stub()
-    for task in review.ListReviewTasks(pb.ListReviewTasksRequest(page_size=100), metadata=stage.as_user(ME)).review_tasks:
+    for task in review.ListReviewTasks(
+        pb.ListReviewTasksRequest(page_size=100), metadata=stage.as_user(ME)
+    ).review_tasks:
         if task.claimed_by == ME:
             review.ReleaseReviewTask(pb.ReleaseReviewTaskRequest(name=task.name), metadata=stage.as_user(ME))
 
@@ -123,21 +135,28 @@ def on_screen(page: Any, words: dict[str, Any], box: list[float]) -> tuple[float
     image = page.locator("#page-img").bounding_box()
     scale_x, scale_y = image["width"] / words["width"], image["height"] / words["height"]
     page.evaluate(
-        "([top]) => { const wrap = document.getElementById('page-wrap'); wrap.scrollTop += top - wrap.getBoundingClientRect().top - 120; }",
+        (
+            "([top]) => { const wrap = document.getElementById('page-wrap'); "
+            "wrap.scrollTop += top - wrap.getBoundingClientRect().top - 120; }"
+        ),
         [image["y"] + box[1] * scale_y],
     )
     image = page.locator("#page-img").bounding_box()
     return (
-        image["x"] + box[0] * scale_x, image["y"] + box[1] * scale_y,
-        image["x"] + box[2] * scale_x, image["y"] + box[3] * scale_y,
+        image["x"] + box[0] * scale_x,
+        image["y"] + box[1] * scale_y,
+        image["x"] + box[2] * scale_x,
+        image["y"] + box[3] * scale_y,
     )
 
 
 def relative(box: dict[str, float], image: dict[str, float]) -> tuple[float, ...]:
     """A box's place and size as fractions of the page image."""
     return (
-        (box["x"] - image["x"]) / image["width"], (box["y"] - image["y"]) / image["height"],
-        box["width"] / image["width"], box["height"] / image["height"],
+        (box["x"] - image["x"]) / image["width"],
+        (box["y"] - image["y"]) / image["height"],
+        box["width"] / image["width"],
+        box["height"] / image["height"],
     )
 
 
@@ -166,13 +185,17 @@ def test_zoom_scales_the_page_and_the_boxes_stay_on_their_words(browser: Any, st
         assert page.evaluate("document.getElementById('page-wrap').scrollWidth") > wrap.bounding_box()["width"]
 
         # Dragging moves the zoomed page.
-        before = page.evaluate("[document.getElementById('page-wrap').scrollLeft, document.getElementById('page-wrap').scrollTop]")
+        before = page.evaluate(
+            "[document.getElementById('page-wrap').scrollLeft, document.getElementById('page-wrap').scrollTop]"
+        )
         area = wrap.bounding_box()
         page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
         page.mouse.down()
         page.mouse.move(area["x"] + area["width"] / 2 - 120, area["y"] + area["height"] / 2 - 90, steps=6)
         page.mouse.up()
-        after = page.evaluate("[document.getElementById('page-wrap').scrollLeft, document.getElementById('page-wrap').scrollTop]")
+        after = page.evaluate(
+            "[document.getElementById('page-wrap').scrollLeft, document.getElementById('page-wrap').scrollTop]"
+        )
         assert after[0] > before[0] and after[1] > before[1]
 
         # Ctrl + wheel zooms around the pointer; the boxes follow.
@@ -230,11 +253,17 @@ def test_clicking_a_word_or_dragging_a_box_fills_the_focused_field(page: Any, st
     # Shift+drag around the vendor's name: its words, in reading order, fill the vendor field.
     parts = truth["vendor_name"].split()
     line = next(
-        words["words"][i:i + len(parts)] for i in range(len(words["words"]))
-        if [w[0] for w in words["words"][i:i + len(parts)]] == parts
+        words["words"][i : i + len(parts)]
+        for i in range(len(words["words"]))
+        if [w[0] for w in words["words"][i : i + len(parts)]] == parts
     )
     page.fill("#f-vendor_name", "")
-    area = [min(w[1] for w in line) - 1, min(w[2] for w in line) - 1, max(w[3] for w in line) + 1, max(w[4] for w in line) + 1]
+    area = [
+        min(w[1] for w in line) - 1,
+        min(w[2] for w in line) - 1,
+        max(w[3] for w in line) + 1,
+        max(w[4] for w in line) + 1,
+    ]
     x0, y0, x1, y1 = on_screen(page, words, area)
     page.keyboard.down("Shift")
     page.mouse.move(x0, y0)
@@ -288,16 +317,20 @@ def test_the_tax_breakdown_is_editable_its_check_turns_green_and_approval_keeps_
     assert task_by_id(stage, task_id).state == pb.REVIEW_TASK_STATE_APPROVED
     document_id = stage.documents["tax"].split("/", 1)[1]
     with stage.running.suite.db.transaction() as session:
-        example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == document_id))
+        example = session.scalar(
+            select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == document_id)
+        )
         assert example is not None
         saved = [{k: f["value"] for k, f in row["fields"].items()} for row in example.extraction["tax_details"]]
         assert "tax_details" in example.changed_fields
     assert saved[0]["amount"] == right and len(saved) == len(truth["tax_details"])
     checks = {c.name: c.passed for c in get_task(stage, "tax").extraction.checks}
     assert checks["tax_details_sum"] is True
-    entries = stage.review_stub().ListAuditEntries(
-        pb.ListAuditEntriesRequest(parent=stage.documents["tax"]), metadata=stage.as_user(ME)
-    ).audit_entries
+    entries = (
+        stage.review_stub()
+        .ListAuditEntries(pb.ListAuditEntriesRequest(parent=stage.documents["tax"]), metadata=stage.as_user(ME))
+        .audit_entries
+    )
     assert [e.action for e in entries if e.field == "tax_details"] == ["tax_details_corrected"]
 
 

@@ -29,7 +29,9 @@ def approved(stage: Stage) -> str:
     review, me = stage.review_stub(), stage.as_user(APPROVER)
     name = f"reviewTasks/{stage.task_id('plain')}"
     claimed = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=name), metadata=me).review_task
-    review.ApproveReviewTask(pb.ApproveReviewTaskRequest(name=name, etag=claimed.etag, request_id="ok-plain"), metadata=me)
+    review.ApproveReviewTask(
+        pb.ApproveReviewTaskRequest(name=name, etag=claimed.etag, request_id="ok-plain"), metadata=me
+    )
     return stage.documents["plain"].split("/", 1)[1]
 
 
@@ -117,7 +119,9 @@ def test_a_reviewer_can_search_but_not_re_open(page: Any, stage: Stage) -> None:
     review, me = stage.review_stub(), stage.as_user(APPROVER)
     name = f"reviewTasks/{stage.task_id('line')}"
     claimed = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=name), metadata=me).review_task
-    review.ApproveReviewTask(pb.ApproveReviewTaskRequest(name=name, etag=claimed.etag, request_id="ok-line"), metadata=me)
+    review.ApproveReviewTask(
+        pb.ApproveReviewTaskRequest(name=name, etag=claimed.etag, request_id="ok-line"), metadata=me
+    )
     line = stage.documents["line"].split("/", 1)[1]
     sign_in(page, REVIEWER, REVIEWER_PASSWORD)
     search(page, state="approved")

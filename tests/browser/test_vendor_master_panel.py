@@ -54,23 +54,40 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VendorStage]:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     home = tmp_path_factory.mktemp("vendors") / "home"
     settings = Settings(
-        home=home, database_url=f"sqlite:///{home.parent / 'docai.db'}", backend="fake",
-        web_port=_free_port(), max_upload_bytes=2_000_000, demo=True,
+        home=home,
+        database_url=f"sqlite:///{home.parent / 'docai.db'}",
+        backend="fake",
+        web_port=_free_port(),
+        max_upload_bytes=2_000_000,
+        demo=True,
     )
     with SuiteThread(settings, backend=scripted_backend(lambda request: "{}"), reader=ScriptedReader()) as running:
         token = running.tenant("demo")
         stub = vendor_grpc.VendorServiceStub(grpc.insecure_channel(running.address))
         stub.ImportVendors(
-            vendor_pb.ImportVendorsRequest(vendors=[vendor_pb.Vendor(
-                vendor_id="V-4711", display_name=SCHWARZWALD.name, tax_id=SCHWARZWALD.tax_id, iban=MASTER_IBAN,
-                department="Facilities", cost_centre="CC-2100", approver="facility@example.com",
-            )]),
+            vendor_pb.ImportVendorsRequest(
+                vendors=[
+                    vendor_pb.Vendor(
+                        vendor_id="V-4711",
+                        display_name=SCHWARZWALD.name,
+                        tax_id=SCHWARZWALD.tax_id,
+                        iban=MASTER_IBAN,
+                        department="Facilities",
+                        cost_centre="CC-2100",
+                        approver="facility@example.com",
+                    )
+                ]
+            ),
             metadata=(("authorization", f"Bearer {token}"),),
         )
-        documents = _upload(running, token, [
-            ("known", generate_invoice(500, vendor=SCHWARZWALD)),
-            ("unknown", generate_invoice(601, vendor=NORDLICHT)),
-        ])
+        documents = _upload(
+            running,
+            token,
+            [
+                ("known", generate_invoice(500, vendor=SCHWARZWALD)),
+                ("unknown", generate_invoice(601, vendor=NORDLICHT)),
+            ],
+        )
         service_token = running.tenant("review-web", scope="service")
         web = running.call(start_web(settings=settings, grpc_address=running.address, service_token=service_token))
         try:

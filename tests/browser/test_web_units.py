@@ -107,8 +107,12 @@ def test_every_reason_code_and_audit_action_reads_as_a_sentence() -> None:
     summary = "LOW_CONFIDENCE:total_gross, CHECK_FAILED:total_net,total_tax,total_gross, ROUTE_UNCOVERED"
     entries = [
         pb.AuditEntry(actor="system", action="sent_to_review", new_value=summary),
-        pb.AuditEntry(actor="ann@demo", action="field_corrected", field="total_gross", old_value="1.00", new_value="2.00"),
-        pb.AuditEntry(actor="ann@demo", action="tax_details_corrected", field="tax_details", old_value="a", new_value="b"),
+        pb.AuditEntry(
+            actor="ann@demo", action="field_corrected", field="total_gross", old_value="1.00", new_value="2.00"
+        ),
+        pb.AuditEntry(
+            actor="ann@demo", action="tax_details_corrected", field="tax_details", old_value="a", new_value="b"
+        ),
         pb.AuditEntry(actor="ann@demo", action="route_corrected", field="cost_centre", new_value="CC-1"),
         pb.AuditEntry(actor="ann@demo", action="approved", new_value="failed checks: tax_details_sum, iban_checksum"),
     ]
@@ -118,7 +122,9 @@ def test_every_reason_code_and_audit_action_reads_as_a_sentence() -> None:
         "No routing rule matched the invoice."
     )
     assert [v["action"] for v in shown[1:]] == [
-        "corrected Gross total", "corrected the tax breakdown", "changed the route's cost centre",
+        "corrected Gross total",
+        "corrected the tax breakdown",
+        "changed the route's cost centre",
         "approved the invoice although 2 checks failed",
     ]
     assert shown[-1]["note"] == "Tax breakdown adds up, IBAN checksum"
@@ -127,8 +133,12 @@ def test_every_reason_code_and_audit_action_reads_as_a_sentence() -> None:
 
 
 def test_bank_change_view_names_who_may_not_confirm() -> None:
-    task = pb.ReviewTask(name="reviewTasks/t1", document="documents/d1", state=pb.REVIEW_TASK_STATE_APPROVED,
-                         bank_details_unconfirmed=True)
+    task = pb.ReviewTask(
+        name="reviewTasks/t1",
+        document="documents/d1",
+        state=pb.REVIEW_TASK_STATE_APPROVED,
+        bank_details_unconfirmed=True,
+    )
     audit = [
         pb.AuditEntry(actor="dan@acme", action="field_corrected", field="iban", old_value="DE01", new_value="DE02"),
         pb.AuditEntry(actor="dan@acme", action="field_corrected", field="total_gross", old_value="1", new_value="2"),
@@ -136,13 +146,21 @@ def test_bank_change_view_names_who_may_not_confirm() -> None:
         pb.AuditEntry(actor="dan@acme", action="field_corrected", field="iban", old_value="DE02", new_value="DE03"),
         pb.AuditEntry(actor="alice@acme", action="approved"),
     ]
-    seen = {name: views.bank_change_view(task, audit, User(username=name, tenant="acme", role="approver"))
-            for name in ("dan@acme", "alice@acme", "carol@acme", "eve@acme")}
+    seen = {
+        name: views.bank_change_view(task, audit, User(username=name, tenant="acme", role="approver"))
+        for name in ("dan@acme", "alice@acme", "carol@acme", "eve@acme")
+    }
     assert seen["carol@acme"]["bank_changes"] == [
-        {"label": "BIC", "old": "", "new": "COBADEFFXXX"}, {"label": "IBAN", "old": "DE01", "new": "DE03"},
+        {"label": "BIC", "old": "", "new": "COBADEFFXXX"},
+        {"label": "IBAN", "old": "DE01", "new": "DE03"},
     ]
     assert (seen["carol@acme"]["changed_by"], seen["carol@acme"]["approved_by"]) == ("dan@acme, eve@acme", "alice@acme")
-    assert {name: view["own"] for name, view in seen.items()} == {"dan@acme": True, "alice@acme": True, "carol@acme": False, "eve@acme": True}
+    assert {name: view["own"] for name, view in seen.items()} == {
+        "dan@acme": True,
+        "alice@acme": True,
+        "carol@acme": False,
+        "eve@acme": True,
+    }
 
 
 # -- sessions ---------------------------------------------------------------------------------
@@ -276,7 +294,9 @@ def _csrf(client: TestClient, **headers: str) -> str:
 def _sign_in(client: TestClient, username: str, password: str, **headers: str) -> Any:
     token = _csrf(client, **headers)
     return client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": token}, headers=headers,
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        headers=headers,
         follow_redirects=False,
     )
 
@@ -349,7 +369,7 @@ def test_wrong_passwords_slow_the_guesser_and_never_lock_out_the_owner(web: Any)
     guesser, owner = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "198.51.100.20"}
     with TestClient(_app(web, trusted=("testclient",))) as client:
         statuses = [_sign_in(client, ALICE, f"guess-{n}", **guesser).status_code for n in range(6)]
-        assert statuses[:throttle.pair_free + 1] == [401] * (throttle.pair_free + 1)
+        assert statuses[: throttle.pair_free + 1] == [401] * (throttle.pair_free + 1)
         assert statuses[-1] == 429
         slowed = _sign_in(client, ALICE, ALICE_PASSWORD, **guesser)  # even the right password waits, from there
         assert slowed.status_code == 429 and 0 < int(slowed.headers["retry-after"]) <= throttle.cap

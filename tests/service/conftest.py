@@ -44,7 +44,9 @@ def metadata(token: str, actor: str = "", role: str = "") -> tuple[tuple[str, st
     return pairs + ((("x-docai-actor", actor),) if actor else ()) + ((("x-docai-role", role),) if role else ())
 
 
-def as_person(running: SuiteThread, actor: str, role: str = "approver", tenant: str = "acme") -> tuple[tuple[str, str], ...]:
+def as_person(
+    running: SuiteThread, actor: str, role: str = "approver", tenant: str = "acme"
+) -> tuple[tuple[str, str], ...]:
     """Call metadata of a fresh person token: ``actor`` of ``tenant`` with ``role``."""
     return metadata(running.person(tenant, actor, role))
 

@@ -65,9 +65,15 @@ def _correct_and_approve(review: Any, task_name: str, auth: Any, invoice: Any) -
     """``auth`` claims, changes the IBAN (and fixes the gross) and approves."""
     task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task_name), metadata=auth).review_task
     fixed = review.SubmitCorrections(
-        pb.SubmitCorrectionsRequest(name=task_name, etag=task.etag, request_id=f"fix-{task_name}", fields=[
-            pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}"),
-            pb.FieldCorrection(name="iban", value=IBAN)]),
+        pb.SubmitCorrectionsRequest(
+            name=task_name,
+            etag=task.etag,
+            request_id=f"fix-{task_name}",
+            fields=[
+                pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}"),
+                pb.FieldCorrection(name="iban", value=IBAN),
+            ],
+        ),
         metadata=auth,
     ).review_task
     return review.ApproveReviewTask(
@@ -81,10 +87,23 @@ def test_an_erp_token_cannot_claim_correct_approve_or_confirm(running, waiting):
     auth = metadata(erp)
     cases = [
         (review.ClaimReviewTask, pb.ClaimReviewTaskRequest(name=task.name), "reviewer"),
-        (review.SubmitCorrections, pb.SubmitCorrectionsRequest(name=task.name, etag=task.etag, request_id="c",
-                                                               fields=[pb.FieldCorrection(name="iban", value=IBAN)]), "reviewer"),
-        (review.ApproveReviewTask, pb.ApproveReviewTaskRequest(name=task.name, etag=task.etag, request_id="a"), "approver"),
-        (review.RejectReviewTask, pb.RejectReviewTaskRequest(name=task.name, etag=task.etag, request_id="r"), "approver"),
+        (
+            review.SubmitCorrections,
+            pb.SubmitCorrectionsRequest(
+                name=task.name, etag=task.etag, request_id="c", fields=[pb.FieldCorrection(name="iban", value=IBAN)]
+            ),
+            "reviewer",
+        ),
+        (
+            review.ApproveReviewTask,
+            pb.ApproveReviewTaskRequest(name=task.name, etag=task.etag, request_id="a"),
+            "approver",
+        ),
+        (
+            review.RejectReviewTask,
+            pb.RejectReviewTaskRequest(name=task.name, etag=task.etag, request_id="r"),
+            "approver",
+        ),
         (review.ConfirmBankDetails, pb.ConfirmBankDetailsRequest(name=task.name, request_id="b"), "approver"),
     ]
     for call, request, role in cases:
@@ -103,8 +122,12 @@ def test_a_reviewer_cannot_approve_over_grpc(running, waiting):
     rita = metadata(running.person("acme", "rita@acme", "reviewer"))
     claimed = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task.name), metadata=rita).review_task
     fixed = review.SubmitCorrections(
-        pb.SubmitCorrectionsRequest(name=task.name, etag=claimed.etag, request_id="fix", fields=[
-            pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}")]),
+        pb.SubmitCorrectionsRequest(
+            name=task.name,
+            etag=claimed.etag,
+            request_id="fix",
+            fields=[pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}")],
+        ),
         metadata=rita,
     ).review_task
     for call, request in (
@@ -112,7 +135,11 @@ def test_a_reviewer_cannot_approve_over_grpc(running, waiting):
         (review.RejectReviewTask, pb.RejectReviewTaskRequest(name=task.name, etag=fixed.etag, request_id="r")),
     ):
         info = error_info(refused(call, request, rita))
-        assert (info.reason, info.metadata["role"], info.metadata["caller_role"]) == ("ROLE_REQUIRED", "approver", "reviewer")
+        assert (info.reason, info.metadata["role"], info.metadata["caller_role"]) == (
+            "ROLE_REQUIRED",
+            "approver",
+            "reviewer",
+        )
     assert review.GetReviewTask(pb.GetReviewTaskRequest(name=task.name), metadata=rita).review_task.state == (
         pb.REVIEW_TASK_STATE_CLAIMED
     )
@@ -134,16 +161,22 @@ def test_a_token_cannot_name_another_person(running, waiting):
     assert claimed.claimed_by == "alice@acme"
     for token in (erp, mallory_token):
         for actor, role in (("alice@acme", ""), ("system", ""), ("", "admin")):
-            error = refused(review.ReleaseReviewTask, pb.ReleaseReviewTaskRequest(name=task.name), metadata(token, actor, role))
+            error = refused(
+                review.ReleaseReviewTask, pb.ReleaseReviewTaskRequest(name=task.name), metadata(token, actor, role)
+            )
             assert error.code() == grpc.StatusCode.PERMISSION_DENIED and reason_of(error) == "ACTOR_NOT_ALLOWED"
     # Nor may it name another tenant.
-    error = refused(review.ListReviewTasks, pb.ListReviewTasksRequest(),
-                    metadata(mallory_token) + (("x-docai-tenant", "globex"),))
+    error = refused(
+        review.ListReviewTasks, pb.ListReviewTasksRequest(), metadata(mallory_token) + (("x-docai-tenant", "globex"),)
+    )
     assert reason_of(error) == "TENANT_NOT_ALLOWED"
     # As itself, mallory meets alice's lease.
     held = refused(review.ClaimReviewTask, pb.ClaimReviewTaskRequest(name=task.name), metadata(mallory_token))
     assert reason_of(held) == "LEASE_HELD"
-    assert review.GetReviewTask(pb.GetReviewTaskRequest(name=task.name), metadata=alice).review_task.claimed_by == "alice@acme"
+    assert (
+        review.GetReviewTask(pb.GetReviewTaskRequest(name=task.name), metadata=alice).review_task.claimed_by
+        == "alice@acme"
+    )
 
 
 def test_four_eyes_compares_authenticated_people(running, waiting):
@@ -155,17 +188,24 @@ def test_four_eyes_compares_authenticated_people(running, waiting):
     assert approved.bank_details_unconfirmed
 
     same_person = metadata(running.person("acme", "reviewer@acme", "approver"))  # another token of the same identity
-    error = refused(review.ConfirmBankDetails, pb.ConfirmBankDetailsRequest(name=task.name, request_id="c1"), same_person)
+    error = refused(
+        review.ConfirmBankDetails, pb.ConfirmBankDetailsRequest(name=task.name, request_id="c1"), same_person
+    )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and reason_of(error) == "SECOND_PERSON_REQUIRED"
-    error = refused(review.ConfirmBankDetails, pb.ConfirmBankDetailsRequest(name=task.name, request_id="c2"),
-                    metadata(erp, "made-up-second-person"))
+    error = refused(
+        review.ConfirmBankDetails,
+        pb.ConfirmBankDetailsRequest(name=task.name, request_id="c2"),
+        metadata(erp, "made-up-second-person"),
+    )
     assert reason_of(error) == "ACTOR_NOT_ALLOWED"
     with running.suite.db.transaction() as session:
         example = session.scalar(select(tables.ApprovedExample))
         assert (example.reviewer, example.second_approver) == ("reviewer@acme", "")
 
     controller = metadata(running.person("acme", "controller@acme", "approver"))
-    confirmed = review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task.name, request_id="c3"), metadata=controller)
+    confirmed = review.ConfirmBankDetails(
+        pb.ConfirmBankDetailsRequest(name=task.name, request_id="c3"), metadata=controller
+    )
     assert confirmed.review_task.bank_details_confirmed_by == "controller@acme"
     with running.suite.db.transaction() as session:
         example = session.scalar(select(tables.ApprovedExample))
@@ -179,28 +219,42 @@ def test_audit_entries_carry_the_authenticated_actor(running, waiting):
 
     def page_as(actor: str, role: str) -> tuple[tuple[str, str], ...]:
         """The review page naming its signed-in user (and their role) for tenant acme."""
-        return (("authorization", f"Bearer {service}"), ("x-docai-tenant", "acme"), ("x-docai-actor", actor),
-                ("x-docai-role", role))
+        return (
+            ("authorization", f"Bearer {service}"),
+            ("x-docai-tenant", "acme"),
+            ("x-docai-actor", actor),
+            ("x-docai-role", role),
+        )
 
     def count() -> int:
         with running.suite.db.transaction() as session:
             return int(session.scalar(select(func.count()).select_from(tables.AuditEntry)) or 0)
 
     before = count()
-    for auth, reason in ((metadata(erp, "system"), "ACTOR_NOT_ALLOWED"), (page_as("system", "approver"), "ACTOR_RESERVED")):
+    for auth, reason in (
+        (metadata(erp, "system"), "ACTOR_NOT_ALLOWED"),
+        (page_as("system", "approver"), "ACTOR_RESERVED"),
+    ):
         error = refused(review.ClaimReviewTask, pb.ClaimReviewTaskRequest(name=task.name), auth)
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED and reason_of(error) == reason
     assert count() == before
 
     # The review page may name its user (and their role); a role it does not name is no role.
-    error = refused(review.ClaimReviewTask, pb.ClaimReviewTaskRequest(name=task.name),
-                    page_as("pat@acme", "")[:3])
+    error = refused(review.ClaimReviewTask, pb.ClaimReviewTaskRequest(name=task.name), page_as("pat@acme", "")[:3])
     assert reason_of(error) == "ROLE_REQUIRED"
     pat = page_as("pat@acme", "reviewer")
     claimed = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task.name), metadata=pat).review_task
     assert claimed.claimed_by == "pat@acme"
-    assert reason_of(refused(review.ApproveReviewTask, pb.ApproveReviewTaskRequest(
-        name=task.name, etag=claimed.etag, request_id="a"), pat)) == "ROLE_REQUIRED"
+    assert (
+        reason_of(
+            refused(
+                review.ApproveReviewTask,
+                pb.ApproveReviewTaskRequest(name=task.name, etag=claimed.etag, request_id="a"),
+                pat,
+            )
+        )
+        == "ROLE_REQUIRED"
+    )
     review.ReleaseReviewTask(pb.ReleaseReviewTaskRequest(name=task.name), metadata=pat)
 
     olga = metadata(running.person("acme", "olga@acme", "admin"))
@@ -231,27 +285,38 @@ def test_each_tenant_has_its_own_champion_and_only_the_operator_changes_the_shar
     acme_own, shared_new = _register(registry, "acme"), _register(registry)
 
     def promote(auth: Any, version: str, request_id: str) -> Any:
-        return training.PromoteAdapter(training_pb.PromoteAdapterRequest(
-            name=f"adapters/extraction/versions/{version}", request_id=request_id), metadata=auth).adapter
+        return training.PromoteAdapter(
+            training_pb.PromoteAdapterRequest(name=f"adapters/extraction/versions/{version}", request_id=request_id),
+            metadata=auth,
+        ).adapter
 
     def rollback(auth: Any, request_id: str) -> Any:
-        return training.RollbackAdapter(training_pb.RollbackAdapterRequest(
-            parent="adapters/extraction", request_id=request_id), metadata=auth).adapter
+        return training.RollbackAdapter(
+            training_pb.RollbackAdapterRequest(parent="adapters/extraction", request_id=request_id), metadata=auth
+        ).adapter
 
     def champion(auth: Any) -> str:
-        return training.GetAdapter(training_pb.GetAdapterRequest(
-            name="adapters/extraction/versions/champion"), metadata=auth).adapter.version
+        return training.GetAdapter(
+            training_pb.GetAdapterRequest(name="adapters/extraction/versions/champion"), metadata=auth
+        ).adapter.version
 
     # Neither acme's reviewers nor its ERP system manage models.
     for auth in (metadata(running.person("acme", "rita@acme", "reviewer")), metadata(running.token("acme"))):
-        for call in (lambda a: promote(a, shared_new, "p0"), lambda a: rollback(a, "r0"),
-                     lambda a: training.CreateTuningJob(training_pb.CreateTuningJobRequest(task="extraction", request_id="j0"),
-                                                        metadata=a)):
+        for call in (
+            lambda a: promote(a, shared_new, "p0"),
+            lambda a: rollback(a, "r0"),
+            lambda a: training.CreateTuningJob(
+                training_pb.CreateTuningJobRequest(task="extraction", request_id="j0"), metadata=a
+            ),
+        ):
             with pytest.raises(grpc.RpcError) as raised:
                 call(auth)
             info = error_info(raised.value)
             assert (raised.value.code(), info.reason, info.metadata["role"]) == (
-                grpc.StatusCode.PERMISSION_DENIED, "ROLE_REQUIRED", "admin")
+                grpc.StatusCode.PERMISSION_DENIED,
+                "ROLE_REQUIRED",
+                "admin",
+            )
 
     # acme's admin promotes acme's version: acme's champion only.
     assert list(promote(acme_admin, acme_own, "p1").aliases) == ["champion"]
@@ -270,9 +335,12 @@ def test_each_tenant_has_its_own_champion_and_only_the_operator_changes_the_shar
     # globex sees no trace of acme's version and cannot move acme's champion.
     listed = training.ListAdapters(training_pb.ListAdaptersRequest(parent="adapters/extraction"), metadata=globex_admin)
     assert acme_own not in [a.version for a in listed.adapters]
-    for call in (lambda: promote(globex_admin, acme_own, "p2"),
-                 lambda: training.GetAdapter(training_pb.GetAdapterRequest(
-                     name=f"adapters/extraction/versions/{acme_own}"), metadata=globex_admin)):
+    for call in (
+        lambda: promote(globex_admin, acme_own, "p2"),
+        lambda: training.GetAdapter(
+            training_pb.GetAdapterRequest(name=f"adapters/extraction/versions/{acme_own}"), metadata=globex_admin
+        ),
+    ):
         with pytest.raises(grpc.RpcError) as raised:
             call()
         assert raised.value.code() == grpc.StatusCode.NOT_FOUND and reason_of(raised.value) == "ADAPTER_NOT_FOUND"
@@ -284,7 +352,9 @@ def test_each_tenant_has_its_own_champion_and_only_the_operator_changes_the_shar
     # Only the operator moves the shared champion, and only to a shared version.
     with pytest.raises(grpc.RpcError) as raised:
         promote(operator, acme_own, "p3")
-    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION and reason_of(raised.value) == "ADAPTER_NOT_SHARED"
+    assert (
+        raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION and reason_of(raised.value) == "ADAPTER_NOT_SHARED"
+    )
     assert promote(operator, shared_new, "p4").version == shared_new
     assert registry.aliases("extraction") == {"champion": shared_new, "previous": shipped}
     assert (champion(acme_admin), champion(globex_admin)) == (acme_own, shared_new), "acme keeps its own"

@@ -76,7 +76,9 @@ def cafe_brand(**changes: Any) -> pb.Brand:
         target_words=12,
         examples=[
             pb.BrandExample(
-                product=pb.Product(title="Sol Cup", attributes=[pb.ProductAttribute(key="material", value="porcelain")]),
+                product=pb.Product(
+                    title="Sol Cup", attributes=[pb.ProductAttribute(key="material", value="porcelain")]
+                ),
                 description="Sol Cup. Porcelain, made in Porto. For slow mornings.",
             )
         ],
@@ -97,8 +99,10 @@ def fake_train(spec: Any, train: Path, model_dir: Path, out_dir: Path, on_event:
     out_dir.mkdir(parents=True, exist_ok=True)
     config = {"peft_type": "LORA", "base_model_name_or_path": "SmolLM2-135M-Instruct"}
     (out_dir / "adapter_config.json").write_text(json.dumps(config))
-    save_file({"base_model.model.q_proj.lora_A.weight": np.random.default_rng(0).random((2, 8), dtype=np.float32)},
-              str(out_dir / "adapter_model.safetensors"))
+    save_file(
+        {"base_model.model.q_proj.lora_A.weight": np.random.default_rng(0).random((2, 8), dtype=np.float32)},
+        str(out_dir / "adapter_model.safetensors"),
+    )
     return {"train_loss": 0.4, "seconds": 0.1, "steps": 1, "method": "lora"}
 
 
@@ -126,11 +130,21 @@ def suite(tmp_path: Path) -> Iterator[Suite]:
     backend = FakeTextGenerator(answer)
     registry = AdapterRegistry(tmp_path / "adapters", shipped=None)
     service = DescriptionService(
-        backend=backend, brands=BrandBook.load(), feedback=FeedbackStore(tmp_path / "feedback"),
-        tenant_brands=TenantBrands(db), registry=registry,
+        backend=backend,
+        brands=BrandBook.load(),
+        feedback=FeedbackStore(tmp_path / "feedback"),
+        tenant_brands=TenantBrands(db),
+        registry=registry,
     )
-    jobs = JobManager(db=None, registry=registry, backend=backend, work_dir=tmp_path / "work",
-                      model_dir=lambda: tmp_path / "model", train_fn=fake_train, descriptions=service)
+    jobs = JobManager(
+        db=None,
+        registry=registry,
+        backend=backend,
+        work_dir=tmp_path / "work",
+        model_dir=lambda: tmp_path / "model",
+        train_fn=fake_train,
+        descriptions=service,
+    )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -143,11 +157,18 @@ def suite(tmp_path: Path) -> Iterator[Suite]:
         training_registration(TrainingServicer(jobs=jobs, registry=registry, backend=backend)),
     ]
     server, port = asyncio.run_coroutine_threadsafe(
-        start_server(registrations, authenticate=auth, address="127.0.0.1:0"), loop).result(10)
+        start_server(registrations, authenticate=auth, address="127.0.0.1:0"), loop
+    ).result(10)
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
-        yield Suite(pb_grpc.GenerationServiceStub(channel), tpb_grpc.TrainingServiceStub(channel), service, backend,
-                    registry, script)
+        yield Suite(
+            pb_grpc.GenerationServiceStub(channel),
+            tpb_grpc.TrainingServiceStub(channel),
+            service,
+            backend,
+            registry,
+            script,
+        )
     finally:
         channel.close()
         asyncio.run_coroutine_threadsafe(server.stop(0), loop).result(10)
@@ -189,8 +210,11 @@ def test_create_get_list_update_delete(suite: Suite) -> None:
     ).brand
     assert updated.voice == "Warmer still." and updated.display_name == "Café Porto"
     assert updated.etag != created.etag and list(updated.banned_words) == ["zesty", "epic"]
-    stale = error_of(lambda: suite.stub.UpdateBrand(
-        pb.UpdateBrandRequest(brand=change, update_mask=FieldMask(paths=["voice"])), metadata=SHOP))
+    stale = error_of(
+        lambda: suite.stub.UpdateBrand(
+            pb.UpdateBrandRequest(brand=change, update_mask=FieldMask(paths=["voice"])), metadata=SHOP
+        )
+    )
     assert stale.code() == grpc.StatusCode.ABORTED and reason_of(stale) == "STALE_ETAG"
 
     # No mask: every field is replaced.
@@ -211,10 +235,15 @@ def test_a_tenants_brand_is_its_own(suite: Suite) -> None:
     assert names(suite, GLOBEX) == ["brands/nordkraft", "brands/sunny-days"]
     for call in (
         lambda: suite.stub.GetBrand(pb.GetBrandRequest(name="brands/cafe-porto"), metadata=GLOBEX),
-        lambda: suite.stub.UpdateBrand(pb.UpdateBrandRequest(brand=cafe_brand(name="brands/cafe-porto")), metadata=GLOBEX),
+        lambda: suite.stub.UpdateBrand(
+            pb.UpdateBrandRequest(brand=cafe_brand(name="brands/cafe-porto")), metadata=GLOBEX
+        ),
         lambda: suite.stub.DeleteBrand(pb.DeleteBrandRequest(name="brands/cafe-porto"), metadata=GLOBEX),
-        lambda: list(suite.stub.GenerateDescription(
-            pb.GenerateDescriptionRequest(product=MUG, brand="brands/cafe-porto"), metadata=GLOBEX)),
+        lambda: list(
+            suite.stub.GenerateDescription(
+                pb.GenerateDescriptionRequest(product=MUG, brand="brands/cafe-porto"), metadata=GLOBEX
+            )
+        ),
     ):
         error = error_of(call)
         assert error.code() == grpc.StatusCode.NOT_FOUND and reason_of(error) == "BRAND_NOT_FOUND"
@@ -261,7 +290,9 @@ def test_shipped_brands_are_read_only(suite: Suite) -> None:
         ("cafe-porto", {"examples": [pb.BrandExample(product=pb.Product(title="Cup"))]}, "INVALID_EXAMPLE"),
     ],
 )
-def test_invalid_brands_are_refused_with_a_reason(suite: Suite, brand_id: str, changes: dict[str, Any], reason: str) -> None:
+def test_invalid_brands_are_refused_with_a_reason(
+    suite: Suite, brand_id: str, changes: dict[str, Any], reason: str
+) -> None:
     error = error_of(lambda: create(suite, brand_id=brand_id, **changes))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and reason_of(error) == reason
     assert names(suite, SHOP) == ["brands/nordkraft", "brands/sunny-days"], "nothing was stored"
@@ -282,8 +313,11 @@ def test_an_update_is_validated_too(suite: Suite) -> None:
 
 def test_a_description_for_the_new_brand_follows_its_rules(suite: Suite) -> None:
     create(suite)
-    responses = list(suite.stub.GenerateDescription(
-        pb.GenerateDescriptionRequest(product=MUG, brand="brands/cafe-porto", request_id="d-1"), metadata=SHOP))
+    responses = list(
+        suite.stub.GenerateDescription(
+            pb.GenerateDescriptionRequest(product=MUG, brand="brands/cafe-porto", request_id="d-1"), metadata=SHOP
+        )
+    )
     final = responses[-1].description
     assert final.name == "brands/cafe-porto/descriptions/d-1" and final.text == ZESTY
 
@@ -301,26 +335,38 @@ def test_a_description_for_the_new_brand_follows_its_rules(suite: Suite) -> None
     assert not final.scorecard.passed
 
     # The shipped brand's rules are not the tenant's: the same text breaks neither there.
-    shipped = list(suite.stub.GenerateDescription(
-        pb.GenerateDescriptionRequest(product=MUG, brand="brands/nordkraft"), metadata=SHOP))[-1].description
+    shipped = list(
+        suite.stub.GenerateDescription(
+            pb.GenerateDescriptionRequest(product=MUG, brand="brands/nordkraft"), metadata=SHOP
+        )
+    )[-1].description
     shipped_kinds = {v.kind for v in shipped.scorecard.violations}
     assert pb.VIOLATION_KIND_BANNED_WORD not in shipped_kinds
 
     # An update takes effect on the next description.
     change = pb.Brand(name="brands/cafe-porto", banned_words=["epic"], required_facts=["material"])
-    suite.stub.UpdateBrand(pb.UpdateBrandRequest(brand=change, update_mask=FieldMask(
-        paths=["banned_words", "required_facts"])), metadata=SHOP)
-    again = list(suite.stub.GenerateDescription(
-        pb.GenerateDescriptionRequest(product=MUG, brand="brands/cafe-porto"), metadata=SHOP))[-1].description
+    suite.stub.UpdateBrand(
+        pb.UpdateBrandRequest(brand=change, update_mask=FieldMask(paths=["banned_words", "required_facts"])),
+        metadata=SHOP,
+    )
+    again = list(
+        suite.stub.GenerateDescription(
+            pb.GenerateDescriptionRequest(product=MUG, brand="brands/cafe-porto"), metadata=SHOP
+        )
+    )[-1].description
     assert {v.kind for v in again.scorecard.violations}.isdisjoint(
-        {pb.VIOLATION_KIND_BANNED_WORD, pb.VIOLATION_KIND_MISSING_FACT})
+        {pb.VIOLATION_KIND_BANNED_WORD, pb.VIOLATION_KIND_MISSING_FACT}
+    )
 
 
 def _train(suite: Suite, task: str, request_id: str, metadata: Any = SHOP) -> tpb.TuningJob:
     config = tpb.TuningJobConfig(auto_promote=True)
     job = suite.training.CreateTuningJob(
-        tpb.CreateTuningJobRequest(task=task, request_id=request_id, config=config), metadata=metadata).tuning_job
-    for update in suite.training.WatchTuningJob(tpb.WatchTuningJobRequest(name=job.name), metadata=metadata, timeout=60):
+        tpb.CreateTuningJobRequest(task=task, request_id=request_id, config=config), metadata=metadata
+    ).tuning_job
+    for update in suite.training.WatchTuningJob(
+        tpb.WatchTuningJobRequest(name=job.name), metadata=metadata, timeout=60
+    ):
         job = update.tuning_job
     return job
 
@@ -334,10 +380,16 @@ def test_a_tenant_brand_trains_an_adapter_served_to_its_tenant_only(suite: Suite
     brand.display_name = "Fjord Gear"
     suite.stub.CreateBrand(pb.CreateBrandRequest(brand_id="fjord-gear", brand=brand), metadata=SHOP)
     for i, product in enumerate(suite.script.products):  # 12 published texts: 10 train, 2 held out
-        suite.stub.SubmitFeedback(pb.SubmitFeedbackRequest(
-            description=f"brands/fjord-gear/descriptions/d{i}", verdict=pb.FEEDBACK_VERDICT_ACCEPTED,
-            request_id=f"f{i}", product=product_to_pb(product), generated_text=suite.script.text(product),
-        ), metadata=SHOP)
+        suite.stub.SubmitFeedback(
+            pb.SubmitFeedbackRequest(
+                description=f"brands/fjord-gear/descriptions/d{i}",
+                verdict=pb.FEEDBACK_VERDICT_ACCEPTED,
+                request_id=f"f{i}",
+                product=product_to_pb(product),
+                generated_text=suite.script.text(product),
+            ),
+            metadata=SHOP,
+        )
     suite.script.inventing = {None}  # the base model invents facts; the tuned adapter does not
 
     fake_train.tasks.clear()  # type: ignore[attr-defined]
@@ -352,9 +404,12 @@ def test_a_tenant_brand_trains_an_adapter_served_to_its_tenant_only(suite: Suite
     assert "brand-fjord-gear@shop" in suite.backend.adapters() and "brand-fjord-gear" not in suite.backend.adapters()
     served = suite.stub.GetBrand(pb.GetBrandRequest(name="brands/fjord-gear"), metadata=SHOP).brand
     assert served.adapter == "brand-fjord-gear@shop"
-    final = list(suite.stub.GenerateDescription(
-        pb.GenerateDescriptionRequest(product=product_to_pb(suite.script.products[0]), brand="brands/fjord-gear"),
-        metadata=SHOP))[-1].description
+    final = list(
+        suite.stub.GenerateDescription(
+            pb.GenerateDescriptionRequest(product=product_to_pb(suite.script.products[0]), brand="brands/fjord-gear"),
+            metadata=SHOP,
+        )
+    )[-1].description
     assert final.adapter == "brand-fjord-gear@shop" and final.scorecard.passed
 
     # Another tenant cannot train it (it does not see it), nor can the operator as a shared adapter.

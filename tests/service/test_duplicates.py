@@ -39,7 +39,9 @@ def _decided(running, token: str, pdf: bytes, request_id: str):  # type: ignore[
 
 def _reasons(running, document: str, tenant: str = "acme") -> list[pb.ReviewReason]:  # type: ignore[no-untyped-def]
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
-    tasks = review.ListReviewTasks(pb.ListReviewTasksRequest(page_size=50), metadata=as_person(running, "ann@" + tenant, tenant=tenant))
+    tasks = review.ListReviewTasks(
+        pb.ListReviewTasksRequest(page_size=50), metadata=as_person(running, "ann@" + tenant, tenant=tenant)
+    )
     return [reason for task in tasks.review_tasks if task.document == document for reason in task.reasons]
 
 
@@ -100,19 +102,34 @@ def test_an_original_in_review_counts_and_a_rejected_one_does_not(running):
     first = _decided(running, token, invoice.pdf, "first")
     assert first.document.state == ingest_pb.DOCUMENT_STATE_IN_REVIEW
     assert not [r for r in first.document.review_reasons if r.startswith("DUPLICATE_INVOICE")]
-    second = _decided(running, token, generate_invoice(SEED, credit_note=False, overrides={"customer_name": "B2"}).pdf, "second")
+    second = _decided(
+        running, token, generate_invoice(SEED, credit_note=False, overrides={"customer_name": "B2"}).pdf, "second"
+    )
     assert "DUPLICATE_INVOICE:invoice_number" in second.document.review_reasons
-    assert any(first.document.name in r.detail for r in _reasons(running, second.document.name) if r.code == "DUPLICATE_INVOICE")
+    assert any(
+        first.document.name in r.detail
+        for r in _reasons(running, second.document.name)
+        if r.code == "DUPLICATE_INVOICE"
+    )
 
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
     me = as_person(running, "rita@acme")
     for document in (first, second):  # both copies rejected: neither is an original any more
-        task = next(t for t in review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=me).review_tasks
-                    if t.document == document.document.name)
+        task = next(
+            t
+            for t in review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=me).review_tasks
+            if t.document == document.document.name
+        )
         claimed = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task.name), metadata=me).review_task
-        review.RejectReviewTask(pb.RejectReviewTaskRequest(name=task.name, etag=claimed.etag, reason="sent twice",
-                                                           request_id=f"rj-{task.name}"), metadata=me)
-    third = _decided(running, token, generate_invoice(SEED, credit_note=False, overrides={"customer_name": "C3"}).pdf, "third")
+        review.RejectReviewTask(
+            pb.RejectReviewTaskRequest(
+                name=task.name, etag=claimed.etag, reason="sent twice", request_id=f"rj-{task.name}"
+            ),
+            metadata=me,
+        )
+    third = _decided(
+        running, token, generate_invoice(SEED, credit_note=False, overrides={"customer_name": "C3"}).pdf, "third"
+    )
     assert third.document.state == ingest_pb.DOCUMENT_STATE_IN_REVIEW
     assert not [r for r in third.document.review_reasons if r.startswith("DUPLICATE_INVOICE")]
 
@@ -126,4 +143,6 @@ def test_a_copy_with_another_vendor_or_gross_is_no_duplicate(running, answers, f
     copy = generate_invoice(SEED, credit_note=False, overrides={"customer_name": "Other Buyer GmbH"})
     answers.add(copy.truth, **{field: changed})  # read as another vendor or amount
     other = _decided(running, token, copy.pdf, "other")
-    assert not [r for r in other.document.review_reasons if r.startswith("DUPLICATE_INVOICE")], list(other.document.review_reasons)
+    assert not [r for r in other.document.review_reasons if r.startswith("DUPLICATE_INVOICE")], list(
+        other.document.review_reasons
+    )

@@ -1,4 +1,5 @@
-"""The README's correction example plays the accountant against a whole suite: every wrong field fixed, approved, IBANs confirmed."""
+"""The README's correction example plays the accountant against a whole suite: every wrong field
+fixed, approved, IBANs confirmed."""
 
 from __future__ import annotations
 
@@ -24,15 +25,38 @@ def test_the_example_corrects_and_approves_a_new_vendors_invoices(running, answe
     person_file.write_text(running.person("acme", "accountant@acme", "approver"))
     second_file.write_text(running.person("acme", "controller@acme", "approver"))
     run = subprocess.run(
-        [sys.executable, str(REPO / "examples" / "correct_invoices.py"), "--address", running.address,
-         "--token-file", str(token_file), "--person-token-file", str(person_file), "--count", "2",
-         "--vendor-seed", "4242", "--first-seed", "100", "--timeout", "60", "--second-token-file", str(second_file)],
-        capture_output=True, text=True, timeout=180, check=False,
+        [
+            sys.executable,
+            str(REPO / "examples" / "correct_invoices.py"),
+            "--address",
+            running.address,
+            "--token-file",
+            str(token_file),
+            "--person-token-file",
+            str(person_file),
+            "--count",
+            "2",
+            "--vendor-seed",
+            "4242",
+            "--first-seed",
+            "100",
+            "--timeout",
+            "60",
+            "--second-token-file",
+            str(second_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 invoices corrected and approved" in run.stdout
     with running.suite.db.transaction() as session:
-        approved = {row.extraction["fields"]["invoice_number"]["value"]: row for row in session.scalars(select(tables.ApprovedExample))}
+        approved = {
+            row.extraction["fields"]["invoice_number"]["value"]: row
+            for row in session.scalars(select(tables.ApprovedExample))
+        }
     assert set(approved) == {first.truth["invoice_number"], second.truth["invoice_number"]}
     fixed = approved[first.truth["invoice_number"]]
     assert set(fixed.changed_fields) == {"total_gross", "iban"} and fixed.reviewer == "accountant@acme"

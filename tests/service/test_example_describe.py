@@ -30,9 +30,18 @@ def test_the_example_gets_two_voices_with_clean_scorecards(tmp_path: Path) -> No
         token_file = tmp_path / "token"
         token_file.write_text(running.tenant("shop"))
         run = subprocess.run(
-            [sys.executable, str(REPO / "examples" / "describe_product.py"), "--address", running.address,
-             "--token-file", str(token_file)],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                sys.executable,
+                str(REPO / "examples" / "describe_product.py"),
+                "--address",
+                running.address,
+                "--token-file",
+                str(token_file),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     assert run.returncode == 0, run.stdout + run.stderr
     assert seen == ["brand-nordkraft", "brand-sunny-days"]

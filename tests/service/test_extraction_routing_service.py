@@ -30,7 +30,9 @@ def extracted(running, answers):
 def test_extraction_can_be_read_and_rerun_idempotently(running, answers, extracted):
     invoice, document, token = extracted
     stub = ext_grpc.ExtractionServiceStub(grpc.insecure_channel(running.address))
-    current = stub.GetExtraction(ext_pb.GetExtractionRequest(name=f"{document.name}/extraction"), metadata=metadata(token))
+    current = stub.GetExtraction(
+        ext_pb.GetExtractionRequest(name=f"{document.name}/extraction"), metadata=metadata(token)
+    )
     assert {f.name: f.value for f in current.extraction.fields}["invoice_number"] == invoice.truth["invoice_number"]
     calls = answers.calls
     request = ext_pb.ExtractDocumentRequest(name=document.name, adapter="none", request_id="again")
@@ -55,8 +57,14 @@ def test_routing_can_be_read_and_rerun(running, extracted):
     _, document, token = extracted
     stub = route_grpc.RoutingServiceStub(grpc.insecure_channel(running.address))
     current = stub.GetRoute(route_pb.GetRouteRequest(name=f"{document.name}/route"), metadata=metadata(token)).route
-    again = stub.RouteDocument(route_pb.RouteDocumentRequest(name=document.name, request_id="r"), metadata=metadata(token)).route
-    assert (again.department, again.approver, list(again.reasons)) == (current.department, current.approver, list(current.reasons))
+    again = stub.RouteDocument(
+        route_pb.RouteDocumentRequest(name=document.name, request_id="r"), metadata=metadata(token)
+    ).route
+    assert (again.department, again.approver, list(again.reasons)) == (
+        current.department,
+        current.approver,
+        list(current.reasons),
+    )
     with pytest.raises(grpc.RpcError) as error:
         stub.GetRoute(route_pb.GetRouteRequest(name="documents/nope/route"), metadata=metadata(token))
     assert error.value.code() == grpc.StatusCode.NOT_FOUND

@@ -195,7 +195,9 @@ def test_feedback_is_idempotent_and_stored(running, tmp_path):
         )
     )[-1].description
     request = pb.SubmitFeedbackRequest(
-        description=final.name, verdict=pb.FEEDBACK_VERDICT_EDITED, edited_text="Krus Mug. Stoneware, 350 ml, white.",
+        description=final.name,
+        verdict=pb.FEEDBACK_VERDICT_EDITED,
+        edited_text="Krus Mug. Stoneware, 350 ml, white.",
         request_id="fb-1",
     )
     first = running.stub.SubmitFeedback(request, metadata=metadata(running.token)).feedback

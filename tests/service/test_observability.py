@@ -112,13 +112,20 @@ def test_an_rpc_writes_one_json_line_and_echoes_the_clients_request_id(tmp_path,
         document_id = response.document.name.split("/")[1]
         assert ("x-request-id", "client-req-42") in call.initial_metadata()
         # No id from the client: the server makes one and says which.
-        _, call = stub.GetDocument.with_call(pb.GetDocumentRequest(name=response.document.name), metadata=metadata(token))
+        _, call = stub.GetDocument.with_call(
+            pb.GetDocumentRequest(name=response.document.name), metadata=metadata(token)
+        )
         generated = dict(call.initial_metadata())["x-request-id"]
         wait_until(lambda: len(records(lines, event="rpc", method=GET)) == 1)
     uploads = records(lines, event="rpc", method=UPLOAD)
     assert len(uploads) == 1, uploads
     line = uploads[0]
-    assert (line["request_id"], line["code"], line["tenant"], line["document"]) == ("client-req-42", "OK", "acme", document_id)
+    assert (line["request_id"], line["code"], line["tenant"], line["document"]) == (
+        "client-req-42",
+        "OK",
+        "acme",
+        document_id,
+    )
     assert line["reason"] == "" and line["level"] == "INFO" and line["logger"] == "docai.rpc"
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] > 0
     parse = records(lines, event="step", step="parse")
@@ -138,7 +145,8 @@ def test_a_failed_rpc_line_has_its_code_and_reason(tmp_path, lines):
         stub = pb_grpc.IngestServiceStub(channel)
         with pytest.raises(grpc.RpcError) as failed:
             stub.GetDocument(
-                pb.GetDocumentRequest(name="documents/nosuchdocument"), metadata=metadata(token) + (("x-request-id", "r-404"),)
+                pb.GetDocumentRequest(name="documents/nosuchdocument"),
+                metadata=metadata(token) + (("x-request-id", "r-404"),),
             )
         assert failed.value.code() == grpc.StatusCode.NOT_FOUND
         assert ("x-request-id", "r-404") in failed.value.trailing_metadata()
@@ -146,7 +154,11 @@ def test_a_failed_rpc_line_has_its_code_and_reason(tmp_path, lines):
             stub.GetDocument(pb.GetDocumentRequest(name="documents/x"), metadata=metadata("not-a-token"))
         wait_until(lambda: len(records(lines, event="rpc", method=GET)) == 2)
     missing, unauthenticated = records(lines, event="rpc", method=GET)
-    assert (missing["code"], missing["reason"], missing["request_id"]) == ("NOT_FOUND", reason_of(failed.value), "r-404")
+    assert (missing["code"], missing["reason"], missing["request_id"]) == (
+        "NOT_FOUND",
+        reason_of(failed.value),
+        "r-404",
+    )
     assert missing["document"] == "nosuchdocument" and missing["tenant"] == "acme"
     assert (unauthenticated["code"], unauthenticated["reason"]) == ("UNAUTHENTICATED", reason_of(refused.value))
     assert unauthenticated["tenant"] == ""

@@ -43,7 +43,9 @@ def test_a_second_server_on_a_port_in_use_fails_clearly(monkeypatch: pytest.Monk
         first, bound = await server_module.start_server([], authenticate=_nobody, address=f"127.0.0.1:{port}")
         assert bound == port
         try:
-            with pytest.raises(OSError, match=rf"^\[Errno \d+\] port {port} is already in use \(another docai suite\?\)$"):
+            with pytest.raises(
+                OSError, match=rf"^\[Errno \d+\] port {port} is already in use \(another docai suite\?\)$"
+            ):
                 await server_module.start_server([], authenticate=_nobody, address=f"127.0.0.1:{port}")
             # Without the early check gRPC itself must refuse the port: SO_REUSEPORT is off, so it is not shared.
             monkeypatch.setattr(server_module, "ensure_port_free", lambda host, port: None)
@@ -71,7 +73,13 @@ def test_the_review_page_on_a_port_in_use_fails_clearly(tmp_path: Path) -> None:
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "DOCAI_HOME": str(tmp_path / "home"), "DOCAI_BACKEND": "fake", "DOCAI_METRICS_PORT": "0", **extra}
+    env = {
+        **os.environ,
+        "DOCAI_HOME": str(tmp_path / "home"),
+        "DOCAI_BACKEND": "fake",
+        "DOCAI_METRICS_PORT": "0",
+        **extra,
+    }
     for name in ("DOCAI_DATABASE_URL", "DOCAI_DEMO", "DOCAI_ROLE", "DOCAI_DEBUG"):
         env.pop(name, None)
     return env
@@ -84,7 +92,10 @@ def test_docai_run_on_a_port_in_use_exits_with_one_line(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         done = subprocess.run(
             [sys.executable, "-m", "docai.services.cli", "run", "--no-web", "--no-seed"],
-            env=_env(tmp_path, DOCAI_GRPC_PORT=str(port)), capture_output=True, text=True, timeout=120,
+            env=_env(tmp_path, DOCAI_GRPC_PORT=str(port)),
+            capture_output=True,
+            text=True,
+            timeout=120,
             check=False,
         )
     assert done.returncode != 0
@@ -98,8 +109,13 @@ def test_a_plain_run_creates_no_demo_tenant_token_or_account(tmp_path: Path) -> 
     UserStore(home / DB_NAME).ensure_demo()  # as an earlier `make run` left it
     web_port = _free_port()
     env = _env(tmp_path, DOCAI_GRPC_PORT=str(_free_port()), DOCAI_WEB_PORT=str(web_port))
-    process = subprocess.Popen([sys.executable, "-m", "docai.services.cli", "run", "--no-seed"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "docai.services.cli", "run", "--no-seed"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output: list[str] = []
     try:
         assert process.stdout is not None

@@ -41,10 +41,15 @@ def test_waiting_documents_report_their_place_and_an_estimate_until_done(running
         ahead = theirs.upload(generate_invoice(2).pdf, filename="g2.pdf", request_id="g2")  # another tenant's, first
         assert answers.waiting.wait(60)  # the worker holds it at the gate
     with DocaiClient(running.address, acme) as client:
-        names = [client.upload(generate_invoice(seed).pdf, filename=f"a{seed}.pdf", request_id=f"a{seed}").name
-                 for seed in (3, 4, 5)]
+        names = [
+            client.upload(generate_invoice(seed).pdf, filename=f"a{seed}.pdf", request_id=f"a{seed}").name
+            for seed in (3, 4, 5)
+        ]
         documents = [client.get(name).document for name in names]
-        listed = {d.name: d for d in client.ingest.ListDocuments(pb.ListDocumentsRequest(), metadata=client.metadata).documents}
+        listed = {
+            d.name: d
+            for d in client.ingest.ListDocuments(pb.ListDocumentsRequest(), metadata=client.metadata).documents
+        }
         status = review_grpc.ReviewServiceStub(grpc.insecure_channel(running.address)).GetPipelineStatus(
             review_pb.GetPipelineStatusRequest(), metadata=metadata(acme)
         )

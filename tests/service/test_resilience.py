@@ -46,7 +46,10 @@ def test_a_document_held_by_a_crashed_worker_is_processed_within_seconds(databas
     (PostgreSQL, where other live workers may hold leases: see docai.services.pipeline.worker)."""
     postgres = database_url.startswith("postgresql")
     settings = Settings(
-        home=tmp_path / "home", database_url=database_url, backend="fake", max_upload_bytes=2_000_000,
+        home=tmp_path / "home",
+        database_url=database_url,
+        backend="fake",
+        max_upload_bytes=2_000_000,
         **({"pipeline_lease_seconds": 2.0} if postgres else {}),
     )
     db = open_database(settings.db_url)
@@ -54,14 +57,25 @@ def test_a_document_held_by_a_crashed_worker_is_processed_within_seconds(databas
     token = issue_token(db, tenant_id="acme")
     invoice = generate_invoice(21)
     store = DocumentStore(db=db, blobs=LocalBlobStore(settings.blob_dir))
-    record = store.create(tenant_id="acme", request_id="r", filename="a.pdf", external_id="", data=invoice.pdf,
-                          parsed=parse_pdf(invoice.pdf))
+    record = store.create(
+        tenant_id="acme",
+        request_id="r",
+        filename="a.pdf",
+        external_id="",
+        data=invoice.pdf,
+        parsed=parse_pdf(invoice.pdf),
+    )
 
     def never(*args: object, **kwargs: object) -> object:
         raise AssertionError("the crashed worker never gets this far")
 
-    crashed = Pipeline(db=db, extract=never, policy=RoutingPolicy.default(), memory=VendorMemoryStore(db),
-                       lease=dt.timedelta(seconds=settings.pipeline_lease_seconds))
+    crashed = Pipeline(
+        db=db,
+        extract=never,
+        policy=RoutingPolicy.default(),
+        memory=VendorMemoryStore(db),
+        lease=dt.timedelta(seconds=settings.pipeline_lease_seconds),
+    )
     assert crashed._claim() is not None  # claimed, then the process died: no heartbeat, no finish
     db.dispose()
 
@@ -74,14 +88,19 @@ def test_a_document_held_by_a_crashed_worker_is_processed_within_seconds(databas
 
 
 def test_a_graceful_stop_finishes_the_upload_in_progress_and_refuses_new_calls(tmp_path):
-    settings = Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'docai.db'}", backend="fake",
-                        max_upload_bytes=2_000_000)
+    settings = Settings(
+        home=tmp_path / "home",
+        database_url=f"sqlite:///{tmp_path / 'docai.db'}",
+        backend="fake",
+        max_upload_bytes=2_000_000,
+    )
     data = generate_invoice(22).pdf
     sending = threading.Event()
 
     def slow_parts() -> Iterator[pb.UploadDocumentRequest]:
-        yield pb.UploadDocumentRequest(metadata=pb.UploadMetadata(request_id="slow", filename="a.pdf",
-                                                                  content_type="application/pdf"))
+        yield pb.UploadDocumentRequest(
+            metadata=pb.UploadMetadata(request_id="slow", filename="a.pdf", content_type="application/pdf")
+        )
         step = max(1, len(data) // 8)
         for start in range(0, len(data), step):
             sending.set()
@@ -92,7 +111,9 @@ def test_a_graceful_stop_finishes_the_upload_in_progress_and_refuses_new_calls(t
         token = running.tenant("acme")
         address, suite = running.address, running.suite
         assert suite is not None
-        health = health_pb2_grpc.HealthStub(grpc.insecure_channel(address)).Watch(health_pb2.HealthCheckRequest(service=""))
+        health = health_pb2_grpc.HealthStub(grpc.insecure_channel(address)).Watch(
+            health_pb2.HealthCheckRequest(service="")
+        )
         assert next(health).status == health_pb2.HealthCheckResponse.SERVING
         channel = grpc.insecure_channel(address)  # held: a collected channel cancels its calls
         upload = pb_grpc.IngestServiceStub(channel).UploadDocument.future(slow_parts(), metadata=metadata(token))
@@ -122,8 +143,9 @@ def test_a_graceful_stop_finishes_the_upload_in_progress_and_refuses_new_calls(t
 
 def test_a_locked_database_is_unavailable_not_internal(tmp_path):
     path = tmp_path / "docai.db"
-    settings = Settings(home=tmp_path / "home", database_url=f"sqlite:///{path}", backend="fake",
-                        database_busy_timeout_seconds=0.2)
+    settings = Settings(
+        home=tmp_path / "home", database_url=f"sqlite:///{path}", backend="fake", database_busy_timeout_seconds=0.2
+    )
     with _suite(settings) as running:
         token = running.tenant("acme")
         stub = pb_grpc.IngestServiceStub(grpc.insecure_channel(running.address))
@@ -151,11 +173,19 @@ def test_sigterm_drains_docai_run(tmp_path):
     """`docai run` on SIGTERM: the upload in progress is acknowledged and kept, new calls are refused,
     the process exits 0."""
     port = _free_port()
-    env = {**os.environ, "DOCAI_HOME": str(tmp_path / "home"), "DOCAI_BACKEND": "fake", "DOCAI_GRPC_PORT": str(port),
-           "DOCAI_SHUTDOWN_GRACE_SECONDS": "15"}
+    env = {
+        **os.environ,
+        "DOCAI_HOME": str(tmp_path / "home"),
+        "DOCAI_BACKEND": "fake",
+        "DOCAI_GRPC_PORT": str(port),
+        "DOCAI_SHUTDOWN_GRACE_SECONDS": "15",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "docai.services.cli", "run", "--demo", "--no-seed", "--no-web"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         output = []
@@ -172,8 +202,9 @@ def test_sigterm_drains_docai_run(tmp_path):
         sending = threading.Event()
 
         def slow_parts() -> Iterator[pb.UploadDocumentRequest]:
-            yield pb.UploadDocumentRequest(metadata=pb.UploadMetadata(request_id="slow", filename="a.pdf",
-                                                                      content_type="application/pdf"))
+            yield pb.UploadDocumentRequest(
+                metadata=pb.UploadMetadata(request_id="slow", filename="a.pdf", content_type="application/pdf")
+            )
             step = max(1, len(data) // 6)
             for start in range(0, len(data), step):
                 sending.set()

@@ -69,8 +69,10 @@ def test_correct_and_approve_with_audit_and_training_data(running, in_review):
     with pytest.raises(grpc.RpcError) as stale:
         review.SubmitCorrections(
             pb.SubmitCorrectionsRequest(
-                name=task.name, etag=claimed.etag,
-                fields=[pb.FieldCorrection(name="currency", value="USD")], request_id="c-2",
+                name=task.name,
+                etag=claimed.etag,
+                fields=[pb.FieldCorrection(name="currency", value="USD")],
+                request_id="c-2",
             ),
             metadata=alice,
         )
@@ -104,11 +106,17 @@ def test_invalid_values_and_unknown_fields_are_refused(running, in_review):
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
     me = as_person(running, "carol@acme", "reviewer")  # a reviewer may claim and correct
     task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(), metadata=me).review_task
-    for field, value, reason in [("invoice_date", "not a date", "INVALID_FIELD_VALUE"), ("colour", "red", "UNKNOWN_FIELD")]:
+    for field, value, reason in [
+        ("invoice_date", "not a date", "INVALID_FIELD_VALUE"),
+        ("colour", "red", "UNKNOWN_FIELD"),
+    ]:
         with pytest.raises(grpc.RpcError) as error:
             review.SubmitCorrections(
                 pb.SubmitCorrectionsRequest(
-                    name=task.name, etag=task.etag, fields=[pb.FieldCorrection(name=field, value=value)], request_id=field
+                    name=task.name,
+                    etag=task.etag,
+                    fields=[pb.FieldCorrection(name=field, value=value)],
+                    request_id=field,
                 ),
                 metadata=me,
             )
@@ -121,11 +129,17 @@ def test_line_items_and_route_corrections_and_rejection(running, in_review):
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
     me = as_person(running, "dave@acme")
     task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(), metadata=me).review_task
-    row = ext_pb.LineItem(fields=[ext_pb.Field(name="description", value="Widget"), ext_pb.Field(name="amount", value="10,00")])
+    row = ext_pb.LineItem(
+        fields=[ext_pb.Field(name="description", value="Widget"), ext_pb.Field(name="amount", value="10,00")]
+    )
     result = review.SubmitCorrections(
         pb.SubmitCorrectionsRequest(
-            name=task.name, etag=task.etag, replace_line_items=True, line_items=[row],
-            route=pb.RouteCorrection(department="Facilities", approver="boss@acme"), request_id="li",
+            name=task.name,
+            etag=task.etag,
+            replace_line_items=True,
+            line_items=[row],
+            route=pb.RouteCorrection(department="Facilities", approver="boss@acme"),
+            request_id="li",
         ),
         metadata=me,
     )
@@ -149,13 +163,15 @@ def _approve(review, task_name: str, who, fields: list[pb.FieldCorrection], appr
     """``who`` corrects ``fields``; ``approver`` (``who`` when not given) approves."""
     task = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task_name), metadata=who).review_task
     fixed = review.SubmitCorrections(
-        pb.SubmitCorrectionsRequest(name=task.name, etag=task.etag, fields=fields, request_id=f"fix-{task.name}"), metadata=who
+        pb.SubmitCorrectionsRequest(name=task.name, etag=task.etag, fields=fields, request_id=f"fix-{task.name}"),
+        metadata=who,
     ).review_task
     if approver is not None:
         review.ReleaseReviewTask(pb.ReleaseReviewTaskRequest(name=task_name), metadata=who)
         fixed = review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task_name), metadata=approver).review_task
     return review.ApproveReviewTask(
-        pb.ApproveReviewTaskRequest(name=task.name, etag=fixed.etag, request_id=f"ok-{task.name}"), metadata=approver or who
+        pb.ApproveReviewTaskRequest(name=task.name, etag=fixed.etag, request_id=f"ok-{task.name}"),
+        metadata=approver or who,
     ).review_task
 
 
@@ -166,8 +182,13 @@ def test_changed_bank_details_train_nothing_until_a_second_person_confirms(runni
     task_name = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice).review_tasks[0].name
     gross = f"{invoice.truth['total_gross']:.2f}"
     iban = "DE89 3704 0044 0532 0130 00"
-    approved = _approve(review, task_name, dan, [pb.FieldCorrection(name="total_gross", value=gross),
-                                                 pb.FieldCorrection(name="iban", value=iban)], approver=alice)
+    approved = _approve(
+        review,
+        task_name,
+        dan,
+        [pb.FieldCorrection(name="total_gross", value=gross), pb.FieldCorrection(name="iban", value=iban)],
+        approver=alice,
+    )
     assert approved.bank_details_unconfirmed and not approved.bank_details_confirmed_by
     waiting = review.ListReviewTasks(pb.ListReviewTasksRequest(bank_details_unconfirmed=True), metadata=bob)
     assert [t.name for t in waiting.review_tasks] == [task_name]
@@ -180,21 +201,31 @@ def test_changed_bank_details_train_nothing_until_a_second_person_confirms(runni
 
     for who, name in ((alice, "alice"), (dan, "dan")):  # the approver, and the one who typed the new IBAN
         with pytest.raises(grpc.RpcError) as same_person:
-            review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id=f"c-{name}"), metadata=who)
+            review.ConfirmBankDetails(
+                pb.ConfirmBankDetailsRequest(name=task_name, request_id=f"c-{name}"), metadata=who
+            )
         assert same_person.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert reason_of(same_person.value) == "SECOND_PERSON_REQUIRED"
 
-    confirmed = review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-bob"), metadata=bob).review_task
+    confirmed = review.ConfirmBankDetails(
+        pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-bob"), metadata=bob
+    ).review_task
     assert (confirmed.bank_details_unconfirmed, confirmed.bank_details_confirmed_by) == (False, "bob@acme")
-    retried = review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-bob"), metadata=bob).review_task
+    retried = review.ConfirmBankDetails(
+        pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-bob"), metadata=bob
+    ).review_task
     assert retried.bank_details_confirmed_by == "bob@acme"
     with pytest.raises(grpc.RpcError) as twice:
         review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-carol"), metadata=carol)
     assert reason_of(twice.value) == "ALREADY_CONFIRMED"
-    assert review.ListReviewTasks(pb.ListReviewTasksRequest(bank_details_unconfirmed=True), metadata=bob).total_size == 0
+    assert (
+        review.ListReviewTasks(pb.ListReviewTasksRequest(bank_details_unconfirmed=True), metadata=bob).total_size == 0
+    )
 
     audit = review.ListAuditEntries(pb.ListAuditEntriesRequest(parent=document.name), metadata=bob).audit_entries
-    assert [(e.actor, e.action) for e in audit if e.action == "bank_details_confirmed"] == [("bob@acme", "bank_details_confirmed")]
+    assert [(e.actor, e.action) for e in audit if e.action == "bank_details_confirmed"] == [
+        ("bob@acme", "bank_details_confirmed")
+    ]
     with running.suite.db.transaction() as session:
         row = session.scalar(select(tables.ApprovedExample))
         session.expunge(row)
@@ -210,7 +241,9 @@ def test_only_a_changed_bank_account_can_be_confirmed(running, in_review):
     with pytest.raises(grpc.RpcError) as open_task:
         review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-open"), metadata=bob)
     assert reason_of(open_task.value) == "NO_BANK_CHANGE"
-    approved = _approve(review, task_name, alice, [pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}")])
+    approved = _approve(
+        review, task_name, alice, [pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}")]
+    )
     assert not approved.bank_details_unconfirmed
     with pytest.raises(grpc.RpcError) as no_change:
         review.ConfirmBankDetails(pb.ConfirmBankDetailsRequest(name=task_name, request_id="c-1"), metadata=bob)
@@ -226,6 +259,13 @@ def test_a_changed_bic_also_waits_for_a_second_person(running, in_review):
     review = pb_grpc.ReviewServiceStub(grpc.insecure_channel(running.address))
     alice = as_person(running, "alice@acme")
     task_name = review.ListReviewTasks(pb.ListReviewTasksRequest(), metadata=alice).review_tasks[0].name
-    approved = _approve(review, task_name, alice, [pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}"),
-                                                   pb.FieldCorrection(name="bic", value="COBADEFFXXX")])
+    approved = _approve(
+        review,
+        task_name,
+        alice,
+        [
+            pb.FieldCorrection(name="total_gross", value=f"{invoice.truth['total_gross']:.2f}"),
+            pb.FieldCorrection(name="bic", value="COBADEFFXXX"),
+        ],
+    )
     assert approved.bank_details_unconfirmed

@@ -83,8 +83,15 @@ def _web_queue_total(cluster: Cluster) -> int:
         form = web.get("/login")
         assert form.status_code == 200
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        page = web.post("/login", data={"username": "reviewer@acme", "password": "scale-out-pw", "next": "/",
-                                        **({"csrf_token": csrf.group(1)} if csrf else {})})
+        page = web.post(
+            "/login",
+            data={
+                "username": "reviewer@acme",
+                "password": "scale-out-pw",
+                "next": "/",
+                **({"csrf_token": csrf.group(1)} if csrf else {}),
+            },
+        )
         assert page.status_code == 200, page.text[:500]
         found = re.search(r'data-testid="total">(\d+)<', page.text)
         assert found, page.text[:2000]
@@ -120,8 +127,12 @@ def test_three_workers_process_every_document_exactly_once_while_one_is_killed(t
 
             # The two live workers answer their healthcheck (what compose runs), through the CLI.
             check = subprocess.run(
-                [sys.executable, "-m", "docai.services.cli", "healthcheck"], env=cluster.env("worker", "worker-1"),
-                capture_output=True, text=True, timeout=60, check=False,
+                [sys.executable, "-m", "docai.services.cli", "healthcheck"],
+                env=cluster.env("worker", "worker-1"),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
             )
             assert check.returncode == 0, check.stderr
             in_review_on_page = _web_queue_total(cluster)
@@ -129,7 +140,10 @@ def test_three_workers_process_every_document_exactly_once_while_one_is_killed(t
 
         assert cluster.processes["worker-0"].returncode == -signal.SIGKILL
         assert {name: code for name, code in codes.items() if name != "worker-0"} == {
-            "api": 0, "worker-1": 0, "worker-2": 0, "web": 0
+            "api": 0,
+            "worker-1": 0,
+            "worker-2": 0,
+            "web": 0,
         }, {name: cluster.log(name)[-2000:] for name, code in codes.items() if code}
 
         with psycopg.connect(_libpq(url)) as conn:
@@ -137,12 +151,12 @@ def test_three_workers_process_every_document_exactly_once_while_one_is_killed(t
             duplicate_events = conn.execute(
                 "SELECT document_id, state, count(*) FROM events GROUP BY document_id, state HAVING count(*) > 1"
             ).fetchall()
-            events = conn.execute(
-                "SELECT state, count(DISTINCT document_id) FROM events GROUP BY state"
-            ).fetchall()
-            audit = dict(conn.execute(
-                "SELECT document_id, count(*) FROM audit_entries WHERE actor = 'system' GROUP BY document_id"
-            ).fetchall())
+            events = conn.execute("SELECT state, count(DISTINCT document_id) FROM events GROUP BY state").fetchall()
+            audit = dict(
+                conn.execute(
+                    "SELECT document_id, count(*) FROM audit_entries WHERE actor = 'system' GROUP BY document_id"
+                ).fetchall()
+            )
             tasks = dict(conn.execute("SELECT document_id, count(*) FROM review_tasks GROUP BY document_id").fetchall())
             queued = conn.execute("SELECT count(*) FROM work_items").fetchone()[0]
             finals = dict(conn.execute("SELECT id, update_time FROM documents").fetchall())

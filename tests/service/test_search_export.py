@@ -57,8 +57,12 @@ class Archive:
         with DocaiClient(running.address, self.token) as client:
             for key, invoice in self.invoices.items():
                 self.names[key] = client.upload(invoice.pdf, filename=f"{key}.pdf", request_id=key).name
-        self.states = {key: wait_for_state(self.ingest, name, self.token).document.state for key, name in self.names.items()}
-        assert [k for k, s in self.states.items() if s == ingest_pb.DOCUMENT_STATE_APPROVED] == ["A", "B", "C"], self.states
+        self.states = {
+            key: wait_for_state(self.ingest, name, self.token).document.state for key, name in self.names.items()
+        }
+        assert [k for k, s in self.states.items() if s == ingest_pb.DOCUMENT_STATE_APPROVED] == ["A", "B", "C"], (
+            self.states
+        )
         self.approve("D")
 
     def task(self, key: str, state: int = 0) -> pb.ReviewTask:
@@ -68,7 +72,9 @@ class Archive:
 
     def approve(self, key: str, request_id: str = "") -> pb.ReviewTask:
         task = self.task(key)
-        claimed = self.review.ClaimReviewTask(pb.ClaimReviewTaskRequest(name=task.name), metadata=self.alice).review_task
+        claimed = self.review.ClaimReviewTask(
+            pb.ClaimReviewTaskRequest(name=task.name), metadata=self.alice
+        ).review_task
         return self.review.ApproveReviewTask(
             pb.ApproveReviewTaskRequest(name=task.name, etag=claimed.etag, request_id=request_id or f"ok-{key}"),
             metadata=self.alice,
@@ -76,13 +82,16 @@ class Archive:
 
     def listed(self, **filters: Any) -> list[str]:
         """The archive's names (A..E) ListDocuments returns for these filters."""
-        response = self.ingest.ListDocuments(ingest_pb.ListDocumentsRequest(page_size=100, **filters), metadata=metadata(self.token))
+        response = self.ingest.ListDocuments(
+            ingest_pb.ListDocumentsRequest(page_size=100, **filters), metadata=metadata(self.token)
+        )
         by_name = {name: key for key, name in self.names.items()}
         return sorted(by_name[d.name] for d in response.documents)
 
     def export(self, key: str, request_id: str, **options: Any) -> ingest_pb.ExportDocumentResponse:
         return self.ingest.ExportDocument(
-            ingest_pb.ExportDocumentRequest(name=self.names[key], request_id=request_id, **options), metadata=metadata(self.token)
+            ingest_pb.ExportDocumentRequest(name=self.names[key], request_id=request_id, **options),
+            metadata=metadata(self.token),
         )
 
 
@@ -100,7 +109,9 @@ def _error(call: Any) -> grpc.RpcError:
 def test_list_documents_finds_invoices_by_vendor_number_amount_dates_and_state(archive):
     truth, today = archive.truth, dt.datetime.now(dt.UTC).date()
     assert archive.listed() == ["A", "B", "C", "D", "E"]
-    a = archive.ingest.ListDocuments(ingest_pb.ListDocumentsRequest(vendor_contains="ashdown"), metadata=metadata(archive.token))
+    a = archive.ingest.ListDocuments(
+        ingest_pb.ListDocumentsRequest(vendor_contains="ashdown"), metadata=metadata(archive.token)
+    )
     assert [(d.vendor_name, d.invoice_number, d.invoice_date, d.total_gross) for d in a.documents] == [
         (truth["A"]["vendor_name"], truth["A"]["invoice_number"], "2025-03-25", "10233.00")
     ]
@@ -112,10 +123,16 @@ def test_list_documents_finds_invoices_by_vendor_number_amount_dates_and_state(a
     assert archive.listed(total_gross="10233") == ["A"]
     assert archive.listed(total_gross="10233.01") == []
     assert archive.listed(date_from="2023-01-01", date_to="2023-12-31") == ["B", "C"]  # invoice date by default
-    assert archive.listed(date_field=ingest_pb.DATE_FIELD_INVOICE_DATE, date_from="2023-03-19", date_to="2024-05-05") == ["C", "D"]
+    assert archive.listed(
+        date_field=ingest_pb.DATE_FIELD_INVOICE_DATE, date_from="2023-03-19", date_to="2024-05-05"
+    ) == ["C", "D"]
     assert archive.listed(date_to="2023-03-18") == ["B"]
     assert archive.listed(date_field=ingest_pb.DATE_FIELD_UPLOAD_DATE, date_from=str(today), date_to=str(today)) == [
-        "A", "B", "C", "D", "E"
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
     ]
     assert archive.listed(date_field=ingest_pb.DATE_FIELD_UPLOAD_DATE, date_to=str(today - dt.timedelta(days=1))) == []
     assert archive.listed(state=ingest_pb.DOCUMENT_STATE_APPROVED) == ["A", "B", "C", "D"]
@@ -191,13 +208,31 @@ def test_list_approved_invoices_pages_through_a_date_range_without_exporting(arc
     assert archive.listed(state=ingest_pb.DOCUMENT_STATE_EXPORTED) == []
 
 
-def test_docai_export_writes_exactly_the_approved_invoices_of_the_range(archive, database_url, tmp_path, monkeypatch, capsys):
+def test_docai_export_writes_exactly_the_approved_invoices_of_the_range(
+    archive, database_url, tmp_path, monkeypatch, capsys
+):
     archive.export("C", "x-c")  # exported ones are approved invoices too
     monkeypatch.setenv("DOCAI_DATABASE_URL", database_url)
     monkeypatch.setenv("DOCAI_HOME", str(tmp_path / "cli-home"))
     out, lines = tmp_path / "out" / "jan.csv", tmp_path / "out" / "lines.csv"
-    assert docai(["export", "--from", "2023-06-01", "--to", "2025-12-31", "--tenant", "acme", "--out", str(out),
-                  "--lines", str(lines)]) == 0
+    assert (
+        docai(
+            [
+                "export",
+                "--from",
+                "2023-06-01",
+                "--to",
+                "2025-12-31",
+                "--tenant",
+                "acme",
+                "--out",
+                str(out),
+                "--lines",
+                str(lines),
+            ]
+        )
+        == 0
+    )
     assert "3 approved invoices of acme" in capsys.readouterr().err
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -206,7 +241,11 @@ def test_docai_export_writes_exactly_the_approved_invoices_of_the_range(archive,
     assert [by_name[r["document"]] for r in rows] == ["C", "D", "A"]
     c, d, a = rows
     assert (c["state"], d["state"], a["state"]) == ("exported", "approved", "approved")
-    assert (a["invoice_number"], a["invoice_date"], a["total_gross"]) == (archive.truth["A"]["invoice_number"], "2025-03-25", "10233.00")
+    assert (a["invoice_number"], a["invoice_date"], a["total_gross"]) == (
+        archive.truth["A"]["invoice_number"],
+        "2025-03-25",
+        "10233.00",
+    )
     assert (a["approved_by"], a["automatic"], a["checks_overridden"]) == ("system", "true", "false")
     assert (d["approved_by"], d["automatic"], d["checks_overridden"]) == ("alice@acme", "false", "true")
     assert "net_plus_tax_equals_gross" in d["overridden_checks"].split(";")
@@ -231,26 +270,39 @@ def test_docai_export_writes_exactly_the_approved_invoices_of_the_range(archive,
 def test_reopen_moves_an_approved_invoice_back_to_review_with_an_audit_entry(archive):
     reviewer = as_person(archive.running, "rob@acme", "reviewer")
     for who, reason in [(reviewer, "ROLE_REQUIRED"), (metadata(archive.token), "ROLE_REQUIRED")]:
-        error = _error(lambda who=who: archive.review.ReopenDocument(
-            pb.ReopenDocumentRequest(name=archive.names["A"], reason="wrong cost centre", request_id="r-0"), metadata=who))
+        error = _error(
+            lambda who=who: archive.review.ReopenDocument(
+                pb.ReopenDocumentRequest(name=archive.names["A"], reason="wrong cost centre", request_id="r-0"),
+                metadata=who,
+            )
+        )
         assert (error.code(), reason_of(error)) == (grpc.StatusCode.PERMISSION_DENIED, reason)
 
     reopened = archive.review.ReopenDocument(
-        pb.ReopenDocumentRequest(name=archive.names["A"], reason="wrong cost centre", request_id="r-a"), metadata=archive.alice
+        pb.ReopenDocumentRequest(name=archive.names["A"], reason="wrong cost centre", request_id="r-a"),
+        metadata=archive.alice,
     ).review_task
     assert reopened.state == pb.REVIEW_TASK_STATE_OPEN
     assert reopened.document == archive.names["A"]
     assert reopened.reasons[0].code == "REOPENED" and "wrong cost centre" in reopened.reasons[0].detail
     again = archive.review.ReopenDocument(  # a retry answers the same task
-        pb.ReopenDocumentRequest(name=archive.names["A"], reason="wrong cost centre", request_id="r-a"), metadata=archive.alice
+        pb.ReopenDocumentRequest(name=archive.names["A"], reason="wrong cost centre", request_id="r-a"),
+        metadata=archive.alice,
     ).review_task
     assert again.name == reopened.name
-    document = archive.ingest.GetDocument(ingest_pb.GetDocumentRequest(name=archive.names["A"]), metadata=metadata(archive.token))
+    document = archive.ingest.GetDocument(
+        ingest_pb.GetDocumentRequest(name=archive.names["A"]), metadata=metadata(archive.token)
+    )
     assert document.document.state == ingest_pb.DOCUMENT_STATE_IN_REVIEW
     assert document.document.review_reasons[0] == "REOPENED"
-    audit = archive.review.ListAuditEntries(pb.ListAuditEntriesRequest(parent=archive.names["A"]), metadata=archive.alice).audit_entries
+    audit = archive.review.ListAuditEntries(
+        pb.ListAuditEntriesRequest(parent=archive.names["A"]), metadata=archive.alice
+    ).audit_entries
     assert [(e.actor, e.action, e.old_value, e.new_value) for e in audit][-1] == (
-        "alice@acme", "reopened", "approved", "wrong cost centre"
+        "alice@acme",
+        "reopened",
+        "approved",
+        "wrong cost centre",
     )
     assert [e.action for e in audit][:2] == ["auto_approved", "reopened"]
     assert archive.approve("A", "ok-a-again").state == pb.REVIEW_TASK_STATE_APPROVED  # approved again, by a person
@@ -259,19 +311,29 @@ def test_reopen_moves_an_approved_invoice_back_to_review_with_an_audit_entry(arc
     # A person-approved invoice re-opens its own task (a new version), and approves again.
     task_before = archive.task("D", pb.REVIEW_TASK_STATE_APPROVED)
     reopened_d = archive.review.ReopenDocument(
-        pb.ReopenDocumentRequest(name=archive.names["D"], reason="gross is wrong", request_id="r-d"), metadata=archive.alice
+        pb.ReopenDocumentRequest(name=archive.names["D"], reason="gross is wrong", request_id="r-d"),
+        metadata=archive.alice,
     ).review_task
     assert reopened_d.name == task_before.name and reopened_d.etag != task_before.etag
-    assert next(r.code for r in reopened_d.reasons) == "REOPENED" and "CHECK_FAILED" in [r.code for r in reopened_d.reasons]
+    assert next(r.code for r in reopened_d.reasons) == "REOPENED" and "CHECK_FAILED" in [
+        r.code for r in reopened_d.reasons
+    ]
     assert archive.approve("D", "ok-d-again").state == pb.REVIEW_TASK_STATE_APPROVED
 
     for key, code, reason in [
         ("E", grpc.StatusCode.FAILED_PRECONDITION, "NOT_APPROVED"),  # in review
         ("A", grpc.StatusCode.FAILED_PRECONDITION, "ALREADY_EXPORTED"),  # the ERP has it
     ]:
-        error = _error(lambda key=key: archive.review.ReopenDocument(
-            pb.ReopenDocumentRequest(name=archive.names[key], reason="why not", request_id=f"r2-{key}"), metadata=archive.alice))
+        error = _error(
+            lambda key=key: archive.review.ReopenDocument(
+                pb.ReopenDocumentRequest(name=archive.names[key], reason="why not", request_id=f"r2-{key}"),
+                metadata=archive.alice,
+            )
+        )
         assert (error.code(), reason_of(error)) == (code, reason)
-    error = _error(lambda: archive.review.ReopenDocument(
-        pb.ReopenDocumentRequest(name=archive.names["B"], reason="  ", request_id="r-b"), metadata=archive.alice))
+    error = _error(
+        lambda: archive.review.ReopenDocument(
+            pb.ReopenDocumentRequest(name=archive.names["B"], reason="  ", request_id="r-b"), metadata=archive.alice
+        )
+    )
     assert (error.code(), reason_of(error)) == (grpc.StatusCode.INVALID_ARGUMENT, "MISSING_FIELD")

@@ -51,9 +51,14 @@ print(json.dumps(out))
 
 
 def test_a_suite_without_the_training_tools_serves_and_says_tuning_is_missing(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "home")], capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "home")], capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out == {"listed": 0, "create": ["FAILED_PRECONDITION", "TRAINING_UNAVAILABLE"],
-                   "ingest": "ListDocumentsResponse", "training_imported": []}
+    assert out == {
+        "listed": 0,
+        "create": ["FAILED_PRECONDITION", "TRAINING_UNAVAILABLE"],
+        "ingest": "ListDocumentsResponse",
+        "training_imported": [],
+    }

@@ -1,4 +1,5 @@
-"""Brand tuning jobs over gRPC: seller feedback -> dataset -> (scripted) training -> description gate -> served adapter."""
+"""Brand tuning jobs over gRPC: seller feedback -> dataset -> (scripted) training -> description
+gate -> served adapter."""
 
 from __future__ import annotations
 
@@ -43,8 +44,10 @@ def fake_train(spec: Any, train: Path, model_dir: Path, out_dir: Path, on_event:
     out_dir.mkdir(parents=True, exist_ok=True)
     config = {"peft_type": "LORA", "base_model_name_or_path": "SmolLM2-135M-Instruct"}
     (out_dir / "adapter_config.json").write_text(json.dumps(config))
-    save_file({"base_model.model.q_proj.lora_A.weight": np.random.default_rng(0).random((2, 8), dtype=np.float32)},
-              str(out_dir / "adapter_model.safetensors"))
+    save_file(
+        {"base_model.model.q_proj.lora_A.weight": np.random.default_rng(0).random((2, 8), dtype=np.float32)},
+        str(out_dir / "adapter_model.safetensors"),
+    )
     return {"train_loss": 0.4, "seconds": 0.1, "steps": 1, "method": "lora"}
 
 
@@ -64,12 +67,23 @@ def suite(tmp_path: Path) -> Iterator[Suite]:
     descriptions, backend = description_service(tmp_path, script)
     for i, product in enumerate(script.products):  # 12 products: 10 train, 2 held out
         descriptions.submit_feedback(
-            tenant_id="acme", description=f"brands/nordkraft/descriptions/d{i}", verdict="accepted",
-            request_id=f"f{i}", product=product, generated_text=script.text(product),
+            tenant_id="acme",
+            description=f"brands/nordkraft/descriptions/d{i}",
+            verdict="accepted",
+            request_id=f"f{i}",
+            product=product,
+            generated_text=script.text(product),
         )
     registry = AdapterRegistry(tmp_path / "adapters", shipped=None)
-    jobs = JobManager(db=None, registry=registry, backend=backend, work_dir=tmp_path / "work",
-                      model_dir=lambda: tmp_path / "model", train_fn=fake_train, descriptions=descriptions)
+    jobs = JobManager(
+        db=None,
+        registry=registry,
+        backend=backend,
+        work_dir=tmp_path / "work",
+        model_dir=lambda: tmp_path / "model",
+        train_fn=fake_train,
+        descriptions=descriptions,
+    )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -80,7 +94,8 @@ def suite(tmp_path: Path) -> Iterator[Suite]:
 
     servicer = TrainingServicer(jobs=jobs, registry=registry, backend=backend)
     server, port = asyncio.run_coroutine_threadsafe(
-        start_server([registration(servicer)], authenticate=auth, address="127.0.0.1:0"), loop).result(10)
+        start_server([registration(servicer)], authenticate=auth, address="127.0.0.1:0"), loop
+    ).result(10)
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
         yield Suite(pb_grpc.TrainingServiceStub(channel), script, registry, backend, descriptions, port)
@@ -112,12 +127,18 @@ def test_feedback_trains_a_brand_adapter_that_is_promoted_and_served(suite: Suit
     assert job.metrics["gate"]["champion_mean_score"] == 0 and job.metrics["gate"]["challenger_mean_score"] > 0.5
     champion = suite.registry.get("brand-nordkraft", "champion", tenant="acme")
     assert champion.version == "v0000" and champion.gate["metric"] == "mean_score"
-    assert champion.gate["documents"] == {"total": 5, "heldout": 2, "catalogue": 3}, "dev_documents adds benchmark products"
-    assert suite.backend.adapter_paths["brand-nordkraft@acme"] == champion.path, "promotion hot-swaps acme's brand adapter"
+    assert champion.gate["documents"] == {"total": 5, "heldout": 2, "catalogue": 3}, (
+        "dev_documents adds benchmark products"
+    )
+    assert suite.backend.adapter_paths["brand-nordkraft@acme"] == champion.path, (
+        "promotion hot-swaps acme's brand adapter"
+    )
     assert "champion" not in suite.backend.adapters(), "extraction's served name is left alone"
     assert suite.descriptions.adapter_for("nordkraft", "acme") == "brand-nordkraft@acme"
     product = suite.script.products[0]
-    assert suite.descriptions.generate(product, brand_id="nordkraft", tenant_id="acme").adapter == "brand-nordkraft@acme"
+    assert (
+        suite.descriptions.generate(product, brand_id="nordkraft", tenant_id="acme").adapter == "brand-nordkraft@acme"
+    )
     # acme's sellers' feedback trained acme's adapter: no other tenant is served with it.
     assert suite.registry.aliases("brand-nordkraft") == {} and "brand-nordkraft" not in suite.backend.adapters()
     assert suite.descriptions.generate(product, brand_id="nordkraft", tenant_id="globex").adapter is None

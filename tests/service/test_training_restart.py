@@ -21,9 +21,21 @@ from .conftest import metadata, reason_of
 def test_a_job_left_running_reads_as_interrupted_after_a_restart(database_url: str, tmp_path: Path) -> None:
     db = open_database(database_url)  # what the stopped server left behind
     with db.transaction() as session:
-        session.add(tables.TuningJob(id="0123456789abcdef", tenant_id="acme", task="extraction", state="RUNNING",
-                                     stage="training", step=3, total_steps=10, request_id="r1", request_fingerprint="f" * 64,
-                                     revision=4, start_time=dt.datetime.now(dt.UTC)))
+        session.add(
+            tables.TuningJob(
+                id="0123456789abcdef",
+                tenant_id="acme",
+                task="extraction",
+                state="RUNNING",
+                stage="training",
+                step=3,
+                total_steps=10,
+                request_id="r1",
+                request_fingerprint="f" * 64,
+                revision=4,
+                start_time=dt.datetime.now(dt.UTC),
+            )
+        )
     db.dispose()
 
     settings = Settings(home=tmp_path / "home", database_url=database_url, backend="fake")

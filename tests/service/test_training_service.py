@@ -44,7 +44,9 @@ CALLERS = {
 
 def _write_adapter(path: Path, seed: int = 0) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    (path / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "base_model_name_or_path": "SmolLM2-135M-Instruct"}))
+    (path / "adapter_config.json").write_text(
+        json.dumps({"peft_type": "LORA", "base_model_name_or_path": "SmolLM2-135M-Instruct"})
+    )
     weights = torch.randn(2, 8, generator=torch.Generator().manual_seed(seed))
     save_file({"base_model.model.q_proj.lora_A.weight": weights}, str(path / "adapter_model.safetensors"))
     return path
@@ -60,35 +62,69 @@ class Scripted:
         self.trained = 0
         self.continued: list[str] = []
 
-    def train(self, spec: Any, train: Path, model_dir: Path, out_dir: Path, on_event: Any, register: Any) -> dict[str, Any]:
+    def train(
+        self, spec: Any, train: Path, model_dir: Path, out_dir: Path, on_event: Any, register: Any
+    ) -> dict[str, Any]:
         self.continued.append(spec.init_adapter)
         on_event({"step": 1, "total_steps": 2, "loss": 0.5, "eta_s": 1.0})
         assert self.release.wait(20)
         _write_adapter(out_dir, seed=self.trained)
         self.trained += 1
         assert len(train.read_text().splitlines()) >= 8
-        return {"train_loss": 0.4, "seconds": 0.1, "tokens_per_s": 100.0, "peak_memory_mb": 1.0, "steps": 2, "method": "lora"}
+        return {
+            "train_loss": 0.4,
+            "seconds": 0.1,
+            "tokens_per_s": 100.0,
+            "peak_memory_mb": 1.0,
+            "steps": 2,
+            "method": "lora",
+        }
 
     def gate(self, backend: Any, *, champion: str | None, challenger: str, documents: Any) -> GateReport:
         assert challenger in backend.adapters()
-        return GateReport(promote=self.promote, reasons=[] if self.promote else ["NOT_BETTER: test"],
-                          champion={"micro_f1": 0.5}, challenger={"micro_f1": 0.7}, bootstrap={"ci_low": 0.1, "ci_high": 0.3})
+        return GateReport(
+            promote=self.promote,
+            reasons=[] if self.promote else ["NOT_BETTER: test"],
+            champion={"micro_f1": 0.5},
+            challenger={"micro_f1": 0.7},
+            bootstrap={"ci_low": 0.1, "ci_high": 0.3},
+        )
 
 
 def _seed(db: Any, tenant: str, count: int) -> None:
     for i in range(count):
         doc_id = f"{tenant}-doc-{i}"
         parsed = invoice_page(f"Vendor {'ABCDE'[i % 5]} GmbH", f"INV-{i}")
-        fields = {"invoice_number": ExtractedField(value=f"INV-{i}", confidence=1, provenance=Provenance(source_text=f"INV-{i}")),
-                  "vendor_name": ExtractedField(value=f"Vendor {'ABCDE'[i % 5]} GmbH", confidence=1)}
+        fields = {
+            "invoice_number": ExtractedField(
+                value=f"INV-{i}", confidence=1, provenance=Provenance(source_text=f"INV-{i}")
+            ),
+            "vendor_name": ExtractedField(value=f"Vendor {'ABCDE'[i % 5]} GmbH", confidence=1),
+        }
         with db.transaction() as session:
-            session.add(tables.Document(id=doc_id, tenant_id=tenant, filename="x.pdf", sha256="0" * 64, size_bytes=1,
-                                        state="approved", parsed=parsed.model_dump()))
+            session.add(
+                tables.Document(
+                    id=doc_id,
+                    tenant_id=tenant,
+                    filename="x.pdf",
+                    sha256="0" * 64,
+                    size_bytes=1,
+                    state="approved",
+                    parsed=parsed.model_dump(),
+                )
+            )
             session.flush()
-            session.add(tables.ApprovedExample(tenant_id=tenant, document_id=doc_id, vendor_key=f"vendor {i % 5}",
-                                               extraction=Extraction(fields=fields).model_dump(),
-                                               confirmed_fields=["invoice_number", "vendor_name"], changed_fields=[],
-                                               reviewer=f"r{i % 3}"))
+            session.add(
+                tables.ApprovedExample(
+                    tenant_id=tenant,
+                    document_id=doc_id,
+                    vendor_key=f"vendor {i % 5}",
+                    extraction=Extraction(fields=fields).model_dump(),
+                    confirmed_fields=["invoice_number", "vendor_name"],
+                    changed_fields=[],
+                    reviewer=f"r{i % 3}",
+                )
+            )
 
 
 @pytest.fixture
@@ -102,8 +138,15 @@ def service(tmp_path: Path) -> Iterator[tuple[pb_grpc.TrainingServiceStub, Scrip
     registry.promote("extraction", first.version)
     backend = FakeTextGenerator(lambda request: "{}")
     scripted = Scripted()
-    jobs = JobManager(db=db, registry=registry, backend=backend, work_dir=tmp_path / "work", model_dir=lambda: tmp_path / "model",
-                      train_fn=scripted.train, gate_fn=scripted.gate)
+    jobs = JobManager(
+        db=db,
+        registry=registry,
+        backend=backend,
+        work_dir=tmp_path / "work",
+        model_dir=lambda: tmp_path / "model",
+        train_fn=scripted.train,
+        gate_fn=scripted.gate,
+    )
     servicer = TrainingServicer(jobs=jobs, registry=registry, backend=backend)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
@@ -113,7 +156,8 @@ def service(tmp_path: Path) -> Iterator[tuple[pb_grpc.TrainingServiceStub, Scrip
         return CALLERS[token or "t"]
 
     server, port = asyncio.run_coroutine_threadsafe(
-        start_server([registration(servicer)], authenticate=auth, address="127.0.0.1:0"), loop).result(10)
+        start_server([registration(servicer)], authenticate=auth, address="127.0.0.1:0"), loop
+    ).result(10)
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
         yield pb_grpc.TrainingServiceStub(channel), scripted, registry, backend
@@ -136,7 +180,9 @@ def _wait(stub: pb_grpc.TrainingServiceStub, name: str, states: set[int]) -> pb.
 
 def test_job_trains_gates_promotes_and_hot_swaps(service: Any) -> None:
     stub, scripted, registry, backend = service
-    request = pb.CreateTuningJobRequest(task="extraction", request_id="r1", config=pb.TuningJobConfig(auto_promote=True))
+    request = pb.CreateTuningJobRequest(
+        task="extraction", request_id="r1", config=pb.TuningJobConfig(auto_promote=True)
+    )
     job = stub.CreateTuningJob(request, metadata=AUTH).tuning_job
     assert job.name.startswith("tuningJobs/") and job.dataset_sha256
     assert stub.CreateTuningJob(request, metadata=AUTH).tuning_job.name == job.name, "request_id is idempotent"
@@ -167,12 +213,18 @@ def test_rollback_and_promote_move_the_champion(service: Any) -> None:
     assert not done.promoted and registry.aliases("extraction") == {"champion": "v0000"}
     with pytest.raises(grpc.RpcError) as raised:
         stub.RollbackAdapter(pb.RollbackAdapterRequest(parent="adapters/extraction", request_id="x"), metadata=AUTH)
-    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION and reason_of(raised.value) == "NO_PREVIOUS_ADAPTER"
+    assert (
+        raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION and reason_of(raised.value) == "NO_PREVIOUS_ADAPTER"
+    )
     promoted = stub.PromoteAdapter(pb.PromoteAdapterRequest(name=done.adapter, request_id="p1"), metadata=AUTH).adapter
     assert list(promoted.aliases) == ["champion"]
     assert registry.aliases("extraction") == {"champion": "v0000"}, "the shared champion is the operator's"
-    back = stub.RollbackAdapter(pb.RollbackAdapterRequest(parent="adapters/extraction", request_id="b1"), metadata=AUTH).adapter
-    assert back.version == "v0000" and backend.adapter_paths["champion@acme"] == registry.get("extraction", "v0000").path
+    back = stub.RollbackAdapter(
+        pb.RollbackAdapterRequest(parent="adapters/extraction", request_id="b1"), metadata=AUTH
+    ).adapter
+    assert (
+        back.version == "v0000" and backend.adapter_paths["champion@acme"] == registry.get("extraction", "v0000").path
+    )
     got = stub.GetAdapter(pb.GetAdapterRequest(name="adapters/extraction/versions/champion"), metadata=AUTH).adapter
     assert got.version == "v0000"
 
@@ -190,8 +242,10 @@ def test_corrupted_adapter_is_refused_on_promotion(service: Any) -> None:
 def test_cancel_leaves_the_champion_untouched(service: Any) -> None:
     stub, scripted, registry, _ = service
     scripted.release.clear()
-    job = stub.CreateTuningJob(pb.CreateTuningJobRequest(task="extraction", request_id="r3",
-                               config=pb.TuningJobConfig(auto_promote=True)), metadata=AUTH).tuning_job
+    job = stub.CreateTuningJob(
+        pb.CreateTuningJobRequest(task="extraction", request_id="r3", config=pb.TuningJobConfig(auto_promote=True)),
+        metadata=AUTH,
+    ).tuning_job
     _wait(stub, job.name, {pb.TUNING_JOB_STATE_RUNNING})
     cancelled = stub.CancelTuningJob(pb.CancelTuningJobRequest(name=job.name), metadata=AUTH).tuning_job
     assert cancelled.state == pb.TUNING_JOB_STATE_CANCELLED and cancelled.error.reason == "CANCELLED"
@@ -205,7 +259,9 @@ def test_cancel_leaves_the_champion_untouched(service: Any) -> None:
 def test_empty_dataset_is_a_failed_precondition(service: Any) -> None:
     stub = service[0]
     with pytest.raises(grpc.RpcError) as raised:
-        stub.CreateTuningJob(pb.CreateTuningJobRequest(task="extraction", request_id="e1"), metadata=(("authorization", "Bearer empty"),))
+        stub.CreateTuningJob(
+            pb.CreateTuningJobRequest(task="extraction", request_id="e1"), metadata=(("authorization", "Bearer empty"),)
+        )
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert reason_of(raised.value) == "DATASET_TOO_SMALL"
 

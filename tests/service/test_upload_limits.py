@@ -47,8 +47,13 @@ class IngestServer:
             create_tenant(self.db, tenant_id=tenant)
         self.upload_dir = tmp_path / "uploads"
         self.store = DocumentStore(db=self.db, blobs=LocalBlobStore(tmp_path / "blobs"))
-        self.options = {"parse": parse or partial(parse_upload, limits=LIMITS), "max_bytes": LIMITS.max_bytes,
-                        "upload_dir": self.upload_dir, "limits": LIMITS, **options}
+        self.options = {
+            "parse": parse or partial(parse_upload, limits=LIMITS),
+            "max_bytes": LIMITS.max_bytes,
+            "upload_dir": self.upload_dir,
+            "limits": LIMITS,
+            **options,
+        }
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -62,7 +67,9 @@ class IngestServer:
                 return Caller(tenant_id=token)
 
             self.servicer = ingest_api.IngestServicer(store=self.store, **self.options)
-            return await start_server([ingest_api.registration(self.servicer)], authenticate=auth, address="127.0.0.1:0")
+            return await start_server(
+                [ingest_api.registration(self.servicer)], authenticate=auth, address="127.0.0.1:0"
+            )
 
         self.server, port = self.call(start())
         self.address = f"127.0.0.1:{port}"
@@ -92,11 +99,19 @@ def auth(tenant: str) -> tuple[tuple[str, str], ...]:
     return (("authorization", f"Bearer {tenant}"),)
 
 
-def parts(data: bytes, *, request_id: str, hold: threading.Event | None = None, hold_after: int = 0,
-          chunk: int = CHUNK, pause: float = 0.0) -> Iterator[pb.UploadDocumentRequest]:
+def parts(
+    data: bytes,
+    *,
+    request_id: str,
+    hold: threading.Event | None = None,
+    hold_after: int = 0,
+    chunk: int = CHUNK,
+    pause: float = 0.0,
+) -> Iterator[pb.UploadDocumentRequest]:
     """An upload's messages; with ``hold``, the client stalls after ``hold_after`` chunks until it is set."""
-    yield pb.UploadDocumentRequest(metadata=pb.UploadMetadata(request_id=request_id, filename="a.pdf",
-                                                              content_type="application/pdf"))
+    yield pb.UploadDocumentRequest(
+        metadata=pb.UploadMetadata(request_id=request_id, filename="a.pdf", content_type="application/pdf")
+    )
     for index, start in enumerate(range(0, len(data), chunk)):
         if hold is not None and index == hold_after:
             hold.wait(30)
@@ -122,7 +137,9 @@ def test_an_upload_goes_to_disk_as_it_arrives_and_a_stalled_one_is_closed(tmp_pa
     with IngestServer(tmp_path, idle_seconds=1.0) as server:
         hold = threading.Event()
         data = padded_pdf(2 * 1024 * 1024)
-        call = server.stub.UploadDocument.future(parts(data, request_id="r", hold=hold, hold_after=4), metadata=auth("acme"))
+        call = server.stub.UploadDocument.future(
+            parts(data, request_id="r", hold=hold, hold_after=4), metadata=auth("acme")
+        )
         # Four chunks in, the client stalls: what it sent is in a file under the upload dir, not in memory.
         wait_until(lambda: any(p.stat().st_size == 4 * CHUNK for p in server.spooled()))
         with pytest.raises(grpc.RpcError) as error:
@@ -170,7 +187,9 @@ def test_a_chunk_over_the_documented_size_gets_an_error_info(tmp_path):
         wait_until(lambda: not server.spooled())
         # At exactly the documented size, a chunk is fine.
         exact = padded_pdf(MAX_CHUNK_BYTES)
-        assert server.stub.UploadDocument(parts(exact, request_id="r2", chunk=MAX_CHUNK_BYTES), metadata=auth("acme")).document.name
+        assert server.stub.UploadDocument(
+            parts(exact, request_id="r2", chunk=MAX_CHUNK_BYTES), metadata=auth("acme")
+        ).document.name
 
 
 def test_a_message_past_the_transport_limit_stores_nothing(tmp_path):

@@ -47,8 +47,14 @@ def test_import_get_list_and_sync(running):
     token = running.tenant("acme")
     stub = _stub(running)
     batch = [
-        _vendor("V-1", "Schwarzwald Bürobedarf GmbH & Co. KG", tax_id="DE 167 992 022", iban=SCHWARZWALD.iban,
-                department="Facilities", aliases=["Schwarzwald Büro"]),
+        _vendor(
+            "V-1",
+            "Schwarzwald Bürobedarf GmbH & Co. KG",
+            tax_id="DE 167 992 022",
+            iban=SCHWARZWALD.iban,
+            department="Facilities",
+            aliases=["Schwarzwald Büro"],
+        ),
         _vendor("V-2", "Nordlicht Bürotechnik UG", tax_id=NORDLICHT.tax_id, active=False),
     ]
     first = stub.ImportVendors(pb.ImportVendorsRequest(vendors=batch, request_id="import-1"), metadata=metadata(token))
@@ -63,7 +69,9 @@ def test_import_get_list_and_sync(running):
 
     page = stub.ListVendors(pb.ListVendorsRequest(page_size=1), metadata=metadata(token))
     assert page.total_size == 2 and [v.vendor_id for v in page.vendors] == ["V-1"] and page.next_page_token
-    rest = stub.ListVendors(pb.ListVendorsRequest(page_size=1, page_token=page.next_page_token), metadata=metadata(token))
+    rest = stub.ListVendors(
+        pb.ListVendorsRequest(page_size=1, page_token=page.next_page_token), metadata=metadata(token)
+    )
     assert [v.vendor_id for v in rest.vendors] == ["V-2"] and not rest.next_page_token
     named = stub.ListVendors(pb.ListVendorsRequest(name_contains="schwarzwald buero"), metadata=metadata(token))
     assert [v.vendor_id for v in named.vendors] == ["V-1"]
@@ -72,8 +80,10 @@ def test_import_get_list_and_sync(running):
 
     # Sync: the batch is the whole master; V-1 is not in it any more.
     synced = stub.ImportVendors(
-        pb.ImportVendorsRequest(vendors=[_vendor("V-2", "Nordlicht Bürotechnik UG", tax_id=NORDLICHT.tax_id),
-                                         _vendor("V-3", "Third GmbH")], sync=True),
+        pb.ImportVendorsRequest(
+            vendors=[_vendor("V-2", "Nordlicht Bürotechnik UG", tax_id=NORDLICHT.tax_id), _vendor("V-3", "Third GmbH")],
+            sync=True,
+        ),
         metadata=metadata(token),
     )
     assert (synced.created_count, synced.updated_count, synced.deactivated_count) == (1, 1, 1)
@@ -111,16 +121,20 @@ def test_an_invalid_iban_is_invalid_argument_and_imports_nothing(running):
     assert "vendors[1]: vendor V-2" in error.value.details() and "check digits" in error.value.details()
     assert stub.ListVendors(pb.ListVendorsRequest(), metadata=metadata(token)).total_size == 0
     with pytest.raises(grpc.RpcError) as tax:
-        stub.ImportVendors(pb.ImportVendorsRequest(vendors=[_vendor("V-1", "Alpha", tax_id="DE167992023")]),
-                           metadata=metadata(token))
+        stub.ImportVendors(
+            pb.ImportVendorsRequest(vendors=[_vendor("V-1", "Alpha", tax_id="DE167992023")]), metadata=metadata(token)
+        )
     assert reason_of(tax.value) == "INVALID_TAX_ID"
 
 
 def test_an_iban_other_than_the_masters_is_a_bank_details_change_naming_the_record(running):
     token = running.tenant("acme")
     _stub(running).ImportVendors(
-        pb.ImportVendorsRequest(vendors=[_vendor("V-77", "Schwarzwald Bürobedarf GmbH & Co. KG",
-                                                 tax_id=SCHWARZWALD.tax_id, iban=OTHER_IBAN)]),
+        pb.ImportVendorsRequest(
+            vendors=[
+                _vendor("V-77", "Schwarzwald Bürobedarf GmbH & Co. KG", tax_id=SCHWARZWALD.tax_id, iban=OTHER_IBAN)
+            ]
+        ),
         metadata=metadata(token),
     )
     done = _upload(running, token, generate_invoice(500, vendor=SCHWARZWALD), "bank")
@@ -136,14 +150,21 @@ def test_an_iban_other_than_the_masters_is_a_bank_details_change_naming_the_reco
     # The review page gets the record beside the invoice, its IBAN masked but for the last 4.
     match = review.GetReviewTask(review_pb.GetReviewTaskRequest(name=task.name), metadata=alice).vendor_match
     assert match.master_exists and match.matched_by == "tax_id"
-    assert match.vendor.vendor_id == "V-77" and match.vendor.iban.endswith("3000") and OTHER_IBAN not in match.vendor.iban
+    assert (
+        match.vendor.vendor_id == "V-77" and match.vendor.iban.endswith("3000") and OTHER_IBAN not in match.vendor.iban
+    )
 
 
 def test_the_masters_iban_is_no_change(running):
     token = running.tenant("acme")
     _stub(running).ImportVendors(
-        pb.ImportVendorsRequest(vendors=[_vendor("V-77", "Schwarzwald Bürobedarf GmbH & Co. KG",
-                                                 tax_id=SCHWARZWALD.tax_id, iban=SCHWARZWALD.iban)]),
+        pb.ImportVendorsRequest(
+            vendors=[
+                _vendor(
+                    "V-77", "Schwarzwald Bürobedarf GmbH & Co. KG", tax_id=SCHWARZWALD.tax_id, iban=SCHWARZWALD.iban
+                )
+            ]
+        ),
         metadata=metadata(token),
     )
     done = _upload(running, token, generate_invoice(500, vendor=SCHWARZWALD), "same")
@@ -158,7 +179,9 @@ def test_an_unknown_vendor_is_reviewed_only_where_there_is_a_master(running):
 
     with_master = running.tenant("mastered")
     _stub(running).ImportVendors(
-        pb.ImportVendorsRequest(vendors=[_vendor("V-1", "Schwarzwald Bürobedarf GmbH & Co. KG", tax_id=SCHWARZWALD.tax_id)]),
+        pb.ImportVendorsRequest(
+            vendors=[_vendor("V-1", "Schwarzwald Bürobedarf GmbH & Co. KG", tax_id=SCHWARZWALD.tax_id)]
+        ),
         metadata=metadata(with_master),
     )
     done = _upload(running, with_master, generate_invoice(501, vendor=NORDLICHT), "mastered")

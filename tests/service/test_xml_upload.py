@@ -33,8 +33,7 @@ XXE = b"""<?xml version="1.0"?>
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n'
     + b"".join(
-        b'<!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-        for i in range(1, 10)
+        b'<!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
     )
     + b"]>\n<Invoice>&lol9;</Invoice>\n"
 )
@@ -44,9 +43,7 @@ OVERSIZE = b"<Invoice>" + b" " * 2_100_000 + b"</Invoice>"  # the suite accepts 
 def upload_xml(stub: pb_grpc.IngestServiceStub, token: str, data: bytes, *, request_id: str) -> pb.Document:
     def parts() -> Iterator[pb.UploadDocumentRequest]:
         yield pb.UploadDocumentRequest(
-            metadata=pb.UploadMetadata(
-                request_id=request_id, filename="invoice.xml", content_type="application/xml"
-            )
+            metadata=pb.UploadMetadata(request_id=request_id, filename="invoice.xml", content_type="application/xml")
         )
         for start in range(0, len(data), CHUNK):
             yield pb.UploadDocumentRequest(chunk=data[start : start + CHUNK])
@@ -83,7 +80,8 @@ def einvoice_pdf(seed: int) -> tuple[bytes, bytes]:
     invoice = generate_invoice(seed, layout=0, language="de", credit_note=False)
     fields = {
         name: ExtractedField(value=f"{value:.2f}" if isinstance(value, float) else str(value), confidence=1.0)
-        for name, value in invoice.truth.items() if name in HEADER_FIELDS
+        for name, value in invoice.truth.items()
+        if name in HEADER_FIELDS
     }
     xml = to_cii(Extraction(fields=fields))
     return facturx.generate_from_binary(invoice.pdf, xml, check_xsd=False), xml
@@ -147,10 +145,14 @@ def test_an_approved_e_invoice_is_exported_as_cii_xml(running):
     assert response.document.state == pb.DOCUMENT_STATE_APPROVED, list(response.document.review_reasons)
     # Nobody reviewed it, yet it teaches: a labelled example marked as the e-invoice's, and the vendor's layout.
     with running.suite.db.transaction() as session:
-        example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == name.split("/")[1]))
+        example = session.scalar(
+            select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == name.split("/")[1])
+        )
         assert example is not None and example.source == "einvoice" and example.reviewer == ""
         assert {"invoice_number", "total_gross", "iban"} <= set(example.confirmed_fields)
-        assert session.scalar(select(tables.VendorTemplateRecord).where(tables.VendorTemplateRecord.tenant_id == "acme"))
+        assert session.scalar(
+            select(tables.VendorTemplateRecord).where(tables.VendorTemplateRecord.tenant_id == "acme")
+        )
     exported = stub.ExportDocument(
         pb.ExportDocumentRequest(name=name, request_id="x-1", format=pb.EXPORT_FORMAT_CII_XML), metadata=metadata(token)
     )

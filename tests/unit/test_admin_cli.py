@@ -45,8 +45,17 @@ def _one_error_line(err: str) -> str:
 
 def test_users_add_list_passwd_disable_round_trip(docai) -> None:
     run, home = docai
-    code, out, err = run("users", "add", "alice@acme", "--tenant", "acme", "--role", "reviewer", "--password-stdin",
-                         stdin="first-password\n")
+    code, out, err = run(
+        "users",
+        "add",
+        "alice@acme",
+        "--tenant",
+        "acme",
+        "--role",
+        "reviewer",
+        "--password-stdin",
+        stdin="first-password\n",
+    )
     assert (code, err) == (0, "") and "alice@acme" in out and "reviewer" in out
     store = UserStore(home / DB_NAME)
     assert store.verify("alice@acme", "first-password").role == "reviewer"
@@ -82,23 +91,41 @@ def test_users_add_list_passwd_disable_round_trip(docai) -> None:
 @pytest.mark.parametrize(
     ("args", "stdin", "expected"),
     [
-        (("users", "passwd", "bob", "--password-stdin"), "long-enough\n",
-         'error: NOT_FOUND USER_NOT_FOUND: no user "bob" (see docai users list)'),
+        (
+            ("users", "passwd", "bob", "--password-stdin"),
+            "long-enough\n",
+            'error: NOT_FOUND USER_NOT_FOUND: no user "bob" (see docai users list)',
+        ),
         (("users", "disable", "bob"), "", 'error: NOT_FOUND USER_NOT_FOUND: no user "bob" (see docai users list)'),
-        (("users", "add", "bob@x", "--tenant", "nope", "--role", "admin", "--password-stdin"), "long-enough\n",
-         "error: NOT_FOUND TENANT_NOT_FOUND: "),
-        (("users", "add", "bob@acme", "--tenant", "acme", "--role", "admin", "--password-stdin"), "short\n",
-         "error: INVALID_ARGUMENT PASSWORD_TOO_SHORT: "),
-        (("users", "add", "bob@acme", "--tenant", "acme", "--role", "admin"), "",  # stdin is no terminal
-         "error: INVALID_ARGUMENT PASSWORD_REQUIRED: "),
-        (("users", "add", "b", "--tenant", "acme", "--role", "admin", "--password-stdin"), "long-enough\n",
-         "error: INVALID_ARGUMENT: username must be"),
+        (
+            ("users", "add", "bob@x", "--tenant", "nope", "--role", "admin", "--password-stdin"),
+            "long-enough\n",
+            "error: NOT_FOUND TENANT_NOT_FOUND: ",
+        ),
+        (
+            ("users", "add", "bob@acme", "--tenant", "acme", "--role", "admin", "--password-stdin"),
+            "short\n",
+            "error: INVALID_ARGUMENT PASSWORD_TOO_SHORT: ",
+        ),
+        (
+            ("users", "add", "bob@acme", "--tenant", "acme", "--role", "admin"),
+            "",  # stdin is no terminal
+            "error: INVALID_ARGUMENT PASSWORD_REQUIRED: ",
+        ),
+        (
+            ("users", "add", "b", "--tenant", "acme", "--role", "admin", "--password-stdin"),
+            "long-enough\n",
+            "error: INVALID_ARGUMENT: username must be",
+        ),
         (("tokens", "revoke", "999"), "", "error: NOT_FOUND TOKEN_NOT_FOUND: no token 999"),
         (("tokens", "list", "globex"), "", "error: NOT_FOUND TENANT_NOT_FOUND: no tenant globex"),
         (("tenants", "create", "acme"), "", "error: ALREADY_EXISTS TENANT_EXISTS: tenant acme exists"),
         (("tenants", "thresholds", "acme", "--set", "field_confidence=[1"), "", "error: INVALID_ARGUMENT: "),
-        (("eval-compare", "missing-a.json", "missing-b.json", "--data", "."), "",
-         "error: No such file or directory: missing-a.json"),
+        (
+            ("eval-compare", "missing-a.json", "missing-b.json", "--data", "."),
+            "",
+            "error: No such file or directory: missing-a.json",
+        ),
     ],
 )
 def test_a_failed_command_prints_one_line_and_exits_non_zero(docai, args, stdin, expected) -> None:
@@ -110,9 +137,20 @@ def test_a_failed_command_prints_one_line_and_exits_non_zero(docai, args, stdin,
 
 def test_a_user_that_exists_is_not_overwritten(docai) -> None:
     run, home = docai
-    run("users", "add", "carol@acme", "--tenant", "acme", "--role", "approver", "--password-stdin", stdin="carol-pass-1\n")
-    code, _, err = run("users", "add", "carol@acme", "--tenant", "acme", "--role", "admin", "--password-stdin",
-                       stdin="carol-pass-2\n")
+    run(
+        "users",
+        "add",
+        "carol@acme",
+        "--tenant",
+        "acme",
+        "--role",
+        "approver",
+        "--password-stdin",
+        stdin="carol-pass-1\n",
+    )
+    code, _, err = run(
+        "users", "add", "carol@acme", "--tenant", "acme", "--role", "admin", "--password-stdin", stdin="carol-pass-2\n"
+    )
     assert code == 2 and _one_error_line(err).startswith('error: ALREADY_EXISTS USER_EXISTS: user "carol@acme" exists')
     assert UserStore(home / DB_NAME).verify("carol@acme", "carol-pass-1").role == "approver"
 
@@ -185,10 +223,20 @@ def test_a_failed_subprocess_call_prints_no_traceback(tmp_path: Path) -> None:
     env.pop("DOCAI_DATABASE_URL", None)
     for args, expected in (
         (["users", "passwd", "bob", "--password-stdin"], "error: FAILED_PRECONDITION NO_SUITE_HOME: "),
-        (["eval", "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "r.json")], "error: INVALID_ARGUMENT NO_DOCUMENTS: "),
+        (
+            ["eval", "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "r.json")],
+            "error: INVALID_ARGUMENT NO_DOCUMENTS: ",
+        ),
     ):
-        done = subprocess.run([sys.executable, "-m", "docai.services.cli", *args], env=env, input="long-enough\n",
-                              capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "docai.services.cli", *args],
+            env=env,
+            input="long-enough\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode != 0 and done.stdout == ""
         assert _one_error_line(done.stderr).startswith(expected)
 

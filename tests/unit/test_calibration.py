@@ -31,7 +31,9 @@ def _over_confident(n: int, *, seed: int = 0) -> list[tuple[float, bool]]:
 
 def test_isotonic_fit_maps_over_confident_scores_down_and_rare_fields_use_the_pooled_map():
     honest = [(c, random.Random(i).random() < c) for i, c in enumerate(x / 400 for x in range(400))]
-    calibrator = fit_calibrator({"iban": _over_confident(400), "currency": honest, "bic": _over_confident(10)}, min_support=50)
+    calibrator = fit_calibrator(
+        {"iban": _over_confident(400), "currency": honest, "bic": _over_confident(10)}, min_support=50
+    )
     assert set(calibrator.fields) == {"iban", "currency"} and calibrator.pooled is not None
     assert 0.35 < calibrator.apply("iban", 0.95) < 0.65  # says 0.95, right half the time
     raw_ece = expected_calibration_error(_over_confident(400))
@@ -68,8 +70,15 @@ def test_straight_through_finds_the_lowest_threshold_that_keeps_the_precision():
         "e": _fields((0.50, False)),
     }
     result = straight_through(documents, precision=0.97)
-    assert result == {"threshold": 0.80, "rate": 0.8, "precision": 36 / 37, "straight_through": 4, "missed": 0,
-                      "documents": 5, "target": 0.97}
+    assert result == {
+        "threshold": 0.80,
+        "rate": 0.8,
+        "precision": 36 / 37,
+        "straight_through": 4,
+        "missed": 0,
+        "documents": 5,
+        "target": 0.97,
+    }
     strict = straight_through(documents, precision=0.995)
     assert (strict["threshold"], strict["straight_through"], strict["precision"]) == (0.95, 2, 1.0)
     never = straight_through({"x": {"iban": (0.9, False)}}, precision=0.995)
@@ -90,8 +99,9 @@ def test_straight_through_holds_back_a_missing_required_field_and_counts_other_m
 
 
 def test_save_load_round_trip_is_plain_json_and_a_missing_file_is_the_identity(tmp_path: Path):
-    calibrator = fit_calibrator({"iban": _over_confident(200), "total_gross": _over_confident(200, seed=3)},
-                                meta={"seeds": "700000..700199"})
+    calibrator = fit_calibrator(
+        {"iban": _over_confident(200), "total_gross": _over_confident(200, seed=3)}, meta={"seeds": "700000..700199"}
+    )
     path = tmp_path / "calibration.json"
     calibrator.save(path)
     data = json.loads(path.read_text())
@@ -114,8 +124,10 @@ def test_apply_to_calibrates_a_copy_of_an_extraction():
     from docai.schemas.invoice import ExtractedField, Extraction, LineItem
 
     calibrator = fit_calibrator({"iban": _over_confident(200)})
-    extraction = Extraction(fields={"iban": ExtractedField(value="DE89", confidence=0.95)},
-                            line_items=[LineItem(fields={"amount": ExtractedField(value="1.00", confidence=0.95)})])
+    extraction = Extraction(
+        fields={"iban": ExtractedField(value="DE89", confidence=0.95)},
+        line_items=[LineItem(fields={"amount": ExtractedField(value="1.00", confidence=0.95)})],
+    )
     calibrated = calibrator.apply_to(extraction)
     assert calibrated.fields["iban"].confidence < 0.7 and extraction.fields["iban"].confidence == 0.95
     assert calibrated.line_items[0].fields["amount"].confidence == pytest.approx(calibrator.pooled(0.95), abs=1e-4)
@@ -135,8 +147,15 @@ def test_calibrate_reads_held_out_invoices_and_writes_the_file(tmp_path: Path):
 
     settings = Settings(home=tmp_path / "home", backend="fake", adapter="none")
     out = tmp_path / "calibration.json"
-    result = calibrate_directory(data=data, out=out, settings=settings, backend=scripted_backend(half_right),
-                                 path="generative", min_support=3, report=tmp_path / "raw.json")
+    result = calibrate_directory(
+        data=data,
+        out=out,
+        settings=settings,
+        backend=scripted_backend(half_right),
+        path="generative",
+        min_support=3,
+        report=tmp_path / "raw.json",
+    )
     assert result["documents"] == 3 and "invoice_date" in result["fitted_fields"]
     assert json.loads((tmp_path / "raw.json").read_text())["documents"] == 3
     calibrator = Calibrator.load(out)

@@ -25,7 +25,9 @@ HUGE = "A" * 2_000_000
 
 def _result(text: str, logprob: float, *, start: int | None = None) -> GenerationResult:
     at = text.find('"A"') + 1 if start is None else start
-    return GenerationResult(text=text, tokens=[TokenInfo(text="A", logprob=logprob, start=at, end=at + 1)], model="fake")
+    return GenerationResult(
+        text=text, tokens=[TokenInfo(text="A", logprob=logprob, start=at, end=at + 1)], model="fake"
+    )
 
 
 FUZZ: dict[str, object] = {
@@ -46,7 +48,7 @@ FUZZ: dict[str, object] = {
     "nan": "NaN",
     "surrogates": '{"vendor_name": "\\ud800\\udfff\\ud800", "invoice_number": "\\u0000"}',
     "bad-checksum-fields": '{"iban": "DE00 1234 5678 9012 3456 78", "total_gross": "9999999999999999999", '
-                           '"vendor_tax_id": "DE000000000", "vendor_name": "A"}',
+    '"vendor_tax_id": "DE000000000", "vendor_name": "A"}',
     "duplicate-keys": '{"vendor_name": "A", "vendor_name": "Q", "vendor_name": "B"}',
     "nul-bytes": "\x00" * 1000,
     "overflowing-logprob": _result('{"vendor_name": "A", "invoice_number": "A"}', 1000.0),
@@ -74,7 +76,10 @@ def test_the_reader_survives_any_model_output(answer):
 
 def test_only_one_letter_among_those_offered_counts():
     counts = {"vendor_name": 3, "invoice_number": 2}
-    assert read_letters('{"vendor_name": "B", "invoice_number": "A"}', counts) == {"vendor_name": 1, "invoice_number": 0}
+    assert read_letters('{"vendor_name": "B", "invoice_number": "A"}', counts) == {
+        "vendor_name": 1,
+        "invoice_number": 0,
+    }
     assert read_letters('{"vendor_name": "AB", "invoice_number": ""}', counts) == {}
     assert read_letters('{"vendor_name": "D", "invoice_number": "C"}', counts) == {}
     assert read_letters("[" * 100_000, counts) == {}
@@ -114,10 +119,22 @@ def test_the_pipeline_worker_finishes_every_document_whatever_the_model_says(tmp
     ids = []
     for seed in (0, 1, 5):  # each puts a question to the model
         pdf = generate_invoice(seed).pdf
-        ids.append(store.create(tenant_id="acme", request_id=f"r{seed}", filename="a.pdf", external_id="", data=pdf,
-                                parsed=parse_pdf(pdf)).id)
-    pipeline = Pipeline(db=db, extract=lambda parsed, *, tenant_id, adapter=None: reader.extract(parsed),
-                        policy=RoutingPolicy.default(), memory=VendorMemoryStore(db))
+        ids.append(
+            store.create(
+                tenant_id="acme",
+                request_id=f"r{seed}",
+                filename="a.pdf",
+                external_id="",
+                data=pdf,
+                parsed=parse_pdf(pdf),
+            ).id
+        )
+    pipeline = Pipeline(
+        db=db,
+        extract=lambda parsed, *, tenant_id, adapter=None: reader.extract(parsed),
+        policy=RoutingPolicy.default(),
+        memory=VendorMemoryStore(db),
+    )
     while pipeline.process_next():
         pass
     assert len(backend.requests) == len(ids)  # one model call per document: no crash, no retry

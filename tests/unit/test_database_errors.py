@@ -72,8 +72,12 @@ def test_a_database_that_refuses_connections_is_unavailable():
 
 
 def test_other_errors_are_left_alone(tmp_path):
-    exc = _raised(f"sqlite:///{tmp_path / 'x.db'}", "CREATE TABLE t (x INTEGER UNIQUE)", "INSERT INTO t VALUES (1)",
-                  "INSERT INTO t VALUES (1)")
+    exc = _raised(
+        f"sqlite:///{tmp_path / 'x.db'}",
+        "CREATE TABLE t (x INTEGER UNIQUE)",
+        "INSERT INTO t VALUES (1)",
+        "INSERT INTO t VALUES (1)",
+    )
     assert isinstance(exc, IntegrityError)
     assert database_error(exc) is None
     assert database_error(ValueError("x")) is None

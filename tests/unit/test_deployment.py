@@ -200,8 +200,9 @@ def test_a_worker_loads_the_champion_the_api_promoted(tmp_path):
     api_side = AdapterRegistry(tmp_path / "adapters", base_model=BASE, shipped=None)
     second = api_side.register("extraction", make_adapter(tmp_path / "b", seed=1))
     api_side.promote("extraction", second.version)
-    api_side.promote("extraction", api_side.register("extraction", make_adapter(tmp_path / "c", seed=2)).version,
-                     tenant="acme")
+    api_side.promote(
+        "extraction", api_side.register("extraction", make_adapter(tmp_path / "c", seed=2)).version, tenant="acme"
+    )
     assert sorted(watch.check(), key=str) == sorted([None, "acme"], key=str)
     assert {"champion", "extraction@v0001", "champion@acme"} <= set(backend.adapters())
     assert watch.check() == []

@@ -25,9 +25,16 @@ S = DocumentState
 @pytest.mark.parametrize(
     ("current", "new"),
     [
-        (S.RECEIVED, S.PARSED), (S.PARSED, S.EXTRACTED), (S.EXTRACTED, S.ROUTED), (S.ROUTED, S.APPROVED),
-        (S.ROUTED, S.IN_REVIEW), (S.PARSED, S.FAILED), (S.IN_REVIEW, S.APPROVED), (S.IN_REVIEW, S.REJECTED),
-        (S.APPROVED, S.IN_REVIEW), (S.APPROVED, S.EXPORTED),
+        (S.RECEIVED, S.PARSED),
+        (S.PARSED, S.EXTRACTED),
+        (S.EXTRACTED, S.ROUTED),
+        (S.ROUTED, S.APPROVED),
+        (S.ROUTED, S.IN_REVIEW),
+        (S.PARSED, S.FAILED),
+        (S.IN_REVIEW, S.APPROVED),
+        (S.IN_REVIEW, S.REJECTED),
+        (S.APPROVED, S.IN_REVIEW),
+        (S.APPROVED, S.EXPORTED),
     ],
 )
 def test_the_moves_the_services_make_are_allowed(current: DocumentState, new: DocumentState) -> None:
@@ -37,8 +44,14 @@ def test_the_moves_the_services_make_are_allowed(current: DocumentState, new: Do
 
 @pytest.mark.parametrize(
     ("current", "new"),
-    [(S.EXPORTED, S.IN_REVIEW), (S.REJECTED, S.APPROVED), (S.FAILED, S.PARSED), (S.PARSED, S.APPROVED),
-     (S.IN_REVIEW, S.EXPORTED), (S.APPROVED, S.APPROVED)],
+    [
+        (S.EXPORTED, S.IN_REVIEW),
+        (S.REJECTED, S.APPROVED),
+        (S.FAILED, S.PARSED),
+        (S.PARSED, S.APPROVED),
+        (S.IN_REVIEW, S.EXPORTED),
+        (S.APPROVED, S.APPROVED),
+    ],
 )
 def test_other_moves_are_a_bug(current: DocumentState, new: DocumentState) -> None:
     assert not can_move(current, new)
@@ -58,7 +71,8 @@ def test_review_task_states_keep_their_stored_values() -> None:
 
 def test_review_summary_is_code_and_field() -> None:
     assert review_summary([{"code": "REOPENED", "detail": "x"}, {"code": "LOW_CONFIDENCE", "field": "iban"}]) == [
-        "REOPENED", "LOW_CONFIDENCE:iban",
+        "REOPENED",
+        "LOW_CONFIDENCE:iban",
     ]
 
 
@@ -87,5 +101,6 @@ def test_a_person_changing_the_iban_or_the_bic_needs_a_second_person() -> None:
     assert awaits_second_person(**waiting, second_approver="")
     assert awaits_second_person(**waiting, second_approver="ann")
     assert not awaits_second_person(**waiting, second_approver="bob")
-    assert not awaits_second_person(needs_second_approval=False, changed_fields=["total_gross"], reviewer="ann",
-                                    second_approver="")
+    assert not awaits_second_person(
+        needs_second_approval=False, changed_fields=["total_gross"], reviewer="ann", second_approver=""
+    )

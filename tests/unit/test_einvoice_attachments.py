@@ -71,8 +71,7 @@ XXE = b"""<?xml version="1.0"?>
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n'
     + b"".join(
-        b'<!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-        for i in range(1, 10)
+        b'<!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
     )
     + b"]>\n<Invoice>&lol9;</Invoice>\n"
 )
@@ -263,9 +262,7 @@ def test_broken_attachment_structures_are_skipped(catalog: bytes, extra: list[by
 
 
 def test_a_file_specification_without_an_embedded_stream_is_unreadable() -> None:
-    doc = parse_pdf(
-        hand_pdf(b"/AF [6 0 R]", [b"<< /Type /Filespec /F (factur-x.xml) /EF << /F 99 0 R >> >>"])
-    )
+    doc = parse_pdf(hand_pdf(b"/AF [6 0 R]", [b"<< /Type /Filespec /F (factur-x.xml) /EF << /F 99 0 R >> >>"]))
     assert_pages_read(doc, "Invoice 42")
     assert doc.einvoice is not None
     assert (doc.einvoice.filename, doc.einvoice.error) == ("factur-x.xml", "ATTACHMENT_UNREADABLE")
@@ -280,7 +277,9 @@ def upload(data: bytes, content_type: str = "application/xml", **limits: int) ->
 
 def test_a_cii_upload_is_an_xml_only_document_with_its_rendering_as_pages() -> None:
     doc = upload(written("factur-x"))
-    assert doc.xml_only and doc.einvoice is not None and (doc.einvoice.filename, doc.einvoice.error) == ("invoice.xml", "")
+    assert (
+        doc.xml_only and doc.einvoice is not None and (doc.einvoice.filename, doc.einvoice.error) == ("invoice.xml", "")
+    )
     assert "<ram:ID>INV-2025-042</ram:ID>" in doc.einvoice.xml
     assert doc.pages and "INV-2025-042" in doc.text  # the review page shows the rendering, the reader reads it
 

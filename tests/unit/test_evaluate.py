@@ -25,7 +25,9 @@ def test_report_has_the_contract_fields_and_scores_a_perfect_and_a_wrong_reader(
 
     settings = Settings(home=tmp_path / "home", backend="fake", adapter="none")
     out = tmp_path / "report.json"
-    report = evaluate_directory(data=data, out=out, settings=settings, backend=scripted_backend(perfect), path="generative")
+    report = evaluate_directory(
+        data=data, out=out, settings=settings, backend=scripted_backend(perfect), path="generative"
+    )
     written = json.loads(out.read_text())
     assert written["documents"] == 2 and written["complete"] is True
     assert set(written) >= {"micro_f1", "fields", "document_exact_rate", "latency_s", "model", "adapter", "predictions"}
@@ -34,7 +36,10 @@ def test_report_has_the_contract_fields_and_scores_a_perfect_and_a_wrong_reader(
     assert report["micro_f1"] > 0.9
 
     wrong = evaluate_directory(
-        data=data, out=out, settings=settings, backend=scripted_backend(lambda request: '{"invoice_number": "X-0"}'),
+        data=data,
+        out=out,
+        settings=settings,
+        backend=scripted_backend(lambda request: '{"invoice_number": "X-0"}'),
         path="generative",
     )
     assert wrong["micro_f1"] < 0.2
@@ -46,8 +51,14 @@ def test_resume_reads_only_what_an_unfinished_report_lacks(tmp_path: Path):
     write_corpus(data, count=3, seed=4)
     settings = Settings(home=tmp_path / "home", backend="fake", adapter="none")
     out = tmp_path / "report.json"
-    first = evaluate_directory(data=data, out=out, settings=settings, limit=2, path="generative",
-                               backend=scripted_backend(lambda request: '{"invoice_number": "FIRST"}'))
+    first = evaluate_directory(
+        data=data,
+        out=out,
+        settings=settings,
+        limit=2,
+        path="generative",
+        backend=scripted_backend(lambda request: '{"invoice_number": "FIRST"}'),
+    )
     unfinished = {**first, "complete": False}
     out.write_text(json.dumps(unfinished))
     seen: list[str] = []
@@ -56,14 +67,16 @@ def test_resume_reads_only_what_an_unfinished_report_lacks(tmp_path: Path):
         seen.append(request.messages[-1]["content"])
         return '{"invoice_number": "SECOND"}'
 
-    report = evaluate_directory(data=data, out=out, settings=settings, backend=scripted_backend(second), resume=True,
-                                path="generative")
+    report = evaluate_directory(
+        data=data, out=out, settings=settings, backend=scripted_backend(second), resume=True, path="generative"
+    )
     assert len(seen) == 1 and report["complete"] is True
     numbers = {key: p.get("invoice_number") for key, p in report["predictions"].items()}
     assert numbers == {"0000.pdf": "FIRST", "0001.pdf": "FIRST", "0002.pdf": "SECOND"}
     # A finished report is never resumed: everything is read again.
-    again = evaluate_directory(data=data, out=out, settings=settings, backend=scripted_backend(second), resume=True,
-                               path="generative")
+    again = evaluate_directory(
+        data=data, out=out, settings=settings, backend=scripted_backend(second), resume=True, path="generative"
+    )
     # A report of another path is not resumed either.
     assert _unfinished_report_path(out) == "generative"
     assert len(seen) == 4 and {p.get("invoice_number") for p in again["predictions"].values()} == {"SECOND"}
@@ -103,20 +116,24 @@ def test_report_records_path_confidences_calibration_straight_through_and_folder
         return answer_from_truth({k: v for k, v in truth.items() if not k.startswith("_")})
 
     settings = Settings(home=tmp_path / "home", backend="fake", adapter="none")
-    report = evaluate_directory(data=data, out=tmp_path / "r.json", settings=settings, backend=scripted_backend(perfect),
-                                path="generative")
+    report = evaluate_directory(
+        data=data, out=tmp_path / "r.json", settings=settings, backend=scripted_backend(perfect), path="generative"
+    )
     keys = {"a/0000.pdf", "a/0001.pdf", "b/0000.pdf"}
     assert report["path"] == "generative" and report["paths"] == dict.fromkeys(keys, "page")
     assert set(report["confidences"]) == keys
     assert all(0.0 <= c <= 1.0 for conf in report["confidences"].values() for c in conf.values())
     assert report["confidences"]["a/0000.pdf"]["invoice_number"] == 1.0  # the fake's tokens are certain
-    assert report["calibration"]["_all"]["support"] == sum(report["fields"][f]["tp"] + report["fields"][f]["fp"]
-                                                           for f in report["fields"])
+    assert report["calibration"]["_all"]["support"] == sum(
+        report["fields"][f]["tp"] + report["fields"][f]["fp"] for f in report["fields"]
+    )
     assert set(report["calibration"]["invoice_number"]) == {"ece", "support"}
     assert set(report["straight_through"]) >= {"threshold", "rate", "precision", "documents"}
     assert report["straight_through"]["documents"] == 3
-    assert report["per_folder"] == {"a": {"micro_f1": report["per_folder"]["a"]["micro_f1"], "documents": 2},
-                                    "b": {"micro_f1": report["per_folder"]["b"]["micro_f1"], "documents": 1}}
+    assert report["per_folder"] == {
+        "a": {"micro_f1": report["per_folder"]["a"]["micro_f1"], "documents": 2},
+        "b": {"micro_f1": report["per_folder"]["b"]["micro_f1"], "documents": 1},
+    }
     assert report["per_folder"]["a"]["micro_f1"] > 0.9
     assert set(report["line_items"]) >= {"precision", "recall", "f1", "support", "cells"}
     assert set(report["stages_mean_s"]) >= {"parse_s", "prefill_s", "decode_s", "validation_s"}
@@ -132,8 +149,9 @@ def test_reader_path_applies_the_calibration_file_and_reports_the_path_it_read_b
     # Right half the time whatever the raw score: every calibrated confidence is 0.5.
     fit_calibrator({"invoice_number": [(0.9, True), (0.9, False)] * 30}).save(calibration)
     settings = Settings(home=tmp_path / "home", backend="fake", adapter="none", calibration_path=calibration)
-    report = evaluate_directory(data=data, out=tmp_path / "r.json", settings=settings,
-                                backend=scripted_backend(lambda request: "{}"))
+    report = evaluate_directory(
+        data=data, out=tmp_path / "r.json", settings=settings, backend=scripted_backend(lambda request: "{}")
+    )
     assert report["path"] == "reader" and set(report["paths"].values()) == {"page"}
     assert report["calibration_file"] == str(calibration)
     confidences = {c for doc in report["confidences"].values() for c in doc.values()}
@@ -166,4 +184,6 @@ def test_an_unknown_path_is_a_clear_error(tmp_path: Path):
     write_corpus(data, count=1, seed=3)
     settings = Settings(home=tmp_path / "home", backend="fake", adapter="none")
     with pytest.raises(InvalidArgumentError, match="unknown extraction path"):
-        evaluate_directory(data=data, out=None, settings=settings, backend=scripted_backend(lambda r: "{}"), path="oracle")
+        evaluate_directory(
+            data=data, out=None, settings=settings, backend=scripted_backend(lambda r: "{}"), path="oracle"
+        )

@@ -77,9 +77,16 @@ def test_a_value_copied_from_the_example_is_dropped():
     from docai.services.extraction.prompt import FewShotExample
 
     # The example's invoice number and date are not on this page; the total is, and stays.
-    example = FewShotExample(document_text="Invoice RE-0999 ...", answer={"invoice_number": "RE-0999", "invoice_date": "01.02.2025",
-                                                                          "total_gross": "1.234,56"})
-    answer = {"invoice_number": "RE-0999", "invoice_date": "01.02.2025", "total_gross": "1.234,56", "iban": "DE89370400440532013000"}
+    example = FewShotExample(
+        document_text="Invoice RE-0999 ...",
+        answer={"invoice_number": "RE-0999", "invoice_date": "01.02.2025", "total_gross": "1.234,56"},
+    )
+    answer = {
+        "invoice_number": "RE-0999",
+        "invoice_date": "01.02.2025",
+        "total_gross": "1.234,56",
+        "iban": "DE89370400440532013000",
+    }
     extractor = Extractor(backend=FakeTextGenerator(lambda request: _result(answer)))
     read = extractor.extract(_document(), adapter=None, examples=[example]).extraction.fields
     assert set(read) == {"total_gross", "iban"}  # the IBAN is not on the page either, but no example gave it

@@ -28,7 +28,9 @@ MUG = Product(
 def service(tmp_path: Path) -> DescriptionService:
     backend = FakeTextGenerator(lambda request: "Krus Mug. Stoneware, 350 ml. White.")
     return DescriptionService(
-        backend=backend, brands=BrandBook.load(), feedback=FeedbackStore(tmp_path / "feedback"),
+        backend=backend,
+        brands=BrandBook.load(),
+        feedback=FeedbackStore(tmp_path / "feedback"),
         limits=GenerationLimits(max_raw_text_chars=200, max_batch=3),
     )
 
@@ -47,7 +49,12 @@ def test_invented_text_is_flagged_not_returned_as_good(tmp_path):
     service = DescriptionService(backend=backend, brands=BrandBook.load(), feedback=FeedbackStore(tmp_path))
     card = service.generate(MUG, brand_id="nordkraft", tenant_id="t").scorecard
     assert not card.passed and not card.grounded
-    assert {v.kind for v in card.errors()} >= {"ungrounded_material", "ungrounded_number", "ungrounded_colour", "banned_claim"}
+    assert {v.kind for v in card.errors()} >= {
+        "ungrounded_material",
+        "ungrounded_number",
+        "ungrounded_colour",
+        "banned_claim",
+    }
 
 
 def test_huge_raw_text_is_cut_and_said_so(service):
@@ -89,10 +96,17 @@ def test_feedback_is_idempotent_durable_and_becomes_training_data(service, tmp_p
         service.submit_feedback(tenant_id="t", request_id="f1", description=described.name, verdict="rejected")
     # A new store (a restart) reads the file back: same answer for the retry.
     reopened = FeedbackStore(tmp_path / "feedback")
-    assert reopened.submit(
-        tenant_id="t", brand="nordkraft", description_id="d1", verdict="edited", request_id="f1",
-        edited_text=edit["edited_text"],
-    ).id == first.id
+    assert (
+        reopened.submit(
+            tenant_id="t",
+            brand="nordkraft",
+            description_id="d1",
+            verdict="edited",
+            request_id="f1",
+            edited_text=edit["edited_text"],
+        ).id
+        == first.id
+    )
     with open(tmp_path / "feedback" / "nordkraft.jsonl", "a") as torn:
         torn.write('{"id": "half')
     assert len(FeedbackStore(tmp_path / "feedback").records("nordkraft")) == 1

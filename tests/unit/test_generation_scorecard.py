@@ -31,7 +31,9 @@ def kinds(card) -> list[tuple[str, str]]:
 
 
 def test_grounded_text_passes(brands):
-    card = score_description("Krus Mug. Stoneware, 350 ml. White. Dishwasher safe.", product=MUG, brand=brands.get("nordkraft"))
+    card = score_description(
+        "Krus Mug. Stoneware, 350 ml. White. Dishwasher safe.", product=MUG, brand=brands.get("nordkraft")
+    )
     assert card.passed and card.grounded
     assert kinds(card) == []
 
@@ -68,12 +70,16 @@ def test_a_negated_source_claim_does_not_ground_the_claim(brands):
     card = score_description("Pan. Cast iron, 2 kg. Dishwasher safe.", product=pan, brand=brands.get("nordkraft"))
     assert ("ungrounded_claim", "Dishwasher safe") in kinds(card)
     assert "contradicts" in next(v.detail for v in card.violations if v.kind == "ungrounded_claim")
-    assert score_description("Pan. Cast iron, 2 kg. Not dishwasher safe.", product=pan, brand=brands.get("nordkraft")).passed
+    assert score_description(
+        "Pan. Cast iron, 2 kg. Not dishwasher safe.", product=pan, brand=brands.get("nordkraft")
+    ).passed
 
 
 def test_number_words_and_parts_of_materials_are_grounded(brands):
     jacket = product(material="recycled nylon", pockets="3", weight="420 g", colour="mint green")
-    card = score_description("Jacket. Recycled nylon, 420 g. Three pockets. Mint.", product=jacket, brand=brands.get("nordkraft"))
+    card = score_description(
+        "Jacket. Recycled nylon, 420 g. Three pockets. Mint.", product=jacket, brand=brands.get("nordkraft")
+    )
     assert card.grounded, kinds(card)
     four = score_description("Jacket. Nylon, 420 g. Four pockets.", product=jacket, brand=brands.get("nordkraft"))
     assert ("ungrounded_number", "Four") in kinds(four)
@@ -85,7 +91,9 @@ def test_banned_claims_fail_even_when_the_seller_wrote_them(brands):
         attributes=(ProductAttribute(key="note", value="say it is the best in the world"),),
         raw_text="best in the world mug, lifetime guarantee",
     )
-    card = score_description("Krus Mug. The best in the world. Lifetime guarantee.", product=pushy, brand=brands.get("nordkraft"))
+    card = score_description(
+        "Krus Mug. The best in the world. Lifetime guarantee.", product=pushy, brand=brands.get("nordkraft")
+    )
     assert not card.passed
     assert ("banned_claim", "best in the world") in kinds(card)
     assert ("banned_claim", "Lifetime guarantee") in kinds(card)
@@ -105,7 +113,18 @@ def test_required_fact_missing_fails(brands):
 
 def test_length_and_style_are_warnings(brands):
     long_text = "Krus Mug. Stoneware, 350 ml. White. Dishwasher safe! " + " ".join(
-        f"Made for {moment}." for moment in ["mornings", "evenings", "desks", "kitchens", "offices", "picnics", "studios", "gardens", "porches"]
+        f"Made for {moment}."
+        for moment in [
+            "mornings",
+            "evenings",
+            "desks",
+            "kitchens",
+            "offices",
+            "picnics",
+            "studios",
+            "gardens",
+            "porches",
+        ]
     )
     card = score_description(long_text, product=MUG, brand=brands.get("nordkraft"))
     assert card.passed and not card.length_ok
@@ -134,7 +153,9 @@ def test_units_written_with_hyphens_and_dimension_lists_are_checked(brands):
     assert score_description("Throw. Fleece, 140 cm x 170 cm, 1.3 kg.", product=throw, brand=nordkraft).grounded
     # A bare number in the source does not ground a measurement.
     pockets = product(material="nylon", pockets="3", weight="420 g")
-    assert ("ungrounded_number", "3 l") in kinds(score_description("Pack. Nylon, 420 g, 3 l.", product=pockets, brand=nordkraft))
+    assert ("ungrounded_number", "3 l") in kinds(
+        score_description("Pack. Nylon, 420 g, 3 l.", product=pockets, brand=nordkraft)
+    )
 
 
 def test_a_looping_text_fails(brands):
@@ -145,7 +166,7 @@ def test_a_looping_text_fails(brands):
     # The guard names the third run of the same four words, so decoding rewinds it.
     text = "Cedar Pack. 900 g. 900 g. 900 g. 900 g."
     spans = grounding_guard(product(weight="900 g"), brands.get("nordkraft"))(text)
-    assert spans and text[spans[0][0]:spans[0][1]] == "900 g. 900 g."
+    assert spans and text[spans[0][0] : spans[0][1]] == "900 g. 900 g."
 
 
 def test_origin_claims_need_the_same_place(brands):

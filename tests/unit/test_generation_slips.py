@@ -18,18 +18,31 @@ from docai.training.catalogue import generate_catalogue
 
 def _product(title: str, category: str, **facts: str) -> Product:
     return Product(
-        title=title, category=category,
+        title=title,
+        category=category,
         attributes=tuple(ProductAttribute(key=k.replace("_", " "), value=v) for k, v in facts.items()),
     )
 
 
 BOTTLE = _product(
-    "Tarn Bottle", "bottles", material="tritan", capacity="1000 ml", weight="240 g", colour="teal",
-    features="leak-proof, insulated", origin="made in Portugal",
+    "Tarn Bottle",
+    "bottles",
+    material="tritan",
+    capacity="1000 ml",
+    weight="240 g",
+    colour="teal",
+    features="leak-proof, insulated",
+    origin="made in Portugal",
 )
 KNIFE = _product(
-    "Egg Chef Knife", "kitchen knives", blade="stainless steel", blade_length="22 cm", handle="beech wood",
-    weight="190 g", features="hand-forged", care="hand wash only",
+    "Egg Chef Knife",
+    "kitchen knives",
+    blade="stainless steel",
+    blade_length="22 cm",
+    handle="beech wood",
+    weight="190 g",
+    features="hand-forged",
+    care="hand wash only",
 )
 PACK = _product("Sti Pack", "backpacks", volume="19 l", material="canvas", weight="900 g", colour="white")
 THROW = _product("Nap Throw", "blankets", material="linen", size="140 x 170 cm", weight="1.3 kg", colour="white")
@@ -99,16 +112,30 @@ def test_no_catalogue_target_or_brand_example_trips_the_checks(brands):
 
 def test_slips_fail_the_scorecard_and_the_guard_rewinds_them(brands):
     nordkraft, sunny = brands.get("nordkraft"), brands.get("sunny-days")
-    card = score_description("Egg Chef Knife. Stainless steel blade, 22 cm high. 190 g.", product=KNIFE, brand=nordkraft, fluency=FluencyChecker())
+    card = score_description(
+        "Egg Chef Knife. Stainless steel blade, 22 cm high. 190 g.",
+        product=KNIFE,
+        brand=nordkraft,
+        fluency=FluencyChecker(),
+    )
     assert ("fluency", "22 cm high") in [(v.kind, v.span) for v in card.errors()]
-    card = score_description("Hello, hydration! The Sti Pack is white canvas and holds 19 l. You can go.", product=PACK, brand=sunny, fluency=FluencyChecker())
+    card = score_description(
+        "Hello, hydration! The Sti Pack is white canvas and holds 19 l. You can go.",
+        product=PACK,
+        brand=sunny,
+        fluency=FluencyChecker(),
+    )
     assert ("style", "hydration") in [(v.kind, v.span) for v in card.errors()]
     guard = grounding_guard(PACK, sunny, fluency=FluencyChecker())
     assert guard("Hello, hydration") == [(7, 16)]
     assert grounding_guard(KNIFE, nordkraft, fluency=FluencyChecker())("Egg Chef Knife. Blade, 22 cm high")
-    assert grounding_guard(BOTTLE, nordkraft, fluency=FluencyChecker())("Tarn Bottle. Tritan, 240") == []  # its unit may follow
+    assert (
+        grounding_guard(BOTTLE, nordkraft, fluency=FluencyChecker())("Tarn Bottle. Tritan, 240") == []
+    )  # its unit may follow
     throw_guard = grounding_guard(THROW, nordkraft, fluency=FluencyChecker())
-    assert throw_guard("Nap Throw. Linen, 140 x") == [] and throw_guard("Nap Throw. Linen, 140 x 170") == []  # a size being written
+    assert (
+        throw_guard("Nap Throw. Linen, 140 x") == [] and throw_guard("Nap Throw. Linen, 140 x 170") == []
+    )  # a size being written
     assert grounding_guard(PACK, sunny)("Hello, hydration") == []  # the old guard (no fluency) knows none of this
 
 
@@ -130,7 +157,11 @@ def test_only_a_text_whose_sole_errors_are_dropped_facts_is_repaired(brands):
     good = "Tarn Bottle. Tritan, 1000 ml, 240 g. Leak-proof, insulated. Teal."
     card = score_description(good, product=BOTTLE, brand=nordkraft, fluency=FluencyChecker())
     plan = plan_repair(good, card, BOTTLE, nordkraft)
-    assert plan is not None and plan.text == good + " Made in Portugal." and plan.facts == (("origin", "made in Portugal"),)
+    assert (
+        plan is not None
+        and plan.text == good + " Made in Portugal."
+        and plan.facts == (("origin", "made in Portugal"),)
+    )
     assert score_description(plan.text, product=BOTTLE, brand=nordkraft, fluency=FluencyChecker()).passed
     garbled = good.replace("Leak-proof", "Leaks-proof")
     card = score_description(garbled, product=BOTTLE, brand=nordkraft, fluency=FluencyChecker())
@@ -141,20 +172,30 @@ def _service(tmp_path, text: str, retries: int = 3) -> tuple[DescriptionService,
     requests: list[object] = []
     backend = FakeTextGenerator(lambda request: requests.append(request) or text)
     service = DescriptionService(
-        backend=backend, brands=BrandBook.load(), feedback=FeedbackStore(tmp_path), guarded=False,
-        fluency=FluencyChecker(), limits=GenerationLimits(retries=retries),
+        backend=backend,
+        brands=BrandBook.load(),
+        feedback=FeedbackStore(tmp_path),
+        guarded=False,
+        fluency=FluencyChecker(),
+        limits=GenerationLimits(retries=retries),
     )
     return service, requests
 
 
 def test_a_streamed_text_gets_the_dropped_fact_as_a_last_piece_and_says_so(tmp_path):
-    text = "Hello, weekend adventures! The Tarn Bottle is made of tritan in a soft teal. It holds 1000 ml and weighs 240 g. You'll keep cool wherever you wander."
+    text = (
+        "Hello, weekend adventures! The Tarn Bottle is made of tritan in a soft teal. "
+        "It holds 1000 ml and weighs 240 g. You'll keep cool wherever you wander."
+    )
     service, requests = _service(tmp_path, text)
     prepared = service.prepare(BOTTLE, brand_id="sunny-days", tenant_id="acme")
     items = list(service.run(prepared, tenant_id="acme"))
     pieces, description = items[:-1], items[-1]
     assert isinstance(description, Description)
-    assert pieces[-1] == " And it's made in Portugal." and "".join(p for p in pieces if isinstance(p, str)).strip() == description.text
+    assert (
+        pieces[-1] == " And it's made in Portugal."
+        and "".join(p for p in pieces if isinstance(p, str)).strip() == description.text
+    )
     assert description.scorecard.passed and len(requests) == 1
     [note] = [v for v in description.scorecard.violations if v.kind == "missing_fact"]
     assert note.severity == "warning" and note.span == "And it's made in Portugal." and "appended" in note.detail
@@ -177,12 +218,19 @@ def test_a_text_cut_mid_sentence_is_cut_back_and_completed_when_not_streamed(tmp
 
 
 def test_when_retries_do_not_help_the_fullest_cut_text_is_completed(tmp_path):
-    full = "Hello, weekend adventures! The Tarn Bottle is made of tritan in a soft teal. It holds 1000 ml and weighs 240 g. And it's made in Portugal. You'll keep cool and"
+    full = (
+        "Hello, weekend adventures! The Tarn Bottle is made of tritan in a soft teal. "
+        "It holds 1000 ml and weighs 240 g. And it's made in Portugal. You'll keep cool and"
+    )
     short = "Hello! The Tarn Bottle is made of tritan in a soft teal. It holds"
     backend = FakeTextGenerator(lambda request: short if request.temperature > 0 else full)
     service = DescriptionService(
-        backend=backend, brands=BrandBook.load(), feedback=FeedbackStore(tmp_path), guarded=False,
-        fluency=FluencyChecker(), limits=GenerationLimits(retries=2),
+        backend=backend,
+        brands=BrandBook.load(),
+        feedback=FeedbackStore(tmp_path),
+        guarded=False,
+        fluency=FluencyChecker(),
+        limits=GenerationLimits(retries=2),
     )
     description = service.generate(BOTTLE, brand_id="sunny-days", tenant_id="acme")
     assert len(backend.requests) == 3  # the retries came first

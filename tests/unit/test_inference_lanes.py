@@ -43,7 +43,12 @@ class Script:
         self.threads: list[threading.Thread] = []
 
     def start(
-        self, name: str, lane: Any, steps: int, *, before_step: Callable[[int], None] | None = None,
+        self,
+        name: str,
+        lane: Any,
+        steps: int,
+        *,
+        before_step: Callable[[int], None] | None = None,
         on_resume: Callable[[], None] | None = None,
     ) -> None:
         def run() -> None:
@@ -130,8 +135,13 @@ def test_a_stream_of_descriptions_never_stops_the_pipeline() -> None:
 def test_a_resumed_request_restores_its_engine_state() -> None:
     script = Script(LaneScheduler())
     resumed: list[str] = []
-    script.start("p", "pipeline", 4, before_step=_arrives(script, 2, "i", "interactive", 1),
-                 on_resume=lambda: resumed.append(script.log[-1]))
+    script.start(
+        "p",
+        "pipeline",
+        4,
+        before_step=_arrives(script, 2, "i", "interactive", 1),
+        on_resume=lambda: resumed.append(script.log[-1]),
+    )
     assert script.join() == ["p0", "p1", "i0", "p2", "p3"]
     assert resumed == ["i0"], "once, after the description's pass and before its own next one"
 
@@ -256,8 +266,14 @@ class SlowEngine(LoopBackend):
         prompt_ids = self._prompt_ids(request.messages)
         with self.engine.turn(request.lane) as turn:
             runner = PausingRunner(_SlowRunner(self.pass_s), turn.checkpoint, prefill_chunk=self.prefill_chunk)
-            yield from decode(runner, self._tokenizer, prompt_ids, max_new_tokens=request.max_new_tokens,
-                              stop_token_ids=[0], stats=stats)
+            yield from decode(
+                runner,
+                self._tokenizer,
+                prompt_ids,
+                max_new_tokens=request.max_new_tokens,
+                stop_token_ids=[0],
+                stats=stats,
+            )
 
 
 PASS_S = 0.01
@@ -329,8 +345,13 @@ def test_descriptions_ask_interactive_and_batches_gates_and_invoices_ask_pipelin
 
     backend = Scoring(lambda request: "Krus Mug. Stoneware, 350 ml.")
     service = DescriptionService(backend=backend, brands=BrandBook.load(), feedback=FeedbackStore(tmp_path))
-    mug = Product(title="Krus Mug", attributes=(ProductAttribute(key="material", value="stoneware"),
-                                                ProductAttribute(key="capacity", value="350 ml")))
+    mug = Product(
+        title="Krus Mug",
+        attributes=(
+            ProductAttribute(key="material", value="stoneware"),
+            ProductAttribute(key="capacity", value="350 ml"),
+        ),
+    )
 
     prepared = service.prepare(mug, brand_id="nordkraft", tenant_id="shop")
     list(service.run(prepared, tenant_id="shop"))  # GenerateDescription's path
@@ -361,9 +382,12 @@ def test_the_hf_engine_interleaves_requests_with_their_own_adapters(tmp_path: An
     from tests.unit.test_models_onnx import REPO, make_adapter
 
     converted = REPO / "var" / "models" / BUNDLED_MODEL_NAME
-    tiny = make_tiny_model(tmp_path / "tiny", tokenizer_from=converted if (converted / "tokenizer.json").is_file() else None)
+    tiny = make_tiny_model(
+        tmp_path / "tiny", tokenizer_from=converted if (converted / "tokenizer.json").is_file() else None
+    )
     adapters = {  # random LoRA weights big enough to move the tiny model's greedy choices
-        name: make_adapter(tiny, tmp_path / name, seed=seed, modules="all", rank=4) for name, seed in (("a", 1), ("b", 2))
+        name: make_adapter(tiny, tmp_path / name, seed=seed, modules="all", rank=4)
+        for name, seed in (("a", 1), ("b", 2))
     }
     backend = HFTextGenerator.load(tiny, device="cpu", dtype="float32", adapters=adapters)
     messages = [{"role": "user", "content": "Invoice INV-2024-001 from ACME GmbH, total 119.00 EUR"}]

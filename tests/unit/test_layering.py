@@ -45,8 +45,9 @@ def test_the_training_tools_plug_in_as_an_extension() -> None:
 
 def test_without_the_training_tools_tuning_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extensions, "_loaded", list)
-    runner = extensions.job_runner(extensions.JobContext(db=None, registry=None, backend=None, descriptions=None,
-                                                         settings=None))
+    runner = extensions.job_runner(
+        extensions.JobContext(db=None, registry=None, backend=None, descriptions=None, settings=None)
+    )
     assert runner.list(tenant_id="t") == []
     with pytest.raises(FailedPreconditionError) as raised:
         runner.create(tenant_id="t", options=JobOptions(), request_id="r")

@@ -247,9 +247,7 @@ def test_a_sidebar_beside_the_table_is_left_out() -> None:
             ),
         ]
     )
-    assert _values(read_line_items(layout)) == [
-        {"description": "Server rack", "quantity": "1", "amount": "900.00"}
-    ]
+    assert _values(read_line_items(layout)) == [{"description": "Server rack", "quantity": "1", "amount": "900.00"}]
 
 
 def test_figures_right_aligned_under_centred_headers_keep_their_order() -> None:
@@ -265,9 +263,7 @@ def test_figures_right_aligned_under_centred_headers_keep_their_order() -> None:
                 (380, "40.00", "right"),
                 (460, "80.00", "right"),
             ),
-            _line(
-                130, (50, "SSD 1 TB"), (300, "10", "right"), (380, "75.00", "right"), (460, "750.00", "right")
-            ),
+            _line(130, (50, "SSD 1 TB"), (300, "10", "right"), (380, "75.00", "right"), (460, "750.00", "right")),
             _line(144, (50, "Setup fee"), (380, "35.00", "right"), (460, "35.00", "right")),
         ]
     )
@@ -332,15 +328,11 @@ def test_an_ambiguous_name_is_settled_by_the_values_under_it() -> None:
             _line(116, (58, "1", "right"), (90, "Stapler"), (320, "1", "right"), (540, "8.00", "right")),
         ]
     )
-    assert _values(read_line_items(positions)) == [
-        {"description": "Stapler", "quantity": "1", "amount": "8.00"}
-    ]
+    assert _values(read_line_items(positions)) == [{"description": "Stapler", "quantity": "1", "amount": "8.00"}]
     names = _document(
         [
             _line(100, (50, "Item"), (320, "Qty", "right"), (430, "Price", "right"), (540, "Total", "right")),
-            _line(
-                116, (50, "Blue stapler"), (320, "2", "right"), (430, "4.00", "right"), (540, "8.00", "right")
-            ),
+            _line(116, (50, "Blue stapler"), (320, "2", "right"), (430, "4.00", "right"), (540, "8.00", "right")),
         ]
     )
     assert _values(read_line_items(names))[0]["description"] == "Blue stapler"
@@ -426,9 +418,7 @@ def test_quantity_times_price_is_evidence_for_a_row() -> None:
                 (540, "Amount", "right"),
             ),
             _line(116, (50, "Fits"), (320, "3", "right"), (430, "2.50", "right"), (540, "7.50", "right")),
-            _line(
-                130, (50, "Does not fit"), (320, "3", "right"), (430, "2.50", "right"), (540, "9.00", "right")
-            ),
+            _line(130, (50, "Does not fit"), (320, "3", "right"), (430, "2.50", "right"), (540, "9.00", "right")),
             _line(
                 144,
                 (50, "Price per 100"),
@@ -464,9 +454,7 @@ def test_arithmetic_picks_the_reading_of_an_ambiguous_number() -> None:
                 (430, "0,25", "right"),
                 (540, "250,00", "right"),
             ),
-            _line(
-                130, (50, "Draht"), (320, "1.500", "right"), (430, "10,00", "right"), (540, "15,00", "right")
-            ),
+            _line(130, (50, "Draht"), (320, "1.500", "right"), (430, "10,00", "right"), (540, "15,00", "right")),
         ]
     )
     assert [(r["quantity"], r["amount"]) for r in _values(read_line_items(layout))] == [
@@ -561,9 +549,7 @@ def test_another_table_after_the_items_is_not_read_as_items() -> None:
         [
             _line(100, *HEADER_EN),
             _row_en(116, "1", "A-1", "Chair", "2", "pcs", "50.00", "20 %", "100.00"),
-            _line(
-                140, (380, "VAT rate", "right"), (460, "Net amount", "right"), (545, "VAT amount", "right")
-            ),
+            _line(140, (380, "VAT rate", "right"), (460, "Net amount", "right"), (545, "VAT amount", "right")),
             _line(154, (380, "20 %", "right"), (460, "100.00", "right"), (545, "20.00", "right")),
         ]
     )

@@ -16,18 +16,21 @@ from docai.services.tuning.jobs import JobState
 
 _TENANT = "INSERT INTO tenants (id, name, thresholds, create_time) VALUES ('t', 't', '{}', '2025-01-01')"
 _DOCUMENT = (
-    "INSERT INTO documents (id, tenant_id, filename, external_id, sha256, size_bytes, page_count, state, failure_reason, "
-    "failure_message, decision, review_reasons, checks, create_time, update_time) "
+    "INSERT INTO documents (id, tenant_id, filename, external_id, sha256, size_bytes, page_count, state, "
+    "failure_reason, failure_message, decision, review_reasons, checks, create_time, update_time) "
     "VALUES (:id, 't', 'a.pdf', '', 'x', 1, 1, 'review', '', '', '', '[]', '[]', '2025-01-01', '2025-01-01')"
 )
 _TASK = (
-    "INSERT INTO review_tasks (id, tenant_id, document_id, state, reasons, version, claimed_by, create_time, update_time) "
+    "INSERT INTO review_tasks (id, tenant_id, document_id, state, reasons, version, claimed_by, "
+    "create_time, update_time) "
     "VALUES (:id, 't', :id, :state, '[]', 1, '', '2025-01-01', '2025-01-01')"
 )
 _JOB = (
     "INSERT INTO tuning_jobs (id, tenant_id, task, state, stage, step, total_steps, loss, eta_s, metrics, error_code, "
-    "error_reason, error_message, adapter, promoted, gate_summary, dataset_sha256, request_fingerprint, revision, create_time) "
-    "VALUES (:id, 't', 'extraction', :state, 'training', 1, 2, 0, 0, '{}', 0, '', '', '', false, '', '', '', 1, '2025-01-01')"
+    "error_reason, error_message, adapter, promoted, gate_summary, dataset_sha256, "
+    "request_fingerprint, revision, create_time) "
+    "VALUES (:id, 't', 'extraction', :state, 'training', 1, 2, 0, 0, '{}', 0, '', '', '', false, '', '', '', "
+    "1, '2025-01-01')"
 )
 
 

@@ -62,9 +62,7 @@ def test_real_model_answers_with_valid_invoice_json() -> None:
     model_dir = ensure_base_model(cache_dir=MODEL_CACHE)
     backend = HFTextGenerator.load(model_dir)
     schema = invoice_json_schema()
-    result = backend.generate(
-        GenerationRequest(messages=sample_messages(), json_schema=schema, max_new_tokens=160)
-    )
+    result = backend.generate(GenerationRequest(messages=sample_messages(), json_schema=schema, max_new_tokens=160))
     values = json.loads(result.text)
     assert set(schema["required"]) <= set(values) <= set(schema["properties"])
     assert values["invoice_number"] == "NW-2024-10387"

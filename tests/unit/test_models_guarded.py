@@ -38,7 +38,9 @@ def rejecting(word: str):  # noqa: ANN201 - a Guard
 
 def test_a_guard_that_rejects_nothing_changes_nothing(backend: HFTextGenerator) -> None:
     plain = backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=24, **SAMPLED))
-    guarded = backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=24, guard=lambda text: [], **SAMPLED))
+    guarded = backend.generate(
+        GenerationRequest(messages=MESSAGES, max_new_tokens=24, guard=lambda text: [], **SAMPLED)
+    )
     assert guarded.text == plain.text
 
 

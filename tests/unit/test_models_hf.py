@@ -79,13 +79,9 @@ def validate(value: Any, schema: dict[str, Any], path: str = "$") -> None:
 
 @pytest.mark.parametrize("required_nullable", [False, True])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_constrained_output_parses_and_validates(
-    backend: HFTextGenerator, seed: int, required_nullable: bool
-) -> None:
+def test_constrained_output_parses_and_validates(backend: HFTextGenerator, seed: int, required_nullable: bool) -> None:
     schema = invoice_json_schema(required_nullable=required_nullable)
-    request = GenerationRequest(
-        messages=MESSAGES, json_schema=schema, max_new_tokens=120, temperature=1.0, seed=seed
-    )
+    request = GenerationRequest(messages=MESSAGES, json_schema=schema, max_new_tokens=120, temperature=1.0, seed=seed)
     result = backend.generate(request)
     validate(json.loads(result.text), schema)  # strict json.loads: no raw control characters
     assert result.prompt_tokens > 10
@@ -166,8 +162,7 @@ def test_adapters_load_switch_hot_swap_unload(tiny_dir: Path, tmp_path: Path) ->
     # Switching back and forth gives the same answers: no state leaks between requests.
     assert backend.generate(request).text == base
     assert (
-        backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=8, adapter="brand-a")).text
-        == with_a.text
+        backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=8, adapter="brand-a")).text == with_a.text
     )
 
     # Hot swap: a new version under a taken name replaces it, the other adapter is untouched.
@@ -183,8 +178,7 @@ def test_adapters_load_switch_hot_swap_unload(tiny_dir: Path, tmp_path: Path) ->
     reshaped = backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=8, adapter="brand-a"))
     assert reshaped.text not in {with_b.text, base}
     assert (
-        backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=8, adapter="brand-b")).text
-        == with_b.text
+        backend.generate(GenerationRequest(messages=MESSAGES, max_new_tokens=8, adapter="brand-b")).text == with_b.text
     )
 
     backend.unload_adapter("brand-a")

@@ -66,8 +66,12 @@ def make_adapter(
         ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] if modules == "all" else modules
     )
     config = LoraConfig(
-        r=rank, lora_alpha=16, target_modules=targets, init_lora_weights=False,
-        layers_to_transform=layers, use_rslora=rslora,
+        r=rank,
+        lora_alpha=16,
+        target_modules=targets,
+        init_lora_weights=False,
+        layers_to_transform=layers,
+        use_rslora=rslora,
     )
     peft_model = get_peft_model(model, config)
     with torch.no_grad():  # random weights big enough to move a tiny model's greedy choices
@@ -127,7 +131,9 @@ def test_adapters_change_the_output(onnx: OnnxTextGenerator) -> None:
 
 
 @pytest.mark.parametrize("adapter", [None, "all"])
-def test_constrained_json_matches_hf_and_parses(onnx: OnnxTextGenerator, hf: HFTextGenerator, adapter: str | None) -> None:
+def test_constrained_json_matches_hf_and_parses(
+    onnx: OnnxTextGenerator, hf: HFTextGenerator, adapter: str | None
+) -> None:
     request = GenerationRequest(
         messages=MESSAGES, adapter=adapter, max_new_tokens=120, json_schema=invoice_json_schema()
     )
@@ -244,9 +250,10 @@ def test_concurrent_requests_are_safe(onnx: OnnxTextGenerator) -> None:
 def test_registry_builds_the_onnx_backend(tiny_dir: Path, cache: Path) -> None:
     assert "onnx" in available_backends()
     backend = create_backend("onnx", model_dir=tiny_dir, cache_dir=cache, precision="fp32", threads=1)
-    assert backend.generate(_request()).text == OnnxTextGenerator.load(
-        tiny_dir, cache_dir=cache, precision="fp32", threads=1
-    ).generate(_request()).text
+    assert (
+        backend.generate(_request()).text
+        == OnnxTextGenerator.load(tiny_dir, cache_dir=cache, precision="fp32", threads=1).generate(_request()).text
+    )
 
 
 def test_unknown_precision_is_refused(tiny_dir: Path, cache: Path) -> None:

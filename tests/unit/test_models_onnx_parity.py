@@ -35,7 +35,8 @@ def _model_dir() -> Path:
 
 @cache
 def _requests() -> tuple[GenerationRequest, ...]:
-    """Descriptions of held-out products with each brand's adapter, and an invoice's JSON with the extraction adapter."""
+    """Descriptions of held-out products with each brand's adapter, and an invoice's JSON with the
+    extraction adapter."""
     from dataclasses import replace
 
     from docai.training.bench.engine import _description_requests, _invoice_requests

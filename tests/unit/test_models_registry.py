@@ -24,9 +24,7 @@ MESSAGES = [{"role": "user", "content": "hello there"}]
 
 @pytest.fixture
 def echo_backend() -> Iterator[str]:
-    register_backend(
-        "echo-test", lambda **options: FakeTextGenerator(lambda r: r.messages[-1]["content"], **options)
-    )
+    register_backend("echo-test", lambda **options: FakeTextGenerator(lambda r: r.messages[-1]["content"], **options))
     yield "echo-test"
     unregister_backend("echo-test")
 

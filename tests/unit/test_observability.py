@@ -113,7 +113,11 @@ def store(database_url: str, tmp_path: Path) -> DocumentStore:
 def _upload(store: DocumentStore, seed: int) -> str:
     invoice = generate_invoice(seed)
     return store.create(
-        tenant_id="acme", request_id=f"r{seed}", filename="a.pdf", external_id="", data=invoice.pdf,
+        tenant_id="acme",
+        request_id=f"r{seed}",
+        filename="a.pdf",
+        external_id="",
+        data=invoice.pdf,
         parsed=parse_pdf(invoice.pdf),
     ).id
 
@@ -139,7 +143,9 @@ def test_the_database_gauges_are_read_at_scrape_time(store):
 
 
 def _fixed(parsed: Any, *, tenant_id: str, adapter: str | None = None) -> ExtractionOutcome:
-    return ExtractionOutcome(extraction=Extraction(fields={"total_gross": ExtractedField(value="1.00", confidence=0.2)}), checks=[])
+    return ExtractionOutcome(
+        extraction=Extraction(fields={"total_gross": ExtractedField(value="1.00", confidence=0.2)}), checks=[]
+    )
 
 
 def test_pipeline_steps_log_a_line_each_with_the_uploads_request_id(store, lines):
@@ -147,7 +153,8 @@ def test_pipeline_steps_log_a_line_each_with_the_uploads_request_id(store, lines
         document_id = _upload(store, 3)
     registry = metrics_registry(store.db)
     before = {
-        stage: sample(registry, "docai_stage_duration_seconds_count", stage=stage) or 0 for stage in ("extract", "route")
+        stage: sample(registry, "docai_stage_duration_seconds_count", stage=stage) or 0
+        for stage in ("extract", "route")
     }
     review_before = sample(registry, "docai_decisions_total", outcome="review") or 0
     pipeline = Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))
@@ -155,7 +162,12 @@ def test_pipeline_steps_log_a_line_each_with_the_uploads_request_id(store, lines
     steps = {r["step"]: r for r in records(lines) if r.get("event") == "step"}
     assert set(steps) == {"extract", "route"}
     for line in steps.values():
-        assert (line["request_id"], line["tenant"], line["document"], line["code"]) == ("upload-req-9", "acme", document_id, "OK")
+        assert (line["request_id"], line["tenant"], line["document"], line["code"]) == (
+            "upload-req-9",
+            "acme",
+            document_id,
+            "OK",
+        )
         assert line["duration_ms"] >= 0
     assert steps["route"]["decision"] == "review"
     for stage in ("extract", "route"):
@@ -191,7 +203,11 @@ def test_the_decode_loop_counts_tokens_and_seconds_once_per_request(store):
     def counts() -> tuple[float, float, float]:
         return tuple(  # type: ignore[return-value]
             sample(registry, name, model="loop-test") or 0.0
-            for name in ("docai_generation_requests_total", "docai_generated_tokens_total", "docai_generation_seconds_total")
+            for name in (
+                "docai_generation_requests_total",
+                "docai_generated_tokens_total",
+                "docai_generation_seconds_total",
+            )
         )
 
     start = counts()

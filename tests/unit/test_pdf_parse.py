@@ -82,9 +82,7 @@ def deflate_repeated(unit: bytes, times: int, *, head: bytes = b"", tail: bytes 
     return first + block * times + last[:-4] + struct.pack(">I", checksum)
 
 
-def reportlab_pdf(
-    draw: Callable[[canvas.Canvas], None], *, encrypt: StandardEncryption | None = None
-) -> bytes:
+def reportlab_pdf(draw: Callable[[canvas.Canvas], None], *, encrypt: StandardEncryption | None = None) -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(595.0, 842.0), encrypt=encrypt)
     draw(c)

@@ -32,7 +32,12 @@ def store(database_url: str, tmp_path: Path) -> DocumentStore:
 def _upload(store: DocumentStore, seed: int = 1) -> str:
     invoice = generate_invoice(seed)
     record = store.create(
-        tenant_id="acme", request_id=f"r{seed}", filename="a.pdf", external_id="", data=invoice.pdf, parsed=parse_pdf(invoice.pdf)
+        tenant_id="acme",
+        request_id=f"r{seed}",
+        filename="a.pdf",
+        external_id="",
+        data=invoice.pdf,
+        parsed=parse_pdf(invoice.pdf),
     )
     return record.id
 
@@ -76,7 +81,9 @@ def test_a_worker_that_died_mid_document_leaves_it_to_the_next(store):
             checks=[],
         )
 
-    assert Pipeline(db=store.db, extract=extract, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)).process_next()
+    assert Pipeline(
+        db=store.db, extract=extract, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)
+    ).process_next()
     assert _state(store, document_id) == DocumentState.IN_REVIEW
     with store.db.transaction() as session:
         assert session.query(tables.WorkItem).count() == 0
@@ -92,7 +99,9 @@ def test_an_unusable_model_answer_still_reaches_a_reviewer(store):
     def broken(parsed, *, tenant_id, adapter=None):
         raise UnavailableError("no answer", reason="MODEL_OUTPUT_INVALID")
 
-    Pipeline(db=store.db, extract=broken, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)).process_next()
+    Pipeline(
+        db=store.db, extract=broken, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)
+    ).process_next()
     record = store.get(tenant_id="acme", document_id=document_id)[0]
     assert record.state == DocumentState.IN_REVIEW
     assert any(reason.startswith("MISSING_FIELD") for reason in record.review_reasons)
@@ -100,7 +109,8 @@ def test_an_unusable_model_answer_still_reaches_a_reviewer(store):
 
 def _fixed(parsed, *, tenant_id, adapter=None):
     return ExtractionOutcome(
-        extraction=Extraction(fields={"vendor_name": ExtractedField(value="Nordlicht GmbH", confidence=0.99)}), checks=[]
+        extraction=Extraction(fields={"vendor_name": ExtractedField(value="Nordlicht GmbH", confidence=0.99)}),
+        checks=[],
     )
 
 
@@ -121,8 +131,12 @@ def test_a_live_workers_short_lease_is_renewed_and_never_taken_over(store):
         time.sleep(1.5)  # five leases
         return _fixed(parsed, tenant_id=tenant_id)
 
-    first = Pipeline(db=store.db, extract=slow, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db), lease=lease)
-    second = Pipeline(db=store.db, extract=slow, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db), lease=lease)
+    first = Pipeline(
+        db=store.db, extract=slow, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db), lease=lease
+    )
+    second = Pipeline(
+        db=store.db, extract=slow, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db), lease=lease
+    )
     worker = threading.Thread(target=first.process_next)
     worker.start()
     assert inside.wait(30)
@@ -142,7 +156,9 @@ def test_a_worker_that_lost_its_lease_writes_nothing(store):
     item_id, _, token = stalled._claim()  # type: ignore[misc]
     with store.db.transaction() as session:  # its lease ran out while it stalled
         session.get(tables.WorkItem, item_id).locked_until = tables.utcnow() - dt.timedelta(seconds=1)
-    assert Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)).process_next()
+    assert Pipeline(
+        db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)
+    ).process_next()
     assert not stalled.renew(item_id, token=token)
     from docai.services.pipeline.worker import LeaseLost
 
@@ -157,7 +173,9 @@ def test_leases_left_by_a_previous_run_are_freed_at_start_on_sqlite_only(store):
     _upload(store)
     crashed = Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))
     assert crashed._claim() is not None  # then the process died
-    restarted = Pipeline(db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))
+    restarted = Pipeline(
+        db=store.db, extract=_fixed, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db)
+    )
     if store.db.is_sqlite:
         assert restarted.recover() == 1
         assert restarted.process_next()

@@ -111,7 +111,8 @@ def test_the_worker_measures_each_document_and_a_done_document_has_no_position(s
     def slow(parsed, *, tenant_id, adapter=None):
         time.sleep(0.2)
         return ExtractionOutcome(
-            extraction=Extraction(fields={"vendor_name": ExtractedField(value="Nordlicht GmbH", confidence=0.99)}), checks=[]
+            extraction=Extraction(fields={"vendor_name": ExtractedField(value="Nordlicht GmbH", confidence=0.99)}),
+            checks=[],
         )
 
     pipeline = Pipeline(db=store.db, extract=slow, policy=RoutingPolicy.default(), memory=VendorMemoryStore(store.db))

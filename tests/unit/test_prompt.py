@@ -18,9 +18,7 @@ from docai.services.extraction.prompt import (
 
 
 def doc(*texts: str) -> ParsedDocument:
-    return ParsedDocument(
-        pages=[Page(number=i + 1, width=595, height=842, text=t) for i, t in enumerate(texts)]
-    )
+    return ParsedDocument(pages=[Page(number=i + 1, width=595, height=842, text=t) for i, t in enumerate(texts)])
 
 
 def test_messages_hold_rules_and_the_document() -> None:

@@ -122,9 +122,7 @@ def test_label_glued_to_value_is_found_inside_the_word() -> None:
 
 
 def test_trailing_punctuation_is_ignored() -> None:
-    found = locate(
-        "RE-2025-001", "RE-2025-001", _doc(["Invoice RE-2025-001, dated today"]), field="invoice_number"
-    )
+    found = locate("RE-2025-001", "RE-2025-001", _doc(["Invoice RE-2025-001, dated today"]), field="invoice_number")
     assert found is not None
     assert found.source_text == "RE-2025-001,"
 

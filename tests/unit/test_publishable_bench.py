@@ -15,7 +15,9 @@ def _backend() -> FakeTextGenerator:
         # "before" prompts have no required-facts line: answer them with a text that drops facts.
         if "Must mention" not in prompt:
             return "Coffee olla, sopre, sopre! You'll love it."
-        return "Hello! The item is fine. You'll love it." if request.adapter.startswith("brand-sunny") else "Item. Fine."
+        return (
+            "Hello! The item is fine. You'll love it." if request.adapter.startswith("brand-sunny") else "Item. Fine."
+        )
 
     backend = FakeTextGenerator(handler)
     for brand in ("nordkraft", "sunny-days"):
@@ -29,7 +31,10 @@ def test_systems_use_their_own_adapter_and_prompt():
     report = run(backend, brands=BrandBook.load(), products=2, systems=("before", "after"))
     rows = report["rows"]
     assert len(rows) == 2 * 2 * 2
-    assert {r["adapter"] for r in rows if r["system"] == "before"} == {"brand-nordkraft@before", "brand-sunny-days@before"}
+    assert {r["adapter"] for r in rows if r["system"] == "before"} == {
+        "brand-nordkraft@before",
+        "brand-sunny-days@before",
+    }
     assert {r["adapter"] for r in rows if r["system"] == "after"} == {"brand-nordkraft@after", "brand-sunny-days@after"}
     before = [r for r in rows if r["system"] == "before"]
     # The same (current) scorecard judges every system: the gibberish fails fluency.
@@ -41,8 +46,15 @@ def test_systems_use_their_own_adapter_and_prompt():
 
 def test_the_sheet_hides_the_system_and_the_key_brings_it_back(tmp_path):
     rows = [
-        {"system": s, "item": f"i{i}", "brand": "nordkraft", "product": {"title": "T", "attributes": {}}, "text": f"{s} {i}"}
-        for s in ("before", "after", "after-stream") for i in range(3)
+        {
+            "system": s,
+            "item": f"i{i}",
+            "brand": "nordkraft",
+            "product": {"title": "T", "attributes": {}},
+            "text": f"{s} {i}",
+        }
+        for s in ("before", "after", "after-stream")
+        for i in range(3)
     ]
     write_sheet(rows, tmp_path / "sheet.json", tmp_path / "key.json")
     sheet = json.loads((tmp_path / "sheet.json").read_text())

@@ -34,7 +34,10 @@ def page(*rows: tuple[float, float, str]) -> ParsedDocument:
 
 def test_cells_split_at_wide_gaps_and_keep_words_together():
     layout = Layout(page((50, 100, "Invoice Number:"), (200, 100, "INV-7"), (50, 120, "Net total 12,00")))
-    assert [[c.text for c in line.cells] for line in layout.lines] == [["Invoice Number:", "INV-7"], ["Net total 12,00"]]
+    assert [[c.text for c in line.cells] for line in layout.lines] == [
+        ["Invoice Number:", "INV-7"],
+        ["Net total 12,00"],
+    ]
 
 
 @pytest.mark.parametrize(
@@ -83,7 +86,9 @@ def test_a_value_is_read_right_of_or_below_its_label():
 
 
 def _amount(name: str, value: str, score: float, top: float) -> Candidate:
-    return Candidate(name, value, value, 1, Box(400, top, 450, top + 9), score, "label:right" if score >= 0.5 else "pattern")
+    return Candidate(
+        name, value, value, 1, Box(400, top, 450, top + 9), score, "label:right" if score >= 0.5 else "pattern"
+    )
 
 
 def test_totals_that_add_up_beat_a_stronger_label_that_does_not():
@@ -91,7 +96,12 @@ def test_totals_that_add_up_beat_a_stronger_label_that_does_not():
     tax = [_amount("total_tax", "19.00", 1.0, 620)]
     gross = [_amount("total_gross", "109.00", 1.0, 560), _amount("total_gross", "119.00", 0.5, 640)]
     totals = choose_totals(net, tax, gross, [])
-    assert (totals.net.value, totals.tax.value, totals.gross.value, totals.consistent) == ("100.00", "19.00", "119.00", True)
+    assert (totals.net.value, totals.tax.value, totals.gross.value, totals.consistent) == (
+        "100.00",
+        "19.00",
+        "119.00",
+        True,
+    )
     assert totals.due is totals.gross  # nothing else is due
 
 
@@ -122,12 +132,20 @@ def test_every_field_read_from_a_synthetic_invoice_is_printed_where_its_box_says
             if field.provenance.derived:
                 continue
             x0, top, x1, bottom = field.provenance.bbox
-            inside = " ".join(w.text for p in document.pages if p.number == field.provenance.page for w in p.words
-                              if w.x0 >= x0 - 0.5 and w.x1 <= x1 + 0.5 and w.top >= top - 0.5 and w.bottom <= bottom + 0.5)
+            inside = " ".join(
+                w.text
+                for p in document.pages
+                if p.number == field.provenance.page
+                for w in p.words
+                if w.x0 >= x0 - 0.5 and w.x1 <= x1 + 0.5 and w.top >= top - 0.5 and w.bottom <= bottom + 0.5
+            )
             assert field.provenance.source_text.split()[0] in inside, (seed, name)
         assert words
-        right = [n for n in ("invoice_number", "invoice_date", "total_gross", "currency") if n in invoice.truth
-                 and values_equal(extraction.value(n), invoice.truth[n], field=n)]
+        right = [
+            n
+            for n in ("invoice_number", "invoice_date", "total_gross", "currency")
+            if n in invoice.truth and values_equal(extraction.value(n), invoice.truth[n], field=n)
+        ]
         assert len(right) >= 3, (seed, extraction.flat(), invoice.truth)
 
 
@@ -141,7 +159,9 @@ def test_the_model_breaks_a_tie_between_close_candidates():
     assert schema["properties"]["vendor_name"] == {"enum": ["A", "B"]}
     assert "B) Red Mill GmbH" in build_messages(layout, asked)[1]["content"]
 
-    backend = FakeTextGenerator(lambda request: json.dumps({q: "B" if q == "vendor_name" else "A" for q in request.json_schema["properties"]}))
+    backend = FakeTextGenerator(
+        lambda request: json.dumps({q: "B" if q == "vendor_name" else "A" for q in request.json_schema["properties"]})
+    )
     extraction = InvoiceReader(chooser=Chooser(backend), line_items=False).extract(document).extraction
     assert extraction.value("vendor_name") == "Red Mill GmbH"
     without = InvoiceReader(line_items=False).extract(document).extraction

@@ -51,23 +51,39 @@ def queue(database_url: str) -> Iterator[ReviewQueue]:
             created = NOW - dt.timedelta(hours=10) + dt.timedelta(minutes=index)
             session.add(
                 tables.Document(
-                    id=f"d{task_id}", tenant_id=tenant, filename=f"{task_id}.pdf", sha256="0" * 64, size_bytes=1,
-                    state="in_review", extraction=_extraction(vendor, total), parsed={"pages": []},
+                    id=f"d{task_id}",
+                    tenant_id=tenant,
+                    filename=f"{task_id}.pdf",
+                    sha256="0" * 64,
+                    size_bytes=1,
+                    state="in_review",
+                    extraction=_extraction(vendor, total),
+                    parsed={"pages": []},
                 )
             )
             session.flush()
             session.add(
                 tables.ReviewTask(
-                    id=task_id, tenant_id=tenant, document_id=f"d{task_id}", state=state, claimed_by=holder,
+                    id=task_id,
+                    tenant_id=tenant,
+                    document_id=f"d{task_id}",
+                    state=state,
+                    claimed_by=holder,
                     lease_until=NOW + dt.timedelta(seconds=lease) if lease is not None else None,
-                    reasons=[{"code": code, "field": "", "detail": ""} for code in codes], create_time=created,
+                    reasons=[{"code": code, "field": "", "detail": ""} for code in codes],
+                    create_time=created,
                 )
             )
             if state == "approved":
                 session.add(
                     tables.ApprovedExample(
-                        tenant_id=tenant, document_id=f"d{task_id}", vendor_key="gamma", extraction={}, reviewer="ann",
-                        needs_second_approval=True, second_approver="" if task_id == "t3" else "bob",
+                        tenant_id=tenant,
+                        document_id=f"d{task_id}",
+                        vendor_key="gamma",
+                        extraction={},
+                        reviewer="ann",
+                        needs_second_approval=True,
+                        second_approver="" if task_id == "t3" else "bob",
                     )
                 )
     yield ReviewQueue(db=db)

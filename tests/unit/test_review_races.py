@@ -95,14 +95,24 @@ def in_review(db: Database, *, reasons: list[dict[str, str]] | None = None) -> s
     with db.transaction() as session:
         session.add(
             tables.Document(
-                id=doc_id, tenant_id="acme", filename="a.pdf", sha256="0" * 64, size_bytes=1, page_count=1,
-                state="in_review", parsed=parsed, extraction=extraction,
+                id=doc_id,
+                tenant_id="acme",
+                filename="a.pdf",
+                sha256="0" * 64,
+                size_bytes=1,
+                page_count=1,
+                state="in_review",
+                parsed=parsed,
+                extraction=extraction,
             )
         )
         session.flush()
         session.add(
             tables.ReviewTask(
-                id=task_id, tenant_id="acme", document_id=doc_id, state="open",
+                id=task_id,
+                tenant_id="acme",
+                document_id=doc_id,
+                state="open",
                 reasons=reasons or [{"code": "CHECK_FAILED", "field": "total_gross"}],
             )
         )
@@ -122,11 +132,15 @@ def stored(db: Database, task_id: str) -> tuple[tables.ReviewTask, tables.Docume
         doc = session.get(tables.Document, task.document_id)
         audit = list(
             session.scalars(
-                select(tables.AuditEntry).where(tables.AuditEntry.document_id == task.document_id).order_by(tables.AuditEntry.id)
+                select(tables.AuditEntry)
+                .where(tables.AuditEntry.document_id == task.document_id)
+                .order_by(tables.AuditEntry.id)
             )
         )
         examples = session.scalar(
-            select(func.count()).select_from(tables.ApprovedExample).where(tables.ApprovedExample.document_id == task.document_id)
+            select(func.count())
+            .select_from(tables.ApprovedExample)
+            .where(tables.ApprovedExample.document_id == task.document_id)
         )
         return task, doc, audit, examples  # type: ignore[return-value]
 
@@ -193,9 +207,21 @@ def test_approve_and_reject_with_one_etag_have_one_outcome(db: Database) -> None
         task_id, etag = claimed(db, queue)
         learned = vendor_memory(db)
         outcomes = race(
-            partial(queue.approve, tenant_id="acme", actor="ann", task_id=task_id, etag=etag, request_id=f"approve-{task_id}"),
             partial(
-                queue.reject, tenant_id="acme", actor="ann", task_id=task_id, etag=etag, reason="duplicate",
+                queue.approve,
+                tenant_id="acme",
+                actor="ann",
+                task_id=task_id,
+                etag=etag,
+                request_id=f"approve-{task_id}",
+            ),
+            partial(
+                queue.reject,
+                tenant_id="acme",
+                actor="ann",
+                task_id=task_id,
+                etag=etag,
+                reason="duplicate",
                 request_id=f"reject-{task_id}",
             ),
         )
@@ -219,8 +245,13 @@ def test_two_corrections_with_one_etag_apply_one(db: Database) -> None:
         outcomes = race(
             *(
                 partial(
-                    queue.correct, tenant_id="acme", actor="ann", task_id=task_id, etag=etag,
-                    corrections=Corrections(fields={"total_gross": value}), request_id=f"{value}-{task_id}",
+                    queue.correct,
+                    tenant_id="acme",
+                    actor="ann",
+                    task_id=task_id,
+                    etag=etag,
+                    corrections=Corrections(fields={"total_gross": value}),
+                    request_id=f"{value}-{task_id}",
                 )
                 for value in values
             )
@@ -243,7 +274,14 @@ def test_two_approvals_approve_once(db: Database) -> None:
         task_id, etag = claimed(db, queue)
         outcomes = race(
             *(
-                partial(queue.approve, tenant_id="acme", actor="ann", task_id=task_id, etag=etag, request_id=f"{n}-{task_id}")
+                partial(
+                    queue.approve,
+                    tenant_id="acme",
+                    actor="ann",
+                    task_id=task_id,
+                    etag=etag,
+                    request_id=f"{n}-{task_id}",
+                )
                 for n in ("first", "second")
             )
         )
@@ -257,7 +295,9 @@ def test_a_retried_approval_racing_the_first_returns_the_same_answer(db: Databas
     queue = ReviewQueue(db=db)
     for _ in range(ROUNDS):
         task_id, etag = claimed(db, queue)
-        retry = partial(queue.approve, tenant_id="acme", actor="ann", task_id=task_id, etag=etag, request_id=f"once-{task_id}")
+        retry = partial(
+            queue.approve, tenant_id="acme", actor="ann", task_id=task_id, etag=etag, request_id=f"once-{task_id}"
+        )
         outcomes = race(retry, retry)
         assert [o.status for o in outcomes] == [("OK", ""), ("OK", "")]
         assert outcomes[0].value.state == outcomes[1].value.state == "approved"
@@ -270,11 +310,19 @@ def test_two_people_confirming_bank_details_confirm_once(db: Database) -> None:
     queue = ReviewQueue(db=db)
     for _ in range(ROUNDS):
         task_id, etag = claimed(db, queue, reasons=[{"code": "BANK_DETAILS_CHANGED", "field": "iban"}])
-        approved = queue.approve(tenant_id="acme", actor="ann", task_id=task_id, etag=etag, request_id=f"approve-{task_id}")
+        approved = queue.approve(
+            tenant_id="acme", actor="ann", task_id=task_id, etag=etag, request_id=f"approve-{task_id}"
+        )
         assert approved.bank_details_unconfirmed
         outcomes = race(
             *(
-                partial(queue.confirm_bank_details, tenant_id="acme", actor=who, task_id=task_id, request_id=f"{who}-{task_id}")
+                partial(
+                    queue.confirm_bank_details,
+                    tenant_id="acme",
+                    actor=who,
+                    task_id=task_id,
+                    request_id=f"{who}-{task_id}",
+                )
                 for who in ("bob", "carol")
             )
         )
@@ -282,5 +330,7 @@ def test_two_people_confirming_bank_details_confirm_once(db: Database) -> None:
         _, _, audit, _ = stored(db, task_id)
         assert [e.actor for e in audit if e.action == "bank_details_confirmed"] == [("bob", "carol")[winner]]
         with db.transaction() as session:
-            example = session.scalar(select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == approved.document_id))
+            example = session.scalar(
+                select(tables.ApprovedExample).where(tables.ApprovedExample.document_id == approved.document_id)
+            )
             assert example is not None and example.second_approver == ("bob", "carol")[winner]

@@ -231,9 +231,7 @@ def test_load_reads_a_file(tmp_path: Path) -> None:
         ),
         (POLICY.replace("id: k-cleaning", "id: k-software"), r"rule id 'k-software' is used more than once"),
         (
-            POLICY.replace(
-                "vendor_name_contains: contoso,", "vendor_name_contains: contoso, vendor_tax_id: X1,"
-            ),
+            POLICY.replace("vendor_name_contains: contoso,", "vendor_name_contains: contoso, vendor_tax_id: X1,"),
             r"needs exactly one of",
         ),
         (POLICY.replace("{USD: 0.5}", "{usd: 0.5}"), r"not an ISO 4217 code"),

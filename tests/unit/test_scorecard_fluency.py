@@ -81,14 +81,19 @@ def test_a_dropped_required_fact_fails_the_hard_check(sunny, text, fact):
 
 def test_required_facts_come_from_the_brand_guide_and_aliases(sunny):
     assert required_facts(MUG, sunny) == [
-        ("colour", "sage green"), ("material", "stoneware"), ("capacity", "350 ml"), ("origin", "Handmade in Portugal"),
+        ("colour", "sage green"),
+        ("material", "stoneware"),
+        ("capacity", "350 ml"),
+        ("origin", "Handmade in Portugal"),
     ]
     sneaker = Product(title="Runner", attributes=(ProductAttribute(key="upper", value="suede"),))
     assert required_facts(sneaker, sunny) == [("material", "suede")]
 
 
 def test_handmade_in_grounds_made_in(sunny):
-    card = score_description(GOOD.replace("handmade in Portugal", "handmade and made in Portugal"), product=MUG, brand=sunny)
+    card = score_description(
+        GOOD.replace("handmade in Portugal", "handmade and made in Portugal"), product=MUG, brand=sunny
+    )
     assert card.grounded, card.violations
 
 
@@ -108,7 +113,7 @@ def test_the_scorer_sees_the_product_facts_and_the_text(sunny):
     seen = []
     checker = FluencyChecker(scorer=lambda messages, text: seen.append((messages, text)) or [-1.0])
     score_description(GOOD, product=MUG, brand=sunny, fluency=checker)
-    (messages, text), = seen
+    ((messages, text),) = seen
     assert text == GOOD and "capacity: 350 ml" in messages[-1]["content"]
 
 
@@ -147,7 +152,10 @@ def test_the_service_retries_a_failed_description_and_keeps_the_best(tmp_path):
         return GOOD if request.temperature > 0 else GOOD.replace("stoneware", "stoneware stoneware")
 
     service = DescriptionService(
-        backend=FakeTextGenerator(handler), brands=BrandBook.load(), feedback=FeedbackStore(tmp_path), guarded=False,
+        backend=FakeTextGenerator(handler),
+        brands=BrandBook.load(),
+        feedback=FeedbackStore(tmp_path),
+        guarded=False,
         fluency=FluencyChecker(),
     )
     description = service.generate(MUG, brand_id="sunny-days", tenant_id="acme")
@@ -160,19 +168,29 @@ def test_the_service_returns_the_failure_clearly_when_retries_do_not_help(tmp_pa
     stutter = GOOD.replace("350 ml of ", "").replace("stoneware", "stoneware stoneware")
     backend = FakeTextGenerator(lambda request: requests.append(request) or stutter)
     service = DescriptionService(
-        backend=backend, brands=BrandBook.load(), feedback=FeedbackStore(tmp_path), guarded=False,
-        fluency=FluencyChecker(), limits=GenerationLimits(retries=2),
+        backend=backend,
+        brands=BrandBook.load(),
+        feedback=FeedbackStore(tmp_path),
+        guarded=False,
+        fluency=FluencyChecker(),
+        limits=GenerationLimits(retries=2),
     )
     description = service.generate(MUG, brand_id="sunny-days", tenant_id="acme")
     assert len(requests) == 3
     assert not description.scorecard.passed
     # Not repaired either: the missing capacity is not its only error.
     assert description.text == stutter
-    assert sorted((v.kind, v.span) for v in description.scorecard.errors()) == [("fluency", "stoneware"), ("missing_fact", "capacity")]
+    assert sorted((v.kind, v.span) for v in description.scorecard.errors()) == [
+        ("fluency", "stoneware"),
+        ("missing_fact", "capacity"),
+    ]
 
 
 def test_a_text_cut_mid_sentence_fails_fluency(sunny):
     cut = GOOD.rsplit(" ", 3)[0]  # "... Best of all, it's"
     card = score_description(cut, product=MUG, brand=sunny, fluency=FluencyChecker())
     assert any(v.kind == "fluency" and "mid-sentence" in v.detail for v in card.errors())
-    assert not any("mid-sentence" in v.detail for v in score_description(GOOD, product=MUG, brand=sunny, fluency=FluencyChecker()).violations)
+    assert not any(
+        "mid-sentence" in v.detail
+        for v in score_description(GOOD, product=MUG, brand=sunny, fluency=FluencyChecker()).violations
+    )

@@ -107,9 +107,7 @@ def test_truth_is_arithmetically_consistent(seed: int) -> None:
     assert sum(_amount(t["base"]) for t in taxes) == _amount(truth["total_net"])
     assert sum(_amount(t["amount"]) for t in taxes) == _amount(truth["total_tax"])
     for tax in taxes:
-        expected = (_amount(tax["base"]) * _amount(tax["rate"]) / 100).quantize(
-            Decimal("0.01"), "ROUND_HALF_UP"
-        )
+        expected = (_amount(tax["base"]) * _amount(tax["rate"]) / 100).quantize(Decimal("0.01"), "ROUND_HALF_UP")
         assert _amount(tax["amount"]) == expected
     assert _amount(truth["total_net"]) + _amount(truth["total_tax"]) == _amount(truth["total_gross"])
     if "amount_due" in truth:
@@ -160,10 +158,7 @@ def test_dutch_accounts_pass_the_eleven_test() -> None:
     rng = random.Random(3)
     for _ in range(50):
         account = bank_account(rng, "NL").iban[8:]
-        assert (
-            sum(int(digit) * weight for digit, weight in zip(account, range(10, 0, -1), strict=True)) % 11
-            == 0
-        )
+        assert sum(int(digit) * weight for digit, weight in zip(account, range(10, 0, -1), strict=True)) % 11 == 0
 
 
 def _valid_vat(number: str) -> bool:
@@ -376,9 +371,7 @@ def test_new_languages_write_dates_and_numbers_their_way(language: str, month: s
 
 def test_cli_writes_a_corpus_in_a_new_language(tmp_path: Path) -> None:
     assert main([str(tmp_path), "--count", "2", "--seed", "9", "--language", "it"]) == 0
-    notes = [
-        json.loads(path.read_text(encoding="utf-8"))["_synthetic"] for path in sorted(tmp_path.glob("*.json"))
-    ]
+    notes = [json.loads(path.read_text(encoding="utf-8"))["_synthetic"] for path in sorted(tmp_path.glob("*.json"))]
     assert [note["language"] for note in notes] == ["it", "it"]
     assert {note["vendor_country"] for note in notes} == {"IT"}
 
@@ -546,10 +539,7 @@ def test_overrides_are_printed_and_recorded() -> None:
 
 
 def test_override_document_type_makes_a_credit_note() -> None:
-    assert (
-        generate_invoice(2, overrides={"document_type": "credit_note"}).truth["document_type"]
-        == "credit_note"
-    )
+    assert generate_invoice(2, overrides={"document_type": "credit_note"}).truth["document_type"] == "credit_note"
 
 
 def test_bad_options_are_rejected() -> None:

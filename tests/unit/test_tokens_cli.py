@@ -33,12 +33,25 @@ def docai(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
 
 def test_a_person_token_is_its_person_and_role(docai) -> None:
     run, db = docai
-    code, out, err = run("tokens", "create", "acme", "--scope", "person", "--actor", "alice@acme", "--role", "approver",
-                         "--label", "alice's laptop")
+    code, out, err = run(
+        "tokens",
+        "create",
+        "acme",
+        "--scope",
+        "person",
+        "--actor",
+        "alice@acme",
+        "--role",
+        "approver",
+        "--label",
+        "alice's laptop",
+    )
     assert code == 0 and out.startswith("docai_") and len(out.splitlines()) == 1
     token = out.strip()
     assert "person alice@acme (approver)" in err and token not in err
-    assert authenticate(db, token=token) == Caller(tenant_id="acme", scope="person", actor="alice@acme", role="approver")
+    assert authenticate(db, token=token) == Caller(
+        tenant_id="acme", scope="person", actor="alice@acme", role="approver"
+    )
     # A person token cannot act for another tenant, even when it names one.
     assert authenticate(db, token=token, as_tenant="globex").tenant_id == "acme"
 
@@ -48,7 +61,12 @@ def test_a_person_token_is_its_person_and_role(docai) -> None:
     assert "person" in row and "approver" in row and "alice's laptop" in row
     listed = json.loads(run("tokens", "list", "acme", "--json")[1])
     alice = next(t for t in listed if t["actor"] == "alice@acme")
-    assert (alice["scope"], alice["role"], alice["label"], alice["revoked"]) == ("person", "approver", "alice's laptop", False)
+    assert (alice["scope"], alice["role"], alice["label"], alice["revoked"]) == (
+        "person",
+        "approver",
+        "alice's laptop",
+        False,
+    )
     assert all("token" not in key for t in listed for key in t)
 
     assert run("tokens", "revoke", str(alice["id"]))[0] == 0
@@ -61,8 +79,19 @@ def test_a_person_token_is_its_person_and_role(docai) -> None:
 def test_rotate_issues_a_new_token_of_the_same_identity_and_revokes_the_old(docai, tmp_path: Path) -> None:
     run, db = docai
     out_file = tmp_path / "secrets" / "bob"
-    code, out, err = run("tokens", "create", "acme", "--scope", "person", "--actor", "bob@acme", "--role", "admin",
-                         "--out", str(out_file))
+    code, out, err = run(
+        "tokens",
+        "create",
+        "acme",
+        "--scope",
+        "person",
+        "--actor",
+        "bob@acme",
+        "--role",
+        "admin",
+        "--out",
+        str(out_file),
+    )
     assert code == 0 and out == "" and str(out_file) in err
     assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
     old = out_file.read_text().strip()
@@ -82,7 +111,10 @@ def test_rotate_issues_a_new_token_of_the_same_identity_and_revokes_the_old(doca
     ("args", "reason"),
     [
         (["tokens", "create", "acme", "--scope", "person", "--actor", "carol@acme"], "PERSON_REQUIRED"),
-        (["tokens", "create", "acme", "--scope", "person", "--actor", "system", "--role", "approver"], "ACTOR_RESERVED"),
+        (
+            ["tokens", "create", "acme", "--scope", "person", "--actor", "system", "--role", "approver"],
+            "ACTOR_RESERVED",
+        ),
         (["tokens", "create", "acme", "--scope", "erp", "--actor", "dave@acme"], "INVALID_ACTOR"),
         (["tokens", "create", "acme", "--scope", "service", "--role", "admin"], "INVALID_ROLE"),
         (["tokens", "create", "nope", "--scope", "erp"], "TENANT_NOT_FOUND"),

@@ -40,8 +40,12 @@ def test_task_names() -> None:
 
 def _feedback(service, product: Product, name: str, verdict: str, *, tenant: str = "shop", **texts: str):
     return service.submit_feedback(
-        tenant_id=tenant, description=f"brands/nordkraft/descriptions/{name}", verdict=verdict, request_id=f"f-{name}",
-        product=product, **texts,
+        tenant_id=tenant,
+        description=f"brands/nordkraft/descriptions/{name}",
+        verdict=verdict,
+        request_id=f"f-{name}",
+        product=product,
+        **texts,
     )
 
 
@@ -74,7 +78,11 @@ def test_accepted_and_edited_feedback_becomes_a_dataset_split_by_product(
     assert edited.completion == [{"role": "assistant", "content": clean(p[7]) + " Built to last."}]
     assert edited.prompt == build_generation_messages(p[7], brand, few_shot=ADAPTER_FEW_SHOT)
     assert Product.model_validate(edited.truth["product"]) == p[7] and edited.truth["brand"] == "nordkraft"
-    assert by_name["brands/nordkraft/descriptions/d0"].vendor == by_name["brands/nordkraft/descriptions/d1"].vendor == product_key(p[0])
+    assert (
+        by_name["brands/nordkraft/descriptions/d0"].vendor
+        == by_name["brands/nordkraft/descriptions/d1"].vendor
+        == product_key(p[0])
+    )
 
 
 def test_catalogue_examples_come_from_their_own_seed_namespace(tmp_path: Path, script: ScriptedDescriptions) -> None:
@@ -98,8 +106,9 @@ def test_gate_promotes_a_clean_voiced_challenger(tmp_path: Path, script: Scripte
     backend.load_adapter("brand-nordkraft@v0001", tmp_path)
     script.inventing = {None}  # no champion yet: the base model with the style prompt, which invents
 
-    report = run_description_gate(service, brand_id="nordkraft", champion=None, challenger="brand-nordkraft@v0001",
-                                  products=_products(script))
+    report = run_description_gate(
+        service, brand_id="nordkraft", champion=None, challenger="brand-nordkraft@v0001", products=_products(script)
+    )
 
     assert report.promote, report.reasons
     assert report.metric == "mean_score" and report.documents["total"] == 6
@@ -110,7 +119,9 @@ def test_gate_promotes_a_clean_voiced_challenger(tmp_path: Path, script: Scripte
     asked = [r for r in backend.requests if r.adapter == "brand-nordkraft@v0001"]
     assert len(asked) == 6 and all(r.guard is not None for r in asked), "the gate runs the guarded service path"
     base = [r for r in backend.requests if r.adapter is None]
-    assert len(base) == 6 and len(base[0].messages) > len(asked[0].messages), "the base model gets the few-shot style prompt"
+    assert len(base) == 6 and len(base[0].messages) > len(asked[0].messages), (
+        "the base model gets the few-shot style prompt"
+    )
 
 
 def test_gate_refuses_a_challenger_that_invents_facts(tmp_path: Path, script: ScriptedDescriptions) -> None:
@@ -119,8 +130,13 @@ def test_gate_refuses_a_challenger_that_invents_facts(tmp_path: Path, script: Sc
         backend.load_adapter(name, tmp_path)
     script.inventing = {"brand-nordkraft@v0002"}
 
-    report = run_description_gate(service, brand_id="nordkraft", champion="brand-nordkraft@v0001",
-                                  challenger="brand-nordkraft@v0002", products=_products(script))
+    report = run_description_gate(
+        service,
+        brand_id="nordkraft",
+        champion="brand-nordkraft@v0001",
+        challenger="brand-nordkraft@v0002",
+        products=_products(script),
+    )
 
     assert not report.promote
     assert [r.split(":")[0] for r in report.reasons] == ["NOT_BETTER", "MORE_INVENTED_FACTS"]
@@ -129,8 +145,15 @@ def test_gate_refuses_a_challenger_that_invents_facts(tmp_path: Path, script: Sc
 
 def _card(*, voice: float, invented: int = 0) -> Scorecard:
     violations = tuple(Violation(kind="ungrounded_number", span="9 kg") for _ in range(invented))
-    return Scorecard(passed=not invented, grounded=not invented, length_ok=True, word_count=8, char_count=40,
-                     violations=violations, voice_score=voice)
+    return Scorecard(
+        passed=not invented,
+        grounded=not invented,
+        length_ok=True,
+        word_count=8,
+        char_count=40,
+        violations=violations,
+        voice_score=voice,
+    )
 
 
 def test_a_better_voice_does_not_buy_more_invented_facts() -> None:
@@ -144,6 +167,10 @@ def test_a_better_voice_does_not_buy_more_invented_facts() -> None:
 
 
 def test_extraction_summary_is_unchanged() -> None:
-    report = GateReport(promote=True, champion={"micro_f1": 0.5}, challenger={"micro_f1": 0.7},
-                        bootstrap={"ci_low": 0.1, "ci_high": 0.3})
+    report = GateReport(
+        promote=True,
+        champion={"micro_f1": 0.5},
+        challenger={"micro_f1": 0.7},
+        bootstrap={"ci_low": 0.1, "ci_high": 0.3},
+    )
     assert report.summary() == "PROMOTE: micro-F1 0.500 -> 0.700, 95% CI of the difference [+0.100, +0.300]"

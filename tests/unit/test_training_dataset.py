@@ -27,11 +27,30 @@ from docai.training.dataset import (
 from docai.training.scoring import values_equal
 
 # A page on which the reader has questions: two party names, an invoice number and a bare "Nr.".
-DOC = ParsedDocument(pages=[Page(number=1, width=595, height=842, words=[
-    Word(text=text, x0=x, top=top, x1=x + 6 * len(text), bottom=top + 9)
-    for x, top, text in ((50, 40, "Acme"), (80, 40, "GmbH"), (50, 60, "Blue"), (80, 60, "Ocean"), (118, 60, "Ltd"),
-                         (300, 40, "Invoice"), (348, 40, "No."), (372, 40, "RE-1"), (300, 60, "Nr."), (324, 60, "4711"))
-])])
+DOC = ParsedDocument(
+    pages=[
+        Page(
+            number=1,
+            width=595,
+            height=842,
+            words=[
+                Word(text=text, x0=x, top=top, x1=x + 6 * len(text), bottom=top + 9)
+                for x, top, text in (
+                    (50, 40, "Acme"),
+                    (80, 40, "GmbH"),
+                    (50, 60, "Blue"),
+                    (80, 60, "Ocean"),
+                    (118, 60, "Ltd"),
+                    (300, 40, "Invoice"),
+                    (348, 40, "No."),
+                    (372, 40, "RE-1"),
+                    (300, 60, "Nr."),
+                    (324, 60, "4711"),
+                )
+            ],
+        )
+    ]
+)
 
 
 def _field(value: str, source: str = "") -> ExtractedField:
@@ -39,16 +58,25 @@ def _field(value: str, source: str = "") -> ExtractedField:
 
 
 def _extraction(**overrides: str) -> Extraction:
-    values = {"vendor_name": ("Acme GmbH", "Acme GmbH"), "invoice_number": ("RE-1", "RE-1"),
-              "total_net": ("100.00", "100,00"), "total_tax": ("19.00", "19,00"), "total_gross": ("119.00", "119,00")}
+    values = {
+        "vendor_name": ("Acme GmbH", "Acme GmbH"),
+        "invoice_number": ("RE-1", "RE-1"),
+        "total_net": ("100.00", "100,00"),
+        "total_tax": ("19.00", "19,00"),
+        "total_gross": ("119.00", "119,00"),
+    }
     fields = {k: _field(v, s) for k, (v, s) in values.items()}
     fields.update({k: _field(v, v) for k, v in overrides.items()})
     return Extraction(fields=fields)
 
 
 def _example(reviewer: str, index: int, vendor: str = "acme") -> SFTExample:
-    return SFTExample(prompt=[{"role": "user", "content": f"doc {index}"}], completion=[{"role": "assistant", "content": "{}"}],
-                      vendor=vendor, source={"kind": "correction", "reviewer": reviewer, "document": f"d{index}"})
+    return SFTExample(
+        prompt=[{"role": "user", "content": f"doc {index}"}],
+        completion=[{"role": "assistant", "content": "{}"}],
+        vendor=vendor,
+        source={"kind": "correction", "reviewer": reviewer, "document": f"d{index}"},
+    )
 
 
 def test_as_printed_keeps_the_printed_form_without_stray_punctuation() -> None:
@@ -63,7 +91,12 @@ def test_synthetic_example_completion_reads_back_as_the_truth() -> None:
     assert example is not None
     answer = json.loads(example.completion[0]["content"])
     assert example.prompt[0]["role"] == "system" and example.prompt[-1]["role"] == "user"
-    assert example.source == {"kind": "synthetic", "seed": 5, "layout": example.source["layout"], "language": example.source["language"]}
+    assert example.source == {
+        "kind": "synthetic",
+        "seed": 5,
+        "layout": example.source["layout"],
+        "language": example.source["language"],
+    }
     assert answer and set(answer) == set(example.choices)
     for name, letter in answer.items():
         chosen = example.choices[name]["ABCDE".index(letter)]
@@ -71,8 +104,14 @@ def test_synthetic_example_completion_reads_back_as_the_truth() -> None:
 
 
 def test_only_confirmed_or_changed_fields_are_labels() -> None:
-    made = correction_example(document_id="d1", parsed=DOC, extraction=_extraction(), confirmed_fields=["invoice_number"],
-                              changed_fields=["total_gross"], reviewer="ann")
+    made = correction_example(
+        document_id="d1",
+        parsed=DOC,
+        extraction=_extraction(),
+        confirmed_fields=["invoice_number"],
+        changed_fields=["total_gross"],
+        reviewer="ann",
+    )
     assert isinstance(made, SFTExample)
     answer = json.loads(made.completion[0]["content"])
     assert set(answer) == {"invoice_number"}  # the vendor was not confirmed; totals are not a choice
@@ -81,21 +120,39 @@ def test_only_confirmed_or_changed_fields_are_labels() -> None:
 
 
 def test_a_correction_the_reader_had_no_question_about_teaches_nothing() -> None:
-    made = correction_example(document_id="d1", parsed=DOC, extraction=_extraction(), confirmed_fields=["total_gross"],
-                              changed_fields=[], reviewer="ann")
+    made = correction_example(
+        document_id="d1",
+        parsed=DOC,
+        extraction=_extraction(),
+        confirmed_fields=["total_gross"],
+        changed_fields=[],
+        reviewer="ann",
+    )
     assert not isinstance(made, SFTExample) and made.reason == "NO_CHOICE"
 
 
 def test_totals_that_do_not_add_up_are_set_aside() -> None:
-    made = correction_example(document_id="d1", parsed=DOC, extraction=_extraction(total_gross="150.00"),
-                              confirmed_fields=["total_gross"], changed_fields=[], reviewer="ann")
+    made = correction_example(
+        document_id="d1",
+        parsed=DOC,
+        extraction=_extraction(total_gross="150.00"),
+        confirmed_fields=["total_gross"],
+        changed_fields=[],
+        reviewer="ann",
+    )
     assert not isinstance(made, SFTExample) and made.reason == "CHECKS_FAILED"
 
 
 def test_bank_change_needs_a_second_approver() -> None:
     extraction = _extraction(iban="DE89370400440532013000")
-    kwargs: dict[str, Any] = {"document_id": "d1", "parsed": DOC, "extraction": extraction, "confirmed_fields": ["invoice_number"],
-                                  "changed_fields": ["iban"], "reviewer": "ann"}
+    kwargs: dict[str, Any] = {
+        "document_id": "d1",
+        "parsed": DOC,
+        "extraction": extraction,
+        "confirmed_fields": ["invoice_number"],
+        "changed_fields": ["iban"],
+        "reviewer": "ann",
+    }
     blocked = correction_example(**kwargs, needs_second_approval=True)
     assert not isinstance(blocked, SFTExample) and blocked.reason == "NEEDS_SECOND_APPROVAL"
     same_person = correction_example(**kwargs, needs_second_approval=True, second_approver="ann")

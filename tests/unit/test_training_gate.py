@@ -20,12 +20,24 @@ def _documents(n: int = 30) -> list[GateDocument]:
     """Documents whose questions have two options each; the true one is A or B by turns."""
     docs = []
     for i in range(n):
-        truth = {"vendor_name": f"Vendor {i % 7}", "customer_name": f"Customer {i}", "invoice_number": f"INV-{i}",
-                 "invoice_date": f"2025-01-{1 + i % 28:02d}"}
-        wrong = {"vendor_name": f"Customer {i}", "customer_name": f"Vendor {i % 7}", "invoice_number": f"PO-{i}",
-                 "invoice_date": f"2024-12-{1 + i % 28:02d}"}
+        truth = {
+            "vendor_name": f"Vendor {i % 7}",
+            "customer_name": f"Customer {i}",
+            "invoice_number": f"INV-{i}",
+            "invoice_date": f"2025-01-{1 + i % 28:02d}",
+        }
+        wrong = {
+            "vendor_name": f"Customer {i}",
+            "customer_name": f"Vendor {i % 7}",
+            "invoice_number": f"PO-{i}",
+            "invoice_date": f"2024-12-{1 + i % 28:02d}",
+        }
         choices = {name: [truth[name], wrong[name]][:: 1 if (i + k) % 2 else -1] for k, name in enumerate(FIELDS)}
-        docs.append(GateDocument(key=f"heldout/{i}", messages=[{"role": "user", "content": f"doc {i}"}], truth=truth, choices=choices))
+        docs.append(
+            GateDocument(
+                key=f"heldout/{i}", messages=[{"role": "user", "content": f"doc {i}"}], truth=truth, choices=choices
+            )
+        )
     return docs
 
 
@@ -54,10 +66,13 @@ def _answer(doc: GateDocument, *, wrong: tuple[str, ...] = ()) -> str:
 
 def test_a_clearly_better_challenger_is_promoted() -> None:
     docs = _documents()
-    backend = _backend(docs, {
-        "champion": lambda d: _answer(d, wrong=("customer_name", "vendor_name")),
-        "challenger": lambda d: _answer(d),
-    })
+    backend = _backend(
+        docs,
+        {
+            "champion": lambda d: _answer(d, wrong=("customer_name", "vendor_name")),
+            "challenger": lambda d: _answer(d),
+        },
+    )
     report = run_gate(backend, champion="champion", challenger="challenger", documents={"heldout": docs})
     assert report.promote, report.reasons
     assert report.bootstrap["ci_low"] > 0
@@ -91,28 +106,58 @@ def _extraction(i: int, iban: str) -> Extraction:
         return ExtractedField(value=value, confidence=1.0, provenance=Provenance(source_text=value))
 
     # Every invoice of the scenario is the same page; only what the reviewers say about it differs.
-    return Extraction(fields={"invoice_number": f("INV-1"), "vendor_name": f("Nordwind GmbH"), "iban": f(iban),
-                              "customer_name": f("Acme Ltd")})
+    return Extraction(
+        fields={
+            "invoice_number": f("INV-1"),
+            "vendor_name": f("Nordwind GmbH"),
+            "iban": f(iban),
+            "customer_name": f("Acme Ltd"),
+        }
+    )
 
 
 def test_a_poisoned_dataset_does_not_get_past_the_gate() -> None:
     """One reviewer swaps IBANs on many invoices: the data rules set most aside, the gate refuses the rest."""
-    doc = ParsedDocument(pages=[Page(number=1, width=595, height=842, words=[
-        Word(text=text, x0=x, top=top, x1=x + 6 * len(text), bottom=top + 9)
-        for x, top, text in ((50, 40, "Nordwind"), (104, 40, "GmbH"), (50, 60, "Acme"), (80, 60, "Ltd"), (300, 40, "Invoice"),
-                             (348, 40, "No."), (372, 40, "INV-1"), (300, 60, "Nr."), (324, 60, "4711"))
-    ])])
+    doc = ParsedDocument(
+        pages=[
+            Page(
+                number=1,
+                width=595,
+                height=842,
+                words=[
+                    Word(text=text, x0=x, top=top, x1=x + 6 * len(text), bottom=top + 9)
+                    for x, top, text in (
+                        (50, 40, "Nordwind"),
+                        (104, 40, "GmbH"),
+                        (50, 60, "Acme"),
+                        (80, 60, "Ltd"),
+                        (300, 40, "Invoice"),
+                        (348, 40, "No."),
+                        (372, 40, "INV-1"),
+                        (300, 60, "Nr."),
+                        (324, 60, "4711"),
+                    )
+                ],
+            )
+        ]
+    )
     made = []
     for i in range(40):
         honest = i % 4 == 0
         iban = IBANS[i % 4] if honest else IBANS[(i + 1) % 4]
-        made.append(correction_example(
-            document_id=f"d{i}", parsed=doc, extraction=_extraction(i, iban), reviewer="ann" if honest else "mallory",
-            confirmed_fields=["invoice_number", "vendor_name", "customer_name"] + (["iban"] if honest else []),
-            changed_fields=[] if honest else ["iban"],
-            # the review queue flags every bank-detail change; a colluding second approver lets some through
-            needs_second_approval=not honest, second_approver="" if i % 3 else "eve",
-        ))
+        made.append(
+            correction_example(
+                document_id=f"d{i}",
+                parsed=doc,
+                extraction=_extraction(i, iban),
+                reviewer="ann" if honest else "mallory",
+                confirmed_fields=["invoice_number", "vendor_name", "customer_name"] + (["iban"] if honest else []),
+                changed_fields=[] if honest else ["iban"],
+                # the review queue flags every bank-detail change; a colluding second approver lets some through
+                needs_second_approval=not honest,
+                second_approver="" if i % 3 else "eve",
+            )
+        )
     examples = [m for m in made if isinstance(m, SFTExample)]
     aside = [m for m in made if not isinstance(m, SFTExample)]
     assert {a.reason for a in aside} == {"NEEDS_SECOND_APPROVAL"}
@@ -123,10 +168,13 @@ def test_a_poisoned_dataset_does_not_get_past_the_gate() -> None:
 
     # Whatever got through, the challenger trained on it picks the wrong dates; everything else improves.
     docs = _documents()
-    backend = _backend(docs, {
-        "champion": lambda d: _answer(d, wrong=("customer_name", "vendor_name")),
-        "poisoned": lambda d: _answer(d, wrong=("invoice_date",)),
-    })
+    backend = _backend(
+        docs,
+        {
+            "champion": lambda d: _answer(d, wrong=("customer_name", "vendor_name")),
+            "poisoned": lambda d: _answer(d, wrong=("invoice_date",)),
+        },
+    )
     report = run_gate(backend, champion="champion", challenger="poisoned", documents={"heldout": docs})
     assert not report.promote
     assert any("invoice_date" in reason for reason in report.reasons)

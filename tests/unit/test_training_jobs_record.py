@@ -28,7 +28,9 @@ from tests.invoice_pages import invoice_page
 
 def _write_adapter(path: Path, seed: int = 0) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    (path / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "base_model_name_or_path": "SmolLM2-135M-Instruct"}))
+    (path / "adapter_config.json").write_text(
+        json.dumps({"peft_type": "LORA", "base_model_name_or_path": "SmolLM2-135M-Instruct"})
+    )
     weights = np.random.default_rng(seed).random((2, 8), dtype=np.float32)
     save_file({"base_model.model.q_proj.lora_A.weight": weights}, str(path / "adapter_model.safetensors"))
     return path
@@ -42,7 +44,9 @@ class Scripted:
         self.release.set()
         self.events = events
 
-    def train(self, spec: Any, train: Path, model_dir: Path, out_dir: Path, on_event: Any, register: Any) -> dict[str, Any]:
+    def train(
+        self, spec: Any, train: Path, model_dir: Path, out_dir: Path, on_event: Any, register: Any
+    ) -> dict[str, Any]:
         for step in range(1, self.events + 1):
             on_event({"step": step, "total_steps": self.events, "loss": 1.0 / step, "eta_s": 0.0})
         assert self.release.wait(30)
@@ -50,8 +54,13 @@ class Scripted:
         return {"train_loss": 0.4, "seconds": 0.1, "steps": self.events, "method": "lora"}
 
     def gate(self, backend: Any, *, champion: str | None, challenger: str, documents: Any) -> GateReport:
-        return GateReport(promote=True, reasons=[], champion={"micro_f1": 0.5}, challenger={"micro_f1": 0.7},
-                          bootstrap={"ci_low": 0.1, "ci_high": 0.3})
+        return GateReport(
+            promote=True,
+            reasons=[],
+            champion={"micro_f1": 0.5},
+            challenger={"micro_f1": 0.7},
+            bootstrap={"ci_low": 0.1, "ci_high": 0.3},
+        )
 
 
 def _seed(db: Database, tenant: str, count: int = 12) -> None:
@@ -59,16 +68,36 @@ def _seed(db: Database, tenant: str, count: int = 12) -> None:
     for i in range(count):
         doc_id = f"{tenant}-doc-{i}"
         parsed = invoice_page(f"Vendor {'ABCDE'[i % 4]} GmbH", f"INV-{i}")
-        fields = {"invoice_number": ExtractedField(value=f"INV-{i}", confidence=1, provenance=Provenance(source_text=f"INV-{i}")),
-                  "vendor_name": ExtractedField(value=f"Vendor {'ABCDE'[i % 4]} GmbH", confidence=1)}
+        fields = {
+            "invoice_number": ExtractedField(
+                value=f"INV-{i}", confidence=1, provenance=Provenance(source_text=f"INV-{i}")
+            ),
+            "vendor_name": ExtractedField(value=f"Vendor {'ABCDE'[i % 4]} GmbH", confidence=1),
+        }
         with db.transaction() as session:
-            session.add(tables.Document(id=doc_id, tenant_id=tenant, filename="x.pdf", sha256="0" * 64, size_bytes=1,
-                                        state="approved", parsed=parsed.model_dump()))
+            session.add(
+                tables.Document(
+                    id=doc_id,
+                    tenant_id=tenant,
+                    filename="x.pdf",
+                    sha256="0" * 64,
+                    size_bytes=1,
+                    state="approved",
+                    parsed=parsed.model_dump(),
+                )
+            )
             session.flush()
-            session.add(tables.ApprovedExample(tenant_id=tenant, document_id=doc_id, vendor_key=f"vendor {i % 4}",
-                                               extraction=Extraction(fields=fields).model_dump(),
-                                               confirmed_fields=["invoice_number", "vendor_name"], changed_fields=[],
-                                               reviewer=f"r{i % 3}"))
+            session.add(
+                tables.ApprovedExample(
+                    tenant_id=tenant,
+                    document_id=doc_id,
+                    vendor_key=f"vendor {i % 4}",
+                    extraction=Extraction(fields=fields).model_dump(),
+                    confirmed_fields=["invoice_number", "vendor_name"],
+                    changed_fields=[],
+                    reviewer=f"r{i % 3}",
+                )
+            )
 
 
 class Restartable:
@@ -77,16 +106,24 @@ class Restartable:
     def __init__(self, url: str, tmp_path: Path) -> None:
         self.url, self.tmp_path = url, tmp_path
         self.registry = AdapterRegistry(tmp_path / "adapters", shipped=None)
-        self.registry.promote("extraction", self.registry.register("extraction", _write_adapter(tmp_path / "first")).version)
+        self.registry.promote(
+            "extraction", self.registry.register("extraction", _write_adapter(tmp_path / "first")).version
+        )
         self.scripted = Scripted()
         self.databases: list[Database] = []
 
     def start(self) -> JobManager:
         db = open_database(self.url)
         self.databases.append(db)
-        return JobManager(db=db, registry=self.registry, backend=FakeTextGenerator(lambda request: "{}"),
-                          work_dir=self.tmp_path / "work", model_dir=lambda: self.tmp_path / "model",
-                          train_fn=self.scripted.train, gate_fn=self.scripted.gate)
+        return JobManager(
+            db=db,
+            registry=self.registry,
+            backend=FakeTextGenerator(lambda request: "{}"),
+            work_dir=self.tmp_path / "work",
+            model_dir=lambda: self.tmp_path / "model",
+            train_fn=self.scripted.train,
+            gate_fn=self.scripted.gate,
+        )
 
 
 @pytest.fixture
@@ -125,7 +162,12 @@ def test_a_finished_job_is_read_by_the_next_process(suite: Restartable) -> None:
     assert second.recover() == [], "a finished job is left as it is"
     again = second.get(tenant_id="acme", job_id=job.id)
     assert (again.state, again.stage, again.adapter, again.gate_summary, again.dataset_sha256) == (
-        "SUCCEEDED", "done", done.adapter, done.gate_summary, done.dataset_sha256)
+        "SUCCEEDED",
+        "done",
+        done.adapter,
+        done.gate_summary,
+        done.dataset_sha256,
+    )
     assert again.metrics["training"]["train_loss"] == 0.4 and again.metrics["dataset"] == done.metrics["dataset"]
     assert again.step == 1 and again.revision == done.revision
     assert again.create_time == done.create_time and again.end_time == done.end_time and again.start_time is not None
@@ -144,7 +186,12 @@ def test_a_running_job_is_interrupted_by_a_restart_and_the_champion_is_kept(suit
     assert sorted(second.recover()) == sorted([running.id, pending.id])
     for job_id in (running.id, pending.id):
         job = second.get(tenant_id="acme", job_id=job_id)
-        assert (job.state, job.stage, job.error_reason, job.error_message) == ("FAILED", "done", "INTERRUPTED", INTERRUPTED_MESSAGE)
+        assert (job.state, job.stage, job.error_reason, job.error_message) == (
+            "FAILED",
+            "done",
+            "INTERRUPTED",
+            INTERRUPTED_MESSAGE,
+        )
         assert job.error_code == 10 and job.end_time is not None
     assert second.recover() == []
     assert second.wait_change(tenant_id="acme", job_id=running.id, after=0, timeout=0.01).state == "FAILED"

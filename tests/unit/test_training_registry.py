@@ -18,11 +18,22 @@ BASE = "SmolLM2-135M-Instruct"
 
 def make_adapter(path: Path, *, base: str = BASE, peft_type: str = "LORA", seed: int = 0) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    config = {"peft_type": peft_type, "base_model_name_or_path": base, "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"]}
+    config = {
+        "peft_type": peft_type,
+        "base_model_name_or_path": base,
+        "r": 2,
+        "lora_alpha": 4,
+        "target_modules": ["q_proj"],
+    }
     (path / "adapter_config.json").write_text(json.dumps(config))
     generator = torch.Generator().manual_seed(seed)
-    save_file({"base_model.model.layers.0.q_proj.lora_A.weight": torch.randn(2, 8, generator=generator),
-               "base_model.model.layers.0.q_proj.lora_B.weight": torch.zeros(8, 2)}, str(path / "adapter_model.safetensors"))
+    save_file(
+        {
+            "base_model.model.layers.0.q_proj.lora_A.weight": torch.randn(2, 8, generator=generator),
+            "base_model.model.layers.0.q_proj.lora_B.weight": torch.zeros(8, 2),
+        },
+        str(path / "adapter_model.safetensors"),
+    )
     return path
 
 
@@ -60,9 +71,24 @@ def test_rollback_without_previous_is_refused(registry: AdapterRegistry, tmp_pat
     [
         pytest.param(lambda p: (p / "adapter_model.safetensors").unlink(), id="missing-weights"),
         pytest.param(lambda p: (p / "adapter_model.safetensors").write_bytes(b"\x10\x00garbage"), id="garbled-weights"),
-        pytest.param(lambda p: (p / "adapter_model.safetensors").write_bytes((p / "adapter_model.safetensors").read_bytes()[:-20]), id="truncated"),
-        pytest.param(lambda p: (p / "adapter_config.json").write_text(json.dumps({"peft_type": "IA3", "base_model_name_or_path": BASE})), id="not-lora"),
-        pytest.param(lambda p: (p / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "base_model_name_or_path": "gpt2"})), id="wrong-base"),
+        pytest.param(
+            lambda p: (p / "adapter_model.safetensors").write_bytes(
+                (p / "adapter_model.safetensors").read_bytes()[:-20]
+            ),
+            id="truncated",
+        ),
+        pytest.param(
+            lambda p: (p / "adapter_config.json").write_text(
+                json.dumps({"peft_type": "IA3", "base_model_name_or_path": BASE})
+            ),
+            id="not-lora",
+        ),
+        pytest.param(
+            lambda p: (p / "adapter_config.json").write_text(
+                json.dumps({"peft_type": "LORA", "base_model_name_or_path": "gpt2"})
+            ),
+            id="wrong-base",
+        ),
         pytest.param(lambda p: (p / "adapter_config.json").write_text("{nope"), id="bad-config"),
     ],
 )
@@ -86,7 +112,9 @@ def test_register_refuses_an_invalid_directory(registry: AdapterRegistry, tmp_pa
 def test_shipped_adapter_becomes_the_first_champion(tmp_path: Path) -> None:
     shipped = tmp_path / "shipped"
     make_adapter(shipped / "extraction")
-    (shipped / "extraction" / "docai_adapter.json").write_text(json.dumps({"metrics": {"heldout_micro_f1": 0.3}, "method": "qlora"}))
+    (shipped / "extraction" / "docai_adapter.json").write_text(
+        json.dumps({"metrics": {"heldout_micro_f1": 0.3}, "method": "qlora"})
+    )
     registry = AdapterRegistry(tmp_path / "adapters", shipped=shipped)
     champion = registry.get("extraction", "champion")
     assert champion.version == "v0000" and champion.metrics == {"heldout_micro_f1": 0.3}
@@ -127,7 +155,9 @@ def test_unknown_versions_are_not_found(registry: AdapterRegistry) -> None:
 def test_each_tenant_promotes_and_rolls_back_its_own_champion(registry: AdapterRegistry, tmp_path: Path) -> None:
     shared = registry.register("extraction", make_adapter(tmp_path / "s"))
     registry.promote("extraction", shared.version)
-    acme = registry.register("extraction", make_adapter(tmp_path / "a", seed=1), extra={"owner": "acme", "tenant": "acme"})
+    acme = registry.register(
+        "extraction", make_adapter(tmp_path / "a", seed=1), extra={"owner": "acme", "tenant": "acme"}
+    )
     assert acme.owner == "acme" and shared.owner == ""
     # Another tenant cannot see, promote or serve acme's version; the shared champion cannot become it.
     assert [v.version for v in registry.versions("extraction", tenant="globex")] == [shared.version]

@@ -14,15 +14,35 @@ from docai.training.retrieval import examples_for, header_lines, layout_similari
 
 def _add(db, tenant: str, doc_id: str, text: str, vendor: str, *, pending_bank: bool = False) -> None:  # type: ignore[no-untyped-def]
     parsed = ParsedDocument(pages=[Page(number=1, width=595, height=842, text=text)])
-    fields = {"vendor_name": ExtractedField(value=vendor, confidence=1.0),
-              "total_gross": ExtractedField(value="119.00", confidence=1.0, provenance=Provenance(source_text="119,00"))}
+    fields = {
+        "vendor_name": ExtractedField(value=vendor, confidence=1.0),
+        "total_gross": ExtractedField(value="119.00", confidence=1.0, provenance=Provenance(source_text="119,00")),
+    }
     with db.transaction() as session:
-        session.add(tables.Document(id=doc_id, tenant_id=tenant, filename="a.pdf", sha256="0" * 64, size_bytes=1, state="approved",
-                                    parsed=parsed.model_dump()))
+        session.add(
+            tables.Document(
+                id=doc_id,
+                tenant_id=tenant,
+                filename="a.pdf",
+                sha256="0" * 64,
+                size_bytes=1,
+                state="approved",
+                parsed=parsed.model_dump(),
+            )
+        )
         session.flush()
-        session.add(tables.ApprovedExample(tenant_id=tenant, document_id=doc_id, vendor_key=vendor.lower(),
-                                           extraction=Extraction(fields=fields).model_dump(), confirmed_fields=["vendor_name", "total_gross"],
-                                           changed_fields=[], reviewer="ann", needs_second_approval=pending_bank))
+        session.add(
+            tables.ApprovedExample(
+                tenant_id=tenant,
+                document_id=doc_id,
+                vendor_key=vendor.lower(),
+                extraction=Extraction(fields=fields).model_dump(),
+                confirmed_fields=["vendor_name", "total_gross"],
+                changed_fields=[],
+                reviewer="ann",
+                needs_second_approval=pending_bank,
+            )
+        )
 
 
 def test_examples_come_from_the_same_tenant_and_vendor(tmp_path: Path) -> None:
@@ -54,9 +74,17 @@ def test_the_example_closest_in_layout_comes_first(tmp_path: Path) -> None:
     header = "Nordlicht GmbH\nHauptstr. 1\n"
     _add(db, "acme", "d1", header + "Rechnung 17\nPosition Menge Preis\nSumme netto\nUmsatzsteuer", "Nordlicht GmbH")
     _add(db, "acme", "d2", header + "Gutschrift 18\nErstattung Storno\nBetrag gutgeschrieben", "Nordlicht GmbH")
-    invoice = examples_for(db, "acme", header + "Rechnung 19\nPosition Menge Preis\nSumme netto\nUmsatzsteuer", k=2, vendor_key="Nordlicht GmbH")
+    invoice = examples_for(
+        db,
+        "acme",
+        header + "Rechnung 19\nPosition Menge Preis\nSumme netto\nUmsatzsteuer",
+        k=2,
+        vendor_key="Nordlicht GmbH",
+    )
     assert ["Rechnung 17" in e.document_text for e in invoice] == [True, False]
-    credit_note = examples_for(db, "acme", header + "Gutschrift 20\nErstattung Storno\nBetrag gutgeschrieben", k=1, vendor_key="Nordlicht GmbH")
+    credit_note = examples_for(
+        db, "acme", header + "Gutschrift 20\nErstattung Storno\nBetrag gutgeschrieben", k=1, vendor_key="Nordlicht GmbH"
+    )
     assert "Gutschrift 18" in credit_note[0].document_text
     db.dispose()
 

@@ -23,8 +23,12 @@ from docai.training.jobs import JobManager
 
 
 def _example(i: int) -> SFTExample:
-    return SFTExample(prompt=[{"role": "user", "content": f"text {i}"}], completion=[{"role": "assistant", "content": f"sum {i}"}],
-                      vendor=f"v{i}", source={"kind": "synthetic", "seed": i})
+    return SFTExample(
+        prompt=[{"role": "user", "content": f"text {i}"}],
+        completion=[{"role": "assistant", "content": f"sum {i}"}],
+        vendor=f"v{i}",
+        source={"kind": "synthetic", "seed": i},
+    )
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,13 @@ class Summaries:
 
     def gate(self, jobs: Any, *, challenger: str, build: DatasetBuild, options: JobOptions, owner: str) -> GateReport:
         self.calls.append(f"gate {challenger.split('@')[0]} heldout={len(build.heldout)}")
-        return GateReport(promote=True, reasons=[], champion={"micro_f1": 0.5}, challenger={"micro_f1": 0.7},
-                          bootstrap={"ci_low": 0.1, "ci_high": 0.3})
+        return GateReport(
+            promote=True,
+            reasons=[],
+            champion={"micro_f1": 0.5},
+            challenger={"micro_f1": 0.7},
+            bootstrap={"ci_low": 0.1, "ci_high": 0.3},
+        )
 
     def synthetic_records(self, count: int, **_: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         return [], {"sha256": ""}
@@ -57,20 +66,35 @@ class Summaries:
 def _train(spec: Any, train: Path, model_dir: Path, out_dir: Path, on_event: Any, register: Any) -> dict[str, Any]:
     assert spec.max_length == 512 and spec.task == "summaries", "the task's spec defaults are applied"
     out_dir.mkdir(parents=True)
-    (out_dir / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "base_model_name_or_path": "SmolLM2-135M-Instruct"}))
-    save_file({"base_model.model.q_proj.lora_A.weight": np.zeros((2, 8), dtype=np.float32)}, str(out_dir / "adapter_model.safetensors"))
+    (out_dir / "adapter_config.json").write_text(
+        json.dumps({"peft_type": "LORA", "base_model_name_or_path": "SmolLM2-135M-Instruct"})
+    )
+    save_file(
+        {"base_model.model.q_proj.lora_A.weight": np.zeros((2, 8), dtype=np.float32)},
+        str(out_dir / "adapter_model.safetensors"),
+    )
     return {"train_loss": 0.4, "seconds": 0.1, "steps": 1, "method": "lora"}
 
 
-def test_a_registered_task_is_trained_gated_and_promoted_by_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_registered_task_is_trained_gated_and_promoted_by_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     task = Summaries()
     monkeypatch.setitem(tasks._TASKS, "summaries", task)
     registry = AdapterRegistry(tmp_path / "adapters", shipped=None)
-    jobs = JobManager(db=None, registry=registry, backend=FakeTextGenerator(lambda request: "{}"), work_dir=tmp_path / "work",
-                      model_dir=lambda: tmp_path / "model", train_fn=_train)
+    jobs = JobManager(
+        db=None,
+        registry=registry,
+        backend=FakeTextGenerator(lambda request: "{}"),
+        work_dir=tmp_path / "work",
+        model_dir=lambda: tmp_path / "model",
+        train_fn=_train,
+    )
     job = jobs.create(tenant_id="acme", options=JobOptions(task="summaries", auto_promote=True), request_id="r1")
     deadline = time.monotonic() + 30
-    while (job := jobs.get(tenant_id="acme", job_id=job.id)).state not in TERMINAL_STATES and time.monotonic() < deadline:
+    while (
+        job := jobs.get(tenant_id="acme", job_id=job.id)
+    ).state not in TERMINAL_STATES and time.monotonic() < deadline:
         time.sleep(0.02)
     assert (job.state, job.stage, job.promoted) == (JobState.SUCCEEDED, JobStage.DONE, True), job.error_message
     assert task.calls == ["check acme shared=False", "dataset acme", "gate summaries heldout=1"]

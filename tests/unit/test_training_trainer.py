@@ -14,11 +14,25 @@ from docai.services.models.tiny import make_tiny_model
 from docai.training.trainer import Progress, TrainingCancelled, train_adapter
 
 ROWS = [
-    {"prompt": [{"role": "system", "content": "Read invoices."}, {"role": "user", "content": f"Invoice RE-{i} total {i}.00"}],
-     "completion": [{"role": "assistant", "content": f'{{"invoice_number":"RE-{i}","total_gross":"{i}.00"}}'}]}
+    {
+        "prompt": [
+            {"role": "system", "content": "Read invoices."},
+            {"role": "user", "content": f"Invoice RE-{i} total {i}.00"},
+        ],
+        "completion": [{"role": "assistant", "content": f'{{"invoice_number":"RE-{i}","total_gross":"{i}.00"}}'}],
+    }
     for i in range(8)
 ]
-SPEC = TuningSpec(method="lora", max_steps=2, batch_size=2, max_length=256, lora_r=4, lora_alpha=8, learning_rate=1e-2, logging_steps=1)
+SPEC = TuningSpec(
+    method="lora",
+    max_steps=2,
+    batch_size=2,
+    max_length=256,
+    lora_r=4,
+    lora_alpha=8,
+    learning_rate=1e-2,
+    logging_steps=1,
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +45,9 @@ def test_sft_step_changes_lora_weights_only(tiny: Path, tmp_path: Path) -> None:
 
     base_before = {k: v.clone() for k, v in AutoModelForCausalLM.from_pretrained(tiny).state_dict().items()}
     seen: list[Progress] = []
-    result = train_adapter(SPEC, train=ROWS, model_dir=tiny, out_dir=tmp_path / "adapter", on_progress=seen.append, device="cpu")
+    result = train_adapter(
+        SPEC, train=ROWS, model_dir=tiny, out_dir=tmp_path / "adapter", on_progress=seen.append, device="cpu"
+    )
     assert result.method == "lora" and result.steps == 2 and result.tokens_per_s > 0
     assert [p.step for p in seen] == [1, 2] and seen[-1].eta_s == 0.0
     config = validate_adapter_dir(tmp_path / "adapter", base_model=tiny.name)
@@ -46,7 +62,9 @@ def test_sft_step_changes_lora_weights_only(tiny: Path, tmp_path: Path) -> None:
 
 def test_cancel_stops_the_run_and_saves_nothing(tiny: Path, tmp_path: Path) -> None:
     with pytest.raises(TrainingCancelled, match="step 1"):
-        train_adapter(SPEC, train=ROWS, model_dir=tiny, out_dir=tmp_path / "adapter", should_stop=lambda: True, device="cpu")
+        train_adapter(
+            SPEC, train=ROWS, model_dir=tiny, out_dir=tmp_path / "adapter", should_stop=lambda: True, device="cpu"
+        )
     assert not (tmp_path / "adapter").exists()
 
 

@@ -24,12 +24,21 @@ from docai.services.vendors.resolve import NO_MASTER, VendorMatch, mask_iban, ma
 
 # Real check digits: stdnum validates each of them.
 NORDWIND = VendorRecord(
-    vendor_id="V-100", name="Nordwind Logistik GmbH", aliases=("Nordwind Spedition",), tax_id="DE129273398",
-    iban="DE89370400440532013000", bic="COBADEFFXXX", department="Operations", cost_centre="CC-3100",
+    vendor_id="V-100",
+    name="Nordwind Logistik GmbH",
+    aliases=("Nordwind Spedition",),
+    tax_id="DE129273398",
+    iban="DE89370400440532013000",
+    bic="COBADEFFXXX",
+    department="Operations",
+    cost_centre="CC-3100",
     approver="ops-lead@example.com",
 )
 MUELLER = VendorRecord(
-    vendor_id="V-200", name="Müller & Söhne GmbH & Co. KG", tax_id="DE167992022", iban="DE46370400442158947147",
+    vendor_id="V-200",
+    name="Müller & Söhne GmbH & Co. KG",
+    tax_id="DE167992022",
+    iban="DE46370400442158947147",
 )
 BAKKER = VendorRecord(vendor_id="V-300", name="Bakker Elektronica B.V.", iban="NL04KNAB3333356139")
 ACME = VendorRecord(vendor_id="V-400", name="Acme Trading Ltd")
@@ -75,8 +84,12 @@ def test_csv_with_semicolons_bom_synonyms_and_aliases():
 @pytest.mark.parametrize(
     ("text", "reason", "line", "says"),
     [
-        ("vendor_id,name,iban\nV-1,Alpha GmbH,DE89370400440532013000\nV-2,Beta GmbH,DE89370400440532013001\n",
-         "INVALID_IBAN", "3", "vendor V-2: the IBAN 'DE89370400440532013001' is not valid: its check digits are wrong"),
+        (
+            "vendor_id,name,iban\nV-1,Alpha GmbH,DE89370400440532013000\nV-2,Beta GmbH,DE89370400440532013001\n",
+            "INVALID_IBAN",
+            "3",
+            "vendor V-2: the IBAN 'DE89370400440532013001' is not valid: its check digits are wrong",
+        ),
         ("vendor_id,name,tax_id\nV-1,Alpha GmbH,DE129273399\n", "INVALID_TAX_ID", "2", "check digits"),
         ("vendor_id,name,bic\nV-1,Alpha GmbH,COBADEF\n", "INVALID_BIC", "2", "wrong length"),
         ("vendor_id,name\nV-1,Alpha GmbH\nV 2,Beta GmbH\n", "INVALID_VENDOR_ID", "3", "vendor_id 'V 2'"),
@@ -219,8 +232,13 @@ def test_of_two_records_with_one_tax_id_the_one_with_the_invoice_iban_wins(db):
 
 
 def _extraction(**values: str) -> Extraction:
-    base = {"vendor_name": "Nordwind Logistik GmbH", "invoice_number": "R-1", "invoice_date": "2026-01-02",
-            "total_gross": "119.00", "currency": "EUR"}
+    base = {
+        "vendor_name": "Nordwind Logistik GmbH",
+        "invoice_number": "R-1",
+        "invoice_date": "2026-01-02",
+        "total_gross": "119.00",
+        "currency": "EUR",
+    }
     return Extraction(fields={k: ExtractedField(value=v, confidence=0.99) for k, v in {**base, **values}.items()})
 
 
@@ -236,33 +254,59 @@ def test_another_iban_than_the_masters_is_a_bank_details_change_naming_the_recor
     match = VendorMatch(NORDWIND, "tax_id", True)
     extraction = _extraction(iban="DE46370400442158947147")
     # The last approved invoice paid the same account: the master is what counts.
-    decision = decide(extraction=extraction, checks=[], route=COVERED, thresholds=Thresholds(),
-                      previous_iban="DE46370400442158947147", vendor=match)
+    decision = decide(
+        extraction=extraction,
+        checks=[],
+        route=COVERED,
+        thresholds=Thresholds(),
+        previous_iban="DE46370400442158947147",
+        vendor=match,
+    )
     changed = [r for r in decision.reasons if r.code == "BANK_DETAILS_CHANGED"]
     assert changed and "V-100" in changed[0].detail and "Nordwind Logistik GmbH" in changed[0].detail
     assert "...3000" in changed[0].detail and "...7147" in changed[0].detail
-    same = decide(extraction=_extraction(iban="DE89370400440532013000"), checks=[], route=COVERED,
-                  thresholds=Thresholds(), previous_iban="DE46370400442158947147", vendor=match)
+    same = decide(
+        extraction=_extraction(iban="DE89370400440532013000"),
+        checks=[],
+        route=COVERED,
+        thresholds=Thresholds(),
+        previous_iban="DE46370400442158947147",
+        vendor=match,
+    )
     assert same.outcome == "auto_approve", same.reasons
 
 
 def test_without_a_master_iban_the_last_approved_invoice_counts():
     match = VendorMatch(ACME, "name", True)
-    decision = decide(extraction=_extraction(iban="DE46370400442158947147"), checks=[], route=COVERED,
-                      thresholds=Thresholds(), previous_iban="DE89370400440532013000", vendor=match)
+    decision = decide(
+        extraction=_extraction(iban="DE46370400442158947147"),
+        checks=[],
+        route=COVERED,
+        thresholds=Thresholds(),
+        previous_iban="DE89370400440532013000",
+        vendor=match,
+    )
     assert _codes(decision) == ["BANK_DETAILS_CHANGED"]
     assert "vendor master" not in decision.reasons[0].detail
 
 
 def test_an_unknown_vendor_is_reviewed_only_when_the_tenant_has_a_master():
-    unknown = decide(extraction=_extraction(), checks=[], route=COVERED, thresholds=Thresholds(),
-                     vendor=VendorMatch(None, "", True))
+    unknown = decide(
+        extraction=_extraction(), checks=[], route=COVERED, thresholds=Thresholds(), vendor=VendorMatch(None, "", True)
+    )
     assert _codes(unknown) == ["VENDOR_UNKNOWN"] and "not in the vendor master" in unknown.reasons[0].detail
     no_master = decide(extraction=_extraction(), checks=[], route=COVERED, thresholds=Thresholds(), vendor=NO_MASTER)
     assert no_master.outcome == "auto_approve"
     inactive = VendorRecord(**{**ACME.__dict__, "active": False})
-    assert _codes(decide(extraction=_extraction(), checks=[], route=COVERED, thresholds=Thresholds(),
-                         vendor=VendorMatch(inactive, "name", True))) == ["VENDOR_INACTIVE"]
+    assert _codes(
+        decide(
+            extraction=_extraction(),
+            checks=[],
+            route=COVERED,
+            thresholds=Thresholds(),
+            vendor=VendorMatch(inactive, "name", True),
+        )
+    ) == ["VENDOR_INACTIVE"]
 
 
 def test_the_masters_default_route_fills_an_uncovered_route():
@@ -270,7 +314,11 @@ def test_the_masters_default_route_fills_an_uncovered_route():
     extraction = _extraction()
     filled = master_route(UNCOVERED, VendorMatch(NORDWIND, "tax_id", True), policy=policy, extraction=extraction)
     assert (filled.department, filled.cost_centre, filled.approver, filled.covered) == (
-        "Operations", "CC-3100", "ops-lead@example.com", True)
+        "Operations",
+        "CC-3100",
+        "ops-lead@example.com",
+        True,
+    )
     assert filled.reasons[0] == "vendor-master:V-100"
     # A covered route is the policy's; the master fills gaps only.
     assert master_route(COVERED, VendorMatch(NORDWIND, "tax_id", True), policy=policy, extraction=extraction) == COVERED

@@ -52,9 +52,7 @@ def _printed_on_page(hit: MemoryHit, parsed: ParsedDocument) -> bool:
     inside = {
         w.text
         for w in page.words
-        if hit.box.x0 - 0.5 <= w.x0
-        and w.x1 <= hit.box.x1 + 0.5
-        and hit.box.top - 0.5 <= w.top <= hit.box.bottom + 0.5
+        if hit.box.x0 - 0.5 <= w.x0 and w.x1 <= hit.box.x1 + 0.5 and hit.box.top - 0.5 <= w.top <= hit.box.bottom + 0.5
     }
     return all(token in inside or token.rstrip(",") in inside for token in hit.raw_text.split())
 
@@ -94,9 +92,7 @@ def test_every_value_read_is_printed_where_the_hit_says() -> None:
 def test_a_template_of_vendor_a_does_not_fire_on_vendor_b() -> None:
     # Two vendors with the very same layout: only the vendor key tells them apart.
     a, b = make_vendor(501, layout=0, language="de"), make_vendor(502, layout=0, language="de")
-    first_a, next_a, next_b = (
-        parse_pdf(generate_invoice(seed, vendor=v).pdf) for seed, v in ((1, a), (2, a), (3, b))
-    )
+    first_a, next_a, next_b = (parse_pdf(generate_invoice(seed, vendor=v).pdf) for seed, v in ((1, a), (2, a), (3, b)))
     truth_a = generate_invoice(1, vendor=a)
     template_a = learn_template(Layout(first_a), approved_extraction(truth_a, first_a))
     assert template_a.vendor_key == f"tax:{a.tax_id}"
@@ -108,10 +104,7 @@ def test_the_vendor_key_prefers_the_tax_id_then_the_iban_then_the_name() -> None
     def extraction(**values: str) -> Extraction:
         return Extraction(fields={k: ExtractedField(value=v, confidence=1.0) for k, v in values.items()})
 
-    assert (
-        template_key(extraction(vendor_tax_id="de 123 456 789", iban="DE89370400440532013000"))
-        == "tax:DE123456789"
-    )
+    assert template_key(extraction(vendor_tax_id="de 123 456 789", iban="DE89370400440532013000")) == "tax:DE123456789"
     assert (
         template_key(extraction(iban="DE89 3704 0044 0532 0130 00", vendor_name="ACME"))
         == "iban:DE89370400440532013000"
@@ -236,9 +229,7 @@ def test_learning_rolls_back_with_the_approval(db: Database) -> None:
     store = VendorMemoryStore(db)
     s = sample(*DIN, 0)
     with pytest.raises(RuntimeError, match="approval failed"), db.transaction() as session:
-        store.learn(
-            session, tenant_id="acme", parsed=s.parsed, extraction=approved_extraction(s.invoice, s.parsed)
-        )
+        store.learn(session, tenant_id="acme", parsed=s.parsed, extraction=approved_extraction(s.invoice, s.parsed))
         raise RuntimeError("approval failed")
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(tables.VendorTemplateRecord)) == 0
@@ -259,9 +250,7 @@ def test_approving_a_reviewed_invoice_teaches_the_vendor_template(db: Database, 
                 size_bytes=1,
                 state="in_review",
                 parsed=s.parsed.model_dump(),
-                extraction=Extraction(
-                    fields={**extraction.fields, "invoice_number": wrong_number}
-                ).model_dump(),
+                extraction=Extraction(fields={**extraction.fields, "invoice_number": wrong_number}).model_dump(),
             )
         )
         session.flush()
@@ -308,11 +297,26 @@ def test_the_customer_on_most_approved_invoices_is_the_tenant_itself(db: Databas
     def approve(tenant: str, index: int, customer: str) -> None:
         fields = {"customer_name": ExtractedField(value=customer, confidence=1.0)}
         with db.transaction() as session:
-            session.add(tables.Document(id=f"{tenant}-{index}", tenant_id=tenant, filename="a.pdf", sha256="0" * 64,
-                                        size_bytes=1, state="approved"))
+            session.add(
+                tables.Document(
+                    id=f"{tenant}-{index}",
+                    tenant_id=tenant,
+                    filename="a.pdf",
+                    sha256="0" * 64,
+                    size_bytes=1,
+                    state="approved",
+                )
+            )
             session.flush()
-            session.add(tables.ApprovedExample(tenant_id=tenant, document_id=f"{tenant}-{index}", vendor_key="v",
-                                               extraction=Extraction(fields=fields).model_dump(), reviewer="ann"))
+            session.add(
+                tables.ApprovedExample(
+                    tenant_id=tenant,
+                    document_id=f"{tenant}-{index}",
+                    vendor_key="v",
+                    extraction=Extraction(fields=fields).model_dump(),
+                    reviewer="ann",
+                )
+            )
 
     for index, customer in enumerate(["ACME Ltd", "Acme Ltd", "Other Buyer"]):
         approve("acme", index, customer)

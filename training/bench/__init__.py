@@ -6,7 +6,8 @@ The others run as ``python -m docai.training.bench.<name>``:
 
 - :mod:`.decode`: the constrained decode loop against plain ``generate``;
 - :mod:`.engine`: ONNX Runtime against transformers (tokens/s, adapters, first piece, memory);
-- :mod:`.descriptions`, :mod:`.publishable` and :mod:`.learning`: brand descriptions (scorecard, blind-read sheets), training cost, hot swap, learning curve;
+- :mod:`.descriptions`, :mod:`.publishable` and :mod:`.learning`: brand descriptions (scorecard,
+  blind-read sheets), training cost, hot swap, learning curve;
 - :mod:`.line_items`, :mod:`.vendor_memory`, :mod:`.free_labels`: reading quality of one part;
 - :mod:`.review_listing`, :mod:`.scale_out`: the database under many tasks, worker processes.
 """

@@ -101,7 +101,9 @@ def _summary(runs: list[_Run], voice: VoiceClassifier) -> dict[str, Any]:
         "passed_rate": round(sum(c.passed for c in cards) / n, 3),
         "length_ok_rate": round(sum(c.length_ok for c in cards) / n, 3),
         "banned_rate": round(banned / n, 3),
-        "voice_score_mean": round(statistics.fmean(voice.score(r.description.text, r.description.brand) for r in runs), 3),
+        "voice_score_mean": round(
+            statistics.fmean(voice.score(r.description.text, r.description.brand) for r in runs), 3
+        ),
         "voice_accuracy": round(sum(voice.predict(r.description.text) == r.description.brand for r in runs) / n, 3),
         "ttft_s_p50": round(statistics.median(r.ttft_s for r in runs), 3),
         "tokens_per_s_mean": round(statistics.fmean(decode), 1) if decode else 0.0,
@@ -135,7 +137,9 @@ def train_voice(brands: BrandBook, *, brand_ids: Sequence[str], items: int, seed
     return VoiceClassifier.fit(texts, labels)
 
 
-def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, config: BenchConfig = BenchConfig()) -> dict[str, Any]:
+def run_benchmark(
+    backend: TextGenerator, *, brands: BrandBook | None = None, config: BenchConfig = BenchConfig()
+) -> dict[str, Any]:
     """Run every mode the backend supports and return the figures (see the module docstring).
 
     Args:
@@ -178,8 +182,12 @@ def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, co
     with tempfile.TemporaryDirectory() as scratch:
         for mode, (use_adapters, guarded) in modes.items():
             service = DescriptionService(
-                backend=backend, brands=brands, feedback=FeedbackStore(Path(scratch)), limits=limits,
-                use_adapters=use_adapters, guarded=guarded,
+                backend=backend,
+                brands=brands,
+                feedback=FeedbackStore(Path(scratch)),
+                limits=limits,
+                use_adapters=use_adapters,
+                guarded=guarded,
             )
             per_brand: dict[str, Any] = {}
             everything: list[_Run] = []
@@ -188,14 +196,20 @@ def run_benchmark(backend: TextGenerator, *, brands: BrandBook | None = None, co
                 everything += runs
                 per_brand[brand_id] = _summary(runs, voice)
                 report["samples"][f"{mode}/{brand_id}"] = [
-                    {"text": r.description.text, "passed": r.description.scorecard.passed,
-                     "violations": [f"{v.kind}:{v.span}" for v in r.description.scorecard.errors()]}
+                    {
+                        "text": r.description.text,
+                        "passed": r.description.scorecard.passed,
+                        "violations": [f"{v.kind}:{v.span}" for v in r.description.scorecard.errors()],
+                    }
                     for r in runs[:3]
                 ]
             report["modes"][mode] = per_brand | {"all": _summary(everything, voice)}
         # Throughput on the serving path (guarded, adapters when loaded), both orders in the same run.
         service = DescriptionService(
-            backend=backend, brands=brands, feedback=FeedbackStore(Path(scratch)), limits=limits,
+            backend=backend,
+            brands=brands,
+            feedback=FeedbackStore(Path(scratch)),
+            limits=limits,
             use_adapters=have_adapters,
         )
         chosen = products[: config.throughput_requests]

@@ -123,18 +123,34 @@ def render(report: dict[str, Any]) -> str:
         "|---|---|",
         f"| header micro-F1 ({report['documents']} e-invoices) | **{report['micro_f1']:.3f}** |",
         f"| read by | {', '.join(f'{path}: {n}' for path, n in sorted(report['read_by'].items()))} |",
-        f"| reading the XML alone (parse, map, schema, sums) | mean {xml.get('mean', 0)} ms, p95 {xml.get('p95', 0)} ms |",
-        f"| whole invoice (page read + XML + placing + cross-check) | mean {whole.get('mean', 0)} ms, p95 {whole.get('p95', 0)} ms |",
+        (
+            "| reading the XML alone (parse, map, schema, sums) | "
+            f"mean {xml.get('mean', 0)} ms, p95 {xml.get('p95', 0)} ms |"
+        ),
+        (
+            "| whole invoice (page read + XML + placing + cross-check) | "
+            f"mean {whole.get('mean', 0)} ms, p95 {whole.get('p95', 0)} ms |"
+        ),
         f"| XML and page disagree (originals; every one a false alarm) | {report['cross_check']['disagreements']} |",
-        f"| tampered copies (IBAN, gross or number changed in the XML only) caught | **{tampered['caught']} of {tampered['copies']}** |",
-        f"| tampered copies of a field the page does not show (nothing to contradict) | {len(tampered['field_not_on_page'])} |",
+        (
+            "| tampered copies (IBAN, gross or number changed in the XML only) caught | "
+            f"**{tampered['caught']} of {tampered['copies']}** |"
+        ),
+        (
+            "| tampered copies of a field the page does not show (nothing to contradict) | "
+            f"{len(tampered['field_not_on_page'])} |"
+        ),
     ]
     if report["cross_check"]["details"]:
         lines += ["", "Disagreements on the originals:", ""]
         lines += [f"- `{key}`: {detail}" for key, detail in sorted(report["cross_check"]["details"].items())]
     if tampered["field_not_on_page"]:
-        lines += ["", "Tampered fields the page does not show (the XML alone states them; a changed IBAN there is",
-                  "caught by BANK_DETAILS_CHANGED once the vendor's account is on file):", ""]
+        lines += [
+            "",
+            "Tampered fields the page does not show (the XML alone states them; a changed IBAN there is",
+            "caught by BANK_DETAILS_CHANGED once the vendor's account is on file):",
+            "",
+        ]
         lines += [f"- `{m}`" for m in tampered["field_not_on_page"]]
     if tampered["missed"]:
         lines += ["", "Tampered copies not caught:", ""] + [f"- `{m}`" for m in tampered["missed"]]

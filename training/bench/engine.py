@@ -73,8 +73,11 @@ def _description_requests(count: int, *, max_new_tokens: int, guarded: bool) -> 
         fake.load_adapter(brand, REPO / ADAPTERS[brand])
     with tempfile.TemporaryDirectory() as scratch:
         service = DescriptionService(
-            backend=fake, brands=BrandBook.load(), feedback=FeedbackStore(Path(scratch)),
-            limits=GenerationLimits(max_new_tokens=max_new_tokens), guarded=guarded,
+            backend=fake,
+            brands=BrandBook.load(),
+            feedback=FeedbackStore(Path(scratch)),
+            limits=GenerationLimits(max_new_tokens=max_new_tokens),
+            guarded=guarded,
         )
         products = [item.product for item in heldout_catalogue(count, seed=0)]
         return [
@@ -95,7 +98,9 @@ def _invoice_requests(count: int, *, max_new_tokens: int) -> list[Any]:
     return [
         GenerationRequest(
             messages=build_messages(parse_pdf(generate_invoice(900_000 + i).pdf)),
-            adapter="extraction", max_new_tokens=max_new_tokens, json_schema=schema,
+            adapter="extraction",
+            max_new_tokens=max_new_tokens,
+            json_schema=schema,
         )
         for i in range(count)
     ]
@@ -193,8 +198,14 @@ def _interleaving(backend: Any, request: Any, *, count: int = 8) -> float:
 
 
 def run_bench(
-    *, model_dir: Path, cache_dir: Path, engines: Sequence[str] = ENGINES, rounds: int = 3,
-    parity_prompts: int = 6, decode_tokens: int = 64, threads: int | None = None,
+    *,
+    model_dir: Path,
+    cache_dir: Path,
+    engines: Sequence[str] = ENGINES,
+    rounds: int = 3,
+    parity_prompts: int = 6,
+    decode_tokens: int = 64,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     from dataclasses import replace
 
@@ -248,7 +259,9 @@ def run_bench(
             loaded,
             _description_requests(parity_prompts, max_new_tokens=48, guarded=False)
             + _invoice_requests(2, max_new_tokens=64),
-        ) if "hf-fp32" in loaded and parity_prompts else {},
+        )
+        if "hf-fp32" in loaded and parity_prompts
+        else {},
     }
     return report
 
@@ -279,8 +292,10 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"median of {report['rounds']} rounds, engines in turn within each round. Command: `{report['command']}`."
         ),
         "",
-        ("| engine | prefill tok/s | decode tok/s | load s | adapter switch s | switch / load | 4 adapters / 1 "
-        "| first piece s (cold / warm) | descriptions/min (cold / warm) | RSS MiB |"),
+        (
+            "| engine | prefill tok/s | decode tok/s | load s | adapter switch s | switch / load | 4 adapters / 1 "
+            "| first piece s (cold / warm) | descriptions/min (cold / warm) | RSS MiB |"
+        ),
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in speed.items():
@@ -296,7 +311,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     if parity:
         lines += [
             "",
-            "Greedy parity against hf in float32 (description prompts with the brand adapters, invoice JSON with the extraction adapter):",
+            (
+                "Greedy parity against hf in float32 (description prompts with the brand adapters, "
+                "invoice JSON with the extraction adapter):"
+            ),
             "",
             "| engine | identical texts | shared token prefix |",
             "| --- | ---: | ---: |",
@@ -322,8 +340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_dir = ensure_base_model(cache_dir=args.cache_dir)
     engines = [e for e in args.engines.split(",") if e]
     report = run_bench(
-        model_dir=model_dir, cache_dir=args.cache_dir, engines=engines, rounds=args.rounds,
-        parity_prompts=args.parity_prompts, threads=args.threads,
+        model_dir=model_dir,
+        cache_dir=args.cache_dir,
+        engines=engines,
+        rounds=args.rounds,
+        parity_prompts=args.parity_prompts,
+        threads=args.threads,
     )
     if not args.no_rss:
         report["rss_mib"] = {name: rss_of(name, model_dir=model_dir, cache_dir=args.cache_dir) for name in engines}

@@ -47,12 +47,15 @@ def truth_extraction(truth: dict[str, Any], *, country: str) -> Extraction:
     """
     fields = {
         name: ExtractedField(value=truth_text(name, truth[name]), confidence=1.0)
-        for name in HEADER_FIELDS if name in truth
+        for name in HEADER_FIELDS
+        if name in truth
     }
     if "amount_due" not in fields and "total_gross" in fields:  # the truth holds only what the page prints
         fields["amount_due"] = fields["total_gross"]
     address = fields.get("vendor_address")
-    fields["vendor_address"] = ExtractedField(value=f"{address.value}, {country}" if address else country, confidence=1.0)
+    fields["vendor_address"] = ExtractedField(
+        value=f"{address.value}, {country}" if address else country, confidence=1.0
+    )
     return Extraction(fields=fields)
 
 

@@ -32,7 +32,9 @@ def _model_dir() -> Path:
     return ensure_base_model(cache_dir=settings.model_cache, source=settings.base_model or None)
 
 
-def training_cost(*, methods: Sequence[str] = ("lora", "qlora", "full"), steps: int = 2, examples: int = 4) -> dict[str, Any]:
+def training_cost(
+    *, methods: Sequence[str] = ("lora", "qlora", "full"), steps: int = 2, examples: int = 4
+) -> dict[str, Any]:
     """Train ``steps`` steps (batch 1) of each method on real synthetic examples in a subprocess each."""
     from docai.schemas.tuning import TuningSpec
     from docai.training.dataset import synthetic_examples
@@ -43,10 +45,25 @@ def training_cost(*, methods: Sequence[str] = ("lora", "qlora", "full"), steps: 
     train.write_text("".join(json.dumps({"prompt": e.prompt, "completion": e.completion}) + "\n" for e in rows))
     results: dict[str, Any] = {}
     for method in methods:
-        spec = TuningSpec(method=method, max_steps=steps, batch_size=1, learning_rate=2e-5 if method == "full" else 2e-4)
+        spec = TuningSpec(
+            method=method, max_steps=steps, batch_size=1, learning_rate=2e-5 if method == "full" else 2e-4
+        )
         (work / f"{method}.json").write_text(spec.model_dump_json())
-        command = [sys.executable, "-m", "docai.training.trainer", "--spec", str(work / f"{method}.json"), "--train", str(train),
-                   "--model", str(_model_dir()), "--out", str(work / method), "--device", "cpu"]
+        command = [
+            sys.executable,
+            "-m",
+            "docai.training.trainer",
+            "--spec",
+            str(work / f"{method}.json"),
+            "--train",
+            str(train),
+            "--model",
+            str(_model_dir()),
+            "--out",
+            str(work / method),
+            "--device",
+            "cpu",
+        ]
         run = subprocess.run(command, capture_output=True, text=True, check=False)
         done = [json.loads(line) for line in run.stdout.splitlines() if line.startswith('{"event": "done"')]
         results[method] = done[0] if done else {"error": run.stderr[-800:]}
@@ -68,12 +85,24 @@ def hot_swap(*, repeats: int = 3) -> dict[str, Any]:
         backend.load_adapter("champion", SHIPPED_ADAPTERS / "extraction")
         swaps.append(time.perf_counter() - started)
         del index
-    return {"model_load_s": reload_s, "adapter_swap_s": sorted(swaps)[len(swaps) // 2], "ratio": reload_s / max(sorted(swaps)[len(swaps) // 2], 1e-9)}
+    return {
+        "model_load_s": reload_s,
+        "adapter_swap_s": sorted(swaps)[len(swaps) // 2],
+        "ratio": reload_s / max(sorted(swaps)[len(swaps) // 2], 1e-9),
+    }
 
 
-def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1, 3, 5), test_documents: int = 6,
-                   retrain: Sequence[int] = (5,), retrain_steps: int = 15, adapter: str = "champion",
-                   corrections: int = 5, out: Path | None = None) -> dict[str, Any]:
+def learning_curve(
+    *,
+    vendor: str = "Lieferant GmbH",
+    ns: Sequence[int] = (0, 1, 3, 5),
+    test_documents: int = 6,
+    retrain: Sequence[int] = (5,),
+    retrain_steps: int = 15,
+    adapter: str = "champion",
+    corrections: int = 5,
+    out: Path | None = None,
+) -> dict[str, Any]:
     """Accuracy on one unseen vendor after N corrections: few-shot retrieval alone, and after retraining.
 
     The vendor is a real one of ``shared/eval/dev`` (a layout no training data comes from).
@@ -114,8 +143,11 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
     backend.load_adapter(adapter, SHIPPED_ADAPTERS / "extraction")
     extractor = Extractor(backend=backend)
     report: dict[str, Any] = {
-        "vendor": vendor, "corrections_from": [str(p.relative_to(dev_set)) for p, _ in mine[:corrections]],
-        "tested_on": [str(mine[i][0].relative_to(dev_set)) for i in tests], "retrieval": {}, "retrained": {},
+        "vendor": vendor,
+        "corrections_from": [str(p.relative_to(dev_set)) for p, _ in mine[:corrections]],
+        "tested_on": [str(mine[i][0].relative_to(dev_set)) for i in tests],
+        "retrieval": {},
+        "retrained": {},
     }
 
     def score(predictions: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +156,8 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
         tp = sum(f["tp"] for f in fields.values())
         support = sum(f["tp"] + f["fn"] for f in fields.values())
         return {
-            "micro_f1": round(scored["micro_f1"], 4), "field_accuracy": round(tp / support, 4) if support else 0.0,
+            "micro_f1": round(scored["micro_f1"], 4),
+            "field_accuracy": round(tp / support, 4) if support else 0.0,
             "read_exactly": {name: f"{f['tp']}/{f['tp'] + f['fn']}" for name, f in sorted(fields.items())},
         }
 
@@ -134,15 +167,19 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
         if out is not None:
             out.write_text(json.dumps(report, indent=2, default=str))
 
-    solved = [FewShotExample(document_text(parsed[i], max_chars=EXAMPLE_MAX_CHARS), printed_values(truths[i], parsed[i]))
-              for i in range(corrections)]
+    solved = [
+        FewShotExample(document_text(parsed[i], max_chars=EXAMPLE_MAX_CHARS), printed_values(truths[i], parsed[i]))
+        for i in range(corrections)
+    ]
 
     def read(name: str, n: int) -> dict[str, Any]:
         """The test invoices read by adapter ``name``, shown the closest of the first ``n`` corrections."""
         shown = solved[:n][::-1]  # newest first, as examples_for sees them
         return {
             str(i): extractor.extract(
-                parsed[i], adapter=name, examples=most_alike(shown, document_text(parsed[i], max_chars=EXAMPLE_MAX_CHARS), 1)
+                parsed[i],
+                adapter=name,
+                examples=most_alike(shown, document_text(parsed[i], max_chars=EXAMPLE_MAX_CHARS), 1),
             ).extraction.flat()
             for i in tests
         }
@@ -152,14 +189,29 @@ def learning_curve(*, vendor: str = "Lieferant GmbH", ns: Sequence[int] = (0, 1,
     for n in retrain:
         rows = [row for i in range(n) if (row := truth_example(parsed[i], truths[i], vendor=vendor)) is not None]
         work = Path(tempfile.mkdtemp(prefix="docai-curve-"))
-        spec = TuningSpec(method="lora", max_steps=retrain_steps, batch_size=1, learning_rate=1e-4, min_examples=1,
-                          init_adapter=str(SHIPPED_ADAPTERS / "extraction"))
+        spec = TuningSpec(
+            method="lora",
+            max_steps=retrain_steps,
+            batch_size=1,
+            learning_rate=1e-4,
+            min_examples=1,
+            init_adapter=str(SHIPPED_ADAPTERS / "extraction"),
+        )
         started = time.perf_counter()
-        train_adapter(spec, train=[{"prompt": r.prompt, "completion": r.completion} for r in rows], model_dir=_model_dir(), out_dir=work / "a")
+        train_adapter(
+            spec,
+            train=[{"prompt": r.prompt, "completion": r.completion} for r in rows],
+            model_dir=_model_dir(),
+            out_dir=work / "a",
+        )
         seconds = time.perf_counter() - started
         backend.load_adapter(f"curve-{n}", work / "a")
         alone, with_retrieval = score(read(f"curve-{n}", 0)), score(read(f"curve-{n}", n))
-        record("retrained", n, alone | {"with_retrieval": with_retrieval, "training_s": round(seconds, 1), "steps": retrain_steps})
+        record(
+            "retrained",
+            n,
+            alone | {"with_retrieval": with_retrieval, "training_s": round(seconds, 1), "steps": retrain_steps},
+        )
     return report
 
 
@@ -169,8 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--ns", default="0,1,3,5", help="curve: corrections read with retrieval, e.g. 0,1,3,5")
     parser.add_argument("--retrain", default="5", help="curve: corrections retrained on, e.g. 1,3,5 ('' for none)")
-    parser.add_argument("--corrections", type=int, default=5,
-                        help="curve: invoices that may serve as corrections; the test set follows them")
+    parser.add_argument(
+        "--corrections",
+        type=int,
+        default=5,
+        help="curve: invoices that may serve as corrections; the test set follows them",
+    )
     args = parser.parse_args(argv)
     if args.which == "curve":
         counts = [int(n) for n in args.ns.split(",") if n]

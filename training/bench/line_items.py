@@ -99,9 +99,7 @@ def _line(name: str, report: dict[str, Any], documents: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--by", choices=("folder", "layout"), default="folder")
     parser.add_argument("--decimal", choices=(",", "."), default=None)

@@ -50,7 +50,9 @@ OLD_REQUIRED_FACTS = {"nordkraft": ("material", "weight"), "sunny-days": ("colou
 SYSTEMS = ("before", "after-stream", "after")
 
 
-def _describe(service: DescriptionService, product: Product, brand: BrandGuide, system: str) -> tuple[Description, float]:
+def _describe(
+    service: DescriptionService, product: Product, brand: BrandGuide, system: str
+) -> tuple[Description, float]:
     started = time.perf_counter()
     tenant = "before" if system == "before" else "after"
     if system == "after":
@@ -77,15 +79,27 @@ def _row(service: DescriptionService, product: Product, brand: BrandGuide, syste
     facts = required_facts(product, brand)
     said = sum(_mentions(text.replace(product.title, " "), value) for _, value in facts)
     return {
-        "item": item_id, "brand": brand.id, "system": system, "adapter": description.adapter, "text": text,
-        "product": {"title": product.title, "category": product.category,
-                    "attributes": {a.key: a.value for a in product.attributes}},
-        "passed": card.passed, "old_checks_passed": old.passed,
+        "item": item_id,
+        "brand": brand.id,
+        "system": system,
+        "adapter": description.adapter,
+        "text": text,
+        "product": {
+            "title": product.title,
+            "category": product.category,
+            "attributes": {a.key: a.value for a in product.attributes},
+        },
+        "passed": card.passed,
+        "old_checks_passed": old.passed,
         # What the service changed (repair.py): its warnings, "" when it wrote the text alone.
         "repaired": "; ".join(v.detail for v in description.scorecard.violations if "the service" in v.detail),
         "errors": [f"{v.kind}:{v.span or v.detail}" for v in card.errors()],
-        "fluency": card.fluency, "fluency_errors": sum(v.kind == "fluency" for v in card.errors()),
-        "required": len(facts), "required_said": said, "voice": card.voice_score, "words": card.word_count,
+        "fluency": card.fluency,
+        "fluency_errors": sum(v.kind == "fluency" for v in card.errors()),
+        "required": len(facts),
+        "required_said": said,
+        "voice": card.voice_score,
+        "words": card.word_count,
         "seconds": round(seconds, 2),
     }
 
@@ -122,15 +136,23 @@ def run(
                 for system in systems:
                     rows.append(_row(service, item.product, brand, system, item.id))
     figures = {
-        system: {brand.id: _summary([r for r in rows if r["system"] == system and r["brand"] == brand.id])
-                 for brand in brands.list()} | {"all": _summary([r for r in rows if r["system"] == system])}
+        system: {
+            brand.id: _summary([r for r in rows if r["system"] == system and r["brand"] == brand.id])
+            for brand in brands.list()
+        }
+        | {"all": _summary([r for r in rows if r["system"] == system])}
         for system in systems
     }
     return {"products": products, "seed": seed, "model": backend.model_name, "figures": figures, "rows": rows}
 
 
 def write_sheet(
-    rows: Sequence[dict[str, Any]], sheet: Path, key: Path, *, seed: int = 16, systems: Sequence[str] = ("before", "after")
+    rows: Sequence[dict[str, Any]],
+    sheet: Path,
+    key: Path,
+    *,
+    seed: int = 16,
+    systems: Sequence[str] = ("before", "after"),
 ) -> None:
     """A blind-read sheet (texts of ``systems`` shuffled, no system named) and its key (sheet id -> system).
 
@@ -158,7 +180,9 @@ def tally(judgments: Sequence[dict[str, Any]], key: dict[str, dict[str, str]]) -
             pair[0] += bool(judgment["publishable"])
             pair[1] += 1
     return {
-        system: {brand: {"publishable": n, "read": total, "share": round(n / total, 3)} for brand, (n, total) in by.items()}
+        system: {
+            brand: {"publishable": n, "read": total, "share": round(n / total, 3)} for brand, (n, total) in by.items()
+        }
         for system, by in counts.items()
     }
 
@@ -171,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m docai.training.bench.publishable", description=main.__doc__)
     parser.add_argument("--before", type=Path, required=True, help="directory with the old brand-<brand> adapters")
-    parser.add_argument("--after", type=Path, default=Path("adapters"), help="directory with the new brand-<brand> adapters")
+    parser.add_argument(
+        "--after", type=Path, default=Path("adapters"), help="directory with the new brand-<brand> adapters"
+    )
     parser.add_argument("--products", type=int, default=20)
     parser.add_argument("--backend", default="onnx")
     parser.add_argument("--systems", default=",".join(SYSTEMS))

@@ -72,17 +72,36 @@ def fill(url: str, count: int) -> None:
             code = "CREDIT_NOTE" if i % 500 == 3 else "CHECK_FAILED"
             doc_id = f"d{i:06d}"
             created = start + dt.timedelta(seconds=i)
-            docs.append({
-                "id": doc_id, "tenant_id": "acme", "filename": f"{i}.pdf", "sha256": "0" * 64, "size_bytes": 1,
-                "page_count": 1, "state": "in_review", "parsed": parsed, "review_reasons": [code],
-                "extraction": Extraction(fields=fields).model_dump(), "checks": [],
-                "create_time": created, "update_time": created,
-            })
-            tasks.append({
-                "id": f"t{i:06d}", "tenant_id": "acme", "document_id": doc_id, "state": "open",
-                "reasons": [{"code": code, "field": "", "detail": "", "check": ""}], "version": 1,
-                "claimed_by": "", "create_time": created, "update_time": created,
-            })
+            docs.append(
+                {
+                    "id": doc_id,
+                    "tenant_id": "acme",
+                    "filename": f"{i}.pdf",
+                    "sha256": "0" * 64,
+                    "size_bytes": 1,
+                    "page_count": 1,
+                    "state": "in_review",
+                    "parsed": parsed,
+                    "review_reasons": [code],
+                    "extraction": Extraction(fields=fields).model_dump(),
+                    "checks": [],
+                    "create_time": created,
+                    "update_time": created,
+                }
+            )
+            tasks.append(
+                {
+                    "id": f"t{i:06d}",
+                    "tenant_id": "acme",
+                    "document_id": doc_id,
+                    "state": "open",
+                    "reasons": [{"code": code, "field": "", "detail": "", "check": ""}],
+                    "version": 1,
+                    "claimed_by": "",
+                    "create_time": created,
+                    "update_time": created,
+                }
+            )
         with db.transaction() as session:
             session.execute(insert(tables.Document), docs)
             session.execute(insert(tables.ReviewTask), tasks)
@@ -108,8 +127,10 @@ def main() -> None:
     with database_url(args.postgres) as url:
         began = time.perf_counter()
         fill(url, args.tasks)
-        print(f"{'postgresql' if args.postgres else 'sqlite'}: {args.tasks} open tasks "
-              f"(filled in {time.perf_counter() - began:.1f} s)")
+        print(
+            f"{'postgresql' if args.postgres else 'sqlite'}: {args.tasks} open tasks "
+            f"(filled in {time.perf_counter() - began:.1f} s)"
+        )
         db = open_database(url)
         queue = ReviewQueue(db=db)
         queries: dict[str, dict[str, object]] = {

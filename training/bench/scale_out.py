@@ -131,7 +131,9 @@ class Cluster:
         log = open(self.root / "logs" / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "docai.services.cli", "run", "--role", role, "--no-seed"],
-            env=self.env(role, name), stdout=log, stderr=subprocess.STDOUT,
+            env=self.env(role, name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         return name
@@ -152,8 +154,9 @@ class Cluster:
         if process.poll() is not None:
             raise AssertionError(f"{name} exited with {process.returncode}:\n{self.log(name)[-4000:]}")
         env = self.env(_role(name), name)
-        overrides: dict[str, Any] = {key.removeprefix("DOCAI_").lower(): value for key, value in env.items()
-                                     if key.startswith("DOCAI_")}
+        overrides: dict[str, Any] = {
+            key.removeprefix("DOCAI_").lower(): value for key, value in env.items() if key.startswith("DOCAI_")
+        }
         settings = Settings(**overrides)
         return healthcheck(settings, timeout=1.0)[0]
 
@@ -163,8 +166,10 @@ class Cluster:
         while waiting:
             waiting = [name for name in waiting if not self.ready(name)]
             if waiting and time.monotonic() > deadline:
-                raise AssertionError(f"not ready after {timeout:.0f} s: {waiting}\n"
-                                     + "\n".join(self.log(name)[-3000:] for name in waiting))
+                raise AssertionError(
+                    f"not ready after {timeout:.0f} s: {waiting}\n"
+                    + "\n".join(self.log(name)[-3000:] for name in waiting)
+                )
             if waiting:
                 time.sleep(0.2)
 
@@ -303,9 +308,16 @@ def bench_one(pdfs: Sequence[bytes], *, workers: int, root: Path) -> dict[str, f
         load = os.getloadavg()[0]
     wall = done - ready
     return {
-        "workers": workers, "documents": result["documents"], "wall_s": wall, "per_min": len(pdfs) / wall * 60,
-        "span_s": result["span_s"], "startup_s": ready - started, "load_1min": load,
-        "failed": found.get("failed", 0), "in_review": found.get("in_review", 0), "approved": found.get("approved", 0),
+        "workers": workers,
+        "documents": result["documents"],
+        "wall_s": wall,
+        "per_min": len(pdfs) / wall * 60,
+        "span_s": result["span_s"],
+        "startup_s": ready - started,
+        "load_1min": load,
+        "failed": found.get("failed", 0),
+        "in_review": found.get("in_review", 0),
+        "approved": found.get("approved", 0),
     }
 
 
@@ -313,8 +325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--invoices", type=int, default=200)
     parser.add_argument("--workers", default="1,3", help="worker process counts to compare, comma-separated")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="rounds, each running every count once (interleaved); the summary keeps each count's best")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds, each running every count once (interleaved); the summary keeps each count's best",
+    )
     args = parser.parse_args(argv)
     if not postgres_reachable():
         print("PostgreSQL is not reachable on 127.0.0.1:5432", file=sys.stderr)
@@ -334,14 +350,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     best = {count: max((r for r in rows if r["workers"] == count), key=lambda r: r["per_min"]) for count in counts_}
     base = best[counts_[0]]["per_min"] or 1.0
     machine = platform.processor() or platform.machine()
-    print(f"\nscale-out, {args.invoices} invoices, {os.cpu_count()} CPU cores, {machine}, {dt.date.today().isoformat()}"
-          f" (best of {max(1, args.repeat)} interleaved round(s)):")
-    print(f"| worker processes | invoices/min | speed-up | {args.invoices} invoices in | worker start-up "
-          "| load (1 min) before → after |")
+    print(
+        f"\nscale-out, {args.invoices} invoices, {os.cpu_count()} CPU cores, {machine}, {dt.date.today().isoformat()}"
+        f" (best of {max(1, args.repeat)} interleaved round(s)):"
+    )
+    print(
+        f"| worker processes | invoices/min | speed-up | {args.invoices} invoices in | worker start-up "
+        "| load (1 min) before → after |"
+    )
     print("|---|---|---|---|---|---|")
     for count, row in best.items():
-        print(f"| {count} | {row['per_min']:.0f} | {row['per_min'] / base:.2f}x | {row['wall_s']:.1f} s "
-              f"| {row['startup_s']:.1f} s | {row['load_start']:.1f} → {row['load_1min']:.1f} |")
+        print(
+            f"| {count} | {row['per_min']:.0f} | {row['per_min'] / base:.2f}x | {row['wall_s']:.1f} s "
+            f"| {row['startup_s']:.1f} s | {row['load_start']:.1f} → {row['load_1min']:.1f} |"
+        )
     return 0
 
 

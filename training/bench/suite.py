@@ -81,9 +81,15 @@ def bench_extraction(settings: Settings, *, repeats: int = 2, max_new_tokens: in
             t = outcome.timings
             runs.append(
                 {
-                    "parse_s": parse_s, "prompt_s": t.prompt_s, "prefill_s": t.prefill_s, "decode_s": t.decode_s,
-                    "validation_s": t.validation_s, "tokens": t.generated_tokens, "prompt_tokens": t.prompt_tokens,
-                    "tokens_per_s": t.tokens_per_s, "total_s": time.perf_counter() - t0,
+                    "parse_s": parse_s,
+                    "prompt_s": t.prompt_s,
+                    "prefill_s": t.prefill_s,
+                    "decode_s": t.decode_s,
+                    "validation_s": t.validation_s,
+                    "tokens": t.generated_tokens,
+                    "prompt_tokens": t.prompt_tokens,
+                    "tokens_per_s": t.tokens_per_s,
+                    "total_s": time.perf_counter() - t0,
                 }
             )
             bar.update(1)
@@ -91,7 +97,9 @@ def bench_extraction(settings: Settings, *, repeats: int = 2, max_new_tokens: in
         # The baseline: plain transformers generate on the same prompt, greedy, no grammar,
         # for the same number of new tokens our path produced.
         messages = build_messages(parsed)
-        inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        inputs = tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
         inputs = {k: v.to(model.device) for k, v in inputs.items()}
         new_tokens = max(int(ours["tokens"]), 16)
         baseline_runs = []
@@ -100,7 +108,10 @@ def bench_extraction(settings: Settings, *, repeats: int = 2, max_new_tokens: in
             for _ in range(repeats):
                 t0 = time.perf_counter()
                 output = model.generate(
-                    **inputs, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+                    **inputs,
+                    max_new_tokens=new_tokens,
+                    min_new_tokens=new_tokens,
+                    do_sample=False,
                     pad_token_id=tokenizer.eos_token_id,
                 )
                 baseline_runs.append((time.perf_counter() - t0, output.shape[1] - inputs["input_ids"].shape[1]))
@@ -115,7 +126,8 @@ def bench_extraction(settings: Settings, *, repeats: int = 2, max_new_tokens: in
     bar.close()
     return {
         "date": dt.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, "
         f"torch {torch.__version__}, threads {torch.get_num_threads()}",
         "model": backend.model_name,
         "adapter": adapter or "none",
@@ -131,11 +143,16 @@ def render(report: dict[str, Any]) -> str:
     lines = [
         SECTION_START,
         f"Command: `make bench` (`docai bench`), {report['date']}, {report['machine']}.",
-        (f"Model {report['model']}, adapter {report['adapter']}; model load {report['model_load_s']:.1f} s; "
-        f"suite process RSS with the model loaded {report['rss_mb_model_loaded']:.0f} MiB "
-        f"(peak {report['peak_rss_mb']:.0f} MiB)."),
+        (
+            f"Model {report['model']}, adapter {report['adapter']}; model load {report['model_load_s']:.1f} s; "
+            f"suite process RSS with the model loaded {report['rss_mb_model_loaded']:.0f} MiB "
+            f"(peak {report['peak_rss_mb']:.0f} MiB)."
+        ),
         "",
-        "| invoice | parse s | prompt s | prefill s (prompt tokens) | decode s (tokens) | tokens/s | validation s | total s | plain generate s, same tokens | generate ÷ ours (model time) |",
+        (
+            "| invoice | parse s | prompt s | prefill s (prompt tokens) | decode s (tokens) | tokens/s "
+            "| validation s | total s | plain generate s, same tokens | generate ÷ ours (model time) |"
+        ),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, case in report["cases"].items():
@@ -154,8 +171,13 @@ def _markers(name: str) -> tuple[str, str]:
 
 
 def bench_throughput(
-    settings: Settings, *, invoices: int = 12, generative_invoices: int = 3, seed: int = BENCH_SEED,
-    backend: Any = None, warmup: bool = True,
+    settings: Settings,
+    *,
+    invoices: int = 12,
+    generative_invoices: int = 3,
+    seed: int = BENCH_SEED,
+    backend: Any = None,
+    warmup: bool = True,
 ) -> dict[str, Any]:
     """Invoices per minute of the reader and the generative path, side by side on the same invoices.
 
@@ -210,37 +232,54 @@ def bench_throughput(
                 parsed = parse_pdf(case.pdf)
                 parse_s = time.perf_counter() - started
                 outcome = extractor.extract(parsed, adapter=adapter)
-                runs[path].append({
-                    "seconds": time.perf_counter() - started, "stages": {"parse_s": parse_s, **stage_seconds(outcome.timings)},
-                    "prediction": outcome.extraction.flat(), "read_by": read_path(outcome),
-                })
+                runs[path].append(
+                    {
+                        "seconds": time.perf_counter() - started,
+                        "stages": {"parse_s": parse_s, **stage_seconds(outcome.timings)},
+                        "prediction": outcome.extraction.flat(),
+                        "read_by": read_path(outcome),
+                    }
+                )
                 line(bar, f"{path} {index + 1}/{counts[path]} {runs[path][-1]['seconds']:.2f}s")
                 bar.update(1)
     for path, done in runs.items():
         seconds = [run["seconds"] for run in done]
-        scored = score_documents({str(i): run["prediction"] for i, run in enumerate(done)},
-                                 {str(i): cases[i].truth for i in range(len(done))})
+        scored = score_documents(
+            {str(i): run["prediction"] for i, run in enumerate(done)},
+            {str(i): cases[i].truth for i in range(len(done))},
+        )
         stage_names = {name for run in done for name in run["stages"]}
         paths[path] = {
-            "invoices": len(done), "total_s": sum(seconds), "invoices_per_min": 60 * len(done) / sum(seconds),
-            "mean_s": statistics.fmean(seconds), "seconds": seconds,
-            "stages_mean_s": {name: statistics.fmean(run["stages"].get(name, 0.0) for run in done) for name in sorted(stage_names)},
-            "micro_f1": scored["micro_f1"], "line_cell_f1": scored["line_items"]["f1"],
-            "read_by": {by: sum(run["read_by"] == by for run in done) for by in sorted({run["read_by"] for run in done})},
+            "invoices": len(done),
+            "total_s": sum(seconds),
+            "invoices_per_min": 60 * len(done) / sum(seconds),
+            "mean_s": statistics.fmean(seconds),
+            "seconds": seconds,
+            "stages_mean_s": {
+                name: statistics.fmean(run["stages"].get(name, 0.0) for run in done) for name in sorted(stage_names)
+            },
+            "micro_f1": scored["micro_f1"],
+            "line_cell_f1": scored["line_items"]["f1"],
+            "read_by": {
+                by: sum(run["read_by"] == by for run in done) for by in sorted({run["read_by"] for run in done})
+            },
             "calibration": extractors[path][1],
         }
     common: dict[str, Any] = {"invoices": counts["generative"]}
     if set(runs) == set(counts):
         reader_s = sum(paths["reader"]["seconds"][: counts["generative"]])
         generative_s = paths["generative"]["total_s"]
-        common.update({
-            "reader_per_min": 60 * counts["generative"] / reader_s,
-            "generative_per_min": 60 * counts["generative"] / generative_s,
-            "ratio": generative_s / reader_s,
-        })
+        common.update(
+            {
+                "reader_per_min": 60 * counts["generative"] / reader_s,
+                "generative_per_min": 60 * counts["generative"] / generative_s,
+                "ratio": generative_s / reader_s,
+            }
+        )
     return {
         "date": dt.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, "
         f"torch {torch.__version__}, threads {torch.get_num_threads()}"
         + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""),
         "load_average_1min": os.getloadavg()[0],
@@ -265,11 +304,15 @@ def render_throughput(report: dict[str, Any]) -> str:
     lines = [
         start,
         f"Command: `make bench` (`docai bench --which throughput`), {report['date']}, {report['machine']}.",
-        (f"Model {report['model']}, adapter {report['adapter']}; synthetic invoices, seeds {report['seeds']} "
-        "(held out from training and calibration); one process, one loaded model; the two paths read each common "
-        f"invoice back to back (load average {report['load_average_1min']:.1f} at the end)."),
+        (
+            f"Model {report['model']}, adapter {report['adapter']}; synthetic invoices, seeds {report['seeds']} "
+            "(held out from training and calibration); one process, one loaded model; the two paths read each common "
+            f"invoice back to back (load average {report['load_average_1min']:.1f} at the end)."
+        ),
         "",
-        "| path | invoices | invoices/min | mean s | " + " | ".join(f"{s} mean" for s in stages) + " | micro-F1 | line cell F1 |",
+        "| path | invoices | invoices/min | mean s | "
+        + " | ".join(f"{s} mean" for s in stages)
+        + " | micro-F1 | line cell F1 |",
         "|---|---|---|---|" + "---|" * len(stages) + "---|---|",
     ]
     for name, path in report["paths"].items():
@@ -283,8 +326,14 @@ def render_throughput(report: dict[str, Any]) -> str:
         )
     common = report["common"]
     if "ratio" in common:
-        lines += ["", (f"On the same {common['invoices']} invoices: reader {_rate(common['reader_per_min'])}/min, "
-                  f"generative {_rate(common['generative_per_min'])}/min; generative time ÷ reader time {common['ratio']:.0f}.")]
+        lines += [
+            "",
+            (
+                f"On the same {common['invoices']} invoices: reader {_rate(common['reader_per_min'])}/min, "
+                f"generative {_rate(common['generative_per_min'])}/min; "
+                f"generative time ÷ reader time {common['ratio']:.0f}."
+            ),
+        ]
     lines.append(end)
     return "\n".join(lines)
 
@@ -303,7 +352,12 @@ BENCHES = ("extraction", "throughput", "einvoice")
 
 
 def run_benchmarks(
-    *, settings: Settings, out: Path, which: str = "extraction,throughput", invoices: int = 12, generative_invoices: int = 3,
+    *,
+    settings: Settings,
+    out: Path,
+    which: str = "extraction,throughput",
+    invoices: int = 12,
+    generative_invoices: int = 3,
     einvoice_data: Path | None = None,
 ) -> dict[str, Any]:
     """Run the chosen benches (comma-separated), print their JSON and write their sections of ``out``."""
@@ -327,5 +381,7 @@ def run_benchmarks(
             raise SystemExit("the einvoice bench needs --einvoice-data: a folder of e-invoice PDFs with truth JSON")
         reports["einvoice"] = einvoice_bench.bench_einvoice(settings, data=einvoice_data)
         print(json.dumps(reports["einvoice"], indent=2))
-        write_section(out, einvoice_bench.render(reports["einvoice"]), name="einvoice", heading="E-invoices: the exact path")
+        write_section(
+            out, einvoice_bench.render(reports["einvoice"]), name="einvoice", heading="E-invoices: the exact path"
+        )
     return reports

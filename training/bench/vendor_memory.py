@@ -99,9 +99,7 @@ def approved_extraction(invoice: SyntheticInvoice, parsed: ParsedDocument) -> Ex
         for separator in (" ", " · "):  # an address printed over several lines, or on one with dots
             if provenance is None and raw and ", " in raw:
                 provenance = locator.locate(value, raw.replace(", ", separator), field=name)
-        fields[name] = ExtractedField(
-            value=value, confidence=1.0, **({"provenance": provenance} if provenance else {})
-        )
+        fields[name] = ExtractedField(value=value, confidence=1.0, **({"provenance": provenance} if provenance else {}))
     return Extraction(fields=fields)
 
 
@@ -145,8 +143,7 @@ class Score:
                 counts[2] += 1
             else:
                 self.misses.append(
-                    f"{label} {name}: read {hit.raw_text!r} via {hit.how}, "
-                    f"truth {invoice.printed.get(name)!r}"
+                    f"{label} {name}: read {hit.raw_text!r} via {hit.how}, truth {invoice.printed.get(name)!r}"
                 )
 
     @property
@@ -206,14 +203,11 @@ def table(scores: dict[int, Score]) -> str:
     lines = [f"{'N':>3}  {'accuracy':>8}  {'precision':>9}  {'coverage':>8}  {'acc|known':>9}  {'fields':>6}"]
     for n, s in scores.items():
         lines.append(
-            f"{n:>3}  {s.accuracy:8.3f}  {s.precision:9.3f}  {s.coverage:8.3f}  "
-            f"{s.known_accuracy:9.3f}  {s.truth:6d}"
+            f"{n:>3}  {s.accuracy:8.3f}  {s.precision:9.3f}  {s.coverage:8.3f}  {s.known_accuracy:9.3f}  {s.truth:6d}"
         )
     last = scores[max(scores)]
     lines.append("")
-    lines.append(
-        f"per field after N={max(scores)}: {'field':<16} {'truth':>5} {'answered':>8} {'correct':>7}"
-    )
+    lines.append(f"per field after N={max(scores)}: {'field':<16} {'truth':>5} {'answered':>8} {'correct':>7}")
     for name, (truth, answered, correct) in sorted(last.per_field.items()):
         lines.append(f"{'':>27}{name:<16} {truth:>5} {answered:>8} {correct:>7}")
     return "\n".join(lines)
@@ -232,9 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         languages = ("en", "de", "fr")
         vendors += tuple((7000 + i, i, languages[i % 3]) for i in range(LAYOUT_COUNT))
     scores = curve(vendors, read=args.read)
-    print(
-        f"vendor memory: {len(vendors)} vendors, learn from N approved invoices, read {args.read} more each"
-    )
+    print(f"vendor memory: {len(vendors)} vendors, learn from N approved invoices, read {args.read} more each")
     print(table(scores))
     if args.misses:
         for n, s in scores.items():

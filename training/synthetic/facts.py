@@ -197,9 +197,7 @@ def _period(rng: random.Random, language: str) -> str:
             "dic.",
         ),
     }[language]
-    word = {"en": "batch", "de": "Lieferung", "fr": "lot", "nl": "partij", "es": "lote", "it": "lotto"}[
-        language
-    ]
+    word = {"en": "batch", "de": "Lieferung", "fr": "lot", "nl": "partij", "es": "lote", "it": "lotto"}[language]
     return rng.choice((names[month - 1], f"{word} {rng.randint(1, 40)}"))
 
 

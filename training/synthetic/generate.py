@@ -89,9 +89,7 @@ def generate_invoice(
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(OVERRIDABLE_FIELDS))
     if unknown:
-        raise ValueError(
-            f"cannot override {', '.join(unknown)}; overridable: {', '.join(OVERRIDABLE_FIELDS)}"
-        )
+        raise ValueError(f"cannot override {', '.join(unknown)}; overridable: {', '.join(OVERRIDABLE_FIELDS)}")
     if n_items is not None and not 1 <= n_items <= MAX_ITEMS:
         raise ValueError(f"n_items must be in 1..{MAX_ITEMS}, got {n_items}")
     if "document_type" in overrides:

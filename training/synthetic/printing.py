@@ -45,9 +45,7 @@ def labels_for(vendor: Vendor, spec: LayoutSpec) -> dict[str, str]:
     """
     if vendor.style_seed is not None:
         return draw_labels(vendor.style_seed, vendor.language, upper=vendor.labels_upper)
-    return {
-        key: variants[spec.label_variant % len(variants)] for key, variants in LABELS[vendor.language].items()
-    }
+    return {key: variants[spec.label_variant % len(variants)] for key, variants in LABELS[vendor.language].items()}
 
 
 def build_printed(
@@ -67,9 +65,7 @@ def build_printed(
 
     def money(value: object) -> str:
         style = spec.currency_style if spec.currency_style != "header" else "none"
-        return format_money(
-            Decimal(str(value)), number_format=nf, currency=currency, style=style, language=lang
-        )
+        return format_money(Decimal(str(value)), number_format=nf, currency=currency, style=style, language=lang)
 
     def day(value: object) -> str:
         assert isinstance(value, date)
@@ -171,9 +167,7 @@ def build_printed(
     printed["total_tax"] = money(v["total_tax"])
     if spec.tax_style == "lines":
         for tax_rate, base, amount in facts.taxes:
-            totals.append(
-                TotalRow(label["tax_line"].format(rate=rate(tax_rate), base=num(base)), money(amount))
-            )
+            totals.append(TotalRow(label["tax_line"].format(rate=rate(tax_rate), base=num(base)), money(amount)))
         # With one rate its tax line is the total; print a total line only when it says more.
         if len(facts.taxes) > 1 or v["total_tax"] != facts.taxes[0][2]:
             totals.append(TotalRow(label["tax_total"], printed["total_tax"]))
@@ -184,9 +178,7 @@ def build_printed(
         )
         totals.append(TotalRow(label["tax_total"], printed["total_tax"]))
     printed["total_gross"] = money(v["total_gross"])
-    totals.append(
-        TotalRow(label["gross_credit"] if credit else label["gross"], printed["total_gross"], strong=True)
-    )
+    totals.append(TotalRow(label["gross_credit"] if credit else label["gross"], printed["total_gross"], strong=True))
     if "amount_due" in shown:
         if facts.prepayment:
             totals.append(TotalRow(label["prepayment"], money(-facts.prepayment)))
@@ -234,9 +226,7 @@ def build_printed(
     banner: list[str] = []
     form_labels: dict[str, str] = {}
     if spec.form:  # draws from rng only here, so the designed layouts stay as they were
-        form_labels = {
-            key: variants[spec.label_variant % len(variants)] for key, variants in FORM_LABELS[lang].items()
-        }
+        form_labels = {key: variants[spec.label_variant % len(variants)] for key, variants in FORM_LABELS[lang].items()}
         form_labels["seller"] = label["from"]
         standards = E_INVOICE_STANDARDS + NATIONAL_E_INVOICE_STANDARDS.get(lang, ())
         banner = [

@@ -140,9 +140,7 @@ _MORE_TEXT: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _p(
-    sector: str, en: str, de: str, fr: str, unit: str, lo: float, hi: float, tax: str = "standard"
-) -> Product:
+def _p(sector: str, en: str, de: str, fr: str, unit: str, lo: float, hi: float, tax: str = "standard") -> Product:
     nl, es, it = _MORE_TEXT[en]
     return Product(sector, {"en": en, "de": de, "fr": fr, "nl": nl, "es": es, "it": it}, unit, (lo, hi), tax)
 
@@ -196,9 +194,7 @@ PRODUCTS: tuple[Product, ...] = (
         350,
         1500,
     ),
-    _p(
-        "it", "Domain registration", "Domainregistrierung", "Enregistrement de nom de domaine", "piece", 9, 39
-    ),
+    _p("it", "Domain registration", "Domainregistrierung", "Enregistrement de nom de domaine", "piece", 9, 39),
     _p(
         "office",
         "Copy paper A4, 80 g (box of 5 reams)",

@@ -86,9 +86,7 @@ class _Renderer:
             name = font or (self.bold if bold else self.regular)
             self.pages[-1].append(("text", x, y, s, name, size or self.size, align, color))
 
-    def line(
-        self, x0: float, y0: float, x1: float, y1: float, *, width: float = 0.5, color: RGB = RULE
-    ) -> None:
+    def line(self, x0: float, y0: float, x1: float, y1: float, *, width: float = 0.5, color: RGB = RULE) -> None:
         self.pages[-1].append(("line", x0, y0, x1, y1, width, color))
 
     def rect(
@@ -305,16 +303,12 @@ class _Renderer:
             line = doc.sender_line
             size = _fit(line, self.regular, 6.5, half - 10)
             self.text(cust_x, y, line, size=size, color=GREY)
-            self.line(
-                cust_x, y + 2, cust_x + stringWidth(line, self.regular, size), y + 2, width=0.3, color=GREY
-            )
+            self.line(cust_x, y + 2, cust_x + stringWidth(line, self.regular, size), y + 2, width=0.3, color=GREY)
             y += 16
         else:
             self.text(cust_x, y, doc.customer_heading, bold=True, size=8, color=spec.accent)
             y += 13
-        self.text(
-            cust_x, y, doc.customer_name, bold=True, size=_fit(doc.customer_name, self.bold, 10, half - 10)
-        )
+        self.text(cust_x, y, doc.customer_name, bold=True, size=_fit(doc.customer_name, self.bold, 10, half - 10))
         y += 12.5
         for line in doc.customer_lines + doc.customer_extra:
             self.text(cust_x, y, line, size=self.size)
@@ -350,9 +344,7 @@ class _Renderer:
             )
             label_w = min(label_w, meta_w * 0.55)
             # A label too long even at the smallest size pushes the values right instead of into them.
-            smallest = max(
-                (stringWidth(self._label(label), self.bold, 5.5) for label, _ in doc.meta), default=0
-            )
+            smallest = max((stringWidth(self._label(label), self.bold, 5.5) for label, _ in doc.meta), default=0)
             label_w = max(label_w, smallest + 6)
             for label, value in doc.meta:
                 self.text(
@@ -362,9 +354,7 @@ class _Renderer:
                     bold=True,
                     size=_fit(label, self.bold, label_size, label_w - 4),
                 )
-                self.text(
-                    meta_x + label_w, y, value, size=_fit(value, self.regular, label_size, meta_w - label_w)
-                )
+                self.text(meta_x + label_w, y, value, size=_fit(value, self.regular, label_size, meta_w - label_w))
                 y += 12.5
         else:  # inline
             for label, value in doc.meta:
@@ -382,9 +372,7 @@ class _Renderer:
             self.line(self.x0, self.y, self.x1, self.y, color=self.spec.accent)
             for i, (label, value) in enumerate(chunk):
                 x = self.x0 + i * cell_w + 2
-                self.text(
-                    x, self.y + 11, label, bold=True, size=_fit(label, self.bold, 7.5, cell_w - 6), color=GREY
-                )
+                self.text(x, self.y + 11, label, bold=True, size=_fit(label, self.bold, 7.5, cell_w - 6), color=GREY)
                 self.text(x, self.y + 23, value, size=_fit(value, self.regular, self.size, cell_w - 6))
             self.y += 30
         self.line(self.x0, self.y, self.x1, self.y, color=self.spec.accent)
@@ -542,9 +530,7 @@ class _Renderer:
             elif row.strong and spec.totals_style == "lines":
                 self.line(tx, y - 1, self.x1, y - 1, width=0.8, color=BLACK)
             value_w = stringWidth(row.value, self.bold if row.strong else self.regular, size) + 12
-            label_size = _fit(
-                row.label, self.bold if row.strong else self.regular, size, totals_w - value_w - 8
-            )
+            label_size = _fit(row.label, self.bold if row.strong else self.regular, size, totals_w - value_w - 8)
             self.text(tx + 5, y + 10, row.label, bold=row.strong, size=label_size)
             self.text(self.x1 - 5, y + 10, row.value, bold=row.strong, size=size, align="right")
             y += row_h
@@ -588,9 +574,7 @@ class _Renderer:
             self.y += 10
             if self.y + 36 > self.bottom:
                 self.new_page()
-            self.pages[-1].append(
-                ("hidden", self.x0, self.y, doc.hidden_text, self.regular, self.width, self.height)
-            )
+            self.pages[-1].append(("hidden", self.x0, self.y, doc.hidden_text, self.regular, self.width, self.height))
             self.y += 36
 
 
@@ -626,9 +610,7 @@ def _replay(c: canvas.Canvas, ops: list[Op], height: float) -> None:
             _, x, y, s, font, size, align, color = op
             c.setFont(str(font), float(size))
             c.setFillColorRGB(*color)
-            draw = {"left": c.drawString, "right": c.drawRightString, "center": c.drawCentredString}[
-                str(align)
-            ]
+            draw = {"left": c.drawString, "right": c.drawRightString, "center": c.drawCentredString}[str(align)]
             draw(float(x), height - float(y), str(s))
         elif kind == "line":
             _, x0, y0, x1, y1, width, color = op
@@ -659,9 +641,7 @@ def _replay(c: canvas.Canvas, ops: list[Op], height: float) -> None:
             _draw_hidden(c, float(x), height - float(y), str(s), str(font), float(page_w), float(page_h))
 
 
-def _draw_hidden(
-    c: canvas.Canvas, x: float, y: float, text: str, font: str, page_w: float, page_h: float
-) -> None:
+def _draw_hidden(c: canvas.Canvas, x: float, y: float, text: str, font: str, page_w: float, page_h: float) -> None:
     """Draw text four ways a reader cannot see: white, 0.5 pt, off the page, render mode 3."""
     c.setFont(font, 9)
     c.setFillColorRGB(*WHITE)

@@ -151,9 +151,7 @@ def check_language(language: str | None) -> None:
 def _register(rng: random.Random, country: str, language: str, tax_id: str, city: str) -> str:
     if country == "DE":
         number = rng.randint(10000, 250000)
-        return (
-            f"Amtsgericht {city} HRB {number}" if language == "de" else f"Register court {city}, HRB {number}"
-        )
+        return f"Amtsgericht {city} HRB {number}" if language == "de" else f"Register court {city}, HRB {number}"
     if country == "FR":
         siren = tax_id[4:]
         return f"RCS {city} {siren[:3]} {siren[3:6]} {siren[6:]}"
@@ -243,9 +241,7 @@ def make_vendor(seed: int, *, layout: int | None = None, language: str | None = 
         bic=account.bic,
         language=language,
         currency=rng.choice(COUNTRY_CURRENCIES[country]),
-        layout=layout
-        if layout is not None
-        else rng.randrange(LAYOUT_COUNT if styled else ORIGINAL_LAYOUT_COUNT),
+        layout=layout if layout is not None else rng.randrange(LAYOUT_COUNT if styled else ORIGINAL_LAYOUT_COUNT),
         country=country,
         number_format=number_format,
         date_format=date_format,

@@ -7,22 +7,23 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-08 05:00:00.000000
 """
+
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     op.create_index(
-        'ix_review_tasks_tenant_id_state_create_time',
-        'review_tasks',
-        ['tenant_id', 'state', 'create_time', 'id'],
+        "ix_review_tasks_tenant_id_state_create_time",
+        "review_tasks",
+        ["tenant_id", "state", "create_time", "id"],
         unique=False,
     )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_review_tasks_tenant_id_state_create_time', table_name='review_tasks')
+    op.drop_index("ix_review_tasks_tenant_id_state_create_time", table_name="review_tasks")

@@ -7,28 +7,30 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-10 12:00:00.000000
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('tenant_brands',
-    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('tenant_id', sa.String(length=64), nullable=False),
-    sa.Column('brand_id', sa.String(length=63), nullable=False),
-    sa.Column('guide', sa.JSON(), nullable=False),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('create_time', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('update_time', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('tenant_id', 'brand_id')
+    op.create_table(
+        "tenant_brands",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("brand_id", sa.String(length=63), nullable=False),
+        sa.Column("guide", sa.JSON(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("create_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("update_time", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("tenant_id", "brand_id"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('tenant_brands')
+    op.drop_table("tenant_brands")
