@@ -242,7 +242,7 @@ CATEGORIES: dict[str, _Category] = {
         ("Made for long evenings at the desk.", "Even light for close work.", ""),
         (
             "You can curl up with a book or finish that last email.",
-            "Movie nights just got cosy.",
+            "Your movie nights just got cosy.",
             "You'll never read in the dark again.",
         ),
         ("Brighten up your evenings!", "Hello, glow!", "Let there be lovely light!"),

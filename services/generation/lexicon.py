@@ -446,24 +446,39 @@ PRODUCT_KINDS: Mapping[str, tuple[str, ...]] = {
 }
 # Words of a hook or scene that only fit some kinds of product (pattern -> kinds): a small model
 # trained on many categories borrows them ("Hello, sofa days!" on a knife, "Hello, hydration!" on a
-# backpack). Generic lines ("weekend adventures", "days out") are no cue of anything.
+# backpack). A cue of the catalogue's lines (training/catalogue.py: hooks, scenes, closers) belongs
+# to the category whose lines use it, and only to kinds it plainly fits too: a blind reader turned
+# down "Made for cold cabins" on a shell jacket, a weather line on a shoe and "spontaneous days
+# out" on a lamp (round 4), which the cues then allowed. Truly generic lines ("weekend
+# adventures", "Off you go!") are no cue of anything. Every specific line of the catalogue is a cue
+# of its category (tests/unit/test_generation_checks_round5.py).
 SCENE_CUES: Mapping[str, tuple[str, ...]] = {
     r"sofa": ("blanket", "mug", "lamp"),
-    r"snuggl\w*": ("blanket",),
+    r"snuggl\w*|get snug": ("blanket",),
+    r"curl up": ("blanket", "lamp"),
     r"hydrat\w*|thirst\w*|refreshed": ("bottle", "mug"),
-    r"cuppa|coffee o'clock": ("mug",),
-    r"chop(?:s|ped|ping)?|dice|dinner prep|cooking|cook": ("knife",),
-    r"glows?|glowing|brighten\w*|read in the dark": ("lamp",),
-    r"rain or shine|rainy|puddles?|weather": ("jacket", "shoe", "backpack"),
+    r"cuppa|coffee o'clock|second cup|slow mornings|good mornings": ("mug",),
+    r"favourite brew": ("mug", "bottle"),
+    r"chop(?:s|ped|ping)?|dice|dinner prep|cooking|cook|sunday roasts?|weekday salads?": ("knife",),
+    r"glows?|glowing|brighten\w*|read in the dark|lovely light|movie nights?": ("lamp",),
+    # Weather is a jacket's scene: on a shoe or a pack it reads as a borrowed line.
+    r"rain or shine|rainy|puddles?|weather|whatever the sky": ("jacket",),
     r"snacks?|spare sweater": ("backpack", "bottle"),
-    r"happy feet|your feet|step into|stroll": ("shoe",),
+    r"happy feet|your feet|step into|stroll|favourite pair|found their shoes": ("shoe",),
+    # "Days out" fits what goes out with you, not a lamp, a mug or a throw.
+    r"(?:spontaneous )?days out|spontaneous": ("shoe", "backpack", "bottle", "jacket"),
+    r"picnic blanket|next day trip|day trips?|going places": ("backpack", "bottle"),
+    r"wherever you wander|lazy park days": ("bottle", "backpack"),
+    r"cup of tea": ("blanket", "mug"),
     # The terse brand's closing lines of the catalogue: "Made for the first coffee of the day."
     r"first coffee|holds heat": ("mug", "bottle"),
-    r"daily prep": ("knife",),
-    r"cold cabins?|the sofa and the cabin": ("blanket", "jacket"),
+    r"daily prep|whetstone": ("knife",),
+    r"cold cabins?|the sofa and the cabin": ("blanket",),
     r"city kilometres|daily wear": ("shoe", "jacket", "backpack"),
-    r"at the desk|close work": ("lamp",),
-    r"tree line|wet approaches": ("jacket", "shoe", "backpack"),
+    r"at the desk|close work|last email": ("lamp",),
+    r"tree line|wet approaches": ("jacket",),
+    r"commutes?|day hikes?|carries a full day": ("backpack",),
+    r"the trail and the office|one day outside": ("bottle", "backpack"),
 }
 _KIND_RES = {kind: re.compile(rf"\b(?:{'|'.join(words)})\b", re.IGNORECASE) for kind, words in PRODUCT_KINDS.items()}
 

@@ -9,8 +9,9 @@ scored again and kept only if it passes, and its scorecard carries a ``missing_f
 naming the appended sentence.
 
 A non-streamed text that stops mid-sentence ("It holds 300 ml, weighs just") may also be cut back
-to its last full sentence first (a ``fluency`` warning names what was cut); a streamed text
-cannot be taken back, so it only gets the appended sentence.
+to its last full sentence first (a ``fluency`` warning names what was cut), unless the cut would
+remove the only sentence that speaks to "you" of a brand that must (then it is left to the
+retries); a streamed text cannot be taken back, so it only gets the appended sentence.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from docai.schemas.product import BrandGuide, Product, Scorecard, Violation
-from docai.services.generation.scorecard import missing_facts
+from docai.services.generation.scorecard import addresses_reader, missing_facts
 
 __all__ = ["MAX_APPENDED", "Repair", "fact_sentence", "plan_repair"]
 
@@ -100,6 +101,9 @@ def fact_sentence(key: str, value: str, brand: BrandGuide) -> str:
         return f"It has {_a(value)} {key}." if friendly else f"{_cap(value)} {key}."
     if key in _MEASURE_VERBS:
         return f"It {_MEASURE_VERBS[key]} {value}." if friendly else f"{value}."
+    if key == "sizes":
+        # "EU 38-47" needs its noun: "Sizes EU 38-47." / "It comes in sizes EU 38-47."
+        return f"It comes in sizes {value}." if friendly else f"Sizes {value}."
     if key == "height":
         return f"It stands {value} tall." if friendly else f"{value} high."
     return f"Its {key} is {value}." if friendly else f"{_cap(key)} {value}."
@@ -120,6 +124,8 @@ def plan_repair(text: str, card: Scorecard, product: Product, brand: BrandGuide,
         if not ends or ends[-1].end() < len(kept) / 2:
             return None  # too little left to publish
         kept, removed = kept[: ends[-1].end()], kept[ends[-1].end() :].strip()
+        if brand.second_person and addresses_reader(text) and not addresses_reader(kept):
+            return None  # the cut would take the only "you" away: a retry, not a repair (round 4)
     # Every error must be a missing fact, or lie in the words that were cut.
     if any(v.kind != "missing_fact" and not (removed and (_is_unfinished(v) or v.start >= len(kept))) for v in errors):
         return None

@@ -19,6 +19,12 @@ the way, because every piece of it is still in the data or the dictionary:
 - **foreign scenes**: a hook or scene of another kind of product ("Hello, sofa days!" on a knife,
   "Hello, hydration!" on a backpack), from :data:`~.lexicon.SCENE_CUES`.
 
+- **phrasing** (:func:`phrasing_slips`, round 5, from what a blind reader turned down and the
+  checks let through): a feature that is a thing said as what the product *is* ("it's adjustable
+  straps and a padded laptop sleeve"), the same word twice in one sentence ("spontaneous chats and
+  long chats"), a broken idiom ("You'll never be the same from now.") and a measure with the verb
+  of another dimension ("It measures 560 g").
+
 All are errors by rule: no training target of the catalogue and no brand example trips them
 (``tests/unit/test_generation_slips.py``). With ``complete`` False (the guard of guarded
 decoding, on unfinished text) a number at the very end is not judged yet: its unit may follow.
@@ -35,7 +41,7 @@ from docai.schemas.product import Product
 from docai.services.generation import lexicon
 from docai.services.generation.fluency import Finding
 
-__all__ = ["foreign_scenes", "product_slips"]
+__all__ = ["foreign_scenes", "phrasing_slips", "product_slips"]
 
 # Compounds count as one word: "leak-proof" is a fact, "leak" alone is not.
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -92,6 +98,123 @@ def foreign_scenes(text: str, product: Product) -> list[Finding]:
                 )
             )
     return sorted(found, key=lambda f: f.start)
+
+
+def phrasing_slips(text: str, product: Product) -> list[Finding]:
+    """Broken phrasing the other checks cannot see: a thing said as what the product is, a word said
+    twice in one sentence, a broken idiom (each found by a blind reader in a text that passed).
+
+    Example:
+        >>> [f.span for f in phrasing_slips("Best of all, it's adjustable straps.", backpack)]
+        ["it's adjustable straps"]
+    """
+    found = _noun_predicates(text, product) + _words_twice(text, product) + _broken_idioms(text)
+    found += _wrong_verbs(text)
+    return sorted(found, key=lambda f: (f.start, f.end))
+
+
+# A feature value that ends in one of these is a property ("water-resistant", "dishwasher safe",
+# "hand wash only"); one of several words that ends otherwise is a thing ("padded laptop sleeve").
+_PROPERTY_END = re.compile(r"(?:proof|free|ed|able|ible|ant|ent|ive|ous|ful|less|safe|only|slip)$", re.IGNORECASE)
+# "it's" / "is" ... up to where the clause may turn to things: "It's water-resistant, with ...".
+_COPULA = re.compile(r"\b(?:it['’]s|it is|is|are|they['’]re|they are)\s+", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.!?;:]|\b(?:with|has|have|had|comes?|plus|so|which|that|for|to|thanks)\b", re.IGNORECASE)
+
+
+def _noun_features(product: Product) -> list[str]:
+    """The product's features that are things, not properties ("padded laptop sleeve", "taped seams")."""
+    values = [v.strip() for a in product.attributes if a.key.strip().lower() == "features" for v in a.value.split(",")]
+    return [v for v in values if len(v.split()) > 1 and not _PROPERTY_END.search(v.split()[-1])]
+
+
+def _noun_predicates(text: str, product: Product) -> list[Finding]:
+    """A thing said as what the product is: "it's adjustable straps", "is water-resistant, padded laptop
+    sleeve" (a product *has* straps); the catalogue says "with adjustable straps"."""
+    nouns = _noun_features(product)
+    if not nouns:
+        return []
+    found: list[Finding] = []
+    for copula in _COPULA.finditer(text):
+        stop = _CLAUSE_END.search(text, copula.end())
+        clause = text[copula.end() : stop.start() if stop else len(text)]
+        for noun in nouns:
+            hit = re.search(rf"(?<![\w-]){re.escape(noun)}(?![\w-])", clause, re.IGNORECASE)
+            if hit is not None:
+                end = copula.end() + hit.end()
+                span = text[copula.start() : end]
+                found.append(Finding(copula.start(), end, span, f"{span!r}: a {noun!r} is a thing the product has"))
+                break
+    return found
+
+
+# Words a sentence may well say twice ("it's ... it's", "just ... just"): very common ones.
+_FUNCTION_ZIPF = 5.5
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def _words_twice(text: str, product: Product) -> list[Finding]:
+    """A word said twice in one sentence ("spontaneous chats and long chats", "from coffee to park to
+    park"): one idea said again in other words, or a loop. A word of the facts may come as often as
+    the facts say it ("dishwasher safe and microwave safe")."""
+    title = {w.lower() for w in _WORD.findall(product.title)}
+    facts = [w.lower() for w in _WORD.findall(_facts_text(product))]
+    found: list[Finding] = []
+    for sentence in _SENTENCE.finditer(_without_title(text, product)):
+        seen: dict[str, int] = {}
+        previous = ""
+        for match in _WORD.finditer(sentence.group()):
+            word = match.group().lower()
+            stutter, previous = word == previous, word
+            if stutter or len(word) < 4 or word in title or _zipf(word) >= _FUNCTION_ZIPF:
+                continue  # a stutter ("stoneware stoneware") is the fluency check's repeated phrase
+            seen[word] = seen.get(word, 0) + 1
+            if seen[word] > max(1, facts.count(word)):
+                start = sentence.start() + match.start()
+                found.append(
+                    Finding(start, start + len(word), match.group(), f"{match.group()!r} is said twice in a sentence")
+                )
+    return found
+
+
+# The dimensions each measuring verb takes: "weighs 560 g", "holds 19 l", "measures 140 x 170 cm".
+_VERB_DIMENSIONS = {
+    "weighs": ("mass",),
+    "weigh": ("mass",),
+    "holds": ("volume",),
+    "hold": ("volume",),
+    "measures": ("length",),
+    "measure": ("length",),
+    "stands": ("length",),
+}
+_VERB_BEFORE = re.compile(r"\b(" + "|".join(_VERB_DIMENSIONS) + r")\s+(?:just\s+|only\s+|about\s+)?$", re.IGNORECASE)
+
+
+def _wrong_verbs(text: str) -> list[Finding]:
+    """A measure with the verb of another dimension ("It measures 560 g", "weighs 41 cm")."""
+    found: list[Finding] = []
+    for quantity in lexicon.quantities(text):
+        verb = _VERB_BEFORE.search(text[max(0, quantity.start - 20) : quantity.start])
+        if verb is None or quantity.dimension is None:
+            continue
+        if quantity.dimension not in _VERB_DIMENSIONS[verb.group(1).lower()]:
+            start = quantity.start - (len(text[max(0, quantity.start - 20) : quantity.start]) - verb.start())
+            span = text[start : quantity.end]
+            found.append(Finding(start, quantity.end, span, f"{span!r}: {verb.group(1)} takes no {quantity.dimension}"))
+    return found
+
+
+# Idioms a small model breaks by leaving a word out (pattern -> what is wrong).
+_BROKEN_IDIOMS = {
+    re.compile(r"\bfrom now\b(?!\s+on\b)", re.IGNORECASE): "'from now' without 'on'",
+}
+
+
+def _broken_idioms(text: str) -> list[Finding]:
+    return [
+        Finding(m.start(), m.end(), m.group(), f"{m.group()!r}: {why}")
+        for pattern, why in _BROKEN_IDIOMS.items()
+        for m in pattern.finditer(text)
+    ]
 
 
 _SCENE_PATTERNS = [

@@ -203,11 +203,17 @@ def test_a_streamed_text_gets_the_dropped_fact_as_a_last_piece_and_says_so(tmp_p
 
 
 def test_a_text_cut_mid_sentence_is_cut_back_and_completed_when_not_streamed(tmp_path):
-    text = "Coffee o'clock! Meet the Tarn Mug, made of porcelain in a soft teal. It holds 300 ml, weighs just"
+    text = (
+        "Coffee o'clock! Meet the Tarn Mug, made of porcelain in a soft teal. You'll want a second cup. "
+        "It holds 300 ml, weighs just"
+    )
     mug = _product("Tarn Mug", "mugs", material="porcelain", capacity="300 ml", colour="teal", care="dishwasher safe")
     service, _ = _service(tmp_path, text, retries=1)
     description = service.generate(mug, brand_id="sunny-days", tenant_id="acme")
-    assert description.text == "Coffee o'clock! Meet the Tarn Mug, made of porcelain in a soft teal. It holds 300 ml."
+    assert description.text == (
+        "Coffee o'clock! Meet the Tarn Mug, made of porcelain in a soft teal. You'll want a second cup. "
+        "It holds 300 ml."
+    )
     assert description.scorecard.passed
     details = [v.detail for v in description.scorecard.violations if v.severity == "warning"]
     assert any("cut 'It holds 300 ml, weighs just'" in d for d in details)
@@ -219,8 +225,8 @@ def test_a_text_cut_mid_sentence_is_cut_back_and_completed_when_not_streamed(tmp
 
 def test_when_retries_do_not_help_the_fullest_cut_text_is_completed(tmp_path):
     full = (
-        "Hello, weekend adventures! The Tarn Bottle is made of tritan in a soft teal. "
-        "It holds 1000 ml and weighs 240 g. And it's made in Portugal. You'll keep cool and"
+        "Hello, weekend adventures! The Tarn Bottle is made of tritan in a soft teal. You'll keep cool wherever "
+        "you wander. It holds 1000 ml and weighs 240 g. And it's made in Portugal. Best of all, it's"
     )
     short = "Hello! The Tarn Bottle is made of tritan in a soft teal. It holds"
     backend = FakeTextGenerator(lambda request: short if request.temperature > 0 else full)
@@ -234,7 +240,7 @@ def test_when_retries_do_not_help_the_fullest_cut_text_is_completed(tmp_path):
     )
     description = service.generate(BOTTLE, brand_id="sunny-days", tenant_id="acme")
     assert len(backend.requests) == 3  # the retries came first
-    assert description.text == full.rsplit(" You'll", 1)[0] and description.scorecard.passed
+    assert description.text == full.rsplit(" Best of all", 1)[0] and description.scorecard.passed
 
 
 def test_an_explicitly_named_adapter_is_judged_unrepaired(tmp_path):

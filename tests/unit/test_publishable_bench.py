@@ -66,3 +66,17 @@ def test_the_sheet_hides_the_system_and_the_key_brings_it_back(tmp_path):
     shares = tally(judgments, key)
     assert shares["after"]["nordkraft"] == {"publishable": 3, "read": 3, "share": 1.0}
     assert shares["before"]["all"]["share"] == 0.0
+
+
+def test_another_seed_takes_fresh_held_out_products(tmp_path):
+    # Round 5 reads products nobody has looked at: another held-out seed namespace, none of seed 0's
+    # (rounds 1-4 and the adapters' held-out split), none of the training catalogue's.
+    from docai.training.catalogue import generate_catalogue, heldout_catalogue
+
+    fresh = {i.product.model_dump_json() for i in heldout_catalogue(20, seed=5)}
+    looked_at = {i.product.model_dump_json() for i in heldout_catalogue(40, seed=0)}
+    trained = {i.product.model_dump_json() for i in generate_catalogue(400, seed=0)}
+    assert len(fresh) == 20 and not fresh & looked_at and not fresh & trained
+    report = run(_backend(), brands=BrandBook.load(), products=2, seed=5, systems=("after",))
+    assert report["seed"] == 5
+    assert {r["product"]["title"] for r in report["rows"]} == {i.product.title for i in heldout_catalogue(2, seed=5)}

@@ -19,7 +19,10 @@ said (no fluency, the old required facts). The report has the figures and every 
 ``--sheet`` writes a blind-read sheet: the texts of all systems shuffled, with the product's
 facts and no system name, plus a separate key (see ``docs/description-blind-read.md``).
 
-Run: ``python -m docai.training.bench.publishable --before var/issue16/before --after adapters``.
+Run: ``python -m docai.training.bench.publishable --before var/issue16/before --after adapters``;
+``--seed N`` takes the products from another held-out seed namespace (``heldout_catalogue(n,
+seed=N)``, catalogue seed ``1_000_003 + N``): seed 0 (rounds 1-4) holds the adapters' held-out
+split, so round 5 uses seed 5, which no training, calibration or earlier bench text comes from.
 """
 
 from __future__ import annotations
@@ -199,6 +202,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--after", type=Path, default=Path("adapters"), help="directory with the new brand-<brand> adapters"
     )
     parser.add_argument("--products", type=int, default=20)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="held-out seed namespace (heldout_catalogue(products, seed=SEED)); 0 is the one of rounds 1-4 and of "
+        "the adapters' held-out split, pick another for products nobody has looked at",
+    )
+    parser.add_argument("--sheet-seed", type=int, default=2026, help="shuffle of the blind-read sheet")
     parser.add_argument("--backend", default="onnx")
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--out", type=Path, required=True)
@@ -213,12 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         backend.load_adapter(f"{adapter_name(brand.id)}@before", args.before / adapter_name(brand.id))
         backend.load_adapter(f"{adapter_name(brand.id)}@after", args.after / adapter_name(brand.id))
     started = time.perf_counter()
-    report = run(backend, brands=brands, products=args.products, systems=tuple(args.systems.split(",")))
+    report = run(backend, brands=brands, products=args.products, seed=args.seed, systems=tuple(args.systems.split(",")))
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["engine"] = f"{args.backend} {getattr(backend, 'precision', '')}".strip()
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if args.sheet is not None and args.key is not None:
-        write_sheet(report["rows"], args.sheet, args.key)
+        write_sheet(report["rows"], args.sheet, args.key, seed=args.sheet_seed)
     print(json.dumps(report["figures"], indent=2))
     return 0
 
