@@ -75,9 +75,13 @@ class SourceFacts:
     materials: set[str] = field(default_factory=set)
     claims: set[tuple[str, bool]] = field(default_factory=set)  # (canonical, negated)
     quantities: list[Quantity] = field(default_factory=list)
+    # Numbers a bare number in the text may repeat: those of the product data, not of the seller's
+    # notes, whose bare numbers are shop talk ("30 day returns", "pls leave 5 stars").
+    counts: list[Quantity] = field(default_factory=list)
 
     @classmethod
-    def of(cls, text: str) -> SourceFacts:
+    def of(cls, text: str, *, data: str | None = None) -> SourceFacts:
+        """The facts of the whole source ``text``; ``data`` is its product-data part (default: all of it)."""
         return cls(
             text=text,
             colours=lexicon.expand(lexicon.colours(text), lexicon.COLOURS),
@@ -85,16 +89,22 @@ class SourceFacts:
             claims={(t.canonical, t.negated) for t in lexicon.claims(text)}
             | {(t.canonical, t.negated) for t in lexicon.claims(_HANDMADE_IN.sub("handmade, made in", text))},
             quantities=lexicon.quantities(text),
+            counts=lexicon.quantities(text if data is None else data),
         )
+
+    @classmethod
+    def of_product(cls, product: Product, *, raw_text: str | None = None) -> SourceFacts:
+        """A product's facts; when it has attributes, a bare number must come from them or the title."""
+        data = source_text(product, raw_text="") if product.attributes else None
+        return cls.of(source_text(product, raw_text=raw_text), data=data)
 
     def has_quantity(self, quantity: Quantity) -> bool:
         # With a unit, only the same measurement grounds it ("420 g" is not grounded by "pockets: 420");
-        # a bare number may repeat any number of the source ("EU 38-46", "3 pockets").
+        # a bare number may repeat any number of the product data ("EU 38-46", "3 pockets").
+        if quantity.unit is None:
+            return any(math.isclose(quantity.value, known.value, rel_tol=1e-9) for known in self.counts)
         for known in self.quantities:
-            if quantity.unit is None:
-                if math.isclose(quantity.value, known.value, rel_tol=1e-9):
-                    return True
-            elif (
+            if (
                 known.unit is not None
                 and quantity.dimension == known.dimension
                 and math.isclose(quantity.base_value, known.base_value, rel_tol=1e-3)
@@ -132,7 +142,7 @@ def score_description(
         >>> [v.span for v in card.violations if v.kind == "ungrounded_number"]
         ['500 ml']
     """
-    facts = SourceFacts.of(source_text(product, raw_text=raw_text_used))
+    facts = SourceFacts.of_product(product, raw_text=raw_text_used)
     violations: list[Violation] = []
     if not text.strip():
         violations.append(Violation(kind="empty_text", detail="the model wrote no text"))
@@ -180,7 +190,7 @@ def grounding_guard(
         >>> guard("Stoneware, 500 ml.")
         [(11, 17)]
     """
-    facts = SourceFacts.of(source_text(product, raw_text=raw_text_used))
+    facts = SourceFacts.of_product(product, raw_text=raw_text_used)
     known = brand_words(brand) | {w.lower() for w in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)*", facts.text)}
 
     def guard(text: str) -> list[tuple[int, int]]:
@@ -288,7 +298,7 @@ def _mentions(text: str, value: str) -> bool:
     """Whether ``text`` states ``value``: all its numbers, or one of its colours/materials, or one of its words."""
     numbers = lexicon.quantities(value)
     if numbers:
-        facts = SourceFacts(text=text, quantities=lexicon.quantities(text))
+        facts = SourceFacts(text=text, quantities=lexicon.quantities(text), counts=lexicon.quantities(text))
         return all(facts.has_quantity(n) for n in numbers)
     terms = lexicon.expand(lexicon.colours(value), lexicon.COLOURS) | lexicon.expand(
         lexicon.materials(value), lexicon.MATERIALS

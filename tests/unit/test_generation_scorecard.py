@@ -185,3 +185,25 @@ def test_the_decoding_guard_names_what_the_scorecard_would_flag(brands):
     text = "Krus Mug. Stoneware, 500 ml. Navy. Sustainably made."
     assert [text[start:end] for start, end in guard(text)] == ["500 ml", "Navy", "Sustainably"]
     assert guard("Krus Mug. Stoneware, 350 ml. White.") == []
+
+
+def test_a_bare_number_of_the_sellers_notes_is_shop_talk_not_a_fact(brands):
+    # Seen in the blind read: "30 day returns." and "Breathable, 5 stars." copied from the notes.
+    mug = MUG.model_copy(
+        update={
+            "raw_text": "30 day returns no questions asked\npls leave 5 stars",
+            "attributes": (*MUG.attributes, ProductAttribute(key="pack", value="4 mugs")),
+        }
+    )
+    nordkraft = brands.get("nordkraft")
+    card = score_description("Krus Mug. Stoneware, 350 ml. White. 30 day returns.", product=mug, brand=nordkraft)
+    assert ("ungrounded_number", "30") in kinds(card)
+    assert score_description("Krus Mug. Stoneware, 350 ml. White. 4 mugs.", product=mug, brand=nordkraft).grounded
+
+
+def test_without_attributes_the_sellers_text_is_the_product_data(brands):
+    notes = Product(title="Krus Mug", category="mugs", raw_text="Stoneware mug, 350 ml, white, set of 4.")
+    card = score_description(
+        "Krus Mug. Stoneware, 350 ml. White. Set of 4.", product=notes, brand=brands.get("nordkraft")
+    )
+    assert card.grounded
