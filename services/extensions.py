@@ -14,10 +14,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from docai.services.common.errors import FailedPreconditionError
 from docai.services.tuning.jobs import JobOptions, JobRunner, TuningJob
+
+if TYPE_CHECKING:
+    from docai.services.adapters.registry import AdapterRegistry
+    from docai.services.common.settings import Settings
+    from docai.services.generation.service import DescriptionService
+    from docai.services.models.backend import TextGenerator
+    from docai.services.storage.database import Database
 
 __all__ = ["Extension", "JobContext", "add_commands", "job_runner", "sample_invoices"]
 
@@ -29,11 +36,11 @@ log = logging.getLogger("docai.extensions")
 class JobContext:
     """What a job runner is built from: the suite's parts it trains, gates and hot-swaps with."""
 
-    db: Any  # docai.services.storage.database.Database
-    registry: Any  # docai.services.adapters.registry.AdapterRegistry
-    backend: Any  # docai.services.models.backend.TextGenerator
-    descriptions: Any  # docai.services.generation.service.DescriptionService
-    settings: Any  # docai.services.common.settings.Settings
+    db: Database
+    registry: AdapterRegistry
+    backend: TextGenerator
+    descriptions: DescriptionService
+    settings: Settings
 
 
 class Extension(Protocol):
