@@ -37,15 +37,20 @@ BackendFactory = Callable[..., TextGenerator]
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _lock = threading.Lock()
 _factories: dict[str, BackendFactory | str] = {}
+_settings_options: dict[str, Callable[[Settings], dict[str, Any]]] = {}
 
 
-def register_backend(name: str, factory: BackendFactory | str) -> None:
+def register_backend(
+    name: str, factory: BackendFactory | str, *, options: Callable[[Settings], dict[str, Any]] | None = None
+) -> None:
     """Register a backend factory under ``name``.
 
     Args:
         name: Lower-case identifier (``[a-z][a-z0-9_-]*``, at most 32 characters).
         factory: A callable returning a :class:`TextGenerator` from keyword options, or a
             ``"package.module:attribute"`` string imported on first use (for heavy backends).
+        options: How :func:`backend_from_settings` makes the factory's options from the settings;
+            None gives the base model's directory (``model_dir=``).
 
     Raises:
         InvalidArgumentError: The name or the factory string is malformed.
@@ -72,6 +77,8 @@ def register_backend(name: str, factory: BackendFactory | str) -> None:
         if name in _factories:
             raise AlreadyExistsError(f"backend {name!r} is registered already", reason="BACKEND_EXISTS")
         _factories[name] = factory
+        if options is not None:
+            _settings_options[name] = options
 
 
 def unregister_backend(name: str) -> None:
@@ -82,6 +89,7 @@ def unregister_backend(name: str) -> None:
     """
     with _lock:
         removed = _factories.pop(name, None)
+        _settings_options.pop(name, None)
     if removed is None:  # raised outside the lock: _unknown() takes it to list the names
         raise _unknown(name)
 
@@ -165,15 +173,8 @@ def _fake(settings: Settings) -> dict[str, Any]:
     return {"handler": lambda request: "{}"}
 
 
-_settings_options: dict[str, Callable[[Settings], dict[str, Any]]] = {
-    "hf": _model_dir,
-    "onnx": _onnx,
-    "vllm": _vllm,
-    "fake": _fake,
-}
-
-register_backend("hf", "docai.services.models.hf_backend:HFTextGenerator.load")
-register_backend("onnx", "docai.services.models.onnx_backend:OnnxTextGenerator.load")
-register_backend("fake", "docai.services.models.fake_backend:FakeTextGenerator")
+register_backend("hf", "docai.services.models.hf_backend:HFTextGenerator.load", options=_model_dir)
+register_backend("onnx", "docai.services.models.onnx_backend:OnnxTextGenerator.load", options=_onnx)
+register_backend("fake", "docai.services.models.fake_backend:FakeTextGenerator", options=_fake)
 # Untested against a real server on this CPU-only machine: see vllm_backend.py.
-register_backend("vllm", "docai.services.models.vllm_backend:VLLMTextGenerator")
+register_backend("vllm", "docai.services.models.vllm_backend:VLLMTextGenerator", options=_vllm)

@@ -109,3 +109,27 @@ def test_request_validation() -> None:
         GenerationRequest(messages=MESSAGES, max_new_tokens=0)
     with pytest.raises(ValueError, match="messages"):
         GenerationRequest(messages=[])
+
+
+def test_the_settings_name_the_engine_and_its_options(tmp_path: Path) -> None:
+    from docai.services.common.errors import FailedPreconditionError
+    from docai.services.common.settings import Settings
+    from docai.services.models.engines import backend_from_settings
+
+    fake = backend_from_settings(Settings(home=tmp_path, backend="fake"))
+    assert isinstance(fake, FakeTextGenerator) and fake.generate(GenerationRequest(messages=MESSAGES)).text == "{}"
+    with pytest.raises(FailedPreconditionError):
+        backend_from_settings(Settings(home=tmp_path, backend="vllm"))  # no DOCAI_VLLM_URL
+    seen: list[Path] = []
+    register_backend(
+        "plugged",
+        lambda **options: FakeTextGenerator(lambda r: str(options["home"])),
+        options=lambda settings: seen.append(settings.home) or {"home": settings.home},
+    )
+    try:
+        assert backend_from_settings(Settings(home=tmp_path, backend="plugged")).generate(
+            GenerationRequest(messages=MESSAGES)
+        ).text == str(tmp_path)
+        assert seen == [tmp_path]
+    finally:
+        unregister_backend("plugged")
