@@ -13,6 +13,7 @@ import builtins
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -53,6 +54,7 @@ class Extension(Protocol):
     def sample_invoices(self, count: int) -> list[bytes]: ...
 
 
+@cache  # the installed extensions do not change while a process runs
 def _loaded() -> list[Any]:
     found = []
     for point in sorted(entry_points(group=GROUP), key=lambda p: p.name):

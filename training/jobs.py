@@ -294,32 +294,13 @@ class JobManager:
         if job.state in TERMINAL_STATES:
             return job
         if job_id not in self._cancel:  # recorded unfinished, but no process here runs it: close the record
-            self._record(
-                replace(
-                    job,
-                    state=JobState.CANCELLED,
-                    stage=JobStage.DONE,
-                    end_time=dt.datetime.now(dt.UTC),
-                    error_code=1,
-                    error_reason="CANCELLED",
-                    error_message="cancelled by the caller",
-                    revision=job.revision + 1,
-                )
-            )
+            self._record(replace(job, **_cancelled(), revision=job.revision + 1))
             return self.get(tenant_id=tenant_id, job_id=job_id)
         self._cancel[job_id].set()
         process = self._process.get(job_id)
         if process is not None and process.poll() is None:
             process.kill()
-        self._update(
-            job_id,
-            state=JobState.CANCELLED,
-            stage=JobStage.DONE,
-            end_time=dt.datetime.now(dt.UTC),
-            error_code=1,
-            error_reason="CANCELLED",
-            error_message="cancelled by the caller",
-        )
+        self._update(job_id, **_cancelled())
         return self.get(tenant_id=tenant_id, job_id=job_id)
 
     # -- the job ---------------------------------------------------------------------------
@@ -503,6 +484,18 @@ class JobManager:
             self.store.save(job)
         except SQLAlchemyError:
             log.exception("could not record tuning job %s at revision %d", job.id, job.revision)
+
+
+def _cancelled() -> dict[str, Any]:
+    """What a job's record says once the caller cancelled it."""
+    return {
+        "state": JobState.CANCELLED,
+        "stage": JobStage.DONE,
+        "end_time": dt.datetime.now(dt.UTC),
+        "error_code": 1,
+        "error_reason": "CANCELLED",
+        "error_message": "cancelled by the caller",
+    }
 
 
 def default_work_dir(home: Path) -> Path:

@@ -298,7 +298,8 @@ def _mentions(text: str, value: str) -> bool:
     """Whether ``text`` states ``value``: all its numbers, or one of its colours/materials, or one of its words."""
     numbers = lexicon.quantities(value)
     if numbers:
-        facts = SourceFacts(text=text, quantities=lexicon.quantities(text), counts=lexicon.quantities(text))
+        stated = lexicon.quantities(text)
+        facts = SourceFacts(text=text, quantities=stated, counts=stated)
         return all(facts.has_quantity(n) for n in numbers)
     terms = lexicon.expand(lexicon.colours(value), lexicon.COLOURS) | lexicon.expand(
         lexicon.materials(value), lexicon.MATERIALS
