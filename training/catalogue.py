@@ -30,6 +30,7 @@ from typing import Any
 from docai.schemas.product import BrandGuide, Product, ProductAttribute
 from docai.services.generation.brands import BrandBook
 from docai.services.generation.prompt import ADAPTER_FEW_SHOT, build_generation_messages
+from docai.services.generation.slips import indefinite_article
 
 __all__ = [
     "CATEGORIES",
@@ -105,7 +106,6 @@ _ORIGINS = (
 class _Category:
     noun: str
     facts: Callable[[random.Random], list[tuple[str, str]]]
-    closers: tuple[str, ...]  # fact-free nordkraft closing sentences
     scenes: tuple[str, ...]  # fact-free sunny-days sentences, second person
     hooks: tuple[str, ...]  # sunny-days openers, one exclamation mark each
 
@@ -206,7 +206,6 @@ CATEGORIES: dict[str, _Category] = {
     "outdoor jackets": _Category(
         "Shell Jacket",
         _jacket,
-        ("Built for wet approaches.", "Made for long days above the tree line.", ""),
         (
             "Now you can keep going when the weather turns.",
             "You're ready for any walk, whatever the sky is doing.",
@@ -217,7 +216,6 @@ CATEGORIES: dict[str, _Category] = {
     "kitchen knives": _Category(
         "Chef Knife",
         _knife,
-        ("Made for daily prep.", "Sharpen on a whetstone.", ""),
         (
             "You'll chop, slice and dice your way to dinner.",
             "Your Sunday roasts and weekday salads will thank you.",
@@ -228,7 +226,6 @@ CATEGORIES: dict[str, _Category] = {
     "sneakers": _Category(
         "Runner",
         _sneaker,
-        ("Made for city kilometres.", "For daily wear.", ""),
         (
             "You can stroll from coffee to park to dinner.",
             "They're ready for all your spontaneous days out.",
@@ -239,7 +236,6 @@ CATEGORIES: dict[str, _Category] = {
     "lamps": _Category(
         "Desk Lamp",
         _lamp,
-        ("Made for long evenings at the desk.", "Even light for close work.", ""),
         (
             "You can curl up with a book or finish that last email.",
             "Your movie nights just got cosy.",
@@ -250,7 +246,6 @@ CATEGORIES: dict[str, _Category] = {
     "backpacks": _Category(
         "Pack",
         _backpack,
-        ("Made for commutes and day hikes.", "Carries a full day.", ""),
         (
             "You can carry snacks, books and a spare sweater.",
             "Your next day trip starts here.",
@@ -261,7 +256,6 @@ CATEGORIES: dict[str, _Category] = {
     "mugs": _Category(
         "Mug",
         _mug,
-        ("Made for the first coffee of the day.", "Holds heat.", ""),
         (
             "You can sip your favourite brew slowly.",
             "Your slow mornings and long chats just got better.",
@@ -272,7 +266,6 @@ CATEGORIES: dict[str, _Category] = {
     "bottles": _Category(
         "Bottle",
         _bottle,
-        ("One bottle, one day outside.", "Made for the trail and the office.", ""),
         (
             "You'll keep cool wherever you wander.",
             "Your picnics, hikes and lazy park days are sorted.",
@@ -283,7 +276,6 @@ CATEGORIES: dict[str, _Category] = {
     "blankets": _Category(
         "Throw",
         _blanket,
-        ("Made for cold cabins.", "For the sofa and the cabin.", ""),
         (
             "You can curl up with a good book.",
             "It's just right for you and a cup of tea.",
@@ -405,8 +397,9 @@ def _cap(text: str) -> str:
 
 
 def _nordkraft(product: Product, spec: _Category, rng: random.Random) -> str:
-    # Facts first, every one of them once, in a fixed order: name, material and measures, weight,
-    # features, colour, origin; then at most one fact-free sentence.
+    # Facts only, every one of them once, in a fixed order: name, material and measures, weight,
+    # features, colour, origin. No closing line: blind readers (rounds 5, 6) turned down the
+    # closers the adapters learned and then bent ("Sharpen on a whetstone", "Made for the first car").
     f = _facts(product)
     parts = [f"{product.title}."]
     if product.category == "kitchen knives":
@@ -427,9 +420,6 @@ def _nordkraft(product: Product, spec: _Category, rng: random.Random) -> str:
         parts.append(f"{_cap(f['colour'])}.")
     if "origin" in f:
         parts.append(f"{_cap(f['origin'])}.")
-    closer = rng.choice(spec.closers)
-    if closer and len(" ".join([*parts, closer]).split()) <= 20:
-        parts.append(closer)
     return " ".join(parts)
 
 
@@ -443,7 +433,7 @@ def _sunny(product: Product, spec: _Category, rng: random.Random) -> str:
     colour = f.get("colour")
     shade = f"{adjective} {colour}" if colour else ""
     if product.category == "kitchen knives":
-        first = f"The {title} pairs a {f['blade length']} {f['blade']} blade with {_a(f['handle'])} handle"
+        first = f"The {title} pairs {_a(f['blade length'])} {f['blade']} blade with {_a(f['handle'])} handle"
     elif product.category == "sneakers":
         first = rng.choice(
             (
@@ -468,7 +458,7 @@ def _sunny(product: Product, spec: _Category, rng: random.Random) -> str:
         "bottles": lambda: [f"holds {f['capacity']}", f"weighs just {f['weight']}"],
         "backpacks": lambda: [f"holds {f['volume']}", f"weighs {f['weight']}"],
         "blankets": lambda: [f"measures {f['size']}", f"weighs {f['weight']}"],
-        "lamps": lambda: [f"stands {f['height']} tall", f"glows with a {f['light']}"],
+        "lamps": lambda: [f"stands {f['height']} tall", f"glows with {_a(f['light'])}"],
         "outdoor jackets": lambda: [f"weighs just {f['weight']}", f"has {f['pockets']} pockets"],
         "kitchen knives": lambda: [f"weighs {f['weight']}"],
         "sneakers": lambda: [f"weighs {f['weight']}", f"comes in sizes {f['sizes']}"],
@@ -480,7 +470,8 @@ def _sunny(product: Product, spec: _Category, rng: random.Random) -> str:
         second += f", with {_and([_article(n) for n in nouns])}"
     sentences = [rng.choice(spec.hooks), first + ".", second + ".", rng.choice(spec.scenes)]
     if "origin" in f:
-        sentences.insert(3, rng.choice((f"And it's {f['origin']}.", f"Best of all, it's {f['origin']}.")))
+        # Not "Best of all, ...": the adapters learned it as a stand-alone fragment ("Best of all.").
+        sentences.insert(3, rng.choice((f"And it's {f['origin']}.", f"It's {f['origin']}, too.")))
     return " ".join(sentences)
 
 
@@ -496,7 +487,7 @@ def _article(noun: str) -> str:
 
 
 def _a(phrase: str) -> str:
-    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+    return f"{indefinite_article(phrase)} {phrase}"
 
 
 _WRITERS: dict[str, Callable[[Product, _Category, random.Random], str]] = {

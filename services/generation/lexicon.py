@@ -71,6 +71,43 @@ COLOURS: Mapping[str, tuple[str, ...]] = {
             "jade",
             "blush",
             "lime",
+            # Shade names of fashion and home catalogues that a small model reaches for ("a happy
+            # melon", "a soft hazel" passed grounding in round 6 as words of no lexicon).
+            "melon",
+            "hazel",
+            "apricot",
+            "caramel",
+            "chocolate",
+            "cherry",
+            "ruby",
+            "amber",
+            "champagne",
+            "pearl",
+            "petrol",
+            "moss",
+            "graphite",
+            "onyx",
+            "salmon",
+            "raspberry",
+            "vanilla",
+            "pistachio",
+            "avocado",
+            "seafoam",
+            "saffron",
+            "tangerine",
+            "mango",
+            "cocoa",
+            "sienna",
+            "cerise",
+            "chartreuse",
+            "periwinkle",
+            "mulberry",
+            "aubergine",
+            "cinnamon",
+            "toffee",
+            "sapphire",
+            "azure",
+            "cerulean",
         ]
     },
     "grey": ("grey", "gray"),
@@ -446,7 +483,7 @@ PRODUCT_KINDS: Mapping[str, tuple[str, ...]] = {
 }
 # Words of a hook or scene that only fit some kinds of product (pattern -> kinds): a small model
 # trained on many categories borrows them ("Hello, sofa days!" on a knife, "Hello, hydration!" on a
-# backpack). A cue of the catalogue's lines (training/catalogue.py: hooks, scenes, closers) belongs
+# backpack). A cue of the catalogue's lines (training/catalogue.py: hooks, scenes) belongs
 # to the category whose lines use it, and only to kinds it plainly fits too: a blind reader turned
 # down "Made for cold cabins" on a shell jacket, a weather line on a shoe and "spontaneous days
 # out" on a lamp (round 4), which the cues then allowed. Truly generic lines ("weekend
@@ -457,7 +494,7 @@ SCENE_CUES: Mapping[str, tuple[str, ...]] = {
     r"snuggl\w*|get snug": ("blanket",),
     r"curl up": ("blanket", "lamp"),
     r"hydrat\w*|thirst\w*|refreshed": ("bottle", "mug"),
-    r"cuppa|coffee o'clock|second cup|slow mornings|good mornings": ("mug",),
+    r"cuppa|coffee o'clock|slow mornings|good mornings": ("mug",),
     r"favourite brew": ("mug", "bottle"),
     r"chop(?:s|ped|ping)?|dice|dinner prep|cooking|cook|sunday roasts?|weekday salads?": ("knife",),
     r"glows?|glowing|brighten\w*|read in the dark|lovely light|movie nights?": ("lamp",),
@@ -470,7 +507,12 @@ SCENE_CUES: Mapping[str, tuple[str, ...]] = {
     r"picnic blanket|next day trip|day trips?|going places": ("backpack", "bottle"),
     r"wherever you wander|lazy park days": ("bottle", "backpack"),
     r"cup of tea": ("blanket", "mug"),
-    # The terse brand's closing lines of the catalogue: "Made for the first coffee of the day."
+    # Borrowed lines blind readers turned down (rounds 5, 6): a bottle's "keep cool wherever you roam"
+    # on a mug, coffee cups in a jacket's pockets, a shoe's "second pair" on a lamp or a throw.
+    r"keep cool|wherever you roam|on the go": ("bottle",),
+    r"coffee or tea|cups? of coffee|second cup": ("mug",),
+    r"second pair": ("shoe",),
+    # The terse brand's closing lines of earlier catalogues (adapters trained before round 7 still write them).
     r"first coffee|holds heat": ("mug", "bottle"),
     r"daily prep|whetstone": ("knife",),
     r"cold cabins?|the sofa and the cabin": ("blanket",),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from docai.schemas.product import BrandGuide, Product, Scorecard, Violation
 from docai.services.generation.scorecard import addresses_reader, missing_facts
+from docai.services.generation.slips import indefinite_article
 
 __all__ = ["MAX_APPENDED", "Repair", "fact_sentence", "plan_repair"]
 
@@ -106,6 +107,8 @@ def fact_sentence(key: str, value: str, brand: BrandGuide) -> str:
         return f"It comes in sizes {value}." if friendly else f"Sizes {value}."
     if key == "height":
         return f"It stands {value} tall." if friendly else f"{value} high."
+    if key == "blade length":
+        return f"Its blade is {value} long." if friendly else f"{value} blade."
     return f"Its {key} is {value}." if friendly else f"{_cap(key)} {value}."
 
 
@@ -157,4 +160,4 @@ def _lower_first(text: str) -> str:
 
 
 def _a(phrase: str) -> str:
-    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+    return f"{indefinite_article(phrase)} {phrase}"

@@ -159,7 +159,8 @@ def score_description(
         violations += fluency.violations(report)
         violations += _slips(text, product, brand)
         fluency_score = report.mean_logprob
-    violations.sort(key=lambda v: (v.start, v.end, v.kind))
+    # One finding per kind and span: a stutter is also a material said twice.
+    violations = sorted({(v.kind, v.start, v.end, v.span): v for v in violations}.values(), key=_position)
     grounded = not any(v.kind.startswith("ungrounded_") for v in violations)
     return Scorecard(
         passed=not any(v.severity == "error" for v in violations),
@@ -174,6 +175,10 @@ def score_description(
         voice_score=round(voice(text), 4) if voice is not None and text.strip() else 0.0,
         fluency=fluency_score,
     )
+
+
+def _position(violation: Violation) -> tuple[int, int, str]:
+    return violation.start, violation.end, violation.kind
 
 
 def grounding_guard(
@@ -334,10 +339,10 @@ def _style(text: str, brand: BrandGuide) -> list[Violation]:
     found: list[Violation] = []
     bangs = text.count("!")
     if bangs > brand.max_exclamations or (text.strip() and bangs < brand.min_exclamations):
+        # An error: blind readers turned down a playful text with none and one with two (rounds 5, 6).
         found.append(
             Violation(
                 kind="style",
-                severity="warning",
                 span="!",
                 detail=f"{bangs} exclamation marks; {brand.display_name} uses "
                 f"{brand.min_exclamations}-{brand.max_exclamations}",

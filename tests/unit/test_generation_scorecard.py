@@ -111,8 +111,8 @@ def test_required_fact_missing_fails(brands):
     assert ("missing_fact", "weight") in kinds(card)
 
 
-def test_length_and_style_are_warnings(brands):
-    long_text = "Krus Mug. Stoneware, 350 ml. White. Dishwasher safe! " + " ".join(
+def test_length_is_a_warning_and_exclamations_out_of_the_brands_range_an_error(brands):
+    long_text = "Krus Mug. Stoneware, 350 ml. White. Dishwasher safe. " + " ".join(
         f"Made for {moment}."
         for moment in [
             "mornings",
@@ -128,7 +128,10 @@ def test_length_and_style_are_warnings(brands):
     )
     card = score_description(long_text, product=MUG, brand=brands.get("nordkraft"))
     assert card.passed and not card.length_ok
-    assert {v.kind for v in card.violations if v.severity == "warning"} == {"length", "style"}
+    assert {v.kind for v in card.violations if v.severity == "warning"} == {"length"}
+    # Blind readers turned down a playful text without its exclamation mark and one with two (rounds 5, 6).
+    shouted = score_description(long_text.replace("safe.", "safe!"), product=MUG, brand=brands.get("nordkraft"))
+    assert [(v.kind, v.span) for v in shouted.errors()] == [("style", "!")]
 
 
 def test_empty_text_fails(brands):
