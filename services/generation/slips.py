@@ -118,6 +118,7 @@ def phrasing_slips(text: str, product: Product) -> list[Finding]:
     found = _noun_predicates(text, product) + _words_twice(text, product) + _broken_idioms(text)
     found += _wrong_verbs(text) + _verbs_without_measure(text) + _wrong_articles(text, product)
     found += _bare_connectives(text) + _misnamed(text, product) + _unknown_shades(text, product)
+    found += _reworded_features(text, product)
     return sorted(found, key=lambda f: (f.start, f.end))
 
 
@@ -291,6 +292,26 @@ def _misnamed(text: str, product: Product) -> list[Finding]:
         if noun in own or noun.rstrip("s") in own or noun in _facts_text(product).lower():
             continue
         found.append(Finding(match.start(), match.end(), match.group(), f"{match.group()!r}: the product is no {noun}"))
+    return found
+
+
+def _reworded_features(text: str, product: Product) -> list[Finding]:
+    """A feature of several words taken apart in a sentence ("padded with a laptop sleeve" for "padded
+    laptop sleeve"): the words are all the data's, the thing they now say is not."""
+    found: list[Finding] = []
+    for feature in _fact_values(product, "features"):
+        words = feature.lower().split()
+        if len(words) < 2:
+            continue
+        for sentence in _SENTENCE.finditer(text):
+            said = sentence.group().lower()
+            if feature.lower() in said or not all(re.search(rf"\b{re.escape(w)}\b", said) for w in words):
+                continue
+            first = min(said.index(w) for w in words)
+            last = max(said.index(w) + len(w) for w in words)
+            span = sentence.group()[first:last]
+            start = sentence.start() + first
+            found.append(Finding(start, start + len(span), span, f"{span!r} takes the feature {feature!r} apart"))
     return found
 
 

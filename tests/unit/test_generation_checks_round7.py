@@ -41,6 +41,7 @@ RUNNER = _product(
     sizes="EU 37-47",
 )  # fmt: skip
 PACK = _product("Orbit Pack", "backpacks", volume="33 l", material="nylon", weight="1100 g", colour="charcoal")
+SLEEVED_PACK = _product("Tundra Pack", "backpacks", volume="33 l", material="nylon", features="padded laptop sleeve")
 LAMP = _product("Maple Desk Lamp", "lamps", material="ceramic", height="35 cm", light="8 W LED", colour="black")
 BOTTLE = _product("Vann Bottle", "bottles", material="stainless steel", capacity="750 ml", colour="teal")
 
@@ -85,6 +86,7 @@ def test_each_value_said_once_is_not_found(text, product):
         ("Coffee o'clock! Best of all. It holds 400 ml.", MUG, "Best of all."),
         ("Your new favourite book is here! It's an Orbit Pack.", PACK, "favourite book"),
         ("The Tundra Shell Jacket is made of polyester in a happy melon.", JACKET, "melon"),
+        ("It holds 33 l and is padded with a laptop sleeve.", SLEEVED_PACK, "padded with a laptop sleeve"),
     ],
 )
 def test_broken_phrasing_of_round_7_is_found(text, product, span):
@@ -103,6 +105,7 @@ def test_broken_phrasing_of_round_7_is_found(text, product, span):
         ("Your new favourite pair is here! The Orbit Runner comes in sizes EU 37-47.", RUNNER),
         ("Your new favourite mug is here!", MUG),
         ("The Tundra Shell Jacket is made of polyester in a happy mint green.", JACKET),
+        ("It holds 33 l, with a padded laptop sleeve.", SLEEVED_PACK),
     ],
 )
 def test_good_phrasing_of_round_7_is_not_found(text, product):
