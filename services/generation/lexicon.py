@@ -511,7 +511,8 @@ SCENE_CUES: Mapping[str, tuple[str, ...]] = {
     # on a mug, coffee cups in a jacket's pockets, a shoe's "second pair" on a lamp or a throw.
     r"keep cool|wherever you roam|on the go": ("bottle",),
     r"coffee or tea|cups? of coffee|second cup": ("mug",),
-    r"second pair": ("shoe",),
+    r"second pair|socks": ("shoe",),
+    r"bak(?:e|es|ed|ing)": ("knife",),
     # The terse brand's closing lines of earlier catalogues (adapters trained before round 7 still write them).
     r"first coffee|holds heat": ("mug", "bottle"),
     r"daily prep|whetstone": ("knife",),

@@ -122,7 +122,10 @@ def plan_repair(text: str, card: Scorecard, product: Product, brand: BrandGuide,
     if not errors:
         return None
     kept, removed = text.rstrip(), ""
-    if cut and any(_is_unfinished(v) for v in errors):
+    if cut and any(_is_unfinished(v) for v in errors) and kept[-1:] in ",;:":
+        # A list that stops after a whole item ("Glass, 350 ml,"): closed where it stops, not cut back.
+        kept, removed = kept[:-1].rstrip() + ".", kept[-1]
+    elif cut and any(_is_unfinished(v) for v in errors):
         ends = list(_SENTENCE_END.finditer(kept))
         if not ends or ends[-1].end() < len(kept) / 2:
             return None  # too little left to publish

@@ -61,8 +61,10 @@ _NEXT_WORD = re.compile(r"\s+([^\W\d_]+)\b")
 _DIMENSION_SEP = re.compile(r"\s*[x×*]\s*")
 _OF = re.compile(r"\s+of\s+", re.IGNORECASE)
 _PHRASE_END = re.compile(r"[.,;:!?]")
-# A one-word sentence ("Teal.", "Vegan."): a terse brand's fact, so its word must be in the data.
-_ONE_WORD_SENTENCE = re.compile(r"(?:(?<=[.!?])\s+)([^\W\d_]+(?:-[^\W\d_]+)*)\.(?=\s|$)")
+# A sentence of one-word items ("Teal.", "Vegan.", "Non-slip, non-adhesive."): a terse brand's facts,
+# so each word must be in the data.
+_ITEM = r"[^\W\d_]+(?:-[^\W\d_]+)*"
+_ONE_WORD_SENTENCE = re.compile(rf"(?:(?<=[.!?])\s+)({_ITEM}(?:,\s*{_ITEM})*)\.(?=\s|$)")
 
 
 def product_slips(text: str, product: Product, *, complete: bool = True, known: Iterable[str] = ()) -> list[Finding]:
@@ -71,7 +73,7 @@ def product_slips(text: str, product: Product, *, complete: bool = True, known: 
     said = _without_title(text, product)
     found = _near_misses(said, product) + _unit_slips(said, product, complete=complete)
     found += _wrong_dimensions(said, product, complete=complete) + _measure_of(said, complete=complete)
-    found += _said_twice(said, product) + _values_twice(said, product)
+    found += _said_twice(said, product) + _values_twice(said, product) + _wrong_parts(said, product)
     found += _unknown_fragments(said, product, frozenset(w.lower() for w in known))
     once = {(f.start, f.end): f for f in found}  # a claim said twice is also a feature said twice
     return sorted(once.values(), key=lambda f: (f.start, f.end))
@@ -264,7 +266,8 @@ def _wrong_articles(text: str, product: Product) -> list[Finding]:
 
 # A sentence that is only a connective ("Best of all.", "Plus."): it promises a fact and gives none.
 _BARE_CONNECTIVE = re.compile(
-    r"(?:^|(?<=[.!?]))\s*((?:best of all|what's more|even better|on top of that|plus|also|and|but)\s*[.!?])",
+    r"(?:^|(?<=[.!?]))\s*((?:best of all|what's more|even better|on top of that|plus|also|and|but|it['’]s too"
+    r"|it is too)\s*[.!?])",
     re.IGNORECASE,
 )
 
@@ -324,7 +327,8 @@ _SHADE = re.compile(
 
 
 def _unknown_shades(text: str, product: Product) -> list[Finding]:
-    vocabulary = {w.lower() for w in _WORD.findall(_source(product))}
+    # Only colours and materials: "in a sunny Sweden" names a word of the data, but no shade.
+    vocabulary = {w.lower() for v in _fact_values(product, *_MADE_OF, "colour") for w in _WORD.findall(v)}
     vocabulary |= {part for w in vocabulary for part in w.split("-")}
     found: list[Finding] = []
     for match in _SHADE.finditer(text):
@@ -340,6 +344,9 @@ def _unknown_shades(text: str, product: Product) -> list[Finding]:
 # Idioms a small model breaks by leaving a word out (pattern -> what is wrong).
 _BROKEN_IDIOMS = {
     re.compile(r"\bfrom now\b(?!\s+on\b)", re.IGNORECASE): "'from now' without 'on'",
+    re.compile(
+        r"\bit['’]s\s+(?:glows|holds|weighs|measures|stands|comes|pairs|has)\b", re.IGNORECASE
+    ): "'it's' before a verb",
 }
 
 
@@ -531,14 +538,15 @@ def _in_expression(text: str, quantity: lexicon.Quantity, quantities: list[lexic
 
 def _unknown_fragments(text: str, product: Product, known: frozenset[str]) -> list[Finding]:
     vocabulary = {w.lower() for w in _WORD.findall(_source(product))} | known
-    vocabulary |= {part for w in vocabulary for part in w.split("-")}
+    vocabulary |= {part for w in vocabulary for part in w.split("-")} | {w.replace("-", "") for w in vocabulary}
     found: list[Finding] = []
-    for match in _ONE_WORD_SENTENCE.finditer(text):
-        word = match.group(1).lower()
-        if word not in vocabulary and not all(part in vocabulary for part in word.split("-")):
-            found.append(
-                Finding(match.start(1), match.end(1), match.group(1), f"{match.group(1)!r} is not in the product data")
-            )
+    for sentence in _ONE_WORD_SENTENCE.finditer(text):
+        for match in _WORD.finditer(text, sentence.start(1), sentence.end(1)):
+            word = match.group().lower()
+            if word not in vocabulary and not all(part in vocabulary for part in word.split("-")):
+                found.append(
+                    Finding(match.start(), match.end(), match.group(), f"{match.group()!r} is not in the product data")
+                )
     return found
 
 
@@ -564,8 +572,10 @@ def _said_twice(text: str, product: Product) -> list[Finding]:
     return found
 
 
+# The attributes that say what a product or one of its parts is made of.
+_MADE_OF = ("material", "upper", "sole", "handle", "blade")
 # The attributes whose values a description says once: what it is made of, its colour, its features.
-_SAID_ONCE = ("colour", "material", "upper", "sole", "handle", "blade", "features", "care")
+_SAID_ONCE = (*_MADE_OF, "colour", "features", "care")
 
 
 def _fact_values(product: Product, *keys: str) -> list[str]:
@@ -587,6 +597,32 @@ def _values_twice(text: str, product: Product) -> list[Finding]:
         for match in hits[allowed:]:
             found.append(Finding(match.start(), match.end(), match.group(), f"{match.group()!r} is said twice"))
     return found
+
+
+def _wrong_parts(text: str, product: Product) -> list[Finding]:
+    """A part's material put on another part ("a stainless steel handle" when the blade is steel and the
+    handle micarta)."""
+    parts = {a.key.strip().lower(): a.value.strip() for a in product.attributes if a.key.strip().lower() in _PARTS}
+    found: list[Finding] = []
+    for part, value in parts.items():
+        others = [p for p in parts if p != part and value.lower() != parts[p].lower()]
+        if not others:
+            continue
+        pattern = rf"(?<![\w-]){re.escape(value)}\s+({'|'.join(map(re.escape, others))})s?\b"
+        for match in re.finditer(pattern, text, re.IGNORECASE):
+            found.append(
+                Finding(
+                    match.start(),
+                    match.end(),
+                    match.group(),
+                    f"{match.group()!r}: the {part} is {value}, not the {match.group(1)}",
+                )
+            )
+    return found
+
+
+# The parts a product's attributes may name, each with its own material.
+_PARTS = ("blade", "handle", "upper", "sole")
 
 
 def _inside(text: str, match: re.Match[str], longer: str) -> bool:

@@ -40,8 +40,12 @@ RUNNER = _product(
     "Orbit Runner", "sneakers", upper="suede", sole="rubber", weight="370 g per shoe", colour="charcoal",
     sizes="EU 37-47",
 )  # fmt: skip
+GRIPPY_RUNNER = _product(
+    "Orbit Runner", "sneakers", upper="suede", sole="rubber", colour="charcoal", features="non-slip"
+)
 PACK = _product("Orbit Pack", "backpacks", volume="33 l", material="nylon", weight="1100 g", colour="charcoal")
 SLEEVED_PACK = _product("Tundra Pack", "backpacks", volume="33 l", material="nylon", features="padded laptop sleeve")
+SWEDISH_LAMP = _product("Maple Desk Lamp", "lamps", material="ceramic", colour="cream", origin="made in Sweden")
 LAMP = _product("Maple Desk Lamp", "lamps", material="ceramic", height="35 cm", light="8 W LED", colour="black")
 BOTTLE = _product("Vann Bottle", "bottles", material="stainless steel", capacity="750 ml", colour="teal")
 
@@ -55,6 +59,9 @@ def _spans(findings):
     [
         # Said twice (round 5: "Pink. Dishwasher. Pink."; round 6: grey linen said again).
         ("Tundra Mug. Enamel, 400 ml. Dishwasher safe. Pink. Dishwasher. Pink.", MUG, "Pink"),
+        # A part's material on another part; a terse list with a word of no data.
+        ("The Harbor Chef Knife pairs a 15 cm blade with a damascus steel handle.", KNIFE, "damascus steel handle"),
+        ("Orbit Runner. Suede upper, rubber sole. Non-slip, non-adhesive.", GRIPPY_RUNNER, "non-adhesive"),
         ("The Drift Throw comes in sunny grey linen. It's made of linen in a soft grey.", THROW, "linen"),
         ("The Drift Throw comes in sunny grey linen. It's made of linen in a soft grey.", THROW, "grey"),
     ],
@@ -67,6 +74,8 @@ def test_a_value_said_again_is_found(text, product, span):
     ("text", "product"),
     [
         ("Tundra Mug. Enamel, 400 ml. Dishwasher safe. Pink.", MUG),
+        ("Breeze Chef Knife. 18 cm damascus steel blade, oak handle. 140 g.", KNIFE),
+        ("Orbit Runner. Suede upper, rubber sole. Non-slip, charcoal.", GRIPPY_RUNNER),
         ("The Vann Bottle comes in soft teal stainless steel. It holds 750 ml.", BOTTLE),
         ("The Drift Throw comes in sunny grey linen. It measures 130 x 160 cm and weighs 0.9 kg.", THROW),
     ],
@@ -87,6 +96,9 @@ def test_each_value_said_once_is_not_found(text, product):
         ("Your new favourite book is here! It's an Orbit Pack.", PACK, "favourite book"),
         ("The Tundra Shell Jacket is made of polyester in a happy melon.", JACKET, "melon"),
         ("It holds 33 l and is padded with a laptop sleeve.", SLEEVED_PACK, "padded with a laptop sleeve"),
+        ("Hello, weekend! The Maple Desk Lamp is made of ceramic in a sunny Sweden.", SWEDISH_LAMP, "Sweden"),
+        ("It's too. You can curl up with a good book.", THROW, "It's too."),
+        ("It's glows with an 8 W LED.", LAMP, "It's glows"),
     ],
 )
 def test_broken_phrasing_of_round_7_is_found(text, product, span):
@@ -126,6 +138,8 @@ def test_the_article_is_chosen_by_sound(phrase, article):
         ("You'll keep cool wherever you roam.", MUG, "keep cool"),
         ("You can keep a cup of coffee or tea in each.", JACKET, "cup of coffee"),
         ("You'll want a second pair, just in the right shade.", LAMP, "second pair"),
+        ("Let's get baking!", BOTTLE, "baking"),
+        ("Your weekend plans just found their socks.", THROW, "socks"),
     ],
 )
 def test_a_bottle_mug_or_shoe_line_elsewhere_is_borrowed(text, product, span):
@@ -152,3 +166,17 @@ def test_round_7_slips_fail_the_scorecard_and_the_corrected_text_passes():
         "You'll keep going, whatever the weather."
     )
     assert score_description(good, product=JACKET, brand=sunny, fluency=fluency).passed
+
+
+def test_a_list_that_stops_after_a_whole_item_is_closed_and_completed():
+    # The retrained terse adapter stops glass mugs at "Glass, 350 ml," when the guard rewinds every
+    # measure it wants to add; cutting back to the sentence before would leave only the name.
+    from docai.services.generation.repair import plan_repair
+
+    nordkraft = BrandBook.load().get("nordkraft")
+    mug = _product("Aurora Mug", "mugs", material="glass", capacity="350 ml", colour="black", origin="made in Sweden")
+    text = "Aurora Mug. Glass, 350 ml,"
+    card = score_description(text, product=mug, brand=nordkraft, fluency=FluencyChecker())
+    plan = plan_repair(text, card, mug, nordkraft, cut=True)
+    assert plan is not None and plan.text == "Aurora Mug. Glass, 350 ml. Made in Sweden."
+    assert score_description(plan.text, product=mug, brand=nordkraft, fluency=FluencyChecker()).passed
