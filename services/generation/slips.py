@@ -28,8 +28,11 @@ the way, because every piece of it is still in the data or the dictionary:
   feature said again ("Pink. Dishwasher. Pink.", "sunny grey linen ... linen in a soft grey"), a
   measuring verb with no measure ("Holds mustard yellow", "measure 37-47"), "a" where "an" is said
   ("a 18 cm blade") or before a plural ("a taped seams"), a sentence that is only a connective
-  ("Best of all."), a hook that names another thing ("Your new favourite book is here!" on a
-  pack), and a friendly shade that is no colour of the data ("in a happy melon").
+  ("Best of all.", "It's too."), a hook that names another thing ("Your new favourite book is
+  here!" on a pack), a friendly shade that is no colour or material of the data ("in a happy
+  melon", "in a sunny Sweden"), a feature taken apart ("padded with a laptop sleeve"), a part's
+  material on another part ("a stainless steel handle"), a terse list with a word of no data
+  ("Non-slip, non-adhesive.") and "it's" before a verb ("It's glows").
 
 All are errors by rule: no training target of the catalogue and no brand example trips them
 (``tests/unit/test_generation_slips.py``). With ``complete`` False (the guard of guarded
