@@ -10,6 +10,7 @@ what the chosen engine serves.
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,13 @@ def _divergence(mine: GenerationResult, reference: GenerationResult) -> tuple[in
         if a.text != b.text:
             return index, abs(a.logprob - b.logprob)
     if len(mine.tokens) != len(reference.tokens):
+        # One engine stopped where the other went on. The stop's logprob is not reported, so the gap
+        # is unknown; where the token that went on had a probability below 0.2, the distribution was
+        # flat and the stop was a near-tie too (round 7's terse adapter: " D" at 0.106 after
+        # "270 g."); a confident token against a stop is another model.
         shorter = min(len(mine.tokens), len(reference.tokens))
-        return shorter, float("inf")
+        longer = mine if len(mine.tokens) > shorter else reference
+        return shorter, 0.0 if longer.tokens[shorter].logprob < math.log(0.2) else float("inf")
     return None
 
 
