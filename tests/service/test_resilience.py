@@ -216,12 +216,16 @@ def test_sigterm_drains_docai_run(tmp_path):
         assert sending.wait(10)
         process.send_signal(signal.SIGTERM)
         time.sleep(0.5)
+        # Held too, and closed only after the upload: a channel collected mid-call cancels calls to the
+        # same address under load (the full suite's garbage collector, not a lone run, showed it).
+        probe = grpc.insecure_channel(address)
         with pytest.raises(grpc.RpcError) as refused:
-            pb_grpc.IngestServiceStub(grpc.insecure_channel(address)).ListDocuments(
+            pb_grpc.IngestServiceStub(probe).ListDocuments(
                 pb.ListDocumentsRequest(), metadata=metadata(token), timeout=5
             )
         assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
         document = upload.result(timeout=30).document
+        probe.close()
         assert process.wait(timeout=60) == 0, "".join(output) + process.stdout.read()
     finally:
         if process.poll() is None:
