@@ -45,6 +45,7 @@ import functools
 import math
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from docai.schemas.product import Product
 from docai.services.generation import lexicon
@@ -249,7 +250,7 @@ def _wrong_articles(text: str, product: Product) -> list[Finding]:
     """ "a" where "an" is said ("a 18 cm blade", "a oak handle"), and "a" before a thing the data gives in
     the plural ("a taped seams"). Judged only before numbers and the product's own words."""
     facts = _facts_text(product).lower()
-    plurals = [v for v in _noun_features(product) + _fact_values(product, "features") if v.endswith("s")]
+    plurals = [v for v in _fact_values(product, "features") if v.endswith("s")]
     found: list[Finding] = []
     for match in _ARTICLE.finditer(text):
         said, following = match.group(1).lower(), match.group(2)
@@ -640,6 +641,13 @@ def _count(terms: Iterable[lexicon.Term], canonical: str) -> int:
 _LEADING_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
+@functools.cache
+def _inflect() -> Any:
+    import inflect  # on first use: the scorecard's phrasing check and the catalogue need it, serving start-up does not
+
+    return inflect.engine()
+
+
 @functools.lru_cache(maxsize=4096)
 def indefinite_article(phrase: str) -> str:
     """ "a" or "an" before ``phrase``, by how it sounds: "an oak", "a one-piece", "an 18 cm", "a 15 cm".
@@ -648,9 +656,7 @@ def indefinite_article(phrase: str) -> str:
         >>> indefinite_article("18 cm blade"), indefinite_article("taped seam")
         ('an', 'a')
     """
-    import inflect
-
-    engine = inflect.engine()
+    engine = _inflect()
     number = _LEADING_NUMBER.match(phrase.strip())
     # inflect reads words, not digits: "18" is said "eighteen".
     said = engine.number_to_words(number.group().replace(",", "")) if number else phrase.strip()
